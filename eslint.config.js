@@ -1,0 +1,82 @@
+// Lint: typescript-eslint strict, plus the layering of DESIGN.md as import rules.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const ARCHES = ['x86_64', 'arm64', 'riscv64'];
+const restrict = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
+
+export default tseslint.config(
+  {
+    ignores: [
+      'node_modules/**',
+      'runners/vectors/generated/**',
+      'src/layout/descriptions.generated.ts',
+      'examples/**/build/**',
+    ],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.strict,
+  {
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { prefer: 'type-imports', fixStyle: 'inline-type-imports' },
+      ],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      'no-control-regex': 'off',
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    rules: restrict([
+      {
+        group: ['node:*', 'ajv', 'tsx', 'vitest', 'json-schema-to-typescript'],
+        message: 'src/ is pure TypeScript: no I/O, no JSON Schema, no Node APIs.',
+      },
+      {
+        group: ['**/runners/**', '**/test/**', '**/scripts/**', '**/bench/**'],
+        message: 'src/ imports nothing outside src/.',
+      },
+    ]),
+  },
+  ...ARCHES.map((arch) => ({
+    files: [`src/arch/${arch}/**/*.ts`],
+    rules: restrict([
+      {
+        group: ['node:*', 'ajv', '**/runners/**', '**/test/**'],
+        message: 'src/ imports nothing outside src/.',
+      },
+      {
+        group: ARCHES.filter((a) => a !== arch).map((a) => `**/arch/${a}/**`),
+        message: 'One arch never imports another: move what they share down.',
+      },
+      {
+        group: ['**/engine.ts', '**/ops/registry.ts'],
+        message: 'Lower layers do not import the engine.',
+      },
+    ]),
+  })),
+  {
+    files: ['src/bits/**/*.ts'],
+    rules: restrict([{ group: ['../*', '!../bits/*'], message: 'bits/ is the bottom layer.' }]),
+  },
+  {
+    files: ['runners/**/*.ts'],
+    ignores: ['runners/adapters/reference.ts'],
+    rules: restrict([
+      {
+        group: ['**/src/**'],
+        message: 'runners/ reaches the engine only through runners/adapters/reference.ts.',
+      },
+    ]),
+  },
+  {
+    files: ['bin/**/*.js', 'eslint.config.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+);

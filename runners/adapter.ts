@@ -1,0 +1,59 @@
+// The seam between the runner and an implementation (style-anchors.md: Embed.Engine). The reference
+// engine is one implementation; a process speaking the protocol is another. Implementations get the
+// vector without its expectations and answer with what they observed.
+
+import type { ResolvedConfig } from './vectors/config.ts';
+import type { Step } from './vectors/generated/vector-file.ts';
+
+export type Json =
+  null | boolean | number | string | readonly Json[] | { readonly [k: string]: Json };
+
+/** A step as an implementation sees it: op, name and args; never `expect`. */
+export interface StepInput {
+  readonly op: string;
+  readonly name?: string;
+  readonly args: Step['args'];
+}
+
+export interface VectorInput {
+  readonly id: string;
+  readonly arch: string;
+  readonly mode: string;
+  readonly config: ResolvedConfig;
+  readonly steps: readonly StepInput[];
+}
+
+export type StepObservation =
+  | { readonly kind: 'result'; readonly result: Json }
+  | { readonly kind: 'unsupported'; readonly reason: string };
+
+export type VectorObservation =
+  | { readonly kind: 'observed'; readonly steps: readonly StepObservation[] }
+  | { readonly kind: 'error'; readonly reason: string };
+
+export interface Implementation {
+  readonly name: string;
+  readonly version?: string;
+  /** Implementation choices the spec leaves open (e.g. riscv A/D update), by name. */
+  readonly choices: Readonly<Record<string, string>>;
+  run(vectors: readonly VectorInput[]): Promise<VectorObservation[]>;
+  close(): Promise<void>;
+}
+
+export function toInput(v: {
+  id: string;
+  arch: string;
+  mode: string;
+  config: ResolvedConfig;
+  steps: readonly Step[];
+}): VectorInput {
+  return {
+    id: v.id,
+    arch: v.arch,
+    mode: v.mode,
+    config: v.config,
+    steps: v.steps.map((s) =>
+      s.name === undefined ? { op: s.op, args: s.args } : { op: s.op, name: s.name, args: s.args },
+    ),
+  };
+}

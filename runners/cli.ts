@@ -1,0 +1,341 @@
+// The ptvec command line (DESIGN.md "The command line").
+
+import { writeFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { Json } from './adapter.ts';
+import { observe, referenceImplementation } from './adapters/reference.ts';
+import { archDescriptions, modesOf } from './arch.ts';
+import { loadExpectFail } from './expect-fail.ts';
+import { lint } from './lint.ts';
+import { renderJson } from './reporters/json.ts';
+import { renderJunit } from './reporters/junit.ts';
+import { COLOUR, PLAIN, renderPretty } from './reporters/pretty.ts';
+import { renderTap } from './reporters/tap.ts';
+import { execute, exitCode, type RunReport } from './run.ts';
+import { parseShard, select, type Selection } from './select.ts';
+import { configDefaults, resolveConfig } from './vectors/config.ts';
+import type { Config } from './vectors/generated/vector-file.ts';
+import { loadVectors, type Problem } from './vectors/load.ts';
+
+class UsageError extends Error {}
+
+const USAGE = `usage: ptvec <command> [options]
+
+commands:
+  run [PATH...]     run vectors (default: all of vectors/) against the reference engine
+  list [PATH...]    print the ids a run would select
+  lint [PATH...]    check vector files: schema, ids, flags, refs, arch/mode, ops
+  decode VALUE      name the fields of an entry:  --arch A [--mode M] [--level pte] [--config K=V]
+  encode F=V...     build an entry from fields:   --arch A [--mode M] [--level pte] --format NAME
+  help              this text
+
+run / list options (filters repeat; a vector matches if it matches any value of each filter given):
+  --arch A  --mode M  --family F  --tag T  --grep REGEX
+  --shard I/N               run the I-th of N deterministic slices (by id)
+  --expect-fail FILE        JSON {id: reason}: listed failures are xfail; a listed pass fails the run
+  --reporter NAME[=FILE]    pretty (default), json, junit, tap; repeatable; without FILE to stdout
+  --impl ref                the implementation (ref: the in-process reference engine)
+  --timeout MS              per-vector time limit for out-of-process implementations
+
+exit status: 0 all passed/skipped/xfailed; 1 a failure, xpass or error; 2 usage error or invalid vectors`;
+
+const SELECT_OPTS = {
+  arch: { type: 'string', multiple: true },
+  mode: { type: 'string', multiple: true },
+  family: { type: 'string', multiple: true },
+  tag: { type: 'string', multiple: true },
+  grep: { type: 'string', multiple: true },
+  shard: { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
+function parse<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+function selection(v: {
+  arch?: string[];
+  mode?: string[];
+  family?: string[];
+  tag?: string[];
+  grep?: string[];
+  shard?: string;
+}): Selection {
+  const grep = (v.grep ?? []).map((g) => {
+    try {
+      return new RegExp(g);
+    } catch (e) {
+      throw new UsageError(`--grep ${g}: ${(e as Error).message}`);
+    }
+  });
+  let shard: Selection['shard'];
+  if (v.shard !== undefined) {
+    shard = parseShard(v.shard);
+    if (!shard) throw new UsageError(`--shard ${v.shard}: expected I/N with 1 <= I <= N`);
+  }
+  return {
+    arch: v.arch ?? [],
+    mode: v.mode ?? [],
+    family: v.family ?? [],
+    tag: v.tag ?? [],
+    grep,
+    ...(shard ? { shard } : {}),
+  };
+}
+
+interface ReporterSpec {
+  readonly name: 'pretty' | 'json' | 'junit' | 'tap';
+  readonly file?: string;
+}
+
+function reporters(specs: string[] | undefined): ReporterSpec[] {
+  const out = (specs ?? ['pretty']).map((s): ReporterSpec => {
+    const [name, file] = s.split(/=(.*)/s, 2) as [string, string | undefined];
+    if (name !== 'pretty' && name !== 'json' && name !== 'junit' && name !== 'tap') {
+      throw new UsageError(
+        `--reporter ${s}: expected pretty, json, junit or tap, optionally =FILE`,
+      );
+    }
+    return file ? { name, file } : { name };
+  });
+  if (out.filter((r) => !r.file).length > 1)
+    throw new UsageError('--reporter: at most one reporter can write to stdout');
+  return out;
+}
+
+const useColour = () => process.stdout.isTTY && !process.env.NO_COLOR && !process.env.CI;
+
+function render(r: ReporterSpec, report: RunReport): string {
+  switch (r.name) {
+    case 'pretty':
+      return renderPretty(report, r.file || !useColour() ? PLAIN : COLOUR);
+    case 'json':
+      return renderJson(report);
+    case 'junit':
+      return renderJunit(report);
+    case 'tap':
+      return renderTap(report);
+  }
+}
+
+function printProblems(problems: readonly Problem[]): void {
+  for (const p of problems) {
+    const where = p.pointer === '' ? p.file : `${p.file}#${p.pointer}`;
+    process.stderr.write(
+      `${p.severity === 'warning' ? 'warning' : 'error'}: ${where}: ${p.message}\n`,
+    );
+  }
+}
+
+async function cmdRun(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    ...SELECT_OPTS,
+    'expect-fail': { type: 'string' },
+    reporter: { type: 'string', multiple: true },
+    impl: { type: 'string' },
+    timeout: { type: 'string' },
+  });
+  const sel = selection(values);
+  const reps = reporters(values.reporter);
+  if (values.impl !== undefined && values.impl !== 'ref')
+    throw new UsageError(`--impl ${values.impl}: the implementations are: ref`);
+  if (values.timeout !== undefined && !/^[1-9][0-9]*$/.test(values.timeout))
+    throw new UsageError('--timeout: expected a positive number of milliseconds');
+  const problems: Problem[] = [];
+  const expectFail =
+    values['expect-fail'] === undefined
+      ? undefined
+      : loadExpectFail(values['expect-fail'], problems);
+  if (problems.length) {
+    printProblems(problems);
+    return 2;
+  }
+  const loaded = loadVectors(positionals);
+  const showProgress = process.stderr.isTTY && !process.env.CI;
+  const report = await execute(referenceImplementation(), loaded, {
+    selection: sel,
+    ...(expectFail ? { expectFail } : {}),
+    ...(showProgress
+      ? {
+          onProgress: (d: number, t: number) =>
+            process.stderr.write(`\r${d}/${t} vectors${d === t ? '\r\u001b[K' : ''}`),
+        }
+      : {}),
+  });
+  for (const r of reps) {
+    const text = render(r, report);
+    if (r.file) writeFileSync(r.file, text);
+    else process.stdout.write(text);
+  }
+  if (!reps.some((r) => r.name === 'pretty' && !r.file)) {
+    const s = report.summary;
+    process.stderr.write(
+      `${s.total} vectors: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped, ${s.xfailed} xfailed, ${s.xpassed} xpassed, ${s.errors} errors, ${s.problems} problems\n`,
+    );
+    printProblems(report.problems);
+  }
+  return exitCode(report);
+}
+
+function cmdList(argv: string[]): number {
+  const { values, positionals } = parse(argv, SELECT_OPTS);
+  const loaded = loadVectors(positionals);
+  for (const v of select(selection(values), loaded.vectors)) process.stdout.write(`${v.id}\n`);
+  printProblems(loaded.problems);
+  return loaded.problems.some((p) => p.severity !== 'warning') ? 2 : 0;
+}
+
+function cmdLint(argv: string[]): number {
+  const { positionals } = parse(argv, {});
+  const r = lint(positionals);
+  printProblems(r.problems);
+  const errors = r.problems.filter((p) => p.severity !== 'warning').length;
+  process.stderr.write(
+    `${r.files} files, ${r.vectors} vectors, ${errors} errors, ${r.problems.length - errors} warnings\n`,
+  );
+  return errors ? 2 : 0;
+}
+
+const ENTRY_OPTS = {
+  arch: { type: 'string' },
+  mode: { type: 'string' },
+  level: { type: 'string' },
+  config: { type: 'string', multiple: true },
+  json: { type: 'boolean' },
+} as const satisfies ParseArgsConfig['options'];
+
+function entryTarget(v: { arch?: string; mode?: string; level?: string; config?: string[] }) {
+  if (!v.arch) throw new UsageError('--arch is required (x86_64, arm64 or riscv64)');
+  const modes = modesOf(v.arch);
+  if (!modes.length) throw new UsageError(`--arch ${v.arch}: expected x86_64, arm64 or riscv64`);
+  const mode =
+    v.mode ?? modes.find((m) => ['4level', '4k-48', 'sv39'].includes(m)) ?? modes[0] ?? '';
+  if (!modes.includes(mode))
+    throw new UsageError(`--mode ${mode}: ${v.arch} has the modes ${modes.join(', ')}`);
+  const level = v.level ?? 'pte';
+  if (!['pgd', 'p4d', 'pud', 'pmd', 'pte'].includes(level))
+    throw new UsageError(`--level ${level}: expected pgd, p4d, pud, pmd or pte`);
+  const cfg: Record<string, boolean> = {};
+  const defaults = configDefaults();
+  for (const c of v.config ?? []) {
+    const m = /^([A-Za-z0-9_]+)=(true|false|y|n|1|0)$/.exec(c);
+    if (!m?.[1] || !Object.hasOwn(defaults, m[1]))
+      throw new UsageError(
+        `--config ${c}: expected KEY=true|false with KEY one of ${Object.keys(defaults).join(', ')}`,
+      );
+    cfg[m[1]] = ['true', 'y', '1'].includes(m[2] ?? '');
+  }
+  return { arch: v.arch, mode, level, config: resolveConfig(cfg as Config) };
+}
+
+function runOne(t: ReturnType<typeof entryTarget>, op: string, args: Record<string, Json>): Json {
+  const o = observe({
+    id: 'cli',
+    arch: t.arch,
+    mode: t.mode,
+    config: t.config,
+    steps: [{ op, args: args as never }],
+  });
+  if (o.kind === 'error') throw new UsageError(o.reason.replace(/^invalid vector at \S+: /, ''));
+  const s = o.steps[0];
+  if (!s || s.kind === 'unsupported') throw new UsageError(s?.reason ?? 'no result');
+  return s.result;
+}
+
+function cmdDecode(argv: string[]): number {
+  const { values, positionals } = parse(argv, ENTRY_OPTS);
+  const t = entryTarget(values);
+  const raw = positionals[0];
+  if (positionals.length !== 1 || raw === undefined || !/^(0x)?[0-9a-fA-F]{1,16}$/.test(raw))
+    throw new UsageError('decode: expected one hex VALUE, e.g. 0x8000000000000027');
+  const value =
+    '0x' +
+    BigInt(raw.startsWith('0x') ? raw : `0x${raw}`)
+      .toString(16)
+      .padStart(16, '0');
+  const r = runOne(t, 'decode', { level: t.level, value }) as {
+    format: string;
+    fields: Record<string, number | string>;
+  };
+  if (values.json) {
+    process.stdout.write(
+      JSON.stringify({ arch: t.arch, mode: t.mode, level: t.level, value, ...r }, null, 2) + '\n',
+    );
+    return 0;
+  }
+  const d = archDescriptions().get(`${t.arch}-${t.mode}`);
+  const fmt = d?.levels
+    .flatMap((l) => l.formats)
+    .find(
+      (f) =>
+        f.name === r.format &&
+        Object.keys(r.fields).every((k) => f.fields.some((x) => x.name === k)),
+    );
+  process.stdout.write(`${t.arch} ${t.mode} ${t.level} ${value}: ${r.format}\n`);
+  for (const [name, v] of Object.entries(r.fields)) {
+    const f = fmt?.fields.find((x) => x.name === name);
+    const bits = f
+      ? f.bits[0] === f.bits[1]
+        ? `bit ${f.bits[0]}`
+        : `bits ${f.bits[0]}:${f.bits[1]}`
+      : '';
+    const shownV =
+      typeof v === 'number' && f && f.bits[0] - f.bits[1] >= 4 ? `0x${v.toString(16)}` : String(v);
+    process.stdout.write(
+      `  ${bits.padEnd(11)} ${name.padEnd(16)} ${shownV}${f?.linux ? `  (${f.linux})` : ''}\n`,
+    );
+  }
+  return 0;
+}
+
+function cmdEncode(argv: string[]): number {
+  const { values, positionals } = parse(argv, { ...ENTRY_OPTS, format: { type: 'string' } });
+  const t = entryTarget(values);
+  if (!values.format)
+    throw new UsageError('encode: --format is required (e.g. present, leaf, table, swap)');
+  const fields: Record<string, Json> = {};
+  for (const p of positionals) {
+    const m = /^([A-Za-z][A-Za-z0-9_]*)=((?:0x)?[0-9a-fA-F]+)$/.exec(p);
+    if (!m?.[1] || m[2] === undefined)
+      throw new UsageError(`encode: ${p}: expected FIELD=VALUE (decimal or 0x hex)`);
+    const n = BigInt(m[2].startsWith('0x') ? m[2].toLowerCase() : m[2]);
+    fields[m[1]] = n <= 0xffffffffn ? Number(n) : '0x' + n.toString(16);
+  }
+  const r = runOne(t, 'encode', { level: t.level, format: values.format, fields });
+  process.stdout.write(`${String(r)}\n`);
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'run':
+        return await cmdRun(rest);
+      case 'list':
+        return cmdList(rest);
+      case 'lint':
+        return cmdLint(rest);
+      case 'decode':
+        return cmdDecode(rest);
+      case 'encode':
+        return cmdEncode(rest);
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE + '\n');
+        return 0;
+      default:
+        throw new UsageError(cmd === undefined ? 'expected a command' : `unknown command "${cmd}"`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`ptvec: ${e.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}

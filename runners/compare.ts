@@ -1,0 +1,146 @@
+// Judge an implementation's observations against a vector's expectations. Never consults the
+// reference engine: the vector is the only oracle (DESIGN.md "Architecture").
+
+import type { Json, StepObservation, VectorObservation } from './adapter.ts';
+import { fieldDiffs, type FieldDiff } from './arch.ts';
+import type { LoadedVector } from './vectors/load.ts';
+
+export type Verdict = 'pass' | 'fail' | 'skip' | 'xfail' | 'xpass' | 'error';
+
+export interface Mismatch {
+  readonly pointer: string;
+  readonly step: number;
+  readonly op: string;
+  readonly expected: Json;
+  readonly actual: Json;
+  readonly level?: string;
+  readonly fields?: readonly FieldDiff[];
+}
+
+export interface Judgement {
+  readonly verdict: 'pass' | 'fail' | 'skip' | 'error';
+  readonly reason?: string;
+  readonly mismatches?: readonly Mismatch[];
+}
+
+interface Expect {
+  readonly result?: Json;
+  readonly either?: readonly Expect[];
+  readonly byChoice?: { readonly choice: string; readonly cases: Readonly<Record<string, Expect>> };
+}
+
+type Match = { ok: true } | { ok: false; expected: Json } | { ok: 'skip'; reason: string };
+
+export function jsonEqual(a: Json, b: Json): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  const ra = a as Readonly<Record<string, Json>>;
+  const rb = b as Readonly<Record<string, Json>>;
+  return ka.every((k) => Object.hasOwn(rb, k) && jsonEqual(ra[k] ?? null, rb[k] ?? null));
+}
+
+/** The expected value(s) an expectation allows, for messages. */
+function shown(e: Expect, choices: Readonly<Record<string, string>>): Json {
+  if (e.either) return { either: e.either.map((x) => shown(x, choices)) };
+  if (e.byChoice) {
+    const c = choices[e.byChoice.choice];
+    const picked = c === undefined ? undefined : e.byChoice.cases[c];
+    return picked ? shown(picked, choices) : { byChoice: e.byChoice.choice };
+  }
+  return e.result ?? null;
+}
+
+function match(e: Expect, actual: Json, choices: Readonly<Record<string, string>>): Match {
+  if (e.either) {
+    for (const alt of e.either) {
+      const m = match(alt, actual, choices);
+      if (m.ok !== false) return m;
+    }
+    return { ok: false, expected: shown(e, choices) };
+  }
+  if (e.byChoice) {
+    const value = choices[e.byChoice.choice];
+    if (value === undefined)
+      return {
+        ok: 'skip',
+        reason: `implementation does not declare the choice "${e.byChoice.choice}"`,
+      };
+    const picked = e.byChoice.cases[value];
+    if (!picked) return { ok: 'skip', reason: `no expectation for ${e.byChoice.choice}=${value}` };
+    return match(picked, actual, choices);
+  }
+  return jsonEqual(e.result ?? null, actual)
+    ? { ok: true }
+    : { ok: false, expected: e.result ?? null };
+}
+
+const HEX64 = /^0x[0-9a-f]{16}$/;
+
+/** The level whose entry a step returns, if it returns one (so that differing fields can be named). */
+export function entryLevel(
+  op: string,
+  args: Readonly<Record<string, unknown>>,
+): string | undefined {
+  if (op === 'encode') return typeof args.level === 'string' ? args.level : undefined;
+  if (
+    /^(pte|pmd|pud)_(mk|wrprotect|clear|swp_mk|swp_clear|modify)/.test(op) ||
+    op === 'pte_mkwrite'
+  )
+    return op.slice(0, 3);
+  if (op === 'pmd_modify') return 'pmd';
+  if (op === 'pfn_pte' || op === 'pfn_pmd' || op === 'pfn_pud') return op.slice(4);
+  if (op === 'swp_entry_to_pte' || op === 'make_pte_marker' || op === '__swp_entry') return 'pte';
+  return undefined;
+}
+
+export function judge(
+  v: LoadedVector,
+  obs: VectorObservation,
+  choices: Readonly<Record<string, string>>,
+): Judgement {
+  if (obs.kind === 'error') return { verdict: 'error', reason: obs.reason };
+  if (obs.steps.length !== v.steps.length) {
+    return {
+      verdict: 'error',
+      reason: `implementation answered ${obs.steps.length} step(s) for ${v.steps.length}`,
+    };
+  }
+  const mismatches: Mismatch[] = [];
+  for (const [i, step] of v.steps.entries()) {
+    const o = obs.steps[i] as StepObservation;
+    if (o.kind === 'unsupported') return { verdict: 'skip', reason: o.reason };
+    const e = step.expect as Expect | undefined;
+    if (!e) continue;
+    const m = match(e, o.result, choices);
+    if (m.ok === 'skip') return { verdict: 'skip', reason: m.reason };
+    if (m.ok) continue;
+    const level = entryLevel(step.op, step.args as Record<string, unknown>);
+    const base = {
+      pointer: `${v.pointer}/steps/${i}/expect`,
+      step: i,
+      op: step.op,
+      expected: m.expected,
+      actual: o.result,
+    };
+    if (
+      level &&
+      typeof m.expected === 'string' &&
+      typeof o.result === 'string' &&
+      HEX64.test(m.expected) &&
+      HEX64.test(o.result)
+    ) {
+      mismatches.push({
+        ...base,
+        level,
+        fields: fieldDiffs(v.arch, v.mode, level, BigInt(m.expected), BigInt(o.result)),
+      });
+    } else {
+      mismatches.push(base);
+    }
+  }
+  return mismatches.length ? { verdict: 'fail', mismatches } : { verdict: 'pass' };
+}

@@ -1,0 +1,93 @@
+// The human reporter: each failing vector with the fields that differ by name, then the summary.
+// Colour only on a terminal, and never with NO_COLOR or in CI.
+
+import type { Json } from '../adapter.ts';
+import type { Mismatch } from '../compare.ts';
+import type { ResultEntry, RunReport } from '../run.ts';
+
+export interface Style {
+  readonly red: (s: string) => string;
+  readonly green: (s: string) => string;
+  readonly yellow: (s: string) => string;
+  readonly dim: (s: string) => string;
+  readonly bold: (s: string) => string;
+}
+const plain = (s: string) => s;
+export const PLAIN: Style = { red: plain, green: plain, yellow: plain, dim: plain, bold: plain };
+const sgr = (code: number) => (s: string) => `\u001b[${code}m${s}\u001b[0m`;
+export const COLOUR: Style = {
+  red: sgr(31),
+  green: sgr(32),
+  yellow: sgr(33),
+  dim: sgr(2),
+  bold: sgr(1),
+};
+
+const show = (v: Json): string => JSON.stringify(v);
+
+function bitsLabel(f: { name: string; bits: readonly [number, number] }): string {
+  const [hi, lo] = f.bits;
+  if (f.name === `bit${hi}`) return `bit ${hi}`;
+  return hi === lo ? `bit ${hi} ${f.name}` : `bits ${hi}:${lo} ${f.name}`;
+}
+
+export function formatMismatch(m: Mismatch, st: Style): string[] {
+  const lines = [`  step ${m.step} ${m.op}: expected ${show(m.expected)}, got ${show(m.actual)}`];
+  for (const f of m.fields ?? []) {
+    const e = BigInt(f.expected);
+    const a = BigInt(f.actual);
+    const fmt = (x: bigint) =>
+      f.bits[0] === f.bits[1] || x < 10n ? x.toString() : '0x' + x.toString(16);
+    lines.push(st.dim(`    ${bitsLabel(f)}: expected ${fmt(e)}, got ${fmt(a)}`));
+  }
+  lines.push(st.dim(`    at ${m.pointer}`));
+  return lines;
+}
+
+function verdictLine(r: ResultEntry, st: Style): string {
+  const tag =
+    r.verdict === 'error' || r.verdict === 'xpass'
+      ? st.red(r.verdict.toUpperCase())
+      : st.red('FAIL');
+  return `${tag} ${st.bold(r.id)} ${st.dim(`(${r.file})`)}\n  ${r.description}`;
+}
+
+export function renderPretty(report: RunReport, st: Style): string {
+  const out: string[] = [];
+  for (const p of report.problems) {
+    const where = p.pointer === '' ? p.file : `${p.file}#${p.pointer}`;
+    out.push(
+      `${p.severity === 'warning' ? st.yellow('warning') : st.red('invalid')} ${where}: ${p.message}`,
+    );
+  }
+  for (const r of report.results) {
+    if (r.verdict === 'fail') {
+      out.push(verdictLine(r, st));
+      for (const m of r.mismatches ?? []) out.push(...formatMismatch(m, st));
+    } else if (r.verdict === 'error' || r.verdict === 'xpass') {
+      out.push(verdictLine(r, st), `  ${r.reason ?? ''}`);
+    }
+  }
+  const skips = new Map<string, number>();
+  for (const r of report.results)
+    if (r.verdict === 'skip') skips.set(r.reason ?? '', (skips.get(r.reason ?? '') ?? 0) + 1);
+  for (const [reason, n] of [...skips].sort((a, b) => b[1] - a[1]).slice(0, 10))
+    out.push(st.yellow(`skipped ${n}: ${reason}`));
+  if (skips.size > 10)
+    out.push(st.yellow(`skipped: ${skips.size - 10} more reasons (see the JSON report)`));
+  const s = report.summary;
+  const parts = [
+    st.green(`${s.passed} passed`),
+    s.failed ? st.red(`${s.failed} failed`) : `${s.failed} failed`,
+    `${s.skipped} skipped`,
+    `${s.xfailed} xfailed`,
+    s.xpassed ? st.red(`${s.xpassed} xpassed`) : `${s.xpassed} xpassed`,
+    s.errors ? st.red(`${s.errors} errors`) : `${s.errors} errors`,
+  ];
+  const invalid = report.problems.filter((p) => p.severity !== 'warning').length;
+  if (invalid) parts.push(st.red(`${invalid} invalid`));
+  out.push(
+    `${st.bold(`${s.total} vectors`)} against ${report.implementation.name}: ${parts.join(', ')}`,
+  );
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,117 @@
+// ajv in strict mode over schemas/, and ajv errors turned into "what was expected" messages.
+
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { SCHEMAS_DIR } from '../paths.ts';
+
+export interface SchemaProblem {
+  readonly pointer: string;
+  readonly message: string;
+}
+
+let ajv: Ajv | undefined;
+const compiled = new Map<string, ValidateFunction>();
+
+export function loadSchema(file: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(SCHEMAS_DIR, file), 'utf8')) as Record<string, unknown>;
+}
+
+function instance(): Ajv {
+  if (!ajv) {
+    ajv = new Ajv({ strict: true, allErrors: true, discriminator: true, verbose: true });
+    for (const f of readdirSync(SCHEMAS_DIR).filter((x) => x.endsWith('.schema.json'))) {
+      ajv.addSchema(loadSchema(f), f);
+    }
+  }
+  return ajv;
+}
+
+export function validator(file: string): ValidateFunction {
+  let v = compiled.get(file);
+  if (!v) {
+    v = instance().getSchema(file);
+    if (!v) throw new Error(`no schema ${file}`);
+    compiled.set(file, v);
+  }
+  return v;
+}
+
+const HINTS: Readonly<Record<string, string>> = {
+  '^0x[0-9a-f]{16}$': 'lowercase fixed-width hex: 0x and 16 digits, e.g. 0x0000000000000067',
+  '^0x[0-9a-f]{1,16}$': 'lowercase hex: 0x and 1 to 16 digits',
+};
+
+function describe(e: ErrorObject): string {
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'type':
+      return `expected ${String(p.type)}`;
+    case 'required':
+      return `missing required property "${String(p.missingProperty)}"`;
+    case 'additionalProperties':
+      return `unexpected property "${String(p.additionalProperty)}"`;
+    case 'enum':
+      return `expected one of: ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'const':
+      return `expected ${JSON.stringify(p.allowedValue)}`;
+    case 'pattern': {
+      const pat = String(p.pattern);
+      return `expected ${HINTS[pat] ?? `a string matching ${pat}`}`;
+    }
+    case 'discriminator':
+      return p.error === 'mapping'
+        ? `unknown op ${JSON.stringify(p.tagValue)}: not an op of the vector format (see schemas/vector-file.schema.json definitions/*Step)`
+        : `expected an "op" string`;
+    case 'minItems':
+      return `expected at least ${String(p.limit)} item(s)`;
+    case 'maxItems':
+      return `expected at most ${String(p.limit)} item(s)`;
+    case 'minProperties':
+    case 'maxProperties':
+      return 'expected exactly one of "result", "either", "byChoice"';
+    case 'minimum':
+    case 'maximum':
+      return `expected a number ${e.keyword === 'minimum' ? '>=' : '<='} ${String(p.limit)}`;
+    case 'uniqueItems':
+      return 'expected unique items';
+    case 'oneOf':
+      return 'expected exactly one of the allowed forms';
+    default:
+      return e.message ?? e.keyword;
+  }
+}
+
+const ONE_OF_FORMS: Readonly<Record<string, string>> = {
+  U64Arg:
+    'expected a Hex64 string (0x and 16 lowercase hex digits) or {"step": "<name of an earlier step>"}',
+  FieldValue: 'expected an integer (fields of 32 bits or fewer) or lowercase hex (wider fields)',
+};
+
+/**
+ * One message per offending value. When a oneOf fails, the errors of its branches are noise; for a
+ * 64-bit argument they are replaced by the two forms it accepts.
+ */
+export function explain(errors: readonly ErrorObject[]): SchemaProblem[] {
+  const titled = (e: ErrorObject) =>
+    (e.parentSchema as { title?: string } | undefined)?.title ?? '';
+  // A oneOf over known forms replaces every error at or below its value with one message.
+  const known = errors.filter(
+    (e) => e.keyword === 'oneOf' && ONE_OF_FORMS[titled(e)] !== undefined,
+  );
+  const under = (e: ErrorObject, o: ErrorObject) =>
+    e.instancePath === o.instancePath || e.instancePath.startsWith(o.instancePath + '/');
+  const out: SchemaProblem[] = [];
+  const seen = new Set<string>();
+  for (const e of errors) {
+    const owner = known.find((o) => under(e, o));
+    if (owner && owner !== e) continue;
+    if (e.keyword === 'oneOf' && !owner) continue; // the branch errors say more than "one of"
+    const message = owner ? (ONE_OF_FORMS[titled(e)] ?? describe(e)) : describe(e);
+    const key = `${e.instancePath}\u0000${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ pointer: e.instancePath, message });
+  }
+  return out;
+}

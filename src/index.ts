@@ -1,0 +1,18 @@
+// The engine's public surface: the only file outside src/ may import (runners/adapters/reference.ts).
+
+export { hex64, type U64 } from './bits/u64.ts';
+export { CONFIG_KEYS, type Arch, type KernelConfig, type Mode } from './config.ts';
+export {
+  runVector,
+  type EngineStep,
+  type EngineVector,
+  type StepArgs,
+  type StepOutcome,
+  type StepRef,
+} from './engine.ts';
+export { InternalError, UnsupportedError, VectorFormatError } from './errors.ts';
+export { ARCH_DESCRIPTIONS } from './layout/descriptions.generated.ts';
+export type { FieldDesc, FormatDesc, LevelDesc, ModeDesc } from './layout/types.ts';
+export type { VmFlag } from './mm/vm-flags.ts';
+export { modeDesc, opsOf } from './ops/registry.ts';
+export type { DecodedEntry, DecodedField, LinuxLevel, OpValue } from './ops/types.ts';

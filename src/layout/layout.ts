@@ -1,0 +1,97 @@
+// decode / encode of an entry by the formats of its level (the `layout` op family).
+
+import { genmask, type U64 } from '../bits/u64.ts';
+import type { KernelConfig } from '../config.ts';
+import { VectorFormatError } from '../errors.ts';
+import type { DecodedEntry, DecodedField, LinuxLevel } from '../ops/types.ts';
+import type { FieldDesc, FormatDesc, LevelDesc, ModeDesc } from './types.ts';
+
+/** The hardware level whose entries a Linux level uses, following folds (a folded pud is the pgd entry). */
+export function levelOf(desc: ModeDesc, level: LinuxLevel): LevelDesc {
+  let l: LinuxLevel = level;
+  for (let i = 0; i < 5; i++) {
+    const found = desc.levels.find((x) => x.linux === l);
+    if (found) return found;
+    const fold = desc.folded.find((f) => f.linux === l);
+    if (!fold) break;
+    l = fold.into;
+  }
+  throw new VectorFormatError(`${desc.arch} ${desc.mode} has no level "${level}"`, '/args/level');
+}
+
+/** A field exists unless it needs config that is off (arch.schema.json Field.requires). */
+export function fieldPresent(f: FieldDesc, cfg: KernelConfig): boolean {
+  return (f.requires ?? []).every((k) => cfg[k]);
+}
+
+function fieldMask(f: FieldDesc): U64 {
+  return genmask(f.msb, f.lsb);
+}
+
+export function matchFormat(level: LevelDesc, value: U64): FormatDesc | undefined {
+  return level.formats.find((fmt) => (value & fmt.mask) === fmt.value);
+}
+
+export function decode(
+  desc: ModeDesc,
+  level: LinuxLevel,
+  value: U64,
+  cfg: KernelConfig,
+): DecodedEntry {
+  const lv = levelOf(desc, level);
+  const fmt = matchFormat(lv, value);
+  if (!fmt)
+    throw new VectorFormatError(
+      `no format of ${level} matches ${value.toString(16)}`,
+      '/args/value',
+    );
+  const fields = new Map<string, DecodedField>();
+  for (const f of fmt.fields) {
+    if (!fieldPresent(f, cfg)) continue;
+    const width = f.msb - f.lsb + 1;
+    let v = (value & fieldMask(f)) >> BigInt(f.lsb);
+    if (f.inverted) v = ~v & genmask(width - 1, 0);
+    fields.set(f.name, { value: v, width });
+  }
+  return { format: fmt.name, fields };
+}
+
+export function encode(
+  desc: ModeDesc,
+  level: LinuxLevel,
+  format: string,
+  given: ReadonlyMap<string, U64>,
+  cfg: KernelConfig,
+): U64 {
+  const lv = levelOf(desc, level);
+  const fmt = lv.formats.find((f) => f.name === format);
+  if (!fmt) {
+    const names = lv.formats.map((f) => f.name).join(', ');
+    throw new VectorFormatError(
+      `${level} has no format "${format}" (it has: ${names})`,
+      '/args/format',
+    );
+  }
+  const known = new Map(fmt.fields.filter((f) => fieldPresent(f, cfg)).map((f) => [f.name, f]));
+  for (const name of given.keys()) {
+    if (!known.has(name))
+      throw new VectorFormatError(
+        `format "${format}" has no field "${name}"`,
+        `/args/fields/${name}`,
+      );
+  }
+  let out = fmt.value;
+  for (const f of known.values()) {
+    const width = f.msb - f.lsb + 1;
+    const v = given.get(f.name) ?? 0n;
+    if (v > genmask(width - 1, 0)) {
+      throw new VectorFormatError(
+        `field "${f.name}" is ${width} bits wide; ${v.toString(16)} does not fit`,
+        `/args/fields/${f.name}`,
+      );
+    }
+    const stored = f.inverted ? ~v & genmask(width - 1, 0) : v;
+    out = (out & ~fieldMask(f)) | (stored << BigInt(f.lsb));
+  }
+  return out;
+}

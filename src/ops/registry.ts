@@ -1,0 +1,50 @@
+// Every op the engine knows, per arch: the arch's helpers, the arch-independent swap/softleaf/marker
+// ops over the arch's swap encoding, and decode/encode by the arch description.
+
+import type { Arch, Mode } from '../config.ts';
+import { arm64Ops, arm64Swap } from '../arch/arm64/ops.ts';
+import { riscvOps, riscvSwap } from '../arch/riscv64/ops.ts';
+import { x86Ops, x86Swap } from '../arch/x86_64/ops.ts';
+import { UnsupportedError, VectorFormatError } from '../errors.ts';
+import { ARCH_DESCRIPTIONS } from '../layout/descriptions.generated.ts';
+import { decode, encode } from '../layout/layout.ts';
+import type { ModeDesc } from '../layout/types.ts';
+import { swapOps } from '../mm/swapops.ts';
+import { arg } from './args.ts';
+import type { OpImpl, OpTable } from './types.ts';
+
+export function modeDesc(arch: Arch, mode: Mode): ModeDesc {
+  const d = ARCH_DESCRIPTIONS[`${arch}-${mode}`];
+  if (!d) throw new VectorFormatError(`${arch} has no mode "${mode}"`, '/mode');
+  return d;
+}
+
+const layoutOps: OpTable = {
+  decode: (a, ctx) =>
+    decode(modeDesc(ctx.arch, ctx.mode), arg(a, 'level'), arg(a, 'value'), ctx.config),
+  encode: (a, ctx) =>
+    encode(
+      modeDesc(ctx.arch, ctx.mode),
+      arg(a, 'level'),
+      arg(a, 'format'),
+      arg(a, 'fields'),
+      ctx.config,
+    ),
+};
+
+const TABLES: Readonly<Record<Arch, OpTable>> = {
+  x86_64: { ...x86Ops, ...swapOps(x86Swap), ...layoutOps },
+  arm64: { ...arm64Ops, ...swapOps(arm64Swap), ...layoutOps },
+  riscv64: { ...riscvOps, ...swapOps(riscvSwap), ...layoutOps },
+};
+
+export function lookupOp(arch: Arch, op: string): OpImpl {
+  const impl = Object.hasOwn(TABLES[arch], op) ? TABLES[arch][op] : undefined;
+  if (!impl) throw new UnsupportedError(`${op} is not defined on ${arch}`);
+  return impl;
+}
+
+/** The ops an arch defines, for `ptvec lint` and the protocol's hello. */
+export function opsOf(arch: Arch): readonly string[] {
+  return Object.keys(TABLES[arch]).sort();
+}

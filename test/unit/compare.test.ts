@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import type { VectorObservation } from '../../runners/adapter.ts';
+import { entryLevel, jsonEqual, judge } from '../../runners/compare.ts';
+import { resolveConfig } from '../../runners/vectors/config.ts';
+import type { Step } from '../../runners/vectors/generated/vector-file.ts';
+import type { LoadedVector } from '../../runners/vectors/load.ts';
+
+function vec(
+  steps: unknown[],
+  arch: 'x86_64' | 'arm64' | 'riscv64' = 'x86_64',
+  mode: LoadedVector['mode'] = '4level',
+): LoadedVector {
+  return {
+    id: 't',
+    file: 'f.json',
+    pointer: '/vectors/3',
+    family: 'pte',
+    arch,
+    mode,
+    config: resolveConfig(),
+    description: 'd',
+    flags: [],
+    tags: [],
+    steps: steps as Step[],
+    vector: {} as LoadedVector['vector'],
+  };
+}
+const observed = (...results: unknown[]): VectorObservation => ({
+  kind: 'observed',
+  steps: results.map((r) => ({ kind: 'result' as const, result: r as never })),
+});
+
+const mkdirty = (expect: unknown) => ({
+  op: 'pte_mkdirty',
+  args: { pte: '0x0000000000000027' },
+  expect,
+});
+
+describe('the comparer', () => {
+  it('passes an exact match and fails a difference', () => {
+    expect(
+      judge(vec([mkdirty({ result: '0x0000000000000867' })]), observed('0x0000000000000867'), {})
+        .verdict,
+    ).toBe('pass');
+    const j = judge(
+      vec([mkdirty({ result: '0x0000000000000867' })]),
+      observed('0x0000000000000827'),
+      {},
+    );
+    expect(j.verdict).toBe('fail');
+    expect(j.mismatches?.[0]).toMatchObject({
+      pointer: '/vectors/3/steps/0/expect',
+      step: 0,
+      op: 'pte_mkdirty',
+      level: 'pte',
+    });
+  });
+
+  it('names the differing PTE fields from the arch description', () => {
+    const j = judge(
+      vec([mkdirty({ result: '0x0000000000000867' })]),
+      observed('0x0000000000000827'),
+      {},
+    );
+    expect(j.mismatches?.[0]?.fields).toEqual([
+      { name: 'D', bits: [6, 6], expected: '0x1', actual: '0x0' },
+    ]);
+  });
+
+  it('accepts any alternative of `either`, and shows them all when none matches', () => {
+    const e = { either: [{ result: '0x0000000000000001' }, { result: '0x0000000000000002' }] };
+    expect(judge(vec([mkdirty(e)]), observed('0x0000000000000002'), {}).verdict).toBe('pass');
+    const j = judge(vec([mkdirty(e)]), observed('0x0000000000000003'), {});
+    expect(j.verdict).toBe('fail');
+    expect(j.mismatches?.[0]?.expected).toEqual({
+      either: ['0x0000000000000001', '0x0000000000000002'],
+    });
+  });
+
+  it('selects the case of a declared choice, and skips when the implementation declares none', () => {
+    const e = {
+      byChoice: {
+        choice: 'adUpdate',
+        cases: { svade: { result: true }, svadu: { result: false } },
+      },
+    };
+    const v = vec([{ op: 'pte_young', args: { pte: '0x0000000000000001' }, expect: e }]);
+    expect(judge(v, observed(false), { adUpdate: 'svadu' }).verdict).toBe('pass');
+    expect(judge(v, observed(false), { adUpdate: 'svade' }).verdict).toBe('fail');
+    expect(judge(v, observed(false), {})).toEqual({
+      verdict: 'skip',
+      reason: 'implementation does not declare the choice "adUpdate"',
+    });
+  });
+
+  it('skips a vector whose step the implementation does not support, and errors on a short answer', () => {
+    const v = vec([mkdirty({ result: '0x0000000000000867' })]);
+    expect(
+      judge(v, { kind: 'observed', steps: [{ kind: 'unsupported', reason: 'no x86' }] }, {}),
+    ).toEqual({ verdict: 'skip', reason: 'no x86' });
+    expect(judge(v, { kind: 'observed', steps: [] }, {}).verdict).toBe('error');
+    expect(judge(v, { kind: 'error', reason: 'crashed' }, {})).toEqual({
+      verdict: 'error',
+      reason: 'crashed',
+    });
+  });
+
+  it('checks only steps that have expectations', () => {
+    const v = vec([
+      { op: 'pte_mkold', name: 'p', args: { pte: '0x0000000000000021' } },
+      { op: 'pte_young', args: { pte: { step: 'p' } }, expect: { result: false } },
+    ]);
+    expect(judge(v, observed('0x0000000000000001', false), {}).verdict).toBe('pass');
+    expect(judge(v, observed('0xffffffffffffffff', true), {}).verdict).toBe('fail');
+  });
+
+  it('compares JSON values structurally', () => {
+    expect(
+      jsonEqual({ format: 'present', fields: { P: 1 } }, { fields: { P: 1 }, format: 'present' }),
+    ).toBe(true);
+    expect(jsonEqual({ a: 1 }, { a: 1, b: 2 })).toBe(false);
+    expect(jsonEqual([1, 2], [1, 2])).toBe(true);
+  });
+
+  it('knows which ops return entries', () => {
+    expect(entryLevel('pte_mkclean', {})).toBe('pte');
+    expect(entryLevel('pmd_wrprotect', {})).toBe('pmd');
+    expect(entryLevel('pfn_pud', {})).toBe('pud');
+    expect(entryLevel('encode', { level: 'pmd' })).toBe('pmd');
+    expect(entryLevel('pte_dirty', {})).toBeUndefined();
+    expect(entryLevel('pte_pfn', {})).toBeUndefined();
+  });
+});

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { loadVectors } from '../../runners/vectors/load.ts';
+import { dirtyVector, tmp, vectorFile, writeJson } from './helpers.ts';
+
+describe('loading vector files', () => {
+  it('loads a valid file and fills in config defaults', () => {
+    const d = tmp();
+    writeJson(d, 'ok.json', vectorFile([dirtyVector('x86_64/pte/t/ok')]));
+    const r = loadVectors([d]);
+    expect(r.problems).toEqual([]);
+    expect(r.vectors.map((v) => v.id)).toEqual(['x86_64/pte/t/ok']);
+    expect(r.vectors[0]?.config.CONFIG_MEM_SOFT_DIRTY).toBe(true);
+    expect(r.vectors[0]?.config.X86_FEATURE_SHSTK).toBe(false);
+  });
+
+  it('names the file, the JSON pointer and what was expected for a bad value, and keeps the other vectors', () => {
+    const d = tmp();
+    const bad = {
+      ...dirtyVector('x86_64/pte/t/bad'),
+      steps: [{ op: 'pte_dirty', args: { pte: '0x67' }, expect: { result: true } }],
+    };
+    const f = writeJson(d, 'mixed.json', vectorFile([dirtyVector('x86_64/pte/t/good'), bad]));
+    const r = loadVectors([f]);
+    expect(r.vectors.map((v) => v.id)).toEqual(['x86_64/pte/t/good']);
+    expect(r.problems).toHaveLength(1);
+    expect(r.problems[0]?.file).toMatch(/mixed\.json$/);
+    expect(r.problems[0]?.pointer).toBe('/vectors/1/steps/0/args/pte');
+    expect(r.problems[0]?.message).toMatch(/Hex64 string \(0x and 16 lowercase hex digits\)/);
+  });
+
+  it('reports a wrong result type at the expectation', () => {
+    const d = tmp();
+    const f = writeJson(
+      d,
+      'type.json',
+      vectorFile([dirtyVector('x86_64/pte/t/type', '0x0000000000000001')]),
+    );
+    const r = loadVectors([f]);
+    expect(r.problems).toEqual([
+      {
+        file: expect.stringMatching(/type\.json$/),
+        pointer: '/vectors/0/steps/0/expect/result',
+        message: 'expected boolean',
+      },
+    ]);
+  });
+
+  it('explains an unknown op', () => {
+    const d = tmp();
+    const v = {
+      id: 'x86_64/pte/t/op',
+      description: 'd',
+      steps: [{ op: 'pte_mkfoo', args: { pte: '0x0000000000000000' }, expect: { result: true } }],
+    };
+    const r = loadVectors([writeJson(d, 'op.json', vectorFile([v]))]);
+    expect(r.problems[0]?.pointer).toBe('/vectors/0/steps/0');
+    expect(r.problems[0]?.message).toMatch(/unknown op "pte_mkfoo"/);
+  });
+
+  it('drops a whole file whose envelope is wrong, and says where', () => {
+    const d = tmp();
+    writeJson(
+      d,
+      'env.json',
+      vectorFile([dirtyVector('x86_64/pte/t/env')], { defaults: { arch: 'mips', mode: '4level' } }),
+    );
+    writeJson(d, 'fine.json', vectorFile([dirtyVector('x86_64/pte/t/fine')]));
+    const r = loadVectors([d]);
+    expect(r.vectors.map((v) => v.id)).toEqual(['x86_64/pte/t/fine']);
+    expect(r.problems[0]).toMatchObject({
+      pointer: '/defaults/arch',
+      message: expect.stringMatching(/^expected one of: "x86_64", "arm64", "riscv64"$/),
+    });
+  });
+
+  it('gives the line and column of invalid JSON', () => {
+    const d = tmp();
+    writeJson(d, 'syntax.json', '{\n  "formatVersion": 1,\n  "family": pte\n}');
+    const r = loadVectors([d]);
+    expect(r.problems[0]?.message).toMatch(/^invalid JSON at line 3 column \d+/);
+    expect(r.problems[0]?.pointer).toBe('');
+  });
+
+  it('rejects duplicate ids across files and references to unknown steps', () => {
+    const d = tmp();
+    writeJson(d, 'a.json', vectorFile([dirtyVector('x86_64/pte/t/dup')]));
+    const ref = {
+      id: 'x86_64/pte/t/ref',
+      description: 'd',
+      steps: [{ op: 'pte_dirty', args: { pte: { step: 'nope' } }, expect: { result: true } }],
+    };
+    writeJson(d, 'b.json', vectorFile([dirtyVector('x86_64/pte/t/dup'), ref]));
+    const r = loadVectors([d]);
+    const msgs = r.problems.map((p) => `${p.pointer} ${p.message}`);
+    expect(msgs).toContainEqual(
+      expect.stringMatching(
+        /^\/vectors\/0\/id duplicate id "x86_64\/pte\/t\/dup" \(first in .*a\.json\/vectors\/0\)$/,
+      ),
+    );
+    expect(msgs).toContainEqual(
+      '/vectors/1/steps/0/args/pte expected the name of an earlier step; "nope" is not one',
+    );
+  });
+
+  it('reports a path that does not exist', () => {
+    const r = loadVectors(['/nonexistent/ptvec']);
+    expect(r.problems[0]?.message).toBe('no such file or directory');
+  });
+});
