@@ -1,7 +1,7 @@
 // Arch-independent swap entries, softleaf and PTE markers: Linux v6.19 include/linux/swapops.h,
 // include/linux/leafops.h, include/linux/swap.h:49-118, include/linux/userfaultfd_k.h:314.
 
-import { genmask, type U64 } from '../bits/u64.ts';
+import { genmask, shl64, type U64 } from '../bits/u64.ts';
 import type { KernelConfig } from '../config.ts';
 import { arg } from '../ops/args.ts';
 import type { ArchSwap, OpTable } from '../ops/types.ts';
@@ -60,7 +60,7 @@ export function swapTypes(cfg: KernelConfig): SwapTypes {
 }
 
 export function swp_entry(type: number, offset: U64): U64 {
-  return (BigInt(type) << BigInt(SWP_TYPE_SHIFT)) | (offset & SWP_OFFSET_MASK); // swapops.h:84
+  return shl64(BigInt(type), SWP_TYPE_SHIFT) | (offset & SWP_OFFSET_MASK); // swapops.h:84
 }
 export function swp_type(e: U64): number {
   return Number(e >> BigInt(SWP_TYPE_SHIFT));
@@ -116,6 +116,7 @@ export function swapOps(A: ArchSwap): OpTable {
     swp_type: (a) => swp_type(arg(a, 'entry')),
     swp_offset: (a) => swp_offset(arg(a, 'entry')),
     swp_entry_to_pte: (a) => swp_entry_to_pte(arg(a, 'entry')),
+    pte_swp_clear_flags: (a, ctx) => arg(a, 'pte') & ~A.swpFlagMask(ctx.config), // swapops.h:70
     softleaf_from_pte: (a, ctx) => softleaf_from_pte(arg(a, 'pte'), ctx.config),
     softleaf_type: (a, ctx) => softleaf_type(arg(a, 'entry'), ctx.config),
     softleaf_to_marker: (a) => softleaf_to_marker(arg(a, 'entry')),

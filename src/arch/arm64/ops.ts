@@ -118,11 +118,14 @@ export const arm64Ops: OpTable = {
   pud_present: byMode('pud', pud_present),
   pud_sect: byMode('pud', (v, g) => pudReal(g) && P.pmd_sect(v)),
   pud_table: byMode('pud', pud_table),
-  pud_bad: byMode('pud', (v, g) => g.levels !== 2 && !pud_table(v, g)),
+  // pgtable.h: pud_bad tests PUD_TYPE_TABLE itself, not pud_table() (true for every 64K-page PUD
+  // that is not a table); with 2 levels it is pgtable-nopmd.h's 0.
+  pud_bad: byMode('pud', (v, g) => g.levels !== 2 && !P.pmd_table(v)),
   pud_leaf: byMode('pud', (v, g) => g.levels !== 2 && pud_present(v, g) && !pud_table(v, g)),
   pud_write: pudOp(P.pte_write),
   pud_dirty: pudOp(P.pte_dirty),
   pud_young: pudOp(testBits(k(B.PTE_AF))),
+  pud_mkyoung: pudOp(setBits(k(B.PTE_AF))),
   pud_mkhuge: pudOp((v) => v & ~B.PTE_TABLE_BIT),
 
   vm_get_page_prot: (a, ctx) => vm_get_page_prot(arg(a, 'vmFlags'), ctx.config),

@@ -63,6 +63,7 @@ export const riscvOps: OpTable = {
   pte_present: pteOp(P.pte_present),
   pte_none: pteOp((v) => v === 0n),
   pte_napot: pteOp(P.pte_napot),
+  pte_user: pteOp(testBits(k(B._PAGE_USER))),
   pte_mkwrite_novma: pteOp(setBits(k(B._PAGE_WRITE))),
   pte_mkwrite: (a) => arg(a, 'pte') | B._PAGE_WRITE,
   pte_swp_uffd_wp: pteOp(testBits(P.swpUffdWpBit)),
@@ -80,8 +81,8 @@ export const riscvOps: OpTable = {
   pfn_pmd: (a) => P.pfn_pte(arg(a, 'pfn'), arg(a, 'prot')),
   pfn_pud: (a) => P.pfn_pte(arg(a, 'pfn'), arg(a, 'prot')),
   pte_pfn: (a, ctx) => P.pte_pfn(arg(a, 'value'), ctx.config),
-  pmd_pfn: (a, ctx) => P.pte_pfn(arg(a, 'value'), ctx.config),
-  pud_pfn: (a, ctx) => P.pte_pfn(arg(a, 'value'), ctx.config),
+  pmd_pfn: (a) => P.hugePfn(arg(a, 'value'), 21), // PMD_SHIFT
+  pud_pfn: (a) => P.hugePfn(arg(a, 'value'), 30), // PUD_SHIFT
 
   pmd_present: pmdOp(P.pmd_present),
   pmd_none: pmdOp((v) => v === 0n), // :228

@@ -65,6 +65,11 @@ export function pte_pfn(v: U64, cfg: KernelConfig): U64 {
   const res = (v & B._PAGE_PFN_MASK) >> BigInt(B._PAGE_PFN_SHIFT);
   return pte_napot(v, cfg) ? res & (res - 1n) : res;
 }
+/** pmd_pfn / pud_pfn: ((pfn << PAGE_SHIFT) & P?D_MASK) >> PAGE_SHIFT, without the NAPOT rule. */
+export function hugePfn(v: U64, shift: number): U64 {
+  const pfn = (v & B._PAGE_PFN_MASK) >> BigInt(B._PAGE_PFN_SHIFT);
+  return pfn & ~((1n << BigInt(shift - 12)) - 1n);
+}
 /** pmd_present (:211): THP form includes _PAGE_LEAF. */
 export function pmd_present(v: U64, cfg: KernelConfig): boolean {
   const m =

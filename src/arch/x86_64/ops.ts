@@ -8,11 +8,11 @@ import { vm_get_page_prot } from './pgprot.ts';
 import * as X from './pgtable.ts';
 
 const k = (m: U64) => (): U64 => m;
-const modify = (v: U64, prot: U64, chg: U64, pfnMask: U64): U64 => {
+const modify = (v: U64, prot: U64, chg: U64, pfnMask: U64, keep: U64 = chg): U64 => {
   // pte_modify (:778) / pmd_modify: keep the change mask, take the rest from newprot (check_pgprot
   // is the identity with __supported_pte_mask = ~0), re-invert the pfn on a protnone transition,
   // then keep W=0,D=1 from appearing: mksaveddirty if the old value had RW, else clear_saveddirty.
-  let val = (v & chg) | (prot & not64(chg));
+  let val = (v & keep) | (prot & not64(chg));
   val = X.flipProtnoneGuard(v, val, pfnMask);
   return isSet(v, X._PAGE_RW) ? X.mksaveddirty(val) : X.clearSaveddirty(val);
 };
@@ -72,8 +72,15 @@ export const x86Ops: OpTable = {
   pte_mkwrite: (a, ctx) => X.pte_mkwrite(arg(a, 'pte'), arg(a, 'vmFlags'), ctx.config),
   pte_modify: (a, ctx) =>
     modify(arg(a, 'value'), arg(a, 'prot'), X.pageChgMask(ctx.config), X.PTE_PFN_MASK),
+  // pmd_modify keeps `_HPAGE_CHG_MASK & ~_PAGE_DIRTY`: unlike pte_modify it drops hardware D.
   pmd_modify: (a, ctx) =>
-    modify(arg(a, 'value'), arg(a, 'prot'), X.hpageChgMask(ctx.config), X.PHYSICAL_PMD_PAGE_MASK),
+    modify(
+      arg(a, 'value'),
+      arg(a, 'prot'),
+      X.hpageChgMask(ctx.config),
+      X.PHYSICAL_PMD_PAGE_MASK,
+      X.hpageChgMask(ctx.config) & ~X._PAGE_DIRTY,
+    ),
   pfn_pte: (a) => X.pfnEntry(arg(a, 'pfn'), arg(a, 'prot'), X.PTE_PFN_MASK),
   pfn_pmd: (a) => X.pfnEntry(arg(a, 'pfn'), arg(a, 'prot'), X.PHYSICAL_PMD_PAGE_MASK),
   pfn_pud: (a) => X.pfnEntry(arg(a, 'pfn'), arg(a, 'prot'), X.PHYSICAL_PUD_PAGE_MASK),

@@ -1,0 +1,83 @@
+// npm run bench: throughput of the in-process run and the wall time of a cold `ptvec run`.
+// Figures are medians of several runs, printed with ratios against a baseline measured in the same
+// run, so that a person can compare them from run to run. Never asserted in a test.
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { toInput, type VectorObservation } from '../runners/adapter.ts';
+import { observe } from '../runners/adapters/reference.ts';
+import { judge } from '../runners/compare.ts';
+import { PACKAGE_ROOT } from '../runners/paths.ts';
+import { loadVectors } from '../runners/vectors/load.ts';
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+};
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+function timeIt(runs: number, f: () => void): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    f();
+    out.push(performance.now() - t0);
+  }
+  return out;
+}
+
+const t0 = performance.now();
+const loaded = loadVectors([]);
+const loadMs = performance.now() - t0;
+const vectors = loaded.vectors;
+const inputs = vectors.map(toInput);
+const n = vectors.length;
+
+// Warm up the JIT, then measure whole-corpus passes.
+const PASSES = 9;
+let observed: VectorObservation[] = inputs.map(observe);
+for (let i = 0; i < 3; i++) vectors.forEach((v, j) => judge(v, observe(inputs[j]!), {}));
+
+const full = timeIt(PASSES, () => vectors.forEach((v, j) => judge(v, observe(inputs[j]!), {})));
+const engineOnly = timeIt(PASSES, () => {
+  observed = inputs.map(observe);
+});
+const judgeOnly = timeIt(PASSES, () => vectors.forEach((v, j) => judge(v, observed[j]!, {})));
+
+const perSec = (ms: number) => (n / ms) * 1000;
+const fullRate = perSec(median(full));
+const TARGET = 20_000;
+
+console.log(`ptvec bench — ${n} vectors (${loaded.files.length} files), Node ${process.version}`);
+console.log(`\nin-process run (reference engine + comparer), median of ${PASSES} passes:`);
+console.log(`  whole run        ${fmt(fullRate).padStart(10)} vectors/s   ${(fullRate / TARGET).toFixed(1)}x the 20,000/s target`);
+console.log(`  engine only      ${fmt(perSec(median(engineOnly))).padStart(10)} vectors/s   (baseline split of the same run)`);
+console.log(`  comparer only    ${fmt(perSec(median(judgeOnly))).padStart(10)} vectors/s`);
+console.log(`  load + validate  ${loadMs.toFixed(0).padStart(10)} ms once (ajv strict, ${loaded.files.length} files)`);
+
+// Cold runs: a new process each time. "no transform cache" also makes tsx recompile every source file,
+// as on a fresh clone.
+function wall(env: NodeJS.ProcessEnv): number {
+  const t = performance.now();
+  const r = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'bin/ptvec.js'), 'run', '--reporter', `json=${join(mkdtempSync(join(tmpdir(), 'ptvec-bench-')), 'r.json')}`], {
+    env: { ...process.env, ...env, CI: 'true' },
+    encoding: 'utf8',
+  });
+  const ms = performance.now() - t;
+  if (r.status !== 0 && r.status !== 1) throw new Error(`ptvec run exited ${String(r.status)}: ${r.stderr}`);
+  return ms;
+}
+const nodeStart = median([0, 1, 2].map(() => {
+  const t = performance.now();
+  spawnSync(process.execPath, ['-e', '0']);
+  return performance.now() - t;
+}));
+const cold = median([0, 1, 2].map(() => wall({ TSX_DISABLE_CACHE: '1' })));
+const warm = median([0, 1, 2].map(() => wall({})));
+console.log(`\ncold \`ptvec run\` of the whole corpus (new process), median of 3:`);
+console.log(`  no transform cache  ${cold.toFixed(0).padStart(6)} ms   ${(cold / 3000).toFixed(2)} of the 3 s budget`);
+console.log(`  tsx cache warm      ${warm.toFixed(0).padStart(6)} ms`);
+console.log(`  baseline: node -e 0 ${nodeStart.toFixed(0).padStart(6)} ms   (run = ${(cold / nodeStart).toFixed(1)}x an empty node start)`);

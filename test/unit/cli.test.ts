@@ -1,0 +1,92 @@
+// The command line as a user meets it: the real bin in a child process.
+
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../runners/paths.ts';
+import { dirtyVector, tmp, vectorFile, writeJson } from './helpers.ts';
+
+const BIN = join(PACKAGE_ROOT, 'bin/ptvec.js');
+function ptvec(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, CI: 'true', NO_COLOR: '1' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('ptvec', () => {
+  it('run: exit 0 when all pass, and a JSON report', () => {
+    const d = tmp();
+    writeJson(d, 'ok.json', vectorFile([dirtyVector('x86_64/pte/t/ok')]));
+    const r = ptvec('run', d, '--reporter', `json=${join(d, 'r.json')}`);
+    expect(r.code).toBe(0);
+    const rep = JSON.parse(readFileSync(join(d, 'r.json'), 'utf8')) as { summary: { passed: number } };
+    expect(rep.summary.passed).toBe(1);
+  });
+
+  it('run: exit 1 on a failure, with the vector and step named', () => {
+    const d = tmp();
+    writeJson(d, 'f.json', vectorFile([dirtyVector('x86_64/pte/t/f', false)]));
+    const r = ptvec('run', d);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('FAIL x86_64/pte/t/f');
+    expect(r.out).toContain('step 0 pte_dirty: expected false, got true');
+  });
+
+  it('run: exit 2 for a broken file, with its location, while the other files still run', () => {
+    const d = tmp();
+    writeJson(d, 'good.json', vectorFile([dirtyVector('x86_64/pte/t/good')]));
+    writeJson(d, 'broken.json', vectorFile([{ ...dirtyVector('x86_64/pte/t/broken'), steps: [{ op: 'pte_dirty', args: { pte: '0x67' }, expect: { result: true } }] }]));
+    const r = ptvec('run', d);
+    expect(r.code).toBe(2);
+    expect(r.out).toMatch(/invalid .*broken\.json#\/vectors\/0\/steps\/0\/args\/pte: expected a Hex64 string/);
+    expect(r.out).toContain('1 vectors against ref: 1 passed');
+    expect(r.err).not.toMatch(/\bat .*\.ts:\d+/); // no stack trace
+  });
+
+  it('run --expect-fail: an expected failure is xfail (exit 0); an unexpected pass fails the run', () => {
+    const d = tmp();
+    writeJson(d, 'v.json', vectorFile([dirtyVector('x86_64/pte/t/x', false), dirtyVector('x86_64/pte/t/y')]));
+    const xf = writeJson(d, 'xf.json', { 'x86_64/pte/t/x': 'known' });
+    expect(ptvec('run', join(d, 'v.json'), '--expect-fail', xf).code).toBe(0);
+    const xp = writeJson(d, 'xp.json', { 'x86_64/pte/t/x': 'known', 'x86_64/pte/t/y': 'stale' });
+    const r = ptvec('run', join(d, 'v.json'), '--expect-fail', xp);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('XPASS x86_64/pte/t/y');
+  });
+
+  it('list and filters', () => {
+    const r = ptvec('list', '--arch', 'x86_64', '--grep', 'saved');
+    expect(r.code).toBe(0);
+    expect(r.out.split('\n').filter(Boolean).every((id) => id.startsWith('x86_64/'))).toBe(true);
+  });
+
+  it('run: a usage error is exit 2 with the usage', () => {
+    const r = ptvec('run', '--shard', '3/2');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--shard 3/2: expected I/N with 1 <= I <= N');
+  });
+
+  it('decode names the fields of a known Linux value', () => {
+    const r = ptvec('decode', '--arch', 'x86_64', '0x8000000000000027');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/present/);
+    expect(r.out).toMatch(/bit 63\s+XD\s+1/);
+    expect(r.out).toMatch(/bit 5\s+A\s+1/);
+  });
+
+  it('encode builds the value back from fields', () => {
+    const r = ptvec('encode', '--arch', 'x86_64', '--format', 'present', 'P=1', 'RW=1', 'US=1', 'A=1', 'XD=1');
+    expect(r.code).toBe(0);
+    expect(r.out.trim()).toBe('0x8000000000000027');
+  });
+
+  it('lint reports what a schema cannot see', () => {
+    const d = tmp();
+    const v = { ...dirtyVector('arm64/pte/t/wrong-arch'), flags: ['Nope'] };
+    writeJson(d, 'l.json', vectorFile([v]));
+    const r = ptvec('lint', d);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('flag "Nope" has no entry in notes');
+    expect(r.err).toContain('expected the id to start with "x86_64/pte/"');
+  });
+});

@@ -1,0 +1,85 @@
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { Parser } from 'tap-parser';
+import { describe, expect, it } from 'vitest';
+import { renderJson } from '../../runners/reporters/json.ts';
+import { renderJunit } from '../../runners/reporters/junit.ts';
+import { PLAIN, renderPretty } from '../../runners/reporters/pretty.ts';
+import { renderTap } from '../../runners/reporters/tap.ts';
+import { summarize, type ResultEntry, type RunReport } from '../../runners/run.ts';
+import { validator } from '../../runners/vectors/schemas.ts';
+
+const base = { file: 'vectors/pte/x86_64/t.json', family: 'pte', arch: 'x86_64', mode: '4level' };
+const results: ResultEntry[] = [
+  { ...base, id: 'x86_64/pte/a/pass', description: 'passes', verdict: 'pass' },
+  {
+    ...base,
+    id: 'x86_64/pte/a/fail',
+    description: 'pte_mkdirty sets D & <SoftDirty>',
+    verdict: 'fail',
+    mismatches: [
+      {
+        pointer: '/vectors/1/steps/0/expect',
+        step: 0,
+        op: 'pte_mkdirty',
+        expected: '0x0000000000000867',
+        actual: '0x0000000000000827',
+        level: 'pte',
+        fields: [{ name: 'D', bits: [6, 6], expected: '0x1', actual: '0x0' }],
+      },
+    ],
+  },
+  { ...base, id: 'x86_64/pte/a/skip', description: 'skipped', verdict: 'skip', reason: 'pte_shstk is not defined on arm64' },
+  { ...base, id: 'x86_64/pte/a/xfail', description: 'known bug', verdict: 'xfail', reason: 'known: issue #1' },
+  { ...base, id: 'x86_64/pte/a/xpass', description: 'fixed', verdict: 'xpass', reason: 'listed but passed' },
+  { ...base, id: 'x86_64/pte/a/error', description: 'crashed', verdict: 'error', reason: 'implementation exited with status 139' },
+];
+const problems = [{ file: 'vectors/pte/x86_64/bad.json', pointer: '/vectors/0/steps/0/args/pte', message: 'expected a Hex64 string' }];
+const report: RunReport = {
+  tool: { name: 'ptvec', version: '0.1.0' },
+  implementation: { name: 'ref' },
+  summary: summarize(results, problems.length),
+  results,
+  problems,
+};
+
+describe('reporters', () => {
+  it('pretty names the differing field of a failing PTE and summarizes', () => {
+    const text = renderPretty(report, PLAIN);
+    expect(text).toContain('FAIL x86_64/pte/a/fail (vectors/pte/x86_64/t.json)');
+    expect(text).toContain('step 0 pte_mkdirty: expected "0x0000000000000867", got "0x0000000000000827"');
+    expect(text).toContain('bit 6 D: expected 1, got 0');
+    expect(text).toContain('invalid vectors/pte/x86_64/bad.json#/vectors/0/steps/0/args/pte: expected a Hex64 string');
+    expect(text).toContain('skipped 1: pte_shstk is not defined on arm64');
+    expect(text).toMatch(/6 vectors against ref: 1 passed, 1 failed, 1 skipped, 1 xfailed, 1 xpassed, 1 errors, 1 invalid\n$/);
+  });
+
+  it('json follows schemas/report.schema.json', () => {
+    const data: unknown = JSON.parse(renderJson(report));
+    const validate = validator('report.schema.json');
+    expect(validate(data), JSON.stringify(validate.errors)).toBe(true);
+    expect(data).toMatchObject({ summary: { total: 6, passed: 1, failed: 1, skipped: 1, xfailed: 1, xpassed: 1, errors: 1, problems: 1 } });
+  });
+
+  it('junit is well-formed XML with one testcase per vector and the right counts', () => {
+    const xml = renderJunit(report);
+    expect(XMLValidator.validate(xml)).toBe(true);
+    const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml) as {
+      testsuites: { tests: string; failures: string; errors: string; skipped: string; testsuite: { name: string; testcase: { name: string; failure?: { message: string } }[] }[] };
+    };
+    expect(doc.testsuites).toMatchObject({ tests: '7', failures: '2', errors: '2', skipped: '2' });
+    const suite = doc.testsuites.testsuite.find((s) => s.name === base.file);
+    expect(suite?.testcase.map((t) => t.name)).toEqual(results.map((r) => r.id));
+    expect(suite?.testcase[1]?.failure?.message).toContain('expected "0x0000000000000867"');
+  });
+
+  it('tap is valid TAP 14 that a TAP parser counts correctly', async () => {
+    const tap = renderTap(report);
+    const final = await new Promise<{ ok: boolean; count: number; pass: number; fail: number; skip: number; todo: number; plan: { end: number } }>((resolve) => {
+      const p = new Parser((r) => resolve(r as never));
+      p.end(tap);
+    });
+    expect(final.plan.end).toBe(7);
+    // tap-parser counts a `not ok # TODO` under both fail and todo.
+    expect(final).toMatchObject({ ok: false, count: 7, pass: 2, fail: 5, skip: 1, todo: 1 });
+  });
+});
