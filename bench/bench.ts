@@ -53,31 +53,53 @@ const TARGET = 20_000;
 
 console.log(`ptvec bench — ${n} vectors (${loaded.files.length} files), Node ${process.version}`);
 console.log(`\nin-process run (reference engine + comparer), median of ${PASSES} passes:`);
-console.log(`  whole run        ${fmt(fullRate).padStart(10)} vectors/s   ${(fullRate / TARGET).toFixed(1)}x the 20,000/s target`);
-console.log(`  engine only      ${fmt(perSec(median(engineOnly))).padStart(10)} vectors/s   (baseline split of the same run)`);
+console.log(
+  `  whole run        ${fmt(fullRate).padStart(10)} vectors/s   ${(fullRate / TARGET).toFixed(1)}x the 20,000/s target`,
+);
+console.log(
+  `  engine only      ${fmt(perSec(median(engineOnly))).padStart(10)} vectors/s   (baseline split of the same run)`,
+);
 console.log(`  comparer only    ${fmt(perSec(median(judgeOnly))).padStart(10)} vectors/s`);
-console.log(`  load + validate  ${loadMs.toFixed(0).padStart(10)} ms once (ajv strict, ${loaded.files.length} files)`);
+console.log(
+  `  load + validate  ${loadMs.toFixed(0).padStart(10)} ms once (ajv strict, ${loaded.files.length} files)`,
+);
 
 // Cold runs: a new process each time. "no transform cache" also makes tsx recompile every source file,
 // as on a fresh clone.
 function wall(env: NodeJS.ProcessEnv): number {
   const t = performance.now();
-  const r = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'bin/ptvec.js'), 'run', '--reporter', `json=${join(mkdtempSync(join(tmpdir(), 'ptvec-bench-')), 'r.json')}`], {
-    env: { ...process.env, ...env, CI: 'true' },
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    process.execPath,
+    [
+      join(PACKAGE_ROOT, 'bin/ptvec.js'),
+      'run',
+      '--reporter',
+      `json=${join(mkdtempSync(join(tmpdir(), 'ptvec-bench-')), 'r.json')}`,
+    ],
+    {
+      env: { ...process.env, ...env, CI: 'true' },
+      encoding: 'utf8',
+    },
+  );
   const ms = performance.now() - t;
-  if (r.status !== 0 && r.status !== 1) throw new Error(`ptvec run exited ${String(r.status)}: ${r.stderr}`);
+  if (r.status !== 0 && r.status !== 1)
+    throw new Error(`ptvec run exited ${String(r.status)}: ${r.stderr}`);
   return ms;
 }
-const nodeStart = median([0, 1, 2].map(() => {
-  const t = performance.now();
-  spawnSync(process.execPath, ['-e', '0']);
-  return performance.now() - t;
-}));
+const nodeStart = median(
+  [0, 1, 2].map(() => {
+    const t = performance.now();
+    spawnSync(process.execPath, ['-e', '0']);
+    return performance.now() - t;
+  }),
+);
 const cold = median([0, 1, 2].map(() => wall({ TSX_DISABLE_CACHE: '1' })));
 const warm = median([0, 1, 2].map(() => wall({})));
 console.log(`\ncold \`ptvec run\` of the whole corpus (new process), median of 3:`);
-console.log(`  no transform cache  ${cold.toFixed(0).padStart(6)} ms   ${(cold / 3000).toFixed(2)} of the 3 s budget`);
+console.log(
+  `  no transform cache  ${cold.toFixed(0).padStart(6)} ms   ${(cold / 3000).toFixed(2)} of the 3 s budget`,
+);
 console.log(`  tsx cache warm      ${warm.toFixed(0).padStart(6)} ms`);
-console.log(`  baseline: node -e 0 ${nodeStart.toFixed(0).padStart(6)} ms   (run = ${(cold / nodeStart).toFixed(1)}x an empty node start)`);
+console.log(
+  `  baseline: node -e 0 ${nodeStart.toFixed(0).padStart(6)} ms   (run = ${(cold / nodeStart).toFixed(1)}x an empty node start)`,
+);

@@ -9,7 +9,10 @@ import { dirtyVector, tmp, vectorFile, writeJson } from './helpers.ts';
 
 const BIN = join(PACKAGE_ROOT, 'bin/ptvec.js');
 function ptvec(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, CI: 'true', NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, CI: 'true', NO_COLOR: '1' },
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -19,7 +22,9 @@ describe('ptvec', () => {
     writeJson(d, 'ok.json', vectorFile([dirtyVector('x86_64/pte/t/ok')]));
     const r = ptvec('run', d, '--reporter', `json=${join(d, 'r.json')}`);
     expect(r.code).toBe(0);
-    const rep = JSON.parse(readFileSync(join(d, 'r.json'), 'utf8')) as { summary: { passed: number } };
+    const rep = JSON.parse(readFileSync(join(d, 'r.json'), 'utf8')) as {
+      summary: { passed: number };
+    };
     expect(rep.summary.passed).toBe(1);
   });
 
@@ -35,17 +40,32 @@ describe('ptvec', () => {
   it('run: exit 2 for a broken file, with its location, while the other files still run', () => {
     const d = tmp();
     writeJson(d, 'good.json', vectorFile([dirtyVector('x86_64/pte/t/good')]));
-    writeJson(d, 'broken.json', vectorFile([{ ...dirtyVector('x86_64/pte/t/broken'), steps: [{ op: 'pte_dirty', args: { pte: '0x67' }, expect: { result: true } }] }]));
+    writeJson(
+      d,
+      'broken.json',
+      vectorFile([
+        {
+          ...dirtyVector('x86_64/pte/t/broken'),
+          steps: [{ op: 'pte_dirty', args: { pte: '0x67' }, expect: { result: true } }],
+        },
+      ]),
+    );
     const r = ptvec('run', d);
     expect(r.code).toBe(2);
-    expect(r.out).toMatch(/invalid .*broken\.json#\/vectors\/0\/steps\/0\/args\/pte: expected a Hex64 string/);
+    expect(r.out).toMatch(
+      /invalid .*broken\.json#\/vectors\/0\/steps\/0\/args\/pte: expected a Hex64 string/,
+    );
     expect(r.out).toContain('1 vectors against ref: 1 passed');
     expect(r.err).not.toMatch(/\bat .*\.ts:\d+/); // no stack trace
   });
 
   it('run --expect-fail: an expected failure is xfail (exit 0); an unexpected pass fails the run', () => {
     const d = tmp();
-    writeJson(d, 'v.json', vectorFile([dirtyVector('x86_64/pte/t/x', false), dirtyVector('x86_64/pte/t/y')]));
+    writeJson(
+      d,
+      'v.json',
+      vectorFile([dirtyVector('x86_64/pte/t/x', false), dirtyVector('x86_64/pte/t/y')]),
+    );
     const xf = writeJson(d, 'xf.json', { 'x86_64/pte/t/x': 'known' });
     expect(ptvec('run', join(d, 'v.json'), '--expect-fail', xf).code).toBe(0);
     const xp = writeJson(d, 'xp.json', { 'x86_64/pte/t/x': 'known', 'x86_64/pte/t/y': 'stale' });
@@ -57,7 +77,12 @@ describe('ptvec', () => {
   it('list and filters', () => {
     const r = ptvec('list', '--arch', 'x86_64', '--grep', 'saved');
     expect(r.code).toBe(0);
-    expect(r.out.split('\n').filter(Boolean).every((id) => id.startsWith('x86_64/'))).toBe(true);
+    expect(
+      r.out
+        .split('\n')
+        .filter(Boolean)
+        .every((id) => id.startsWith('x86_64/')),
+    ).toBe(true);
   });
 
   it('run: a usage error is exit 2 with the usage', () => {
@@ -75,7 +100,18 @@ describe('ptvec', () => {
   });
 
   it('encode builds the value back from fields', () => {
-    const r = ptvec('encode', '--arch', 'x86_64', '--format', 'present', 'P=1', 'RW=1', 'US=1', 'A=1', 'XD=1');
+    const r = ptvec(
+      'encode',
+      '--arch',
+      'x86_64',
+      '--format',
+      'present',
+      'P=1',
+      'RW=1',
+      'US=1',
+      'A=1',
+      'XD=1',
+    );
     expect(r.code).toBe(0);
     expect(r.out.trim()).toBe('0x8000000000000027');
   });

@@ -28,12 +28,42 @@ const results: ResultEntry[] = [
       },
     ],
   },
-  { ...base, id: 'x86_64/pte/a/skip', description: 'skipped', verdict: 'skip', reason: 'pte_shstk is not defined on arm64' },
-  { ...base, id: 'x86_64/pte/a/xfail', description: 'known bug', verdict: 'xfail', reason: 'known: issue #1' },
-  { ...base, id: 'x86_64/pte/a/xpass', description: 'fixed', verdict: 'xpass', reason: 'listed but passed' },
-  { ...base, id: 'x86_64/pte/a/error', description: 'crashed', verdict: 'error', reason: 'implementation exited with status 139' },
+  {
+    ...base,
+    id: 'x86_64/pte/a/skip',
+    description: 'skipped',
+    verdict: 'skip',
+    reason: 'pte_shstk is not defined on arm64',
+  },
+  {
+    ...base,
+    id: 'x86_64/pte/a/xfail',
+    description: 'known bug',
+    verdict: 'xfail',
+    reason: 'known: issue #1',
+  },
+  {
+    ...base,
+    id: 'x86_64/pte/a/xpass',
+    description: 'fixed',
+    verdict: 'xpass',
+    reason: 'listed but passed',
+  },
+  {
+    ...base,
+    id: 'x86_64/pte/a/error',
+    description: 'crashed',
+    verdict: 'error',
+    reason: 'implementation exited with status 139',
+  },
 ];
-const problems = [{ file: 'vectors/pte/x86_64/bad.json', pointer: '/vectors/0/steps/0/args/pte', message: 'expected a Hex64 string' }];
+const problems = [
+  {
+    file: 'vectors/pte/x86_64/bad.json',
+    pointer: '/vectors/0/steps/0/args/pte',
+    message: 'expected a Hex64 string',
+  },
+];
 const report: RunReport = {
   tool: { name: 'ptvec', version: '0.1.0' },
   implementation: { name: 'ref' },
@@ -46,25 +76,48 @@ describe('reporters', () => {
   it('pretty names the differing field of a failing PTE and summarizes', () => {
     const text = renderPretty(report, PLAIN);
     expect(text).toContain('FAIL x86_64/pte/a/fail (vectors/pte/x86_64/t.json)');
-    expect(text).toContain('step 0 pte_mkdirty: expected "0x0000000000000867", got "0x0000000000000827"');
+    expect(text).toContain(
+      'step 0 pte_mkdirty: expected "0x0000000000000867", got "0x0000000000000827"',
+    );
     expect(text).toContain('bit 6 D: expected 1, got 0');
-    expect(text).toContain('invalid vectors/pte/x86_64/bad.json#/vectors/0/steps/0/args/pte: expected a Hex64 string');
+    expect(text).toContain(
+      'invalid vectors/pte/x86_64/bad.json#/vectors/0/steps/0/args/pte: expected a Hex64 string',
+    );
     expect(text).toContain('skipped 1: pte_shstk is not defined on arm64');
-    expect(text).toMatch(/6 vectors against ref: 1 passed, 1 failed, 1 skipped, 1 xfailed, 1 xpassed, 1 errors, 1 invalid\n$/);
+    expect(text).toMatch(
+      /6 vectors against ref: 1 passed, 1 failed, 1 skipped, 1 xfailed, 1 xpassed, 1 errors, 1 invalid\n$/,
+    );
   });
 
   it('json follows schemas/report.schema.json', () => {
     const data: unknown = JSON.parse(renderJson(report));
     const validate = validator('report.schema.json');
     expect(validate(data), JSON.stringify(validate.errors)).toBe(true);
-    expect(data).toMatchObject({ summary: { total: 6, passed: 1, failed: 1, skipped: 1, xfailed: 1, xpassed: 1, errors: 1, problems: 1 } });
+    expect(data).toMatchObject({
+      summary: {
+        total: 6,
+        passed: 1,
+        failed: 1,
+        skipped: 1,
+        xfailed: 1,
+        xpassed: 1,
+        errors: 1,
+        problems: 1,
+      },
+    });
   });
 
   it('junit is well-formed XML with one testcase per vector and the right counts', () => {
     const xml = renderJunit(report);
     expect(XMLValidator.validate(xml)).toBe(true);
     const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml) as {
-      testsuites: { tests: string; failures: string; errors: string; skipped: string; testsuite: { name: string; testcase: { name: string; failure?: { message: string } }[] }[] };
+      testsuites: {
+        tests: string;
+        failures: string;
+        errors: string;
+        skipped: string;
+        testsuite: { name: string; testcase: { name: string; failure?: { message: string } }[] }[];
+      };
     };
     expect(doc.testsuites).toMatchObject({ tests: '7', failures: '2', errors: '2', skipped: '2' });
     const suite = doc.testsuites.testsuite.find((s) => s.name === base.file);
@@ -74,7 +127,15 @@ describe('reporters', () => {
 
   it('tap is valid TAP 14 that a TAP parser counts correctly', async () => {
     const tap = renderTap(report);
-    const final = await new Promise<{ ok: boolean; count: number; pass: number; fail: number; skip: number; todo: number; plan: { end: number } }>((resolve) => {
+    const final = await new Promise<{
+      ok: boolean;
+      count: number;
+      pass: number;
+      fail: number;
+      skip: number;
+      todo: number;
+      plan: { end: number };
+    }>((resolve) => {
       const p = new Parser((r) => resolve(r as never));
       p.end(tap);
     });

@@ -126,6 +126,8 @@ export const arm64Ops: OpTable = {
   pud_dirty: pudOp(P.pte_dirty),
   pud_young: pudOp(testBits(k(B.PTE_AF))),
   pud_mkyoung: pudOp(setBits(k(B.PTE_AF))),
+  // No HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD on arm64: include/linux/pgtable.h's pud_trans_huge returns 0.
+  pud_trans_huge: pudOp(() => false),
   pud_mkhuge: pudOp((v) => v & ~B.PTE_TABLE_BIT),
 
   vm_get_page_prot: (a, ctx) => vm_get_page_prot(arg(a, 'vmFlags'), ctx.config),

@@ -1,0 +1,44 @@
+// The README's worked example is a real vector: it must validate and pass, and the failure shown in
+// "Reading a failure" must be what the pretty reporter prints for an engine that forgets mksaveddirty.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { toInput } from '../../runners/adapter.ts';
+import { observe } from '../../runners/adapters/reference.ts';
+import { judge } from '../../runners/compare.ts';
+import { PACKAGE_ROOT } from '../../runners/paths.ts';
+import { formatMismatch, PLAIN } from '../../runners/reporters/pretty.ts';
+import { loadVectors } from '../../runners/vectors/load.ts';
+import { tmp, writeJson } from './helpers.ts';
+
+const readme = readFileSync(join(PACKAGE_ROOT, 'README.md'), 'utf8');
+
+describe('README', () => {
+  const example = /```json\n([\s\S]*?)\n```/.exec(readme)?.[1] ?? '';
+  const loaded = loadVectors([writeJson(tmp(), 'example.json', example)]);
+
+  it('has a worked example that validates and passes', () => {
+    expect(loaded.problems).toEqual([]);
+    const v = loaded.vectors[0]!;
+    expect(judge(v, observe(toInput(v)), {}).verdict).toBe('pass');
+  });
+
+  it('shows the failure an engine without mksaveddirty really gets', () => {
+    const v = loaded.vectors[0]!;
+    const j = judge(
+      v,
+      {
+        kind: 'observed',
+        steps: [
+          { kind: 'result', result: '0x0000000000000061' },
+          { kind: 'result', result: false },
+          { kind: 'result', result: false },
+        ],
+      },
+      {},
+    );
+    const lines = (j.mismatches ?? []).flatMap((m) => formatMismatch(m, PLAIN));
+    for (const l of lines.slice(0, 3)) expect(readme).toContain(l);
+  });
+});
