@@ -16,9 +16,13 @@ const modify = (v: U64, prot: U64, chg: U64, pfnMask: U64, keep: U64 = chg): U64
   val = X.flipProtnoneGuard(v, val, pfnMask);
   return isSet(v, X._PAGE_RW) ? X.mksaveddirty(val) : X.clearSaveddirty(val);
 };
-/** pmd_mkinvalid / pud_mkinvalid: pfn_pmd(pmd_pfn(pmd), pmd_flags(pmd) & ~(P|PROTNONE)). */
-const mkinvalid = (v: U64, flags: U64, mask: U64): U64 =>
-  X.pfnEntry(X.entryPfn(v, mask), flags & not64(X._PAGE_PRESENT | X._PAGE_PROTNONE), mask);
+/**
+ * pmd_mkinvalid / pud_mkinvalid: pfn_pmd(pmd_pfn(pmd), pmd_flags(pmd) & ~(P|PROTNONE)). pmd_pfn reads
+ * with pmd_pfn_mask() (PSE decides), but pfn_pmd always writes through PHYSICAL_PMD_PAGE_MASK, so a
+ * table PMD loses PFN bits 20:12.
+ */
+const mkinvalid = (v: U64, flags: U64, readMask: U64, writeMask: U64): U64 =>
+  X.pfnEntry(X.entryPfn(v, readMask), flags & not64(X._PAGE_PRESENT | X._PAGE_PROTNONE), writeMask);
 
 export const x86Swap: ArchSwap = {
   pte_present: (v) => X.pte_present(v),
@@ -119,7 +123,9 @@ export const x86Ops: OpTable = {
   pmd_mkyoung: pmdOp(setBits(k(X._PAGE_ACCESSED))),
   pmd_mkold: pmdOp(clearBits(k(X._PAGE_ACCESSED))),
   pmd_mkhuge: pmdOp(setBits(k(X._PAGE_PSE))),
-  pmd_mkinvalid: pmdOp((v) => mkinvalid(v, X.pmd_flags(v), X.pmdPfnMask(v))),
+  pmd_mkinvalid: pmdOp((v) =>
+    mkinvalid(v, X.pmd_flags(v), X.pmdPfnMask(v), X.PHYSICAL_PMD_PAGE_MASK),
+  ),
   pmd_mkuffd_wp: pmdOp(X.pte_mkuffd_wp),
   pmd_clear_uffd_wp: pmdOp(clearBits(uffd)),
   pmd_mksoft_dirty: pmdOp(setBits(sd)),
@@ -143,7 +149,9 @@ export const x86Ops: OpTable = {
   pud_mkyoung: pudOp(setBits(k(X._PAGE_ACCESSED))),
   pud_mkold: pudOp(clearBits(k(X._PAGE_ACCESSED))),
   pud_mkhuge: pudOp(setBits(k(X._PAGE_PSE))),
-  pud_mkinvalid: pudOp((v) => mkinvalid(v, X.pud_flags(v), X.pudPfnMask(v))),
+  pud_mkinvalid: pudOp((v) =>
+    mkinvalid(v, X.pud_flags(v), X.pudPfnMask(v), X.PHYSICAL_PUD_PAGE_MASK),
+  ),
   pud_mkspecial: pudOp(setBits(k(X._PAGE_SPECIAL))),
 
   vm_get_page_prot: (a, ctx) => vm_get_page_prot(arg(a, 'vmFlags'), ctx.config),
