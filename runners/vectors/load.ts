@@ -2,7 +2,7 @@
 // becomes a Problem with its location; everything else still loads.
 
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { displayPath, VECTORS_DIR } from '../paths.ts';
 import { resolveConfig, type ResolvedConfig } from './config.ts';
 import type { Step, Vector, VectorFile } from './generated/vector-file.ts';
@@ -59,8 +59,7 @@ export function findVectorFiles(paths: readonly string[], problems: Problem[]): 
     }
     if (st.isDirectory()) {
       for (const e of readdirSync(p).sort()) {
-        if (e === 'arch' && !top) continue;
-        if (e === 'arch' && p === VECTORS_DIR) continue;
+        if (e === 'arch' && basename(p) === 'vectors') continue; // arch descriptions, not vectors
         walk(join(p, e), false);
       }
     } else if (p.endsWith('.json') || top) {
