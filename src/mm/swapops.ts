@@ -100,9 +100,11 @@ function isMarkerWith(e: U64, bitv: number, cfg: KernelConfig): boolean {
 
 /** The generic ops over an arch's swap encoding. */
 export function swapOps(A: ArchSwap): OpTable {
+  /** swapops.h:70: clears the exclusive, swap soft-dirty and swap uffd-wp bits. */
+  const pte_swp_clear_flags = (pte: U64, cfg: KernelConfig): U64 => pte & ~A.swpFlagMask(cfg);
   const softleaf_from_pte = (pte: U64, cfg: KernelConfig): U64 => {
     if (A.pte_present(pte, cfg) || A.pte_none(pte)) return 0n; // leafops.h:55
-    const arch = pte & ~A.swpFlagMask(cfg);
+    const arch = pte_swp_clear_flags(pte, cfg);
     return swp_entry(A.__swp_type(arch), A.__swp_offset(arch));
   };
   const swp_entry_to_pte = (e: U64): U64 => A.__swp_entry(swp_type(e), swp_offset(e)); // swapops.h:114
@@ -116,7 +118,7 @@ export function swapOps(A: ArchSwap): OpTable {
     swp_type: (a) => swp_type(arg(a, 'entry')),
     swp_offset: (a) => swp_offset(arg(a, 'entry')),
     swp_entry_to_pte: (a) => swp_entry_to_pte(arg(a, 'entry')),
-    pte_swp_clear_flags: (a, ctx) => arg(a, 'pte') & ~A.swpFlagMask(ctx.config), // swapops.h:70
+    pte_swp_clear_flags: (a, ctx) => pte_swp_clear_flags(arg(a, 'pte'), ctx.config),
     softleaf_from_pte: (a, ctx) => softleaf_from_pte(arg(a, 'pte'), ctx.config),
     softleaf_type: (a, ctx) => softleaf_type(arg(a, 'entry'), ctx.config),
     softleaf_to_marker: (a) => softleaf_to_marker(arg(a, 'entry')),

@@ -77,12 +77,9 @@ describe('ptvec', () => {
   it('list and filters', () => {
     const r = ptvec('list', '--arch', 'x86_64', '--grep', 'saved');
     expect(r.code).toBe(0);
-    expect(
-      r.out
-        .split('\n')
-        .filter(Boolean)
-        .every((id) => id.startsWith('x86_64/')),
-    ).toBe(true);
+    const ids = r.out.split('\n').filter(Boolean);
+    expect(ids.length).toBeGreaterThan(0);
+    expect(ids.filter((id) => !id.startsWith('x86_64/'))).toEqual([]);
   });
 
   it('run: a usage error is exit 2 with the usage', () => {
