@@ -45,6 +45,23 @@ export default tseslint.config(
     ]),
   },
   ...ARCHES.map((arch) => ({
+    files: [`src/machine/${arch}/**/*.ts`],
+    rules: restrict([
+      {
+        group: ['node:*', 'ajv', '**/runners/**', '**/test/**'],
+        message: 'src/ imports nothing outside src/.',
+      },
+      {
+        group: ARCHES.filter((a) => a !== arch).flatMap((a) => [`**/arch/${a}/**`, `../${a}/**`]),
+        message: 'One arch never imports another: move what they share down.',
+      },
+      {
+        group: ['**/engine.ts', '**/ops/registry.ts', '**/mm/**'],
+        message: 'The machine is below the engine and Linux mm.',
+      },
+    ]),
+  })),
+  ...ARCHES.map((arch) => ({
     files: [`src/arch/${arch}/**/*.ts`],
     rules: restrict([
       {

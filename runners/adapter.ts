@@ -3,6 +3,7 @@
 // vector without its expectations and answer with what they observed.
 
 import type { ResolvedConfig } from './vectors/config.ts';
+import { stepName } from './vectors/load.ts';
 import type { Step } from './vectors/generated/vector-file.ts';
 
 export type Json =
@@ -20,6 +21,8 @@ export interface VectorInput {
   readonly arch: string;
   readonly mode: string;
   readonly config: ResolvedConfig;
+  /** The machine the steps start from (schema Setup), for the mmu/tlb families. */
+  readonly setup?: Json;
   readonly steps: readonly StepInput[];
 }
 
@@ -45,6 +48,7 @@ export function toInput(v: {
   arch: string;
   mode: string;
   config: ResolvedConfig;
+  setup?: unknown;
   steps: readonly Step[];
 }): VectorInput {
   return {
@@ -52,8 +56,10 @@ export function toInput(v: {
     arch: v.arch,
     mode: v.mode,
     config: v.config,
-    steps: v.steps.map((s) =>
-      s.name === undefined ? { op: s.op, args: s.args } : { op: s.op, name: s.name, args: s.args },
-    ),
+    ...(v.setup === undefined ? {} : { setup: v.setup as Json }),
+    steps: v.steps.map((s) => {
+      const name = stepName(s);
+      return name === undefined ? { op: s.op, args: s.args } : { op: s.op, name, args: s.args };
+    }),
   };
 }

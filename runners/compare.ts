@@ -3,7 +3,7 @@
 
 import type { Json, StepObservation, VectorObservation } from './adapter.ts';
 import { fieldDiffs, type FieldDiff } from './arch.ts';
-import type { LoadedVector } from './vectors/load.ts';
+import { stepExpect, type LoadedVector } from './vectors/load.ts';
 
 export type Verdict = 'pass' | 'fail' | 'skip' | 'xfail' | 'xpass' | 'error';
 
@@ -113,7 +113,7 @@ export function judge(
   for (const [i, step] of v.steps.entries()) {
     const o = obs.steps[i] as StepObservation;
     if (o.kind === 'unsupported') return { verdict: 'skip', reason: o.reason };
-    const e = step.expect as Expect | undefined;
+    const e = stepExpect(step) as Expect | undefined;
     if (!e) continue;
     const m = match(e, o.result, choices);
     if (m.ok === 'skip') return { verdict: 'skip', reason: m.reason };

@@ -3,7 +3,7 @@
 import { sep } from 'node:path';
 import { opsOf } from './adapters/reference.ts';
 import { archDescriptions, archProblems, levelOf } from './arch.ts';
-import { loadVectors, type Problem } from './vectors/load.ts';
+import { loadVectors, stepExpect, type Problem } from './vectors/load.ts';
 
 export interface LintResult {
   readonly files: number;
@@ -54,7 +54,7 @@ export function lint(paths: readonly string[]): LintResult {
         });
         continue;
       }
-      if (!v.steps.some((s) => s.expect !== undefined)) {
+      if (!v.steps.some((s) => stepExpect(s) !== undefined)) {
         problems.push({
           file: f.file,
           pointer: at('/steps'),

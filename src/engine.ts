@@ -4,7 +4,10 @@
 
 import type { Arch, KernelConfig, Mode } from './config.ts';
 import { UnsupportedError, VectorFormatError } from './errors.ts';
-import { lookupOp } from './ops/registry.ts';
+import { buildMachine, type EngineSetup } from './machine/builder.ts';
+import { geometry } from './machine/geometry.ts';
+import type { Machine } from './machine/types.ts';
+import { lookupOp, modeDesc, MMUS } from './ops/registry.ts';
 import type { OpArgs, OpValue } from './ops/types.ts';
 
 /** A reference to an earlier step's result. */
@@ -22,7 +25,13 @@ export interface EngineVector {
   readonly arch: Arch;
   readonly mode: Mode;
   readonly config: KernelConfig;
+  readonly setup?: EngineSetup;
   readonly steps: readonly EngineStep[];
+}
+
+/** Build a vector's machine from its setup; a VectorFormatError names the bad entry. */
+export function buildSetup(arch: Arch, mode: Mode, setup: EngineSetup): Machine {
+  return buildMachine(MMUS[arch], geometry(modeDesc(arch, mode)), setup);
 }
 export type StepOutcome =
   | { readonly kind: 'value'; readonly value: OpValue }
@@ -59,7 +68,8 @@ function resolve(args: StepArgs, named: ReadonlyMap<string, OpValue>, i: number)
 
 export function runVector(v: EngineVector): StepOutcome[] {
   const named = new Map<string, OpValue>();
-  const ctx = { arch: v.arch, mode: v.mode, config: v.config };
+  const machine = v.setup ? buildSetup(v.arch, v.mode, v.setup) : undefined;
+  const ctx = { arch: v.arch, mode: v.mode, config: v.config, ...(machine ? { machine } : {}) };
   const out: StepOutcome[] = [];
   let blocked: string | undefined;
   v.steps.forEach((s, i) => {

@@ -3,6 +3,7 @@
 export { hex64, type U64 } from './bits/u64.ts';
 export { CONFIG_KEYS, type Arch, type KernelConfig, type Mode } from './config.ts';
 export {
+  buildSetup,
   runVector,
   type EngineStep,
   type EngineVector,
@@ -16,3 +17,5 @@ export type { FieldDesc, FormatDesc, LevelDesc, ModeDesc } from './layout/types.
 export type { VmFlag } from './mm/vm-flags.ts';
 export { modeDesc, opsOf } from './ops/registry.ts';
 export type { DecodedEntry, DecodedField, LinuxLevel, OpValue } from './ops/types.ts';
+export type { EngineSetup, SetupCpu, SetupMapping } from './machine/builder.ts';
+export type { AccessOutcome, ArchReport, RootArg, Update } from './machine/types.ts';

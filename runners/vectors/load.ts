@@ -3,6 +3,7 @@
 
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { setupProblem } from '../adapters/reference.ts';
 import { displayPath, VECTORS_DIR } from '../paths.ts';
 import { resolveConfig, type ResolvedConfig } from './config.ts';
 import type { Step, Vector, VectorFile } from './generated/vector-file.ts';
@@ -17,6 +18,10 @@ export interface Problem {
   readonly severity?: 'error' | 'warning';
 }
 
+/** A step's name and expectation; steps that produce nothing (write, TLB maintenance) have neither. */
+export const stepName = (s: Step): string | undefined => ('name' in s ? s.name : undefined);
+export const stepExpect = (s: Step): unknown => ('expect' in s ? s.expect : undefined);
+
 export interface LoadedVector {
   readonly id: string;
   readonly file: string;
@@ -29,6 +34,7 @@ export interface LoadedVector {
   readonly description: string;
   readonly flags: readonly string[];
   readonly tags: readonly string[];
+  readonly setup?: Vector['setup'];
   readonly steps: readonly Step[];
   readonly vector: Vector;
 }
@@ -124,6 +130,7 @@ export function loadFile(path: string, problems: Problem[]): LoadedFile | undefi
       description: v.description,
       flags: v.flags ?? [],
       tags: v.tags ?? [],
+      ...(v.setup === undefined ? {} : { setup: v.setup }),
       steps: v.steps,
       vector: v,
     });
@@ -149,7 +156,7 @@ export function checkVectors(
       continue;
     }
     seen.set(v.id, v);
-    const refProblem = checkStepRefs(v);
+    const refProblem = checkStepRefs(v) ?? checkSetup(v);
     if (refProblem) {
       problems.push(refProblem);
       continue;
@@ -157,6 +164,13 @@ export function checkVectors(
     ok.push(v);
   }
   return ok;
+}
+
+/** The setup builds: mappings fit the mode and memory and do not overlap (the engine's radix builder). */
+function checkSetup(v: LoadedVector): Problem | undefined {
+  if (v.setup === undefined) return undefined;
+  const bad = setupProblem(v.arch, v.mode, v.setup);
+  return bad && { file: v.file, pointer: `${v.pointer}${bad.pointer}`, message: bad.message };
 }
 
 function checkStepRefs(v: LoadedVector): Problem | undefined {
@@ -174,14 +188,15 @@ function checkStepRefs(v: LoadedVector): Problem | undefined {
         }
       }
     }
-    if (s.name !== undefined) {
-      if (names.has(s.name))
+    const name = stepName(s);
+    if (name !== undefined) {
+      if (names.has(name))
         return {
           file: v.file,
           pointer: `${v.pointer}/steps/${i}/name`,
-          message: `step name "${s.name}" is used twice`,
+          message: `step name "${name}" is used twice`,
         };
-      names.add(s.name);
+      names.add(name);
     }
   }
   return undefined;

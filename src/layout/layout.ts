@@ -95,3 +95,38 @@ export function encode(
   }
   return out;
 }
+
+/**
+ * Set the given fields of `format` in `value`, leaving the other bits (the radix builder's leaves and
+ * table entries). Hardware fields only matter here, so kernel-config gating does not apply.
+ */
+export function withFields(
+  lv: LevelDesc,
+  format: string,
+  value: U64,
+  given: ReadonlyMap<string, U64>,
+  pointer: string,
+): U64 {
+  const fmt = lv.formats.find((f) => f.name === format);
+  if (!fmt) throw new VectorFormatError(`${lv.linux} has no format "${format}"`, pointer);
+  let out = value;
+  for (const [name, v] of given) {
+    const f = fmt.fields.find((x) => x.name === name);
+    if (!f) {
+      const names = fmt.fields.map((x) => x.name).join(', ');
+      throw new VectorFormatError(
+        `the ${lv.linux} format "${format}" has no field "${name}" (it has: ${names})`,
+        `${pointer}/${name}`,
+      );
+    }
+    const width = f.msb - f.lsb + 1;
+    if (v > genmask(width - 1, 0))
+      throw new VectorFormatError(
+        `field "${name}" is ${width} bits wide; 0x${v.toString(16)} does not fit`,
+        `${pointer}/${name}`,
+      );
+    const stored = f.inverted ? ~v & genmask(width - 1, 0) : v;
+    out = (out & ~fieldMask(f)) | (stored << BigInt(f.lsb));
+  }
+  return out;
+}

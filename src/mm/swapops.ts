@@ -3,7 +3,7 @@
 
 import { genmask, shl64, type U64 } from '../bits/u64.ts';
 import type { KernelConfig } from '../config.ts';
-import { arg } from '../ops/args.ts';
+import { arg, int } from '../ops/args.ts';
 import type { ArchSwap, OpTable } from '../ops/types.ts';
 
 /** MAX_SWAPFILES_SHIFT (swap.h:49); SWP_TYPE_SHIFT = BITS_PER_XA_VALUE - 5 = 58 (swapops.h:27-28). */
@@ -111,10 +111,10 @@ export function swapOps(A: ArchSwap): OpTable {
   const pteMarker = (pte: U64, bitv: number, cfg: KernelConfig) =>
     isMarkerWith(softleaf_from_pte(pte, cfg), bitv, cfg);
   return {
-    __swp_entry: (a) => A.__swp_entry(arg(a, 'type'), arg(a, 'offset')),
+    __swp_entry: (a) => A.__swp_entry(int(a, 'type'), arg(a, 'offset')),
     __swp_type: (a) => A.__swp_type(arg(a, 'entry')),
     __swp_offset: (a) => A.__swp_offset(arg(a, 'entry')),
-    swp_entry: (a) => swp_entry(arg(a, 'type'), arg(a, 'offset')),
+    swp_entry: (a) => swp_entry(int(a, 'type'), arg(a, 'offset')),
     swp_type: (a) => swp_type(arg(a, 'entry')),
     swp_offset: (a) => swp_offset(arg(a, 'entry')),
     swp_entry_to_pte: (a) => swp_entry_to_pte(arg(a, 'entry')),

@@ -11,6 +11,13 @@ export function arg<K extends keyof OpArgs>(a: OpArgs, k: K): NonNullable<OpArgs
   return v as NonNullable<OpArgs[K]>;
 }
 
+export function int(a: OpArgs, k: 'type' | 'cpu' | 'asid' | 'pcid'): number {
+  const v = a[k];
+  if (typeof v !== 'number')
+    throw new VectorFormatError(`expected an integer "${k}"`, `/args/${k}`);
+  return v;
+}
+
 type EntryArg = 'pte' | 'pmd' | 'pud' | 'entry' | 'value';
 
 /** An op over one 64-bit argument, e.g. pte_dirty(pte) or pte_mkclean(pte). */

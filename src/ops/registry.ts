@@ -9,6 +9,11 @@ import { UnsupportedError, VectorFormatError } from '../errors.ts';
 import { ARCH_DESCRIPTIONS } from '../layout/descriptions.generated.ts';
 import { decode, encode } from '../layout/layout.ts';
 import type { ModeDesc } from '../layout/types.ts';
+import type { ArchMmu } from '../machine/arch.ts';
+import { arm64Mmu } from '../machine/arm64/mmu.ts';
+import { machineOps } from '../machine/ops.ts';
+import { riscvMmu } from '../machine/riscv64/mmu.ts';
+import { x86Mmu } from '../machine/x86_64/mmu.ts';
 import { swapOps } from '../mm/swapops.ts';
 import { arg } from './args.ts';
 import type { OpImpl, OpTable } from './types.ts';
@@ -32,10 +37,17 @@ const layoutOps: OpTable = {
     ),
 };
 
+const machine = (mmu: ArchMmu) => machineOps(mmu, (ctx) => modeDesc(ctx.arch, ctx.mode));
 const TABLES: Readonly<Record<Arch, OpTable>> = {
-  x86_64: { ...x86Ops, ...swapOps(x86Swap), ...layoutOps },
-  arm64: { ...arm64Ops, ...swapOps(arm64Swap), ...layoutOps },
-  riscv64: { ...riscvOps, ...swapOps(riscvSwap), ...layoutOps },
+  x86_64: { ...x86Ops, ...swapOps(x86Swap), ...layoutOps, ...machine(x86Mmu) },
+  arm64: { ...arm64Ops, ...swapOps(arm64Swap), ...layoutOps, ...machine(arm64Mmu) },
+  riscv64: { ...riscvOps, ...swapOps(riscvSwap), ...layoutOps, ...machine(riscvMmu) },
+};
+
+export const MMUS: Readonly<Record<Arch, ArchMmu>> = {
+  x86_64: x86Mmu,
+  arm64: arm64Mmu,
+  riscv64: riscvMmu,
 };
 
 export function lookupOp(arch: Arch, op: string): OpImpl {

@@ -2,6 +2,7 @@
 
 import type { U64 } from '../bits/u64.ts';
 import type { Arch, KernelConfig, Mode } from '../config.ts';
+import type { AccessOutcome, AccessType, Machine, Priv, RootArg } from '../machine/types.ts';
 import type { VmFlags } from '../mm/vm-flags.ts';
 
 export type LinuxLevel = 'pgd' | 'p4d' | 'pud' | 'pmd' | 'pte';
@@ -15,7 +16,7 @@ export interface DecodedEntry {
   readonly fields: ReadonlyMap<string, DecodedField>;
 }
 
-export type OpValue = boolean | U64 | number | string | DecodedEntry;
+export type OpValue = boolean | U64 | number | string | DecodedEntry | AccessOutcome | null;
 
 /** Arguments by name; the vector schema fixes which ones each op has. */
 export interface OpArgs {
@@ -27,18 +28,31 @@ export interface OpArgs {
   readonly pfn?: U64;
   readonly entry?: U64;
   readonly offset?: U64;
-  readonly type?: number;
+  /** A swap type, an INVPCID type (numbers) or a TLBI operation (string). */
+  readonly type?: number | string;
   readonly marker?: number;
   readonly vmFlags?: VmFlags;
   readonly level?: LinuxLevel;
   readonly format?: string;
   readonly fields?: ReadonlyMap<string, U64>;
+  readonly cpu?: number;
+  readonly va?: U64;
+  readonly pa?: U64;
+  readonly access?: AccessType;
+  readonly priv?: Priv;
+  readonly root?: RootArg;
+  readonly asid?: number;
+  readonly pcid?: number;
+  readonly noflush?: boolean;
+  readonly features?: Readonly<Record<string, boolean | number>>;
 }
 
 export interface OpContext {
   readonly arch: Arch;
   readonly mode: Mode;
   readonly config: KernelConfig;
+  /** The vector's machine, when it has a setup. */
+  readonly machine?: Machine;
 }
 
 export type OpImpl = (args: OpArgs, ctx: OpContext) => OpValue;

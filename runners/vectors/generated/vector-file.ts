@@ -53,6 +53,46 @@ export type Mode1 =
   | 'sv48'
   | 'sv57';
 /**
+ * First byte; 4 KiB aligned.
+ */
+export type Hex64 = string;
+/**
+ * Bytes; a multiple of 4 KiB, at most 2^48.
+ */
+export type Hex641 = string;
+/**
+ * Where the radix builder allocates tables: one granule-sized, granule-aligned, zeroed frame each, upward from here in the order first needed (roots of trees 0..n first). Defaults to memory.base.
+ */
+export type Hex642 = string;
+/**
+ * First virtual address; aligned to `size` and canonical for the mode.
+ */
+export type Hex643 = string;
+/**
+ * First physical address; aligned to `size`; the whole range inside `setup.memory`.
+ */
+export type Hex644 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex645 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex646 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex647 = string;
+/**
+ * x86 CR3 / arm64 TTBR0_EL1 / riscv satp root table; tree 0 when omitted.
+ */
+export type RootArg = Hex645 | TreeRef;
+/**
+ * arm64 only: TTBR1_EL1's root, used for VAs with bit 55 set. Without it such VAs take a Translation fault at level 0 (TCR_EL1.EPD1=1).
+ */
+export type RootArg1 = Hex645 | TreeRef;
+/**
  * One operation and what it must produce.
  *
  * This interface was referenced by `VectorFile`'s JSON-Schema
@@ -80,7 +120,18 @@ export type Step1 =
   | MakePteMarkerStep
   | VmGetPageProtStep
   | DecodeStep
-  | EncodeStep;
+  | EncodeStep
+  | AccessStep
+  | ReadStep
+  | WriteStep
+  | WriteCr3Step
+  | WriteTtbrStep
+  | WriteSatpStep
+  | SetFeaturesStep
+  | InvlpgStep
+  | InvpcidStep
+  | TlbiStep
+  | SfenceVmaStep;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -88,11 +139,7 @@ export type StepName = string;
 /**
  * The pte_t value.
  */
-export type U64Arg = Hex64 | StepRef;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
-export type Hex64 = string;
+export type U64Arg = Hex645 | StepRef;
 /**
  * The `name` of an earlier step of the same vector.
  */
@@ -108,11 +155,11 @@ export type StepName2 = string;
 /**
  * The pte_t value.
  */
-export type U64Arg1 = Hex64 | StepRef;
+export type U64Arg1 = Hex645 | StepRef;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex641 = string;
+export type Hex648 = string;
 /**
  * The implementation choice that selects the case.
  */
@@ -124,7 +171,7 @@ export type StepName3 = string;
 /**
  * The pte_t value.
  */
-export type U64Arg2 = Hex64 | StepRef;
+export type U64Arg2 = Hex645 | StepRef;
 /**
  * A vm_area_struct flag by its include/linux/mm.h name.
  */
@@ -155,11 +202,11 @@ export type StepName4 = string;
 /**
  * The pte_t or pmd_t value.
  */
-export type U64Arg3 = Hex64 | StepRef;
+export type U64Arg3 = Hex645 | StepRef;
 /**
  * The new pgprot_t value.
  */
-export type U64Arg4 = Hex64 | StepRef;
+export type U64Arg4 = Hex645 | StepRef;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -167,11 +214,11 @@ export type StepName5 = string;
 /**
  * The page frame number.
  */
-export type U64Arg5 = Hex64 | StepRef;
+export type U64Arg5 = Hex645 | StepRef;
 /**
  * The pgprot_t value.
  */
-export type U64Arg6 = Hex64 | StepRef;
+export type U64Arg6 = Hex645 | StepRef;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -179,7 +226,7 @@ export type StepName6 = string;
 /**
  * The entry.
  */
-export type U64Arg7 = Hex64 | StepRef;
+export type U64Arg7 = Hex645 | StepRef;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -187,7 +234,7 @@ export type StepName7 = string;
 /**
  * The pmd_t value.
  */
-export type U64Arg8 = Hex64 | StepRef;
+export type U64Arg8 = Hex645 | StepRef;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -195,7 +242,7 @@ export type StepName8 = string;
 /**
  * The pmd_t value.
  */
-export type U64Arg9 = Hex64 | StepRef;
+export type U64Arg9 = Hex645 | StepRef;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -203,7 +250,7 @@ export type StepName9 = string;
 /**
  * The pud_t value.
  */
-export type U64Arg10 = Hex64 | StepRef;
+export type U64Arg10 = Hex645 | StepRef;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -211,7 +258,7 @@ export type StepName10 = string;
 /**
  * The pud_t value.
  */
-export type U64Arg11 = Hex64 | StepRef;
+export type U64Arg11 = Hex645 | StepRef;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -219,7 +266,7 @@ export type StepName11 = string;
 /**
  * The swap offset.
  */
-export type U64Arg12 = Hex64 | StepRef;
+export type U64Arg12 = Hex645 | StepRef;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -227,7 +274,7 @@ export type StepName12 = string;
 /**
  * The swp_entry_t / softleaf_t value (.val).
  */
-export type U64Arg13 = Hex64 | StepRef;
+export type U64Arg13 = Hex645 | StepRef;
 /**
  * The implementation choice that selects the case.
  */
@@ -239,7 +286,7 @@ export type StepName13 = string;
 /**
  * The swp_entry_t / softleaf_t value (.val).
  */
-export type U64Arg14 = Hex64 | StepRef;
+export type U64Arg14 = Hex645 | StepRef;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -247,7 +294,7 @@ export type StepName14 = string;
 /**
  * The swp_entry_t / softleaf_t value (.val).
  */
-export type U64Arg15 = Hex64 | StepRef;
+export type U64Arg15 = Hex645 | StepRef;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -255,7 +302,7 @@ export type StepName15 = string;
 /**
  * The pte_t value.
  */
-export type U64Arg16 = Hex64 | StepRef;
+export type U64Arg16 = Hex645 | StepRef;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -263,7 +310,7 @@ export type StepName16 = string;
 /**
  * The swp_entry_t / softleaf_t value (.val).
  */
-export type U64Arg17 = Hex64 | StepRef;
+export type U64Arg17 = Hex645 | StepRef;
 /**
  * The implementation choice that selects the case.
  */
@@ -275,7 +322,7 @@ export type StepName17 = string;
 /**
  * The swp_entry_t / softleaf_t value (.val).
  */
-export type U64Arg18 = Hex64 | StepRef;
+export type U64Arg18 = Hex645 | StepRef;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -295,7 +342,7 @@ export type LinuxLevel = 'pgd' | 'p4d' | 'pud' | 'pmd' | 'pte';
 /**
  * The entry.
  */
-export type U64Arg19 = Hex64 | StepRef;
+export type U64Arg19 = Hex645 | StepRef;
 /**
  * A field's value: an integer for fields of 32 bits or fewer, lowercase hex with the field's width in digits for wider fields.
  *
@@ -320,26 +367,152 @@ export type StepName21 = string;
  */
 export type LinuxLevel1 = 'pgd' | 'p4d' | 'pud' | 'pmd' | 'pte';
 /**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName22 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex649 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6410 = string;
+/**
+ * Linux level of the leaf that mapped it.
+ */
+export type LinuxLevel2 = 'pgd' | 'p4d' | 'pud' | 'pmd' | 'pte';
+/**
+ * Cross-arch cause.
+ */
+export type FaultClass =
+  | 'translation'
+  | 'reserved'
+  | 'misaligned'
+  | 'address-size'
+  | 'access-flag'
+  | 'dirty'
+  | 'permission'
+  | 'non-canonical'
+  | 'access'
+  | 'external-abort';
+/**
+ * A page-table level by Linux's name for it.
+ */
+export type LinuxLevel3 = 'pgd' | 'p4d' | 'pud' | 'pmd' | 'pte';
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6411 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6412 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6413 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6414 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6415 = string;
+/**
+ * The implementation choice that selects the case.
+ */
+export type Choice5 = string;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName23 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6416 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6417 = string;
+/**
+ * The value.
+ */
+export type U64Arg20 = Hex645 | StepRef;
+/**
+ * The PML4/PML5 table.
+ */
+export type RootArg2 = Hex645 | TreeRef;
+/**
+ * The top-level table.
+ */
+export type RootArg3 = Hex645 | TreeRef;
+/**
+ * The root table.
+ */
+export type RootArg4 = Hex645 | TreeRef;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6418 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6419 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6420 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6421 = string;
+/**
  * A 64-bit input: a Hex64 literal, or the result of an earlier step of this vector by that step's `name`.
  *
  * This interface was referenced by `VectorFile`'s JSON-Schema
  * via the `definition` "U64Arg".
  */
-export type U64Arg20 = Hex64 | StepRef;
+export type U64Arg21 = Hex645 | StepRef;
 /**
  * A name for a step's result, unique in its vector.
  *
  * This interface was referenced by `VectorFile`'s JSON-Schema
  * via the `definition` "StepName".
  */
-export type StepName22 = string;
+export type StepName24 = string;
 /**
  * The name of an implementation choice that the architecture or kernel leaves open; an implementation declares its value.
  *
  * This interface was referenced by `VectorFile`'s JSON-Schema
  * via the `definition` "Choice".
  */
-export type Choice5 = string;
+export type Choice6 = string;
+/**
+ * A translation-table root: its physical address as Hex64 (must be aligned to the granule), or a builder tree.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "RootArg".
+ */
+export type RootArg5 = Hex645 | TreeRef;
+/**
+ * The cross-arch cause of a fault: `translation` (no valid entry: P=0, V=0, invalid descriptor, riscv pointer at level 0, arm64 block where blocks are not allowed), `reserved` (a reserved bit or encoding in a valid entry), `misaligned` (a large leaf whose address bits below its size are not zero: x86 RSVD, riscv step 5), `address-size` (arm64 output or table address beyond PS), `access-flag` (A/AF clear and hardware does not set it), `dirty` (riscv Svade store with D clear), `permission` (rights deny the access), `non-canonical` (the VA is outside the mode's address space), `access` (riscv PMA/PMP access fault), `external-abort` (arm64 external abort on a walk).
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "FaultClass".
+ */
+export type FaultClass1 =
+  | 'translation'
+  | 'reserved'
+  | 'misaligned'
+  | 'address-size'
+  | 'access-flag'
+  | 'dirty'
+  | 'permission'
+  | 'non-canonical'
+  | 'access'
+  | 'external-abort';
 
 /**
  * A ptvec vector file (format version 1): a group of vectors on one topic, with the references that define their expectations.
@@ -498,6 +671,7 @@ export interface Vector {
   arch?: Arch1;
   mode?: Mode1;
   config?: Config1;
+  setup?: Setup;
   /**
    * The operations, in order.
    *
@@ -566,6 +740,226 @@ export interface Config1 {
    * riscv64: Svnapot is present; pte_pfn of a NAPOT PTE clears the low set bit of the PFN (pgtable.h:321).
    */
   Svnapot?: boolean;
+}
+/**
+ * The machine the steps start from (mmu, tlb and later families).
+ */
+export interface Setup {
+  /**
+   * The RAM of the machine: [base, base+size). Every table, mapped page and setup word lies inside it. An access outside it (possible through raw words) is modelled as the platform's bus error: riscv64 an access fault (PMA), arm64 a synchronous external abort (FSC 0x10, or 0x14+level on a walk); x86_64 has no architected fault for it, so a walk that reads outside memory is unsupported and a data access translates.
+   */
+  memory: {
+    base: Hex64;
+    size: Hex641;
+  };
+  tables?: Hex642;
+  /**
+   * Mappings, inserted in order. Overlapping mappings in one tree are an error.
+   *
+   * @maxItems 4096
+   */
+  map?: Mapping[];
+  /**
+   * Raw 64-bit words written after the mappings (little-endian, 8-byte aligned).
+   *
+   * @maxItems 4096
+   */
+  words?: Word[];
+  /**
+   * The CPUs; one CPU with defaults when omitted.
+   *
+   * @minItems 1
+   * @maxItems 8
+   */
+  cpus?:
+    | [Cpu]
+    | [Cpu, Cpu]
+    | [Cpu, Cpu, Cpu]
+    | [Cpu, Cpu, Cpu, Cpu]
+    | [Cpu, Cpu, Cpu, Cpu, Cpu]
+    | [Cpu, Cpu, Cpu, Cpu, Cpu, Cpu]
+    | [Cpu, Cpu, Cpu, Cpu, Cpu, Cpu, Cpu]
+    | [Cpu, Cpu, Cpu, Cpu, Cpu, Cpu, Cpu, Cpu];
+}
+/**
+ * One leaf the radix builder writes: the entry at the level whose leaf size is `size`, with tables created on the way.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "Mapping".
+ */
+export interface Mapping {
+  /**
+   * Which tree (root table) the mapping goes into; 0 when omitted. Roots are allocated first, tree 0 first.
+   */
+  tree?: number;
+  va: Hex643;
+  pa: Hex644;
+  /**
+   * Leaf size; one of the mode's leaf sizes (x86_64 4K/2M/1G; arm64 4K granule 4K/2M/1G, 16K 16K/32M, 64K 64K/512M; riscv64 4K/2M/1G, 512G from Sv48, 256T in Sv57).
+   */
+  size: '4K' | '16K' | '64K' | '2M' | '32M' | '512M' | '1G' | '512G' | '256T';
+  fields: FieldValues;
+  /**
+   * Fields to set in the table entries on this mapping's path, by Linux level, after the builder has created or found them (later mappings win).
+   */
+  tables?: {
+    pgd?: FieldValues1;
+    p4d?: FieldValues2;
+    pud?: FieldValues3;
+    pmd?: FieldValues4;
+  };
+}
+/**
+ * Named fields of the leaf (the leaf format of vectors/arch/<arch>-<mode>.json at that level: x86 `present`/`leaf`, arm64 `page`/`block`, riscv `leaf`); the format's match bits and the address are filled in; other bits are 0.
+ */
+export interface FieldValues {
+  [k: string]: number | Hex645 | undefined;
+}
+/**
+ * Fields of the pgd table entry.
+ */
+export interface FieldValues1 {
+  [k: string]: number | Hex645 | undefined;
+}
+/**
+ * Fields of the p4d table entry.
+ */
+export interface FieldValues2 {
+  [k: string]: number | Hex645 | undefined;
+}
+/**
+ * Fields of the pud table entry.
+ */
+export interface FieldValues3 {
+  [k: string]: number | Hex645 | undefined;
+}
+/**
+ * Fields of the pmd table entry.
+ */
+export interface FieldValues4 {
+  [k: string]: number | Hex645 | undefined;
+}
+/**
+ * A 64-bit word of physical memory.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "Word".
+ */
+export interface Word {
+  pa: Hex646;
+  value: Hex647;
+}
+/**
+ * One CPU: its translation root(s), address-space tag and features. Privilege is given per access.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "Cpu".
+ */
+export interface Cpu {
+  root?: RootArg;
+  root1?: RootArg1;
+  /**
+   * x86 PCID (CR3[11:0], with PCIDE), arm64 ASID (TTBR0_EL1[63:48], TCR.A1=0, 16-bit), riscv satp.ASID; 0 when omitted.
+   */
+  asid?: number;
+  features?: CpuFeatures;
+}
+/**
+ * The root table of a page-table tree that the setup's radix builder made, by tree number.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "TreeRef".
+ */
+export interface TreeRef {
+  /**
+   * Tree number (the `tree` of `setup.map` entries).
+   */
+  tree: number;
+}
+/**
+ * Feature state; defaults as in CpuFeatures.
+ */
+export interface CpuFeatures {
+  /**
+   * x86_64 CR0.WP: supervisor writes honour R/W (SDM §4.6.1).
+   */
+  WP?: boolean;
+  /**
+   * x86_64 EFER.NXE: XD (bit 63) is execute-disable; when false bit 63 is reserved (SDM §4.6, §4.7).
+   */
+  NXE?: boolean;
+  /**
+   * x86_64 CR4.SMEP: supervisor fetches from user-mode addresses fault.
+   */
+  SMEP?: boolean;
+  /**
+   * x86_64 CR4.SMAP: supervisor data accesses to user-mode addresses fault unless AC is set.
+   */
+  SMAP?: boolean;
+  /**
+   * x86_64 EFLAGS.AC: with SMAP, explicit supervisor data accesses to user-mode addresses are allowed.
+   */
+  AC?: boolean;
+  /**
+   * x86_64 CR4.PGE: G (bit 8) of a leaf makes the translation global (survives CR3 writes, matches every PCID).
+   */
+  PGE?: boolean;
+  /**
+   * x86_64 CR4.PCIDE: TLB entries are tagged with the PCID in CR3[11:0].
+   */
+  PCIDE?: boolean;
+  /**
+   * x86_64 CPUID.80000008H:EAX[7:0]: address bits at or above it in a present entry are reserved.
+   */
+  MAXPHYADDR?: number;
+  /**
+   * arm64 TCR_EL1.HA: hardware sets AF instead of taking an Access flag fault.
+   */
+  HA?: boolean;
+  /**
+   * arm64 TCR_EL1.HD: with HA, a write to a DBM=1 AP[2]=1 page clears AP[2] instead of faulting.
+   */
+  HD?: boolean;
+  /**
+   * arm64 PSTATE.PAN: EL1 data accesses to EL0-accessible pages fault.
+   */
+  PAN?: boolean;
+  /**
+   * arm64 SCTLR_EL1.EPAN: PAN also covers EL0-executable (execute-only) pages.
+   */
+  EPAN?: boolean;
+  /**
+   * arm64 SCTLR_EL1.WXN: writable pages are not executable.
+   */
+  WXN?: boolean;
+  /**
+   * arm64 TCR_EL1.IPS as a bit count: output addresses at or above 2^PS are Address size faults.
+   */
+  PS?: 32 | 36 | 40 | 42 | 44 | 48;
+  /**
+   * riscv64 sstatus.SUM: S-mode loads and stores may access U=1 pages.
+   */
+  SUM?: boolean;
+  /**
+   * riscv64 sstatus.MXR: loads from executable pages succeed.
+   */
+  MXR?: boolean;
+  /**
+   * riscv64 menvcfg.ADUE (Svadu): hardware sets A and D; when false (Svade) A=0, or D=0 on a store, is a page fault.
+   */
+  ADUE?: boolean;
+  /**
+   * riscv64 Svnapot: N=1 with ppn[3:0]=1000 in a level-0 leaf maps 64 KiB; otherwise N is reserved.
+   */
+  Svnapot?: boolean;
+  /**
+   * riscv64 menvcfg.PBMTE (Svpbmt): PBMT may be 0-2; otherwise non-zero PBMT is reserved.
+   */
+  PBMTE?: boolean;
+  /**
+   * riscv64 Svrsw60t59b: PTE bits 60:59 are for software, not reserved.
+   */
+  Svrsw60t59b?: boolean;
 }
 /**
  * A pte_t predicate, named as in the arch's pgtable.h or include/linux (arch-only helpers such as x86 pte_shstk or arm64 pte_hw_dirty exist only on their arch).
@@ -727,7 +1121,7 @@ export interface PteTransformStep {
  * The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector.
  */
 export interface ExpectU64 {
-  result?: Hex641;
+  result?: Hex648;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -754,7 +1148,7 @@ export interface ExpectU64 {
  * via the `definition` "ExpectU64".
  */
 export interface ExpectU641 {
-  result?: Hex641;
+  result?: Hex648;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -802,7 +1196,7 @@ export interface PteMkwriteStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU642 {
-  result?: Hex641;
+  result?: Hex648;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -847,7 +1241,7 @@ export interface PteModifyStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU643 {
-  result?: Hex641;
+  result?: Hex648;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -892,7 +1286,7 @@ export interface PfnEntryStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU644 {
-  result?: Hex641;
+  result?: Hex648;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -936,7 +1330,7 @@ export interface EntryPfnStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU645 {
-  result?: Hex641;
+  result?: Hex648;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -1054,7 +1448,7 @@ export interface PmdTransformStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU646 {
-  result?: Hex641;
+  result?: Hex648;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -1165,7 +1559,7 @@ export interface PudTransformStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU647 {
-  result?: Hex641;
+  result?: Hex648;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -1213,7 +1607,7 @@ export interface SwpEntryStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU648 {
-  result?: Hex641;
+  result?: Hex648;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -1334,7 +1728,7 @@ export interface SwpFieldU64Step {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU649 {
-  result?: Hex641;
+  result?: Hex648;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -1378,7 +1772,7 @@ export interface SwpEntryToPteStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6410 {
-  result?: Hex641;
+  result?: Hex648;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -1422,7 +1816,7 @@ export interface SoftleafFromPteStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6411 {
-  result?: Hex641;
+  result?: Hex648;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -1621,7 +2015,7 @@ export interface MakePteMarkerStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6412 {
-  result?: Hex641;
+  result?: Hex648;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -1668,7 +2062,7 @@ export interface VmGetPageProtStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6413 {
-  result?: Hex641;
+  result?: Hex648;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -1809,7 +2203,7 @@ export interface EncodeStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6414 {
-  result?: Hex641;
+  result?: Hex648;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -1827,6 +2221,552 @@ export interface ExpectU6414 {
     cases: {
       [k: string]: ExpectU641 | undefined;
     };
+  };
+}
+/**
+ * A load, store or instruction fetch of one byte at `va` by a CPU at a privilege: the MMU's translation (TLB, walk, permission checks, A/D) and its outcome.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "AccessStep".
+ */
+export interface AccessStep {
+  /**
+   * A load, store or instruction fetch of one byte at `va` by a CPU at a privilege: the MMU's translation (TLB, walk, permission checks, A/D) and its outcome.
+   */
+  op: 'access';
+  name?: StepName22;
+  /**
+   * Arguments.
+   */
+  args: {
+    /**
+     * The CPU that executes the step (index into `setup.cpus`); 0 when omitted.
+     */
+    cpu?: number;
+    va: Hex649;
+    /**
+     * The access type.
+     */
+    access: 'load' | 'store' | 'fetch';
+    /**
+     * user = x86 CPL3 / arm64 EL0 / riscv U; supervisor = CPL0 / EL1 / S.
+     */
+    priv: 'user' | 'supervisor';
+  };
+  expect?: ExpectAccess;
+}
+/**
+ * The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector.
+ */
+export interface ExpectAccess {
+  result?: AccessResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectAccess1, ExpectAccess1, ...ExpectAccess1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice5;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectAccess1 | undefined;
+    };
+  };
+}
+/**
+ * The outcome of the access.
+ */
+export interface AccessResult {
+  /**
+   * The access completed.
+   */
+  translated?: {
+    pa: Hex6410;
+    level: LinuxLevel2;
+  };
+  /**
+   * The access faulted.
+   */
+  fault?: {
+    class: FaultClass;
+    /**
+     * Linux level of the entry that caused it: where the walk stopped; the leaf for permission, A/D and misalignment faults and for an output address outside memory; the entry that pointed outside memory for a failed table read. null when no entry did (non-canonical VA, a root outside memory, arm64 TTBR1 disabled).
+     */
+    level: LinuxLevel3 | null;
+    /**
+     * The architecture's own report.
+     */
+    report: X86Report | Arm64Report | Riscv64Report;
+  };
+  /**
+   * Page-table words written by the hardware, in order; [] when none.
+   */
+  updates: Update[];
+}
+/**
+ * x86_64 exception: #PF with its error code (SDM §4.7: P, W/R, U/S, RSVD, I/D) and CR2, or #GP(0) for a non-canonical address (no CR2).
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "X86Report".
+ */
+export interface X86Report {
+  /**
+   * The exception mnemonic.
+   */
+  exception: '#PF' | '#GP';
+  /**
+   * The error code as 4 hex digits.
+   */
+  errorCode: string;
+  cr2?: Hex6411;
+}
+/**
+ * arm64 abort taken to EL1: ESR_EL1.EC, DFSC/IFSC and WnR, and FAR_EL1.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "Arm64Report".
+ */
+export interface Arm64Report {
+  /**
+   * ESR_EL1.EC: 0x20/0x21 instruction abort from EL0/EL1, 0x24/0x25 data abort from EL0/EL1.
+   */
+  ec: string;
+  /**
+   * ESR_EL1.ISS.DFSC or IFSC (6 bits).
+   */
+  fsc: string;
+  /**
+   * ESR_EL1.ISS.WnR: data aborts only.
+   */
+  wnr?: boolean;
+  far: Hex6412;
+}
+/**
+ * riscv64 trap taken to S-mode: scause and stval.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "Riscv64Report".
+ */
+export interface Riscv64Report {
+  /**
+   * 12/13/15 instruction/load/store page fault; 1/5/7 access faults.
+   */
+  scause: 1 | 5 | 7 | 12 | 13 | 15;
+  stval: Hex6413;
+}
+/**
+ * A page-table word the hardware wrote during the access (A/D, AF, AP[2]), with its new value, in the order written.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "Update".
+ */
+export interface Update {
+  pa: Hex6414;
+  value: Hex6415;
+}
+/**
+ * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "ExpectAccess".
+ */
+export interface ExpectAccess1 {
+  result?: AccessResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectAccess1, ExpectAccess1, ...ExpectAccess1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice5;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectAccess1 | undefined;
+    };
+  };
+}
+/**
+ * Read a 64-bit word of physical memory (8-byte aligned).
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "ReadStep".
+ */
+export interface ReadStep {
+  /**
+   * Read a 64-bit word of physical memory (8-byte aligned).
+   */
+  op: 'read';
+  name?: StepName23;
+  /**
+   * Arguments.
+   */
+  args: {
+    pa: Hex6416;
+  };
+  expect?: ExpectU6415;
+}
+/**
+ * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
+ */
+export interface ExpectU6415 {
+  result?: Hex648;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectU641, ExpectU641, ...ExpectU641[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice1;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectU641 | undefined;
+    };
+  };
+}
+/**
+ * Software writes a 64-bit word of physical memory (a page-table entry store); TLBs are not touched.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "WriteStep".
+ */
+export interface WriteStep {
+  /**
+   * Software writes a 64-bit word of physical memory (a page-table entry store); TLBs are not touched.
+   */
+  op: 'write';
+  /**
+   * Arguments.
+   */
+  args: {
+    pa: Hex6417;
+    value: U64Arg20;
+  };
+}
+/**
+ * x86_64 MOV to CR3: new root and PCID; flushes the new PCID's non-global entries unless PCIDE and bit 63 (noflush) are set (SDM §4.10.4.1).
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "WriteCr3Step".
+ */
+export interface WriteCr3Step {
+  /**
+   * x86_64 MOV to CR3: new root and PCID; flushes the new PCID's non-global entries unless PCIDE and bit 63 (noflush) are set (SDM §4.10.4.1).
+   */
+  op: 'write_cr3';
+  /**
+   * Arguments.
+   */
+  args: {
+    /**
+     * The CPU that executes the step (index into `setup.cpus`); 0 when omitted.
+     */
+    cpu?: number;
+    root: RootArg2;
+    /**
+     * CR3[11:0] (meaningful with PCIDE).
+     */
+    pcid?: number;
+    /**
+     * Source bit 63 (with PCIDE: keep the PCID's entries).
+     */
+    noflush?: boolean;
+  };
+}
+/**
+ * arm64 MSR TTBR0_EL1/TTBR1_EL1 (+ISB): new root; TTBR0 also sets the ASID (TCR.A1=0). No TLB maintenance.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "WriteTtbrStep".
+ */
+export interface WriteTtbrStep {
+  /**
+   * arm64 MSR TTBR0_EL1/TTBR1_EL1 (+ISB): new root; TTBR0 also sets the ASID (TCR.A1=0). No TLB maintenance.
+   */
+  op: 'write_ttbr0_el1' | 'write_ttbr1_el1';
+  /**
+   * Arguments.
+   */
+  args: {
+    /**
+     * The CPU that executes the step (index into `setup.cpus`); 0 when omitted.
+     */
+    cpu?: number;
+    root: RootArg3;
+    /**
+     * TTBR0_EL1[63:48]; ignored for TTBR1.
+     */
+    asid?: number;
+  };
+}
+/**
+ * riscv64 CSRW satp: new root and ASID, the mode's MODE. Does not flush or order (riscv priv: satp).
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "WriteSatpStep".
+ */
+export interface WriteSatpStep {
+  /**
+   * riscv64 CSRW satp: new root and ASID, the mode's MODE. Does not flush or order (riscv priv: satp).
+   */
+  op: 'write_satp';
+  /**
+   * Arguments.
+   */
+  args: {
+    /**
+     * The CPU that executes the step (index into `setup.cpus`); 0 when omitted.
+     */
+    cpu?: number;
+    root: RootArg4;
+    /**
+     * satp.ASID.
+     */
+    asid?: number;
+  };
+}
+/**
+ * Change control-register state (CR0/CR4/EFER/EFLAGS, TCR/SCTLR/PSTATE, sstatus/menvcfg). x86 CR4 writes flush as SDM §4.10.4.1 says (PGE or PCIDE change: everything; SMEP 0->1: the current PCID); nothing else touches TLBs.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "SetFeaturesStep".
+ */
+export interface SetFeaturesStep {
+  /**
+   * Change control-register state (CR0/CR4/EFER/EFLAGS, TCR/SCTLR/PSTATE, sstatus/menvcfg). x86 CR4 writes flush as SDM §4.10.4.1 says (PGE or PCIDE change: everything; SMEP 0->1: the current PCID); nothing else touches TLBs.
+   */
+  op: 'set_features';
+  /**
+   * Arguments.
+   */
+  args: {
+    /**
+     * The CPU that executes the step (index into `setup.cpus`); 0 when omitted.
+     */
+    cpu?: number;
+    features: CpuFeatures1;
+  };
+}
+/**
+ * The keys to change.
+ */
+export interface CpuFeatures1 {
+  /**
+   * x86_64 CR0.WP: supervisor writes honour R/W (SDM §4.6.1).
+   */
+  WP?: boolean;
+  /**
+   * x86_64 EFER.NXE: XD (bit 63) is execute-disable; when false bit 63 is reserved (SDM §4.6, §4.7).
+   */
+  NXE?: boolean;
+  /**
+   * x86_64 CR4.SMEP: supervisor fetches from user-mode addresses fault.
+   */
+  SMEP?: boolean;
+  /**
+   * x86_64 CR4.SMAP: supervisor data accesses to user-mode addresses fault unless AC is set.
+   */
+  SMAP?: boolean;
+  /**
+   * x86_64 EFLAGS.AC: with SMAP, explicit supervisor data accesses to user-mode addresses are allowed.
+   */
+  AC?: boolean;
+  /**
+   * x86_64 CR4.PGE: G (bit 8) of a leaf makes the translation global (survives CR3 writes, matches every PCID).
+   */
+  PGE?: boolean;
+  /**
+   * x86_64 CR4.PCIDE: TLB entries are tagged with the PCID in CR3[11:0].
+   */
+  PCIDE?: boolean;
+  /**
+   * x86_64 CPUID.80000008H:EAX[7:0]: address bits at or above it in a present entry are reserved.
+   */
+  MAXPHYADDR?: number;
+  /**
+   * arm64 TCR_EL1.HA: hardware sets AF instead of taking an Access flag fault.
+   */
+  HA?: boolean;
+  /**
+   * arm64 TCR_EL1.HD: with HA, a write to a DBM=1 AP[2]=1 page clears AP[2] instead of faulting.
+   */
+  HD?: boolean;
+  /**
+   * arm64 PSTATE.PAN: EL1 data accesses to EL0-accessible pages fault.
+   */
+  PAN?: boolean;
+  /**
+   * arm64 SCTLR_EL1.EPAN: PAN also covers EL0-executable (execute-only) pages.
+   */
+  EPAN?: boolean;
+  /**
+   * arm64 SCTLR_EL1.WXN: writable pages are not executable.
+   */
+  WXN?: boolean;
+  /**
+   * arm64 TCR_EL1.IPS as a bit count: output addresses at or above 2^PS are Address size faults.
+   */
+  PS?: 32 | 36 | 40 | 42 | 44 | 48;
+  /**
+   * riscv64 sstatus.SUM: S-mode loads and stores may access U=1 pages.
+   */
+  SUM?: boolean;
+  /**
+   * riscv64 sstatus.MXR: loads from executable pages succeed.
+   */
+  MXR?: boolean;
+  /**
+   * riscv64 menvcfg.ADUE (Svadu): hardware sets A and D; when false (Svade) A=0, or D=0 on a store, is a page fault.
+   */
+  ADUE?: boolean;
+  /**
+   * riscv64 Svnapot: N=1 with ppn[3:0]=1000 in a level-0 leaf maps 64 KiB; otherwise N is reserved.
+   */
+  Svnapot?: boolean;
+  /**
+   * riscv64 menvcfg.PBMTE (Svpbmt): PBMT may be 0-2; otherwise non-zero PBMT is reserved.
+   */
+  PBMTE?: boolean;
+  /**
+   * riscv64 Svrsw60t59b: PTE bits 60:59 are for software, not reserved.
+   */
+  Svrsw60t59b?: boolean;
+}
+/**
+ * x86_64 INVLPG: the current PCID's and global entries for the page of `va` (SDM §4.10.4.1). Local.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "InvlpgStep".
+ */
+export interface InvlpgStep {
+  /**
+   * x86_64 INVLPG: the current PCID's and global entries for the page of `va` (SDM §4.10.4.1). Local.
+   */
+  op: 'invlpg';
+  /**
+   * Arguments.
+   */
+  args: {
+    /**
+     * The CPU that executes the step (index into `setup.cpus`); 0 when omitted.
+     */
+    cpu?: number;
+    va: Hex6418;
+  };
+}
+/**
+ * x86_64 INVPCID: type 0 one address of a PCID (non-global), 1 a PCID (non-global), 2 all including global, 3 all except global. Local.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "InvpcidStep".
+ */
+export interface InvpcidStep {
+  /**
+   * x86_64 INVPCID: type 0 one address of a PCID (non-global), 1 a PCID (non-global), 2 all including global, 3 all except global. Local.
+   */
+  op: 'invpcid';
+  /**
+   * Arguments.
+   */
+  args: {
+    /**
+     * The CPU that executes the step (index into `setup.cpus`); 0 when omitted.
+     */
+    cpu?: number;
+    /**
+     * The INVPCID type.
+     */
+    type: 0 | 1 | 2 | 3;
+    /**
+     * The PCID (types 0 and 1).
+     */
+    pcid?: number;
+    va?: Hex6419;
+  };
+}
+/**
+ * arm64 TLBI (+DSB+ISB), EL1&0 regime. The IS forms reach every CPU, the others only the issuing CPU.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "TlbiStep".
+ */
+export interface TlbiStep {
+  /**
+   * arm64 TLBI (+DSB+ISB), EL1&0 regime. The IS forms reach every CPU, the others only the issuing CPU.
+   */
+  op: 'tlbi';
+  /**
+   * Arguments.
+   */
+  args: {
+    /**
+     * The CPU that executes the step (index into `setup.cpus`); 0 when omitted.
+     */
+    cpu?: number;
+    /**
+     * The TLBI operation: vae1 (VA+ASID, and global entries for VA), vale1 (same, last level only), vaae1/vaale1 (VA, any ASID), aside1 (non-global entries of ASID), vmalle1 (everything); *is = broadcast.
+     */
+    type:
+      | 'vae1'
+      | 'vale1'
+      | 'vaae1'
+      | 'vaale1'
+      | 'aside1'
+      | 'vmalle1'
+      | 'vae1is'
+      | 'vale1is'
+      | 'vaae1is'
+      | 'vaale1is'
+      | 'aside1is'
+      | 'vmalle1is';
+    va?: Hex6420;
+    /**
+     * The ASID (Xt[63:48]) for vae1/vale1/aside1.
+     */
+    asid?: number;
+  };
+}
+/**
+ * riscv64 SFENCE.VMA rs1, rs2 on one hart: `va` absent = rs1 x0 (all addresses), `asid` absent = rs2 x0 (all address spaces, globals included).
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "SfenceVmaStep".
+ */
+export interface SfenceVmaStep {
+  /**
+   * riscv64 SFENCE.VMA rs1, rs2 on one hart: `va` absent = rs1 x0 (all addresses), `asid` absent = rs2 x0 (all address spaces, globals included).
+   */
+  op: 'sfence_vma';
+  /**
+   * Arguments.
+   */
+  args: {
+    /**
+     * The CPU that executes the step (index into `setup.cpus`); 0 when omitted.
+     */
+    cpu?: number;
+    va?: Hex6421;
+    /**
+     * rs2: the ASID; global mappings are not invalidated.
+     */
+    asid?: number;
   };
 }
 export interface Step2 {
@@ -1852,4 +2792,177 @@ export interface DecodedEntry1 {
   fields: {
     [k: string]: FieldValue | undefined;
   };
+}
+/**
+ * Control-register state that changes translation, by the architecture's names. Each key belongs to one arch (`ptvec lint` rejects a key of another arch); omitted keys take the default given here.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "CpuFeatures".
+ */
+export interface CpuFeatures2 {
+  /**
+   * x86_64 CR0.WP: supervisor writes honour R/W (SDM §4.6.1).
+   */
+  WP?: boolean;
+  /**
+   * x86_64 EFER.NXE: XD (bit 63) is execute-disable; when false bit 63 is reserved (SDM §4.6, §4.7).
+   */
+  NXE?: boolean;
+  /**
+   * x86_64 CR4.SMEP: supervisor fetches from user-mode addresses fault.
+   */
+  SMEP?: boolean;
+  /**
+   * x86_64 CR4.SMAP: supervisor data accesses to user-mode addresses fault unless AC is set.
+   */
+  SMAP?: boolean;
+  /**
+   * x86_64 EFLAGS.AC: with SMAP, explicit supervisor data accesses to user-mode addresses are allowed.
+   */
+  AC?: boolean;
+  /**
+   * x86_64 CR4.PGE: G (bit 8) of a leaf makes the translation global (survives CR3 writes, matches every PCID).
+   */
+  PGE?: boolean;
+  /**
+   * x86_64 CR4.PCIDE: TLB entries are tagged with the PCID in CR3[11:0].
+   */
+  PCIDE?: boolean;
+  /**
+   * x86_64 CPUID.80000008H:EAX[7:0]: address bits at or above it in a present entry are reserved.
+   */
+  MAXPHYADDR?: number;
+  /**
+   * arm64 TCR_EL1.HA: hardware sets AF instead of taking an Access flag fault.
+   */
+  HA?: boolean;
+  /**
+   * arm64 TCR_EL1.HD: with HA, a write to a DBM=1 AP[2]=1 page clears AP[2] instead of faulting.
+   */
+  HD?: boolean;
+  /**
+   * arm64 PSTATE.PAN: EL1 data accesses to EL0-accessible pages fault.
+   */
+  PAN?: boolean;
+  /**
+   * arm64 SCTLR_EL1.EPAN: PAN also covers EL0-executable (execute-only) pages.
+   */
+  EPAN?: boolean;
+  /**
+   * arm64 SCTLR_EL1.WXN: writable pages are not executable.
+   */
+  WXN?: boolean;
+  /**
+   * arm64 TCR_EL1.IPS as a bit count: output addresses at or above 2^PS are Address size faults.
+   */
+  PS?: 32 | 36 | 40 | 42 | 44 | 48;
+  /**
+   * riscv64 sstatus.SUM: S-mode loads and stores may access U=1 pages.
+   */
+  SUM?: boolean;
+  /**
+   * riscv64 sstatus.MXR: loads from executable pages succeed.
+   */
+  MXR?: boolean;
+  /**
+   * riscv64 menvcfg.ADUE (Svadu): hardware sets A and D; when false (Svade) A=0, or D=0 on a store, is a page fault.
+   */
+  ADUE?: boolean;
+  /**
+   * riscv64 Svnapot: N=1 with ppn[3:0]=1000 in a level-0 leaf maps 64 KiB; otherwise N is reserved.
+   */
+  Svnapot?: boolean;
+  /**
+   * riscv64 menvcfg.PBMTE (Svpbmt): PBMT may be 0-2; otherwise non-zero PBMT is reserved.
+   */
+  PBMTE?: boolean;
+  /**
+   * riscv64 Svrsw60t59b: PTE bits 60:59 are for software, not reserved.
+   */
+  Svrsw60t59b?: boolean;
+}
+/**
+ * Field name to value (integer, or Hex64 for wide fields).
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "FieldValues".
+ */
+export interface FieldValues5 {
+  [k: string]: number | Hex645 | undefined;
+}
+/**
+ * The machine a vector starts from: physical memory, page tables built from a mapping list and raw words, and CPUs. Memory is zero except what the setup writes.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "Setup".
+ */
+export interface Setup1 {
+  /**
+   * The RAM of the machine: [base, base+size). Every table, mapped page and setup word lies inside it. An access outside it (possible through raw words) is modelled as the platform's bus error: riscv64 an access fault (PMA), arm64 a synchronous external abort (FSC 0x10, or 0x14+level on a walk); x86_64 has no architected fault for it, so a walk that reads outside memory is unsupported and a data access translates.
+   */
+  memory: {
+    base: Hex64;
+    size: Hex641;
+  };
+  tables?: Hex642;
+  /**
+   * Mappings, inserted in order. Overlapping mappings in one tree are an error.
+   *
+   * @maxItems 4096
+   */
+  map?: Mapping[];
+  /**
+   * Raw 64-bit words written after the mappings (little-endian, 8-byte aligned).
+   *
+   * @maxItems 4096
+   */
+  words?: Word[];
+  /**
+   * The CPUs; one CPU with defaults when omitted.
+   *
+   * @minItems 1
+   * @maxItems 8
+   */
+  cpus?:
+    | [Cpu]
+    | [Cpu, Cpu]
+    | [Cpu, Cpu, Cpu]
+    | [Cpu, Cpu, Cpu, Cpu]
+    | [Cpu, Cpu, Cpu, Cpu, Cpu]
+    | [Cpu, Cpu, Cpu, Cpu, Cpu, Cpu]
+    | [Cpu, Cpu, Cpu, Cpu, Cpu, Cpu, Cpu]
+    | [Cpu, Cpu, Cpu, Cpu, Cpu, Cpu, Cpu, Cpu];
+}
+/**
+ * What an access did: `translated` or `fault`, and `updates`, the page-table words the hardware wrote.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "AccessResult".
+ */
+export interface AccessResult1 {
+  /**
+   * The access completed.
+   */
+  translated?: {
+    pa: Hex6410;
+    level: LinuxLevel2;
+  };
+  /**
+   * The access faulted.
+   */
+  fault?: {
+    class: FaultClass;
+    /**
+     * Linux level of the entry that caused it: where the walk stopped; the leaf for permission, A/D and misalignment faults and for an output address outside memory; the entry that pointed outside memory for a failed table read. null when no entry did (non-canonical VA, a root outside memory, arm64 TTBR1 disabled).
+     */
+    level: LinuxLevel3 | null;
+    /**
+     * The architecture's own report.
+     */
+    report: X86Report | Arm64Report | Riscv64Report;
+  };
+  /**
+   * Page-table words written by the hardware, in order; [] when none.
+   */
+  updates: Update[];
 }

@@ -1,0 +1,94 @@
+// Physical memory: sparse 4 KiB frames in one growable Uint32Array (DESIGN.md "The machine"). A
+// 64-bit word is two little-endian 32-bit halves; walks read halves as numbers, the API reads and
+// writes bigint. Physical addresses are numbers here: every PA the model allows is below 2^52, exact
+// in a double, and `pa & 4095` is exact because ToInt32 keeps the low bits.
+
+import { VectorFormatError } from '../errors.ts';
+
+const FRAME = 4096;
+const WORDS = FRAME / 4;
+const CACHE = 1024;
+/** Storage grows by a quarter (bench: heap for 262,144 PTEs within 1.25x of the tables' size). */
+const GROWTH = 1.25;
+
+export class PhysMemory {
+  readonly base: number;
+  readonly end: number;
+  /** Frame storage: slot s holds words [s*1024, s*1024+1024). Replaced when it grows. */
+  words = new Uint32Array(16 * WORDS);
+  private readonly slots = new Map<number, number>();
+  private used = 0;
+  // A direct-mapped cache of frame -> slot in front of the Map, for the walks.
+  private readonly cachedFrame = new Float64Array(CACHE).fill(-1);
+  private readonly cachedSlot = new Int32Array(CACHE);
+
+  constructor(base: number, size: number) {
+    this.base = base;
+    this.end = base + size;
+  }
+
+  contains(pa: number, len = 1): boolean {
+    return pa >= this.base && pa + len <= this.end;
+  }
+
+  /** Frames that hold any written data. */
+  get frames(): number {
+    return this.used;
+  }
+
+  private slot(frame: number, create: boolean): number {
+    const c = frame & (CACHE - 1);
+    if (this.cachedFrame[c] === frame) return this.cachedSlot[c]!;
+    let s = this.slots.get(frame);
+    if (s === undefined) {
+      if (!create) return -1;
+      s = this.used++;
+      if (this.used * WORDS > this.words.length) {
+        const grown = new Uint32Array(Math.ceil(this.used * GROWTH) * WORDS);
+        grown.set(this.words);
+        this.words = grown;
+      }
+      this.slots.set(frame, s);
+    }
+    this.cachedFrame[c] = frame;
+    this.cachedSlot[c] = s;
+    return s;
+  }
+
+  /** Index in `words` of the low half of the word at `pa`, or -1 where nothing was ever written. */
+  index(pa: number): number {
+    const frame = Math.floor(pa / FRAME);
+    const c = frame & (CACHE - 1);
+    const s = this.cachedFrame[c] === frame ? this.cachedSlot[c]! : this.slot(frame, false);
+    return s < 0 ? -1 : s * WORDS + ((pa & (FRAME - 1)) >>> 2);
+  }
+
+  /** The 32-bit word at `pa` (4-byte aligned); unwritten memory reads as zero. */
+  lo(pa: number): number {
+    const i = this.index(pa);
+    return i < 0 ? 0 : this.words[i]!;
+  }
+  hi(pa: number): number {
+    return this.lo(pa + 4);
+  }
+
+  writeHalves(pa: number, lo: number, hi: number): void {
+    const i = this.slot(Math.floor(pa / FRAME), true) * WORDS + ((pa & (FRAME - 1)) >>> 2);
+    this.words[i] = lo;
+    this.words[i + 1] = hi;
+  }
+
+  read64(pa: number): bigint {
+    return (BigInt(this.hi(pa)) << 32n) | BigInt(this.lo(pa));
+  }
+  write64(pa: number, v: bigint): void {
+    this.writeHalves(pa, Number(v & 0xffffffffn), Number((v >> 32n) & 0xffffffffn));
+  }
+}
+
+/** A bigint PA or size as a number, or a format error (the model's addresses are below 2^52). */
+export function paNumber(v: bigint, pointer: string): number {
+  if (v >= 1n << 52n)
+    throw new VectorFormatError(`address ${v.toString(16)} is beyond 2^52`, pointer);
+  return Number(v);
+}
