@@ -12,6 +12,7 @@ import { observe } from '../runners/adapters/reference.ts';
 import { judge } from '../runners/compare.ts';
 import { PACKAGE_ROOT } from '../runners/paths.ts';
 import { loadVectors } from '../runners/vectors/load.ts';
+import { benchMmu } from './mmu.ts';
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -103,3 +104,5 @@ console.log(`  tsx cache warm      ${warm.toFixed(0).padStart(6)} ms`);
 console.log(
   `  baseline: node -e 0 ${nodeStart.toFixed(0).padStart(6)} ms   (run = ${(cold / nodeStart).toFixed(1)}x an empty node start)`,
 );
+
+benchMmu();

@@ -41,4 +41,21 @@ describe('README', () => {
     const lines = (j.mismatches ?? []).flatMap((m) => formatMismatch(m, PLAIN));
     for (const l of lines.slice(0, 3)) expect(readme).toContain(l);
   });
+
+  it('has a hardware example (a tlb vector) that validates and passes', () => {
+    const hw = [...readme.matchAll(/```json\n([\s\S]*?)\n```/g)][1]?.[1] ?? '';
+    const file = {
+      $schema: '../../../schemas/vector-file.schema.json',
+      formatVersion: 1,
+      family: 'tlb',
+      title: 'README example',
+      refs: ['intel-sdm §4.10.4.1'],
+      defaults: { arch: 'x86_64', mode: '4level' },
+      vectors: [JSON.parse(hw) as unknown],
+    };
+    const r = loadVectors([writeJson(tmp(), 'hw.json', file)]);
+    expect(r.problems).toEqual([]);
+    const v = r.vectors[0]!;
+    expect(judge(v, observe(toInput(v)), {}).verdict).toBe('pass');
+  });
 });

@@ -67,11 +67,104 @@ describe('a deliberately wrong engine', () => {
     expect(failures('riscv64', '__swp_entry', flipBit(12)).length).toBeGreaterThan(0);
   });
 
+  // The MMU's answers, part by part: a corpus that pinned only some of them would let these through.
+  type Access = {
+    translated?: { pa: string; level: string };
+    fault?: { class: string; level: string | null; report: Record<string, Json> };
+    updates: { pa: string; value: string }[];
+  };
+  const onAccess =
+    (f: (a: Access) => Access | undefined): Corruption =>
+    (r) => {
+      if (typeof r !== 'object' || r === null || !('updates' in r)) return r;
+      return (f(structuredClone(r) as unknown as Access) ?? r) as unknown as Json;
+    };
+  const mmuMutants: [string, Corruption][] = [
+    [
+      'a translated PA off by one page',
+      onAccess((a) => {
+        if (!a.translated) return undefined;
+        a.translated.pa = flipBit(12)(a.translated.pa) as string;
+        return a;
+      }),
+    ],
+    [
+      'the leaf level of a translation',
+      onAccess((a) => {
+        if (!a.translated) return undefined;
+        a.translated.level = a.translated.level === 'pte' ? 'pmd' : 'pte';
+        return a;
+      }),
+    ],
+    [
+      'the hardware A/D writes dropped',
+      onAccess((a) => (a.updates.length ? { ...a, updates: [] } : undefined)),
+    ],
+    [
+      'an A/D write with the dirty bit wrong',
+      onAccess((a) => {
+        const u = a.updates.at(-1);
+        if (!u) return undefined;
+        // x86 D is bit 6, arm64 AP[2] bit 7, riscv D bit 7.
+        u.value = flipBit(a.fault ? 6 : 7)(u.value) as string;
+        a.updates = [...a.updates.slice(0, -1), u];
+        return a;
+      }),
+    ],
+    [
+      'a fault where the access translates',
+      onAccess((a) =>
+        a.translated
+          ? {
+              fault: { class: 'permission', level: a.translated.level, report: {} },
+              updates: a.updates,
+            }
+          : undefined,
+      ),
+    ],
+    [
+      'the fault class',
+      onAccess((a) => {
+        if (!a.fault) return undefined;
+        a.fault.class = a.fault.class === 'permission' ? 'translation' : 'permission';
+        return a;
+      }),
+    ],
+    [
+      'the fault level',
+      onAccess((a) => {
+        if (!a.fault) return undefined;
+        a.fault.level = a.fault.level === 'pte' ? 'pmd' : 'pte';
+        return a;
+      }),
+    ],
+    [
+      "one bit of the arch's fault report",
+      onAccess((a) => {
+        const r = a.fault?.report;
+        if (!r) return undefined;
+        if (typeof r.errorCode === 'string')
+          r.errorCode = '0x' + (parseInt(r.errorCode, 16) ^ 1).toString(16).padStart(4, '0');
+        else if (typeof r.fsc === 'string')
+          r.fsc = '0x' + (parseInt(r.fsc, 16) ^ 1).toString(16).padStart(2, '0');
+        else if (typeof r.scause === 'number') r.scause = r.scause === 13 ? 15 : 13;
+        return a;
+      }),
+    ],
+  ];
+  const arches = ['x86_64', 'arm64', 'riscv64'];
+  it.each(arches.flatMap((arch) => mmuMutants.map(([what, c]) => [arch, what, c] as const)))(
+    '%s access is caught with %s',
+    (arch, _what, corrupt) => {
+      expect(failures(arch, 'access', corrupt).length).toBeGreaterThan(0);
+    },
+  );
+
   // Every helper that the corpus checks must be pinned down: corrupting any one is caught.
   const used = new Map<string, Set<string>>();
   for (const v of corpus)
     for (const s of v.steps)
-      if (s.expect) used.set(v.arch, (used.get(v.arch) ?? new Set()).add(s.op));
+      if ('expect' in s) used.set(v.arch, (used.get(v.arch) ?? new Set()).add(s.op));
   const cases = [...used].flatMap(([arch, ops]) =>
     [...ops].sort().map((op) => [arch, op] as const),
   );
