@@ -155,5 +155,4 @@ export function benchMmu(): void {
   );
   console.log(`  ratio         ${(grown / arch).toFixed(2).padStart(7)}x (target: at most 1.5x)`);
   if (!agree) process.exitCode = 1;
-  void mem;
 }
