@@ -1,7 +1,7 @@
 // `ptvec lint`: the schema, then what a schema cannot say (Wycheproof's vectorgen lint).
 
 import { sep } from 'node:path';
-import { opsOf } from './adapters/reference.ts';
+import { cpuFeatures, opsOf } from './adapters/reference.ts';
 import { archDescriptions, archProblems, levelOf } from './arch.ts';
 import { loadVectors, stepExpect, type Problem } from './vectors/load.ts';
 
@@ -69,6 +69,17 @@ export function lint(paths: readonly string[]): LintResult {
             pointer: at(`/steps/${i}/op`),
             message: `${s.op} is not defined on ${v.arch} (the reference model has no such helper there)`,
           });
+        }
+        if (s.op === 'set_features') {
+          const known = cpuFeatures(v.arch);
+          for (const k of Object.keys(s.args.features)) {
+            if (!Object.hasOwn(known, k))
+              problems.push({
+                file: f.file,
+                pointer: at(`/steps/${i}/args/features/${k}`),
+                message: `${k} is not a ${v.arch} feature (it has: ${Object.keys(known).join(', ')})`,
+              });
+          }
         }
         if (s.op === 'decode' || s.op === 'encode') {
           const lv = levelOf(desc, s.args.level);

@@ -15,7 +15,7 @@ export { InternalError, UnsupportedError, VectorFormatError } from './errors.ts'
 export { ARCH_DESCRIPTIONS } from './layout/descriptions.generated.ts';
 export type { FieldDesc, FormatDesc, LevelDesc, ModeDesc } from './layout/types.ts';
 export type { VmFlag } from './mm/vm-flags.ts';
-export { modeDesc, opsOf } from './ops/registry.ts';
+export { cpuFeatures, modeDesc, opsOf } from './ops/registry.ts';
 export type { DecodedEntry, DecodedField, LinuxLevel, OpValue } from './ops/types.ts';
 export type { EngineSetup, SetupCpu, SetupMapping } from './machine/builder.ts';
 export type { AccessOutcome, ArchReport, RootArg, Update } from './machine/types.ts';

@@ -28,7 +28,7 @@ import type {
   VectorObservation,
 } from '../adapter.ts';
 
-export { ARCH_DESCRIPTIONS, modeDesc, opsOf } from '../../src/index.ts';
+export { ARCH_DESCRIPTIONS, cpuFeatures, modeDesc, opsOf } from '../../src/index.ts';
 
 const HEX = /^0x[0-9a-f]+$/;
 

@@ -56,6 +56,11 @@ export function lookupOp(arch: Arch, op: string): OpImpl {
   return impl;
 }
 
+/** The CpuFeatures keys of an arch and their defaults. */
+export function cpuFeatures(arch: Arch): Readonly<Record<string, boolean | number>> {
+  return MMUS[arch].features;
+}
+
 /** The ops an arch defines, for `ptvec lint` and the protocol's hello. */
 export function opsOf(arch: Arch): readonly string[] {
   return Object.keys(TABLES[arch]).sort();

@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { setupProblem } from '../../runners/adapters/reference.ts';
+import { lint } from '../../runners/lint.ts';
 import { loadVectors } from '../../runners/vectors/load.ts';
 import { PACKAGE_ROOT } from '../../runners/paths.ts';
 import { Builder } from '../../src/machine/builder.ts';
@@ -141,6 +142,33 @@ describe('setup input errors name the entry', () => {
       expect.objectContaining({
         pointer: '/vectors/1/setup/map/0/pa',
         message: expect.stringMatching(/outside setup.memory/),
+      }),
+    ]);
+  });
+});
+
+describe('ptvec lint of hardware steps', () => {
+  it('rejects a set_features key of another arch, naming the step', () => {
+    const v = {
+      id: 'riscv64/mmu/t/features',
+      description: 'SUM on, then a key that riscv does not have',
+      mode: 'sv39',
+      arch: 'riscv64',
+      setup: { memory: { base: '0x0000000080000000', size: '0x0000000000100000' } },
+      steps: [
+        { op: 'set_features', args: { features: { SUM: true, PAN: true } } },
+        {
+          op: 'read',
+          args: { pa: '0x0000000080000000' },
+          expect: { result: '0x0000000000000000' },
+        },
+      ],
+    };
+    const file = writeJson(tmp(), 'f.json', vectorFile([v], { family: 'mmu' }));
+    expect(lint([file]).problems).toEqual([
+      expect.objectContaining({
+        pointer: '/vectors/0/steps/0/args/features/PAN',
+        message: expect.stringMatching(/^PAN is not a riscv64 feature/),
       }),
     ]);
   });
