@@ -99,7 +99,7 @@ export class Builder {
       );
     }
     const size = 1n << BigInt(shift);
-    if (m.va % size !== 0n || !mmu.vaValid(g, m.va))
+    if (m.va % size !== 0n || m.va >> 64n !== 0n || !mmu.vaValid(g, m.va))
       throw new VectorFormatError(
         `expected a VA aligned to ${m.size} inside the ${g.desc.mode} address space`,
         `${at}/va`,

@@ -2,6 +2,7 @@
 // each arch's own instructions.
 
 import { VectorFormatError } from '../errors.ts';
+import type { ModeDesc } from '../layout/types.ts';
 import { arg } from '../ops/args.ts';
 import type { OpArgs, OpContext, OpImpl, OpTable } from '../ops/types.ts';
 import type { ArchMmu, MachineOp } from './arch.ts';
@@ -9,7 +10,6 @@ import { checkFeatures } from './builder.ts';
 import { geometry, type Geometry } from './geometry.ts';
 import { paNumber } from './memory.ts';
 import type { Cpu, Machine } from './types.ts';
-import type { ModeDesc } from '../layout/types.ts';
 
 type Env = { m: Machine; cpu: Cpu; g: Geometry };
 

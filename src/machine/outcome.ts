@@ -49,6 +49,11 @@ export function updateLeaf(
   return entryWord(newLo, hi);
 }
 
+/** The translation a TLB entry gives for `va`. */
+export function fromTlb(g: Geometry, hit: TlbEntry, va: bigint): AccessOutcome {
+  return translated(hit.pa + Number(va - hit.vaBase), g.levels[hit.level]!.linux, []);
+}
+
 /** Cache the leaf a successful walk found for `va`, 2^shift bytes. */
 export function cacheLeaf(
   cpu: Cpu,

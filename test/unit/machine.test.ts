@@ -15,7 +15,29 @@ import { geometry } from '../../src/machine/geometry.ts';
 import { PhysMemory } from '../../src/machine/memory.ts';
 import { walk, w, Walk, x86Mmu } from '../../src/machine/x86_64/mmu.ts';
 import { modeDesc } from '../../src/ops/registry.ts';
+import { loadSchema } from '../../runners/vectors/schemas.ts';
+import type { FaultClass as SchemaFaultClass } from '../../runners/vectors/generated/vector-file.ts';
+import type { FaultClass } from '../../src/machine/types.ts';
+import { MMUS } from '../../src/ops/registry.ts';
 import { tmp, vectorFile, writeJson } from './helpers.ts';
+
+describe('the engine and the schema agree on the machine', () => {
+  it('CpuFeatures: each key belongs to one arch, with the schema default', () => {
+    const schema = loadSchema('vector-file.schema.json') as {
+      definitions: { CpuFeatures: { properties: Record<string, { default: unknown }> } };
+    };
+    const props = schema.definitions.CpuFeatures.properties;
+    const engine = Object.values(MMUS).flatMap((m) => Object.entries(m.features));
+    expect(engine.map(([k]) => k).sort()).toEqual(Object.keys(props).sort());
+    for (const [k, v] of engine) expect(props[k]?.default).toBe(v);
+  });
+
+  it('FaultClass is the same union (checked by the compiler)', () => {
+    const toSchema = (c: FaultClass): SchemaFaultClass => c;
+    const toEngine = (c: SchemaFaultClass): FaultClass => c;
+    expect(toEngine(toSchema('permission'))).toBe('permission');
+  });
+});
 
 describe('physical memory', () => {
   it('stores 64-bit words as halves that read back as the same bigint, across frames and growth', () => {
@@ -190,7 +212,7 @@ describe('the x86_64 walk against an independent C walker (bench/walker.c)', () 
     // 1G leaves in the first GiB-aligned slots, 2M in others, 4K pages elsewhere; some VAs unmapped.
     for (let i = 0; i < 2; i++)
       b.insert(
-        { va: (0x40_0000_0000n + BigInt(i)) << 30n, pa: base + 0x8000_0000n, size: '1G', fields },
+        { va: 0x40_0000_0000n + (BigInt(i) << 30n), pa: base + 0x8000_0000n, size: '1G', fields },
         '',
       );
     for (let i = 0; i < 64; i++)
@@ -218,6 +240,7 @@ describe('the x86_64 walk against an independent C walker (bench/walker.c)', () 
     for (let i = 0; i < vas.length; i++)
       vas[i] = regions[i % 3]! + ((BigInt(rand()) << 8n) % 0x1000_0000n);
     let sum = 0n;
+    const leaves = new Map<string, number>();
     for (const va of vas) {
       const r = walk(
         b.mem,
@@ -229,6 +252,8 @@ describe('the x86_64 walk against an independent C walker (bench/walker.c)', () 
         null,
       );
       const size = r === Walk.Ok ? 1n << BigInt(g.levels[w.level]!.leafShift) : 0n;
+      const kind = r === Walk.Ok ? g.levels[w.level]!.linux : 'none';
+      leaves.set(kind, (leaves.get(kind) ?? 0) + 1);
       sum += r === Walk.Ok ? BigInt(w.base) + (va & (size - 1n)) : 0xffffffffffffffffn;
     }
     const dir = tmp();
@@ -247,5 +272,7 @@ describe('the x86_64 walk against an independent C walker (bench/walker.c)', () 
       join(dir, 'vas.bin'),
     ]).toString();
     expect(BigInt(out.trim().split(' ')[2]!)).toBe(sum & 0xffffffffffffffffn);
+    // Every kind of outcome was exercised: 1G, 2M and 4K leaves, and unmapped addresses.
+    expect([...leaves.keys()].sort()).toEqual(['none', 'pmd', 'pte', 'pud']);
   });
 });

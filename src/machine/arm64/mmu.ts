@@ -6,7 +6,7 @@ import type { ArchMmu, MachineOp } from '../arch.ts';
 import type { Geometry } from '../geometry.ts';
 import { addrOf, splitVa, vaIndex, vaOffset } from '../halves.ts';
 import type { PhysMemory } from '../memory.ts';
-import { cacheLeaf, fault, levelName, translated, updateLeaf } from '../outcome.ts';
+import { cacheLeaf, fromTlb, fault, levelName, translated, updateLeaf } from '../outcome.ts';
 import { covers, tlbInvalidate, tlbLookup } from '../tlb.ts';
 import type {
   AccessOutcome,
@@ -134,7 +134,6 @@ const FSC: Readonly<Record<string, number>> = {
   'non-canonical': 0x04,
   'access-flag': 0x08,
   permission: 0x0c,
-  'external-abort': 0x14,
 };
 
 function access(
@@ -174,7 +173,7 @@ function access(
     const elo = Number(hit.leaf & 0xffffffffn);
     const ehi = Number(hit.leaf >> 32n);
     if (!allowed(elo, ehi, hit.attrs, t, p, f)) return abort('permission', hit.level, []);
-    return translated(hit.pa + Number(va - hit.vaBase), g.levels[hit.level]!.linux, []);
+    return fromTlb(g, hit, va);
   }
   const r = walk(m.mem, g, root, hi, lo, f.PS as number);
   if (r === Walk.Translation) return abort('translation', w.level, []);

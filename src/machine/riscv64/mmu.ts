@@ -5,7 +5,7 @@ import type { ArchMmu } from '../arch.ts';
 import type { Geometry } from '../geometry.ts';
 import { signExtended, splitVa, vaIndex, vaOffset } from '../halves.ts';
 import type { PhysMemory } from '../memory.ts';
-import { cacheLeaf, fault, levelName, translated, updateLeaf } from '../outcome.ts';
+import { cacheLeaf, fromTlb, fault, levelName, translated, updateLeaf } from '../outcome.ts';
 import { covers, tlbInvalidate, tlbLookup } from '../tlb.ts';
 import type {
   AccessOutcome,
@@ -118,6 +118,13 @@ function allowed(lo: number, t: AccessType, p: Priv, f: Features): boolean {
   return (lo & (t === 'store' ? W : X)) !== 0;
 }
 
+const WALK_CLASS: Readonly<Record<number, FaultClass>> = {
+  [Walk.Invalid]: 'translation',
+  [Walk.PointerAtLevel0]: 'translation',
+  [Walk.Reserved]: 'reserved',
+  [Walk.Misaligned]: 'misaligned',
+};
+
 const CAUSE: Readonly<Record<AccessType, number>> = { fetch: 12, load: 13, store: 15 };
 const ACCESS_CAUSE: Readonly<Record<AccessType, number>> = { fetch: 1, load: 5, store: 7 };
 
@@ -146,18 +153,12 @@ function access(
   if (hit && !(t === 'store' && (Number(hit.leaf & 0xffn) & D) === 0)) {
     const elo = Number(hit.leaf & 0xffffffffn);
     if (!allowed(elo, t, p, f)) return trap('permission', hit.level, []);
-    return translated(hit.pa + Number(va - hit.vaBase), g.levels[hit.level]!.linux, []);
+    return fromTlb(g, hit, va);
   }
   const r = walk(m.mem, g, cpu.root, hi, lo, f);
-  const cls: Readonly<Record<number, FaultClass>> = {
-    [Walk.Invalid]: 'translation',
-    [Walk.PointerAtLevel0]: 'translation',
-    [Walk.Reserved]: 'reserved',
-    [Walk.Misaligned]: 'misaligned',
-  };
   // A PTE read outside memory is caused by the entry that pointed there (none for the root).
   if (r === Walk.Access) return trap('access', w.level === 0 ? null : w.level - 1, []);
-  if (r !== Walk.Ok) return trap(cls[r]!, w.level, []);
+  if (r !== Walk.Ok) return trap(WALK_CLASS[r]!, w.level, []);
   const level = w.level;
   if (!allowed(w.lo, t, p, f)) return trap('permission', level, []);
   // Step 9: A=0, or a store with D=0: Svade faults, Svadu (menvcfg.ADUE) updates atomically.

@@ -6,9 +6,9 @@ import type { ArchMmu } from '../arch.ts';
 import type { Geometry } from '../geometry.ts';
 import { addrOf, signExtended, splitVa, vaIndex, vaOffset } from '../halves.ts';
 import type { PhysMemory } from '../memory.ts';
-import { cacheLeaf, entryWord, fault, translated, updateLeaf } from '../outcome.ts';
+import { cacheLeaf, fromTlb, entryWord, fault, translated, updateLeaf } from '../outcome.ts';
 import { covers, tlbInvalidate, tlbLookup } from '../tlb.ts';
-import type { AccessOutcome, AccessType, Cpu, Features, Priv, Update } from '../types.ts';
+import type { AccessOutcome, AccessType, Cpu, Features, Machine, Priv, Update } from '../types.ts';
 
 const P = 0x1;
 const RW = 0x2;
@@ -135,7 +135,7 @@ const sameSpace = (pcid: number) => (e: { global: boolean; asid: number }) =>
   e.global || e.asid === pcid;
 
 function access(
-  m: { mem: PhysMemory },
+  m: Machine,
   cpu: Cpu,
   g: Geometry,
   va: bigint,
@@ -168,8 +168,7 @@ function access(
     if (!allowed(hit.attrs, t, p, f)) return pageFault('permission', hit.level, PF_P, []);
     // A store through a clean cached entry sets D with a locked update of the PTE in memory, which
     // re-reads it (SDM §4.8; hw-facts §1.3 LKML-SHSTK): model it as a fresh walk.
-    if (t !== 'store' || (Number(hit.leaf) & D) !== 0)
-      return translated(hit.pa + Number(va - hit.vaBase), g.levels[hit.level]!.linux, []);
+    if (t !== 'store' || (Number(hit.leaf) & D) !== 0) return fromTlb(g, hit, va);
   }
   const updates: Update[] = [];
   const r = walk(m.mem, g, cpu.root, hi, lo, f, updates);
