@@ -7,7 +7,9 @@ import { UnsupportedError, VectorFormatError } from './errors.ts';
 import { buildMachine, type EngineSetup } from './machine/builder.ts';
 import { geometry } from './machine/geometry.ts';
 import type { Machine } from './machine/types.ts';
-import { lookupOp, modeDesc, MMUS } from './ops/registry.ts';
+import { buildLinux, linuxTrees, type LinuxSetup, type LinuxState } from './mm/state.ts';
+import { checkWalkArgs } from './mm/walk-ops.ts';
+import { LINUX, lookupOp, modeDesc, MMUS } from './ops/registry.ts';
 import type { OpArgs, OpValue } from './ops/types.ts';
 
 /** A reference to an earlier step's result. */
@@ -25,13 +27,70 @@ export interface EngineVector {
   readonly arch: Arch;
   readonly mode: Mode;
   readonly config: KernelConfig;
-  readonly setup?: EngineSetup;
+  readonly setup?: VectorSetup;
   readonly steps: readonly EngineStep[];
 }
 
-/** Build a vector's machine from its setup; a VectorFormatError names the bad entry. */
-export function buildSetup(arch: Arch, mode: Mode, setup: EngineSetup): Machine {
-  return buildMachine(MMUS[arch], geometry(modeDesc(arch, mode)), setup);
+/** A vector's setup: the machine's and the Linux mm state's. */
+export type VectorSetup = EngineSetup & LinuxSetup;
+
+export interface Built {
+  readonly machine: Machine;
+  readonly linux: LinuxState | undefined;
+}
+
+/** Build a vector's machine and mm state from its setup; a VectorFormatError names the bad entry. */
+export function buildSetup(arch: Arch, mode: Mode, setup: VectorSetup): Built {
+  const g = geometry(modeDesc(arch, mode));
+  const mmu = MMUS[arch];
+  const kernelTree = setup.init_mm?.tree;
+  const userTrees = new Set((setup.mms ?? []).map((m) => m.tree ?? 0));
+  const hasLinux = setup.mms !== undefined || setup.init_mm !== undefined;
+  // Trees of an mm or of init_mm are built as Linux builds them: with pXd_populate's table entries.
+  const tableEntry = (tree: number, pa: bigint) =>
+    tree === kernelTree
+      ? LINUX[arch].upper.populate(pa, true)
+      : userTrees.has(tree)
+        ? LINUX[arch].upper.populate(pa, false)
+        : undefined;
+  const machine = buildMachine(mmu, g, { ...setup, trees: linuxTrees(setup) }, tableEntry);
+  if (!hasLinux) return { machine, linux: undefined };
+  const userBits = BigInt(arch === 'arm64' ? g.vaBits : g.vaBits - 1);
+  const linux = buildLinux(
+    setup,
+    {
+      pageShift: g.levels[g.levels.length - 1]!.shift,
+      leafShifts: g.levels.map((l) => l.leafShift).filter((s) => s > 0),
+      userVa: (va) => va >> userBits === 0n,
+    },
+    setup.memory.base + setup.memory.size,
+  );
+  return { machine, linux };
+}
+
+/** A step's problem found without running it (names, scripts), or undefined. */
+export function checkSteps(v: EngineVector): VectorFormatError | undefined {
+  try {
+    const built = v.setup ? buildSetup(v.arch, v.mode, v.setup) : undefined;
+    v.steps.forEach((s, i) => {
+      try {
+        if (s.args.ops !== undefined || s.args.vma !== undefined || s.args.mm !== undefined)
+          checkWalkArgs(built?.linux, s.args as OpArgs);
+      } catch (e) {
+        throw atStep(e, i);
+      }
+    });
+    return undefined;
+  } catch (e) {
+    if (e instanceof VectorFormatError) return e;
+    throw e;
+  }
+}
+
+function atStep(e: unknown, i: number): unknown {
+  if (e instanceof VectorFormatError && e.pointer.startsWith('/args'))
+    return new VectorFormatError(e.message, `/steps/${i}${e.pointer}`);
+  return e;
 }
 export type StepOutcome =
   | { readonly kind: 'value'; readonly value: OpValue }
@@ -68,8 +127,14 @@ function resolve(args: StepArgs, named: ReadonlyMap<string, OpValue>, i: number)
 
 export function runVector(v: EngineVector): StepOutcome[] {
   const named = new Map<string, OpValue>();
-  const machine = v.setup ? buildSetup(v.arch, v.mode, v.setup) : undefined;
-  const ctx = { arch: v.arch, mode: v.mode, config: v.config, ...(machine ? { machine } : {}) };
+  const built = v.setup ? buildSetup(v.arch, v.mode, v.setup) : undefined;
+  const ctx = {
+    arch: v.arch,
+    mode: v.mode,
+    config: v.config,
+    ...(built ? { machine: built.machine } : {}),
+    ...(built?.linux ? { linux: built.linux } : {}),
+  };
   const out: StepOutcome[] = [];
   let blocked: string | undefined;
   v.steps.forEach((s, i) => {
@@ -82,7 +147,7 @@ export function runVector(v: EngineVector): StepOutcome[] {
       if (s.name !== undefined) named.set(s.name, value);
       out.push({ kind: 'value', value });
     } catch (e) {
-      if (!(e instanceof UnsupportedError)) throw e;
+      if (!(e instanceof UnsupportedError)) throw atStep(e, i);
       // Later steps may depend on this one: the rest of the vector is unsupported too.
       blocked = e.message;
       out.push({ kind: 'unsupported', reason: e.message });

@@ -4,6 +4,8 @@ export { hex64, type U64 } from './bits/u64.ts';
 export { CONFIG_KEYS, type Arch, type KernelConfig, type Mode } from './config.ts';
 export {
   buildSetup,
+  checkSteps,
+  type VectorSetup,
   runVector,
   type EngineStep,
   type EngineVector,
@@ -15,6 +17,9 @@ export { InternalError, UnsupportedError, VectorFormatError } from './errors.ts'
 export { ARCH_DESCRIPTIONS } from './layout/descriptions.generated.ts';
 export type { FieldDesc, FormatDesc, LevelDesc, ModeDesc } from './layout/types.ts';
 export type { VmFlag } from './mm/vm-flags.ts';
+export type { LinuxOpResult, WalkResult } from './mm/result.ts';
+export type { EntryChange } from './mm/pgtable.ts';
+export type { WalkEvent } from './mm/pagewalk.ts';
 export { cpuFeatures, modeDesc, opsOf } from './ops/registry.ts';
 export type { DecodedEntry, DecodedField, LinuxLevel, OpValue } from './ops/types.ts';
 export type { EngineSetup, SetupCpu, SetupMapping } from './machine/builder.ts';

@@ -2,7 +2,7 @@
 // "Architecture"). It turns JSON arguments into engine values and engine values back into JSON.
 
 import {
-  buildSetup,
+  checkSteps,
   CONFIG_KEYS,
   hex64,
   runVector,
@@ -10,7 +10,10 @@ import {
   type AccessOutcome,
   type Arch,
   type ArchReport,
-  type EngineSetup,
+  type VectorSetup,
+  type LinuxOpResult,
+  type EntryChange,
+  type WalkEvent,
   type EngineStep,
   type LinuxLevel,
   type RootArg,
@@ -43,8 +46,17 @@ function fieldMap(v: unknown): Map<string, bigint> {
 
 const big = (v: unknown): unknown => (typeof v === 'string' && HEX.test(v) ? BigInt(v) : v);
 
+/** Hex strings anywhere inside a JSON value as bigint (walk scripts: `write`, `when.addr`). */
+function deepBig(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(deepBig);
+  if (typeof v === 'object' && v !== null)
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, deepBig(x)]));
+  return big(v);
+}
+
 function argValue(k: string, v: unknown): unknown {
   if (k === 'fields') return fieldMap(v);
+  if (k === 'ops') return deepBig(v);
   if (k === 'vmFlags') return new Set(v as string[]);
   return big(v);
 }
@@ -54,8 +66,8 @@ function rootArg(v: unknown): RootArg | undefined {
   return typeof v === 'string' ? BigInt(v) : (v as { tree: number });
 }
 
-/** A vector's JSON setup as the engine's EngineSetup. */
-export function engineSetup(j: JsonObject): EngineSetup {
+/** A vector's JSON setup as the engine's VectorSetup. */
+export function engineSetup(j: JsonObject): VectorSetup {
   const mem = j.memory as JsonObject;
   const map = (j.map ?? []) as readonly JsonObject[];
   const words = (j.words ?? []) as readonly JsonObject[];
@@ -81,6 +93,13 @@ export function engineSetup(j: JsonObject): EngineSetup {
           }),
     })),
     words: words.map((w) => ({ pa: BigInt(w.pa as string), value: BigInt(w.value as string) })),
+    ...(deepBig({
+      mms: j.mms,
+      init_mm: j.init_mm,
+      zero_pfn: j.zero_pfn,
+      huge_zero_pfn: j.huge_zero_pfn,
+      folios: j.folios,
+    }) as Pick<VectorSetup, 'mms' | 'init_mm' | 'zero_pfn' | 'huge_zero_pfn' | 'folios'>),
     ...(cpus === undefined
       ? {}
       : {
@@ -100,19 +119,31 @@ export function engineSetup(j: JsonObject): EngineSetup {
   };
 }
 
+/** Why a vector cannot run: its setup does not build or a step names what does not exist (pointer
+ * relative to the vector), or undefined. */
+export function vectorProblem(
+  arch: string,
+  mode: string,
+  setup: unknown,
+  steps: readonly StepInput[],
+): { pointer: string; message: string } | undefined {
+  const e = checkSteps({
+    arch: arch as Arch,
+    mode: mode as Mode,
+    config: {} as KernelConfig,
+    ...(setup === undefined ? {} : { setup: engineSetup(setup as JsonObject) }),
+    steps: steps.map(engineStep),
+  });
+  return e && { pointer: e.pointer, message: e.message };
+}
+
 /** Why a vector's setup cannot be built (pointer relative to the vector), or undefined. */
 export function setupProblem(
   arch: string,
   mode: string,
   setup: unknown,
 ): { pointer: string; message: string } | undefined {
-  try {
-    buildSetup(arch as Arch, mode as Mode, engineSetup(setup as JsonObject));
-    return undefined;
-  } catch (e) {
-    if (e instanceof VectorFormatError) return { pointer: e.pointer, message: e.message };
-    throw e;
-  }
+  return vectorProblem(arch, mode, setup, []);
 }
 
 export function engineStep(s: StepInput): EngineStep {
@@ -146,10 +177,35 @@ function accessJson(o: AccessOutcome): Json {
     : { fault: { class: o.class, level: o.level, report: reportJson(o.report) }, updates };
 }
 
+function eventJson(e: WalkEvent): Json {
+  const out: Record<string, Json> = {};
+  for (const [k, x] of Object.entries(e)) out[k] = typeof x === 'bigint' ? hex64(x) : (x as Json);
+  return out;
+}
+
+function changeJson(c: EntryChange): Json {
+  const val = (x: bigint) => (c.isTable(x) ? 'table' : hex64(x));
+  return { tree: c.tree, level: c.level, addr: hex64(c.addr), old: val(c.old), new: val(c.new) };
+}
+
+function linuxJson(r: LinuxOpResult): Json {
+  if (r.kind === 'walk')
+    return { ret: r.ret, events: r.events.map(eventJson), changes: r.changes.map(changeJson) };
+  if (r.folio === null) return { folio: null, events: r.events.map(eventJson) };
+  return {
+    folio: hex64(r.folio),
+    page: r.page === null || r.page === undefined ? null : hex64(r.page),
+    level: r.level ?? null,
+    value: r.value === undefined ? null : hex64(r.value),
+    events: r.events.map(eventJson),
+  };
+}
+
 export function jsonValue(v: OpValue): Json {
   if (typeof v === 'bigint') return hex64(v);
   if (v === null) return null;
-  if (typeof v === 'object' && 'kind' in v) return accessJson(v);
+  if (typeof v === 'object' && 'kind' in v)
+    return v.kind === 'walk' || v.kind === 'folio_walk' ? linuxJson(v) : accessJson(v);
   if (typeof v === 'object') {
     const fields: Record<string, Json> = {};
     for (const [name, f] of v.fields) {

@@ -3,7 +3,7 @@
 
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { setupProblem } from '../adapters/reference.ts';
+import { vectorProblem } from '../adapters/reference.ts';
 import { displayPath, VECTORS_DIR } from '../paths.ts';
 import { resolveConfig, type ResolvedConfig } from './config.ts';
 import type { Step, Vector, VectorFile } from './generated/vector-file.ts';
@@ -166,10 +166,12 @@ export function checkVectors(
   return ok;
 }
 
-/** The setup builds: mappings fit the mode and memory and do not overlap (the engine's radix builder). */
+/**
+ * The setup builds (mappings fit the mode and memory and do not overlap; VMAs are sorted and inside the
+ * user address space) and the steps name what exists (mms, VMAs, files; bounded walk scripts).
+ */
 function checkSetup(v: LoadedVector): Problem | undefined {
-  if (v.setup === undefined) return undefined;
-  const bad = setupProblem(v.arch, v.mode, v.setup);
+  const bad = vectorProblem(v.arch, v.mode, v.setup, v.steps);
   return bad && { file: v.file, pointer: `${v.pointer}${bad.pointer}`, message: bad.message };
 }
 

@@ -24,12 +24,15 @@ export interface SetupCpu {
   readonly asid?: number;
   readonly features?: Readonly<Record<string, boolean | number>>;
 }
+export type TableEntryFor = (tree: number, pa: U64) => U64 | undefined;
 export interface EngineSetup {
   readonly memory: { readonly base: U64; readonly size: U64 };
   readonly tables?: U64;
   readonly map?: readonly SetupMapping[];
   readonly words?: readonly { readonly pa: U64; readonly value: U64 }[];
   readonly cpus?: readonly SetupCpu[];
+  /** Further trees the setup uses (the mm layer's mms and init_mm). */
+  readonly trees?: readonly number[];
 }
 
 const MAX_MEMORY = 1n << 48n;
@@ -50,6 +53,8 @@ export class Builder {
     private readonly mmu: ArchMmu,
     private readonly g: Geometry,
     s: EngineSetup,
+    /** The table entry for a new table in a tree; the arch's hardware default when it gives none. */
+    private readonly tableEntry: TableEntryFor = () => undefined,
   ) {
     const { base, size } = s.memory;
     if (base % 4096n !== 0n || size % 4096n !== 0n || size === 0n || size > MAX_MEMORY)
@@ -64,6 +69,7 @@ export class Builder {
     const used = [
       ...(s.map ?? []).map((m) => m.tree ?? 0),
       ...(s.cpus ?? []).flatMap((c) => [treeOf(c.root), treeOf(c.root1)]),
+      ...(s.trees ?? []),
     ];
     this.trees = Math.max(0, ...used) + 1;
     this.next = this.tables;
@@ -74,7 +80,8 @@ export class Builder {
     return this.tables + tree * this.g.granule;
   }
 
-  private allocate(pointer: string): number {
+  /** A zeroed table frame after every table allocated so far (the mm layer's pXd_alloc). */
+  allocate(pointer: string): number {
     const pa = this.next;
     if (!this.mem.contains(pa, this.g.granule))
       throw new VectorFormatError(
@@ -122,7 +129,8 @@ export class Builder {
       if (child === undefined) {
         child = this.allocate(at);
         this.children.set(slot, child);
-        this.mem.write64(slot, mmu.defaultTable(BigInt(child)));
+        const pa = BigInt(child);
+        this.mem.write64(slot, this.tableEntry(m.tree ?? 0, pa) ?? mmu.defaultTable(pa));
       }
       const extra = m.tables?.get(lv.linux);
       if (extra)
@@ -176,8 +184,13 @@ export function checkFeatures(
   }
 }
 
-export function buildMachine(mmu: ArchMmu, g: Geometry, s: EngineSetup): Machine {
-  const b = new Builder(mmu, g, s);
+export function buildMachine(
+  mmu: ArchMmu,
+  g: Geometry,
+  s: EngineSetup,
+  tableEntry?: TableEntryFor,
+): Machine {
+  const b = new Builder(mmu, g, s, tableEntry);
   (s.map ?? []).forEach((m, i) => {
     b.insert(m, `/setup/map/${i}`);
   });
@@ -203,5 +216,11 @@ export function buildMachine(mmu: ArchMmu, g: Geometry, s: EngineSetup): Machine
       tlb: [],
     };
   });
-  return { mem: b.mem, cpus, rootOf: (r: RootArg, p: string) => b.rootOf(r, p) };
+  return {
+    mem: b.mem,
+    cpus,
+    rootOf: (r: RootArg, p: string) => b.rootOf(r, p),
+    treeRoot: (t: number) => b.root(t),
+    allocTable: (p: string) => b.allocate(p),
+  };
 }

@@ -94,4 +94,8 @@ export interface Machine {
   readonly cpus: Cpu[];
   /** The PA of a root argument (a format error when misaligned). */
   rootOf(r: RootArg, pointer: string): number;
+  /** The root table of a radix builder tree. */
+  treeRoot(tree: number): number;
+  /** A new zeroed table frame, after every table so far (a format error when memory is full). */
+  allocTable(pointer: string): number;
 }

@@ -11,6 +11,7 @@ export type VmFlag =
   | 'VM_MAYSHARE'
   | 'VM_PFNMAP'
   | 'VM_IO'
+  | 'VM_MIXEDMAP'
   | 'VM_HUGETLB'
   | 'VM_SOFTDIRTY'
   | 'VM_UFFD_WP'
@@ -19,7 +20,10 @@ export type VmFlag =
   | 'VM_PKEY_BIT0'
   | 'VM_PKEY_BIT1'
   | 'VM_PKEY_BIT2'
-  | 'VM_PKEY_BIT3';
+  | 'VM_PKEY_BIT3'
+  | 'VM_DONTEXPAND'
+  | 'VM_HUGEPAGE'
+  | 'VM_NOHUGEPAGE';
 
 export type VmFlags = ReadonlySet<VmFlag>;
 

@@ -15,6 +15,11 @@ import { machineOps } from '../machine/ops.ts';
 import { riscvMmu } from '../machine/riscv64/mmu.ts';
 import { x86Mmu } from '../machine/x86_64/mmu.ts';
 import { swapOps } from '../mm/swapops.ts';
+import { arm64HugePteOffset, genericHugePteOffset } from '../mm/pagewalk.ts';
+import { pageattrOps, walkOps, type ArchLinux } from '../mm/walk-ops.ts';
+import { arm64Upper } from '../arch/arm64/pgalloc.ts';
+import { riscvUpper } from '../arch/riscv64/pgalloc.ts';
+import { x86Upper } from '../arch/x86_64/pgalloc.ts';
 import { arg } from './args.ts';
 import type { OpImpl, OpTable } from './types.ts';
 
@@ -38,10 +43,35 @@ const layoutOps: OpTable = {
 };
 
 const machine = (mmu: ArchMmu) => machineOps(mmu, (ctx) => modeDesc(ctx.arch, ctx.mode));
+const desc = (ctx: Parameters<OpImpl>[1]) => modeDesc(ctx.arch, ctx.mode);
+export const LINUX: Readonly<Record<Arch, ArchLinux>> = {
+  x86_64: { upper: x86Upper, huge: genericHugePteOffset, table: () => TABLES.x86_64, desc },
+  arm64: { upper: arm64Upper, huge: arm64HugePteOffset, table: () => TABLES.arm64, desc },
+  riscv64: { upper: riscvUpper, huge: genericHugePteOffset, table: () => TABLES.riscv64, desc },
+};
 const TABLES: Readonly<Record<Arch, OpTable>> = {
-  x86_64: { ...x86Ops, ...swapOps(x86Swap), ...layoutOps, ...machine(x86Mmu) },
-  arm64: { ...arm64Ops, ...swapOps(arm64Swap), ...layoutOps, ...machine(arm64Mmu) },
-  riscv64: { ...riscvOps, ...swapOps(riscvSwap), ...layoutOps, ...machine(riscvMmu) },
+  x86_64: {
+    ...x86Ops,
+    ...swapOps(x86Swap),
+    ...layoutOps,
+    ...machine(x86Mmu),
+    ...walkOps(LINUX.x86_64),
+  },
+  arm64: {
+    ...arm64Ops,
+    ...swapOps(arm64Swap),
+    ...layoutOps,
+    ...machine(arm64Mmu),
+    ...walkOps(LINUX.arm64),
+    ...pageattrOps(LINUX.arm64),
+  },
+  riscv64: {
+    ...riscvOps,
+    ...swapOps(riscvSwap),
+    ...layoutOps,
+    ...machine(riscvMmu),
+    ...walkOps(LINUX.riscv64),
+  },
 };
 
 export const MMUS: Readonly<Record<Arch, ArchMmu>> = {

@@ -4,6 +4,9 @@ import type { U64 } from '../bits/u64.ts';
 import type { Arch, KernelConfig, Mode } from '../config.ts';
 import type { AccessOutcome, AccessType, Machine, Priv, RootArg } from '../machine/types.ts';
 import type { VmFlags } from '../mm/vm-flags.ts';
+import type { LinuxOpResult } from '../mm/result.ts';
+import type { LinuxState } from '../mm/state.ts';
+import type { WalkOpsScript } from '../mm/walk-script.ts';
 
 export type LinuxLevel = 'pgd' | 'p4d' | 'pud' | 'pmd' | 'pte';
 
@@ -16,7 +19,8 @@ export interface DecodedEntry {
   readonly fields: ReadonlyMap<string, DecodedField>;
 }
 
-export type OpValue = boolean | U64 | number | string | DecodedEntry | AccessOutcome | null;
+export type OpValue =
+  boolean | U64 | number | string | DecodedEntry | AccessOutcome | LinuxOpResult | null;
 
 /** Arguments by name; the vector schema fixes which ones each op has. */
 export interface OpArgs {
@@ -45,6 +49,25 @@ export interface OpArgs {
   readonly pcid?: number;
   readonly noflush?: boolean;
   readonly features?: Readonly<Record<string, boolean | number>>;
+  // The walk and pageattr families.
+  readonly mm?: string | null;
+  /** A VMA by name, or by an address inside it. */
+  readonly vma?: string | U64;
+  readonly start?: U64;
+  readonly end?: U64;
+  readonly ops?: WalkOpsScript;
+  readonly locks?: { readonly mmap_lock?: 'none' | 'read' | 'write' };
+  readonly file?: string;
+  readonly first_index?: U64;
+  readonly nr?: U64;
+  readonly pgd?: { readonly tree: number };
+  readonly addr?: U64;
+  readonly flags?: readonly string[];
+  readonly size?: U64;
+  readonly set?: U64;
+  readonly clear?: U64;
+  readonly numpages?: number;
+  readonly enable?: boolean;
 }
 
 export interface OpContext {
@@ -53,6 +76,8 @@ export interface OpContext {
   readonly config: KernelConfig;
   /** The vector's machine, when it has a setup. */
   readonly machine?: Machine;
+  /** The vector's Linux mm state, when its setup has mms or init_mm. */
+  readonly linux?: LinuxState;
 }
 
 export type OpImpl = (args: OpArgs, ctx: OpContext) => OpValue;
@@ -71,4 +96,22 @@ export interface ArchSwap {
   __swp_entry(type: number, offset: U64): U64;
   __swp_type(entry: U64): number;
   __swp_offset(entry: U64): U64;
+}
+
+/** The upper levels' Linux helpers of an arch where the level is real (the mm walker folds), and pXd_populate. */
+export interface ArchUpper {
+  p4d_none(v: U64): boolean;
+  p4d_bad(v: U64): boolean;
+  p4d_present(v: U64): boolean;
+  pgd_none(v: U64): boolean;
+  pgd_bad(v: U64): boolean;
+  pgd_present(v: U64): boolean;
+  /** The table address in a table entry (pXd_pgtable / pXd_page_vaddr's physical address). */
+  tableAddr(v: U64, pageShift: number): U64;
+  /** PFN_PTE_SHIFT: where pte_advance_pfn adds to step one page. */
+  pfnPteShift(pageShift: number): number;
+  /** CONT_PTES of the granule where set_ptes folds user mappings into contiguous blocks (arm64), else 0. */
+  contPtes(pageShift: number): number;
+  /** The table entry pXd_populate / pXd_populate_kernel writes for a table at `pa`. */
+  populate(pa: U64, kernel: boolean): U64;
 }

@@ -93,6 +93,73 @@ export type RootArg = Hex645 | TreeRef;
  */
 export type RootArg1 = Hex645 | TreeRef;
 /**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex648 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex649 = string;
+/**
+ * A vm_area_struct flag by its include/linux/mm.h name.
+ */
+export type VmFlag =
+  | 'VM_READ'
+  | 'VM_WRITE'
+  | 'VM_EXEC'
+  | 'VM_SHARED'
+  | 'VM_MAYREAD'
+  | 'VM_MAYWRITE'
+  | 'VM_MAYEXEC'
+  | 'VM_MAYSHARE'
+  | 'VM_PFNMAP'
+  | 'VM_IO'
+  | 'VM_MIXEDMAP'
+  | 'VM_HUGETLB'
+  | 'VM_SOFTDIRTY'
+  | 'VM_UFFD_WP'
+  | 'VM_UFFD_MISSING'
+  | 'VM_SHADOW_STACK'
+  | 'VM_PKEY_BIT0'
+  | 'VM_PKEY_BIT1'
+  | 'VM_PKEY_BIT2'
+  | 'VM_PKEY_BIT3'
+  | 'VM_DONTEXPAND'
+  | 'VM_HUGEPAGE'
+  | 'VM_NOHUGEPAGE';
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6410 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6411 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6412 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6413 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6414 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6415 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6416 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6417 = string;
+/**
  * One operation and what it must produce.
  *
  * This interface was referenced by `VectorFile`'s JSON-Schema
@@ -131,7 +198,16 @@ export type Step1 =
   | InvlpgStep
   | InvpcidStep
   | TlbiStep
-  | SfenceVmaStep;
+  | SfenceVmaStep
+  | WalkPageRangeStep
+  | WalkPageRangeVmaStep
+  | WalkPageVmaStep
+  | WalkPageMappingStep
+  | WalkKernelStep
+  | FolioWalkStartStep
+  | UpdateRangeProtStep
+  | ChangeMemoryCommonStep
+  | SetMemoryStep;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -159,7 +235,7 @@ export type U64Arg1 = Hex645 | StepRef;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex648 = string;
+export type Hex6418 = string;
 /**
  * The implementation choice that selects the case.
  */
@@ -172,29 +248,6 @@ export type StepName3 = string;
  * The pte_t value.
  */
 export type U64Arg2 = Hex645 | StepRef;
-/**
- * A vm_area_struct flag by its include/linux/mm.h name.
- */
-export type VmFlag =
-  | 'VM_READ'
-  | 'VM_WRITE'
-  | 'VM_EXEC'
-  | 'VM_SHARED'
-  | 'VM_MAYREAD'
-  | 'VM_MAYWRITE'
-  | 'VM_MAYEXEC'
-  | 'VM_MAYSHARE'
-  | 'VM_PFNMAP'
-  | 'VM_IO'
-  | 'VM_HUGETLB'
-  | 'VM_SOFTDIRTY'
-  | 'VM_UFFD_WP'
-  | 'VM_UFFD_MISSING'
-  | 'VM_SHADOW_STACK'
-  | 'VM_PKEY_BIT0'
-  | 'VM_PKEY_BIT1'
-  | 'VM_PKEY_BIT2'
-  | 'VM_PKEY_BIT3';
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -373,11 +426,11 @@ export type StepName22 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex649 = string;
+export type Hex6419 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6410 = string;
+export type Hex6420 = string;
 /**
  * Linux level of the leaf that mapped it.
  */
@@ -403,23 +456,23 @@ export type LinuxLevel3 = 'pgd' | 'p4d' | 'pud' | 'pmd' | 'pte';
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6411 = string;
+export type Hex6421 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6412 = string;
+export type Hex6422 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6413 = string;
+export type Hex6423 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6414 = string;
+export type Hex6424 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6415 = string;
+export type Hex6425 = string;
 /**
  * The implementation choice that selects the case.
  */
@@ -431,11 +484,11 @@ export type StepName23 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6416 = string;
+export type Hex6426 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6417 = string;
+export type Hex6427 = string;
 /**
  * The value.
  */
@@ -455,19 +508,183 @@ export type RootArg4 = Hex645 | TreeRef;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6418 = string;
+export type Hex6428 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6419 = string;
+export type Hex6429 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6420 = string;
+export type Hex6430 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6421 = string;
+export type Hex6431 = string;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName24 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6432 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6433 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6434 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6435 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6436 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6437 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6438 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6439 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6440 = string;
+/**
+ * A page-table level by Linux's name for it.
+ */
+export type LinuxLevel4 = 'pgd' | 'p4d' | 'pud' | 'pmd' | 'pte';
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6441 = string;
+/**
+ * Before.
+ */
+export type EntryValue = Hex645 | 'table';
+/**
+ * After.
+ */
+export type EntryValue1 = Hex645 | 'table';
+/**
+ * The implementation choice that selects the case.
+ */
+export type Choice6 = string;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName25 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6442 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6443 = string;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName26 = string;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName27 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6444 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6445 = string;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName28 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6446 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6447 = string;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName29 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6448 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6449 = string;
+/**
+ * The implementation choice that selects the case.
+ */
+export type Choice7 = string;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName30 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6450 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6451 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6452 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6453 = string;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName31 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6454 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6455 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6456 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6457 = string;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName32 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6458 = string;
 /**
  * A 64-bit input: a Hex64 literal, or the result of an earlier step of this vector by that step's `name`.
  *
@@ -481,14 +698,14 @@ export type U64Arg21 = Hex645 | StepRef;
  * This interface was referenced by `VectorFile`'s JSON-Schema
  * via the `definition` "StepName".
  */
-export type StepName24 = string;
+export type StepName33 = string;
 /**
  * The name of an implementation choice that the architecture or kernel leaves open; an implementation declares its value.
  *
  * This interface was referenced by `VectorFile`'s JSON-Schema
  * via the `definition` "Choice".
  */
-export type Choice6 = string;
+export type Choice8 = string;
 /**
  * A translation-table root: its physical address as Hex64 (must be aligned to the granule), or a builder tree.
  *
@@ -513,6 +730,13 @@ export type FaultClass1 =
   | 'non-canonical'
   | 'access'
   | 'external-abort';
+/**
+ * An entry's value: Hex64, or `table` for a pgd/p4d/pud/pmd entry that points to a next-level table (its address is the implementation's choice).
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "EntryValue".
+ */
+export type EntryValue2 = Hex645 | 'table';
 
 /**
  * A ptvec vector file (format version 1): a group of vectors on one topic, with the references that define their expectations.
@@ -780,6 +1004,21 @@ export interface Setup {
     | [Cpu, Cpu, Cpu, Cpu, Cpu, Cpu]
     | [Cpu, Cpu, Cpu, Cpu, Cpu, Cpu, Cpu]
     | [Cpu, Cpu, Cpu, Cpu, Cpu, Cpu, Cpu, Cpu];
+  /**
+   * User mm_structs with VMAs (walk, fault, dirty and uffd families).
+   *
+   * @maxItems 4
+   */
+  mms?: [] | [Mm] | [Mm, Mm] | [Mm, Mm, Mm] | [Mm, Mm, Mm, Mm];
+  init_mm?: InitMm;
+  zero_pfn?: Hex6415;
+  huge_zero_pfn?: Hex6416;
+  /**
+   * Large folios, for page_folio().
+   *
+   * @maxItems 64
+   */
+  folios?: Folio[];
 }
 /**
  * One leaf the radix builder writes: the entry at the level whose leaf size is `size`, with tables created on the way.
@@ -962,6 +1201,246 @@ export interface CpuFeatures {
   Svrsw60t59b?: boolean;
 }
 /**
+ * A user mm_struct: its page tables (a tree of the radix builder, built with the arch's pXd_populate table entries) and its VMAs, sorted by address.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "Mm".
+ */
+export interface Mm {
+  /**
+   * The mm's name; steps refer to it.
+   */
+  name: string;
+  /**
+   * The radix builder tree that is mm->pgd; 0 when omitted.
+   */
+  tree?: number;
+  /**
+   * The VMAs, in address order, not overlapping.
+   *
+   * @maxItems 64
+   */
+  vmas: VmArea[];
+}
+/**
+ * A vm_area_struct of a user mm (include/linux/mm_types.h).
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "VmArea".
+ */
+export interface VmArea {
+  /**
+   * The VMA's name, unique in the setup; steps, rules and traces refer to it.
+   */
+  name: string;
+  start: Hex648;
+  end: Hex649;
+  /**
+   * vm_flags by name.
+   */
+  flags: VmFlag[];
+  pgoff?: Hex6410;
+  /**
+   * The file (address_space) the VMA maps; VMAs of one file form its i_mmap interval tree. An anonymous VMA has none.
+   */
+  file?: string;
+  /**
+   * For a VM_HUGETLB VMA: the hstate's huge page size (one of the mode's leaf sizes above the base page).
+   */
+  hugetlb?: '2M' | '32M' | '512M' | '1G';
+}
+/**
+ * The kernel's init_mm.
+ */
+export interface InitMm {
+  /**
+   * The radix builder tree that is init_mm.pgd (swapper_pg_dir).
+   */
+  tree: number;
+  /**
+   * arm64: the vmalloc areas find_vm_area() knows.
+   *
+   * @maxItems 16
+   */
+  vm_areas?:
+    | []
+    | [VmStruct]
+    | [VmStruct, VmStruct]
+    | [VmStruct, VmStruct, VmStruct]
+    | [VmStruct, VmStruct, VmStruct, VmStruct]
+    | [VmStruct, VmStruct, VmStruct, VmStruct, VmStruct]
+    | [VmStruct, VmStruct, VmStruct, VmStruct, VmStruct, VmStruct]
+    | [VmStruct, VmStruct, VmStruct, VmStruct, VmStruct, VmStruct, VmStruct]
+    | [VmStruct, VmStruct, VmStruct, VmStruct, VmStruct, VmStruct, VmStruct, VmStruct]
+    | [VmStruct, VmStruct, VmStruct, VmStruct, VmStruct, VmStruct, VmStruct, VmStruct, VmStruct]
+    | [
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+      ]
+    | [
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+      ]
+    | [
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+      ]
+    | [
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+      ]
+    | [
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+      ]
+    | [
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+      ]
+    | [
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+      ];
+  /**
+   * arm64: the linear map, for page_address(): PA p (memstart <= p) is at VA `va + (p - pa)`.
+   */
+  linear_map?: {
+    va: Hex6413;
+    pa: Hex6414;
+  };
+  /**
+   * arm64 rodata_full (CONFIG_RODATA_FULL_DEFAULT_ENABLED=y makes it true): RDONLY changes also go to the linear-map alias of each backing page.
+   */
+  rodata_full?: boolean;
+  /**
+   * arm64 system_supports_bti_kernel(): PTE_MAYBE_GP is PTE_GP (bit 50) when true, 0 when false.
+   */
+  bti?: boolean;
+}
+/**
+ * A vmalloc area (struct vm_struct) of the kernel, for find_vm_area() in arm64 change_memory_common().
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "VmStruct".
+ */
+export interface VmStruct {
+  addr: Hex6411;
+  size: Hex6412;
+  /**
+   * area->flags by name (include/linux/vmalloc.h).
+   */
+  flags: (
+    | 'VM_IOREMAP'
+    | 'VM_ALLOC'
+    | 'VM_MAP'
+    | 'VM_USERMAP'
+    | 'VM_DMA_COHERENT'
+    | 'VM_UNINITIALIZED'
+    | 'VM_NO_GUARD'
+    | 'VM_KASAN'
+    | 'VM_FLUSH_RESET_PERMS'
+    | 'VM_MAP_PUT_PAGES'
+    | 'VM_ALLOW_HUGE_VMAP'
+    | 'VM_SPARSE'
+  )[];
+  /**
+   * area->pages: the physical address of each backing page (area->nr_pages is its length).
+   *
+   * @maxItems 64
+   */
+  pages?: Hex645[];
+}
+/**
+ * A large folio: 2^order pages from a head PFN aligned to 2^order. Pages not in one are order-0 folios.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "Folio".
+ */
+export interface Folio {
+  pfn: Hex6417;
+  /**
+   * folio_order().
+   */
+  order: number;
+}
+/**
  * A pte_t predicate, named as in the arch's pgtable.h or include/linux (arch-only helpers such as x86 pte_shstk or arm64 pte_hw_dirty exist only on their arch).
  *
  * This interface was referenced by `VectorFile`'s JSON-Schema
@@ -1121,7 +1600,7 @@ export interface PteTransformStep {
  * The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector.
  */
 export interface ExpectU64 {
-  result?: Hex648;
+  result?: Hex6418;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -1148,7 +1627,7 @@ export interface ExpectU64 {
  * via the `definition` "ExpectU64".
  */
 export interface ExpectU641 {
-  result?: Hex648;
+  result?: Hex6418;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -1196,7 +1675,7 @@ export interface PteMkwriteStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU642 {
-  result?: Hex648;
+  result?: Hex6418;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -1241,7 +1720,7 @@ export interface PteModifyStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU643 {
-  result?: Hex648;
+  result?: Hex6418;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -1286,7 +1765,7 @@ export interface PfnEntryStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU644 {
-  result?: Hex648;
+  result?: Hex6418;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -1330,7 +1809,7 @@ export interface EntryPfnStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU645 {
-  result?: Hex648;
+  result?: Hex6418;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -1448,7 +1927,7 @@ export interface PmdTransformStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU646 {
-  result?: Hex648;
+  result?: Hex6418;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -1559,7 +2038,7 @@ export interface PudTransformStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU647 {
-  result?: Hex648;
+  result?: Hex6418;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -1607,7 +2086,7 @@ export interface SwpEntryStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU648 {
-  result?: Hex648;
+  result?: Hex6418;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -1728,7 +2207,7 @@ export interface SwpFieldU64Step {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU649 {
-  result?: Hex648;
+  result?: Hex6418;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -1772,7 +2251,7 @@ export interface SwpEntryToPteStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6410 {
-  result?: Hex648;
+  result?: Hex6418;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -1816,7 +2295,7 @@ export interface SoftleafFromPteStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6411 {
-  result?: Hex648;
+  result?: Hex6418;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -2015,7 +2494,7 @@ export interface MakePteMarkerStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6412 {
-  result?: Hex648;
+  result?: Hex6418;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -2062,7 +2541,7 @@ export interface VmGetPageProtStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6413 {
-  result?: Hex648;
+  result?: Hex6418;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -2203,7 +2682,7 @@ export interface EncodeStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6414 {
-  result?: Hex648;
+  result?: Hex6418;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -2243,7 +2722,7 @@ export interface AccessStep {
      * The CPU that executes the step (index into `setup.cpus`); 0 when omitted.
      */
     cpu?: number;
-    va: Hex649;
+    va: Hex6419;
     /**
      * The access type.
      */
@@ -2287,7 +2766,7 @@ export interface AccessResult {
    * The access completed.
    */
   translated?: {
-    pa: Hex6410;
+    pa: Hex6420;
     level: LinuxLevel2;
   };
   /**
@@ -2324,7 +2803,7 @@ export interface X86Report {
    * The error code as 4 hex digits.
    */
   errorCode: string;
-  cr2?: Hex6411;
+  cr2?: Hex6421;
 }
 /**
  * arm64 abort taken to EL1: ESR_EL1.EC, DFSC/IFSC and WnR, and FAR_EL1.
@@ -2345,7 +2824,7 @@ export interface Arm64Report {
    * ESR_EL1.ISS.WnR: data aborts only.
    */
   wnr?: boolean;
-  far: Hex6412;
+  far: Hex6422;
 }
 /**
  * riscv64 trap taken to S-mode: scause and stval.
@@ -2358,7 +2837,7 @@ export interface Riscv64Report {
    * 12/13/15 instruction/load/store page fault; 1/5/7 access faults.
    */
   scause: 1 | 5 | 7 | 12 | 13 | 15;
-  stval: Hex6413;
+  stval: Hex6423;
 }
 /**
  * A page-table word the hardware wrote during the access (A/D, AF, AP[2]), with its new value, in the order written.
@@ -2367,8 +2846,8 @@ export interface Riscv64Report {
  * via the `definition` "Update".
  */
 export interface Update {
-  pa: Hex6414;
-  value: Hex6415;
+  pa: Hex6424;
+  value: Hex6425;
 }
 /**
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
@@ -2413,7 +2892,7 @@ export interface ReadStep {
    * Arguments.
    */
   args: {
-    pa: Hex6416;
+    pa: Hex6426;
   };
   expect?: ExpectU6415;
 }
@@ -2421,7 +2900,7 @@ export interface ReadStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6415 {
-  result?: Hex648;
+  result?: Hex6418;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -2456,7 +2935,7 @@ export interface WriteStep {
    * Arguments.
    */
   args: {
-    pa: Hex6417;
+    pa: Hex6427;
     value: U64Arg20;
   };
 }
@@ -2668,7 +3147,7 @@ export interface InvlpgStep {
      * The CPU that executes the step (index into `setup.cpus`); 0 when omitted.
      */
     cpu?: number;
-    va: Hex6418;
+    va: Hex6428;
   };
 }
 /**
@@ -2698,7 +3177,7 @@ export interface InvpcidStep {
      * The PCID (types 0 and 1).
      */
     pcid?: number;
-    va?: Hex6419;
+    va?: Hex6429;
   };
 }
 /**
@@ -2736,7 +3215,7 @@ export interface TlbiStep {
       | 'vaale1is'
       | 'aside1is'
       | 'vmalle1is';
-    va?: Hex6420;
+    va?: Hex6430;
     /**
      * The ASID (Xt[63:48]) for vae1/vale1/aside1.
      */
@@ -2762,11 +3241,1025 @@ export interface SfenceVmaStep {
      * The CPU that executes the step (index into `setup.cpus`); 0 when omitted.
      */
     cpu?: number;
-    va?: Hex6421;
+    va?: Hex6431;
     /**
      * rs2: the ASID; global mappings are not invalidated.
      */
     asid?: number;
+  };
+}
+/**
+ * walk_page_range (mm/pagewalk.c:578), or walk_page_range_mm_unsafe (:455, mm/internal.h; allows install_pte): walk [start, end) of an mm, VMA by VMA.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "WalkPageRangeStep".
+ */
+export interface WalkPageRangeStep {
+  /**
+   * walk_page_range (mm/pagewalk.c:578), or walk_page_range_mm_unsafe (:455, mm/internal.h; allows install_pte): walk [start, end) of an mm, VMA by VMA.
+   */
+  op: 'walk_page_range' | 'walk_page_range_mm_unsafe';
+  name?: StepName24;
+  /**
+   * Arguments.
+   */
+  args: {
+    /**
+     * The mm, by name (setup.mms); null for walk.mm == NULL.
+     */
+    mm: string | null;
+    start: Hex6432;
+    end: Hex6433;
+    ops: WalkOps;
+    /**
+     * Locks the caller holds (for the lock assertions that WARN without lockdep: rwsem_assert_held_nolockdep). When omitted, what the op requires.
+     */
+    locks?: {
+      /**
+       * mm->mmap_lock (init_mm's for kernel walks).
+       */
+      mmap_lock?: 'none' | 'read' | 'write';
+    };
+  };
+  expect?: ExpectWalk;
+}
+/**
+ * The mm_walk_ops.
+ */
+export interface WalkOps {
+  pgd_entry?: Callback;
+  p4d_entry?: Callback1;
+  pud_entry?: Callback2;
+  pmd_entry?: Callback3;
+  pte_entry?: Callback4;
+  pte_hole?: Callback5;
+  hugetlb_entry?: Callback6;
+  test_walk?: Callback7;
+  pre_vma?: Callback8;
+  post_vma?: Callback9;
+  install_pte?: Callback10;
+  /**
+   * enum page_walk_lock; PGWALK_RDLOCK when omitted.
+   */
+  walk_lock?:
+    'PGWALK_RDLOCK' | 'PGWALK_WRLOCK' | 'PGWALK_WRLOCK_VERIFY' | 'PGWALK_VMA_RDLOCK_VERIFY';
+}
+/**
+ * ops->pgd_entry.
+ */
+export interface Callback {
+  /**
+   * Default return value; 0 when omitted. Not for post_vma.
+   */
+  return?: number;
+  /**
+   * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
+   */
+  action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
+  write?: Hex6434;
+  /**
+   * Rules, first match wins.
+   *
+   * @maxItems 32
+   */
+  rules?: CallbackRule[];
+}
+/**
+ * What one callback does on the calls that match `when`. The first rule that matches and has not used up `times` applies; fields it leaves out come from the callback's defaults.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "CallbackRule".
+ */
+export interface CallbackRule {
+  /**
+   * Which calls the rule applies to: all given fields must match.
+   */
+  when?: {
+    addr?: Hex6435;
+    /**
+     * The call's number among this callback's calls in this step, from 1.
+     */
+    call?: number;
+    /**
+     * The VMA of the walk at the call (walk->vma), by name; null for no VMA.
+     */
+    vma?: string | null;
+  };
+  /**
+   * How many matching calls the rule applies to before it is used up. A rule that sets ACTION_AGAIN needs `times` or `when.call` (an unbounded ACTION_AGAIN loop is a format error).
+   */
+  times?: number;
+  /**
+   * The callback's return value (0, a negative errno, or a positive caller-specific value). Not for post_vma (void).
+   */
+  return?: number;
+  /**
+   * The walk->action the callback sets (pud_entry and pmd_entry only).
+   */
+  action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE' | 'ACTION_AGAIN';
+  write?: Hex6436;
+}
+/**
+ * ops->p4d_entry.
+ */
+export interface Callback1 {
+  /**
+   * Default return value; 0 when omitted. Not for post_vma.
+   */
+  return?: number;
+  /**
+   * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
+   */
+  action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
+  write?: Hex6434;
+  /**
+   * Rules, first match wins.
+   *
+   * @maxItems 32
+   */
+  rules?: CallbackRule[];
+}
+/**
+ * ops->pud_entry.
+ */
+export interface Callback2 {
+  /**
+   * Default return value; 0 when omitted. Not for post_vma.
+   */
+  return?: number;
+  /**
+   * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
+   */
+  action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
+  write?: Hex6434;
+  /**
+   * Rules, first match wins.
+   *
+   * @maxItems 32
+   */
+  rules?: CallbackRule[];
+}
+/**
+ * ops->pmd_entry.
+ */
+export interface Callback3 {
+  /**
+   * Default return value; 0 when omitted. Not for post_vma.
+   */
+  return?: number;
+  /**
+   * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
+   */
+  action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
+  write?: Hex6434;
+  /**
+   * Rules, first match wins.
+   *
+   * @maxItems 32
+   */
+  rules?: CallbackRule[];
+}
+/**
+ * ops->pte_entry.
+ */
+export interface Callback4 {
+  /**
+   * Default return value; 0 when omitted. Not for post_vma.
+   */
+  return?: number;
+  /**
+   * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
+   */
+  action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
+  write?: Hex6434;
+  /**
+   * Rules, first match wins.
+   *
+   * @maxItems 32
+   */
+  rules?: CallbackRule[];
+}
+/**
+ * ops->pte_hole.
+ */
+export interface Callback5 {
+  /**
+   * Default return value; 0 when omitted. Not for post_vma.
+   */
+  return?: number;
+  /**
+   * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
+   */
+  action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
+  write?: Hex6434;
+  /**
+   * Rules, first match wins.
+   *
+   * @maxItems 32
+   */
+  rules?: CallbackRule[];
+}
+/**
+ * ops->hugetlb_entry.
+ */
+export interface Callback6 {
+  /**
+   * Default return value; 0 when omitted. Not for post_vma.
+   */
+  return?: number;
+  /**
+   * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
+   */
+  action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
+  write?: Hex6434;
+  /**
+   * Rules, first match wins.
+   *
+   * @maxItems 32
+   */
+  rules?: CallbackRule[];
+}
+/**
+ * ops->test_walk.
+ */
+export interface Callback7 {
+  /**
+   * Default return value; 0 when omitted. Not for post_vma.
+   */
+  return?: number;
+  /**
+   * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
+   */
+  action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
+  write?: Hex6434;
+  /**
+   * Rules, first match wins.
+   *
+   * @maxItems 32
+   */
+  rules?: CallbackRule[];
+}
+/**
+ * ops->pre_vma.
+ */
+export interface Callback8 {
+  /**
+   * Default return value; 0 when omitted. Not for post_vma.
+   */
+  return?: number;
+  /**
+   * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
+   */
+  action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
+  write?: Hex6434;
+  /**
+   * Rules, first match wins.
+   *
+   * @maxItems 32
+   */
+  rules?: CallbackRule[];
+}
+/**
+ * ops->post_vma.
+ */
+export interface Callback9 {
+  /**
+   * Default return value; 0 when omitted. Not for post_vma.
+   */
+  return?: number;
+  /**
+   * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
+   */
+  action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
+  write?: Hex6434;
+  /**
+   * Rules, first match wins.
+   *
+   * @maxItems 32
+   */
+  rules?: CallbackRule[];
+}
+/**
+ * ops->install_pte.
+ */
+export interface Callback10 {
+  /**
+   * Default return value; 0 when omitted. Not for post_vma.
+   */
+  return?: number;
+  /**
+   * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
+   */
+  action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
+  write?: Hex6434;
+  /**
+   * Rules, first match wins.
+   *
+   * @maxItems 32
+   */
+  rules?: CallbackRule[];
+}
+/**
+ * The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector.
+ */
+export interface ExpectWalk {
+  result?: WalkResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectWalk1, ExpectWalk1, ...ExpectWalk1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice6;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectWalk1 | undefined;
+    };
+  };
+}
+/**
+ * The return value, events and changed entries.
+ */
+export interface WalkResult {
+  /**
+   * The return value (0, a negative errno such as -22 for -EINVAL, or a callback's positive value).
+   */
+  ret: number;
+  /**
+   * Events in order.
+   */
+  events: WalkEvent[];
+  /**
+   * Changed entries.
+   */
+  changes: EntryChange[];
+}
+/**
+ * One observable event of a Linux op, in order: a callback call with its arguments (the entry value it was passed, read before the callback's own store), a WARN, a TLB flush, lazy-MMU mode changes.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "WalkEvent".
+ */
+export interface WalkEvent {
+  /**
+   * The callback's name, or `warn`, `flush_tlb_kernel_range`, `arch_enter_lazy_mmu_mode`, `arch_leave_lazy_mmu_mode`, `vm_unmap_aliases`.
+   */
+  event:
+    | 'pgd_entry'
+    | 'p4d_entry'
+    | 'pud_entry'
+    | 'pmd_entry'
+    | 'pte_entry'
+    | 'pte_hole'
+    | 'hugetlb_entry'
+    | 'test_walk'
+    | 'pre_vma'
+    | 'post_vma'
+    | 'install_pte'
+    | 'warn'
+    | 'flush_tlb_kernel_range'
+    | 'arch_enter_lazy_mmu_mode'
+    | 'arch_leave_lazy_mmu_mode'
+    | 'vm_unmap_aliases';
+  addr?: Hex6437;
+  next?: Hex6438;
+  /**
+   * pte_hole's depth: -1 unknown, 0 PGD, 1 P4D, 2 PUD, 3 PMD (folded levels skipped by real_depth()).
+   */
+  depth?: number;
+  value?: Hex6439;
+  hmask?: Hex6440;
+  /**
+   * walk->vma at the call, by name; absent when NULL.
+   */
+  vma?: string;
+  /**
+   * For `warn`: the function whose WARN fired (e.g. `mmap_assert_locked`, `pageattr_pmd_entry`, `change_memory_common`).
+   */
+  func?: string;
+  /**
+   * For arch_leave_lazy_mmu_mode: whether the queued dsb(ishst); isb were emitted (TIF_LAZY_MMU_PENDING was set).
+   */
+  barriers?: boolean;
+}
+/**
+ * A page-table entry whose value differs after the step (first value before, last value after).
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "EntryChange".
+ */
+export interface EntryChange {
+  /**
+   * The radix builder tree (mm or init_mm) the entry is in.
+   */
+  tree: number;
+  level: LinuxLevel4;
+  addr: Hex6441;
+  old: EntryValue;
+  new: EntryValue1;
+}
+/**
+ * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "ExpectWalk".
+ */
+export interface ExpectWalk1 {
+  result?: WalkResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectWalk1, ExpectWalk1, ...ExpectWalk1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice6;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectWalk1 | undefined;
+    };
+  };
+}
+/**
+ * walk_page_range_vma (mm/pagewalk.c:717): walk [start, end) inside one VMA, without test_walk.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "WalkPageRangeVmaStep".
+ */
+export interface WalkPageRangeVmaStep {
+  /**
+   * walk_page_range_vma (mm/pagewalk.c:717): walk [start, end) inside one VMA, without test_walk.
+   */
+  op: 'walk_page_range_vma';
+  name?: StepName25;
+  /**
+   * Arguments.
+   */
+  args: {
+    /**
+     * A VMA: by name, or by an address inside it (find_vma semantics: an address in no VMA is a format error).
+     */
+    vma: Hex645;
+    start: Hex6442;
+    end: Hex6443;
+    ops: WalkOps1;
+    /**
+     * Locks the caller holds (for the lock assertions that WARN without lockdep: rwsem_assert_held_nolockdep). When omitted, what the op requires.
+     */
+    locks?: {
+      /**
+       * mm->mmap_lock (init_mm's for kernel walks).
+       */
+      mmap_lock?: 'none' | 'read' | 'write';
+    };
+  };
+  expect?: ExpectWalk2;
+}
+/**
+ * The mm_walk_ops.
+ */
+export interface WalkOps1 {
+  pgd_entry?: Callback;
+  p4d_entry?: Callback1;
+  pud_entry?: Callback2;
+  pmd_entry?: Callback3;
+  pte_entry?: Callback4;
+  pte_hole?: Callback5;
+  hugetlb_entry?: Callback6;
+  test_walk?: Callback7;
+  pre_vma?: Callback8;
+  post_vma?: Callback9;
+  install_pte?: Callback10;
+  /**
+   * enum page_walk_lock; PGWALK_RDLOCK when omitted.
+   */
+  walk_lock?:
+    'PGWALK_RDLOCK' | 'PGWALK_WRLOCK' | 'PGWALK_WRLOCK_VERIFY' | 'PGWALK_VMA_RDLOCK_VERIFY';
+}
+/**
+ * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
+ */
+export interface ExpectWalk2 {
+  result?: WalkResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectWalk1, ExpectWalk1, ...ExpectWalk1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice6;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectWalk1 | undefined;
+    };
+  };
+}
+/**
+ * walk_page_vma (mm/pagewalk.c:727): walk a whole VMA, without test_walk.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "WalkPageVmaStep".
+ */
+export interface WalkPageVmaStep {
+  /**
+   * walk_page_vma (mm/pagewalk.c:727): walk a whole VMA, without test_walk.
+   */
+  op: 'walk_page_vma';
+  name?: StepName26;
+  /**
+   * Arguments.
+   */
+  args: {
+    /**
+     * A VMA: by name, or by an address inside it (find_vma semantics: an address in no VMA is a format error).
+     */
+    vma: Hex645;
+    ops: WalkOps2;
+    /**
+     * Locks the caller holds (for the lock assertions that WARN without lockdep: rwsem_assert_held_nolockdep). When omitted, what the op requires.
+     */
+    locks?: {
+      /**
+       * mm->mmap_lock (init_mm's for kernel walks).
+       */
+      mmap_lock?: 'none' | 'read' | 'write';
+    };
+  };
+  expect?: ExpectWalk3;
+}
+/**
+ * The mm_walk_ops.
+ */
+export interface WalkOps2 {
+  pgd_entry?: Callback;
+  p4d_entry?: Callback1;
+  pud_entry?: Callback2;
+  pmd_entry?: Callback3;
+  pte_entry?: Callback4;
+  pte_hole?: Callback5;
+  hugetlb_entry?: Callback6;
+  test_walk?: Callback7;
+  pre_vma?: Callback8;
+  post_vma?: Callback9;
+  install_pte?: Callback10;
+  /**
+   * enum page_walk_lock; PGWALK_RDLOCK when omitted.
+   */
+  walk_lock?:
+    'PGWALK_RDLOCK' | 'PGWALK_WRLOCK' | 'PGWALK_WRLOCK_VERIFY' | 'PGWALK_VMA_RDLOCK_VERIFY';
+}
+/**
+ * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
+ */
+export interface ExpectWalk3 {
+  result?: WalkResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectWalk1, ExpectWalk1, ...ExpectWalk1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice6;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectWalk1 | undefined;
+    };
+  };
+}
+/**
+ * walk_page_mapping (mm/pagewalk.c:777): walk every VMA of a file that maps pages [first_index, first_index+nr), in i_mmap interval-tree order.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "WalkPageMappingStep".
+ */
+export interface WalkPageMappingStep {
+  /**
+   * walk_page_mapping (mm/pagewalk.c:777): walk every VMA of a file that maps pages [first_index, first_index+nr), in i_mmap interval-tree order.
+   */
+  op: 'walk_page_mapping';
+  name?: StepName27;
+  /**
+   * Arguments.
+   */
+  args: {
+    /**
+     * The file (address_space), by the name its VMAs give.
+     */
+    file: string;
+    first_index: Hex6444;
+    nr: Hex6445;
+    ops: WalkOps3;
+  };
+  expect?: ExpectWalk4;
+}
+/**
+ * The mm_walk_ops.
+ */
+export interface WalkOps3 {
+  pgd_entry?: Callback;
+  p4d_entry?: Callback1;
+  pud_entry?: Callback2;
+  pmd_entry?: Callback3;
+  pte_entry?: Callback4;
+  pte_hole?: Callback5;
+  hugetlb_entry?: Callback6;
+  test_walk?: Callback7;
+  pre_vma?: Callback8;
+  post_vma?: Callback9;
+  install_pte?: Callback10;
+  /**
+   * enum page_walk_lock; PGWALK_RDLOCK when omitted.
+   */
+  walk_lock?:
+    'PGWALK_RDLOCK' | 'PGWALK_WRLOCK' | 'PGWALK_WRLOCK_VERIFY' | 'PGWALK_VMA_RDLOCK_VERIFY';
+}
+/**
+ * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
+ */
+export interface ExpectWalk4 {
+  result?: WalkResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectWalk1, ExpectWalk1, ...ExpectWalk1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice6;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectWalk1 | undefined;
+    };
+  };
+}
+/**
+ * walk_kernel_page_table_range (mm/pagewalk.c:606; asserts init_mm.mmap_lock) or its _lockless form (:629): a no_vma walk of init_mm (or of `pgd`).
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "WalkKernelStep".
+ */
+export interface WalkKernelStep {
+  /**
+   * walk_kernel_page_table_range (mm/pagewalk.c:606; asserts init_mm.mmap_lock) or its _lockless form (:629): a no_vma walk of init_mm (or of `pgd`).
+   */
+  op: 'walk_kernel_page_table_range' | 'walk_kernel_page_table_range_lockless';
+  name?: StepName28;
+  /**
+   * Arguments.
+   */
+  args: {
+    start: Hex6446;
+    end: Hex6447;
+    pgd?: TreeRef1;
+    ops: WalkOps4;
+    /**
+     * Locks the caller holds (for the lock assertions that WARN without lockdep: rwsem_assert_held_nolockdep). When omitted, what the op requires.
+     */
+    locks?: {
+      /**
+       * mm->mmap_lock (init_mm's for kernel walks).
+       */
+      mmap_lock?: 'none' | 'read' | 'write';
+    };
+  };
+  expect?: ExpectWalk5;
+}
+/**
+ * The root table of a page-table tree that the setup's radix builder made, by tree number.
+ */
+export interface TreeRef1 {
+  /**
+   * Tree number (the `tree` of `setup.map` entries).
+   */
+  tree: number;
+}
+/**
+ * The mm_walk_ops.
+ */
+export interface WalkOps4 {
+  pgd_entry?: Callback;
+  p4d_entry?: Callback1;
+  pud_entry?: Callback2;
+  pmd_entry?: Callback3;
+  pte_entry?: Callback4;
+  pte_hole?: Callback5;
+  hugetlb_entry?: Callback6;
+  test_walk?: Callback7;
+  pre_vma?: Callback8;
+  post_vma?: Callback9;
+  install_pte?: Callback10;
+  /**
+   * enum page_walk_lock; PGWALK_RDLOCK when omitted.
+   */
+  walk_lock?:
+    'PGWALK_RDLOCK' | 'PGWALK_WRLOCK' | 'PGWALK_WRLOCK_VERIFY' | 'PGWALK_VMA_RDLOCK_VERIFY';
+}
+/**
+ * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
+ */
+export interface ExpectWalk5 {
+  result?: WalkResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectWalk1, ExpectWalk1, ...ExpectWalk1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice6;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectWalk1 | undefined;
+    };
+  };
+}
+/**
+ * folio_walk_start (mm/pagewalk.c:882): walk to the folio mapped at addr in a VMA; FW_MIGRATION / FW_ZEROPAGE widen what is returned.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "FolioWalkStartStep".
+ */
+export interface FolioWalkStartStep {
+  /**
+   * folio_walk_start (mm/pagewalk.c:882): walk to the folio mapped at addr in a VMA; FW_MIGRATION / FW_ZEROPAGE widen what is returned.
+   */
+  op: 'folio_walk_start';
+  name?: StepName29;
+  /**
+   * Arguments.
+   */
+  args: {
+    /**
+     * A VMA: by name, or by an address inside it (find_vma semantics: an address in no VMA is a format error).
+     */
+    vma: Hex645;
+    addr: Hex6448;
+    /**
+     * folio_walk_flags_t by name.
+     */
+    flags?: ('FW_MIGRATION' | 'FW_ZEROPAGE')[];
+    /**
+     * Locks the caller holds (for the lock assertions that WARN without lockdep: rwsem_assert_held_nolockdep). When omitted, what the op requires.
+     */
+    locks?: {
+      /**
+       * mm->mmap_lock (init_mm's for kernel walks).
+       */
+      mmap_lock?: 'none' | 'read' | 'write';
+    };
+  };
+  expect?: ExpectFolioWalk;
+}
+/**
+ * The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector.
+ */
+export interface ExpectFolioWalk {
+  result?: FolioWalkResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectFolioWalk1, ExpectFolioWalk1, ...ExpectFolioWalk1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice7;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectFolioWalk1 | undefined;
+    };
+  };
+}
+/**
+ * The folio walk result.
+ */
+export interface FolioWalkResult {
+  /**
+   * The PFN of the returned folio's head page, or null for NULL.
+   */
+  folio: Hex645 | null;
+  /**
+   * fw->page as a PFN; null when not exposed (zero page, migration entry). Only with a folio.
+   */
+  page?: Hex645 | null;
+  /**
+   * fw->level. Only with a folio.
+   */
+  level?: 'FW_LEVEL_PTE' | 'FW_LEVEL_PMD' | 'FW_LEVEL_PUD';
+  value?: Hex6449;
+  /**
+   * WARNs, in order.
+   */
+  events: WalkEvent[];
+}
+/**
+ * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "ExpectFolioWalk".
+ */
+export interface ExpectFolioWalk1 {
+  result?: FolioWalkResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectFolioWalk1, ExpectFolioWalk1, ...ExpectFolioWalk1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice7;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectFolioWalk1 | undefined;
+    };
+  };
+}
+/**
+ * arm64 update_range_prot (arch/arm64/mm/pageattr.c:100): a lazy-MMU, lockless kernel walk that sets `set` and clears `clear` in every block and page entry of [start, start+size).
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "UpdateRangeProtStep".
+ */
+export interface UpdateRangeProtStep {
+  /**
+   * arm64 update_range_prot (arch/arm64/mm/pageattr.c:100): a lazy-MMU, lockless kernel walk that sets `set` and clears `clear` in every block and page entry of [start, start+size).
+   */
+  op: 'update_range_prot';
+  name?: StepName30;
+  /**
+   * Arguments.
+   */
+  args: {
+    start: Hex6450;
+    size: Hex6451;
+    set: Hex6452;
+    clear: Hex6453;
+  };
+  expect?: ExpectWalk6;
+}
+/**
+ * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
+ */
+export interface ExpectWalk6 {
+  result?: WalkResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectWalk1, ExpectWalk1, ...ExpectWalk1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice6;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectWalk1 | undefined;
+    };
+  };
+}
+/**
+ * arm64 __change_memory_common (arch/arm64/mm/pageattr.c:127): update_range_prot, then flush_tlb_kernel_range unless only PTE_VALID is set.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "ChangeMemoryCommonStep".
+ */
+export interface ChangeMemoryCommonStep {
+  /**
+   * arm64 __change_memory_common (arch/arm64/mm/pageattr.c:127): update_range_prot, then flush_tlb_kernel_range unless only PTE_VALID is set.
+   */
+  op: '__change_memory_common';
+  name?: StepName31;
+  /**
+   * Arguments.
+   */
+  args: {
+    start: Hex6454;
+    size: Hex6455;
+    set: Hex6456;
+    clear: Hex6457;
+  };
+  expect?: ExpectWalk7;
+}
+/**
+ * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
+ */
+export interface ExpectWalk7 {
+  result?: WalkResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectWalk1, ExpectWalk1, ...ExpectWalk1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice6;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectWalk1 | undefined;
+    };
+  };
+}
+/**
+ * arm64 set_memory_ro/rw/nx/x (change_memory_common, arch/arm64/mm/pageattr.c:144) and set_memory_valid (__change_memory_common): change the permissions of numpages pages of a vmalloc area.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "SetMemoryStep".
+ */
+export interface SetMemoryStep {
+  /**
+   * arm64 set_memory_ro/rw/nx/x (change_memory_common, arch/arm64/mm/pageattr.c:144) and set_memory_valid (__change_memory_common): change the permissions of numpages pages of a vmalloc area.
+   */
+  op: 'set_memory_ro' | 'set_memory_rw' | 'set_memory_nx' | 'set_memory_x' | 'set_memory_valid';
+  name?: StepName32;
+  /**
+   * Arguments.
+   */
+  args: {
+    addr: Hex6458;
+    /**
+     * numpages (int).
+     */
+    numpages: number;
+    /**
+     * set_memory_valid only: make valid (true) or invalid.
+     */
+    enable?: boolean;
+  };
+  expect?: ExpectWalk8;
+}
+/**
+ * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
+ */
+export interface ExpectWalk8 {
+  result?: WalkResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectWalk1, ExpectWalk1, ...ExpectWalk1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice6;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectWalk1 | undefined;
+    };
   };
 }
 export interface Step2 {
@@ -2932,6 +4425,21 @@ export interface Setup1 {
     | [Cpu, Cpu, Cpu, Cpu, Cpu, Cpu]
     | [Cpu, Cpu, Cpu, Cpu, Cpu, Cpu, Cpu]
     | [Cpu, Cpu, Cpu, Cpu, Cpu, Cpu, Cpu, Cpu];
+  /**
+   * User mm_structs with VMAs (walk, fault, dirty and uffd families).
+   *
+   * @maxItems 4
+   */
+  mms?: [] | [Mm] | [Mm, Mm] | [Mm, Mm, Mm] | [Mm, Mm, Mm, Mm];
+  init_mm?: InitMm;
+  zero_pfn?: Hex6415;
+  huge_zero_pfn?: Hex6416;
+  /**
+   * Large folios, for page_folio().
+   *
+   * @maxItems 64
+   */
+  folios?: Folio[];
 }
 /**
  * What an access did: `translated` or `fault`, and `updates`, the page-table words the hardware wrote.
@@ -2944,7 +4452,7 @@ export interface AccessResult1 {
    * The access completed.
    */
   translated?: {
-    pa: Hex6410;
+    pa: Hex6420;
     level: LinuxLevel2;
   };
   /**
@@ -2965,4 +4473,244 @@ export interface AccessResult1 {
    * Page-table words written by the hardware, in order; [] when none.
    */
   updates: Update[];
+}
+/**
+ * The kernel's init_mm: its page tables (a radix builder tree, built with the arch's kernel pXd_populate table entries), and for arm64 the state pageattr.c reads.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "InitMm".
+ */
+export interface InitMm1 {
+  /**
+   * The radix builder tree that is init_mm.pgd (swapper_pg_dir).
+   */
+  tree: number;
+  /**
+   * arm64: the vmalloc areas find_vm_area() knows.
+   *
+   * @maxItems 16
+   */
+  vm_areas?:
+    | []
+    | [VmStruct]
+    | [VmStruct, VmStruct]
+    | [VmStruct, VmStruct, VmStruct]
+    | [VmStruct, VmStruct, VmStruct, VmStruct]
+    | [VmStruct, VmStruct, VmStruct, VmStruct, VmStruct]
+    | [VmStruct, VmStruct, VmStruct, VmStruct, VmStruct, VmStruct]
+    | [VmStruct, VmStruct, VmStruct, VmStruct, VmStruct, VmStruct, VmStruct]
+    | [VmStruct, VmStruct, VmStruct, VmStruct, VmStruct, VmStruct, VmStruct, VmStruct]
+    | [VmStruct, VmStruct, VmStruct, VmStruct, VmStruct, VmStruct, VmStruct, VmStruct, VmStruct]
+    | [
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+      ]
+    | [
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+      ]
+    | [
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+      ]
+    | [
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+      ]
+    | [
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+      ]
+    | [
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+      ]
+    | [
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+        VmStruct,
+      ];
+  /**
+   * arm64: the linear map, for page_address(): PA p (memstart <= p) is at VA `va + (p - pa)`.
+   */
+  linear_map?: {
+    va: Hex6413;
+    pa: Hex6414;
+  };
+  /**
+   * arm64 rodata_full (CONFIG_RODATA_FULL_DEFAULT_ENABLED=y makes it true): RDONLY changes also go to the linear-map alias of each backing page.
+   */
+  rodata_full?: boolean;
+  /**
+   * arm64 system_supports_bti_kernel(): PTE_MAYBE_GP is PTE_GP (bit 50) when true, 0 when false.
+   */
+  bti?: boolean;
+}
+/**
+ * A scripted mm_walk_ops callback: its defaults and rules. An empty object is a callback that returns 0 and does nothing else.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "Callback".
+ */
+export interface Callback11 {
+  /**
+   * Default return value; 0 when omitted. Not for post_vma.
+   */
+  return?: number;
+  /**
+   * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
+   */
+  action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
+  write?: Hex6434;
+  /**
+   * Rules, first match wins.
+   *
+   * @maxItems 32
+   */
+  rules?: CallbackRule[];
+}
+/**
+ * struct mm_walk_ops (include/linux/pagewalk.h): the callbacks that exist (absent ones are NULL) and walk_lock.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "WalkOps".
+ */
+export interface WalkOps5 {
+  pgd_entry?: Callback;
+  p4d_entry?: Callback1;
+  pud_entry?: Callback2;
+  pmd_entry?: Callback3;
+  pte_entry?: Callback4;
+  pte_hole?: Callback5;
+  hugetlb_entry?: Callback6;
+  test_walk?: Callback7;
+  pre_vma?: Callback8;
+  post_vma?: Callback9;
+  install_pte?: Callback10;
+  /**
+   * enum page_walk_lock; PGWALK_RDLOCK when omitted.
+   */
+  walk_lock?:
+    'PGWALK_RDLOCK' | 'PGWALK_WRLOCK' | 'PGWALK_WRLOCK_VERIFY' | 'PGWALK_VMA_RDLOCK_VERIFY';
+}
+/**
+ * What a Linux page-table op did: its return value, its events in order, and the entries it changed (sorted by tree, addr, then level from pgd to pte).
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "WalkResult".
+ */
+export interface WalkResult1 {
+  /**
+   * The return value (0, a negative errno such as -22 for -EINVAL, or a callback's positive value).
+   */
+  ret: number;
+  /**
+   * Events in order.
+   */
+  events: WalkEvent[];
+  /**
+   * Changed entries.
+   */
+  changes: EntryChange[];
+}
+/**
+ * What folio_walk_start() returns: NULL (folio null) or the folio with the struct folio_walk it filled; and its WARNs.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "FolioWalkResult".
+ */
+export interface FolioWalkResult1 {
+  /**
+   * The PFN of the returned folio's head page, or null for NULL.
+   */
+  folio: Hex645 | null;
+  /**
+   * fw->page as a PFN; null when not exposed (zero page, migration entry). Only with a folio.
+   */
+  page?: Hex645 | null;
+  /**
+   * fw->level. Only with a folio.
+   */
+  level?: 'FW_LEVEL_PTE' | 'FW_LEVEL_PMD' | 'FW_LEVEL_PUD';
+  value?: Hex6449;
+  /**
+   * WARNs, in order.
+   */
+  events: WalkEvent[];
 }

@@ -1,0 +1,27 @@
+// arm64 p4d/pgd helpers where the level is real (arch/arm64/include/asm/pgtable.h v6.19, LEVELS > 3 /
+// > 4) and the table entry of pXd_populate (arch/arm64/include/asm/pgalloc.h): TYPE_TABLE | TABLE_AF,
+// with PXNTable for user tables and UXNTable for init_mm's.
+
+import { bit, type U64 } from '../../bits/u64.ts';
+import type { ArchUpper } from '../../ops/types.ts';
+
+const TYPE_MASK = 3n;
+const TYPE_TABLE = 3n;
+const TABLE_AF = bit(10);
+const TABLE_PXN = bit(59);
+const TABLE_UXN = bit(60);
+
+export const arm64Upper: ArchUpper = {
+  p4d_none: (v) => v === 0n,
+  p4d_bad: (v) => (v & TYPE_MASK) !== TYPE_TABLE,
+  p4d_present: (v) => v !== 0n,
+  pgd_none: (v) => v === 0n,
+  pgd_bad: (v) => (v & TYPE_MASK) !== TYPE_TABLE,
+  pgd_present: (v) => v !== 0n,
+  // Without 52-bit PA the table address is bits [47:PAGE_SHIFT] (__pmd_to_phys, pgtable.h:166).
+  tableAddr: (v, pageShift) => v & (((1n << 48n) - 1n) ^ ((1n << BigInt(pageShift)) - 1n)),
+  pfnPteShift: (pageShift) => pageShift,
+  // CONT_PTE_SHIFT (arch/arm64/include/asm/pgtable-hwdef.h): 16, 128, 32 PTEs for 4K, 16K, 64K.
+  contPtes: (pageShift) => (pageShift === 12 ? 16 : pageShift === 14 ? 128 : 32),
+  populate: (pa, kernel) => pa | TYPE_TABLE | TABLE_AF | (kernel ? TABLE_UXN : TABLE_PXN),
+};

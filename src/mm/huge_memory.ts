@@ -1,0 +1,77 @@
+// split_huge_pmd / split_huge_pud as the walker meets them (mm/huge_memory.c v6.19,
+// __split_huge_pmd_locked, __split_huge_zero_page_pmd, __split_huge_pud_locked).
+//
+// A file-backed (non-anonymous) PMD and every PUD are zapped (pmdp/pudp_huge_clear_flush): the entry
+// becomes none and the pages fault in again. The huge zero PMD becomes a table of special zero-page
+// PTEs. An anonymous THP becomes a table of PTEs made from vm_page_prot and the PMD's write, young,
+// dirty, soft-dirty and uffd-wp bits, stored with set_ptes (arm64 contpte_set_ptes sets PTE_CONT on
+// every aligned block of a user mm). The TLB flushes of the split are not modelled.
+
+import { UnsupportedError } from '../errors.ts';
+import type { OpArgs, OpValue } from '../ops/types.ts';
+import type { MmWalk } from './pagewalk.ts';
+
+function call(w: MmWalk, op: string, a: OpArgs): OpValue {
+  const impl = w.t.h.table[op];
+  if (!impl) throw new UnsupportedError(`${op} is not defined on ${w.t.g.desc.arch}`);
+  return impl(a, w.t.h.ctx);
+}
+const bool = (w: MmWalk, op: string, a: OpArgs): boolean => {
+  const impl = w.t.h.table[op];
+  return impl ? impl(a, w.t.h.ctx) === true : false;
+};
+const u64 = (w: MmWalk, op: string, a: OpArgs): bigint => call(w, op, a) as bigint;
+
+export function split_huge_pmd(w: MmWalk, pmdPa: number, addr: bigint): void {
+  const t = w.t;
+  const v = t.read(pmdPa);
+  if (!t.transHuge(3, v)) {
+    if (!t.none(3, v) && !t.present(3, v))
+      throw new UnsupportedError('splitting a PMD migration (swap) entry is not modelled');
+    return;
+  }
+  const vma = w.vma!;
+  const haddr = addr & ~(t.size(3) - 1n);
+  if (vma.file !== undefined) {
+    t.write(w.tree, 3, pmdPa, haddr, 0n);
+    return;
+  }
+  const prot = u64(w, 'vm_get_page_prot', { vmFlags: vma.flags });
+  const nr = Number(t.size(3) >> BigInt(t.pageShift));
+  const pfn0 = u64(w, 'pmd_pfn', { value: v });
+  const st = w.st;
+  let entry: bigint;
+  let step = 1n;
+  if (st.hugeZeroPfn !== undefined && pfn0 === st.hugeZeroPfn) {
+    if (st.zeroPfn === undefined)
+      throw new UnsupportedError('splitting the huge zero PMD needs setup.zero_pfn');
+    entry = u64(w, 'pte_mkspecial', { pte: u64(w, 'pfn_pte', { pfn: st.zeroPfn, prot }) });
+    if (bool(w, 'pmd_uffd_wp', { pmd: v })) entry = u64(w, 'pte_mkuffd_wp', { pte: entry });
+    step = 0n;
+  } else {
+    entry = u64(w, 'pfn_pte', { pfn: pfn0, prot });
+    if (bool(w, 'pmd_write', { pmd: v }))
+      entry = u64(w, 'pte_mkwrite', { pte: entry, vmFlags: vma.flags });
+    if (!bool(w, 'pmd_young', { pmd: v })) entry = u64(w, 'pte_mkold', { pte: entry });
+    if (bool(w, 'pmd_dirty', { pmd: v })) entry = u64(w, 'pte_mkdirty', { pte: entry });
+    if (bool(w, 'pmd_soft_dirty', { pmd: v })) entry = u64(w, 'pte_mksoft_dirty', { pte: entry });
+    if (bool(w, 'pmd_uffd_wp', { pmd: v })) entry = u64(w, 'pte_mkuffd_wp', { pte: entry });
+  }
+  const table = t.m.allocTable('/steps');
+  // set_ptes: pte_advance_pfn adds one page per PTE at the arch's PFN shift.
+  const pfnStep = step << BigInt(t.h.upper.pfnPteShift(t.pageShift));
+  const cont = step === 0n ? false : t.h.upper.contPtes(t.pageShift) > 0 && !w.initMm;
+  const page = 1n << BigInt(t.pageShift);
+  for (let i = 0; i < nr; i++) {
+    let e = entry + BigInt(i) * pfnStep;
+    if (cont) e = u64(w, 'pte_mkcont', { pte: e });
+    t.write(w.tree, 4, table + i * 8, haddr + BigInt(i) * page, e);
+  }
+  t.write(w.tree, 3, pmdPa, haddr, t.h.upper.populate(BigInt(table), w.initMm));
+}
+
+export function split_huge_pud(w: MmWalk, pudPa: number, addr: bigint): void {
+  const t = w.t;
+  if (!t.transHuge(2, t.read(pudPa))) return;
+  t.write(w.tree, 2, pudPa, addr & ~(t.size(2) - 1n), 0n);
+}

@@ -1,0 +1,219 @@
+// Linux's five-level view of a mode's page tables (include/linux/pgtable.h, asm-generic/pgtable-nop4d.h,
+// -nopud.h, -nopmd.h): which pgd/p4d/pud/pmd levels are folded, the pXd_* helpers the walkers use, entry
+// reads and writes through physical memory, and the record of changed entries.
+//
+// A folded level shares its entry with the next real level below it: pXd_offset of a folded level
+// returns its parent's pointer, the folded level's none/bad read 0 and present 1, and its addr_end
+// uses the real level's shift. The real helpers act on the lowest level of such a group.
+
+import { MASK64, type U64 } from '../bits/u64.ts';
+import type { KernelConfig } from '../config.ts';
+import type { Geometry } from '../machine/geometry.ts';
+import type { Machine } from '../machine/types.ts';
+import type { ArchUpper, LinuxLevel, OpArgs, OpTable } from '../ops/types.ts';
+
+export const CHAIN = ['pgd', 'p4d', 'pud', 'pmd', 'pte'] as const;
+export type ChainIndex = 0 | 1 | 2 | 3 | 4;
+
+interface ChainLevel {
+  /** Index in the geometry's levels of the entry this Linux level reads. */
+  readonly real: number;
+  /** First of its group: pXd_offset indexes a table (otherwise returns the parent pointer). */
+  readonly first: boolean;
+  /** Last of its group: the real helpers (otherwise the folded 0/0/1 ones). */
+  readonly last: boolean;
+  /** PTRS_PER_<level> == 1 at compile time (real_depth()). */
+  readonly ptrsOne: boolean;
+}
+
+export interface EntryChange {
+  readonly tree: number;
+  readonly level: LinuxLevel;
+  readonly addr: U64;
+  readonly old: U64;
+  new: U64;
+  readonly isTable: (v: U64) => boolean;
+}
+
+export type ArchPred = (v: U64) => boolean;
+
+/** The pXd helpers of one arch+mode+config, from the arch's op table and ArchUpper. */
+export interface LinuxHelpers {
+  readonly upper: ArchUpper;
+  readonly table: OpTable;
+  readonly config: KernelConfig;
+  readonly ctx: Parameters<OpTable[string]>[1];
+}
+
+export class LinuxTables {
+  readonly chain: readonly ChainLevel[];
+  readonly pageShift: number;
+  private readonly changes = new Map<number, EntryChange>();
+  private readonly preds = new Map<string, ArchPred>();
+
+  constructor(
+    readonly m: Machine,
+    readonly g: Geometry,
+    readonly h: LinuxHelpers,
+  ) {
+    this.pageShift = g.levels[g.levels.length - 1]!.shift;
+    const folded = new Map(g.desc.folded.map((f) => [f.linux, f]));
+    let real = -1;
+    const chain: ChainLevel[] = [];
+    CHAIN.forEach((name) => {
+      const isFolded = folded.has(name);
+      if (!isFolded) real = g.levels.findIndex((l) => l.linux === name);
+      // A folded level's entry is the real level it is folded into: the group's first member.
+      chain.push({
+        real: isFolded ? -1 : real,
+        first: !isFolded,
+        last: true,
+        ptrsOne: folded.get(name)?.ptrsPerTable === 1,
+      });
+    });
+    // Folded levels sit below the real level they are folded into: resolve `real` and group ends.
+    for (let c = 0; c < CHAIN.length; c++) {
+      const lv = chain[c]!;
+      if (lv.real === -1) {
+        const into = folded.get(CHAIN[c]!)!.into;
+        chain[c] = { ...lv, real: g.levels.findIndex((l) => l.linux === into) };
+      }
+    }
+    for (let c = 0; c < CHAIN.length - 1; c++)
+      if (!chain[c + 1]!.first) chain[c] = { ...chain[c]!, last: false };
+    this.chain = chain;
+  }
+
+  /** The arch file's name of the entry a chain level reads. */
+  name(c: ChainIndex): LinuxLevel {
+    return this.g.levels[this.chain[c]!.real]!.linux;
+  }
+  shift(c: ChainIndex): number {
+    return this.g.levels[this.chain[c]!.real]!.shift;
+  }
+  size(c: ChainIndex): U64 {
+    return 1n << BigInt(this.shift(c));
+  }
+
+  /** real_depth() (mm/pagewalk.c:19): folds by compile-time PTRS_PER_*, not by runtime folding. */
+  realDepth(d: 1 | 2 | 3): number {
+    let depth: number = d;
+    if (depth === 3 && this.chain[3]!.ptrsOne) depth = 2;
+    if (depth === 2 && this.chain[2]!.ptrsOne) depth = 1;
+    if (depth === 1 && this.chain[1]!.ptrsOne) depth = 0;
+    return depth;
+  }
+
+  /** pXd_addr_end(addr, end) (include/linux/pgtable.h). */
+  addrEnd(c: ChainIndex, addr: U64, end: U64): U64 {
+    const size = this.size(c);
+    const boundary = (addr + size) & ~(size - 1n) & MASK64;
+    return ((boundary - 1n) & MASK64) < ((end - 1n) & MASK64) ? boundary : end;
+  }
+
+  /** pgd_offset / pXd_offset: the PA of the entry for `addr` at chain level c under `parent`. */
+  offset(c: ChainIndex, parent: number, addr: U64, root: number): number {
+    const lv = this.chain[c]!;
+    if (!lv.first) return parent;
+    const wl = this.g.levels[lv.real]!;
+    const table =
+      c === 0 ? root : Number(this.h.upper.tableAddr(this.read(parent), this.pageShift));
+    return table + Number((addr >> BigInt(wl.shift)) & BigInt(wl.mask)) * 8;
+  }
+
+  read(pa: number): U64 {
+    return this.m.mem.read64(pa);
+  }
+
+  /** A store to an entry, recorded as a change of (tree, level, first VA it covers). */
+  write(tree: number, c: ChainIndex, pa: number, addr: U64, value: U64): void {
+    const old = this.read(pa);
+    const known = this.changes.get(pa);
+    if (known) known.new = value;
+    else {
+      const size = this.size(c);
+      const isTable = c === 4 ? () => false : (v: U64) => this.isTable(c, v);
+      this.changes.set(pa, {
+        tree,
+        level: this.name(c),
+        addr: addr & ~(size - 1n) & MASK64,
+        old,
+        new: value,
+        isTable,
+      });
+    }
+    this.m.mem.write64(pa, value);
+  }
+
+  /** The changes so far, sorted by tree, address, level; unchanged entries dropped. */
+  changed(): EntryChange[] {
+    const depth = (l: LinuxLevel) => CHAIN.indexOf(l);
+    return [...this.changes.values()]
+      .filter((ch) => ch.old !== ch.new)
+      .sort(
+        (a, b) =>
+          a.tree - b.tree ||
+          (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0) ||
+          depth(a.level) - depth(b.level),
+      );
+  }
+
+  private pred(name: string, key: 'pmd' | 'pud'): ArchPred {
+    const hit = this.preds.get(name);
+    if (hit) return hit;
+    const impl = this.h.table[name];
+    const f: ArchPred = impl
+      ? (v) => impl({ [key]: v } as OpArgs, this.h.ctx) === true
+      : () => false;
+    this.preds.set(name, f);
+    return f;
+  }
+
+  // The pXd helpers at chain level c, folded where the level is folded.
+  none(c: ChainIndex, v: U64): boolean {
+    if (!this.chain[c]!.last) return false;
+    if (c === 0) return this.h.upper.pgd_none(v);
+    if (c === 1) return this.h.upper.p4d_none(v);
+    return this.pred(c === 2 ? 'pud_none' : 'pmd_none', c === 2 ? 'pud' : 'pmd')(v);
+  }
+  bad(c: ChainIndex, v: U64): boolean {
+    if (!this.chain[c]!.last) return false;
+    if (c === 0) return this.h.upper.pgd_bad(v);
+    if (c === 1) return this.h.upper.p4d_bad(v);
+    return this.pred(c === 2 ? 'pud_bad' : 'pmd_bad', c === 2 ? 'pud' : 'pmd')(v);
+  }
+  present(c: ChainIndex, v: U64): boolean {
+    if (!this.chain[c]!.last) return true;
+    if (c === 0) return this.h.upper.pgd_present(v);
+    if (c === 1) return this.h.upper.p4d_present(v);
+    return this.pred(c === 2 ? 'pud_present' : 'pmd_present', c === 2 ? 'pud' : 'pmd')(v);
+  }
+  leaf(c: 2 | 3, v: U64): boolean {
+    if (!this.chain[c]!.last) return false;
+    return this.pred(c === 2 ? 'pud_leaf' : 'pmd_leaf', c === 2 ? 'pud' : 'pmd')(v);
+  }
+  transHuge(c: 2 | 3, v: U64): boolean {
+    if (!this.chain[c]!.last) return false;
+    return this.pred(c === 2 ? 'pud_trans_huge' : 'pmd_trans_huge', c === 2 ? 'pud' : 'pmd')(v);
+  }
+  /** A pgd..pmd entry that points to a table (for the `table` rendering of changes). */
+  isTable(c: ChainIndex, v: U64): boolean {
+    // The real helpers of the group that reads this entry.
+    let k = c;
+    while (!this.chain[k]!.last) k++;
+    if (k === 4) return false;
+    if (k <= 1) return this.present(k as ChainIndex, v) && !this.bad(k as ChainIndex, v);
+    return this.present(k as 2 | 3, v) && !this.leaf(k as 2 | 3, v);
+  }
+
+  /** pXd_none_or_clear_bad (include/linux/pgtable.h): a bad entry is reported and cleared. */
+  noneOrClearBad(tree: number, c: 0 | 1, pa: number, addr: U64): boolean {
+    const v = this.read(pa);
+    if (this.none(c, v)) return true;
+    if (this.bad(c, v)) {
+      this.write(tree, c, pa, addr, 0n);
+      return true;
+    }
+    return false;
+  }
+}

@@ -1,0 +1,176 @@
+// The Linux memory-management state of a vector: user mm_structs with their VMAs, files and their
+// i_mmap trees, init_mm, the zero pages and large folios (include/linux/mm_types.h). Built from the
+// setup; everything it rejects is a VectorFormatError naming the entry.
+
+import { hex64, type U64 } from '../bits/u64.ts';
+import { VectorFormatError } from '../errors.ts';
+import type { VmFlag, VmFlags } from './vm-flags.ts';
+
+export interface SetupVma {
+  readonly name: string;
+  readonly start: U64;
+  readonly end: U64;
+  readonly flags: readonly VmFlag[];
+  readonly pgoff?: U64;
+  readonly file?: string;
+  readonly hugetlb?: string;
+}
+export interface SetupMm {
+  readonly name: string;
+  readonly tree?: number;
+  readonly vmas: readonly SetupVma[];
+}
+export interface SetupVmStruct {
+  readonly addr: U64;
+  readonly size: U64;
+  readonly flags: readonly string[];
+  readonly pages?: readonly U64[];
+}
+export interface SetupInitMm {
+  readonly tree: number;
+  readonly vm_areas?: readonly SetupVmStruct[];
+  readonly linear_map?: { readonly va: U64; readonly pa: U64 };
+  readonly rodata_full?: boolean;
+  readonly bti?: boolean;
+}
+export interface LinuxSetup {
+  readonly mms?: readonly SetupMm[];
+  readonly init_mm?: SetupInitMm;
+  readonly zero_pfn?: U64;
+  readonly huge_zero_pfn?: U64;
+  readonly folios?: readonly { readonly pfn: U64; readonly order: number }[];
+}
+
+export interface Vma {
+  readonly name: string;
+  readonly mm: Mm;
+  readonly start: U64;
+  readonly end: U64;
+  readonly flags: VmFlags;
+  readonly pgoff: U64;
+  readonly file: string | undefined;
+  /** log2 of the hstate's huge page size, for a VM_HUGETLB VMA. */
+  readonly hugetlbShift: number | undefined;
+}
+export interface Mm {
+  readonly name: string;
+  readonly tree: number;
+  /** Sorted by address. */
+  readonly vmas: Vma[];
+}
+export interface KernelMm {
+  readonly tree: number;
+  readonly vmAreas: readonly SetupVmStruct[];
+  readonly linearMap: { readonly va: U64; readonly pa: U64 } | undefined;
+  readonly rodataFull: boolean;
+  readonly bti: boolean;
+}
+export interface LinuxState {
+  readonly mms: ReadonlyMap<string, Mm>;
+  readonly vmas: ReadonlyMap<string, Vma>;
+  readonly initMm: KernelMm | undefined;
+  readonly zeroPfn: U64 | undefined;
+  readonly hugeZeroPfn: U64 | undefined;
+  readonly folios: readonly { readonly pfn: U64; readonly order: number }[];
+  /** highest_memmap_pfn: the last PFN of RAM. */
+  readonly highestPfn: U64;
+}
+
+const HUGE_SHIFT: Readonly<Record<string, number>> = { '2M': 21, '32M': 25, '512M': 29, '1G': 30 };
+
+export interface LinuxGeometry {
+  readonly pageShift: number;
+  /** The leaf shifts of the mode's levels (for hugetlb sizes). */
+  readonly leafShifts: readonly number[];
+  /** Whether `va` is a user address of the mode. */
+  userVa(va: U64): boolean;
+}
+
+/** The trees an mm setup names, so that the radix builder allocates their roots. */
+export function linuxTrees(s: LinuxSetup): number[] {
+  return [...(s.mms ?? []).map((m) => m.tree ?? 0), ...(s.init_mm ? [s.init_mm.tree] : [])];
+}
+
+export function buildLinux(s: LinuxSetup, g: LinuxGeometry, ramEnd: U64): LinuxState {
+  const mms = new Map<string, Mm>();
+  const vmas = new Map<string, Vma>();
+  const page = 1n << BigInt(g.pageShift);
+  (s.mms ?? []).forEach((sm, i) => {
+    const at = `/setup/mms/${i}`;
+    if (mms.has(sm.name))
+      throw new VectorFormatError(`mm "${sm.name}" is named twice`, `${at}/name`);
+    const mm: Mm = { name: sm.name, tree: sm.tree ?? 0, vmas: [] };
+    mms.set(sm.name, mm);
+    let last = 0n;
+    sm.vmas.forEach((sv, j) => {
+      const vat = `${at}/vmas/${j}`;
+      if (vmas.has(sv.name))
+        throw new VectorFormatError(`VMA "${sv.name}" is named twice`, `${vat}/name`);
+      if (sv.start % page !== 0n || sv.end % page !== 0n || sv.end <= sv.start)
+        throw new VectorFormatError('expected page-aligned start < end', vat);
+      if (sv.start < last)
+        throw new VectorFormatError(
+          `overlaps or precedes the VMA before it (ends ${hex64(last)}): VMAs are sorted`,
+          `${vat}/start`,
+        );
+      if (!g.userVa(sv.start) || !g.userVa(sv.end - 1n))
+        throw new VectorFormatError('expected a VMA inside the user address space', vat);
+      const flags = new Set(sv.flags);
+      let hugetlbShift: number | undefined;
+      if (sv.hugetlb !== undefined || flags.has('VM_HUGETLB')) {
+        const shift = sv.hugetlb === undefined ? undefined : HUGE_SHIFT[sv.hugetlb];
+        if (shift === undefined || !flags.has('VM_HUGETLB') || !g.leafShifts.includes(shift))
+          throw new VectorFormatError(
+            'a hugetlb VMA needs VM_HUGETLB and `hugetlb`, a leaf size of the mode',
+            `${vat}/hugetlb`,
+          );
+        const size = 1n << BigInt(shift);
+        if (sv.start % size !== 0n || sv.end % size !== 0n)
+          throw new VectorFormatError(`expected a VMA aligned to ${sv.hugetlb}`, vat);
+        hugetlbShift = shift;
+      }
+      last = sv.end;
+      const vma: Vma = {
+        name: sv.name,
+        mm,
+        start: sv.start,
+        end: sv.end,
+        flags,
+        pgoff: sv.pgoff ?? sv.start >> BigInt(g.pageShift),
+        file: sv.file,
+        hugetlbShift,
+      };
+      mm.vmas.push(vma);
+      vmas.set(sv.name, vma);
+    });
+  });
+  const k = s.init_mm;
+  return {
+    mms,
+    vmas,
+    initMm: k && {
+      tree: k.tree,
+      vmAreas: k.vm_areas ?? [],
+      linearMap: k.linear_map,
+      rodataFull: k.rodata_full ?? true,
+      bti: k.bti ?? false,
+    },
+    zeroPfn: s.zero_pfn,
+    hugeZeroPfn: s.huge_zero_pfn,
+    folios: s.folios ?? [],
+    highestPfn: ramEnd / page - 1n,
+  };
+}
+
+/** find_vma(mm, addr): the first VMA with vm_end > addr (mm/mmap.c). */
+export function find_vma(mm: Mm, addr: U64): Vma | undefined {
+  return mm.vmas.find((v) => v.end > addr);
+}
+
+/** vma_interval_tree_foreach over a file's VMAs overlapping pages [first, last]: ascending vm_pgoff. */
+export function i_mmap(st: LinuxState, file: string, first: U64, last: U64, page: U64): Vma[] {
+  return [...st.vmas.values()]
+    .filter((v) => v.file === file)
+    .filter((v) => v.pgoff <= last && v.pgoff + (v.end - v.start) / page - 1n >= first)
+    .sort((a, b) => (a.pgoff < b.pgoff ? -1 : a.pgoff > b.pgoff ? 1 : 0));
+}
