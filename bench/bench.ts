@@ -13,6 +13,7 @@ import { judge } from '../runners/compare.ts';
 import { PACKAGE_ROOT } from '../runners/paths.ts';
 import { loadVectors } from '../runners/vectors/load.ts';
 import { benchMmu } from './mmu.ts';
+import { benchPagewalk } from './pagewalk.ts';
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -106,3 +107,4 @@ console.log(
 );
 
 benchMmu();
+benchPagewalk();

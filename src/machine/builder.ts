@@ -71,7 +71,7 @@ export class Builder {
       ...(s.cpus ?? []).flatMap((c) => [treeOf(c.root), treeOf(c.root1)]),
       ...(s.trees ?? []),
     ];
-    this.trees = Math.max(0, ...used) + 1;
+    this.trees = used.reduce((a, b) => Math.max(a, b), 0) + 1;
     this.next = this.tables;
     for (let i = 0; i < this.trees; i++) this.allocate('/setup/tables');
   }

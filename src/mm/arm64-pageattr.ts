@@ -5,7 +5,7 @@
 // every WARN_ON_ONCE fires (each vector starts from a fresh boot); the TLB flush is an event, not a
 // change to CPU TLBs.
 
-import { bit, type U64 } from '../bits/u64.ts';
+import { bit, MASK64, type U64 } from '../bits/u64.ts';
 import { UnsupportedError } from '../errors.ts';
 import {
   ACTION_CONTINUE,
@@ -18,6 +18,7 @@ import {
 
 export const PTE_VALID = bit(0);
 const PTE_USER = bit(6);
+const PTE_UXN = bit(54);
 export const PTE_RDONLY = bit(7);
 export const PTE_WRITE = bit(51); // PTE_DBM
 export const PTE_PXN = bit(53);
@@ -32,8 +33,14 @@ export function update_range_prot(w: MmWalk, start: U64, size: U64, set: U64, cl
   // queue_pte_barriers (pgtable.h): inside lazy MMU mode only TIF_LAZY_MMU_PENDING is set.
   const store = (c: 2 | 3 | 4, pa: number, addr: U64, v: U64) => {
     t.write(w.tree, c, pa, addr, v);
-    // __set_pte_complete queues for pte_valid_not_user; set_pmd/set_pud for valid entries.
-    if ((v & PTE_VALID) !== 0n && (c !== 4 || (v & PTE_USER) === 0n)) pending = true;
+    // __set_pte_complete queues for pte_valid_not_user ((VALID|USER|UXN) == (VALID|UXN));
+    // set_pmd/set_pud for any valid entry.
+    if (
+      c === 4
+        ? (v & (PTE_VALID | PTE_USER | PTE_UXN)) === (PTE_VALID | PTE_UXN)
+        : (v & PTE_VALID) !== 0n
+    )
+      pending = true;
   };
   const masks = (v: U64) => (v & ~clear) | set; // set_pageattr_masks (:24)
   const sect = (c: 2 | 3, v: U64) =>
@@ -62,7 +69,8 @@ export function update_range_prot(w: MmWalk, start: U64, size: U64, set: U64, cl
   };
   w.events?.push({ event: 'arch_enter_lazy_mmu_mode' });
   const walk: MmWalk = { ...w, ops };
-  const ret = walk_kernel_page_table_range_lockless(walk, start, start + size);
+  // start + size is an unsigned long: it may wrap to 0 (then start >= end: -EINVAL).
+  const ret = walk_kernel_page_table_range_lockless(walk, start, (start + size) & MASK64);
   w.events?.push({ event: 'arch_leave_lazy_mmu_mode', barriers: pending });
   return ret;
 }
@@ -82,7 +90,7 @@ export function __change_memory_common(
 ): number {
   const ret = update_range_prot(w, start, size, set, clear);
   if (set !== PTE_VALID || clear !== 0n)
-    w.events?.push({ event: 'flush_tlb_kernel_range', addr: start, next: start + size });
+    w.events?.push({ event: 'flush_tlb_kernel_range', addr: start, next: (start + size) & MASK64 });
   return ret;
 }
 

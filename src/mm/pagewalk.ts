@@ -153,11 +153,13 @@ function walk_pmd_range(w: MmWalk, pudPa: number, addr: U64, end: U64): number {
   const depth = t.realDepth(3);
   let err = 0;
   let pmdPa = t.offset(3, pudPa, addr, root(w));
+  const pmdReal = t.chain[3]!.last;
   let again = 0;
   for (;;) {
     const next = t.addrEnd(3, addr, end);
     let skip = false;
-    if (t.none(3, t.read(pmdPa))) {
+    if (!has_install && !ops.pte_hole && pmdReal && t.zero(pmdPa)) skip = true;
+    else if (t.none(3, t.read(pmdPa))) {
       if (has_install) err = __alloc(w, 3, pmdPa, addr);
       else if (ops.pte_hole) err = ops.pte_hole(w, addr, next, depth);
       if (err) break;
@@ -192,7 +194,7 @@ function walk_pmd_range(w: MmWalk, pudPa: number, addr: U64, end: U64): number {
         }
       }
     }
-    pmdPa = t.offset(3, pudPa, next, root(w));
+    pmdPa += 8; // pmd++
     addr = next;
     again = 0;
     if (addr === end) break;
@@ -209,11 +211,13 @@ function walk_pud_range(w: MmWalk, p4dPa: number, addr: U64, end: U64): number {
   const depth = t.realDepth(2);
   let err = 0;
   let pudPa = t.offset(2, p4dPa, addr, root(w));
+  const pudReal = t.chain[2]!.last;
   let again = 0;
   for (;;) {
     const next = t.addrEnd(2, addr, end);
     let skip = false;
-    if (t.none(2, t.read(pudPa))) {
+    if (!has_install && !ops.pte_hole && pudReal && t.zero(pudPa)) skip = true;
+    else if (t.none(2, t.read(pudPa))) {
       if (has_install) err = __alloc(w, 2, pudPa, addr);
       else if (ops.pte_hole) err = ops.pte_hole(w, addr, next, depth);
       if (err) break;
@@ -247,7 +251,7 @@ function walk_pud_range(w: MmWalk, p4dPa: number, addr: U64, end: U64): number {
         }
       }
     }
-    pudPa = t.offset(2, p4dPa, next, root(w));
+    pudPa += 8; // pud++
     addr = next;
     again = 0;
     if (addr === end) break;
@@ -265,10 +269,12 @@ function walk_p4d_range(w: MmWalk, pgdPa: number, addr: U64, end: U64): number {
   const depth = t.realDepth(1);
   let err = 0;
   let p4dPa = t.offset(1, pgdPa, addr, root(w));
+  const p4dReal = t.chain[1]!.last;
   for (;;) {
     const next = t.addrEnd(1, addr, end);
     let skip = false;
-    if (t.noneOrClearBad(w.tree, 1, p4dPa, addr)) {
+    if (!has_install && !ops.pte_hole && p4dReal && t.zero(p4dPa)) skip = true;
+    else if (t.noneOrClearBad(w.tree, 1, p4dPa, addr)) {
       if (has_install) err = __alloc(w, 1, p4dPa, addr);
       else if (ops.pte_hole) err = ops.pte_hole(w, addr, next, depth);
       if (err) break;
@@ -282,7 +288,7 @@ function walk_p4d_range(w: MmWalk, pgdPa: number, addr: U64, end: U64): number {
       if (has_handler || has_install) err = walk_pud_range(w, p4dPa, addr, next);
       if (err) break;
     }
-    p4dPa = t.offset(1, pgdPa, next, root(w));
+    p4dPa += 8; // p4d++
     addr = next;
     if (addr === end) break;
   }
@@ -302,10 +308,12 @@ export function walk_pgd_range(w: MmWalk, start: U64, end: U64): number {
   let err = 0;
   let addr = start;
   let pgdPa = t.offset(0, 0, addr, root(w));
+  const pgdReal = t.chain[0]!.last;
   for (;;) {
     const next = t.addrEnd(0, addr, end);
     let skip = false;
-    if (t.noneOrClearBad(w.tree, 0, pgdPa, addr)) {
+    if (!has_install && !ops.pte_hole && pgdReal && t.zero(pgdPa)) skip = true;
+    else if (t.noneOrClearBad(w.tree, 0, pgdPa, addr)) {
       if (has_install) err = __alloc(w, 0, pgdPa, addr);
       else if (ops.pte_hole) err = ops.pte_hole(w, addr, next, 0);
       if (err) break;
@@ -319,7 +327,7 @@ export function walk_pgd_range(w: MmWalk, start: U64, end: U64): number {
       if (has_handler || has_install) err = walk_p4d_range(w, pgdPa, addr, next);
       if (err) break;
     }
-    pgdPa = t.offset(0, 0, next, root(w));
+    pgdPa += 8; // pgd++
     addr = next;
     if (addr === end) break;
   }

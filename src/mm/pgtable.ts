@@ -48,6 +48,9 @@ export interface LinuxHelpers {
 export class LinuxTables {
   readonly chain: readonly ChainLevel[];
   readonly pageShift: number;
+  /** Per chain level: the entry size and size - 1 (bigint constants: no allocation in the loops). */
+  private readonly sizes: readonly U64[];
+  private readonly masks: readonly U64[];
   private readonly changes = new Map<number, EntryChange>();
   private readonly preds = new Map<string, ArchPred>();
 
@@ -82,6 +85,8 @@ export class LinuxTables {
     for (let c = 0; c < CHAIN.length - 1; c++)
       if (!chain[c + 1]!.first) chain[c] = { ...chain[c]!, last: false };
     this.chain = chain;
+    this.sizes = chain.map((lv) => 1n << BigInt(g.levels[lv.real]!.shift));
+    this.masks = this.sizes.map((s) => s - 1n);
   }
 
   /** The arch file's name of the entry a chain level reads. */
@@ -92,7 +97,7 @@ export class LinuxTables {
     return this.g.levels[this.chain[c]!.real]!.shift;
   }
   size(c: ChainIndex): U64 {
-    return 1n << BigInt(this.shift(c));
+    return this.sizes[c]!;
   }
 
   /** real_depth() (mm/pagewalk.c:19): folds by compile-time PTRS_PER_*, not by runtime folding. */
@@ -106,9 +111,15 @@ export class LinuxTables {
 
   /** pXd_addr_end(addr, end) (include/linux/pgtable.h). */
   addrEnd(c: ChainIndex, addr: U64, end: U64): U64 {
-    const size = this.size(c);
-    const boundary = (addr + size) & ~(size - 1n) & MASK64;
-    return ((boundary - 1n) & MASK64) < ((end - 1n) & MASK64) ? boundary : end;
+    // boundary - 1 is the entry's last byte; `end` is never 0 here (start < end).
+    const last = addr | this.masks[c]!;
+    return last < end - 1n ? last + 1n : end;
+  }
+
+  /** The entry at `pa` is zero (every arch's pXd_none holds for it), read as two numbers. */
+  zero(pa: number): boolean {
+    const mem = this.m.mem;
+    return mem.lo(pa) === 0 && mem.hi(pa) === 0;
   }
 
   /** pgd_offset / pXd_offset: the PA of the entry for `addr` at chain level c under `parent`. */

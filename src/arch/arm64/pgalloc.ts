@@ -2,7 +2,7 @@
 // > 4) and the table entry of pXd_populate (arch/arm64/include/asm/pgalloc.h): TYPE_TABLE | TABLE_AF,
 // with PXNTable for user tables and UXNTable for init_mm's.
 
-import { bit, type U64 } from '../../bits/u64.ts';
+import { bit } from '../../bits/u64.ts';
 import type { ArchUpper } from '../../ops/types.ts';
 
 const TYPE_MASK = 3n;
