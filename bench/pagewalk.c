@@ -17,7 +17,8 @@ typedef int (*pte_entry_fn)(uint64_t *pte, uint64_t addr, uint64_t next);
 static int __attribute__((noinline)) count_pte(uint64_t *pte, uint64_t addr, uint64_t next) {
   (void)next;
   visits++;
-  sum += (*pte & 1) ^ (addr >> 12);
+  (void)addr;
+  sum += *pte & 1;
   return 0;
 }
 

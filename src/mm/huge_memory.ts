@@ -22,19 +22,19 @@ const bool = (w: MmWalk, op: string, a: OpArgs): boolean => {
 };
 const u64 = (w: MmWalk, op: string, a: OpArgs): bigint => call(w, op, a) as bigint;
 
-export function split_huge_pmd(w: MmWalk, pmdPa: number, addr: bigint): void {
+/** Splits the PMD `v` at `pmdPa` if it is huge; returns whether the entry changed. */
+export function split_huge_pmd(w: MmWalk, pmdPa: number, v: bigint, addr: bigint): boolean {
   const t = w.t;
-  const v = t.read(pmdPa);
   if (!t.transHuge(3, v)) {
     if (!t.none(3, v) && !t.present(3, v))
       throw new UnsupportedError('splitting a PMD migration (swap) entry is not modelled');
-    return;
+    return false;
   }
   const vma = w.vma!;
   const haddr = addr & ~(t.size(3) - 1n);
   if (vma.file !== undefined) {
     t.write(w.tree, 3, pmdPa, haddr, 0n);
-    return;
+    return true;
   }
   const prot = u64(w, 'vm_get_page_prot', { vmFlags: vma.flags });
   const nr = Number(t.size(3) >> BigInt(t.pageShift));
@@ -68,6 +68,7 @@ export function split_huge_pmd(w: MmWalk, pmdPa: number, addr: bigint): void {
     t.write(w.tree, 4, table + i * 8, haddr + BigInt(i) * page, e);
   }
   t.write(w.tree, 3, pmdPa, haddr, t.h.upper.populate(BigInt(table), w.initMm));
+  return true;
 }
 
 export function split_huge_pud(w: MmWalk, pudPa: number, addr: bigint): void {

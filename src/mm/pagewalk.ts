@@ -39,8 +39,18 @@ export interface WalkCallbacks {
   readonly p4d_entry?: EntryCb;
   readonly pud_entry?: EntryCb;
   readonly pmd_entry?: EntryCb;
-  /** The PTE at `pa` covers [addr0 + j*PAGE_SIZE, +PAGE_SIZE). */
-  readonly pte_entry?: (w: MmWalk, pa: number, addr0: U64, j: number) => number;
+  /**
+   * The PTE at `pa` covers [addr0 + j*PAGE_SIZE, +PAGE_SIZE); `lo` and `hi` are its 32-bit halves
+   * when the call is made (what *pte reads), so a callback needs no memory lookup to see it.
+   */
+  readonly pte_entry?: (
+    w: MmWalk,
+    pa: number,
+    addr0: U64,
+    j: number,
+    lo: number,
+    hi: number,
+  ) => number;
   readonly pte_hole?: (w: MmWalk, addr: U64, next: U64, depth: number) => number;
   readonly hugetlb_entry?: (w: MmWalk, pa: number, hmask: U64, addr: U64, next: U64) => number;
   readonly test_walk?: (w: MmWalk, start: U64, end: U64) => number;
@@ -86,10 +96,19 @@ function mmap_assert_write_locked(w: MmWalk): void {
 
 const root = (w: MmWalk): number => w.t.m.treeRoot(w.tree);
 
+const ENTRY_CB = ['pgd_entry', 'p4d_entry', 'pud_entry', 'pmd_entry'] as const;
+/**
+ * A zero entry at chain level c calls nothing: the levels folded with it (c and the trivial levels
+ * down to the real one) have no pXd_entry, whose trivial pXd_none would let it run on an empty entry.
+ */
+function quietWhenZero(w: MmWalk, c: ChainIndex): boolean {
+  for (let k = c; !w.t.chain[k]!.last; k++) if (w.ops[ENTRY_CB[k as 0 | 1 | 2 | 3]]) return false;
+  return true;
+}
+
 /** walk_pte_range_inner (:30) and walk_pte_range (:62); returns the error, sets ACTION_AGAIN on a failed map. */
-function walk_pte_range(w: MmWalk, pmdPa: number, addr: U64, end: U64): number {
+function walk_pte_range(w: MmWalk, pmdPa: number, pmd: U64, addr: U64, end: U64): number {
   const t = w.t;
-  const pmd = t.read(pmdPa);
   if (!w.no_vma || !w.initMm) {
     // pte_offset_map(_lock) -> ___pte_offset_map (mm/pgtable-generic.c): none, !present and trans_huge
     // PMDs do not map; a bad PMD is cleared (pmd_clear_bad) and does not map.
@@ -125,16 +144,27 @@ function walk_pte_range(w: MmWalk, pmdPa: number, addr: U64, end: U64): number {
       } else {
         if (!pte_entry)
           throw new UnsupportedError('install_pte without pte_entry meets a PTE: NULL call');
-        err = pte_entry(w, pa, addr, j);
+        err = pte_entry(w, pa, addr, j, t.m.mem.lo(pa), t.m.mem.hi(pa));
         if (err) return err;
       }
     }
     return 0;
   }
-  // walk_pte_range_inner: pte_entry for every PTE, empty ones included.
-  for (let j = 0; j < n; j++) {
-    const err = pte_entry!(w, first + j * 8, addr, j);
-    if (err) return err;
+  // walk_pte_range_inner: pte_entry for every PTE, empty ones included. The PTEs are read straight
+  // from the frame's storage; the index is found once per 4 KiB frame.
+  const mem = t.m.mem;
+  let j = 0;
+  while (j < n) {
+    const pa0 = first + j * 8;
+    const inFrame = Math.min(n - j, (4096 - (pa0 & 4095)) >>> 3);
+    const i0 = mem.index(pa0);
+    const words = mem.words;
+    for (let k = 0; k < inFrame; k++, j++) {
+      const lo = i0 < 0 ? 0 : words[i0 + 2 * k]!;
+      const hi = i0 < 0 ? 0 : words[i0 + 2 * k + 1]!;
+      const err = pte_entry!(w, pa0 + k * 8, addr, j, lo, hi);
+      if (err) return err;
+    }
   }
   return 0;
 }
@@ -153,13 +183,23 @@ function walk_pmd_range(w: MmWalk, pudPa: number, addr: U64, end: U64): number {
   const depth = t.realDepth(3);
   let err = 0;
   let pmdPa = t.offset(3, pudPa, addr, root(w));
-  const pmdReal = t.chain[3]!.last;
+  const fast = !has_install && !ops.pte_hole && quietWhenZero(w, 3);
+  let left = t.entries(3, addr, end);
   let again = 0;
   for (;;) {
     const next = t.addrEnd(3, addr, end);
     let skip = false;
-    if (!has_install && !ops.pte_hole && pmdReal && t.zero(pmdPa)) skip = true;
-    else if (t.none(3, t.read(pmdPa))) {
+    if (fast && t.zero(pmdPa)) {
+      // A run of empty entries, none of which calls anything: skip it at once.
+      const k = t.zeroRun(pmdPa, left);
+      if (k >= left) break;
+      pmdPa += k * 8;
+      left -= k;
+      addr = t.advance(3, addr, k);
+      continue;
+    }
+    let v = t.read(pmdPa);
+    if (t.none(3, v)) {
       if (has_install) err = __alloc(w, 3, pmdPa, addr);
       else if (ops.pte_hole) err = ops.pte_hole(w, addr, next, depth);
       if (err) break;
@@ -174,18 +214,19 @@ function walk_pmd_range(w: MmWalk, pudPa: number, addr: U64, end: U64): number {
         continue;
       }
       if (w.action !== ACTION_CONTINUE) {
-        const v = t.read(pmdPa);
+        if (ops.pmd_entry || has_install) v = t.read(pmdPa);
         let descend = true;
         if (!has_handler) {
           // No handlers for lower page tables; when only installing, keep a present huge page.
           if (!has_install || (t.present(3, v) && t.transHuge(3, v))) descend = false;
         }
         if (descend) {
-          if (w.vma) split_huge_pmd(w, pmdPa, addr);
-          else if (t.leaf(3, v) || !t.present(3, v)) descend = false;
+          if (w.vma) {
+            if (split_huge_pmd(w, pmdPa, v, addr)) v = t.read(pmdPa);
+          } else if (t.leaf(3, v) || !t.present(3, v)) descend = false;
         }
         if (descend) {
-          err = walk_pte_range(w, pmdPa, addr, next);
+          err = walk_pte_range(w, pmdPa, v, addr, next);
           if (err) break;
           if ((w.action as Action) === ACTION_AGAIN) {
             if (++again > AGAIN_LIMIT) throw livelock('walk_pte_range');
@@ -195,6 +236,7 @@ function walk_pmd_range(w: MmWalk, pudPa: number, addr: U64, end: U64): number {
       }
     }
     pmdPa += 8; // pmd++
+    left--;
     addr = next;
     again = 0;
     if (addr === end) break;
@@ -211,13 +253,22 @@ function walk_pud_range(w: MmWalk, p4dPa: number, addr: U64, end: U64): number {
   const depth = t.realDepth(2);
   let err = 0;
   let pudPa = t.offset(2, p4dPa, addr, root(w));
-  const pudReal = t.chain[2]!.last;
+  const fast = !has_install && !ops.pte_hole && quietWhenZero(w, 2);
+  let left = t.entries(2, addr, end);
   let again = 0;
   for (;;) {
     const next = t.addrEnd(2, addr, end);
     let skip = false;
-    if (!has_install && !ops.pte_hole && pudReal && t.zero(pudPa)) skip = true;
-    else if (t.none(2, t.read(pudPa))) {
+    if (fast && t.zero(pudPa)) {
+      // A run of empty entries, none of which calls anything: skip it at once.
+      const k = t.zeroRun(pudPa, left);
+      if (k >= left) break;
+      pudPa += k * 8;
+      left -= k;
+      addr = t.advance(2, addr, k);
+      continue;
+    }
+    if (t.none(2, t.read(pudPa))) {
       if (has_install) err = __alloc(w, 2, pudPa, addr);
       else if (ops.pte_hole) err = ops.pte_hole(w, addr, next, depth);
       if (err) break;
@@ -252,6 +303,7 @@ function walk_pud_range(w: MmWalk, p4dPa: number, addr: U64, end: U64): number {
       }
     }
     pudPa += 8; // pud++
+    left--;
     addr = next;
     again = 0;
     if (addr === end) break;
@@ -269,12 +321,21 @@ function walk_p4d_range(w: MmWalk, pgdPa: number, addr: U64, end: U64): number {
   const depth = t.realDepth(1);
   let err = 0;
   let p4dPa = t.offset(1, pgdPa, addr, root(w));
-  const p4dReal = t.chain[1]!.last;
+  const fast = !has_install && !ops.pte_hole && quietWhenZero(w, 1);
+  let left = t.entries(1, addr, end);
   for (;;) {
     const next = t.addrEnd(1, addr, end);
     let skip = false;
-    if (!has_install && !ops.pte_hole && p4dReal && t.zero(p4dPa)) skip = true;
-    else if (t.noneOrClearBad(w.tree, 1, p4dPa, addr)) {
+    if (fast && t.zero(p4dPa)) {
+      // A run of empty entries, none of which calls anything: skip it at once.
+      const k = t.zeroRun(p4dPa, left);
+      if (k >= left) break;
+      p4dPa += k * 8;
+      left -= k;
+      addr = t.advance(1, addr, k);
+      continue;
+    }
+    if (t.noneOrClearBad(w.tree, 1, p4dPa, addr)) {
       if (has_install) err = __alloc(w, 1, p4dPa, addr);
       else if (ops.pte_hole) err = ops.pte_hole(w, addr, next, depth);
       if (err) break;
@@ -289,6 +350,7 @@ function walk_p4d_range(w: MmWalk, pgdPa: number, addr: U64, end: U64): number {
       if (err) break;
     }
     p4dPa += 8; // p4d++
+    left--;
     addr = next;
     if (addr === end) break;
   }
@@ -308,12 +370,21 @@ export function walk_pgd_range(w: MmWalk, start: U64, end: U64): number {
   let err = 0;
   let addr = start;
   let pgdPa = t.offset(0, 0, addr, root(w));
-  const pgdReal = t.chain[0]!.last;
+  const fast = !has_install && !ops.pte_hole && quietWhenZero(w, 0);
+  let left = t.entries(0, addr, end);
   for (;;) {
     const next = t.addrEnd(0, addr, end);
     let skip = false;
-    if (!has_install && !ops.pte_hole && pgdReal && t.zero(pgdPa)) skip = true;
-    else if (t.noneOrClearBad(w.tree, 0, pgdPa, addr)) {
+    if (fast && t.zero(pgdPa)) {
+      // A run of empty entries, none of which calls anything: skip it at once.
+      const k = t.zeroRun(pgdPa, left);
+      if (k >= left) break;
+      pgdPa += k * 8;
+      left -= k;
+      addr = t.advance(0, addr, k);
+      continue;
+    }
+    if (t.noneOrClearBad(w.tree, 0, pgdPa, addr)) {
       if (has_install) err = __alloc(w, 0, pgdPa, addr);
       else if (ops.pte_hole) err = ops.pte_hole(w, addr, next, 0);
       if (err) break;
@@ -328,6 +399,7 @@ export function walk_pgd_range(w: MmWalk, start: U64, end: U64): number {
       if (err) break;
     }
     pgdPa += 8; // pgd++
+    left--;
     addr = next;
     if (addr === end) break;
   }

@@ -10,7 +10,7 @@ import { MASK64, type U64 } from '../bits/u64.ts';
 import type { KernelConfig } from '../config.ts';
 import type { Geometry } from '../machine/geometry.ts';
 import type { Machine } from '../machine/types.ts';
-import type { ArchUpper, LinuxLevel, OpArgs, OpTable } from '../ops/types.ts';
+import type { ArchUpper, LinuxLevel, OpTable } from '../ops/types.ts';
 
 export const CHAIN = ['pgd', 'p4d', 'pud', 'pmd', 'pte'] as const;
 export type ChainIndex = 0 | 1 | 2 | 3 | 4;
@@ -116,6 +116,40 @@ export class LinuxTables {
     return last < end - 1n ? last + 1n : end;
   }
 
+  /** How many entries at chain level c the range [addr, end) touches. */
+  entries(c: ChainIndex, addr: U64, end: U64): number {
+    const s = BigInt(this.shift(c));
+    return Number(((end - 1n) >> s) - (addr >> s)) + 1;
+  }
+
+  /** How many zero entries start at `pa` (at most `max`): a run the walker may skip at once. */
+  zeroRun(pa: number, max: number): number {
+    const mem = this.m.mem;
+    let k = 0;
+    while (k < max) {
+      // Within one 4 KiB frame the words are consecutive in the storage array.
+      const at = pa + k * 8;
+      const i = mem.index(at);
+      if (i < 0) {
+        const inFrame = (4096 - (at & 4095)) >>> 3;
+        k += Math.min(inFrame, max - k);
+        continue;
+      }
+      const words = mem.words;
+      const stop = Math.min(max - k, (4096 - (at & 4095)) >>> 3);
+      let j = 0;
+      while (j < stop && words[i + 2 * j] === 0 && words[i + 2 * j + 1] === 0) j++;
+      k += j;
+      if (j < stop) break;
+    }
+    return k;
+  }
+
+  /** The first address of the entry k entries after the one holding `addr`. */
+  advance(c: ChainIndex, addr: U64, k: number): U64 {
+    return (addr & ~this.masks[c]!) + BigInt(k) * this.sizes[c]!;
+  }
+
   /** The entry at `pa` is zero (every arch's pXd_none holds for it), read as two numbers. */
   zero(pa: number): boolean {
     const mem = this.m.mem;
@@ -173,8 +207,17 @@ export class LinuxTables {
     const hit = this.preds.get(name);
     if (hit) return hit;
     const impl = this.h.table[name];
+    // The walkers ask about the same entry several times in a row: remember the last answer.
+    let lastV = -1n;
+    let lastR = false;
     const f: ArchPred = impl
-      ? (v) => impl({ [key]: v } as OpArgs, this.h.ctx) === true
+      ? (v) => {
+          if (v !== lastV) {
+            lastR = impl(key === 'pmd' ? { pmd: v } : { pud: v }, this.h.ctx) === true;
+            lastV = v;
+          }
+          return lastR;
+        }
       : () => false;
     this.preds.set(name, f);
     return f;
