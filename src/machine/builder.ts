@@ -159,6 +159,11 @@ export class Builder {
     this.mem.write64(slot, value);
   }
 
+  /** Whether `pa` is the first byte of a table the builder allocated. */
+  isTable(pa: number): boolean {
+    return pa >= this.tables && pa < this.next && (pa - this.tables) % this.g.granule === 0;
+  }
+
   rootOf(r: RootArg, pointer: string): number {
     if (typeof r === 'object') return this.root(r.tree);
     const pa = paNumber(r, pointer);
@@ -222,5 +227,6 @@ export function buildMachine(
     rootOf: (r: RootArg, p: string) => b.rootOf(r, p),
     treeRoot: (t: number) => b.root(t),
     allocTable: (p: string) => b.allocate(p),
+    isTableFrame: (pa: number) => b.isTable(pa),
   };
 }

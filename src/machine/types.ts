@@ -98,4 +98,6 @@ export interface Machine {
   treeRoot(tree: number): number;
   /** A new zeroed table frame, after every table so far (a format error when memory is full). */
   allocTable(pointer: string): number;
+  /** Whether `pa` is a table frame of the builder (setup or allocated since). */
+  isTableFrame(pa: number): boolean;
 }

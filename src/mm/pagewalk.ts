@@ -140,7 +140,11 @@ function walk_pte_range(w: MmWalk, pmdPa: number, pmd: U64, addr: U64, end: U64)
         const r = install(w, a, (a + page) & MASK64);
         err = r.ret;
         if (err) return err;
-        t.write(w.tree, 4, pa, a, r.pte); // set_pte_at; update_mmu_cache is not observable here
+        // set_pte_at; update_mmu_cache is not observable here. arm64 contpte_try_fold on the last
+        // PTE of an aligned block needs folio state: not modelled.
+        const pte = t.h.upper.set_pte_at(r.pte);
+        if (pte !== r.pte) foldCheck(t, a, pte);
+        t.write(w.tree, 4, pa, a, pte);
       } else {
         if (!pte_entry)
           throw new UnsupportedError('install_pte without pte_entry meets a PTE: NULL call');
@@ -167,6 +171,15 @@ function walk_pte_range(w: MmWalk, pmdPa: number, pmd: U64, addr: U64, end: U64)
     }
   }
   return 0;
+}
+
+/** arm64 contpte_try_fold: only for the last PTE of an aligned block with an aligned PFN. */
+function foldCheck(t: LinuxTables, addr: U64, pte: U64): void {
+  const n = BigInt(t.h.upper.contPtes(t.pageShift) - 1);
+  const pfn = t.h.table.pte_pfn?.({ value: pte }, t.h.ctx) as U64 | undefined;
+  const valid = (pte & 1n) !== 0n;
+  if (((addr >> BigInt(t.pageShift)) & n) === n && pfn !== undefined && (pfn & n) === n && valid)
+    throw new UnsupportedError('arm64 contpte_try_fold (needs folio state) is not modelled');
 }
 
 function pte_none(t: LinuxTables, v: U64): boolean {

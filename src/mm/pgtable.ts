@@ -51,6 +51,7 @@ export class LinuxTables {
   /** Per chain level: the entry size and size - 1 (bigint constants: no allocation in the loops). */
   private readonly sizes: readonly U64[];
   private readonly masks: readonly U64[];
+  private readonly p4dFoldedAtCompileTime: boolean;
   private readonly changes = new Map<number, EntryChange>();
   private readonly preds = new Map<string, ArchPred>();
 
@@ -85,6 +86,7 @@ export class LinuxTables {
     for (let c = 0; c < CHAIN.length - 1; c++)
       if (!chain[c + 1]!.first) chain[c] = { ...chain[c]!, last: false };
     this.chain = chain;
+    this.p4dFoldedAtCompileTime = folded.get('p4d')?.how === 'compile-time';
     this.sizes = chain.map((lv) => 1n << BigInt(g.levels[lv.real]!.shift));
     this.masks = this.sizes.map((s) => s - 1n);
   }
@@ -250,14 +252,17 @@ export class LinuxTables {
     if (!this.chain[c]!.last) return false;
     return this.pred(c === 2 ? 'pud_trans_huge' : 'pmd_trans_huge', c === 2 ? 'pud' : 'pmd')(v);
   }
-  /** A pgd..pmd entry that points to a table (for the `table` rendering of changes). */
+  /**
+   * A pgd..pmd entry that points to a page table (for the `table` rendering of changes): not a leaf,
+   * and its table address is a table frame (the builder's or one the op allocated), bad or not.
+   */
   isTable(c: ChainIndex, v: U64): boolean {
-    // The real helpers of the group that reads this entry.
-    let k = c;
+    if (c === 4 || v === 0n) return false;
+    let k: number = c;
     while (!this.chain[k]!.last) k++;
-    if (k === 4) return false;
-    if (k <= 1) return this.present(k as ChainIndex, v) && !this.bad(k as ChainIndex, v);
-    return this.present(k as 2 | 3, v) && !this.leaf(k as 2 | 3, v);
+    if ((k === 2 || k === 3) && this.leaf(k, v)) return false;
+    const pa = this.h.upper.tableAddr(v, this.pageShift);
+    return pa < 1n << 52n && this.m.isTableFrame(Number(pa));
   }
 
   /** pXd_none_or_clear_bad (include/linux/pgtable.h): a bad entry is reported and cleared. */
@@ -265,7 +270,9 @@ export class LinuxTables {
     const v = this.read(pa);
     if (this.none(c, v)) return true;
     if (this.bad(c, v)) {
-      this.write(tree, c, pa, addr, 0n);
+      // p4d_clear_bad is an empty macro under __PAGETABLE_P4D_FOLDED (compile-time folding,
+      // include/linux/pgtable.h); runtime folding (x86 !LA57, riscv) keeps the real one.
+      if (c === 0 || !this.p4dFoldedAtCompileTime) this.write(tree, c, pa, addr, 0n);
       return true;
     }
     return false;

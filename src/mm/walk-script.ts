@@ -1,7 +1,7 @@
 // A vector's scripted struct mm_walk_ops (schemas WalkOps/Callback/CallbackRule) as WalkCallbacks that
 // record every call as an event, in order, with the arguments the kernel passes.
 
-import type { U64 } from '../bits/u64.ts';
+import { MASK64, type U64 } from '../bits/u64.ts';
 import { VectorFormatError } from '../errors.ts';
 import {
   ACTION_AGAIN,
@@ -229,7 +229,9 @@ export function scriptedOps(
             ...vmaOf(w),
           });
           const r = huge(w, addr);
-          if (r.write !== undefined) w.t.m.mem.write64(pa, r.write);
+          // The huge entry is a PMD or a PUD (huge_pte_offset), by the hstate's size.
+          const c = hmask === (~(w.t.size(3) - 1n) & MASK64) ? 3 : 2;
+          if (r.write !== undefined) w.t.write(w.tree, c, pa, addr, r.write);
           return r.ret;
         }),
     ),

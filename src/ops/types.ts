@@ -112,6 +112,8 @@ export interface ArchUpper {
   pfnPteShift(pageShift: number): number;
   /** CONT_PTES of the granule where set_ptes folds user mappings into contiguous blocks (arm64), else 0. */
   contPtes(pageShift: number): number;
+  /** The value set_pte_at stores for `v` (arm64 set_ptes clears PTE_CONT first); the identity elsewhere. */
+  set_pte_at(v: U64): U64;
   /** The table entry pXd_populate / pXd_populate_kernel writes for a table at `pa`. */
   populate(pa: U64, kernel: boolean): U64;
 }

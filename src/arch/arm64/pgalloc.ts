@@ -10,6 +10,7 @@ const TYPE_TABLE = 3n;
 const TABLE_AF = bit(10);
 const TABLE_PXN = bit(59);
 const TABLE_UXN = bit(60);
+const PTE_CONT = bit(52);
 
 export const arm64Upper: ArchUpper = {
   p4d_none: (v) => v === 0n,
@@ -23,5 +24,7 @@ export const arm64Upper: ArchUpper = {
   pfnPteShift: (pageShift) => pageShift,
   // CONT_PTE_SHIFT (arch/arm64/include/asm/pgtable-hwdef.h): 16, 128, 32 PTEs for 4K, 16K, 64K.
   contPtes: (pageShift) => (pageShift === 12 ? 16 : pageShift === 14 ? 128 : 32),
+  // set_ptes: `pte = pte_mknoncont(pte)` before anything else (pgtable.h, CONFIG_ARM64_CONTPTE).
+  set_pte_at: (v) => v & ~PTE_CONT,
   populate: (pa, kernel) => pa | TYPE_TABLE | TABLE_AF | (kernel ? TABLE_UXN : TABLE_PXN),
 };

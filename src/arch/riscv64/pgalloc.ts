@@ -20,5 +20,6 @@ export const riscvUpper: ArchUpper = {
   tableAddr: (v) => ((v >> 10n) & ((1n << 44n) - 1n)) << 12n,
   pfnPteShift: () => 10,
   contPtes: () => 0,
+  set_pte_at: (v) => v,
   populate: (pa) => ((pa >> 12n) << 10n) | _PAGE_TABLE,
 };

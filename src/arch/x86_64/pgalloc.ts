@@ -31,5 +31,6 @@ export const x86Upper: ArchUpper = {
   tableAddr: (v) => v & PTE_PFN_MASK,
   pfnPteShift: () => 12,
   contPtes: () => 0,
+  set_pte_at: (v) => v,
   populate: (pa) => pa | _PAGE_TABLE,
 };
