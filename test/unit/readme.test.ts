@@ -42,17 +42,28 @@ describe('README', () => {
     for (const l of lines.slice(0, 3)) expect(readme).toContain(l);
   });
 
+  const exampleFile = (n: number, family: string, ref: string) => ({
+    $schema: '../../../schemas/vector-file.schema.json',
+    formatVersion: 1,
+    family,
+    title: 'README example',
+    refs: [ref],
+    defaults: { arch: 'x86_64', mode: '4level' },
+    vectors: [
+      JSON.parse([...readme.matchAll(/```json\n([\s\S]*?)\n```/g)][n]?.[1] ?? '') as unknown,
+    ],
+  });
+
+  it('has a walk example (pte_entry on an empty PTE, a positive return) that validates and passes', () => {
+    const file = exampleFile(2, 'walk', 'linux-v6.19 mm/pagewalk.c:30 walk_pte_range_inner');
+    const r = loadVectors([writeJson(tmp(), 'walk.json', file)]);
+    expect(r.problems).toEqual([]);
+    const v = r.vectors[0]!;
+    expect(judge(v, observe(toInput(v)), {}).verdict).toBe('pass');
+  });
+
   it('has a hardware example (a tlb vector) that validates and passes', () => {
-    const hw = [...readme.matchAll(/```json\n([\s\S]*?)\n```/g)][1]?.[1] ?? '';
-    const file = {
-      $schema: '../../../schemas/vector-file.schema.json',
-      formatVersion: 1,
-      family: 'tlb',
-      title: 'README example',
-      refs: ['intel-sdm §4.10.4.1'],
-      defaults: { arch: 'x86_64', mode: '4level' },
-      vectors: [JSON.parse(hw) as unknown],
-    };
+    const file = exampleFile(1, 'tlb', 'intel-sdm §4.10.4.1');
     const r = loadVectors([writeJson(tmp(), 'hw.json', file)]);
     expect(r.problems).toEqual([]);
     const v = r.vectors[0]!;
