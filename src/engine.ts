@@ -8,7 +8,7 @@ import { buildMachine, type EngineSetup } from './machine/builder.ts';
 import { geometry } from './machine/geometry.ts';
 import type { Machine } from './machine/types.ts';
 import { buildLinux, linuxTrees, type LinuxSetup, type LinuxState } from './mm/state.ts';
-import { checkWalkArgs } from './mm/walk-ops.ts';
+import { checkWalkArgs, pageattrOps, walkOps } from './mm/walk-ops.ts';
 import { LINUX, lookupOp, modeDesc, MMUS } from './ops/registry.ts';
 import type { OpArgs, OpValue } from './ops/types.ts';
 
@@ -68,14 +68,26 @@ export function buildSetup(arch: Arch, mode: Mode, setup: VectorSetup): Built {
   return { machine, linux };
 }
 
+/** The ops that act on the Linux mm state (the walk and pageattr families). */
+const LINUX_OPS = new Set([
+  ...Object.keys(walkOps(LINUX.x86_64)),
+  ...Object.keys(pageattrOps(LINUX.arm64)),
+]);
+
 /** A step's problem found without running it (names, scripts), or undefined. */
 export function checkSteps(v: EngineVector): VectorFormatError | undefined {
   try {
     const built = v.setup ? buildSetup(v.arch, v.mode, v.setup) : undefined;
     v.steps.forEach((s, i) => {
       try {
-        if (s.args.ops !== undefined || s.args.vma !== undefined || s.args.mm !== undefined)
-          checkWalkArgs(built?.linux, s.args as OpArgs);
+        if (LINUX_OPS.has(s.op)) {
+          if (!built?.linux)
+            throw new VectorFormatError(
+              `${s.op} needs Linux mm state: setup.mms or setup.init_mm`,
+              '/args',
+            );
+          checkWalkArgs(built.linux, s.args as OpArgs);
+        }
       } catch (e) {
         throw atStep(e, i);
       }

@@ -110,4 +110,11 @@ describe('bad walk input', () => {
     };
     expect(problemOf(overlap).pointer).toBe('/vectors/1/setup/mms/0/vmas/1/start');
   });
+
+  it('a walk without mm state in the setup', () => {
+    const { setup: _setup, ...bare } = walk('x86_64/walk/t/4level/bare', {});
+    const p = problemOf(bare);
+    expect(p.pointer).toBe('/vectors/1/steps/0/args');
+    expect(p.message).toMatch(/needs Linux mm state/);
+  });
 });
