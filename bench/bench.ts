@@ -107,4 +107,13 @@ console.log(
 );
 
 benchMmu();
-benchPagewalk();
+// walk_page_range twice: in a process of its own, and here, after the corpus has made the walker's
+// call sites (pte_entry, the pXd helpers) megamorphic.
+spawnSync(
+  join(PACKAGE_ROOT, 'node_modules/.bin/tsx'),
+  [join(PACKAGE_ROOT, 'bench/pagewalk-run.ts')],
+  {
+    stdio: 'inherit',
+  },
+);
+benchPagewalk('after the corpus, in this process');

@@ -90,7 +90,7 @@ function best(runs: number, f: () => void): number {
   return b;
 }
 
-export function benchPagewalk(): void {
+export function benchPagewalk(where: string): void {
   const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
   // 300 clusters of 3,334 pages (1,000,200 pages), each starting on a 2 MiB boundary of its own
   // 64 GiB slot of the 64 TiB range, so clusters never meet.
@@ -159,7 +159,7 @@ export function benchPagewalk(): void {
     .split(' ');
 
   console.log(
-    `\nwalk_page_range: x86_64 4-level, 64 TiB range, ${fmt(map.length)} mapped 4 KiB pages in ${CLUSTERS} clusters, counting pte_entry, best of 5:`,
+    `\nwalk_page_range (${where}): x86_64 4-level, 64 TiB range, ${fmt(map.length)} mapped 4 KiB pages in ${CLUSTERS} clusters, counting pte_entry, best of 5:`,
   );
   console.log(
     `  build              ${buildMs.toFixed(0).padStart(8)} ms (${fmt(mem.frames)} table frames)`,
@@ -172,7 +172,7 @@ export function benchPagewalk(): void {
   );
 
   // Empty ranges: an mm whose one VMA covers the range and no page tables (holes at the top level).
-  console.log('\nwalk_page_range over an empty range (one VMA, no tables), best of 20:');
+  console.log(`\nwalk_page_range over an empty range (${where}; one VMA, no tables), best of 20:`);
   let base = 0;
   for (const [label, end] of [
     ['1 GiB', 1n << 30n],
