@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "slurp.h"
+
 static uint64_t *img;
 static uint64_t base;
 static uint64_t visits, sum;
@@ -41,18 +43,6 @@ static int walk(uint64_t *t, int level, uint64_t addr, uint64_t end, pte_entry_f
     addr = next;
   } while (addr != end);
   return 0;
-}
-
-static void *slurp(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) { perror(path); exit(2); }
-  fseek(f, 0, SEEK_END);
-  *len = (size_t)ftell(f);
-  fseek(f, 0, SEEK_SET);
-  void *p = malloc(*len);
-  if (fread(p, 1, *len, f) != *len) { perror(path); exit(2); }
-  fclose(f);
-  return p;
 }
 
 int main(int argc, char **argv) {

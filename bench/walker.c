@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "slurp.h"
+
 static uint64_t *img;
 static uint64_t base;
 
@@ -23,18 +25,6 @@ static uint64_t walk(uint64_t root, uint64_t va) {
     table = addr;
   }
   return ~0ull;
-}
-
-static void *slurp(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) { perror(path); exit(2); }
-  fseek(f, 0, SEEK_END);
-  *len = (size_t)ftell(f);
-  fseek(f, 0, SEEK_SET);
-  void *p = malloc(*len);
-  if (fread(p, 1, *len, f) != *len) { perror(path); exit(2); }
-  fclose(f);
-  return p;
 }
 
 int main(int argc, char **argv) {

@@ -137,15 +137,6 @@ export function vectorProblem(
   return e && { pointer: e.pointer, message: e.message };
 }
 
-/** Why a vector's setup cannot be built (pointer relative to the vector), or undefined. */
-export function setupProblem(
-  arch: string,
-  mode: string,
-  setup: unknown,
-): { pointer: string; message: string } | undefined {
-  return vectorProblem(arch, mode, setup, []);
-}
-
 export function engineStep(s: StepInput): EngineStep {
   const args = Object.fromEntries(
     Object.entries(s.args).map(([k, v]) => [k, argValue(k, v)]),

@@ -23,8 +23,6 @@ export const PTE_RDONLY = bit(7);
 export const PTE_WRITE = bit(51); // PTE_DBM
 export const PTE_PXN = bit(53);
 const PTE_GP = bit(50);
-const TYPE_MASK = 3n;
-const TYPE_SECT = 1n;
 
 /** update_range_prot (:100). `pending` models TIF_LAZY_MMU_PENDING. */
 export function update_range_prot(w: MmWalk, start: U64, size: U64, set: U64, clear: U64): number {
@@ -43,8 +41,9 @@ export function update_range_prot(w: MmWalk, start: U64, size: U64, set: U64, cl
       pending = true;
   };
   const masks = (v: U64) => (v & ~clear) | set; // set_pageattr_masks (:24)
+  // pud_sect / pmd_sect of arm64 pgtable.h (pud_sect is constant false with 64K pages or < 3 levels).
   const sect = (c: 2 | 3, v: U64) =>
-    t.chain[c]!.last && (v & TYPE_MASK) === TYPE_SECT && sectAllowed(w, c);
+    t.pred(c === 2 ? 'pud_sect' : 'pmd_sect', c === 2 ? 'pud' : 'pmd')(v);
   const block = (c: 2 | 3, name: string) => (wk: MmWalk, pa: number, addr: U64, next: U64) => {
     const v = t.read(pa);
     if (sect(c, v)) {
@@ -73,11 +72,6 @@ export function update_range_prot(w: MmWalk, start: U64, size: U64, set: U64, cl
   const ret = walk_kernel_page_table_range_lockless(walk, start, (start + size) & MASK64);
   w.events?.push({ event: 'arch_leave_lazy_mmu_mode', barriers: pending });
   return ret;
-}
-
-/** pud_sect is constant false with 64K pages or fewer than 3 levels (pgtable.h); pmd_sect is real. */
-function sectAllowed(w: MmWalk, c: 2 | 3): boolean {
-  return c === 3 || (w.t.pageShift !== 16 && w.t.g.levels.length >= 3);
 }
 
 /** __change_memory_common (:127): the flush is skipped only when making entries valid. */

@@ -16,10 +16,7 @@ export interface FolioWalkResult {
   readonly events: readonly WalkEvent[];
 }
 
-function op(w: MmWalk, name: string, a: OpArgs): unknown {
-  const impl = w.t.h.table[name];
-  return impl ? impl(a, w.t.h.ctx) : undefined;
-}
+const op = (w: MmWalk, name: string, a: OpArgs): unknown => w.t.op(name, a);
 
 /**
  * __vm_normal_page with CONFIG_ARCH_HAS_PTE_SPECIAL (all three arches): a special entry has no page
@@ -106,9 +103,7 @@ export function folio_walk_start(
     t.write(w.tree, 3, pmdp, addr, 0n);
     return notFound;
   }
-  const table = Number(t.h.upper.tableAddr(pmd, t.pageShift));
-  const wl = t.g.levels[t.g.levels.length - 1]!;
-  const ptep = table + Number((addr >> BigInt(t.pageShift)) & BigInt(wl.mask)) * 8;
+  const ptep = t.offset(4, pmdp, addr, root);
   const pte = t.read(ptep);
   const page = 1n << BigInt(t.pageShift);
   if (op(w, 'pte_present', { pte }) === true) {

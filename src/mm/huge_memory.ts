@@ -8,19 +8,16 @@
 // every aligned block of a user mm). The TLB flushes of the split are not modelled.
 
 import { UnsupportedError } from '../errors.ts';
-import type { OpArgs, OpValue } from '../ops/types.ts';
+import type { OpArgs } from '../ops/types.ts';
 import type { MmWalk } from './pagewalk.ts';
 
-function call(w: MmWalk, op: string, a: OpArgs): OpValue {
-  const impl = w.t.h.table[op];
-  if (!impl) throw new UnsupportedError(`${op} is not defined on ${w.t.g.desc.arch}`);
-  return impl(a, w.t.h.ctx);
+const bool = (w: MmWalk, op: string, a: OpArgs): boolean => w.t.op(op, a) === true;
+function u64(w: MmWalk, op: string, a: OpArgs): bigint {
+  const v = w.t.op(op, a);
+  if (typeof v !== 'bigint')
+    throw new UnsupportedError(`${op} is not defined on ${w.t.g.desc.arch}`);
+  return v;
 }
-const bool = (w: MmWalk, op: string, a: OpArgs): boolean => {
-  const impl = w.t.h.table[op];
-  return impl ? impl(a, w.t.h.ctx) === true : false;
-};
-const u64 = (w: MmWalk, op: string, a: OpArgs): bigint => call(w, op, a) as bigint;
 
 /** Splits the PMD `v` at `pmdPa` if it is huge; returns whether the entry changed. */
 export function split_huge_pmd(w: MmWalk, pmdPa: number, v: bigint, addr: bigint): boolean {

@@ -125,9 +125,7 @@ function walk_pte_range(w: MmWalk, pmdPa: number, pmd: U64, addr: U64, end: U64)
   const ops = w.ops;
   const shift = BigInt(t.pageShift);
   const page = 1n << shift;
-  const table = Number(t.h.upper.tableAddr(pmd, t.pageShift));
-  const wl = t.g.levels[t.g.levels.length - 1]!;
-  const first = table + Number((addr >> shift) & BigInt(wl.mask)) * 8;
+  const first = t.offset(4, pmdPa, addr, root(w));
   const n = Number(((end - addr) & MASK64) >> shift);
   const pte_entry = ops.pte_entry;
   const install = ops.install_pte;
@@ -176,15 +174,15 @@ function walk_pte_range(w: MmWalk, pmdPa: number, pmd: U64, addr: U64, end: U64)
 /** arm64 contpte_try_fold: only for the last PTE of an aligned block with an aligned PFN. */
 function foldCheck(t: LinuxTables, addr: U64, pte: U64): void {
   const n = BigInt(t.h.upper.contPtes(t.pageShift) - 1);
-  const pfn = t.h.table.pte_pfn?.({ value: pte }, t.h.ctx) as U64 | undefined;
+  const pfn = t.op('pte_pfn', { value: pte }) as U64 | undefined;
   const valid = (pte & 1n) !== 0n;
   if (((addr >> BigInt(t.pageShift)) & n) === n && pfn !== undefined && (pfn & n) === n && valid)
     throw new UnsupportedError('arm64 contpte_try_fold (needs folio state) is not modelled');
 }
 
 function pte_none(t: LinuxTables, v: U64): boolean {
-  const impl = t.h.table.pte_none;
-  return impl ? impl({ pte: v }, t.h.ctx) === true : v === 0n;
+  const none = t.op('pte_none', { pte: v });
+  return none === undefined ? v === 0n : none === true;
 }
 
 /** walk_pmd_range (:97). */

@@ -10,7 +10,7 @@ import { MASK64, type U64 } from '../bits/u64.ts';
 import type { KernelConfig } from '../config.ts';
 import type { Geometry } from '../machine/geometry.ts';
 import type { Machine } from '../machine/types.ts';
-import type { ArchUpper, LinuxLevel, OpTable } from '../ops/types.ts';
+import type { ArchUpper, LinuxLevel, OpArgs, OpTable, OpValue } from '../ops/types.ts';
 
 export const CHAIN = ['pgd', 'p4d', 'pud', 'pmd', 'pte'] as const;
 export type ChainIndex = 0 | 1 | 2 | 3 | 4;
@@ -205,7 +205,14 @@ export class LinuxTables {
       );
   }
 
-  private pred(name: string, key: 'pmd' | 'pud'): ArchPred {
+  /** An arch helper of the op table (undefined where the arch has none). */
+  op(name: string, a: OpArgs): OpValue | undefined {
+    const impl = this.h.table[name];
+    return impl ? impl(a, this.h.ctx) : undefined;
+  }
+
+  /** A pmd/pud predicate of the op table, remembering its last answer; false where the arch has none. */
+  pred(name: string, key: 'pmd' | 'pud'): ArchPred {
     const hit = this.preds.get(name);
     if (hit) return hit;
     const impl = this.h.table[name];

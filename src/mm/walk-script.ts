@@ -149,14 +149,14 @@ export function scriptedOps(
     let calls = 0;
     return (w: MmWalk, addr: U64 | undefined) => f(++calls, addr, w.vma ? w.vma.name : null);
   };
-  const entry = (name: CallbackName) => {
+  // p?d_entry: a store through the pointer is a change at the level the callback was given.
+  const entry = (name: 'pgd_entry' | 'p4d_entry' | 'pud_entry' | 'pmd_entry', c: 0 | 1 | 2 | 3) => {
     const d = decide(name);
     if (!d) return undefined;
     return (w: MmWalk, pa: number, addr: U64, next: U64): number => {
-      const value = w.t.read(pa);
-      events.push({ event: name, addr, next, value, ...vmaOf(w) });
+      events.push({ event: name, addr, next, value: w.t.read(pa), ...vmaOf(w) });
       const r = d(w, addr);
-      if (r.write !== undefined) w.t.m.mem.write64(pa, r.write);
+      if (r.write !== undefined) w.t.write(w.tree, c, pa, addr, r.write);
       if (r.action !== undefined) w.action = r.action;
       return r.ret;
     };
@@ -168,28 +168,12 @@ export function scriptedOps(
   const pre = decide('pre_vma');
   const post = decide('post_vma');
   const install = decide('install_pte');
-  const levelOf = { pgd_entry: 0, p4d_entry: 1, pud_entry: 2, pmd_entry: 3 } as const;
-  const withWrite = (name: keyof typeof levelOf) => {
-    const f = entry(name);
-    if (!f) return undefined;
-    // A store through the pointer is a page-table change at the level the callback was given.
-    return (w: MmWalk, pa: number, addr: U64, next: U64): number => {
-      const before = w.t.read(pa);
-      const ret = f(w, pa, addr, next);
-      const after = w.t.read(pa);
-      if (after !== before) {
-        w.t.m.mem.write64(pa, before);
-        w.t.write(w.tree, levelOf[name], pa, addr, after);
-      }
-      return ret;
-    };
-  };
   const ops: WalkCallbacks = {
     walk_lock: s.walk_lock ?? 'PGWALK_RDLOCK',
-    ...optional('pgd_entry', withWrite('pgd_entry')),
-    ...optional('p4d_entry', withWrite('p4d_entry')),
-    ...optional('pud_entry', withWrite('pud_entry')),
-    ...optional('pmd_entry', withWrite('pmd_entry')),
+    ...optional('pgd_entry', entry('pgd_entry', 0)),
+    ...optional('p4d_entry', entry('p4d_entry', 1)),
+    ...optional('pud_entry', entry('pud_entry', 2)),
+    ...optional('pmd_entry', entry('pmd_entry', 3)),
     ...optional(
       'pte_entry',
       pte &&

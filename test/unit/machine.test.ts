@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { setupProblem } from '../../runners/adapters/reference.ts';
+import { vectorProblem } from '../../runners/adapters/reference.ts';
 import { lint } from '../../runners/lint.ts';
 import { loadVectors } from '../../runners/vectors/load.ts';
 import { PACKAGE_ROOT } from '../../runners/paths.ts';
@@ -133,7 +133,7 @@ describe('setup input errors name the entry', () => {
   ];
   it.each(cases)('%s', (_name, arch, setup, pointer, message) => {
     const mode = { x86_64: '4level', arm64: '4k-48', riscv64: 'sv39' }[arch]!;
-    const p = setupProblem(arch, mode, setup);
+    const p = vectorProblem(arch, mode, setup, []);
     expect(p?.pointer).toBe(`/setup${pointer}`);
     expect(p?.message).toMatch(message);
   });
