@@ -18,6 +18,7 @@ export interface StepInput {
 
 export interface VectorInput {
   readonly id: string;
+  readonly family: string;
   readonly arch: string;
   readonly mode: string;
   readonly config: ResolvedConfig;
@@ -39,12 +40,16 @@ export interface Implementation {
   readonly version?: string;
   /** Implementation choices the spec leaves open (e.g. riscv A/D update), by name. */
   readonly choices: Readonly<Record<string, string>>;
-  run(vectors: readonly VectorInput[]): Promise<VectorObservation[]>;
+  /** Why the implementation does not run this vector (it is skipped with the reason), if it does not. */
+  notCovered?(v: VectorInput): string | undefined;
+  /** One observation per vector, in order; `answered` is called as each one arrives. */
+  run(vectors: readonly VectorInput[], answered?: () => void): Promise<VectorObservation[]>;
   close(): Promise<void>;
 }
 
 export function toInput(v: {
   id: string;
+  family: string;
   arch: string;
   mode: string;
   config: ResolvedConfig;
@@ -53,6 +58,7 @@ export function toInput(v: {
 }): VectorInput {
   return {
     id: v.id,
+    family: v.family,
     arch: v.arch,
     mode: v.mode,
     config: v.config,

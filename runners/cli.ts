@@ -2,7 +2,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { Json } from './adapter.ts';
+import type { Implementation, Json } from './adapter.ts';
 import { observe, referenceImplementation } from './adapters/reference.ts';
 import { archDescriptions, modesOf } from './arch.ts';
 import { loadExpectFail } from './expect-fail.ts';
@@ -10,7 +10,12 @@ import { lint } from './lint.ts';
 import { renderJson } from './reporters/json.ts';
 import { renderJunit } from './reporters/junit.ts';
 import { COLOUR, PLAIN, renderPretty } from './reporters/pretty.ts';
+import { renderHtml } from './reporters/html.ts';
 import { renderTap } from './reporters/tap.ts';
+import { mergeReports } from './merge.ts';
+import { execImplementation } from './protocol/client.ts';
+import { splitCommandLine } from './protocol/command-line.ts';
+import { serve } from './protocol/server.ts';
 import { execute, exitCode, type RunReport } from './run.ts';
 import { parseShard, select, type Selection } from './select.ts';
 import { configDefaults, resolveConfig } from './vectors/config.ts';
@@ -27,15 +32,19 @@ commands:
   lint [PATH...]    check vector files: schema, ids, flags, refs, arch/mode, ops
   decode VALUE      name the fields of an entry:  --arch A [--mode M] [--level pte] [--config K=V]
   encode F=V...     build an entry from fields:   --arch A [--mode M] [--level pte] --format NAME
+  serve             the reference engine over the protocol (docs/protocol.md) on stdin/stdout
+  merge FILE...     join the JSON reports of shards into the report of the unsharded run; --reporter
   help              this text
 
 run / list options (filters repeat; a vector matches if it matches any value of each filter given):
   --arch A  --mode M  --family F  --tag T  --grep REGEX
   --shard I/N               run the I-th of N deterministic slices (by id)
   --expect-fail FILE        JSON {id: reason}: listed failures are xfail; a listed pass fails the run
-  --reporter NAME[=FILE]    pretty (default), json, junit, tap; repeatable; without FILE to stdout
-  --impl ref                the implementation (ref: the in-process reference engine)
-  --timeout MS              per-vector time limit for out-of-process implementations
+  --reporter NAME[=FILE]    pretty (default), json, junit, tap, html; repeatable; without FILE to stdout
+  --impl ref                the in-process reference engine (the default)
+  --exec "CMD ARGS"         an implementation speaking the protocol (docs/protocol.md); no shell
+  --timeout MS              --exec: the longest wait for an answer (default 10000)
+  --jobs N                  --exec: run N processes of the implementation (default 1)
 
 exit status: 0 all passed/skipped/xfailed; 1 a failure, xpass or error; 2 usage error or invalid vectors`;
 
@@ -86,19 +95,20 @@ function selection(v: {
   };
 }
 
+const REPORTERS = ['pretty', 'json', 'junit', 'tap', 'html'] as const;
+
 interface ReporterSpec {
-  readonly name: 'pretty' | 'json' | 'junit' | 'tap';
+  readonly name: (typeof REPORTERS)[number];
   readonly file?: string;
 }
 
 function reporters(specs: string[] | undefined): ReporterSpec[] {
   const out = (specs ?? ['pretty']).map((s): ReporterSpec => {
-    const [name, file] = s.split(/=(.*)/s, 2) as [string, string | undefined];
-    if (name !== 'pretty' && name !== 'json' && name !== 'junit' && name !== 'tap') {
+    const [name, file] = s.split(/=(.*)/s, 2) as [ReporterSpec['name'], string | undefined];
+    if (!REPORTERS.includes(name))
       throw new UsageError(
-        `--reporter ${s}: expected pretty, json, junit or tap, optionally =FILE`,
+        `--reporter ${s}: expected pretty, json, junit, tap or html, optionally =FILE`,
       );
-    }
     return file ? { name, file } : { name };
   });
   if (out.filter((r) => !r.file).length > 1)
@@ -118,6 +128,8 @@ function render(r: ReporterSpec, report: RunReport): string {
       return renderJunit(report);
     case 'tap':
       return renderTap(report);
+    case 'html':
+      return renderHtml(report);
   }
 }
 
@@ -130,41 +142,47 @@ function printProblems(problems: readonly Problem[]): void {
   }
 }
 
-async function cmdRun(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, {
-    ...SELECT_OPTS,
-    'expect-fail': { type: 'string' },
-    reporter: { type: 'string', multiple: true },
-    impl: { type: 'string' },
-    timeout: { type: 'string' },
-  });
-  const sel = selection(values);
-  const reps = reporters(values.reporter);
-  if (values.impl !== undefined && values.impl !== 'ref')
-    throw new UsageError(`--impl ${values.impl}: the implementations are: ref`);
-  if (values.timeout !== undefined && !/^[1-9][0-9]*$/.test(values.timeout))
-    throw new UsageError('--timeout: expected a positive number of milliseconds');
-  const problems: Problem[] = [];
-  const expectFail =
-    values['expect-fail'] === undefined
-      ? undefined
-      : loadExpectFail(values['expect-fail'], problems);
-  if (problems.length) {
-    printProblems(problems);
-    return 2;
+const positive = (flag: string, v: string | undefined, dflt: number): number => {
+  if (v === undefined) return dflt;
+  if (!/^[1-9][0-9]*$/.test(v)) throw new UsageError(`${flag}: expected a positive integer`);
+  return Number(v);
+};
+
+async function implementation(values: {
+  impl?: string;
+  exec?: string;
+  timeout?: string;
+  jobs?: string;
+}): Promise<Implementation> {
+  const timeoutMs = positive('--timeout', values.timeout, 10_000);
+  const jobs = positive('--jobs', values.jobs, 1);
+  if (values.exec === undefined) {
+    if (values.impl !== undefined && values.impl !== 'ref')
+      throw new UsageError(`--impl ${values.impl}: the implementations are: ref (or use --exec)`);
+    if (jobs > 1)
+      throw new UsageError(
+        '--jobs: the in-process engine runs in one process; for N processes use --exec "npx ptvec serve" --jobs N',
+      );
+    return referenceImplementation();
   }
-  const loaded = loadVectors(positionals);
-  const showProgress = process.stderr.isTTY && !process.env.CI;
-  const report = await execute(referenceImplementation(), loaded, {
-    selection: sel,
-    ...(expectFail ? { expectFail } : {}),
-    ...(showProgress
-      ? {
-          onProgress: (d: number, t: number) =>
-            process.stderr.write(`\r${d}/${t} vectors${d === t ? '\r\u001b[K' : ''}`),
-        }
-      : {}),
-  });
+  if (values.impl !== undefined) throw new UsageError('--impl and --exec: give one of them');
+  const argv = splitCommandLine(values.exec);
+  if ('error' in argv) throw new UsageError(`--exec ${values.exec}: ${argv.error}`);
+  return execImplementation({ argv, timeoutMs, jobs });
+}
+
+function progressLine(): ((d: number, t: number) => void) | undefined {
+  if (!process.stderr.isTTY || process.env.CI) return undefined;
+  const t0 = Date.now();
+  return (d, t) => {
+    const s = ((Date.now() - t0) / 1000).toFixed(1);
+    process.stderr.write(
+      d === t ? '\r\u001b[K' : `\r\u001b[K${d}/${t} vectors (${Math.floor((100 * d) / t)}%) ${s}s`,
+    );
+  };
+}
+
+function writeReports(reps: readonly ReporterSpec[], report: RunReport): void {
   for (const r of reps) {
     const text = render(r, report);
     if (r.file) writeFileSync(r.file, text);
@@ -177,7 +195,63 @@ async function cmdRun(argv: string[]): Promise<number> {
     );
     printProblems(report.problems);
   }
-  return exitCode(report);
+}
+
+async function cmdRun(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    ...SELECT_OPTS,
+    'expect-fail': { type: 'string' },
+    reporter: { type: 'string', multiple: true },
+    impl: { type: 'string' },
+    exec: { type: 'string' },
+    timeout: { type: 'string' },
+    jobs: { type: 'string' },
+  });
+  const sel = selection(values);
+  const reps = reporters(values.reporter);
+  const problems: Problem[] = [];
+  const expectFail =
+    values['expect-fail'] === undefined
+      ? undefined
+      : loadExpectFail(values['expect-fail'], problems);
+  if (problems.length) {
+    printProblems(problems);
+    return 2;
+  }
+  const impl = await implementation(values);
+  const loaded = loadVectors(positionals);
+  const onProgress = progressLine();
+  try {
+    const report = await execute(impl, loaded, {
+      selection: sel,
+      ...(expectFail ? { expectFail } : {}),
+      ...(onProgress ? { onProgress } : {}),
+    });
+    writeReports(reps, report);
+    return exitCode(report);
+  } finally {
+    await impl.close();
+  }
+}
+
+function cmdMerge(argv: string[]): number {
+  const { values, positionals } = parse(argv, {
+    reporter: { type: 'string', multiple: true },
+  });
+  const reps = reporters(values.reporter);
+  if (!positionals.length) throw new UsageError('merge: expected the JSON reports of the shards');
+  const m = mergeReports(positionals);
+  if (!m.report) {
+    printProblems(m.problems);
+    return 2;
+  }
+  writeReports(reps, m.report);
+  return exitCode(m.report);
+}
+
+async function cmdServe(argv: string[]): Promise<number> {
+  parse(argv, {});
+  return serve(process.stdin, process.stdout, process.stderr);
 }
 
 function cmdList(argv: string[]): number {
@@ -234,6 +308,7 @@ function entryTarget(v: { arch?: string; mode?: string; level?: string; config?:
 function runOne(t: ReturnType<typeof entryTarget>, op: string, args: Record<string, Json>): Json {
   const o = observe({
     id: 'cli',
+    family: 'layout',
     arch: t.arch,
     mode: t.mode,
     config: t.config,
@@ -323,6 +398,10 @@ export async function main(argv: string[]): Promise<number> {
         return cmdDecode(rest);
       case 'encode':
         return cmdEncode(rest);
+      case 'serve':
+        return await cmdServe(rest);
+      case 'merge':
+        return cmdMerge(rest);
       case 'help':
       case '--help':
       case '-h':

@@ -1,14 +1,20 @@
-// A run: load, select, execute in batches, judge, and build the report. Reporters render it.
+// A run: load, select, skip what the implementation does not cover, execute, judge, and build the report. Reporters render it.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { toInput, type Implementation } from './adapter.ts';
+import { toInput, type Implementation, type Json, type VectorObservation } from './adapter.ts';
 import { archDescriptions } from './arch.ts';
 import { judge, type Mismatch, type Verdict } from './compare.ts';
 import type { ExpectFail } from './expect-fail.ts';
 import { PACKAGE_ROOT } from './paths.ts';
 import { select, type Selection } from './select.ts';
-import type { LoadedVector, LoadResult, Problem } from './vectors/load.ts';
+import {
+  stepExpect,
+  stepName,
+  type LoadedVector,
+  type LoadResult,
+  type Problem,
+} from './vectors/load.ts';
 
 export interface ResultEntry {
   readonly id: string;
@@ -20,6 +26,16 @@ export interface ResultEntry {
   readonly verdict: Verdict;
   readonly reason?: string;
   readonly mismatches?: readonly Mismatch[];
+  /** The steps with their expectations and observations, for verdicts other than pass and skip. */
+  readonly steps?: readonly StepRecord[];
+}
+
+export interface StepRecord {
+  readonly op: string;
+  readonly name?: string;
+  readonly args: Json;
+  readonly expect?: Json;
+  readonly observed?: { readonly result: Json } | { readonly unsupported: string };
 }
 
 export interface Summary {
@@ -47,8 +63,6 @@ export function toolVersion(): string {
     JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }
   ).version;
 }
-
-const BATCH = 256;
 
 export function summarize(results: readonly ResultEntry[], problems: number): Summary {
   const s: Summary = {
@@ -92,6 +106,61 @@ export interface RunOptions {
   readonly onProgress?: (done: number, total: number) => void;
 }
 
+/** A vector's steps as the report shows them for a verdict other than pass and skip. */
+function stepRecords(v: LoadedVector, obs: VectorObservation): StepRecord[] {
+  return v.steps.map((s, i) => {
+    const name = stepName(s);
+    const e = stepExpect(s);
+    const o = obs.kind === 'observed' ? obs.steps[i] : undefined;
+    return {
+      op: s.op,
+      ...(name === undefined ? {} : { name }),
+      args: s.args as Json,
+      ...(e === undefined ? {} : { expect: e as Json }),
+      ...(o === undefined
+        ? {}
+        : {
+            observed: o.kind === 'result' ? { result: o.result } : { unsupported: o.reason },
+          }),
+    };
+  });
+}
+
+const identity = (v: LoadedVector) => ({
+  id: v.id,
+  file: v.file,
+  family: v.family,
+  arch: v.arch,
+  mode: v.mode,
+  description: v.description,
+});
+
+function entry(
+  v: LoadedVector,
+  obs: VectorObservation,
+  choices: Readonly<Record<string, string>>,
+  expectFail: ExpectFail | undefined,
+): ResultEntry {
+  const j0 = judge(v, obs, choices);
+  const xf = expectFail?.reasons.get(v.id);
+  let verdict: Verdict = j0.verdict;
+  let reason = j0.reason;
+  if (xf !== undefined && j0.verdict === 'fail') {
+    verdict = 'xfail';
+    reason = xf;
+  } else if (xf !== undefined && j0.verdict === 'pass') {
+    verdict = 'xpass';
+    reason = `listed as an expected failure (${xf}) but passed: remove it from ${expectFail?.file ?? 'the expectations file'}`;
+  }
+  return {
+    ...identity(v),
+    verdict,
+    ...(reason === undefined ? {} : { reason }),
+    ...(j0.mismatches ? { mismatches: j0.mismatches } : {}),
+    ...(verdict === 'pass' || verdict === 'skip' ? {} : { steps: stepRecords(v, obs) }),
+  };
+}
+
 export async function execute(
   impl: Implementation,
   loaded: LoadResult,
@@ -99,37 +168,28 @@ export async function execute(
 ): Promise<RunReport> {
   const problems: Problem[] = [...loaded.problems];
   const chosen = runnable(select(opts.selection, loaded.vectors), problems);
-  const results: ResultEntry[] = [];
-  for (let i = 0; i < chosen.length; i += BATCH) {
-    const batch = chosen.slice(i, i + BATCH);
-    const observed = await impl.run(batch.map(toInput));
-    batch.forEach((v, j) => {
-      const o = observed[j] ?? { kind: 'error' as const, reason: 'no answer for this vector' };
-      const j0 = judge(v, o, impl.choices);
-      const xf = opts.expectFail?.reasons.get(v.id);
-      let verdict: Verdict = j0.verdict;
-      let reason = j0.reason;
-      if (xf !== undefined && j0.verdict === 'fail') {
-        verdict = 'xfail';
-        reason = xf;
-      } else if (xf !== undefined && j0.verdict === 'pass') {
-        verdict = 'xpass';
-        reason = `listed as an expected failure (${xf}) but passed: remove it from ${opts.expectFail?.file ?? 'the expectations file'}`;
-      }
-      results.push({
-        id: v.id,
-        file: v.file,
-        family: v.family,
-        arch: v.arch,
-        mode: v.mode,
-        description: v.description,
-        verdict,
-        ...(reason === undefined ? {} : { reason }),
-        ...(j0.mismatches ? { mismatches: j0.mismatches } : {}),
-      });
-    });
-    opts.onProgress?.(Math.min(i + BATCH, chosen.length), chosen.length);
-  }
+  const inputs = chosen.map(toInput);
+  const notCovered = inputs.map((v) => impl.notCovered?.(v));
+  const toRun = inputs.filter((_, i) => notCovered[i] === undefined);
+  let done = chosen.length - toRun.length;
+  const total = chosen.length;
+  let shown = -1;
+  const progress = () => {
+    done++;
+    // At most ~200 updates, whatever the size of the run.
+    if (opts.onProgress && (done === total || done - shown >= Math.max(1, total / 200))) {
+      shown = done;
+      opts.onProgress(done, total);
+    }
+  };
+  const answers = await impl.run(toRun, progress);
+  let k = 0;
+  const results = chosen.map((v, i): ResultEntry => {
+    const skip = notCovered[i];
+    if (skip !== undefined) return { ...identity(v), verdict: 'skip', reason: skip };
+    const o = answers[k++] ?? { kind: 'error' as const, reason: 'no answer for this vector' };
+    return entry(v, o, impl.choices, opts.expectFail);
+  });
   if (opts.expectFail) {
     const all = new Set(loaded.vectors.map((v) => v.id));
     for (const id of opts.expectFail.reasons.keys()) {
@@ -150,8 +210,19 @@ export async function execute(
     ...(shard ? { shard: `${shard.index}/${shard.count}` } : {}),
     summary: summarize(results, problems.length),
     results,
-    problems,
+    problems: sortProblems(problems),
   };
+}
+
+/** Problems in one order whatever the sharding: by file, then pointer, then message. */
+export function sortProblems(ps: readonly Problem[]): Problem[] {
+  return [...ps].sort((a, b) => {
+    const ka = [a.file, a.pointer, a.message];
+    const kb = [b.file, b.pointer, b.message];
+    for (let i = 0; i < 3; i++)
+      if (ka[i] !== kb[i]) return (ka[i] as string) < (kb[i] as string) ? -1 : 1;
+    return 0;
+  });
 }
 
 /** 0: all passed, skipped or failed as expected; 1: any fail, xpass or error; 2: input that could not be judged. */

@@ -17,6 +17,7 @@ export const TYPE_TARGETS: Readonly<Record<string, string>> = {
   'vector-file.schema.json': 'runners/vectors/generated/vector-file.ts',
   'arch.schema.json': 'runners/vectors/generated/arch.ts',
   'report.schema.json': 'runners/vectors/generated/report.ts',
+  'protocol.schema.json': 'runners/vectors/generated/protocol.ts',
 };
 export const ARCH_TARGET = 'src/layout/descriptions.generated.ts';
 

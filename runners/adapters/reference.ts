@@ -243,7 +243,14 @@ export function referenceImplementation(): Implementation {
     name: 'ref',
     version: 'ptvec reference engine',
     choices: {},
-    run: (vectors) => Promise.resolve(vectors.map(observe)),
+    run: (vectors, answered) =>
+      Promise.resolve(
+        vectors.map((v) => {
+          const o = observe(v);
+          answered?.();
+          return o;
+        }),
+      ),
     close: () => Promise.resolve(),
   };
 }

@@ -1,4 +1,5 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { parse as parseJunit, type TestSuites } from 'junit2json';
 import { Parser } from 'tap-parser';
 import { describe, expect, it } from 'vitest';
 import { renderJson } from '../../runners/reporters/json.ts';
@@ -123,6 +124,32 @@ describe('reporters', () => {
     const suite = doc.testsuites.testsuite.find((s) => s.name === base.file);
     expect(suite?.testcase.map((t) => t.name)).toEqual(results.map((r) => r.id));
     expect(suite?.testcase[1]?.failure?.message).toContain('expected "0x0000000000000867"');
+  });
+
+  it('junit is read by a JUnit consumer (junit2json, xml2js-based) with the verdicts where CI tools look', async () => {
+    const doc = (await parseJunit(renderJunit(report))) as TestSuites;
+    expect(doc).toMatchObject({ name: 'ptvec', tests: 7, failures: 2, errors: 2 });
+    const cases = (doc.testsuite ?? []).flatMap((s) => s.testcase ?? []);
+    const kind = (c: (typeof cases)[number]) =>
+      c.failure ? 'failure' : c.error ? 'error' : c.skipped ? 'skipped' : 'passed';
+    expect(Object.fromEntries(cases.map((c) => [c.name, kind(c)]))).toEqual(
+      Object.fromEntries(
+        results
+          .map((r): [string, string] => [
+            r.id,
+            r.verdict === 'pass'
+              ? 'passed'
+              : r.verdict === 'fail' || r.verdict === 'xpass'
+                ? 'failure'
+                : r.verdict === 'error'
+                  ? 'error'
+                  : 'skipped',
+          ])
+          .concat(report.problems.map((p) => [`${p.file}#${p.pointer}`, 'error'])),
+      ),
+    );
+    const failing = cases.find((c) => c.failure);
+    expect(failing?.failure?.[0]?.inner).toContain('bit 6 D');
   });
 
   it('tap is valid TAP 14 that a TAP parser counts correctly', async () => {

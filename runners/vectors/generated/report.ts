@@ -139,6 +139,10 @@ export interface Result {
   family: string;
   arch: Arch;
   mode: Mode;
+  /**
+   * The vector's one-line description.
+   */
+  description: string;
   verdict: Verdict;
   /**
    * Why: the skip or error reason, or the expected-failure reason.
@@ -148,6 +152,10 @@ export interface Result {
    * On fail or xfail: each expectation that was not met.
    */
   mismatches?: Mismatch[];
+  /**
+   * For verdicts other than pass and skip: every step of the vector with its expectation and what the implementation observed, so that the report alone shows the failure.
+   */
+  steps?: StepRecord[];
 }
 /**
  * One expectation that the observation did not meet.
@@ -212,6 +220,49 @@ export interface FieldDiff {
    * The field's observed value (hex).
    */
   actual: string;
+}
+/**
+ * A step of a vector: as written in the vector file, and what the implementation answered.
+ *
+ * This interface was referenced by `Report`'s JSON-Schema
+ * via the `definition` "StepRecord".
+ */
+export interface StepRecord {
+  /**
+   * The step's op.
+   */
+  op: string;
+  /**
+   * The step's name, if it has one.
+   */
+  name?: string;
+  /**
+   * The step's args, as in the vector file.
+   */
+  args: {
+    [k: string]: unknown | undefined;
+  };
+  /**
+   * The step's expect object, as in the vector file: result, either or byChoice.
+   */
+  expect?: {
+    [k: string]: unknown | undefined;
+  };
+  /**
+   * What the implementation answered for the step: {result} or {unsupported}; absent when it gave no answer.
+   */
+  observed?: {
+    /**
+     * The observed result.
+     */
+    result?: {
+      [k: string]: unknown | undefined;
+    };
+    /**
+     * Why the implementation could not run the step.
+     */
+    unsupported?: string;
+  };
 }
 /**
  * A vector file, or a part of one, that could not be judged (severity error: exit status 2), or a stale entry of an expectations file (severity warning).

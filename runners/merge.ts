@@ -1,0 +1,111 @@
+// `ptvec merge`: the JSON reports of the shards of one run joined into the report that the
+// unsharded run gives (DESIGN.md "The command line").
+
+import { readFileSync } from 'node:fs';
+import { displayPath } from './paths.ts';
+import { sortProblems, summarize, type ResultEntry, type RunReport } from './run.ts';
+import type { Problem } from './vectors/load.ts';
+import { explain, validator } from './vectors/schemas.ts';
+
+export interface Merged {
+  readonly report?: RunReport;
+  /** Why the inputs cannot be merged (unreadable, invalid, from different runs). */
+  readonly problems: readonly Problem[];
+}
+
+const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const problemKey = (p: Problem) => JSON.stringify([p.file, p.pointer, p.message, p.severity]);
+
+export function mergeReports(paths: readonly string[]): Merged {
+  const problems: Problem[] = [];
+  const reports: { file: string; r: RunReport }[] = [];
+  const validate = validator('report.schema.json');
+  for (const path of paths) {
+    const file = displayPath(path);
+    let data: unknown;
+    try {
+      data = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (e) {
+      problems.push({
+        file,
+        pointer: '',
+        message: `cannot read a report: ${(e as Error).message}`,
+      });
+      continue;
+    }
+    if (!validate(data)) {
+      for (const p of explain(validate.errors ?? []).slice(0, 3)) problems.push({ file, ...p });
+      continue;
+    }
+    reports.push({ file, r: data as RunReport });
+  }
+  if (problems.length || !reports.length) {
+    if (!reports.length && !problems.length)
+      problems.push({ file: '', pointer: '', message: 'no reports to merge' });
+    return { problems };
+  }
+  const first = reports[0] as { file: string; r: RunReport };
+  const same = (r: RunReport) =>
+    JSON.stringify([r.tool, r.implementation]) ===
+    JSON.stringify([first.r.tool, first.r.implementation]);
+  for (const { file, r } of reports)
+    if (!same(r))
+      problems.push({
+        file,
+        pointer: '/implementation',
+        message: `from another run: ${r.implementation.name} with ptvec ${r.tool.version}, while ${first.file} is ${first.r.implementation.name} with ptvec ${first.r.tool.version}`,
+      });
+  const seen = new Map<string, string>();
+  const results: ResultEntry[] = [];
+  for (const { file, r } of reports) {
+    for (const [i, x] of r.results.entries()) {
+      const other = seen.get(x.id);
+      if (other !== undefined) {
+        problems.push({
+          file,
+          pointer: `/results/${i}`,
+          message: `the vector ${x.id} is also in ${other}: the shards overlap`,
+        });
+        continue;
+      }
+      seen.set(x.id, file);
+      results.push(x);
+    }
+  }
+  // Every shard of the same N must be there, once.
+  const shards = reports.map((x) => x.r.shard);
+  const counts = new Set(shards.map((s) => s?.split('/')[1]));
+  if (shards.some((s) => s === undefined) && reports.length > 1)
+    problems.push({
+      file: '',
+      pointer: '',
+      message: 'an unsharded report cannot be merged with others',
+    });
+  else if (counts.size > 1)
+    problems.push({
+      file: '',
+      pointer: '',
+      message: `shards of different counts: ${[...counts].join(', ')}`,
+    });
+  else if (shards[0] !== undefined) {
+    const n = Number(shards[0].split('/')[1]);
+    for (let i = 1; i <= n; i++)
+      if (!shards.includes(`${i}/${n}`))
+        problems.push({ file: '', pointer: '', message: `shard ${i}/${n} is missing` });
+  }
+  if (problems.length) return { problems };
+  const dedup = new Map<string, Problem>();
+  for (const { r } of reports) for (const p of r.problems) dedup.set(problemKey(p), p);
+  const merged = [...dedup.values()];
+  results.sort(byId);
+  return {
+    problems: [],
+    report: {
+      tool: first.r.tool,
+      implementation: first.r.implementation,
+      summary: summarize(results, merged.length),
+      results,
+      problems: sortProblems(merged),
+    },
+  };
+}
