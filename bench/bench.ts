@@ -14,6 +14,7 @@ import { PACKAGE_ROOT } from '../runners/paths.ts';
 import { loadVectors } from '../runners/vectors/load.ts';
 import { benchMmu } from './mmu.ts';
 import { benchPagewalk } from './pagewalk.ts';
+import { benchProtocol } from './protocol.ts';
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -117,3 +118,5 @@ spawnSync(
   },
 );
 benchPagewalk('after the corpus, in this process');
+
+await benchProtocol(loaded);

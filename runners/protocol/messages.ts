@@ -16,7 +16,7 @@ export const PROTOCOL_VERSIONS: readonly [number, ...number[]] = [1];
 /** The longest line an implementation may write, newline excluded (docs/protocol.md "Transport"). */
 export const MAX_LINE = 8 * 1024 * 1024;
 /** Vectors unanswered at a time, unless the implementation asks for fewer. */
-export const DEFAULT_WINDOW = 16;
+export const DEFAULT_WINDOW = 64;
 
 export function runnerHello(version: string): RunnerHello {
   return { type: 'hello', protocols: [...PROTOCOL_VERSIONS], runner: { name: 'ptvec', version } };

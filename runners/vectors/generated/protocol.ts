@@ -823,7 +823,7 @@ export interface ImplementationHello {
     [k: string]: string | undefined;
   };
   /**
-   * The most vectors the implementation wants unanswered at a time; the runner sends at most min(this, its own window). Absent: the runner's window (16).
+   * The most vectors the implementation wants unanswered at a time; the runner sends at most min(this, its own window). Absent: the runner's window (64).
    */
   window?: number;
 }
