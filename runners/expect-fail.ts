@@ -1,7 +1,6 @@
 // Expected failures: a JSON object mapping vector id to the reason it fails for this implementation.
 
-import { readFileSync } from 'node:fs';
-import { displayPath } from './paths.ts';
+import { displayPath, readJsonInput } from './paths.ts';
 import type { Problem } from './vectors/load.ts';
 
 export interface ExpectFail {
@@ -11,17 +10,12 @@ export interface ExpectFail {
 
 export function loadExpectFail(path: string, problems: Problem[]): ExpectFail | undefined {
   const file = displayPath(path);
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    problems.push({
-      file,
-      pointer: '',
-      message: `cannot read expectations: ${(e as Error).message}`,
-    });
+  const read = readJsonInput(path, 'expectations');
+  if (!read.ok) {
+    problems.push({ file, pointer: '', message: read.message });
     return undefined;
   }
+  const data = read.data;
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     problems.push({
       file,

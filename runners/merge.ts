@@ -1,8 +1,7 @@
 // `ptvec merge`: the JSON reports of the shards of one run joined into the report that the
 // unsharded run gives (DESIGN.md "The command line").
 
-import { readFileSync } from 'node:fs';
-import { displayPath } from './paths.ts';
+import { displayPath, readJsonInput } from './paths.ts';
 import { sortProblems, summarize, type ResultEntry, type RunReport } from './run.ts';
 import type { Problem } from './vectors/load.ts';
 import { explain, validator } from './vectors/schemas.ts';
@@ -22,17 +21,12 @@ export function mergeReports(paths: readonly string[]): Merged {
   const validate = validator('report.schema.json');
   for (const path of paths) {
     const file = displayPath(path);
-    let data: unknown;
-    try {
-      data = JSON.parse(readFileSync(path, 'utf8'));
-    } catch (e) {
-      problems.push({
-        file,
-        pointer: '',
-        message: `cannot read a report: ${(e as Error).message}`,
-      });
+    const read = readJsonInput(path, 'a report');
+    if (!read.ok) {
+      problems.push({ file, pointer: '', message: read.message });
       continue;
     }
+    const data = read.data;
     if (!validate(data)) {
       for (const p of explain(validate.errors ?? []).slice(0, 3)) problems.push({ file, ...p });
       continue;

@@ -1,5 +1,6 @@
-// Where the package's own data lives, and how files are named in messages.
+// Where the package's own data lives, how files are named in messages, and reading a JSON input.
 
+import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,4 +13,16 @@ export const ARCH_DIR = fileURLToPath(new URL('../vectors/arch', import.meta.url
 export function displayPath(p: string): string {
   const r = relative(process.cwd(), p);
   return r === '' ? '.' : r.startsWith('..') ? p : r;
+}
+
+/** A JSON file a user named, or why it cannot be read (for a problem at the file's root). */
+export function readJsonInput(
+  path: string,
+  what: string,
+): { ok: true; data: unknown } | { ok: false; message: string } {
+  try {
+    return { ok: true, data: JSON.parse(readFileSync(path, 'utf8')) };
+  } catch (e) {
+    return { ok: false, message: `cannot read ${what}: ${(e as Error).message}` };
+  }
 }
