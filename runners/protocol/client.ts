@@ -10,6 +10,7 @@ import {
   DEFAULT_WINDOW,
   helloProblem,
   isHello,
+  MAX_LINE,
   parseImplementationLine,
   runnerHello,
   vectorLine,
@@ -212,7 +213,7 @@ class Worker {
         if (over) return;
         if (e.kind === 'exit')
           return inflight.size ? fail(`the implementation ${e.reason}`) : end();
-        if (e.kind === 'overflow') return fail('a line on stdout longer than 8388608 bytes');
+        if (e.kind === 'overflow') return fail(`a line on stdout longer than ${MAX_LINE} bytes`);
         const p = parseImplementationLine(e.line);
         if (!p.ok) return fail(p.reason);
         const m = p.message;
