@@ -1,7 +1,7 @@
 // The protocol's messages (docs/protocol.md, schemas/protocol.schema.json): building the runner's
 // and checking the implementation's.
 
-import type { Json, VectorInput } from '../adapter.ts';
+import type { VectorInput } from '../adapter.ts';
 import type {
   ImplementationHello,
   ImplementationMessage1,
@@ -90,9 +90,5 @@ export function helloProblem(m: ImplementationMessage1): string | undefined {
     return `the implementation chose protocol ${m.protocol}; this runner speaks ${PROTOCOL_VERSIONS.join(', ')}`;
   return undefined;
 }
-
-export type Answer =
-  | { readonly kind: 'result'; readonly id: string; readonly steps: readonly Json[] }
-  | { readonly kind: 'error'; readonly id: string; readonly reason: string };
 
 export const isHello = (m: ImplementationMessage1): m is ImplementationHello => m.type === 'hello';

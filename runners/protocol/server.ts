@@ -9,16 +9,9 @@ import { archDescriptions } from '../arch.ts';
 import { toolVersion } from '../run.ts';
 import { configDefaults, resolveConfig } from '../vectors/config.ts';
 import type { Config } from '../vectors/generated/vector-file.ts';
-import { explain, loadSchema, validator } from '../vectors/schemas.ts';
+import { explain, familyNames, validator } from '../vectors/schemas.ts';
 import { PROTOCOL_VERSIONS, type ImplementationHello, type Target } from './messages.ts';
 import { cpuFeatureDefaults } from './negotiate.ts';
-
-function families(): Target['families'] {
-  const s = loadSchema('vector-file.schema.json') as {
-    properties: { family: { enum: Target['families'] } };
-  };
-  return s.properties.family.enum;
-}
 
 export function referenceHello(): ImplementationHello {
   const byArch = new Map<string, string[]>();
@@ -31,7 +24,7 @@ export function referenceHello(): ImplementationHello {
     supports: [...byArch].map(([arch, modes]) => ({
       arch: arch as Target['arch'],
       modes: modes as Target['modes'],
-      families: families(),
+      families: familyNames() as Target['families'],
       config: Object.keys(configDefaults()),
       features: [...cpuFeatureDefaults().keys()],
     })),

@@ -8,6 +8,7 @@ import { archDescriptions, levelOf } from '../arch.ts';
 import { jsonEqual, type Mismatch } from '../compare.ts';
 import { exitCode, type ResultEntry, type RunReport, type StepRecord } from '../run.ts';
 import type { Field } from '../vectors/generated/arch.ts';
+import { familyNames } from '../vectors/schemas.ts';
 
 type JsonObject = { readonly [k: string]: Json };
 
@@ -34,7 +35,6 @@ const VERDICT_LABEL: Readonly<Record<string, string>> = {
 };
 const LISTED = ['fail', 'xpass', 'error', 'xfail', 'skip'] as const;
 const HEX64 = /^0x[0-9a-f]{16}$/;
-const FAMILY_ORDER = ['layout', 'pte', 'mmu', 'tlb', 'walk', 'pageattr'];
 const ARCH_ORDER = ['x86_64', 'arm64', 'riscv64'];
 
 const isObject = (j: Json | undefined): j is JsonObject =>
@@ -324,7 +324,7 @@ function cellHtml(t: Tally, key: string, href: string | undefined, attr: string,
 }
 
 function matrixHtml(results: readonly ResultEntry[]): string {
-  const families = [...new Set(results.map((r) => r.family))].sort(ranked(FAMILY_ORDER));
+  const families = [...new Set(results.map((r) => r.family))].sort(ranked(familyNames()));
   const arches = [...new Set(results.map((r) => r.arch))].sort(ranked(ARCH_ORDER));
   const cols = arches.flatMap((arch) =>
     [...new Set(results.filter((r) => r.arch === arch).map((r) => r.mode))]
@@ -433,7 +433,7 @@ export function renderHtml(report: RunReport): string {
   const groups = groupBy(
     [...failing].sort(
       (a, b) =>
-        ranked(FAMILY_ORDER)(a.family, b.family) ||
+        ranked(familyNames())(a.family, b.family) ||
         ranked(ARCH_ORDER)(a.arch, b.arch) ||
         ranked([])(a.mode, b.mode),
     ),

@@ -17,6 +17,17 @@ export function loadSchema(file: string): Record<string, unknown> {
   return JSON.parse(readFileSync(join(SCHEMAS_DIR, file), 'utf8')) as Record<string, unknown>;
 }
 
+/** The op families, in the schema's order (vector-file.schema.json `family`). */
+let families: readonly string[] | undefined;
+export function familyNames(): readonly string[] {
+  families ??= (
+    loadSchema('vector-file.schema.json') as {
+      properties: { family: { enum: readonly string[] } };
+    }
+  ).properties.family.enum;
+  return families;
+}
+
 function instance(): Ajv {
   if (!ajv) {
     ajv = new Ajv({ strict: true, allErrors: true, discriminator: true, verbose: true });
