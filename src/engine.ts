@@ -86,7 +86,7 @@ export function checkSteps(v: EngineVector): VectorFormatError | undefined {
               `${s.op} needs Linux mm state: setup.mms or setup.init_mm`,
               '/args',
             );
-          checkWalkArgs(built.linux, s.args as OpArgs);
+          checkWalkArgs(built.linux, s.args as OpArgs, geometry(modeDesc(v.arch, v.mode)));
         }
       } catch (e) {
         throw atStep(e, i);
@@ -99,8 +99,9 @@ export function checkSteps(v: EngineVector): VectorFormatError | undefined {
   }
 }
 
+/** A format error raised inside step i (its pointer relative to the step, or none) located in the vector. */
 function atStep(e: unknown, i: number): unknown {
-  if (e instanceof VectorFormatError && e.pointer.startsWith('/args'))
+  if (e instanceof VectorFormatError && (e.pointer === '' || e.pointer.startsWith('/args')))
     return new VectorFormatError(e.message, `/steps/${i}${e.pointer}`);
   return e;
 }

@@ -9,6 +9,7 @@ import type { ArchMmu } from './arch.ts';
 import { SIZE_SHIFT, type Geometry } from './geometry.ts';
 import { paNumber, PhysMemory } from './memory.ts';
 import type { Cpu, Machine, RootArg } from './types.ts';
+import { Work } from './work.ts';
 
 export interface SetupMapping {
   readonly tree?: number;
@@ -221,12 +222,17 @@ export function buildMachine(
       tlb: [],
     };
   });
+  const work = new Work();
   return {
     mem: b.mem,
+    work,
     cpus,
     rootOf: (r: RootArg, p: string) => b.rootOf(r, p),
     treeRoot: (t: number) => b.root(t),
-    allocTable: (p: string) => b.allocate(p),
+    allocTable: (p: string) => {
+      work.charge('tables');
+      return b.allocate(p);
+    },
     isTableFrame: (pa: number) => b.isTable(pa),
   };
 }

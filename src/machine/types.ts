@@ -3,6 +3,7 @@
 
 import type { LinuxLevel } from '../ops/types.ts';
 import type { PhysMemory } from './memory.ts';
+import type { Work } from './work.ts';
 
 export type AccessType = 'load' | 'store' | 'fetch';
 export type Priv = 'user' | 'supervisor';
@@ -91,12 +92,15 @@ export type RootArg = bigint | { readonly tree: number };
 
 export interface Machine {
   readonly mem: PhysMemory;
+  /** What the vector's steps have made the engine do, against its budget. */
+  readonly work: Work;
   readonly cpus: Cpu[];
   /** The PA of a root argument (a format error when misaligned). */
   rootOf(r: RootArg, pointer: string): number;
   /** The root table of a radix builder tree. */
   treeRoot(tree: number): number;
-  /** A new zeroed table frame, after every table so far (a format error when memory is full). */
+  /** A new zeroed table frame, after every table so far (a format error when memory is full or the
+   * budget of new tables is spent). */
   allocTable(pointer: string): number;
   /** Whether `pa` is a table frame of the builder (setup or allocated since). */
   isTableFrame(pa: number): boolean;

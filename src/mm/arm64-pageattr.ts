@@ -10,6 +10,7 @@ import { UnsupportedError } from '../errors.ts';
 import {
   ACTION_CONTINUE,
   EINVAL,
+  emit,
   walk_kernel_page_table_range_lockless,
   warn,
   type MmWalk,
@@ -66,11 +67,11 @@ export function update_range_prot(w: MmWalk, start: U64, size: U64, set: U64, cl
       return 0;
     },
   };
-  w.events?.push({ event: 'arch_enter_lazy_mmu_mode' });
+  emit(w, { event: 'arch_enter_lazy_mmu_mode' });
   const walk: MmWalk = { ...w, ops };
   // start + size is an unsigned long: it may wrap to 0 (then start >= end: -EINVAL).
   const ret = walk_kernel_page_table_range_lockless(walk, start, (start + size) & MASK64);
-  w.events?.push({ event: 'arch_leave_lazy_mmu_mode', barriers: pending });
+  emit(w, { event: 'arch_leave_lazy_mmu_mode', barriers: pending });
   return ret;
 }
 
@@ -84,7 +85,7 @@ export function __change_memory_common(
 ): number {
   const ret = update_range_prot(w, start, size, set, clear);
   if (set !== PTE_VALID || clear !== 0n)
-    w.events?.push({ event: 'flush_tlb_kernel_range', addr: start, next: (start + size) & MASK64 });
+    emit(w, { event: 'flush_tlb_kernel_range', addr: start, next: (start + size) & MASK64 });
   return ret;
 }
 
@@ -122,7 +123,7 @@ export function change_memory_common(
     for (const pa of area.pages ?? [])
       __change_memory_common(w, lm!.va + (pa - lm!.pa), page, set, clear);
   }
-  w.events?.push({ event: 'vm_unmap_aliases' });
+  emit(w, { event: 'vm_unmap_aliases' });
   return __change_memory_common(w, start, size, set, clear);
 }
 

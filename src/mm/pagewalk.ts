@@ -4,7 +4,7 @@
 // index so that a callback that does not need the address costs no bigint arithmetic.
 
 import { MASK64, type U64 } from '../bits/u64.ts';
-import { UnsupportedError } from '../errors.ts';
+import { UnsupportedError, VectorFormatError } from '../errors.ts';
 import { split_huge_pmd, split_huge_pud } from './huge_memory.ts';
 import type { ChainIndex, LinuxTables } from './pgtable.ts';
 import { find_vma, i_mmap, type LinuxState, type Mm, type Vma } from './state.ts';
@@ -59,6 +59,8 @@ export interface WalkCallbacks {
   /** Returns the error, or 0 and the PTE to install. */
   readonly install_pte?: (w: MmWalk, addr: U64, next: U64) => { ret: number; pte: U64 };
   readonly walk_lock: WalkLock;
+  /** The most ACTION_AGAIN repeats of one entry the callbacks can ask for (0 when they set none). */
+  readonly repeats?: number;
 }
 
 /** struct mm_walk, with the model's context: the tables, the tree walked and the event sink. */
@@ -79,11 +81,21 @@ export interface MmWalk {
   readonly mmapLock: MmapLock;
 }
 
-/** ACTION_AGAIN by the walker itself (a PTE table that cannot be mapped) more often than this is a livelock. */
-const AGAIN_LIMIT = 64;
+/**
+ * Repeats of one entry past what the callbacks can ask for, plus two for the walker's own ACTION_AGAIN
+ * (a PTE table that cannot be mapped, a PUD that a split emptied), are a loop the kernel never leaves.
+ */
+const againLimit = (w: MmWalk): number => (w.ops.repeats ?? 0) + 2;
+
+/** Record an observable event, against the vector's budget. */
+export function emit(w: MmWalk, e: WalkEvent): void {
+  if (!w.events) return;
+  w.t.m.work.charge('events');
+  w.events.push(e);
+}
 
 export function warn(w: MmWalk, func: string): void {
-  w.events?.push({ event: 'warn', func });
+  emit(w, { event: 'warn', func });
 }
 
 // rwsem_assert_held_nolockdep / _write_nolockdep: WARN_ON (include/linux/rwsem.h; no lockdep).
@@ -127,6 +139,7 @@ function walk_pte_range(w: MmWalk, pmdPa: number, pmd: U64, addr: U64, end: U64)
   const page = 1n << shift;
   const first = t.offset(4, pmdPa, addr, root(w));
   const n = Number(((end - addr) & MASK64) >> shift);
+  t.m.work.charge('visits', n);
   const pte_entry = ops.pte_entry;
   const install = ops.install_pte;
   if (install) {
@@ -198,11 +211,13 @@ function walk_pmd_range(w: MmWalk, pudPa: number, addr: U64, end: U64): number {
   let left = t.entries(3, addr, end);
   let again = 0;
   for (;;) {
+    t.m.work.charge('visits');
     const next = t.addrEnd(3, addr, end);
     let skip = false;
     if (fast && t.zero(pmdPa)) {
       // A run of empty entries, none of which calls anything: skip it at once.
       const k = t.zeroRun(pmdPa, left);
+      t.m.work.charge('visits', k >>> 9);
       if (k >= left) break;
       pmdPa += k * 8;
       left -= k;
@@ -221,7 +236,7 @@ function walk_pmd_range(w: MmWalk, pudPa: number, addr: U64, end: U64): number {
       if (ops.pmd_entry) err = ops.pmd_entry(w, pmdPa, addr, next);
       if (err) break;
       if (w.action === ACTION_AGAIN) {
-        if (++again > AGAIN_LIMIT) throw livelock('pmd_entry');
+        if (++again > againLimit(w)) throw livelock(w, 'pmd_entry');
         continue;
       }
       if (w.action !== ACTION_CONTINUE) {
@@ -240,7 +255,7 @@ function walk_pmd_range(w: MmWalk, pudPa: number, addr: U64, end: U64): number {
           err = walk_pte_range(w, pmdPa, v, addr, next);
           if (err) break;
           if ((w.action as Action) === ACTION_AGAIN) {
-            if (++again > AGAIN_LIMIT) throw livelock('walk_pte_range');
+            if (++again > againLimit(w)) throw livelock(w, 'walk_pte_range');
             continue;
           }
         }
@@ -268,11 +283,13 @@ function walk_pud_range(w: MmWalk, p4dPa: number, addr: U64, end: U64): number {
   let left = t.entries(2, addr, end);
   let again = 0;
   for (;;) {
+    t.m.work.charge('visits');
     const next = t.addrEnd(2, addr, end);
     let skip = false;
     if (fast && t.zero(pudPa)) {
       // A run of empty entries, none of which calls anything: skip it at once.
       const k = t.zeroRun(pudPa, left);
+      t.m.work.charge('visits', k >>> 9);
       if (k >= left) break;
       pudPa += k * 8;
       left -= k;
@@ -290,7 +307,7 @@ function walk_pud_range(w: MmWalk, p4dPa: number, addr: U64, end: U64): number {
       if (ops.pud_entry) err = ops.pud_entry(w, pudPa, addr, next);
       if (err) break;
       if (w.action === ACTION_AGAIN) {
-        if (++again > AGAIN_LIMIT) throw livelock('pud_entry');
+        if (++again > againLimit(w)) throw livelock(w, 'pud_entry');
         continue;
       }
       if (w.action !== ACTION_CONTINUE) {
@@ -305,7 +322,7 @@ function walk_pud_range(w: MmWalk, p4dPa: number, addr: U64, end: U64): number {
         }
         if (descend) {
           if (t.none(2, t.read(pudPa))) {
-            if (++again > AGAIN_LIMIT) throw livelock('split_huge_pud');
+            if (++again > againLimit(w)) throw livelock(w, 'split_huge_pud');
             continue; // goto again
           }
           err = walk_pmd_range(w, pudPa, addr, next);
@@ -335,11 +352,13 @@ function walk_p4d_range(w: MmWalk, pgdPa: number, addr: U64, end: U64): number {
   const fast = !has_install && !ops.pte_hole && quietWhenZero(w, 1);
   let left = t.entries(1, addr, end);
   for (;;) {
+    t.m.work.charge('visits');
     const next = t.addrEnd(1, addr, end);
     let skip = false;
     if (fast && t.zero(p4dPa)) {
       // A run of empty entries, none of which calls anything: skip it at once.
       const k = t.zeroRun(p4dPa, left);
+      t.m.work.charge('visits', k >>> 9);
       if (k >= left) break;
       p4dPa += k * 8;
       left -= k;
@@ -384,11 +403,13 @@ export function walk_pgd_range(w: MmWalk, start: U64, end: U64): number {
   const fast = !has_install && !ops.pte_hole && quietWhenZero(w, 0);
   let left = t.entries(0, addr, end);
   for (;;) {
+    t.m.work.charge('visits');
     const next = t.addrEnd(0, addr, end);
     let skip = false;
     if (fast && t.zero(pgdPa)) {
       // A run of empty entries, none of which calls anything: skip it at once.
       const k = t.zeroRun(pgdPa, left);
+      t.m.work.charge('visits', k >>> 9);
       if (k >= left) break;
       pgdPa += k * 8;
       left -= k;
@@ -431,9 +452,9 @@ function __alloc(w: MmWalk, c: ChainIndex, pa: number, addr: U64): number {
   return 0;
 }
 
-function livelock(where: string): UnsupportedError {
-  return new UnsupportedError(
-    `the walk repeats ACTION_AGAIN at ${where} without end (a livelock in the kernel)`,
+function livelock(w: MmWalk, where: string): VectorFormatError {
+  return new VectorFormatError(
+    `the walk would repeat ACTION_AGAIN at ${where} forever: more than ${againLimit(w)} repeats of one entry, the most its callbacks can ask for (the kernel would never return)`,
   );
 }
 
@@ -446,6 +467,7 @@ function walk_hugetlb_range(w: MmWalk, start: U64, end: U64, hugeptePa: HugePteO
   let err = 0;
   let addr = start;
   do {
+    w.t.m.work.charge('visits');
     const boundary = (addr & hmask) + sz;
     const next = boundary < end ? boundary : end;
     const pa = hugeptePa(w, addr & hmask, sz);

@@ -178,6 +178,7 @@ export class LinuxTables {
     const known = this.changes.get(pa);
     if (known) known.new = value;
     else {
+      this.m.work.charge('changes');
       const size = this.size(c);
       const isTable = c === 4 ? () => false : (v: U64) => this.isTable(c, v);
       this.changes.set(pa, {

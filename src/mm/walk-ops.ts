@@ -1,10 +1,11 @@
 // The walk and pageattr op families: the entry points of mm/pagewalk.c and arch/arm64/mm/pageattr.c
 // over the vector's machine and mm state, with a scripted mm_walk_ops.
 
-import type { U64 } from '../bits/u64.ts';
+import { MASK64, type U64 } from '../bits/u64.ts';
 import { VectorFormatError } from '../errors.ts';
 import type { ArchUpper, OpArgs, OpContext, OpTable } from '../ops/types.ts';
-import { geometry } from '../machine/geometry.ts';
+import { geometry, type Geometry } from '../machine/geometry.ts';
+import { describeBudget, WORK_BUDGET, type WorkKind } from '../machine/work.ts';
 import type { ModeDesc } from '../layout/types.ts';
 import {
   __change_memory_common,
@@ -97,7 +98,7 @@ function start(
   const events: WalkEvent[] = [];
   const script = a.ops;
   const callbacks =
-    ops ?? scriptedOps(need(script, 'the mm_walk_ops `ops`', '/args/ops'), st, '/args/ops', events);
+    ops ?? scriptedOps(need(script, 'the mm_walk_ops `ops`', '/args/ops'), st, '/args/ops');
   return {
     events,
     w: {
@@ -239,13 +240,44 @@ export function pageattrOps(A: ArchLinux): OpTable {
   };
 }
 
-/** Static checks of a walk step's arguments (names, scripts), for the loader. */
-export function checkWalkArgs(st: LinuxState | undefined, a: OpArgs): void {
+/** Static checks of a walk step's arguments (names, scripts, work), for the loader. */
+export function checkWalkArgs(st: LinuxState | undefined, a: OpArgs, g: Geometry): void {
   if (a.ops) checkScript(a.ops, st, '/args/ops');
   if (a.vma !== undefined) resolveVma(need(st, 'setup.mms', '/setup'), a.vma, '/args/vma');
   if (typeof a.mm === 'string') resolveMm(need(st, 'setup.mms', '/setup'), a.mm);
   if (a.file !== undefined && st && ![...st.vmas.values()].some((v) => v.file === a.file))
     throw new VectorFormatError(`no VMA maps a file "${a.file}"`, '/args/file');
+  checkWalkWork(st, a, g);
+}
+
+/**
+ * The work a walk's range asks for at the least, before it runs: the top-level entries it steps
+ * through, and with install_pte one call per page of the range that lies in a VMA.
+ */
+function checkWalkWork(st: LinuxState | undefined, a: OpArgs, g: Geometry): void {
+  const over = (what: string, n: bigint, kind: WorkKind) => {
+    if (n > BigInt(WORK_BUDGET[kind]))
+      throw new VectorFormatError(
+        `${what} (${n}) exceed the work budget of a vector (${describeBudget()})`,
+        a.size !== undefined ? '/args/size' : '/args/end',
+      );
+  };
+  const start = a.start ?? a.addr;
+  const end =
+    a.end ?? (start !== undefined && a.size !== undefined ? (start + a.size) & MASK64 : undefined);
+  if (start === undefined || end === undefined || end <= start) return;
+  const top = BigInt(g.levels[0]!.shift);
+  over('the top-level entries of the range', ((end - 1n) >> top) - (start >> top) + 1n, 'visits');
+  if (!a.ops?.install_pte || !st) return;
+  const page = 1n << BigInt(g.desc.pageShift);
+  let pages = 0n;
+  for (const v of st.vmas.values()) {
+    if (typeof a.mm === 'string' && v.mm.name !== a.mm) continue;
+    const lo = v.start > start ? v.start : start;
+    const hi = v.end < end ? v.end : end;
+    if (hi > lo) pages += (hi - lo) / page;
+  }
+  over('install_pte calls for the pages of the range in a VMA', pages, 'events');
 }
 
 export type { WalkOpsScript };

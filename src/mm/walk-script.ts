@@ -9,8 +9,8 @@ import {
   ACTION_SUBTREE,
   type Action,
   type MmWalk,
+  emit,
   type WalkCallbacks,
-  type WalkEvent,
   type WalkLock,
 } from './pagewalk.ts';
 import type { LinuxState } from './state.ts';
@@ -134,12 +134,27 @@ export function checkScript(s: WalkOpsScript, st: LinuxState | undefined, at: st
   }
 }
 
-/** The callbacks of a script; every call is appended to `events`. */
+/**
+ * The most ACTION_AGAIN repeats of one entry a script can ask for: every rule used up (`times`) and
+ * every `when.call` passed. After that each callback decides by address and VMA alone, so one more
+ * round reaches a state that repeats forever.
+ */
+function repeatBound(s: WalkOpsScript): number {
+  let used = 0;
+  let lastCall = 0;
+  for (const name of CALLBACKS)
+    for (const r of s[name]?.rules ?? []) {
+      used += r.times ?? 0;
+      lastCall = Math.max(lastCall, r.when?.call ?? 0);
+    }
+  return used + lastCall;
+}
+
+/** The callbacks of a script; every call is recorded as an event of the walk. */
 export function scriptedOps(
   s: WalkOpsScript,
   st: LinuxState | undefined,
   at: string,
-  events: WalkEvent[],
 ): WalkCallbacks {
   const vmaOf = (w: MmWalk) => (w.vma ? { vma: w.vma.name } : {});
   const decide = (name: CallbackName) => {
@@ -154,7 +169,7 @@ export function scriptedOps(
     const d = decide(name);
     if (!d) return undefined;
     return (w: MmWalk, pa: number, addr: U64, next: U64): number => {
-      events.push({ event: name, addr, next, value: w.t.read(pa), ...vmaOf(w) });
+      emit(w, { event: name, addr, next, value: w.t.read(pa), ...vmaOf(w) });
       const r = d(w, addr);
       if (r.write !== undefined) w.t.write(w.tree, c, pa, addr, r.write);
       if (r.action !== undefined) w.action = r.action;
@@ -170,6 +185,7 @@ export function scriptedOps(
   const install = decide('install_pte');
   const ops: WalkCallbacks = {
     walk_lock: s.walk_lock ?? 'PGWALK_RDLOCK',
+    repeats: repeatBound(s),
     ...optional('pgd_entry', entry('pgd_entry', 0)),
     ...optional('p4d_entry', entry('p4d_entry', 1)),
     ...optional('pud_entry', entry('pud_entry', 2)),
@@ -180,7 +196,7 @@ export function scriptedOps(
         ((w: MmWalk, pa: number, addr0: U64, j: number): number => {
           const page = 1n << BigInt(w.t.pageShift);
           const addr = addr0 + BigInt(j) * page;
-          events.push({
+          emit(w, {
             event: 'pte_entry',
             addr,
             next: addr + page,
@@ -196,7 +212,7 @@ export function scriptedOps(
       'pte_hole',
       hole &&
         ((w: MmWalk, addr: U64, next: U64, depth: number): number => {
-          events.push({ event: 'pte_hole', addr, next, depth, ...vmaOf(w) });
+          emit(w, { event: 'pte_hole', addr, next, depth, ...vmaOf(w) });
           return hole(w, addr).ret;
         }),
     ),
@@ -204,7 +220,7 @@ export function scriptedOps(
       'hugetlb_entry',
       huge &&
         ((w: MmWalk, pa: number, hmask: U64, addr: U64, next: U64): number => {
-          events.push({
+          emit(w, {
             event: 'hugetlb_entry',
             addr,
             next,
@@ -223,7 +239,7 @@ export function scriptedOps(
       'test_walk',
       test &&
         ((w: MmWalk, start: U64, end: U64): number => {
-          events.push({ event: 'test_walk', addr: start, next: end, ...vmaOf(w) });
+          emit(w, { event: 'test_walk', addr: start, next: end, ...vmaOf(w) });
           return test(w, start).ret;
         }),
     ),
@@ -231,7 +247,7 @@ export function scriptedOps(
       'pre_vma',
       pre &&
         ((w: MmWalk, start: U64, end: U64): number => {
-          events.push({ event: 'pre_vma', addr: start, next: end, ...vmaOf(w) });
+          emit(w, { event: 'pre_vma', addr: start, next: end, ...vmaOf(w) });
           return pre(w, start).ret;
         }),
     ),
@@ -239,7 +255,7 @@ export function scriptedOps(
       'post_vma',
       post &&
         ((w: MmWalk): void => {
-          events.push({ event: 'post_vma', ...vmaOf(w) });
+          emit(w, { event: 'post_vma', ...vmaOf(w) });
           post(w, undefined);
         }),
     ),
@@ -247,7 +263,7 @@ export function scriptedOps(
       'install_pte',
       install &&
         ((w: MmWalk, addr: U64, next: U64) => {
-          events.push({ event: 'install_pte', addr, next, ...vmaOf(w) });
+          emit(w, { event: 'install_pte', addr, next, ...vmaOf(w) });
           const r = install(w, addr);
           return { ret: r.ret, pte: r.write ?? 0n };
         }),
