@@ -12,7 +12,7 @@ import { referenceImplementation } from '../runners/adapters/reference.ts';
 import { PACKAGE_ROOT } from '../runners/paths.ts';
 import { execImplementation } from '../runners/protocol/client.ts';
 import { execute } from '../runners/run.ts';
-import type { LoadResult } from '../runners/vectors/load.ts';
+import type { LoadResult } from '../runners/vectors/files.ts';
 
 const ALL = { arch: [], mode: [], family: [], tag: [], grep: [] };
 const PASSES = 5;

@@ -3,7 +3,7 @@
 // vector without its expectations and answer with what they observed.
 
 import type { ResolvedConfig } from './vectors/config.ts';
-import { stepName } from './vectors/load.ts';
+import { stepName } from './vectors/files.ts';
 import type { Step } from './vectors/generated/vector-file.ts';
 
 export type Json =
@@ -42,12 +42,21 @@ export interface Implementation {
   readonly choices: Readonly<Record<string, string>>;
   /** Why the implementation does not run this vector (it is skipped with the reason), if it does not. */
   notCovered?(v: VectorInput): string | undefined;
-  /** One observation per vector, in order; `answered` is called as each one arrives. */
-  run(vectors: readonly VectorInput[], answered?: () => void): Promise<VectorObservation[]>;
+  /**
+   * Run the vectors, handing each one's observation to `answered` (by its index in `vectors`) as soon
+   * as it is known, so that the runner keeps only verdicts; every vector gets one, and a later one for
+   * the same index replaces it. Resolves when all are answered.
+   */
+  run(
+    vectors: readonly VectorInput[],
+    answered: (index: number, observation: VectorObservation) => void,
+  ): Promise<void>;
+  /** What went wrong with the implementation that was no vector's fault, so far, for the report. */
+  incidents?(): readonly string[];
   close(): Promise<void>;
 }
 
-export function toInput(v: {
+type VectorSource = {
   id: string;
   family: string;
   arch: string;
@@ -55,7 +64,21 @@ export function toInput(v: {
   config: ResolvedConfig;
   setup?: unknown;
   steps: readonly Step[];
-}): VectorInput {
+};
+
+// One input per loaded vector, so that what is known about it (the reference engine's run) is kept once.
+const inputs = new WeakMap<VectorSource, VectorInput>();
+
+export function toInput(v: VectorSource): VectorInput {
+  let input = inputs.get(v);
+  if (!input) {
+    input = makeInput(v);
+    inputs.set(v, input);
+  }
+  return input;
+}
+
+function makeInput(v: VectorSource): VectorInput {
   return {
     id: v.id,
     family: v.family,

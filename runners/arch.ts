@@ -6,7 +6,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ARCH_DIR, displayPath } from './paths.ts';
 import type { ArchDescription, Field, Level } from './vectors/generated/arch.ts';
-import type { Problem } from './vectors/load.ts';
+import type { Problem } from './vectors/files.ts';
 import { explain, validator } from './vectors/schemas.ts';
 
 let cache: Map<string, ArchDescription> | undefined;

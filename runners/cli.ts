@@ -9,27 +9,45 @@ import { loadExpectFail } from './expect-fail.ts';
 import { lint } from './lint.ts';
 import { renderJson } from './reporters/json.ts';
 import { renderJunit } from './reporters/junit.ts';
-import { COLOUR, PLAIN, renderPretty } from './reporters/pretty.ts';
+import { COLOUR, PLAIN, problemLine, renderPretty } from './reporters/pretty.ts';
 import { renderHtml } from './reporters/html.ts';
 import { renderTap } from './reporters/tap.ts';
 import { mergeReports } from './merge.ts';
 import { execImplementation } from './protocol/client.ts';
 import { splitCommandLine } from './protocol/command-line.ts';
 import { serve } from './protocol/server.ts';
-import { execute, exitCode, type RunReport } from './run.ts';
+import { execute, exitCode, summarize, type RunReport, type Summary } from './run.ts';
 import { parseShard, select, type Selection } from './select.ts';
 import { configDefaults, resolveConfig } from './vectors/config.ts';
 import type { Config } from './vectors/generated/vector-file.ts';
-import { loadVectors, type Problem } from './vectors/load.ts';
+import { shorten } from './vectors/quote.ts';
+import { familyNames } from './vectors/schemas.ts';
+import type { Problem } from './vectors/files.ts';
+import { loadVectors } from './vectors/load.ts';
 
 class UsageError extends Error {}
+
+// A reader that closes our stdout (`ptvec list | head`) ends what we print, quietly; files are still written.
+let stdoutClosed = false;
+let watching = false;
+function out(text: string): void {
+  if (!stdoutClosed) process.stdout.write(text);
+}
+function watchStdout(): void {
+  if (watching) return;
+  watching = true;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    stdoutClosed = true;
+  });
+}
 
 const USAGE = `usage: ptvec <command> [options]
 
 commands:
   run [PATH...]     run vectors (default: all of vectors/) against the reference engine
   list [PATH...]    print the ids a run would select
-  lint [PATH...]    check vector files: schema, ids, flags, refs, arch/mode, ops
+  lint [PATH...]    check vector files as run does: schema, ids, flags, refs, ops, work budget
   decode VALUE      name the fields of an entry:  --arch A [--mode M] [--level pte] [--config K=V]
   encode F=V...     build an entry from fields:   --arch A [--mode M] [--level pte] --format NAME
   serve             the reference engine over the protocol (docs/protocol.md) on stdin/stdout
@@ -39,6 +57,7 @@ commands:
 run / list options (filters repeat; a vector matches if it matches any value of each filter given):
   --arch A  --mode M  --family F  --tag T  --grep REGEX
   --shard I/N               run the I-th of N deterministic slices (by id)
+  --allow-empty             exit 0 when the selection is empty or nothing in it was judged
   --expect-fail FILE        JSON {id: reason}: listed failures are xfail; a listed pass fails the run
   --reporter NAME[=FILE]    pretty (default), json, junit, tap, html; repeatable; without FILE to stdout
   --impl ref                the in-process reference engine (the default)
@@ -46,7 +65,8 @@ run / list options (filters repeat; a vector matches if it matches any value of 
   --timeout MS              --exec: the longest wait for an answer (default 10000)
   --jobs N                  --exec: run N processes of the implementation (default 1)
 
-exit status: 0 all passed/skipped/xfailed; 1 a failure, xpass or error; 2 usage error or invalid vectors`;
+exit status: 0 all passed/skipped/xfailed; 1 a failure, xpass or error; 2 a usage error, invalid
+vectors, or nothing selected or judged (unless --allow-empty)`;
 
 const SELECT_OPTS = {
   arch: { type: 'string', multiple: true },
@@ -55,6 +75,7 @@ const SELECT_OPTS = {
   tag: { type: 'string', multiple: true },
   grep: { type: 'string', multiple: true },
   shard: { type: 'string' },
+  'allow-empty': { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
 
 function parse<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O) {
@@ -65,6 +86,13 @@ function parse<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[]
   }
 }
 
+/** Filter values that name nothing are usage errors, not empty selections. */
+function checkNames(flag: string, given: readonly string[], known: readonly string[]): void {
+  for (const g of given)
+    if (!known.includes(g))
+      throw new UsageError(`${flag} ${shorten(g)}: expected one of ${known.join(', ')}`);
+}
+
 function selection(v: {
   arch?: string[];
   mode?: string[];
@@ -73,17 +101,23 @@ function selection(v: {
   grep?: string[];
   shard?: string;
 }): Selection {
+  const descs = [...archDescriptions().values()];
+  const arches = [...new Set(descs.map((d) => d.arch))];
+  checkNames('--arch', v.arch ?? [], arches);
+  const inArch = descs.filter((d) => !v.arch?.length || v.arch.includes(d.arch));
+  checkNames('--mode', v.mode ?? [], [...new Set(inArch.map((d) => d.mode))]);
+  checkNames('--family', v.family ?? [], familyNames());
   const grep = (v.grep ?? []).map((g) => {
     try {
       return new RegExp(g);
     } catch (e) {
-      throw new UsageError(`--grep ${g}: ${(e as Error).message}`);
+      throw new UsageError(`--grep ${shorten(g)}: ${shorten((e as Error).message)}`);
     }
   });
   let shard: Selection['shard'];
   if (v.shard !== undefined) {
     shard = parseShard(v.shard);
-    if (!shard) throw new UsageError(`--shard ${v.shard}: expected I/N with 1 <= I <= N`);
+    if (!shard) throw new UsageError(`--shard ${shorten(v.shard)}: expected I/N with 1 <= I <= N`);
   }
   return {
     arch: v.arch ?? [],
@@ -93,6 +127,25 @@ function selection(v: {
     grep,
     ...(shard ? { shard } : {}),
   };
+}
+
+/**
+ * A run that selected nothing, or judged nothing of what it selected, is not a green run: it says so,
+ * and exits 2 unless --allow-empty.
+ */
+function emptiness(s: Summary, allow: boolean | undefined): number {
+  const judged = s.total - s.skipped;
+  const why =
+    s.total === 0
+      ? 'no vector matches the selection'
+      : judged === 0
+        ? `nothing was judged: all ${s.total} selected vectors were skipped`
+        : undefined;
+  if (why === undefined) return 0;
+  process.stderr.write(
+    `ptvec: ${allow ? 'warning' : 'error'}: ${why}${allow ? '' : ' (--allow-empty accepts this)'}\n`,
+  );
+  return allow ? 0 : 2;
 }
 
 const REPORTERS = ['pretty', 'json', 'junit', 'tap', 'html'] as const;
@@ -134,12 +187,8 @@ function render(r: ReporterSpec, report: RunReport): string {
 }
 
 function printProblems(problems: readonly Problem[]): void {
-  for (const p of problems) {
-    const where = p.pointer === '' ? p.file : `${p.file}#${p.pointer}`;
-    process.stderr.write(
-      `${p.severity === 'warning' ? 'warning' : 'error'}: ${where}: ${p.message}\n`,
-    );
-  }
+  for (const p of problems)
+    process.stderr.write(`${p.severity === 'warning' ? 'warning' : 'error'}: ${problemLine(p)}\n`);
 }
 
 const positive = (flag: string, v: string | undefined, dflt: number): number => {
@@ -186,7 +235,7 @@ function writeReports(reps: readonly ReporterSpec[], report: RunReport): void {
   for (const r of reps) {
     const text = render(r, report);
     if (r.file) writeFileSync(r.file, text);
-    else process.stdout.write(text);
+    else out(text);
   }
   if (!reps.some((r) => r.name === 'pretty' && !r.file)) {
     const s = report.summary;
@@ -228,7 +277,7 @@ async function cmdRun(argv: string[]): Promise<number> {
       ...(onProgress ? { onProgress } : {}),
     });
     writeReports(reps, report);
-    return exitCode(report);
+    return Math.max(exitCode(report), emptiness(report.summary, values['allow-empty']));
   } finally {
     await impl.close();
   }
@@ -256,10 +305,14 @@ async function cmdServe(argv: string[]): Promise<number> {
 
 function cmdList(argv: string[]): number {
   const { values, positionals } = parse(argv, SELECT_OPTS);
+  const sel = selection(values);
   const loaded = loadVectors(positionals);
-  for (const v of select(selection(values), loaded.vectors)) process.stdout.write(`${v.id}\n`);
+  const chosen = select(sel, loaded.vectors);
+  out(chosen.map((v) => `${v.id}\n`).join(''));
   printProblems(loaded.problems);
-  return loaded.problems.some((p) => p.severity !== 'warning') ? 2 : 0;
+  const invalid = loaded.problems.some((p) => p.severity !== 'warning') ? 2 : 0;
+  const empty = chosen.length ? 0 : emptiness(summarize([], 0), values['allow-empty']);
+  return Math.max(invalid, empty);
 }
 
 function cmdLint(argv: string[]): number {
@@ -336,7 +389,7 @@ function cmdDecode(argv: string[]): number {
     fields: Record<string, number | string>;
   };
   if (values.json) {
-    process.stdout.write(
+    out(
       JSON.stringify({ arch: t.arch, mode: t.mode, level: t.level, value, ...r }, null, 2) + '\n',
     );
     return 0;
@@ -349,7 +402,7 @@ function cmdDecode(argv: string[]): number {
         f.name === r.format &&
         Object.keys(r.fields).every((k) => f.fields.some((x) => x.name === k)),
     );
-  process.stdout.write(`${t.arch} ${t.mode} ${t.level} ${value}: ${r.format}\n`);
+  out(`${t.arch} ${t.mode} ${t.level} ${value}: ${r.format}\n`);
   for (const [name, v] of Object.entries(r.fields)) {
     const f = fmt?.fields.find((x) => x.name === name);
     const bits = f
@@ -359,9 +412,7 @@ function cmdDecode(argv: string[]): number {
       : '';
     const shownV =
       typeof v === 'number' && f && f.bits[0] - f.bits[1] >= 4 ? `0x${v.toString(16)}` : String(v);
-    process.stdout.write(
-      `  ${bits.padEnd(11)} ${name.padEnd(16)} ${shownV}${f?.linux ? `  (${f.linux})` : ''}\n`,
-    );
+    out(`  ${bits.padEnd(11)} ${name.padEnd(16)} ${shownV}${f?.linux ? `  (${f.linux})` : ''}\n`);
   }
   return 0;
 }
@@ -380,11 +431,12 @@ function cmdEncode(argv: string[]): number {
     fields[m[1]] = n <= 0xffffffffn ? Number(n) : '0x' + n.toString(16);
   }
   const r = runOne(t, 'encode', { level: t.level, format: values.format, fields });
-  process.stdout.write(`${String(r)}\n`);
+  out(`${String(r)}\n`);
   return 0;
 }
 
 export async function main(argv: string[]): Promise<number> {
+  watchStdout();
   const [cmd, ...rest] = argv;
   try {
     switch (cmd) {
@@ -405,7 +457,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'help':
       case '--help':
       case '-h':
-        process.stdout.write(USAGE + '\n');
+        out(USAGE + '\n');
         return 0;
       default:
         throw new UsageError(cmd === undefined ? 'expected a command' : `unknown command "${cmd}"`);

@@ -3,7 +3,7 @@
 
 import type { Json, StepObservation, VectorObservation } from './adapter.ts';
 import { fieldDiffs, type FieldDiff } from './arch.ts';
-import { stepExpect, type LoadedVector } from './vectors/load.ts';
+import { stepExpect, type LoadedVector } from './vectors/files.ts';
 
 export type Verdict = 'pass' | 'fail' | 'skip' | 'xfail' | 'xpass' | 'error';
 

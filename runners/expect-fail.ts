@@ -1,7 +1,7 @@
 // Expected failures: a JSON object mapping vector id to the reason it fails for this implementation.
 
 import { displayPath, readJsonInput } from './paths.ts';
-import type { Problem } from './vectors/load.ts';
+import type { Problem } from './vectors/files.ts';
 
 export interface ExpectFail {
   readonly file: string;

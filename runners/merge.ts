@@ -3,7 +3,7 @@
 
 import { displayPath, readJsonInput } from './paths.ts';
 import { sortProblems, summarize, type ResultEntry, type RunReport } from './run.ts';
-import type { Problem } from './vectors/load.ts';
+import type { Problem } from './vectors/files.ts';
 import { explain, validator } from './vectors/schemas.ts';
 
 export interface Merged {

@@ -3,7 +3,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toInput, type Implementation, type Json, type VectorObservation } from './adapter.ts';
-import { archDescriptions } from './arch.ts';
 import { judge, type Mismatch, type Verdict } from './compare.ts';
 import type { ExpectFail } from './expect-fail.ts';
 import { PACKAGE_ROOT } from './paths.ts';
@@ -14,7 +13,8 @@ import {
   type LoadedVector,
   type LoadResult,
   type Problem,
-} from './vectors/load.ts';
+} from './vectors/files.ts';
+import { checkByRunning } from './vectors/load.ts';
 
 export interface ResultEntry {
   readonly id: string;
@@ -86,28 +86,33 @@ export function summarize(results: readonly ResultEntry[], problems: number): Su
   return s;
 }
 
-/** Vectors whose arch+mode has no description cannot be run; they are problems, not results. */
-function runnable(vectors: readonly LoadedVector[], problems: Problem[]): LoadedVector[] {
-  const known = archDescriptions();
-  return vectors.filter((v) => {
-    if (known.has(`${v.arch}-${v.mode}`)) return true;
-    problems.push({
-      file: v.file,
-      pointer: `${v.pointer}`,
-      message: `${v.arch} has no mode "${v.mode}" (vectors/arch/ has no ${v.arch}-${v.mode}.json)`,
-    });
-    return false;
-  });
-}
-
 export interface RunOptions {
   readonly selection: Selection;
   readonly expectFail?: ExpectFail;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
+/**
+ * What a report keeps of the values implementations observed, over all its results: a run of many
+ * vectors that each fail with a large value must not hold them all (the JSON report must stay
+ * writable, the process within its memory). Past the limit a value is replaced by a note of its size.
+ */
+export const KEPT_OBSERVED_BYTES = 32 * 1024 * 1024;
+
+class Retention {
+  private used = 0;
+  keep(v: Json): Json {
+    const n = JSON.stringify(v).length;
+    if (this.used + n <= KEPT_OBSERVED_BYTES || n <= 64) {
+      this.used += n;
+      return v;
+    }
+    return `(not kept: ${n} bytes of JSON; a report keeps at most ${KEPT_OBSERVED_BYTES} bytes of observed values)`;
+  }
+}
+
 /** A vector's steps as the report shows them for a verdict other than pass and skip. */
-function stepRecords(v: LoadedVector, obs: VectorObservation): StepRecord[] {
+function stepRecords(v: LoadedVector, obs: VectorObservation, kept: Retention): StepRecord[] {
   return v.steps.map((s, i) => {
     const name = stepName(s);
     const e = stepExpect(s);
@@ -120,7 +125,8 @@ function stepRecords(v: LoadedVector, obs: VectorObservation): StepRecord[] {
       ...(o === undefined
         ? {}
         : {
-            observed: o.kind === 'result' ? { result: o.result } : { unsupported: o.reason },
+            observed:
+              o.kind === 'result' ? { result: kept.keep(o.result) } : { unsupported: o.reason },
           }),
     };
   });
@@ -138,10 +144,11 @@ const identity = (v: LoadedVector) => ({
 function entry(
   v: LoadedVector,
   obs: VectorObservation,
-  choices: Readonly<Record<string, string>>,
+  impl: Implementation,
   expectFail: ExpectFail | undefined,
+  kept: Retention,
 ): ResultEntry {
-  const j0 = judge(v, obs, choices);
+  const j0 = judge(v, obs, impl.choices);
   const xf = expectFail?.reasons.get(v.id);
   let verdict: Verdict = j0.verdict;
   let reason = j0.reason;
@@ -152,12 +159,13 @@ function entry(
     verdict = 'xpass';
     reason = `listed as an expected failure (${xf}) but passed: remove it from ${expectFail?.file ?? 'the expectations file'}`;
   }
+  const mismatches = j0.mismatches?.map((m) => ({ ...m, actual: kept.keep(m.actual) }));
   return {
     ...identity(v),
     verdict,
     ...(reason === undefined ? {} : { reason }),
-    ...(j0.mismatches ? { mismatches: j0.mismatches } : {}),
-    ...(verdict === 'pass' || verdict === 'skip' ? {} : { steps: stepRecords(v, obs) }),
+    ...(mismatches ? { mismatches } : {}),
+    ...(verdict === 'pass' || verdict === 'skip' ? {} : { steps: stepRecords(v, obs, kept) }),
   };
 }
 
@@ -167,33 +175,47 @@ export async function execute(
   opts: RunOptions,
 ): Promise<RunReport> {
   const problems: Problem[] = [...loaded.problems];
-  const chosen = runnable(select(opts.selection, loaded.vectors), problems);
+  const chosen = checkByRunning(select(opts.selection, loaded.vectors), problems);
   const inputs = chosen.map(toInput);
-  const notCovered = inputs.map((v) => impl.notCovered?.(v));
-  const toRun = inputs.filter((_, i) => notCovered[i] === undefined);
-  let done = chosen.length - toRun.length;
-  const total = chosen.length;
-  let shown = -1;
-  const progress = () => {
-    done++;
-    // At most ~200 updates, whatever the size of the run.
-    if (opts.onProgress && (done === total || done - shown >= Math.max(1, total / 200))) {
-      shown = done;
-      opts.onProgress(done, total);
-    }
-  };
-  const answers = await impl.run(toRun, progress);
-  let k = 0;
-  const results = chosen.map((v, i): ResultEntry => {
-    const skip = notCovered[i];
-    if (skip !== undefined) return { ...identity(v), verdict: 'skip', reason: skip };
-    const o = answers[k++] ?? { kind: 'error' as const, reason: 'no answer for this vector' };
-    return entry(v, o, impl.choices, opts.expectFail);
+  const results: (ResultEntry | undefined)[] = chosen.map((v, i) => {
+    const skip = impl.notCovered?.(inputs[i]!);
+    return skip === undefined ? undefined : { ...identity(v), verdict: 'skip', reason: skip };
   });
+  const index = results.flatMap((r, i) => (r === undefined ? [i] : []));
+  const total = chosen.length;
+  let done = total - index.length;
+  let shown = -1;
+  const kept = new Retention();
+  // Each answer is judged as it arrives and only its result entry is kept.
+  await impl.run(
+    index.map((i) => inputs[i]!),
+    (k, o) => {
+      const i = index[k];
+      if (i === undefined) return;
+      // A later observation replaces an earlier one (a vector found answered twice is an error).
+      if (results[i] === undefined) done++;
+      results[i] = entry(chosen[i]!, o, impl, opts.expectFail, kept);
+      // At most ~200 updates, whatever the size of the run.
+      if (opts.onProgress && (done === total || done - shown >= Math.max(1, total / 200))) {
+        shown = done;
+        opts.onProgress(done, total);
+      }
+    },
+  );
+  // What the implementation did that is no vector's fault (a line while idle): reported, not judged.
+  for (const message of impl.incidents?.() ?? [])
+    problems.push({
+      file: `implementation ${impl.name}`,
+      pointer: '',
+      message,
+      severity: 'warning',
+    });
+  const none: VectorObservation = { kind: 'error', reason: 'no answer for this vector' };
+  const all = results.map((r, i) => r ?? entry(chosen[i]!, none, impl, opts.expectFail, kept));
   if (opts.expectFail) {
-    const all = new Set(loaded.vectors.map((v) => v.id));
+    const ids = new Set(loaded.vectors.map((v) => v.id));
     for (const id of opts.expectFail.reasons.keys()) {
-      if (!all.has(id))
+      if (!ids.has(id))
         problems.push({
           file: opts.expectFail.file,
           pointer: `/${id.replace(/~/g, '~0').replace(/\//g, '~1')}`,
@@ -208,8 +230,8 @@ export async function execute(
     implementation:
       impl.version === undefined ? { name: impl.name } : { name: impl.name, version: impl.version },
     ...(shard ? { shard: `${shard.index}/${shard.count}` } : {}),
-    summary: summarize(results, problems.length),
-    results,
+    summary: summarize(all, problems.length),
+    results: all,
     problems: sortProblems(problems),
   };
 }

@@ -1,7 +1,7 @@
 // Which vectors a run takes: filters (any value of a filter matches; all filters given must match)
 // and deterministic sharding by id.
 
-import type { LoadedVector } from './vectors/load.ts';
+import type { LoadedVector } from './vectors/files.ts';
 
 export interface Selection {
   readonly arch: readonly string[];

@@ -216,7 +216,33 @@ function engineConfig(c: VectorInput['config']): KernelConfig {
   return out as unknown as KernelConfig;
 }
 
-export function observe(input: VectorInput): VectorObservation {
+/** What the engine made of a vector: its steps' outcomes, a format error it found while running, or a
+ * failure of its own. */
+type EngineRun =
+  | { readonly kind: 'observed'; readonly steps: readonly StepObservation[] }
+  | { readonly kind: 'invalid'; readonly pointer: string; readonly message: string }
+  | { readonly kind: 'failed'; readonly reason: string };
+
+// The loader's run of a vector (runtimeProblem), kept for `--impl ref` to answer with once, unless it
+// is large: a run keeps few of those at a time, so it computes them again rather than hold them all.
+const checked = new WeakMap<VectorInput, EngineRun>();
+const KEEP_UP_TO = 4096;
+
+/** The events and changes an engine run holds. */
+function weight(r: EngineRun): number {
+  if (r.kind !== 'observed') return 0;
+  let n = 0;
+  for (const s of r.steps)
+    if (s.kind === 'result' && typeof s.result === 'object' && s.result !== null)
+      for (const k of ['events', 'changes']) {
+        const list = (s.result as Record<string, Json>)[k];
+        if (Array.isArray(list)) n += list.length;
+      }
+  return n;
+}
+
+function engineRun(input: VectorInput): EngineRun {
+  let r: EngineRun;
   try {
     const outcomes = runVector({
       arch: input.arch as Arch,
@@ -225,17 +251,48 @@ export function observe(input: VectorInput): VectorObservation {
       ...(input.setup === undefined ? {} : { setup: engineSetup(input.setup as JsonObject) }),
       steps: input.steps.map(engineStep),
     });
-    const steps: StepObservation[] = outcomes.map((o) =>
-      o.kind === 'value'
-        ? { kind: 'result', result: jsonValue(o.value) }
-        : { kind: 'unsupported', reason: o.reason },
-    );
-    return { kind: 'observed', steps };
+    r = {
+      kind: 'observed',
+      steps: outcomes.map((o) =>
+        o.kind === 'value'
+          ? { kind: 'result', result: jsonValue(o.value) }
+          : { kind: 'unsupported', reason: o.reason },
+      ),
+    };
   } catch (e) {
     if (e instanceof VectorFormatError)
-      return { kind: 'error', reason: `invalid vector at ${e.pointer || '/'}: ${e.message}` };
-    throw e;
+      r = { kind: 'invalid', pointer: e.pointer, message: e.message };
+    else {
+      // A bug of the engine: this vector's verdict says so, and the run goes on.
+      const err = e instanceof Error ? e : new Error(String(e));
+      const where = err.stack?.split('\n')[1]?.trim() ?? '';
+      r = {
+        kind: 'failed',
+        reason: `the reference engine failed: ${err.name}: ${err.message} ${where}`.trim(),
+      };
+    }
   }
+  return r;
+}
+
+function observation(r: EngineRun): VectorObservation {
+  if (r.kind === 'observed') return r;
+  if (r.kind === 'failed') return { kind: 'error', reason: r.reason };
+  return { kind: 'error', reason: `invalid vector at ${r.pointer || '/'}: ${r.message}` };
+}
+
+export const observe = (input: VectorInput): VectorObservation => observation(engineRun(input));
+
+/**
+ * What running a vector shows about its validity (its work budget, an endless walk, a value of the
+ * wrong kind): the format error, with a pointer relative to the vector, or undefined.
+ */
+export function runtimeProblem(
+  input: VectorInput,
+): { pointer: string; message: string } | undefined {
+  const r = engineRun(input);
+  if (weight(r) <= KEEP_UP_TO) checked.set(input, r);
+  return r.kind === 'invalid' ? { pointer: r.pointer, message: r.message } : undefined;
 }
 
 export function referenceImplementation(): Implementation {
@@ -243,14 +300,14 @@ export function referenceImplementation(): Implementation {
     name: 'ref',
     version: 'ptvec reference engine',
     choices: {},
-    run: (vectors, answered) =>
-      Promise.resolve(
-        vectors.map((v) => {
-          const o = observe(v);
-          answered?.();
-          return o;
-        }),
-      ),
+    run: (vectors, answered) => {
+      vectors.forEach((v, i) => {
+        const r = checked.get(v) ?? engineRun(v);
+        checked.delete(v);
+        answered(i, observation(r));
+      });
+      return Promise.resolve();
+    },
     close: () => Promise.resolve(),
   };
 }

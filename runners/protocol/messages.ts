@@ -3,6 +3,7 @@
 
 import type { VectorInput } from '../adapter.ts';
 import type {
+  ErrorMessage,
   ImplementationHello,
   ImplementationMessage1,
   ResultMessage,
@@ -17,6 +18,11 @@ export const PROTOCOL_VERSIONS: readonly [number, ...number[]] = [1];
 export const MAX_LINE = 8 * 1024 * 1024;
 /** Vectors unanswered at a time, unless the implementation asks for fewer. */
 export const DEFAULT_WINDOW = 64;
+/** The deepest nesting of arrays and objects in a line, the line's own object being level 1: the
+ * report's writers and the comparer recurse over answers. */
+export const MAX_ANSWER_DEPTH = 64;
+/** The longest answer kept, in bytes of line text; a longer one is an `error` for its vector. */
+export const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
 
 export function runnerHello(version: string): RunnerHello {
   return { type: 'hello', protocols: [...PROTOCOL_VERSIONS], runner: { name: 'ptvec', version } };
@@ -37,10 +43,75 @@ export function vectorLine(v: VectorInput): string {
 
 export const BYE_LINE = '{"type":"bye"}';
 
-const shorten = (s: string, n = 200) => (s.length > n ? `${s.slice(0, n)}...` : s);
+export const shorten = (s: string, n = 200): string => (s.length > n ? `${s.slice(0, n)}...` : s);
 
-export type Parsed<T> =
-  { readonly ok: true; readonly message: T } | { readonly ok: false; readonly reason: string };
+/** What a line from an implementation is. An answer over a bound is `refused`: an `error` for
+ * its vector, not a protocol failure. */
+export type LineOutcome =
+  | { readonly kind: 'hello'; readonly message: ImplementationHello }
+  | { readonly kind: 'answer'; readonly message: ResultMessage | ErrorMessage }
+  | { readonly kind: 'refused'; readonly id: string; readonly reason: string }
+  | { readonly kind: 'garbage'; readonly reason: string };
+
+/** The deepest nesting of arrays and objects in JSON text, in one pass that skips strings. Not a
+ * validator: on text that is not JSON the answer is only an estimate. */
+export function nestingDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) i++;
+        else if (d === 0x22) break;
+      }
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) max = depth;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
+}
+
+/** The string members of the top-level object of JSON text, read in one pass that builds
+ * nothing deeper: enough to name the vector of an answer that is not kept. */
+function topLevelStrings(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!text.trimStart().startsWith('{')) return out;
+  let depth = 0;
+  let key: string | undefined;
+  let isValue = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      const from = i;
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++)
+        if (text.charCodeAt(i) === 0x5c) i++;
+      if (depth !== 1) continue;
+      let s: string;
+      try {
+        s = JSON.parse(text.slice(from, i + 1)) as string;
+      } catch {
+        return out;
+      }
+      if (isValue && key !== undefined) out.set(key, s);
+      else key = s;
+      isValue = false;
+    } else if (c === 0x5b || c === 0x7b) {
+      depth++;
+      isValue = false;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+    else if (depth === 1 && c === 0x3a) isValue = true;
+    else if (depth === 1 && c === 0x2c) key = undefined;
+  }
+  return out;
+}
+
+/** The id of a `result` or `error` message, from its top-level strings. */
+function answerId(members: ReadonlyMap<string, string>): string | undefined {
+  const type = members.get('type');
+  return type === 'result' || type === 'error' ? members.get('id') : undefined;
+}
 
 /** The common answer, checked without ajv (the hot path of a run); anything else goes to the schema. */
 function isPlainResult(d: unknown): d is ResultMessage {
@@ -60,35 +131,50 @@ function isPlainResult(d: unknown): d is ResultMessage {
   return true;
 }
 
-/** One line from an implementation as a message, or why it is not one ("garbage on stdout"). */
-export function parseImplementationLine(line: string): Parsed<ImplementationMessage1> {
+/** One line from an implementation (`bytes` long, newline excluded) as a message, an answer over
+ * a bound, or why it is neither ("garbage on stdout"). */
+export function parseImplementationLine(
+  line: string,
+  bytes = Buffer.byteLength(line),
+): LineOutcome {
+  const quoted = () => JSON.stringify(shorten(line));
+  const depth = nestingDepth(line);
+  if (depth > MAX_ANSWER_DEPTH || bytes > MAX_ANSWER_BYTES) {
+    // Not parsed: JSON.parse would build all of it (seconds and hundreds of MB for 8 MiB of "[").
+    const bound =
+      depth > MAX_ANSWER_DEPTH
+        ? `nested ${depth} levels deep; at most ${MAX_ANSWER_DEPTH} are kept`
+        : `${bytes} bytes; at most ${MAX_ANSWER_BYTES} are kept`;
+    const id = answerId(topLevelStrings(line));
+    if (id !== undefined) return { kind: 'refused', id, reason: `the answer is ${bound}` };
+    if (depth > MAX_ANSWER_DEPTH)
+      return { kind: 'garbage', reason: `garbage on stdout: ${quoted()} is ${bound}` };
+  }
   let data: unknown;
   try {
     data = JSON.parse(line);
   } catch (e) {
     return {
-      ok: false,
-      reason: `garbage on stdout: ${JSON.stringify(shorten(line))} is not JSON (${(e as Error).message})`,
+      kind: 'garbage',
+      reason: `garbage on stdout: ${quoted()} is not JSON (${(e as Error).message})`,
     };
   }
-  if (isPlainResult(data)) return { ok: true, message: data };
+  if (isPlainResult(data)) return { kind: 'answer', message: data };
   const validate = validator('protocol.schema.json#/definitions/ImplementationMessage');
   if (!validate(data)) {
     const first = explain(validate.errors ?? [])[0];
     return {
-      ok: false,
-      reason: `garbage on stdout: ${JSON.stringify(shorten(line))} is not a protocol message${first ? ` (at ${first.pointer || '/'}: ${first.message})` : ''}`,
+      kind: 'garbage',
+      reason: `garbage on stdout: ${quoted()} is not a protocol message${first ? ` (at ${first.pointer || '/'}: ${first.message})` : ''}`,
     };
   }
-  return { ok: true, message: data as ImplementationMessage1 };
+  const m = data as ImplementationMessage1;
+  return m.type === 'hello' ? { kind: 'hello', message: m } : { kind: 'answer', message: m };
 }
 
 /** Why an implementation's hello cannot be used, or undefined. */
-export function helloProblem(m: ImplementationMessage1): string | undefined {
-  if (m.type !== 'hello') return `expected hello, got a "${m.type}" message`;
+export function helloProblem(m: ImplementationHello): string | undefined {
   if (!PROTOCOL_VERSIONS.includes(m.protocol))
     return `the implementation chose protocol ${m.protocol}; this runner speaks ${PROTOCOL_VERSIONS.join(', ')}`;
   return undefined;
 }
-
-export const isHello = (m: ImplementationMessage1): m is ImplementationHello => m.type === 'hello';

@@ -1,49 +1,65 @@
-// One implementation process: spawned without a shell, stdout read as lines (at most MAX_LINE),
-// stderr drained into a bounded tail for error reports.
+// One implementation process: spawned without a shell as the leader of its own process group,
+// stdout read as lines (at most MAX_LINE), stderr drained into a bounded tail for error reports.
+// Its exit is noticed by itself, not by its pipes closing: something it started may hold them open.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { forgetGroup, killGroup, trackGroup } from './groups.ts';
 import { MAX_LINE } from './messages.ts';
 
 const STDERR_TAIL = 2048;
+/** After the process exits, how long its pipes may take to deliver what it wrote. */
+export const EXIT_DRAIN_MS = 100;
 
 export type ProcessEvent =
-  | { readonly kind: 'line'; readonly line: string }
+  | { readonly kind: 'line'; readonly line: string; readonly bytes: number }
   | { readonly kind: 'overflow' }
   | { readonly kind: 'exit'; readonly reason: string };
 
 export class ImplementationProcess {
   private readonly child: ChildProcess;
+  private readonly pgid: number | undefined;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private stderr = '';
   private exited = false;
   private killed = false;
-  private listener: (e: ProcessEvent) => void = () => {};
+  private listener: ((e: ProcessEvent) => void) | undefined;
+  /** Events that came while nobody listened, for the next listener. */
+  private held: ProcessEvent[] = [];
+  private settle: () => void = () => {};
   private readonly exitPromise: Promise<void>;
 
   constructor(argv: readonly string[]) {
     const [cmd, ...args] = argv as [string, ...string[]];
-    this.child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], shell: false });
-    let settle: () => void = () => {};
-    this.exitPromise = new Promise((r) => (settle = r));
+    this.exitPromise = new Promise((r) => (this.settle = r));
+    this.child = spawn(cmd, args, {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      shell: false,
+      detached: true,
+    });
+    this.pgid = this.child.pid;
+    if (this.pgid !== undefined) trackGroup(this.pgid);
     this.child.stdout?.on('data', (chunk: Buffer) => this.onData(chunk));
     this.child.stderr?.on('data', (chunk: Buffer) => {
       this.stderr = (this.stderr + chunk.toString('utf8')).slice(-STDERR_TAIL);
     });
     // A write to a process that has gone is reported by its exit, not here.
     this.child.stdin?.on('error', () => {});
-    this.child.on('error', (e) => this.onExit(`could not be started: ${e.message}`, settle));
-    this.child.on('close', (code, signal) =>
-      this.onExit(
-        signal ? `was killed by ${signal}` : `exited with status ${String(code)}`,
-        settle,
-      ),
+    this.child.on('error', (e) => this.onExit(`could not be started: ${e.message}`));
+    this.child.on('exit', (code, signal) =>
+      this.onExit(signal ? `was killed by ${signal}` : `exited with status ${String(code)}`),
     );
   }
 
-  /** Where events go; one listener at a time. */
+  /** Where events go, starting with those held since the last listener; one listener at a time. */
   listen(f: (e: ProcessEvent) => void): void {
     this.listener = f;
+    while (this.listener === f && this.held.length > 0) f(this.held.shift()!);
+  }
+
+  /** Hold events until the next `listen`. */
+  detach(): void {
+    this.listener = undefined;
   }
 
   send(line: string): void {
@@ -63,9 +79,11 @@ export class ImplementationProcess {
       : '';
   }
 
+  /** Kill it and everything in its process group. */
   kill(): Promise<void> {
     this.killed = true;
-    if (!this.exited) this.child.kill('SIGKILL');
+    if (!this.exited && (this.pgid === undefined || !killGroup(this.pgid)))
+      this.child.kill('SIGKILL');
     return this.exitPromise;
   }
 
@@ -78,12 +96,35 @@ export class ImplementationProcess {
     clearTimeout(timer);
   }
 
-  private onExit(reason: string, settle: () => void): void {
+  private emit(e: ProcessEvent): void {
+    if (this.listener) this.listener(e);
+    else this.held.push(e);
+  }
+
+  /** The process has gone. Its pipes get a moment to deliver what it wrote (they close at once
+   * unless something else holds them), then they are closed and what is left of its group is
+   * killed, before the exit is reported. */
+  private onExit(reason: string): void {
     if (this.exited) return;
     this.exited = true;
-    settle();
-    // Lines already read come first; the exit after them.
-    setImmediate(() => this.listener({ kind: 'exit', reason }));
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      this.child.stdin?.destroy();
+      this.child.stdout?.destroy();
+      this.child.stderr?.destroy();
+      if (this.pgid !== undefined) {
+        killGroup(this.pgid);
+        forgetGroup(this.pgid);
+      }
+      this.settle();
+      // Lines already read come first; the exit after them.
+      setImmediate(() => this.emit({ kind: 'exit', reason }));
+    };
+    const timer = setTimeout(finish, EXIT_DRAIN_MS);
+    this.child.once('close', finish);
   }
 
   private onData(chunk: Buffer): void {
@@ -101,10 +142,15 @@ export class ImplementationProcess {
       this.pendingBytes = 0;
       start = nl + 1;
       if (bytes > MAX_LINE) {
-        this.listener({ kind: 'overflow' });
+        this.emit({ kind: 'overflow' });
         return;
       }
-      this.listener({ kind: 'line', line: line.endsWith('\r') ? line.slice(0, -1) : line });
+      const cr = line.endsWith('\r');
+      this.emit({
+        kind: 'line',
+        line: cr ? line.slice(0, -1) : line,
+        bytes: cr ? bytes - 1 : bytes,
+      });
     }
     if (start < chunk.length) {
       this.pending.push(chunk.subarray(start));
@@ -112,7 +158,7 @@ export class ImplementationProcess {
       if (this.pendingBytes > MAX_LINE) {
         this.pending = [];
         this.pendingBytes = 0;
-        this.listener({ kind: 'overflow' });
+        this.emit({ kind: 'overflow' });
       }
     }
   }

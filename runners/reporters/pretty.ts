@@ -4,6 +4,8 @@
 import type { Json } from '../adapter.ts';
 import type { Mismatch } from '../compare.ts';
 import type { ResultEntry, RunReport } from '../run.ts';
+import type { Problem } from '../vectors/files.ts';
+import { quote, shorten } from '../vectors/quote.ts';
 
 export interface Style {
   readonly red: (s: string) => string;
@@ -23,7 +25,9 @@ export const COLOUR: Style = {
   bold: sgr(1),
 };
 
-const show = (v: Json): string => JSON.stringify(v);
+// Long values are cut here; the JSON report holds them whole.
+const SHOWN = 300;
+const show = (v: Json): string => quote(v, SHOWN);
 
 function bitsLabel(f: { name: string; bits: readonly [number, number] }): string {
   const [hi, lo] = f.bits;
@@ -49,30 +53,34 @@ function verdictLine(r: ResultEntry, st: Style): string {
     r.verdict === 'error' || r.verdict === 'xpass'
       ? st.red(r.verdict.toUpperCase())
       : st.red('FAIL');
-  return `${tag} ${st.bold(r.id)} ${st.dim(`(${r.file})`)}\n  ${r.description}`;
+  return `${tag} ${st.bold(r.id)} ${st.dim(`(${r.file})`)}\n  ${shorten(r.description, SHOWN)}`;
+}
+
+/** A problem on one line: its place and message cut to a readable length. */
+export function problemLine(p: Problem): string {
+  const where = p.pointer === '' ? p.file : `${p.file}#${shorten(p.pointer, SHOWN)}`;
+  return `${where}: ${shorten(p.message, 2 * SHOWN)}`;
 }
 
 export function renderPretty(report: RunReport, st: Style): string {
   const out: string[] = [];
-  for (const p of report.problems) {
-    const where = p.pointer === '' ? p.file : `${p.file}#${p.pointer}`;
+  for (const p of report.problems)
     out.push(
-      `${p.severity === 'warning' ? st.yellow('warning') : st.red('invalid')} ${where}: ${p.message}`,
+      `${p.severity === 'warning' ? st.yellow('warning') : st.red('invalid')} ${problemLine(p)}`,
     );
-  }
   for (const r of report.results) {
     if (r.verdict === 'fail') {
       out.push(verdictLine(r, st));
       for (const m of r.mismatches ?? []) out.push(...formatMismatch(m, st));
     } else if (r.verdict === 'error' || r.verdict === 'xpass') {
-      out.push(verdictLine(r, st), `  ${r.reason ?? ''}`);
+      out.push(verdictLine(r, st), `  ${shorten(r.reason ?? '', 2 * SHOWN)}`);
     }
   }
   const skips = new Map<string, number>();
   for (const r of report.results)
     if (r.verdict === 'skip') skips.set(r.reason ?? '', (skips.get(r.reason ?? '') ?? 0) + 1);
   for (const [reason, n] of [...skips].sort((a, b) => b[1] - a[1]).slice(0, 10))
-    out.push(st.yellow(`skipped ${n}: ${reason}`));
+    out.push(st.yellow(`skipped ${n}: ${shorten(reason, SHOWN)}`));
   if (skips.size > 10)
     out.push(st.yellow(`skipped: ${skips.size - 10} more reasons (see the JSON report)`));
   const s = report.summary;

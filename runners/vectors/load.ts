@@ -1,169 +1,30 @@
-// Read vector files, validate them, and turn them into vectors ready to run. A broken file or vector
-// becomes a Problem with its location; everything else still loads.
+// Load vectors for a command: the files and their schema (files.ts), then every check a schema cannot
+// express, the same for `run`, `list` and `lint`: ids unique across the corpus, the file's own rules
+// (semantics.ts), step references, and a setup that builds with steps that name what exists.
 
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
-import { vectorProblem } from '../adapters/reference.ts';
-import { displayPath, VECTORS_DIR } from '../paths.ts';
-import { resolveConfig, type ResolvedConfig } from './config.ts';
-import type { Step, Vector, VectorFile } from './generated/vector-file.ts';
-import { locateJsonError } from './json-position.ts';
-import { explain, validator } from './schemas.ts';
+import { toInput } from '../adapter.ts';
+import { runtimeProblem, vectorProblem } from '../adapters/reference.ts';
+import { archProblems } from '../arch.ts';
+import {
+  findVectorFiles,
+  loadFile,
+  stepName,
+  type LoadedFile,
+  type LoadedVector,
+  type LoadResult,
+  type Problem,
+} from './files.ts';
+import { checkIds } from './ids.ts';
+import { checkFile } from './semantics.ts';
+import { quote } from './quote.ts';
 
-export interface Problem {
-  readonly file: string;
-  readonly pointer: string;
-  readonly message: string;
-  /** error (default): could not be judged, exit status 2; warning: reported only. */
-  readonly severity?: 'error' | 'warning';
-}
-
-/** A step's name and expectation; steps that produce nothing (write, TLB maintenance) have neither. */
-export const stepName = (s: Step): string | undefined => ('name' in s ? s.name : undefined);
-export const stepExpect = (s: Step): unknown => ('expect' in s ? s.expect : undefined);
-
-export interface LoadedVector {
-  readonly id: string;
-  readonly file: string;
-  /** JSON pointer of the vector inside its file. */
-  readonly pointer: string;
-  readonly family: VectorFile['family'];
-  readonly arch: NonNullable<Vector['arch']>;
-  readonly mode: NonNullable<Vector['mode']>;
-  readonly config: ResolvedConfig;
-  readonly description: string;
-  readonly flags: readonly string[];
-  readonly tags: readonly string[];
-  readonly setup?: Vector['setup'];
-  readonly steps: readonly Step[];
-  readonly vector: Vector;
-}
-
-export interface LoadedFile {
-  readonly file: string;
-  readonly data: VectorFile;
-  readonly vectors: readonly LoadedVector[];
-}
-
-export interface LoadResult {
-  readonly files: readonly LoadedFile[];
-  readonly vectors: readonly LoadedVector[];
-  readonly problems: readonly Problem[];
-}
-
-/** Vector files under the given paths (default: the package's vectors/), sorted; arch descriptions excluded. */
-export function findVectorFiles(paths: readonly string[], problems: Problem[]): string[] {
-  const roots = paths.length ? paths.map((p) => resolve(p)) : [VECTORS_DIR];
-  const out: string[] = [];
-  const walk = (p: string, top: boolean): void => {
-    let st;
-    try {
-      st = statSync(p);
-    } catch {
-      problems.push({ file: displayPath(p), pointer: '', message: 'no such file or directory' });
-      return;
-    }
-    if (st.isDirectory()) {
-      for (const e of readdirSync(p).sort()) {
-        if (e === 'arch' && basename(p) === 'vectors') continue; // arch descriptions, not vectors
-        walk(join(p, e), false);
-      }
-    } else if (p.endsWith('.json') || top) {
-      out.push(p);
-    }
-  };
-  roots.forEach((r) => walk(r, true));
-  return [...new Set(out)];
-}
-
-/** "invalid JSON" with the line and column where the text first goes wrong. */
-function jsonProblem(text: string, err: unknown): string {
-  const at = locateJsonError(text);
-  if (at) return `invalid JSON at line ${at.line} column ${at.column}: expected ${at.expected}`;
-  return `invalid JSON: ${err instanceof Error ? err.message : String(err)}`;
-}
-
-const VECTOR_PATH = /^\/vectors\/(\d+)(\/.*)?$/;
-
-export function loadFile(path: string, problems: Problem[]): LoadedFile | undefined {
-  const file = displayPath(path);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    problems.push({ file, pointer: '', message: `cannot read: ${(e as Error).message}` });
-    return undefined;
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    problems.push({ file, pointer: '', message: jsonProblem(text, e) });
-    return undefined;
-  }
-  const validate = validator('vector-file.schema.json');
-  const badVectors = new Set<number>();
-  if (!validate(data)) {
-    const found = explain(validate.errors ?? []);
-    let envelope = false;
-    for (const p of found) {
-      problems.push({ file, pointer: p.pointer, message: p.message });
-      const m = VECTOR_PATH.exec(p.pointer);
-      if (m?.[2] === undefined) envelope = true;
-      else badVectors.add(Number(m[1]));
-    }
-    // The envelope (defaults, notes, refs) is wrong: none of the file's vectors can be trusted.
-    if (envelope) return undefined;
-  }
-  const vf = data as VectorFile;
-  const vectors: LoadedVector[] = [];
-  vf.vectors.forEach((v, i) => {
-    if (badVectors.has(i)) return;
-    vectors.push({
-      id: v.id,
-      file,
-      pointer: `/vectors/${i}`,
-      family: vf.family,
-      arch: v.arch ?? vf.defaults.arch,
-      mode: v.mode ?? vf.defaults.mode,
-      config: resolveConfig(vf.defaults.config, v.config),
-      description: v.description,
-      flags: v.flags ?? [],
-      tags: v.tags ?? [],
-      ...(v.setup === undefined ? {} : { setup: v.setup }),
-      steps: v.steps,
-      vector: v,
-    });
+/** Step references name earlier steps; the setup builds and the steps name what exists. */
+function checkVectors(vectors: readonly LoadedVector[], problems: Problem[]): LoadedVector[] {
+  return vectors.filter((v) => {
+    const p = checkStepRefs(v) ?? checkSetup(v);
+    if (p) problems.push(p);
+    return p === undefined;
   });
-  return { file, data: vf, vectors };
-}
-
-/** Checks every run needs that a schema cannot express: unique ids, step references. */
-export function checkVectors(
-  vectors: readonly LoadedVector[],
-  problems: Problem[],
-): LoadedVector[] {
-  const seen = new Map<string, LoadedVector>();
-  const ok: LoadedVector[] = [];
-  for (const v of vectors) {
-    const first = seen.get(v.id);
-    if (first) {
-      problems.push({
-        file: v.file,
-        pointer: `${v.pointer}/id`,
-        message: `duplicate id "${v.id}" (first in ${first.file}${first.pointer})`,
-      });
-      continue;
-    }
-    seen.set(v.id, v);
-    const refProblem = checkStepRefs(v) ?? checkSetup(v);
-    if (refProblem) {
-      problems.push(refProblem);
-      continue;
-    }
-    ok.push(v);
-  }
-  return ok;
 }
 
 /**
@@ -185,7 +46,7 @@ function checkStepRefs(v: LoadedVector): Problem | undefined {
           return {
             file: v.file,
             pointer: `${v.pointer}/steps/${i}/args/${k}`,
-            message: `expected the name of an earlier step; "${ref}" is not one`,
+            message: `expected the name of an earlier step; ${quote(ref)} is not one`,
           };
         }
       }
@@ -196,7 +57,7 @@ function checkStepRefs(v: LoadedVector): Problem | undefined {
         return {
           file: v.file,
           pointer: `${v.pointer}/steps/${i}/name`,
-          message: `step name "${name}" is used twice`,
+          message: `step name ${quote(name)} is used twice`,
         };
       names.add(name);
     }
@@ -204,16 +65,43 @@ function checkStepRefs(v: LoadedVector): Problem | undefined {
   return undefined;
 }
 
+/** The vectors of the files under `paths` (default: the package's vectors/) that pass every check. */
 export function loadVectors(paths: readonly string[]): LoadResult {
-  const problems: Problem[] = [];
+  const problems: Problem[] = [...archProblems()];
   const files: LoadedFile[] = [];
-  for (const f of findVectorFiles(paths, problems)) {
+  const found = findVectorFiles(paths, problems);
+  for (const f of found) {
     const lf = loadFile(f, problems);
     if (lf) files.push(lf);
   }
-  const vectors = checkVectors(
+  if (!found.length && !problems.length)
+    problems.push({ file: paths.join(' '), pointer: '', message: 'no vector files (*.json) here' });
+  const unique = checkIds(
     files.flatMap((f) => f.vectors),
+    paths,
+    found,
+    problems,
+  );
+  const valid = new Set(files.flatMap((f) => checkFile(f, problems)));
+  const vectors = checkVectors(
+    unique.filter((v) => valid.has(v)),
     problems,
   );
   return { files, vectors, problems };
+}
+
+/**
+ * The vectors whose run on the reference engine shows nothing wrong with them: within the work budget,
+ * no endless walk, no value of the wrong kind. `run` and `lint` make this check as well as the
+ * loader's; the run is kept, so `run --impl ref` does not repeat it.
+ */
+export function checkByRunning(
+  vectors: readonly LoadedVector[],
+  problems: Problem[],
+): LoadedVector[] {
+  return vectors.filter((v) => {
+    const p = runtimeProblem(toInput(v));
+    if (p) problems.push({ file: v.file, pointer: `${v.pointer}${p.pointer}`, message: p.message });
+    return p === undefined;
+  });
 }

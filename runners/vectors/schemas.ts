@@ -4,6 +4,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { SCHEMAS_DIR } from '../paths.ts';
+import { quote } from './quote.ts';
 
 export interface SchemaProblem {
   readonly pointer: string;
@@ -61,7 +62,7 @@ function describe(e: ErrorObject): string {
     case 'required':
       return `missing required property "${String(p.missingProperty)}"`;
     case 'additionalProperties':
-      return `unexpected property "${String(p.additionalProperty)}"`;
+      return `unexpected property ${quote(p.additionalProperty)}`;
     case 'enum':
       return `expected one of: ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
     case 'const':
@@ -72,7 +73,7 @@ function describe(e: ErrorObject): string {
     }
     case 'discriminator':
       return p.error === 'mapping'
-        ? `unknown op ${JSON.stringify(p.tagValue)}: not an op of the vector format (see schemas/vector-file.schema.json definitions/*Step)`
+        ? `unknown op ${quote(p.tagValue)}: not an op of the vector format (see schemas/vector-file.schema.json definitions/*Step)`
         : `expected an "op" string`;
     case 'minItems':
       return `expected at least ${String(p.limit)} item(s)`;

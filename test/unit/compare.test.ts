@@ -3,7 +3,7 @@ import type { VectorObservation } from '../../runners/adapter.ts';
 import { entryLevel, jsonEqual, judge } from '../../runners/compare.ts';
 import { resolveConfig } from '../../runners/vectors/config.ts';
 import type { Step } from '../../runners/vectors/generated/vector-file.ts';
-import type { LoadedVector } from '../../runners/vectors/load.ts';
+import type { LoadedVector } from '../../runners/vectors/files.ts';
 
 function vec(
   steps: unknown[],

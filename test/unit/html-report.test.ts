@@ -68,7 +68,10 @@ function wrongImplementation(crashId: string): Implementation {
     name: 'wrong-engine <i>test</i>',
     version: '0.0.1',
     choices: {},
-    run: (vs) => Promise.resolve(vs.map(answer)),
+    run: (vs, answered) => {
+      vs.forEach((v, i) => answered(i, answer(v)));
+      return Promise.resolve();
+    },
     close: () => Promise.resolve(),
   };
 }

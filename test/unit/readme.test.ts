@@ -1,7 +1,7 @@
 // The README's worked example is a real vector: it must validate and pass, and the failure shown in
 // "Reading a failure" must be what the pretty reporter prints for an engine that forgets mksaveddirty.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toInput } from '../../runners/adapter.ts';
@@ -15,10 +15,42 @@ import { tmp, writeJson } from './helpers.ts';
 const readme = readFileSync(join(PACKAGE_ROOT, 'README.md'), 'utf8');
 
 describe('README', () => {
-  const example = /```json\n([\s\S]*?)\n```/.exec(readme)?.[1] ?? '';
-  const loaded = loadVectors([writeJson(tmp(), 'example.json', example)]);
+  it('links only to what a clone of the repository holds', () => {
+    // The worked example's $schema (../../../schemas/...) is inside the repository; nothing else climbs out.
+    expect(readme.replace(/"\.\.\/\.\.\/\.\.\/schemas\//g, '')).not.toMatch(/\.\.\//);
+    expect(readme).not.toMatch(/shared\//);
+    // Every path it names in backticks under a top-level directory of the repository exists.
+    const paths = [
+      ...readme.matchAll(
+        /`((?:vectors|schemas|docs|src|runners|test|bench|examples|scripts|bin)\/[^`\s]*)`/g,
+      ),
+    ]
+      .map((m) => m[1]!.replace(/[:#].*$/, ''))
+      .filter((p) => !/[<>*{}]|\.\.\./.test(p));
+    expect(paths.length).toBeGreaterThan(10);
+    for (const p of paths) expect(existsSync(join(PACKAGE_ROOT, p)), p).toBe(true);
+  });
 
-  it('has a worked example that validates and passes', () => {
+  it("says which refs keys are valid: all of the schema's, and no other", () => {
+    const schema = JSON.parse(
+      readFileSync(join(PACKAGE_ROOT, 'schemas/common.schema.json'), 'utf8'),
+    ) as {
+      definitions: { Ref: { pattern: string } };
+    };
+    const keys = /^\^\((.*)\) /
+      .exec(schema.definitions.Ref.pattern)![1]!
+      .split('|')
+      .map((k) => k.replace(/\\/g, ''));
+    const table = readme.slice(readme.indexOf('## Where the facts come from'));
+    for (const k of keys) expect(table, k).toContain(`\`${k}\``);
+  });
+
+  const example = /```json\n([\s\S]*?)\n```/.exec(readme)?.[1] ?? '';
+  const file = join(PACKAGE_ROOT, 'vectors/pte/x86_64/example.json');
+  const loaded = loadVectors([file]);
+
+  it('has a worked example that is the checked-in vectors/pte/x86_64/example.json, and passes', () => {
+    expect(JSON.parse(example)).toEqual(JSON.parse(readFileSync(file, 'utf8')));
     expect(loaded.problems).toEqual([]);
     const v = loaded.vectors[0]!;
     expect(judge(v, observe(toInput(v)), {}).verdict).toBe('pass');

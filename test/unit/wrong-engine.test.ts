@@ -11,7 +11,8 @@ import {
 } from '../../runners/adapter.ts';
 import { observe } from '../../runners/adapters/reference.ts';
 import { judge } from '../../runners/compare.ts';
-import { loadVectors, type LoadedVector } from '../../runners/vectors/load.ts';
+import type { LoadedVector } from '../../runners/vectors/files.ts';
+import { loadVectors } from '../../runners/vectors/load.ts';
 
 const corpus = loadVectors([]).vectors;
 

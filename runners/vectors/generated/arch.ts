@@ -25,7 +25,7 @@ export type Mode =
  */
 export type Refs = [Ref, ...Ref[]];
 /**
- * Where a behaviour is defined: a source key, a space, then a locator. Keys: linux-v6.19, linux-v6.18, linux-v7.0 (file:line in that tree, optionally followed by the symbol), intel-sdm, arm-arm, arm-asl, riscv-priv, qemu-7.2, kernel-facts (a section of shared/reference/kernel-facts.md), hw-facts.
+ * Where a behaviour is defined: a source key, a space, then a locator. Keys: linux-v6.19, linux-v6.18, linux-v7.0 (file:line in that tree, optionally followed by the symbol), intel-sdm, arm-arm, arm-asl, riscv-priv, qemu-7.2, kernel-facts and hw-facts (a section of the maintainers' fact sheets, not shipped; cite the primary source too).
  */
 export type Ref = string;
 /**

@@ -1,0 +1,73 @@
+// Vector ids are unique across the corpus. The files a command was given are checked against each
+// other and against the rest of the corpus, so that a new file's duplicate is found when it is first
+// linted, and blamed on the newcomer.
+
+import { readFileSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { displayPath, VECTORS_DIR } from '../paths.ts';
+import { findVectorFiles, type LoadedVector, type Problem } from './files.ts';
+
+interface Place {
+  readonly file: string;
+  readonly pointer: string;
+}
+
+/** The nearest enclosing directory named `vectors`, if any. */
+function corpusRoot(path: string): string | undefined {
+  for (let d = resolve(path); ; d = dirname(d)) {
+    if (basename(d) === 'vectors') return d;
+    if (dirname(d) === d) return undefined;
+  }
+}
+
+/** Ids of the corpus (the package's vectors/ and each path's enclosing vectors/) outside `given`. */
+function corpusIds(paths: readonly string[], given: ReadonlySet<string>): Map<string, Place> {
+  const roots = new Set([VECTORS_DIR, ...paths.map(corpusRoot).filter((r) => r !== undefined)]);
+  const ids = new Map<string, Place>();
+  for (const f of findVectorFiles([...roots], [])) {
+    if (given.has(f)) continue;
+    let data: unknown;
+    try {
+      data = JSON.parse(readFileSync(f, 'utf8'));
+    } catch {
+      continue; // not this command's file: its own problems are reported when it is given
+    }
+    const vectors = (data as { vectors?: unknown } | null)?.vectors;
+    if (!Array.isArray(vectors)) continue;
+    vectors.forEach((v: unknown, i) => {
+      const id = (v as { id?: unknown } | null)?.id;
+      if (typeof id === 'string' && !ids.has(id))
+        ids.set(id, { file: displayPath(f), pointer: `/vectors/${i}` });
+    });
+  }
+  return ids;
+}
+
+const at = (p: Place) => `${p.file}#${p.pointer}`;
+
+/**
+ * Vectors whose id no other vector has. Every vector of the given files that shares an id is reported
+ * (naming the others) and left out; so is one whose id the rest of the corpus already has.
+ */
+export function checkIds(
+  vectors: readonly LoadedVector[],
+  paths: readonly string[],
+  files: readonly string[],
+  problems: Problem[],
+): LoadedVector[] {
+  const byId = new Map<string, LoadedVector[]>();
+  for (const v of vectors) byId.set(v.id, [...(byId.get(v.id) ?? []), v]);
+  const corpus = paths.length ? corpusIds(paths, new Set(files)) : new Map<string, Place>();
+  return vectors.filter((v) => {
+    const same = byId.get(v.id) ?? [];
+    const old = corpus.get(v.id);
+    const others = [...same.filter((o) => o !== v).map(at), ...(old ? [at(old)] : [])];
+    if (!others.length) return true;
+    problems.push({
+      file: v.file,
+      pointer: `${v.pointer}/id`,
+      message: `duplicate id "${v.id}": also at ${others.join(', ')}`,
+    });
+    return false;
+  });
+}

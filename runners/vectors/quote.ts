@@ -1,0 +1,20 @@
+// Values from a user's file or an implementation, quoted in a message: never more than a line.
+
+const LIMIT = 120;
+
+/** A string of at most `limit` characters, its length said when it was cut. */
+export function shorten(s: string, limit = LIMIT): string {
+  if (s.length <= limit) return s;
+  return `${s.slice(0, limit)}... (${s.length} characters)`;
+}
+
+/** JSON for a value, cut to a readable length. */
+export function quote(v: unknown, limit = LIMIT): string {
+  let s: string;
+  try {
+    s = JSON.stringify(v) ?? String(v);
+  } catch {
+    s = String(v);
+  }
+  return shorten(s, limit);
+}

@@ -1,0 +1,121 @@
+// What a schema cannot say about a vector file (Wycheproof's vectorgen lint), checked by every
+// command that loads vectors, so that `run`, `list` and `lint` judge a file alike.
+
+import { sep } from 'node:path';
+import { cpuFeatures, opsOf } from '../adapters/reference.ts';
+import { archDescriptions, levelOf } from '../arch.ts';
+import type { ArchDescription } from './generated/arch.ts';
+import type { Step } from './generated/vector-file.ts';
+import { quote, shorten } from './quote.ts';
+import { stepExpect, type LoadedFile, type LoadedVector, type Problem } from './files.ts';
+
+/** The file's problems (family and directory, unused notes) and its vectors' ; returns the vectors without one. */
+export function checkFile(f: LoadedFile, problems: Problem[]): LoadedVector[] {
+  const notes = f.data.notes ?? {};
+  const dirs = f.file.split(sep);
+  const vi = dirs.lastIndexOf('vectors');
+  const dir = vi >= 0 ? dirs[vi + 1] : undefined;
+  if (dir !== undefined && vi + 2 < dirs.length && dir !== f.data.family)
+    problems.push({
+      file: f.file,
+      pointer: '/family',
+      message: `family ${quote(f.data.family)} does not match the directory vectors/${dir}/`,
+    });
+  const cited = new Set(f.vectors.flatMap((v) => v.flags));
+  for (const n of Object.keys(notes))
+    if (!cited.has(n))
+      problems.push({
+        file: f.file,
+        pointer: `/notes/${pointerToken(n)}`,
+        message: `note ${quote(n)} is not cited by any vector's flags`,
+        severity: 'warning',
+      });
+  return f.vectors.filter((v) => {
+    const found = vectorProblems(v, notes);
+    problems.push(...found.map((p) => ({ file: v.file, ...p, pointer: v.pointer + p.pointer })));
+    return found.length === 0;
+  });
+}
+
+export const pointerToken = (s: string): string => s.replace(/~/g, '~0').replace(/\//g, '~1');
+
+type Found = Omit<Problem, 'file'>;
+
+function vectorProblems(v: LoadedVector, notes: Readonly<Record<string, unknown>>): Found[] {
+  const out: Found[] = [];
+  v.flags.forEach((fl, i) => {
+    if (!Object.hasOwn(notes, fl))
+      out.push({ pointer: `/flags/${i}`, message: `flag ${quote(fl)} has no entry in notes` });
+  });
+  if (!v.id.startsWith(`${v.arch}/${v.family}/`))
+    out.push({
+      pointer: '/id',
+      message: `expected the id to start with "${v.arch}/${v.family}/"`,
+    });
+  if (!v.steps.some((s) => stepExpect(s) !== undefined))
+    out.push({
+      pointer: '/steps',
+      message: 'expected at least one step with "expect": a vector must assert something',
+    });
+  const desc = archDescriptions().get(`${v.arch}-${v.mode}`);
+  if (!desc) {
+    out.push({
+      pointer: v.vector.mode === undefined ? '' : '/mode',
+      message: `${v.arch} has no mode ${quote(v.mode)} (vectors/arch/ has no ${v.arch}-${v.mode}.json)`,
+    });
+    return out;
+  }
+  v.steps.forEach((s, i) => out.push(...stepProblems(v.arch, v.mode, desc, s, `/steps/${i}`)));
+  return out;
+}
+
+function stepProblems(
+  arch: LoadedVector['arch'],
+  mode: string,
+  desc: ArchDescription,
+  s: Step,
+  at: string,
+): Found[] {
+  if (!opsOf(arch).includes(s.op))
+    return [
+      {
+        pointer: `${at}/op`,
+        message: `${s.op} is not defined on ${arch} (the reference model has no such helper there)`,
+      },
+    ];
+  const out: Found[] = [];
+  if (s.op === 'set_features') {
+    const known = cpuFeatures(arch);
+    for (const k of Object.keys(s.args.features))
+      if (!Object.hasOwn(known, k))
+        out.push({
+          pointer: `${at}/args/features/${pointerToken(k)}`,
+          message: `${shorten(k)} is not a ${arch} feature (it has: ${Object.keys(known).join(', ')})`,
+        });
+  }
+  if (s.op !== 'decode' && s.op !== 'encode') return out;
+  const lv = levelOf(desc, s.args.level);
+  if (!lv)
+    return [
+      ...out,
+      { pointer: `${at}/args/level`, message: `${arch} ${mode} has no level "${s.args.level}"` },
+    ];
+  if (s.op === 'decode') return out;
+  const fmt = lv.formats.find((x) => x.name === s.args.format);
+  if (!fmt)
+    return [
+      ...out,
+      {
+        pointer: `${at}/args/format`,
+        message: `expected one of the formats of ${s.args.level}: ${lv.formats.map((x) => x.name).join(', ')}`,
+      },
+    ];
+  const names = new Set(fmt.fields.map((x) => x.name));
+  for (const k of Object.keys(s.args.fields))
+    if (!names.has(k))
+      out.push({
+        pointer: `${at}/args/fields/${pointerToken(k)}`,
+        message: `format "${fmt.name}" has no field ${quote(k)}`,
+      });
+  return out;
+}

@@ -1,0 +1,146 @@
+// The command line against careless and hostile use: a closed stdout, filters that name nothing,
+// selections that judge nothing, and values too long to print.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../runners/paths.ts';
+import { dirtyVector, tmp, vectorFile, writeJson } from './helpers.ts';
+
+const BIN = join(PACKAGE_ROOT, 'bin/ptvec.js');
+const FAKE = join(PACKAGE_ROOT, 'test/fixtures/misbehaving-impl.mjs');
+function ptvec(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, CI: 'true', NO_COLOR: '1' },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+const longestLine = (s: string) => Math.max(0, ...s.split('\n').map((l) => l.length));
+const STACK = /\n\s+at .*:\d+:\d+/;
+
+describe('the command line', () => {
+  it('ends quietly when its stdout is closed (ptvec list | head -1)', async () => {
+    const child = spawn(process.execPath, [BIN, 'list'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
+    expect(err).toBe('');
+    expect(code).toBe(0);
+  });
+
+  it.each([
+    [['--arch', 'riscv'], /--arch riscv: expected one of arm64, riscv64, x86_64/],
+    [['--family', 'ptes'], /--family ptes: expected one of layout, pte, mmu/],
+    [['--arch', 'x86_64', '--mode', 'sv39'], /--mode sv39: expected one of 4level, 5level/],
+  ])('takes a filter that names nothing (%j) as a usage error', (args, message) => {
+    for (const cmd of ['run', 'list']) {
+      const r = ptvec(cmd, ...args);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(message);
+    }
+  });
+
+  it('exits 2 on an empty selection unless --allow-empty', () => {
+    for (const cmd of ['run', 'list']) {
+      const r = ptvec(cmd, '--tag', 'no-such-tag');
+      expect(r.code).toBe(2);
+      expect(r.err).toContain('ptvec: error: no vector matches the selection');
+      const ok = ptvec(cmd, '--tag', 'no-such-tag', '--allow-empty');
+      expect(ok.code).toBe(0);
+      expect(ok.err).toContain('ptvec: warning: no vector matches the selection');
+    }
+  });
+
+  it('exits 2 when an implementation judged nothing unless --allow-empty', () => {
+    const d = tmp();
+    const file = vectorFile(
+      [
+        {
+          ...dirtyVector('riscv64/pte/t/skipped'),
+          steps: [
+            { op: 'pte_dirty', args: { pte: '0x0000000000000087' }, expect: { result: true } },
+          ],
+        },
+      ],
+      { defaults: { arch: 'riscv64', mode: 'sv39' } },
+    );
+    writeJson(d, 'r.json', file);
+    const exec = ['--exec', `node '${FAKE}'`];
+    const r = ptvec('run', d, ...exec);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('nothing was judged: all 1 selected vectors were skipped');
+    expect(ptvec('run', d, ...exec, '--allow-empty').code).toBe(0);
+  });
+
+  it('shortens a huge value in a message (lint and run alike)', () => {
+    const d = tmp();
+    const key = 'k'.repeat(4 << 20);
+    const file = vectorFile([{ ...dirtyVector('x86_64/pte/t/huge'), [key]: 1 }]);
+    writeJson(d, 'h.json', { ...file, notes: { [key]: { description: 'x' } } });
+    for (const cmd of ['lint', 'run']) {
+      const r = ptvec(cmd, d);
+      expect(r.code).toBe(2);
+      expect(r.err + r.out).toContain('unexpected property "kkkk');
+      expect(longestLine(r.err + r.out)).toBeLessThan(2000);
+      expect(r.err + r.out).not.toMatch(STACK);
+    }
+  });
+
+  it('shortens a huge observed value in the pretty report, and keeps it whole in JSON', () => {
+    const d = tmp();
+    const walk = {
+      id: 'x86_64/walk/t/many',
+      description: 'pte_entry for each of the 512 PTEs of one table',
+      setup: {
+        memory: { base: '0x0000000040000000', size: '0x0000000080000000' },
+        map: [
+          { va: '0x0000000000401000', pa: '0x0000000050000000', size: '4K', fields: { RW: 1 } },
+        ],
+        mms: [
+          {
+            name: 'mm',
+            vmas: [
+              {
+                name: 'a',
+                start: '0x0000000000400000',
+                end: '0x0000000000600000',
+                flags: ['VM_READ'],
+              },
+            ],
+          },
+        ],
+      },
+      steps: [
+        {
+          op: 'walk_page_range',
+          args: {
+            mm: 'mm',
+            start: '0x0000000000400000',
+            end: '0x0000000000600000',
+            ops: { pte_entry: {} },
+          },
+          expect: { result: { ret: 0, events: [], changes: [] } },
+        },
+      ],
+    };
+    writeJson(
+      d,
+      'w.json',
+      vectorFile([walk], { family: 'walk', refs: ['linux-v6.19 mm/pagewalk.c:30 x'] }),
+    );
+    const json = join(tmp(), 'r.json');
+    const r = ptvec('run', d, '--reporter', 'pretty', '--reporter', `json=${json}`);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('FAIL x86_64/walk/t/many');
+    expect(longestLine(r.out)).toBeLessThan(1000);
+    expect(r.out).toMatch(/got \{"ret":0,"events":\[.*\.\.\. \(\d+ characters\)/);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as {
+      results: { mismatches: { actual: { events: unknown[] } }[] }[];
+    };
+    expect(report.results[0]?.mismatches[0]?.actual.events).toHaveLength(512);
+  });
+});

@@ -1,0 +1,319 @@
+// `ptvec run` and `ptvec lint` judge a file alike: every broken file below is invalid input for both
+// (exit 2), with the same problem at the same place, while its valid neighbour still runs and passes.
+
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { referenceImplementation } from '../../runners/adapters/reference.ts';
+import { lint } from '../../runners/lint.ts';
+import { PACKAGE_ROOT } from '../../runners/paths.ts';
+import { execute, type RunReport } from '../../runners/run.ts';
+import type { Selection } from '../../runners/select.ts';
+import { loadVectors } from '../../runners/vectors/load.ts';
+import { dirtyVector, tmp, vectorFile, writeJson } from './helpers.ts';
+
+const ALL: Selection = { arch: [], mode: [], family: [], tag: [], grep: [] };
+const BIN = join(PACKAGE_ROOT, 'bin/ptvec.js');
+
+const MEMORY = { base: '0x0000000040000000', size: '0x0000000080000000' };
+const hex = (n: number) => `0x${n.toString(16).padStart(16, '0')}`;
+/** `tables` PTE tables, each with one 4K mapping: a PTE walk calls pte_entry 512 times per table. */
+const walkSetup = (vmaEnd: string, tables = 1) => ({
+  memory: MEMORY,
+  map: Array.from({ length: tables }, (_, i) => ({
+    va: hex(0x401000 + i * 0x200000),
+    pa: hex(0x50000000 + i * 0x1000),
+    size: '4K',
+    fields: { RW: 1, US: 1 },
+  })),
+  mms: [
+    {
+      name: 'mm',
+      vmas: [
+        { name: 'a', start: '0x0000000000400000', end: vmaEnd, flags: ['VM_READ', 'VM_WRITE'] },
+      ],
+    },
+  ],
+  init_mm: { tree: 1 },
+});
+const walkStep = (op: string, args: Record<string, unknown>) => ({
+  op,
+  args,
+  expect: { result: { ret: 0, events: [], changes: [] } },
+});
+const WALK_FILE = {
+  family: 'walk',
+  refs: ['linux-v6.19 mm/pagewalk.c:270 walk_pgd_range'],
+};
+
+/** Each kind of broken vector, the file it sits in, and the problem both commands must report. */
+const BROKEN: readonly {
+  name: string;
+  over?: Record<string, unknown>;
+  vector: Record<string, unknown>;
+  pointer: string;
+  message: RegExp;
+}[] = [
+  {
+    name: 'an op the arch does not have',
+    vector: {
+      id: 'x86_64/pte/j/no-op',
+      description: 'd',
+      steps: [{ op: 'pte_cont', args: { pte: '0x0000000000000067' }, expect: { result: true } }],
+    },
+    pointer: '/vectors/1/steps/0/op',
+    message: /^pte_cont is not defined on x86_64/,
+  },
+  {
+    name: 'no expect',
+    vector: {
+      id: 'x86_64/pte/j/no-expect',
+      description: 'd',
+      steps: [{ op: 'pte_dirty', args: { pte: '0x0000000000000067' } }],
+    },
+    pointer: '/vectors/1/steps',
+    message: /^expected at least one step with "expect"/,
+  },
+  {
+    name: 'a flag without a note',
+    vector: { ...dirtyVector('x86_64/pte/j/flag'), flags: ['Nowhere'] },
+    pointer: '/vectors/1/flags/0',
+    message: /^flag "Nowhere" has no entry in notes$/,
+  },
+  {
+    name: 'an id of another arch or family',
+    vector: dirtyVector('arm64/pte/j/prefix'),
+    pointer: '/vectors/1/id',
+    message: /^expected the id to start with "x86_64\/pte\/"$/,
+  },
+  {
+    name: 'an encode of an unknown format',
+    vector: {
+      id: 'x86_64/pte/j/encode',
+      description: 'd',
+      steps: [
+        {
+          op: 'encode',
+          args: { level: 'pte', format: 'nonesuch', fields: { P: 1 } },
+          expect: { result: '0x0000000000000001' },
+        },
+      ],
+    },
+    pointer: '/vectors/1/steps/0/args/format',
+    message: /^expected one of the formats of pte: /,
+  },
+  {
+    name: 'a hardware op without a setup',
+    vector: {
+      id: 'x86_64/pte/j/access',
+      description: 'd',
+      steps: [
+        {
+          op: 'access',
+          args: { va: '0x0000000000400000', access: 'load', priv: 'user' },
+          expect: {
+            result: { translated: { pa: '0x0000000050000000', level: 'pte' }, updates: [] },
+          },
+        },
+      ],
+    },
+    pointer: '/vectors/1/setup',
+    message: /setup/,
+  },
+  {
+    name: 'a kernel op without mm state',
+    over: WALK_FILE,
+    vector: {
+      id: 'x86_64/walk/j/no-mm',
+      description: 'd',
+      setup: { memory: MEMORY },
+      steps: [
+        walkStep('walk_page_range', {
+          mm: 'mm',
+          start: '0x0000000000400000',
+          end: '0x0000000000401000',
+          ops: { pte_hole: {} },
+        }),
+      ],
+    },
+    pointer: '/vectors/1/steps/0/args',
+    message: /needs Linux mm state/,
+  },
+  {
+    name: 'a kernel walk over the whole 64-bit range',
+    over: WALK_FILE,
+    vector: {
+      id: 'x86_64/walk/j/all-64',
+      description: 'd',
+      setup: walkSetup('0x0000000000600000'),
+      steps: [
+        walkStep('walk_kernel_page_table_range', {
+          start: '0x0000000000000000',
+          end: '0xffffffffffffffff',
+          ops: { pte_hole: {} },
+        }),
+      ],
+    },
+    pointer: '/vectors/1/steps/0/args/end',
+    message: /^the top-level entries of the range \(33554432\) exceed the work budget/,
+  },
+  {
+    name: 'install_pte over a VMA of 512 GiB',
+    over: WALK_FILE,
+    vector: {
+      id: 'x86_64/walk/j/install-512g',
+      description: 'd',
+      setup: walkSetup('0x0000008000000000'),
+      steps: [
+        walkStep('walk_page_range', {
+          mm: 'mm',
+          start: '0x0000000000400000',
+          end: '0x0000008000000000',
+          ops: { install_pte: { write: '0x0000000050000067' }, pte_entry: {} },
+        }),
+      ],
+    },
+    pointer: '/vectors/1/steps/0/args/end',
+    message: /^install_pte calls for the pages of the range in a VMA \(134216704\) exceed/,
+  },
+  {
+    name: 'a walk that makes more events than the budget (seen only when it runs)',
+    over: WALK_FILE,
+    vector: {
+      id: 'x86_64/walk/j/many-events',
+      description: 'd',
+      setup: walkSetup('0x0000000008400000', 64),
+      steps: [
+        walkStep('walk_page_range', {
+          mm: 'mm',
+          start: '0x0000000000400000',
+          end: '0x0000000000600000',
+          ops: { pte_entry: {} },
+        }),
+        walkStep('walk_page_range', {
+          mm: 'mm',
+          start: '0x0000000000400000',
+          end: '0x0000000008400000',
+          ops: { pte_entry: {} },
+        }),
+      ],
+    },
+    pointer: '/vectors/1/steps/1',
+    message: /^exceeds the work budget of a vector: more than 20000 events \(the budget: /,
+  },
+];
+
+function brokenDir(): string {
+  const d = tmp();
+  BROKEN.forEach((b, i) => {
+    const good =
+      b.over === WALK_FILE
+        ? {
+            id: `x86_64/walk/j/good-${i}`,
+            description: 'pte_hole over an empty PMD range, depth 3 on x86 4-level',
+            setup: walkSetup('0x0000000000600000'),
+            steps: [
+              {
+                op: 'walk_page_range',
+                args: {
+                  mm: 'mm',
+                  start: '0x0000000000600000',
+                  end: '0x0000000000800000',
+                  ops: { pte_hole: {} },
+                },
+                expect: {
+                  result: {
+                    ret: 0,
+                    changes: [],
+                    events: [
+                      {
+                        event: 'pte_hole',
+                        addr: '0x0000000000600000',
+                        next: '0x0000000000800000',
+                        depth: -1,
+                      },
+                    ],
+                  },
+                },
+              },
+            ],
+          }
+        : dirtyVector(`x86_64/pte/j/good-${i}`);
+    writeJson(d, `${String(i).padStart(2, '0')}.json`, vectorFile([good, b.vector], b.over));
+  });
+  return d;
+}
+
+const errorsOf = (
+  ps: readonly { file: string; pointer: string; message: string; severity?: string }[],
+) =>
+  ps
+    .filter((p) => p.severity !== 'warning')
+    .map((p) => `${p.file.split('/').pop() ?? ''}#${p.pointer}: ${p.message}`)
+    .sort();
+
+describe('one judgement for run and lint', () => {
+  const dir = brokenDir();
+
+  it.each(BROKEN.map((b, i) => [b.name, b, i] as const))('%s', async (_n, b, i) => {
+    const file = join(dir, `${String(i).padStart(2, '0')}.json`);
+    const l = lint([file]);
+    const report = await execute(referenceImplementation(), loadVectors([file]), {
+      selection: ALL,
+    });
+    expect(errorsOf(l.problems)).toEqual(errorsOf(report.problems));
+    const found = l.problems.find((p) => p.pointer === b.pointer);
+    expect(found?.message, JSON.stringify(l.problems)).toMatch(b.message);
+    // The valid neighbour still runs, and the broken vector gets no verdict of its own.
+    expect(report.results.map((r) => [r.id.split('/').pop(), r.verdict])).toEqual([
+      [`good-${i}`, 'pass'],
+    ]);
+  });
+
+  it('exits 2 from both commands, and writes the report', () => {
+    const out = join(tmp(), 'r.json');
+    const run = spawnSync(process.execPath, [BIN, 'run', dir, '--reporter', `json=${out}`], {
+      encoding: 'utf8',
+      env: { ...process.env, CI: 'true' },
+    });
+    const lnt = spawnSync(process.execPath, [BIN, 'lint', dir], { encoding: 'utf8' });
+    expect(run.status).toBe(2);
+    expect(lnt.status).toBe(2);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as RunReport;
+    expect(report.summary.passed).toBe(BROKEN.length);
+    expect(report.summary.problems).toBe(BROKEN.length);
+    for (const b of BROKEN) expect(lnt.stderr).toContain(`#${b.pointer}: `);
+    expect(run.stderr + lnt.stderr).not.toMatch(/\n\s+at .*\.ts:\d+/);
+  });
+
+  it('agrees over the whole corpus', async () => {
+    const loaded = loadVectors([]);
+    const report = await execute(referenceImplementation(), loaded, { selection: ALL });
+    expect(errorsOf(report.problems)).toEqual(errorsOf(lint([]).problems));
+    expect(report.summary.total).toBe(loaded.vectors.length);
+  });
+
+  it('checks a new file against the corpus and blames the newcomer', () => {
+    const corpus = loadVectors([]).vectors;
+    const old = corpus.find((v) => v.family === 'pte' && v.arch === 'x86_64')!;
+    const d = tmp();
+    const file = writeJson(d, 'new.json', vectorFile([dirtyVector(old.id)]));
+    const l = lint([file]);
+    expect(l.problems).toEqual([
+      {
+        file: expect.stringMatching(/new\.json$/),
+        pointer: '/vectors/0/id',
+        message: `duplicate id "${old.id}": also at ${old.file}#${old.pointer}`,
+      },
+    ]);
+  });
+
+  it('checks a family against its directory under vectors/', () => {
+    const d = join(tmp(), 'vectors', 'walk', 'x86_64');
+    mkdirSync(d, { recursive: true });
+    const file = writeJson(d, 'f.json', vectorFile([dirtyVector('x86_64/pte/j/dir')]));
+    const msgs = lint([file]).problems.map((p) => `${p.pointer} ${p.message}`);
+    expect(msgs).toEqual(['/family family "pte" does not match the directory vectors/walk/']);
+  });
+});
