@@ -84,10 +84,23 @@ function jsonProblem(text: string, err: unknown): string {
 
 const VECTOR_PATH = /^\/vectors\/(\d+)(\/.*)?$/;
 
+/** The largest vector file read (the corpus's largest is about 0.5 MiB): a file is held whole, parsed
+ * and validated, so its size bounds the memory a run needs for it. */
+export const MAX_FILE_BYTES = 32 * 1024 * 1024;
+
 export function loadFile(path: string, problems: Problem[]): LoadedFile | undefined {
   const file = displayPath(path);
   let text: string;
   try {
+    const size = statSync(path).size;
+    if (size > MAX_FILE_BYTES) {
+      problems.push({
+        file,
+        pointer: '',
+        message: `the file is ${size} bytes; a vector file may have at most ${MAX_FILE_BYTES} (split it)`,
+      });
+      return undefined;
+    }
     text = readFileSync(path, 'utf8');
   } catch (e) {
     problems.push({ file, pointer: '', message: `cannot read: ${(e as Error).message}` });

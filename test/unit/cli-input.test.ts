@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../runners/paths.ts';
+import { MAX_FILE_BYTES } from '../../runners/vectors/files.ts';
 import { dirtyVector, tmp, vectorFile, writeJson } from './helpers.ts';
 
 const BIN = join(PACKAGE_ROOT, 'bin/ptvec.js');
@@ -88,6 +89,18 @@ describe('the command line', () => {
       expect(longestLine(r.err + r.out)).toBeLessThan(2000);
       expect(r.err + r.out).not.toMatch(STACK);
     }
+  });
+
+  it('refuses a vector file over MAX_FILE_BYTES before reading it, and runs the others', () => {
+    const d = tmp();
+    writeJson(d, 'big.json', `{"pad": "${'x'.repeat(MAX_FILE_BYTES)}"}`);
+    writeJson(d, 'ok.json', vectorFile([dirtyVector('x86_64/pte/t/ok')]));
+    const r = ptvec('run', d);
+    expect(r.code).toBe(2);
+    expect(r.out).toMatch(
+      /invalid .*big\.json: the file is \d+ bytes; a vector file may have at most 33554432/,
+    );
+    expect(r.out).toContain('1 vectors against ref: 1 passed');
   });
 
   it('shortens a huge observed value in the pretty report, and keeps it whole in JSON', () => {
