@@ -12,6 +12,7 @@ import type { SetupMapping } from '../src/machine/builder.ts';
 import { genericHugePteOffset, walk_page_range, type MmWalk } from '../src/mm/pagewalk.ts';
 import { LinuxTables } from '../src/mm/pgtable.ts';
 import { geometry } from '../src/machine/geometry.ts';
+import { UNLIMITED, Work } from '../src/machine/work.ts';
 import { LINUX, modeDesc } from '../src/ops/registry.ts';
 import type { KernelConfig } from '../src/config.ts';
 import { PACKAGE_ROOT } from '../runners/paths.ts';
@@ -57,8 +58,10 @@ function setup(map: SetupMapping[], end: bigint) {
 
 function walker(built: ReturnType<typeof setup>, pte_entry: MmWalk['ops']['pte_entry']): MmWalk {
   const desc = modeDesc('x86_64', '4level');
-  const ctx = { arch: 'x86_64', mode: '4level', config: CONFIG, machine: built.machine } as const;
-  const t = new LinuxTables(built.machine, geometry(desc), {
+  // The bench walks far more than a vector's work budget allows.
+  const machine = { ...built.machine, work: new Work(UNLIMITED) };
+  const ctx = { arch: 'x86_64', mode: '4level', config: CONFIG, machine } as const;
+  const t = new LinuxTables(machine, geometry(desc), {
     upper: LINUX.x86_64.upper,
     table: LINUX.x86_64.table(),
     config: CONFIG,
