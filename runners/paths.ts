@@ -3,6 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nestingDepth } from './json-depth.ts';
+
+/** The deepest JSON a user's file (a report, an expected-failures file) may be. */
+export const MAX_INPUT_DEPTH = 256;
 
 export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const SCHEMAS_DIR = fileURLToPath(new URL('../schemas', import.meta.url));
@@ -21,7 +25,14 @@ export function readJsonInput(
   what: string,
 ): { ok: true; data: unknown } | { ok: false; message: string } {
   try {
-    return { ok: true, data: JSON.parse(readFileSync(path, 'utf8')) };
+    const text = readFileSync(path, 'utf8');
+    const depth = nestingDepth(text);
+    if (depth > MAX_INPUT_DEPTH)
+      return {
+        ok: false,
+        message: `cannot read ${what}: it is nested ${depth} levels deep; at most ${MAX_INPUT_DEPTH} are read`,
+      };
+    return { ok: true, data: JSON.parse(text) };
   } catch (e) {
     return { ok: false, message: `cannot read ${what}: ${(e as Error).message}` };
   }

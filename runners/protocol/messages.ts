@@ -9,6 +9,7 @@ import type {
   ResultMessage,
   RunnerHello,
 } from '../vectors/generated/protocol.ts';
+import { nestingDepth } from '../json-depth.ts';
 import { explain, validator } from '../vectors/schemas.ts';
 
 export type { ImplementationHello, Target } from '../vectors/generated/protocol.ts';
@@ -52,26 +53,6 @@ export type LineOutcome =
   | { readonly kind: 'answer'; readonly message: ResultMessage | ErrorMessage }
   | { readonly kind: 'refused'; readonly id: string; readonly reason: string }
   | { readonly kind: 'garbage'; readonly reason: string };
-
-/** The deepest nesting of arrays and objects in JSON text, in one pass that skips strings. Not a
- * validator: on text that is not JSON the answer is only an estimate. */
-export function nestingDepth(text: string): number {
-  let depth = 0;
-  let max = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x22) {
-      for (i++; i < text.length; i++) {
-        const d = text.charCodeAt(i);
-        if (d === 0x5c) i++;
-        else if (d === 0x22) break;
-      }
-    } else if (c === 0x5b || c === 0x7b) {
-      if (++depth > max) max = depth;
-    } else if (c === 0x5d || c === 0x7d) depth--;
-  }
-  return max;
-}
 
 /** The string members of the top-level object of JSON text, read in one pass that builds
  * nothing deeper: enough to name the vector of an answer that is not kept. */

@@ -91,6 +91,21 @@ describe('the command line', () => {
     }
   });
 
+  it('refuses a report or expected-failures file nested too deep to process', () => {
+    const d = tmp();
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    const report = writeJson(d, 'deep-report.json', `{"results": ${deep}}`);
+    const m = ptvec('merge', report);
+    expect(m.code).toBe(2);
+    expect(m.err).toContain('it is nested 100001 levels deep; at most 256 are read');
+    const ef = writeJson(d, 'deep-ef.json', `{"x86_64/pte/t/ok": ${deep}}`);
+    const ok = writeJson(tmp(), 'ok.json', vectorFile([dirtyVector('x86_64/pte/t/ok')]));
+    const r = ptvec('run', ok, '--expect-fail', ef);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('it is nested 100001 levels deep');
+    expect(m.err + r.err).not.toMatch(STACK);
+  });
+
   it('refuses a vector file over MAX_FILE_BYTES before reading it, and runs the others', () => {
     const d = tmp();
     writeJson(d, 'big.json', `{"pad": "${'x'.repeat(MAX_FILE_BYTES)}"}`);

@@ -14,10 +14,10 @@ import {
   type ExecOptions,
 } from '../../runners/protocol/client.ts';
 import { liveGroups } from '../../runners/protocol/groups.ts';
+import { nestingDepth } from '../../runners/json-depth.ts';
 import {
   MAX_ANSWER_BYTES,
   MAX_ANSWER_DEPTH,
-  nestingDepth,
   parseImplementationLine,
 } from '../../runners/protocol/messages.ts';
 import { execute, type RunReport } from '../../runners/run.ts';
