@@ -21,6 +21,7 @@ import {
   type Mode,
   type OpValue,
   type StepArgs,
+  type StepOutcome,
 } from '../../src/index.ts';
 import type {
   Implementation,
@@ -219,7 +220,7 @@ function engineConfig(c: VectorInput['config']): KernelConfig {
 /** What the engine made of a vector: its steps' outcomes, a format error it found while running, or a
  * failure of its own. */
 type EngineRun =
-  | { readonly kind: 'observed'; readonly steps: readonly StepObservation[] }
+  | { readonly kind: 'ran'; readonly outcomes: readonly StepOutcome[] }
   | { readonly kind: 'invalid'; readonly pointer: string; readonly message: string }
   | { readonly kind: 'failed'; readonly reason: string };
 
@@ -230,19 +231,16 @@ const KEEP_UP_TO = 4096;
 
 /** The events and changes an engine run holds. */
 function weight(r: EngineRun): number {
-  if (r.kind !== 'observed') return 0;
+  if (r.kind !== 'ran') return 0;
   let n = 0;
-  for (const s of r.steps)
-    if (s.kind === 'result' && typeof s.result === 'object' && s.result !== null)
-      for (const k of ['events', 'changes']) {
-        const list = (s.result as Record<string, Json>)[k];
-        if (Array.isArray(list)) n += list.length;
-      }
+  for (const o of r.outcomes)
+    if (o.kind === 'value' && typeof o.value === 'object' && o.value !== null && 'kind' in o.value)
+      if (o.value.kind === 'walk') n += o.value.events.length + o.value.changes.length;
+      else if (o.value.kind === 'folio_walk') n += o.value.events.length;
   return n;
 }
 
 function engineRun(input: VectorInput): EngineRun {
-  let r: EngineRun;
   try {
     const outcomes = runVector({
       arch: input.arch as Arch,
@@ -251,34 +249,32 @@ function engineRun(input: VectorInput): EngineRun {
       ...(input.setup === undefined ? {} : { setup: engineSetup(input.setup as JsonObject) }),
       steps: input.steps.map(engineStep),
     });
-    r = {
-      kind: 'observed',
-      steps: outcomes.map((o) =>
-        o.kind === 'value'
-          ? { kind: 'result', result: jsonValue(o.value) }
-          : { kind: 'unsupported', reason: o.reason },
-      ),
-    };
+    return { kind: 'ran', outcomes };
   } catch (e) {
     if (e instanceof VectorFormatError)
-      r = { kind: 'invalid', pointer: e.pointer, message: e.message };
-    else {
-      // A bug of the engine: this vector's verdict says so, and the run goes on.
-      const err = e instanceof Error ? e : new Error(String(e));
-      const where = err.stack?.split('\n')[1]?.trim() ?? '';
-      r = {
-        kind: 'failed',
-        reason: `the reference engine failed: ${err.name}: ${err.message} ${where}`.trim(),
-      };
-    }
+      return { kind: 'invalid', pointer: e.pointer, message: e.message };
+    // A bug of the engine: this vector's verdict says so, and the run goes on.
+    const err = e instanceof Error ? e : new Error(String(e));
+    const where = err.stack?.split('\n')[1]?.trim() ?? '';
+    return {
+      kind: 'failed',
+      reason: `the reference engine failed: ${err.name}: ${err.message} ${where}`.trim(),
+    };
   }
-  return r;
 }
 
 function observation(r: EngineRun): VectorObservation {
-  if (r.kind === 'observed') return r;
   if (r.kind === 'failed') return { kind: 'error', reason: r.reason };
-  return { kind: 'error', reason: `invalid vector at ${r.pointer || '/'}: ${r.message}` };
+  if (r.kind === 'invalid')
+    return { kind: 'error', reason: `invalid vector at ${r.pointer || '/'}: ${r.message}` };
+  return {
+    kind: 'observed',
+    steps: r.outcomes.map((o) =>
+      o.kind === 'value'
+        ? { kind: 'result', result: jsonValue(o.value) }
+        : { kind: 'unsupported', reason: o.reason },
+    ),
+  };
 }
 
 export const observe = (input: VectorInput): VectorObservation => observation(engineRun(input));
