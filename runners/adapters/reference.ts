@@ -27,7 +27,6 @@ import type {
   Implementation,
   Json,
   StepInput,
-  StepObservation,
   VectorInput,
   VectorObservation,
 } from '../adapter.ts';
