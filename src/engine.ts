@@ -8,6 +8,7 @@ import { buildMachine, type EngineSetup } from './machine/builder.ts';
 import { geometry } from './machine/geometry.ts';
 import type { Machine } from './machine/types.ts';
 import { buildLinux, linuxTrees, type LinuxSetup, type LinuxState } from './mm/state.ts';
+import { faultOps } from './mm/fault-ops.ts';
 import { checkWalkArgs, pageattrOps, walkOps } from './mm/walk-ops.ts';
 import { LINUX, lookupOp, modeDesc, MMUS } from './ops/registry.ts';
 import type { OpArgs, OpValue } from './ops/types.ts';
@@ -68,10 +69,11 @@ export function buildSetup(arch: Arch, mode: Mode, setup: VectorSetup): Built {
   return { machine, linux };
 }
 
-/** The ops that act on the Linux mm state (the walk and pageattr families). */
+/** The ops that act on the Linux mm state (the walk, pageattr and fault families). */
 const LINUX_OPS = new Set([
   ...Object.keys(walkOps(LINUX.x86_64)),
   ...Object.keys(pageattrOps(LINUX.arm64)),
+  ...Object.keys(faultOps(LINUX.x86_64)),
 ]);
 
 /** A step's problem found without running it (names, scripts), or undefined. */

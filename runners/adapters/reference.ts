@@ -100,6 +100,7 @@ export function engineSetup(j: JsonObject): VectorSetup {
       huge_zero_pfn: j.huge_zero_pfn,
       folios: j.folios,
     }) as Pick<VectorSetup, 'mms' | 'init_mm' | 'zero_pfn' | 'huge_zero_pfn' | 'folios'>),
+    ...(j.files === undefined ? {} : { files: j.files as NonNullable<VectorSetup['files']> }),
     ...(cpus === undefined
       ? {}
       : {

@@ -14,6 +14,14 @@ export interface SetupVma {
   readonly pgoff?: U64;
   readonly file?: string;
   readonly hugetlb?: string;
+  readonly vm_ops?: { readonly [K in VmOp]?: object };
+  readonly vm_page_prot?: U64;
+}
+/** The members of struct vm_operations_struct a vector can give a VMA. */
+export type VmOp = 'fault' | 'page_mkwrite' | 'pfn_mkwrite';
+export interface SetupFile {
+  readonly name: string;
+  readonly can_writeback: boolean;
 }
 export interface SetupMm {
   readonly name: string;
@@ -39,6 +47,7 @@ export interface LinuxSetup {
   readonly zero_pfn?: U64;
   readonly huge_zero_pfn?: U64;
   readonly folios?: readonly { readonly pfn: U64; readonly order: number }[];
+  readonly files?: readonly SetupFile[];
 }
 
 export interface Vma {
@@ -51,6 +60,16 @@ export interface Vma {
   readonly file: string | undefined;
   /** log2 of the hstate's huge page size, for a VM_HUGETLB VMA. */
   readonly hugetlbShift: number | undefined;
+  /** The non-NULL members of vma->vm_ops (none for an anonymous VMA). */
+  readonly vmOps: ReadonlySet<VmOp>;
+  /** vma->vm_page_prot; until a step sets it, the setup's, or vm_get_page_prot(vm_flags) if none. */
+  vmPageProt: U64 | undefined;
+}
+/** struct address_space of a file, as far as the kernel's decisions read it. */
+export interface AddressSpace {
+  readonly name: string;
+  /** mapping_can_writeback (include/linux/backing-dev.h:134). */
+  readonly canWriteback: boolean;
 }
 export interface Mm {
   readonly name: string;
@@ -72,6 +91,7 @@ export interface LinuxState {
   readonly zeroPfn: U64 | undefined;
   readonly hugeZeroPfn: U64 | undefined;
   readonly folios: readonly { readonly pfn: U64; readonly order: number }[];
+  readonly files: ReadonlyMap<string, AddressSpace>;
   /** highest_memmap_pfn: the last PFN of RAM. */
   readonly highestPfn: U64;
 }
@@ -139,10 +159,18 @@ export function buildLinux(s: LinuxSetup, g: LinuxGeometry, ramEnd: U64): LinuxS
         pgoff: sv.pgoff ?? sv.start >> BigInt(g.pageShift),
         file: sv.file,
         hugetlbShift,
+        vmOps: new Set(Object.keys(sv.vm_ops ?? {}) as VmOp[]),
+        vmPageProt: sv.vm_page_prot,
       };
       mm.vmas.push(vma);
       vmas.set(sv.name, vma);
     });
+  });
+  const files = new Map<string, AddressSpace>();
+  (s.files ?? []).forEach((f, i) => {
+    if (files.has(f.name))
+      throw new VectorFormatError(`file "${f.name}" is listed twice`, `/setup/files/${i}/name`);
+    files.set(f.name, { name: f.name, canWriteback: f.can_writeback });
   });
   const k = s.init_mm;
   return {
@@ -158,6 +186,7 @@ export function buildLinux(s: LinuxSetup, g: LinuxGeometry, ramEnd: U64): LinuxS
     zeroPfn: s.zero_pfn,
     hugeZeroPfn: s.huge_zero_pfn,
     folios: s.folios ?? [],
+    files,
     highestPfn: ramEnd / page - 1n,
   };
 }

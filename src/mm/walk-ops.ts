@@ -3,7 +3,7 @@
 
 import { MASK64, type U64 } from '../bits/u64.ts';
 import { VectorFormatError } from '../errors.ts';
-import type { ArchUpper, OpArgs, OpContext, OpTable } from '../ops/types.ts';
+import type { ArchProt, ArchUpper, OpArgs, OpContext, OpTable } from '../ops/types.ts';
 import { geometry, type Geometry } from '../machine/geometry.ts';
 import { describeBudget, WORK_BUDGET, type WorkKind } from '../machine/work.ts';
 import type { ModeDesc } from '../layout/types.ts';
@@ -39,18 +39,19 @@ import { checkScript, scriptedOps, type WalkOpsScript } from './walk-script.ts';
 
 export interface ArchLinux {
   readonly upper: ArchUpper;
+  readonly prot: ArchProt;
   readonly huge: HugePteOffset;
   /** The arch's whole op table (its pXd helpers), resolved lazily. */
   readonly table: () => OpTable;
   readonly desc: (ctx: OpContext) => ModeDesc;
 }
 
-function need<T>(v: T | undefined, what: string, pointer: string): T {
+export function need<T>(v: T | undefined, what: string, pointer: string): T {
   if (v === undefined) throw new VectorFormatError(`expected ${what}`, pointer);
   return v;
 }
 
-function linux(ctx: OpContext): LinuxState {
+export function linux(ctx: OpContext): LinuxState {
   return need(ctx.linux, 'a setup with `mms` or `init_mm` for a Linux page-table op', '/setup');
 }
 

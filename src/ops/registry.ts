@@ -16,7 +16,11 @@ import { riscvMmu } from '../machine/riscv64/mmu.ts';
 import { x86Mmu } from '../machine/x86_64/mmu.ts';
 import { swapOps } from '../mm/swapops.ts';
 import { arm64HugePteOffset, genericHugePteOffset } from '../mm/pagewalk.ts';
+import { faultOps } from '../mm/fault-ops.ts';
 import { pageattrOps, walkOps, type ArchLinux } from '../mm/walk-ops.ts';
+import { arm64Prot } from '../arch/arm64/pgprot.ts';
+import { riscvProt } from '../arch/riscv64/pgprot.ts';
+import { x86Prot } from '../arch/x86_64/pgprot.ts';
 import { arm64Upper } from '../arch/arm64/pgalloc.ts';
 import { riscvUpper } from '../arch/riscv64/pgalloc.ts';
 import { x86Upper } from '../arch/x86_64/pgalloc.ts';
@@ -45,9 +49,27 @@ const layoutOps: OpTable = {
 const machine = (mmu: ArchMmu) => machineOps(mmu, (ctx) => modeDesc(ctx.arch, ctx.mode));
 const desc = (ctx: Parameters<OpImpl>[1]) => modeDesc(ctx.arch, ctx.mode);
 export const LINUX: Readonly<Record<Arch, ArchLinux>> = {
-  x86_64: { upper: x86Upper, huge: genericHugePteOffset, table: () => TABLES.x86_64, desc },
-  arm64: { upper: arm64Upper, huge: arm64HugePteOffset, table: () => TABLES.arm64, desc },
-  riscv64: { upper: riscvUpper, huge: genericHugePteOffset, table: () => TABLES.riscv64, desc },
+  x86_64: {
+    upper: x86Upper,
+    prot: x86Prot,
+    huge: genericHugePteOffset,
+    table: () => TABLES.x86_64,
+    desc,
+  },
+  arm64: {
+    upper: arm64Upper,
+    prot: arm64Prot,
+    huge: arm64HugePteOffset,
+    table: () => TABLES.arm64,
+    desc,
+  },
+  riscv64: {
+    upper: riscvUpper,
+    prot: riscvProt,
+    huge: genericHugePteOffset,
+    table: () => TABLES.riscv64,
+    desc,
+  },
 };
 const TABLES: Readonly<Record<Arch, OpTable>> = {
   x86_64: {
@@ -56,6 +78,7 @@ const TABLES: Readonly<Record<Arch, OpTable>> = {
     ...layoutOps,
     ...machine(x86Mmu),
     ...walkOps(LINUX.x86_64),
+    ...faultOps(LINUX.x86_64),
   },
   arm64: {
     ...arm64Ops,
@@ -63,6 +86,7 @@ const TABLES: Readonly<Record<Arch, OpTable>> = {
     ...layoutOps,
     ...machine(arm64Mmu),
     ...walkOps(LINUX.arm64),
+    ...faultOps(LINUX.arm64),
     ...pageattrOps(LINUX.arm64),
   },
   riscv64: {
@@ -71,6 +95,7 @@ const TABLES: Readonly<Record<Arch, OpTable>> = {
     ...layoutOps,
     ...machine(riscvMmu),
     ...walkOps(LINUX.riscv64),
+    ...faultOps(LINUX.riscv64),
   },
 };
 

@@ -99,6 +99,14 @@ export interface ArchSwap {
 }
 
 /** The upper levels' Linux helpers of an arch where the level is real (the mm walker folds), and pXd_populate. */
+/** What an arch gives the generic mm code about pgprot_t. */
+export interface ArchProt {
+  /** pgprot_modify(oldprot, newprot): what of the old prot survives an update of vm_page_prot. */
+  pgprot_modify(oldprot: U64, newprot: U64, cfg: KernelConfig): U64;
+  /** pgtable_supports_soft_dirty() (include/linux/pgtable.h:1568 and the arch's override). */
+  supportsSoftDirty(cfg: KernelConfig): boolean;
+}
+
 export interface ArchUpper {
   p4d_none(v: U64): boolean;
   p4d_bad(v: U64): boolean;

@@ -70,7 +70,8 @@ describe.each([
 
   it('the arch descriptions name the engine constants', () => {
     // Constants the descriptions need not show: masks of several fields, internal shift values, and
-    // aliases (PTE_WRITE is PTE_DBM, pgtable-prot.h:16; _PAGE_BIT_PROTNONE is _PAGE_BIT_GLOBAL).
+    // aliases (PTE_WRITE is PTE_DBM, pgtable-prot.h:16; _PAGE_BIT_PROTNONE is _PAGE_BIT_GLOBAL), and
+    // values of a field (_PAGE_NOCACHE_SVPBMT and _PAGE_IO_SVPBMT are PBMT 1 and 2).
     const internal = new Set([
       'PTE_WRITE',
       'PTE_TYPE_MASK',
@@ -80,6 +81,8 @@ describe.each([
       '_PAGE_LEAF',
       '_PAGE_PROT_NONE',
       '_PAGE_MTMASK_SVPBMT',
+      '_PAGE_NOCACHE_SVPBMT',
+      '_PAGE_IO_SVPBMT',
       '_PAGE_BIT_PSE',
       '_PAGE_BIT_PROTNONE',
       '_PAGE_BIT_PAT',

@@ -178,6 +178,36 @@ const BROKEN: readonly {
     message: /^install_pte calls for the pages of the range in a VMA \(134216704\) exceed/,
   },
   {
+    name: 'a file whose mapping_can_writeback is read but not declared (seen only when it runs)',
+    over: { family: 'fault', refs: ['linux-v6.19 mm/vma.c:2042 vma_fs_can_writeback'] },
+    vector: {
+      id: 'x86_64/fault/j/undeclared-file',
+      description: 'd',
+      setup: {
+        memory: MEMORY,
+        mms: [
+          {
+            name: 'mm',
+            vmas: [
+              {
+                name: 'a',
+                start: '0x0000000000400000',
+                end: '0x0000000000600000',
+                flags: ['VM_READ', 'VM_WRITE', 'VM_SHARED', 'VM_SOFTDIRTY'],
+                file: 'f',
+              },
+            ],
+          },
+        ],
+      },
+      steps: [
+        { op: 'vma_set_page_prot', args: { vma: 'a' }, expect: { result: '0x8000000000000027' } },
+      ],
+    },
+    pointer: '/vectors/1/setup/files',
+    message: /^mapping_can_writeback of file "f" \(VMA "a"\) is read: list the file in setup.files/,
+  },
+  {
     name: 'a walk that makes more events than the budget (seen only when it runs)',
     over: WALK_FILE,
     vector: {
@@ -239,7 +269,7 @@ function brokenDir(): string {
               },
             ],
           }
-        : dirtyVector(`x86_64/pte/j/good-${i}`);
+        : dirtyVector(`x86_64/${(b.over?.family as string | undefined) ?? 'pte'}/j/good-${i}`);
     writeJson(d, `${String(i).padStart(2, '0')}.json`, vectorFile([good, b.vector], b.over));
   });
   return d;

@@ -86,17 +86,22 @@ describe('README', () => {
     ],
   });
 
-  it('has a walk example (pte_entry on an empty PTE, a positive return) that validates and passes', () => {
-    const file = exampleFile(2, 'walk', 'linux-v6.19 mm/pagewalk.c:30 walk_pte_range_inner');
-    const r = loadVectors([writeJson(tmp(), 'walk.json', file)]);
-    expect(r.problems).toEqual([]);
-    const v = r.vectors[0]!;
-    expect(judge(v, observe(toInput(v)), {}).verdict).toBe('pass');
-  });
-
-  it('has a hardware example (a tlb vector) that validates and passes', () => {
-    const file = exampleFile(1, 'tlb', 'intel-sdm §4.10.4.1');
-    const r = loadVectors([writeJson(tmp(), 'hw.json', file)]);
+  it.each([
+    ['a hardware example (a tlb vector)', 1, 'tlb', 'intel-sdm §4.10.4.1'],
+    [
+      'a walk example (pte_entry on an empty PTE, a positive return)',
+      2,
+      'walk',
+      'linux-v6.19 mm/pagewalk.c:30 walk_pte_range_inner',
+    ],
+    [
+      'a fault example (vma_set_page_prot, vma_wants_writenotify)',
+      3,
+      'fault',
+      'linux-v6.19 mm/mmap.c:81 vma_set_page_prot',
+    ],
+  ])('has %s that validates and passes', (_what, n, family, ref) => {
+    const r = loadVectors([writeJson(tmp(), `${family}.json`, exampleFile(n, family, ref))]);
     expect(r.problems).toEqual([]);
     const v = r.vectors[0]!;
     expect(judge(v, observe(toInput(v)), {}).verdict).toBe('pass');

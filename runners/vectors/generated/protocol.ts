@@ -135,6 +135,10 @@ export type Hex6416 = string;
  */
 export type Hex6417 = string;
 /**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6418 = string;
+/**
  * The step's name, if later steps use its result.
  */
 export type StepName = string;
@@ -342,14 +346,54 @@ export interface Setup {
    */
   mms?: [] | [Mm] | [Mm, Mm] | [Mm, Mm, Mm] | [Mm, Mm, Mm, Mm];
   init_mm?: InitMm;
-  zero_pfn?: Hex6415;
-  huge_zero_pfn?: Hex6416;
+  zero_pfn?: Hex6416;
+  huge_zero_pfn?: Hex6417;
   /**
    * Large folios, for page_folio().
    *
    * @maxItems 64
    */
   folios?: Folio[];
+  /**
+   * Files VMAs map, with the properties of their address_space that the kernel reads. A file a VMA names but that is not listed has none of them declared: an op that needs one is a format error.
+   *
+   * @maxItems 16
+   */
+  files?:
+    | []
+    | [File]
+    | [File, File]
+    | [File, File, File]
+    | [File, File, File, File]
+    | [File, File, File, File, File]
+    | [File, File, File, File, File, File]
+    | [File, File, File, File, File, File, File]
+    | [File, File, File, File, File, File, File, File]
+    | [File, File, File, File, File, File, File, File, File]
+    | [File, File, File, File, File, File, File, File, File, File]
+    | [File, File, File, File, File, File, File, File, File, File, File]
+    | [File, File, File, File, File, File, File, File, File, File, File, File]
+    | [File, File, File, File, File, File, File, File, File, File, File, File, File]
+    | [File, File, File, File, File, File, File, File, File, File, File, File, File, File]
+    | [File, File, File, File, File, File, File, File, File, File, File, File, File, File, File]
+    | [
+        File,
+        File,
+        File,
+        File,
+        File,
+        File,
+        File,
+        File,
+        File,
+        File,
+        File,
+        File,
+        File,
+        File,
+        File,
+        File,
+      ];
 }
 /**
  * One leaf the radix builder writes: the entry at the level whose leaf size is `size`, with tables created on the way.
@@ -561,7 +605,29 @@ export interface VmArea {
    * For a VM_HUGETLB VMA: the hstate's huge page size (one of the mode's leaf sizes above the base page).
    */
   hugetlb?: '2M' | '32M' | '512M' | '1G';
+  vm_ops?: VmOps;
+  vm_page_prot?: Hex6411;
 }
+/**
+ * The callbacks of the VMA's vm_operations_struct (include/linux/mm.h); an anonymous VMA has none.
+ */
+export interface VmOps {
+  fault?: VmOpsCallback;
+  page_mkwrite?: VmOpsCallback1;
+  pfn_mkwrite?: VmOpsCallback2;
+}
+/**
+ * vm_ops->fault.
+ */
+export interface VmOpsCallback {}
+/**
+ * vm_ops->page_mkwrite: the first write to a page of a shared mapping is notified.
+ */
+export interface VmOpsCallback1 {}
+/**
+ * vm_ops->pfn_mkwrite: the same for a VM_PFNMAP or VM_MIXEDMAP page without a struct page.
+ */
+export interface VmOpsCallback2 {}
 /**
  * The kernel's init_mm.
  */
@@ -695,8 +761,8 @@ export interface InitMm {
    * arm64: the linear map, for page_address(): PA p (memstart <= p) is at VA `va + (p - pa)`.
    */
   linear_map?: {
-    va: Hex6413;
-    pa: Hex6414;
+    va: Hex6414;
+    pa: Hex6415;
   };
   /**
    * arm64 rodata_full (CONFIG_RODATA_FULL_DEFAULT_ENABLED=y makes it true): RDONLY changes also go to the linear-map alias of each backing page.
@@ -711,8 +777,8 @@ export interface InitMm {
  * A vmalloc area (struct vm_struct) of the kernel, for find_vm_area() in arm64 change_memory_common().
  */
 export interface VmStruct {
-  addr: Hex6411;
-  size: Hex6412;
+  addr: Hex6412;
+  size: Hex6413;
   /**
    * area->flags by name (include/linux/vmalloc.h).
    */
@@ -741,11 +807,24 @@ export interface VmStruct {
  * A large folio: 2^order pages from a head PFN aligned to 2^order. Pages not in one are order-0 folios.
  */
 export interface Folio {
-  pfn: Hex6417;
+  pfn: Hex6418;
   /**
    * folio_order().
    */
   order: number;
+}
+/**
+ * A file (its address_space) that VMAs map by name.
+ */
+export interface File {
+  /**
+   * The name VMAs give in `file`.
+   */
+  name: string;
+  /**
+   * mapping_can_writeback (include/linux/backing-dev.h): the backing device writes back dirty pages (a disk filesystem: true; tmpfs/shmem and ramfs: false).
+   */
+  can_writeback: boolean;
 }
 /**
  * A step as the implementation sees it. An argument written {"step": NAME} is the result of the earlier step named NAME, which the implementation substitutes itself.

@@ -160,6 +160,10 @@ export type Hex6416 = string;
  */
 export type Hex6417 = string;
 /**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6418 = string;
+/**
  * One operation and what it must produce.
  *
  * This interface was referenced by `VectorFile`'s JSON-Schema
@@ -207,7 +211,9 @@ export type Step1 =
   | FolioWalkStartStep
   | UpdateRangeProtStep
   | ChangeMemoryCommonStep
-  | SetMemoryStep;
+  | SetMemoryStep
+  | VmaWantsWritenotifyStep
+  | VmaSetPageProtStep;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -235,7 +241,7 @@ export type U64Arg1 = Hex645 | StepRef;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6418 = string;
+export type Hex6419 = string;
 /**
  * The implementation choice that selects the case.
  */
@@ -426,11 +432,11 @@ export type StepName22 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6419 = string;
+export type Hex6420 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6420 = string;
+export type Hex6421 = string;
 /**
  * Linux level of the leaf that mapped it.
  */
@@ -456,10 +462,6 @@ export type LinuxLevel3 = 'pgd' | 'p4d' | 'pud' | 'pmd' | 'pte';
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6421 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
 export type Hex6422 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
@@ -474,6 +476,10 @@ export type Hex6424 = string;
  */
 export type Hex6425 = string;
 /**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6426 = string;
+/**
  * The implementation choice that selects the case.
  */
 export type Choice5 = string;
@@ -484,11 +490,11 @@ export type StepName23 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6426 = string;
+export type Hex6427 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6427 = string;
+export type Hex6428 = string;
 /**
  * The value.
  */
@@ -508,10 +514,6 @@ export type RootArg4 = Hex645 | TreeRef;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6428 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
 export type Hex6429 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
@@ -522,13 +524,13 @@ export type Hex6430 = string;
  */
 export type Hex6431 = string;
 /**
- * Names this step's result so that later steps can use it as an input.
- */
-export type StepName24 = string;
-/**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
 export type Hex6432 = string;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName24 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
@@ -562,13 +564,17 @@ export type Hex6439 = string;
  */
 export type Hex6440 = string;
 /**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6441 = string;
+/**
  * A page-table level by Linux's name for it.
  */
 export type LinuxLevel4 = 'pgd' | 'p4d' | 'pud' | 'pmd' | 'pte';
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6441 = string;
+export type Hex6442 = string;
 /**
  * Before.
  */
@@ -588,11 +594,11 @@ export type StepName25 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6442 = string;
+export type Hex6443 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6443 = string;
+export type Hex6444 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -604,11 +610,11 @@ export type StepName27 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6444 = string;
+export type Hex6445 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6445 = string;
+export type Hex6446 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -616,11 +622,11 @@ export type StepName28 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6446 = string;
+export type Hex6447 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6447 = string;
+export type Hex6448 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -628,11 +634,11 @@ export type StepName29 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6448 = string;
+export type Hex6449 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6449 = string;
+export type Hex6450 = string;
 /**
  * The implementation choice that selects the case.
  */
@@ -641,10 +647,6 @@ export type Choice7 = string;
  * Names this step's result so that later steps can use it as an input.
  */
 export type StepName30 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
-export type Hex6450 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
@@ -658,13 +660,13 @@ export type Hex6452 = string;
  */
 export type Hex6453 = string;
 /**
- * Names this step's result so that later steps can use it as an input.
- */
-export type StepName31 = string;
-/**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
 export type Hex6454 = string;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName31 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
@@ -678,27 +680,43 @@ export type Hex6456 = string;
  */
 export type Hex6457 = string;
 /**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6458 = string;
+/**
  * Names this step's result so that later steps can use it as an input.
  */
 export type StepName32 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6458 = string;
+export type Hex6459 = string;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName33 = string;
+/**
+ * The vm_page_prot argument (vma_set_page_prot passes vm_pgprot_modify(vma->vm_page_prot, vm_flags)).
+ */
+export type U64Arg21 = Hex645 | StepRef;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName34 = string;
 /**
  * A 64-bit input: a Hex64 literal, or the result of an earlier step of this vector by that step's `name`.
  *
  * This interface was referenced by `VectorFile`'s JSON-Schema
  * via the `definition` "U64Arg".
  */
-export type U64Arg21 = Hex645 | StepRef;
+export type U64Arg22 = Hex645 | StepRef;
 /**
  * A name for a step's result, unique in its vector.
  *
  * This interface was referenced by `VectorFile`'s JSON-Schema
  * via the `definition` "StepName".
  */
-export type StepName33 = string;
+export type StepName35 = string;
 /**
  * The name of an implementation choice that the architecture or kernel leaves open; an implementation declares its value.
  *
@@ -1011,14 +1029,54 @@ export interface Setup {
    */
   mms?: [] | [Mm] | [Mm, Mm] | [Mm, Mm, Mm] | [Mm, Mm, Mm, Mm];
   init_mm?: InitMm;
-  zero_pfn?: Hex6415;
-  huge_zero_pfn?: Hex6416;
+  zero_pfn?: Hex6416;
+  huge_zero_pfn?: Hex6417;
   /**
    * Large folios, for page_folio().
    *
    * @maxItems 64
    */
   folios?: Folio[];
+  /**
+   * Files VMAs map, with the properties of their address_space that the kernel reads. A file a VMA names but that is not listed has none of them declared: an op that needs one is a format error.
+   *
+   * @maxItems 16
+   */
+  files?:
+    | []
+    | [File]
+    | [File, File]
+    | [File, File, File]
+    | [File, File, File, File]
+    | [File, File, File, File, File]
+    | [File, File, File, File, File, File]
+    | [File, File, File, File, File, File, File]
+    | [File, File, File, File, File, File, File, File]
+    | [File, File, File, File, File, File, File, File, File]
+    | [File, File, File, File, File, File, File, File, File, File]
+    | [File, File, File, File, File, File, File, File, File, File, File]
+    | [File, File, File, File, File, File, File, File, File, File, File, File]
+    | [File, File, File, File, File, File, File, File, File, File, File, File, File]
+    | [File, File, File, File, File, File, File, File, File, File, File, File, File, File]
+    | [File, File, File, File, File, File, File, File, File, File, File, File, File, File, File]
+    | [
+        File,
+        File,
+        File,
+        File,
+        File,
+        File,
+        File,
+        File,
+        File,
+        File,
+        File,
+        File,
+        File,
+        File,
+        File,
+        File,
+      ];
 }
 /**
  * One leaf the radix builder writes: the entry at the level whose leaf size is `size`, with tables created on the way.
@@ -1248,7 +1306,29 @@ export interface VmArea {
    * For a VM_HUGETLB VMA: the hstate's huge page size (one of the mode's leaf sizes above the base page).
    */
   hugetlb?: '2M' | '32M' | '512M' | '1G';
+  vm_ops?: VmOps;
+  vm_page_prot?: Hex6411;
 }
+/**
+ * The callbacks of the VMA's vm_operations_struct (include/linux/mm.h); an anonymous VMA has none.
+ */
+export interface VmOps {
+  fault?: VmOpsCallback;
+  page_mkwrite?: VmOpsCallback1;
+  pfn_mkwrite?: VmOpsCallback2;
+}
+/**
+ * vm_ops->fault.
+ */
+export interface VmOpsCallback {}
+/**
+ * vm_ops->page_mkwrite: the first write to a page of a shared mapping is notified.
+ */
+export interface VmOpsCallback1 {}
+/**
+ * vm_ops->pfn_mkwrite: the same for a VM_PFNMAP or VM_MIXEDMAP page without a struct page.
+ */
+export interface VmOpsCallback2 {}
 /**
  * The kernel's init_mm.
  */
@@ -1382,8 +1462,8 @@ export interface InitMm {
    * arm64: the linear map, for page_address(): PA p (memstart <= p) is at VA `va + (p - pa)`.
    */
   linear_map?: {
-    va: Hex6413;
-    pa: Hex6414;
+    va: Hex6414;
+    pa: Hex6415;
   };
   /**
    * arm64 rodata_full (CONFIG_RODATA_FULL_DEFAULT_ENABLED=y makes it true): RDONLY changes also go to the linear-map alias of each backing page.
@@ -1401,8 +1481,8 @@ export interface InitMm {
  * via the `definition` "VmStruct".
  */
 export interface VmStruct {
-  addr: Hex6411;
-  size: Hex6412;
+  addr: Hex6412;
+  size: Hex6413;
   /**
    * area->flags by name (include/linux/vmalloc.h).
    */
@@ -1434,11 +1514,27 @@ export interface VmStruct {
  * via the `definition` "Folio".
  */
 export interface Folio {
-  pfn: Hex6417;
+  pfn: Hex6418;
   /**
    * folio_order().
    */
   order: number;
+}
+/**
+ * A file (its address_space) that VMAs map by name.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "File".
+ */
+export interface File {
+  /**
+   * The name VMAs give in `file`.
+   */
+  name: string;
+  /**
+   * mapping_can_writeback (include/linux/backing-dev.h): the backing device writes back dirty pages (a disk filesystem: true; tmpfs/shmem and ramfs: false).
+   */
+  can_writeback: boolean;
 }
 /**
  * A pte_t predicate, named as in the arch's pgtable.h or include/linux (arch-only helpers such as x86 pte_shstk or arm64 pte_hw_dirty exist only on their arch).
@@ -1600,7 +1696,7 @@ export interface PteTransformStep {
  * The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector.
  */
 export interface ExpectU64 {
-  result?: Hex6418;
+  result?: Hex6419;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -1627,7 +1723,7 @@ export interface ExpectU64 {
  * via the `definition` "ExpectU64".
  */
 export interface ExpectU641 {
-  result?: Hex6418;
+  result?: Hex6419;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -1675,7 +1771,7 @@ export interface PteMkwriteStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU642 {
-  result?: Hex6418;
+  result?: Hex6419;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -1720,7 +1816,7 @@ export interface PteModifyStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU643 {
-  result?: Hex6418;
+  result?: Hex6419;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -1765,7 +1861,7 @@ export interface PfnEntryStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU644 {
-  result?: Hex6418;
+  result?: Hex6419;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -1809,7 +1905,7 @@ export interface EntryPfnStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU645 {
-  result?: Hex6418;
+  result?: Hex6419;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -1927,7 +2023,7 @@ export interface PmdTransformStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU646 {
-  result?: Hex6418;
+  result?: Hex6419;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -2038,7 +2134,7 @@ export interface PudTransformStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU647 {
-  result?: Hex6418;
+  result?: Hex6419;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -2086,7 +2182,7 @@ export interface SwpEntryStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU648 {
-  result?: Hex6418;
+  result?: Hex6419;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -2207,7 +2303,7 @@ export interface SwpFieldU64Step {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU649 {
-  result?: Hex6418;
+  result?: Hex6419;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -2251,7 +2347,7 @@ export interface SwpEntryToPteStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6410 {
-  result?: Hex6418;
+  result?: Hex6419;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -2295,7 +2391,7 @@ export interface SoftleafFromPteStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6411 {
-  result?: Hex6418;
+  result?: Hex6419;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -2494,7 +2590,7 @@ export interface MakePteMarkerStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6412 {
-  result?: Hex6418;
+  result?: Hex6419;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -2541,7 +2637,7 @@ export interface VmGetPageProtStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6413 {
-  result?: Hex6418;
+  result?: Hex6419;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -2682,7 +2778,7 @@ export interface EncodeStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6414 {
-  result?: Hex6418;
+  result?: Hex6419;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -2722,7 +2818,7 @@ export interface AccessStep {
      * The CPU that executes the step (index into `setup.cpus`); 0 when omitted.
      */
     cpu?: number;
-    va: Hex6419;
+    va: Hex6420;
     /**
      * The access type.
      */
@@ -2766,7 +2862,7 @@ export interface AccessResult {
    * The access completed.
    */
   translated?: {
-    pa: Hex6420;
+    pa: Hex6421;
     level: LinuxLevel2;
   };
   /**
@@ -2803,7 +2899,7 @@ export interface X86Report {
    * The error code as 4 hex digits.
    */
   errorCode: string;
-  cr2?: Hex6421;
+  cr2?: Hex6422;
 }
 /**
  * arm64 abort taken to EL1: ESR_EL1.EC, DFSC/IFSC and WnR, and FAR_EL1.
@@ -2824,7 +2920,7 @@ export interface Arm64Report {
    * ESR_EL1.ISS.WnR: data aborts only.
    */
   wnr?: boolean;
-  far: Hex6422;
+  far: Hex6423;
 }
 /**
  * riscv64 trap taken to S-mode: scause and stval.
@@ -2837,7 +2933,7 @@ export interface Riscv64Report {
    * 12/13/15 instruction/load/store page fault; 1/5/7 access faults.
    */
   scause: 1 | 5 | 7 | 12 | 13 | 15;
-  stval: Hex6423;
+  stval: Hex6424;
 }
 /**
  * A page-table word the hardware wrote during the access (A/D, AF, AP[2]), with its new value, in the order written.
@@ -2846,8 +2942,8 @@ export interface Riscv64Report {
  * via the `definition` "Update".
  */
 export interface Update {
-  pa: Hex6424;
-  value: Hex6425;
+  pa: Hex6425;
+  value: Hex6426;
 }
 /**
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
@@ -2892,7 +2988,7 @@ export interface ReadStep {
    * Arguments.
    */
   args: {
-    pa: Hex6426;
+    pa: Hex6427;
   };
   expect?: ExpectU6415;
 }
@@ -2900,7 +2996,7 @@ export interface ReadStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6415 {
-  result?: Hex6418;
+  result?: Hex6419;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -2935,7 +3031,7 @@ export interface WriteStep {
    * Arguments.
    */
   args: {
-    pa: Hex6427;
+    pa: Hex6428;
     value: U64Arg20;
   };
 }
@@ -3147,7 +3243,7 @@ export interface InvlpgStep {
      * The CPU that executes the step (index into `setup.cpus`); 0 when omitted.
      */
     cpu?: number;
-    va: Hex6428;
+    va: Hex6429;
   };
 }
 /**
@@ -3177,7 +3273,7 @@ export interface InvpcidStep {
      * The PCID (types 0 and 1).
      */
     pcid?: number;
-    va?: Hex6429;
+    va?: Hex6430;
   };
 }
 /**
@@ -3215,7 +3311,7 @@ export interface TlbiStep {
       | 'vaale1is'
       | 'aside1is'
       | 'vmalle1is';
-    va?: Hex6430;
+    va?: Hex6431;
     /**
      * The ASID (Xt[63:48]) for vae1/vale1/aside1.
      */
@@ -3241,7 +3337,7 @@ export interface SfenceVmaStep {
      * The CPU that executes the step (index into `setup.cpus`); 0 when omitted.
      */
     cpu?: number;
-    va?: Hex6431;
+    va?: Hex6432;
     /**
      * rs2: the ASID; global mappings are not invalidated.
      */
@@ -3268,8 +3364,8 @@ export interface WalkPageRangeStep {
      * The mm, by name (setup.mms); null for walk.mm == NULL.
      */
     mm: string | null;
-    start: Hex6432;
-    end: Hex6433;
+    start: Hex6433;
+    end: Hex6434;
     ops: WalkOps;
     /**
      * Locks the caller holds (for the lock assertions that WARN without lockdep: rwsem_assert_held_nolockdep). When omitted, what the op requires.
@@ -3316,7 +3412,7 @@ export interface Callback {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6434;
+  write?: Hex6435;
   /**
    * Rules, first match wins.
    *
@@ -3335,7 +3431,7 @@ export interface CallbackRule {
    * Which calls the rule applies to: all given fields must match.
    */
   when?: {
-    addr?: Hex6435;
+    addr?: Hex6436;
     /**
      * The call's number among this callback's calls in this step, from 1.
      */
@@ -3357,7 +3453,7 @@ export interface CallbackRule {
    * The walk->action the callback sets (pud_entry and pmd_entry only).
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE' | 'ACTION_AGAIN';
-  write?: Hex6436;
+  write?: Hex6437;
 }
 /**
  * ops->p4d_entry.
@@ -3371,7 +3467,7 @@ export interface Callback1 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6434;
+  write?: Hex6435;
   /**
    * Rules, first match wins.
    *
@@ -3391,7 +3487,7 @@ export interface Callback2 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6434;
+  write?: Hex6435;
   /**
    * Rules, first match wins.
    *
@@ -3411,7 +3507,7 @@ export interface Callback3 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6434;
+  write?: Hex6435;
   /**
    * Rules, first match wins.
    *
@@ -3431,7 +3527,7 @@ export interface Callback4 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6434;
+  write?: Hex6435;
   /**
    * Rules, first match wins.
    *
@@ -3451,7 +3547,7 @@ export interface Callback5 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6434;
+  write?: Hex6435;
   /**
    * Rules, first match wins.
    *
@@ -3471,7 +3567,7 @@ export interface Callback6 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6434;
+  write?: Hex6435;
   /**
    * Rules, first match wins.
    *
@@ -3491,7 +3587,7 @@ export interface Callback7 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6434;
+  write?: Hex6435;
   /**
    * Rules, first match wins.
    *
@@ -3511,7 +3607,7 @@ export interface Callback8 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6434;
+  write?: Hex6435;
   /**
    * Rules, first match wins.
    *
@@ -3531,7 +3627,7 @@ export interface Callback9 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6434;
+  write?: Hex6435;
   /**
    * Rules, first match wins.
    *
@@ -3551,7 +3647,7 @@ export interface Callback10 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6434;
+  write?: Hex6435;
   /**
    * Rules, first match wins.
    *
@@ -3627,14 +3723,14 @@ export interface WalkEvent {
     | 'arch_enter_lazy_mmu_mode'
     | 'arch_leave_lazy_mmu_mode'
     | 'vm_unmap_aliases';
-  addr?: Hex6437;
-  next?: Hex6438;
+  addr?: Hex6438;
+  next?: Hex6439;
   /**
    * pte_hole's depth: -1 unknown, 0 PGD, 1 P4D, 2 PUD, 3 PMD (folded levels skipped by real_depth()).
    */
   depth?: number;
-  value?: Hex6439;
-  hmask?: Hex6440;
+  value?: Hex6440;
+  hmask?: Hex6441;
   /**
    * walk->vma at the call, by name; absent when NULL.
    */
@@ -3660,7 +3756,7 @@ export interface EntryChange {
    */
   tree: number;
   level: LinuxLevel4;
-  addr: Hex6441;
+  addr: Hex6442;
   old: EntryValue;
   new: EntryValue1;
 }
@@ -3711,8 +3807,8 @@ export interface WalkPageRangeVmaStep {
      * A VMA: by name, or by an address inside it (find_vma semantics: an address in no VMA is a format error).
      */
     vma: Hex645;
-    start: Hex6442;
-    end: Hex6443;
+    start: Hex6443;
+    end: Hex6444;
     ops: WalkOps1;
     /**
      * Locks the caller holds (for the lock assertions that WARN without lockdep: rwsem_assert_held_nolockdep). When omitted, what the op requires.
@@ -3869,8 +3965,8 @@ export interface WalkPageMappingStep {
      * The file (address_space), by the name its VMAs give.
      */
     file: string;
-    first_index: Hex6444;
-    nr: Hex6445;
+    first_index: Hex6445;
+    nr: Hex6446;
     ops: WalkOps3;
   };
   expect?: ExpectWalk4;
@@ -3936,8 +4032,8 @@ export interface WalkKernelStep {
    * Arguments.
    */
   args: {
-    start: Hex6446;
-    end: Hex6447;
+    start: Hex6447;
+    end: Hex6448;
     pgd?: TreeRef1;
     ops: WalkOps4;
     /**
@@ -4026,7 +4122,7 @@ export interface FolioWalkStartStep {
      * A VMA: by name, or by an address inside it (find_vma semantics: an address in no VMA is a format error).
      */
     vma: Hex645;
-    addr: Hex6448;
+    addr: Hex6449;
     /**
      * folio_walk_flags_t by name.
      */
@@ -4083,7 +4179,7 @@ export interface FolioWalkResult {
    * fw->level. Only with a folio.
    */
   level?: 'FW_LEVEL_PTE' | 'FW_LEVEL_PMD' | 'FW_LEVEL_PUD';
-  value?: Hex6449;
+  value?: Hex6450;
   /**
    * WARNs, in order.
    */
@@ -4132,10 +4228,10 @@ export interface UpdateRangeProtStep {
    * Arguments.
    */
   args: {
-    start: Hex6450;
-    size: Hex6451;
-    set: Hex6452;
-    clear: Hex6453;
+    start: Hex6451;
+    size: Hex6452;
+    set: Hex6453;
+    clear: Hex6454;
   };
   expect?: ExpectWalk6;
 }
@@ -4179,10 +4275,10 @@ export interface ChangeMemoryCommonStep {
    * Arguments.
    */
   args: {
-    start: Hex6454;
-    size: Hex6455;
-    set: Hex6456;
-    clear: Hex6457;
+    start: Hex6455;
+    size: Hex6456;
+    set: Hex6457;
+    clear: Hex6458;
   };
   expect?: ExpectWalk7;
 }
@@ -4226,7 +4322,7 @@ export interface SetMemoryStep {
    * Arguments.
    */
   args: {
-    addr: Hex6458;
+    addr: Hex6459;
     /**
      * numpages (int).
      */
@@ -4259,6 +4355,104 @@ export interface ExpectWalk8 {
      */
     cases: {
       [k: string]: ExpectWalk1 | undefined;
+    };
+  };
+}
+/**
+ * vma_wants_writenotify(vma, vm_page_prot) (mm/vma.c:2079): whether a shared writable VMA's PTEs must start read-only so that the first write to each page faults.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "VmaWantsWritenotifyStep".
+ */
+export interface VmaWantsWritenotifyStep {
+  /**
+   * vma_wants_writenotify(vma, vm_page_prot) (mm/vma.c:2079): whether a shared writable VMA's PTEs must start read-only so that the first write to each page faults.
+   */
+  op: 'vma_wants_writenotify';
+  name?: StepName33;
+  /**
+   * Arguments: the VMA and the vm_page_prot to judge.
+   */
+  args: {
+    /**
+     * The VMA, by name.
+     */
+    vma: string;
+    prot: U64Arg21;
+  };
+  expect?: ExpectBool5;
+}
+/**
+ * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
+ */
+export interface ExpectBool5 {
+  /**
+   * The boolean the helper returns (C's non-zero is true).
+   */
+  result?: boolean;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectBool1, ExpectBool1, ...ExpectBool1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectBool1 | undefined;
+    };
+  };
+}
+/**
+ * vma_set_page_prot(vma) (mm/mmap.c:81): recompute vma->vm_page_prot from vm_flags, with the private protection_map entry when vma_wants_writenotify; the result is the new vm_page_prot, which later steps see.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "VmaSetPageProtStep".
+ */
+export interface VmaSetPageProtStep {
+  /**
+   * vma_set_page_prot(vma) (mm/mmap.c:81): recompute vma->vm_page_prot from vm_flags, with the private protection_map entry when vma_wants_writenotify; the result is the new vm_page_prot, which later steps see.
+   */
+  op: 'vma_set_page_prot';
+  name?: StepName34;
+  /**
+   * Arguments: the VMA.
+   */
+  args: {
+    /**
+     * The VMA, by name.
+     */
+    vma: string;
+  };
+  expect?: ExpectU6416;
+}
+/**
+ * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
+ */
+export interface ExpectU6416 {
+  result?: Hex6419;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectU641, ExpectU641, ...ExpectU641[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice1;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectU641 | undefined;
     };
   };
 }
@@ -4432,14 +4626,54 @@ export interface Setup1 {
    */
   mms?: [] | [Mm] | [Mm, Mm] | [Mm, Mm, Mm] | [Mm, Mm, Mm, Mm];
   init_mm?: InitMm;
-  zero_pfn?: Hex6415;
-  huge_zero_pfn?: Hex6416;
+  zero_pfn?: Hex6416;
+  huge_zero_pfn?: Hex6417;
   /**
    * Large folios, for page_folio().
    *
    * @maxItems 64
    */
   folios?: Folio[];
+  /**
+   * Files VMAs map, with the properties of their address_space that the kernel reads. A file a VMA names but that is not listed has none of them declared: an op that needs one is a format error.
+   *
+   * @maxItems 16
+   */
+  files?:
+    | []
+    | [File]
+    | [File, File]
+    | [File, File, File]
+    | [File, File, File, File]
+    | [File, File, File, File, File]
+    | [File, File, File, File, File, File]
+    | [File, File, File, File, File, File, File]
+    | [File, File, File, File, File, File, File, File]
+    | [File, File, File, File, File, File, File, File, File]
+    | [File, File, File, File, File, File, File, File, File, File]
+    | [File, File, File, File, File, File, File, File, File, File, File]
+    | [File, File, File, File, File, File, File, File, File, File, File, File]
+    | [File, File, File, File, File, File, File, File, File, File, File, File, File]
+    | [File, File, File, File, File, File, File, File, File, File, File, File, File, File]
+    | [File, File, File, File, File, File, File, File, File, File, File, File, File, File, File]
+    | [
+        File,
+        File,
+        File,
+        File,
+        File,
+        File,
+        File,
+        File,
+        File,
+        File,
+        File,
+        File,
+        File,
+        File,
+        File,
+        File,
+      ];
 }
 /**
  * What an access did: `translated` or `fault`, and `updates`, the page-table words the hardware wrote.
@@ -4452,7 +4686,7 @@ export interface AccessResult1 {
    * The access completed.
    */
   translated?: {
-    pa: Hex6420;
+    pa: Hex6421;
     level: LinuxLevel2;
   };
   /**
@@ -4610,8 +4844,8 @@ export interface InitMm1 {
    * arm64: the linear map, for page_address(): PA p (memstart <= p) is at VA `va + (p - pa)`.
    */
   linear_map?: {
-    va: Hex6413;
-    pa: Hex6414;
+    va: Hex6414;
+    pa: Hex6415;
   };
   /**
    * arm64 rodata_full (CONFIG_RODATA_FULL_DEFAULT_ENABLED=y makes it true): RDONLY changes also go to the linear-map alias of each backing page.
@@ -4637,7 +4871,7 @@ export interface Callback11 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6434;
+  write?: Hex6435;
   /**
    * Rules, first match wins.
    *
@@ -4708,9 +4942,27 @@ export interface FolioWalkResult1 {
    * fw->level. Only with a folio.
    */
   level?: 'FW_LEVEL_PTE' | 'FW_LEVEL_PMD' | 'FW_LEVEL_PUD';
-  value?: Hex6449;
+  value?: Hex6450;
   /**
    * WARNs, in order.
    */
   events: WalkEvent[];
+}
+/**
+ * A callback of vm_operations_struct that exists.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "VmOpsCallback".
+ */
+export interface VmOpsCallback3 {}
+/**
+ * Which callbacks of struct vm_operations_struct the VMA has: a member present here is non-NULL.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "VmOps".
+ */
+export interface VmOps1 {
+  fault?: VmOpsCallback;
+  page_mkwrite?: VmOpsCallback1;
+  pfn_mkwrite?: VmOpsCallback2;
 }

@@ -3,6 +3,8 @@
 
 import { not64, type U64 } from '../../bits/u64.ts';
 import type { KernelConfig } from '../../config.ts';
+import type { ArchProt } from '../../ops/types.ts';
+import { genericPgprotModify, type CacheAttrs } from '../pgprot-generic.ts';
 import { protectionMapIndex, type VmFlags } from '../../mm/vm-flags.ts';
 import * as B from './bits.ts';
 
@@ -49,3 +51,21 @@ export function vm_get_page_prot(flags: VmFlags, cfg: KernelConfig): U64 {
   if (cfg.ARM64_HAS_EPAN && (i === 4 || i === 12)) return PAGE_EXECONLY;
   return protection_map[i] ?? PAGE_NONE;
 }
+
+// pgtable.h:787-796 (MT_* of memory.h:171-175): __pgprot_modify(prot, PTE_ATTRINDX_MASK, ...).
+const attrs = (mt: bigint, xn: U64) => (p: U64) =>
+  (p & not64(B.PTE_ATTRINDX_MASK)) | (mt << 2n) | xn;
+const MT_NORMAL_NC = 2n;
+const MT_DEVICE_nGnRnE = 3n;
+const MT_DEVICE_nGnRE = 4n;
+const cache: CacheAttrs = {
+  pgprot_noncached: attrs(MT_DEVICE_nGnRnE, B.PTE_PXN | B.PTE_UXN),
+  pgprot_writecombine: attrs(MT_NORMAL_NC, B.PTE_PXN | B.PTE_UXN),
+  pgprot_device: attrs(MT_DEVICE_nGnRE, B.PTE_PXN | B.PTE_UXN),
+};
+
+export const arm64Prot: ArchProt = {
+  pgprot_modify: (oldprot, newprot) => genericPgprotModify(cache, oldprot, newprot),
+  // No HAVE_ARCH_SOFT_DIRTY on arm64, so CONFIG_MEM_SOFT_DIRTY cannot be set (mm/Kconfig).
+  supportsSoftDirty: () => false,
+};

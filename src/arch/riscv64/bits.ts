@@ -20,6 +20,8 @@ export const _PAGE_PFN_MASK = genmask(53, 10);
 /** Present only with Svrsw60t59b and the matching kernel config (pgtable-bits.h:23-57). */
 export const SOFT_DIRTY_BIT = bit(59);
 export const UFFD_WP_BIT = bit(60);
+export const _PAGE_NOCACHE_SVPBMT = 1n << 61n;
+export const _PAGE_IO_SVPBMT = 1n << 62n;
 export const _PAGE_MTMASK_SVPBMT = genmask(62, 61);
 export const _PAGE_NAPOT = bit(63);
 /** Swap-entry flags: _PAGE_SWP_SOFT_DIRTY = _PAGE_EXEC, _PAGE_SWP_UFFD_WP = _PAGE_USER,

@@ -1,8 +1,9 @@
 // x86_64 vm_get_page_prot: arch/x86/mm/pgprot.c protection_map, PKEY bits, __supported_pte_mask.
 // Values derived from pgtable_types.h:205-212 (kernel-facts §2.1).
 
-import { bit, type U64 } from '../../bits/u64.ts';
+import { bit, not64, type U64 } from '../../bits/u64.ts';
 import type { KernelConfig } from '../../config.ts';
+import type { ArchProt } from '../../ops/types.ts';
 import { protectionMapIndex, type VmFlags } from '../../mm/vm-flags.ts';
 import { _PAGE_BIT_PKEY_BIT0 } from './bits.ts';
 import {
@@ -12,6 +13,7 @@ import {
   _PAGE_PRESENT,
   _PAGE_RW,
   _PAGE_USER,
+  pageChgMask,
 } from './pgtable.ts';
 
 export const PAGE_NONE = _PAGE_ACCESSED | _PAGE_GLOBAL;
@@ -57,3 +59,10 @@ export function vm_get_page_prot(flags: VmFlags, cfg: KernelConfig): U64 {
   }
   return val;
 }
+
+export const x86Prot: ArchProt = {
+  // pgtable.h:862: mprotect keeps the PAT, caching and encryption bits (_PAGE_CHG_MASK) of the old prot.
+  pgprot_modify: (oldprot, newprot, cfg) =>
+    (oldprot & pageChgMask(cfg)) | (newprot & not64(pageChgMask(cfg))),
+  supportsSoftDirty: (cfg) => cfg.CONFIG_MEM_SOFT_DIRTY,
+};

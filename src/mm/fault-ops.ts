@@ -1,0 +1,32 @@
+// The fault family's ops over a vector's mm state: the writenotify decision and the vm_page_prot it
+// gives a VMA (src/mm/vma.ts).
+
+import type { OpContext, OpTable } from '../ops/types.ts';
+import type { U64 } from '../bits/u64.ts';
+import type { VmFlags } from './vm-flags.ts';
+import { vma_set_page_prot, vma_wants_writenotify, type VmaEnv } from './vma.ts';
+import { linux, need, resolveVma, type ArchLinux } from './walk-ops.ts';
+
+function env(A: ArchLinux, ctx: OpContext): VmaEnv {
+  const vm_get_page_prot = A.table().vm_get_page_prot!;
+  return {
+    prot: A.prot,
+    config: ctx.config,
+    st: linux(ctx),
+    vm_get_page_prot: (flags: VmFlags) => vm_get_page_prot({ vmFlags: flags }, ctx) as U64,
+  };
+}
+
+export function faultOps(A: ArchLinux): OpTable {
+  const vmaOf = (ctx: OpContext, v: string | U64 | undefined) =>
+    resolveVma(linux(ctx), need(v, 'argument "vma"', '/args/vma'), '/args/vma');
+  return {
+    vma_wants_writenotify: (a, ctx) =>
+      vma_wants_writenotify(
+        env(A, ctx),
+        vmaOf(ctx, a.vma),
+        need(a.prot, 'argument "prot"', '/args/prot'),
+      ),
+    vma_set_page_prot: (a, ctx) => vma_set_page_prot(env(A, ctx), vmaOf(ctx, a.vma)),
+  };
+}
