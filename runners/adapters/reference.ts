@@ -99,7 +99,8 @@ export function engineSetup(j: JsonObject): VectorSetup {
       zero_pfn: j.zero_pfn,
       huge_zero_pfn: j.huge_zero_pfn,
       folios: j.folios,
-    }) as Pick<VectorSetup, 'mms' | 'init_mm' | 'zero_pfn' | 'huge_zero_pfn' | 'folios'>),
+      pages: j.pages,
+    }) as Pick<VectorSetup, 'mms' | 'init_mm' | 'zero_pfn' | 'huge_zero_pfn' | 'folios' | 'pages'>),
     ...(j.files === undefined ? {} : { files: j.files as NonNullable<VectorSetup['files']> }),
     ...(cpus === undefined
       ? {}

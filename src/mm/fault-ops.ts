@@ -1,10 +1,16 @@
 // The fault family's ops over a vector's mm state: the writenotify decision and the vm_page_prot it
 // gives a VMA (src/mm/vma.ts).
 
-import type { OpContext, OpTable } from '../ops/types.ts';
+import type { OpArgs, OpContext, OpTable } from '../ops/types.ts';
 import type { U64 } from '../bits/u64.ts';
 import type { VmFlags } from './vm-flags.ts';
-import { vma_set_page_prot, vma_wants_writenotify, type VmaEnv } from './vma.ts';
+import { can_change_pte_writable } from './mprotect.ts';
+import {
+  vma_set_page_prot,
+  vma_wants_manual_pte_write_upgrade,
+  vma_wants_writenotify,
+  type VmaEnv,
+} from './vma.ts';
 import { linux, need, resolveVma, type ArchLinux } from './walk-ops.ts';
 
 function env(A: ArchLinux, ctx: OpContext): VmaEnv {
@@ -28,5 +34,18 @@ export function faultOps(A: ArchLinux): OpTable {
         need(a.prot, 'argument "prot"', '/args/prot'),
       ),
     vma_set_page_prot: (a, ctx) => vma_set_page_prot(env(A, ctx), vmaOf(ctx, a.vma)),
+    vma_wants_manual_pte_write_upgrade: (a, ctx) =>
+      vma_wants_manual_pte_write_upgrade(env(A, ctx), vmaOf(ctx, a.vma)),
+    can_change_pte_writable: (a, ctx) => {
+      const table = A.table();
+      const helper = (name: string, args: OpArgs) => table[name]?.(args, ctx);
+      return can_change_pte_writable(
+        env(A, ctx),
+        helper,
+        vmaOf(ctx, a.vma),
+        need(a.addr, 'argument "addr"', '/args/addr'),
+        need(a.pte, 'argument "pte"', '/args/pte'),
+      );
+    },
   };
 }

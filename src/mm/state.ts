@@ -48,6 +48,19 @@ export interface LinuxSetup {
   readonly huge_zero_pfn?: U64;
   readonly folios?: readonly { readonly pfn: U64; readonly order: number }[];
   readonly files?: readonly SetupFile[];
+  readonly pages?: readonly SetupPage[];
+}
+/** What the kernel reads of a struct page (include/linux/page-flags.h). */
+export interface SetupPage {
+  readonly pfn: U64;
+  readonly anon: boolean;
+  readonly exclusive?: boolean;
+}
+export interface PageState {
+  /** PageAnon. */
+  readonly anon: boolean;
+  /** PageAnonExclusive. */
+  readonly exclusive: boolean;
 }
 
 export interface Vma {
@@ -92,6 +105,8 @@ export interface LinuxState {
   readonly hugeZeroPfn: U64 | undefined;
   readonly folios: readonly { readonly pfn: U64; readonly order: number }[];
   readonly files: ReadonlyMap<string, AddressSpace>;
+  /** Listed pages by PFN; a RAM page not listed is a page-cache page (not PageAnon). */
+  readonly pages: ReadonlyMap<U64, PageState>;
   /** highest_memmap_pfn: the last PFN of RAM. */
   readonly highestPfn: U64;
 }
@@ -172,6 +187,17 @@ export function buildLinux(s: LinuxSetup, g: LinuxGeometry, ramEnd: U64): LinuxS
       throw new VectorFormatError(`file "${f.name}" is listed twice`, `/setup/files/${i}/name`);
     files.set(f.name, { name: f.name, canWriteback: f.can_writeback });
   });
+  const pages = new Map<U64, PageState>();
+  (s.pages ?? []).forEach((p, i) => {
+    const at = `/setup/pages/${i}`;
+    if (pages.has(p.pfn)) throw new VectorFormatError('the PFN is listed twice', `${at}/pfn`);
+    if (p.exclusive && !p.anon)
+      throw new VectorFormatError(
+        'PageAnonExclusive is only for an anonymous page',
+        `${at}/exclusive`,
+      );
+    pages.set(p.pfn, { anon: p.anon, exclusive: p.exclusive ?? false });
+  });
   const k = s.init_mm;
   return {
     mms,
@@ -187,6 +213,7 @@ export function buildLinux(s: LinuxSetup, g: LinuxGeometry, ramEnd: U64): LinuxS
     hugeZeroPfn: s.huge_zero_pfn,
     folios: s.folios ?? [],
     files,
+    pages,
     highestPfn: ramEnd / page - 1n,
   };
 }

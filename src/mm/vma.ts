@@ -37,12 +37,12 @@ const vma_is_shared_writable = (vma: Vma): boolean =>
   vma.flags.has('VM_WRITE') && vma.flags.has('VM_SHARED');
 
 /** mm/internal.h:1541 (support implies CONFIG_MEM_SOFT_DIRTY, so VM_SOFTDIRTY is a real flag). */
-function vma_soft_dirty_enabled(e: VmaEnv, vma: Vma): boolean {
+export function vma_soft_dirty_enabled(e: VmaEnv, vma: Vma): boolean {
   return e.prot.supportsSoftDirty(e.config) && !vma.flags.has('VM_SOFTDIRTY');
 }
 
 /** include/linux/userfaultfd_k.h:184 (:357 without CONFIG_USERFAULTFD). */
-const userfaultfd_wp = (e: VmaEnv, vma: Vma): boolean =>
+export const userfaultfd_wp = (e: VmaEnv, vma: Vma): boolean =>
   e.config.CONFIG_USERFAULTFD && vma.flags.has('VM_UFFD_WP');
 
 /** mm/vma.c:2042. */
@@ -79,4 +79,10 @@ export function vma_set_page_prot(e: VmaEnv, vma: Vma): U64 {
   }
   vma.vmPageProt = prot;
   return prot;
+}
+
+/** mm/vma.h:406: whether mprotect decides per PTE that it may become writable. */
+export function vma_wants_manual_pte_write_upgrade(e: VmaEnv, vma: Vma): boolean {
+  if (vma.flags.has('VM_SHARED')) return vma_wants_writenotify(e, vma, vmPageProt(e, vma));
+  return vma.flags.has('VM_WRITE');
 }

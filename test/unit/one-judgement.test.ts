@@ -208,6 +208,39 @@ const BROKEN: readonly {
     message: /^mapping_can_writeback of file "f" \(VMA "a"\) is read: list the file in setup.files/,
   },
   {
+    name: 'can_change_pte_writable on a VMA without VM_WRITE (a WARN in the kernel)',
+    over: { family: 'fault', refs: ['linux-v6.19 mm/mprotect.c:41 maybe_change_pte_writable'] },
+    vector: {
+      id: 'x86_64/fault/j/not-writable',
+      description: 'd',
+      setup: {
+        memory: MEMORY,
+        mms: [
+          {
+            name: 'mm',
+            vmas: [
+              {
+                name: 'a',
+                start: '0x0000000000400000',
+                end: '0x0000000000600000',
+                flags: ['VM_READ'],
+              },
+            ],
+          },
+        ],
+      },
+      steps: [
+        {
+          op: 'can_change_pte_writable',
+          args: { vma: 'a', addr: '0x0000000000400000', pte: '0x8000000050000065' },
+          expect: { result: false },
+        },
+      ],
+    },
+    pointer: '/vectors/1/steps/0/args/vma',
+    message: /^can_change_pte_writable is for a VM_WRITE VMA/,
+  },
+  {
     name: 'a walk that makes more events than the budget (seen only when it runs)',
     over: WALK_FILE,
     vector: {

@@ -139,6 +139,10 @@ export type Hex6417 = string;
  */
 export type Hex6418 = string;
 /**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6419 = string;
+/**
  * The step's name, if later steps use its result.
  */
 export type StepName = string;
@@ -394,6 +398,12 @@ export interface Setup {
         File,
         File,
       ];
+  /**
+   * Pages whose struct page state matters to a step (anonymous, exclusive).
+   *
+   * @maxItems 256
+   */
+  pages?: Page[];
 }
 /**
  * One leaf the radix builder writes: the entry at the level whose leaf size is `size`, with tables created on the way.
@@ -825,6 +835,20 @@ export interface File {
    * mapping_can_writeback (include/linux/backing-dev.h): the backing device writes back dirty pages (a disk filesystem: true; tmpfs/shmem and ramfs: false).
    */
   can_writeback: boolean;
+}
+/**
+ * The state of a struct page that the kernel reads (include/linux/page-flags.h). A PFN of RAM that is not listed is a page of the page cache: not PageAnon.
+ */
+export interface Page {
+  pfn: Hex6419;
+  /**
+   * PageAnon: the page is anonymous memory.
+   */
+  anon: boolean;
+  /**
+   * PageAnonExclusive: the anonymous page is mapped by one process only, so it may be written without copying (default false). Only for an anonymous page.
+   */
+  exclusive?: boolean;
 }
 /**
  * A step as the implementation sees it. An argument written {"step": NAME} is the result of the earlier step named NAME, which the implementation substitutes itself.

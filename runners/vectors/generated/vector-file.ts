@@ -164,6 +164,10 @@ export type Hex6417 = string;
  */
 export type Hex6418 = string;
 /**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6419 = string;
+/**
  * One operation and what it must produce.
  *
  * This interface was referenced by `VectorFile`'s JSON-Schema
@@ -213,7 +217,9 @@ export type Step1 =
   | ChangeMemoryCommonStep
   | SetMemoryStep
   | VmaWantsWritenotifyStep
-  | VmaSetPageProtStep;
+  | VmaSetPageProtStep
+  | VmaWantsManualPteWriteUpgradeStep
+  | CanChangePteWritableStep;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -241,7 +247,7 @@ export type U64Arg1 = Hex645 | StepRef;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6419 = string;
+export type Hex6420 = string;
 /**
  * The implementation choice that selects the case.
  */
@@ -432,11 +438,11 @@ export type StepName22 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6420 = string;
+export type Hex6421 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6421 = string;
+export type Hex6422 = string;
 /**
  * Linux level of the leaf that mapped it.
  */
@@ -462,10 +468,6 @@ export type LinuxLevel3 = 'pgd' | 'p4d' | 'pud' | 'pmd' | 'pte';
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6422 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
 export type Hex6423 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
@@ -480,6 +482,10 @@ export type Hex6425 = string;
  */
 export type Hex6426 = string;
 /**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6427 = string;
+/**
  * The implementation choice that selects the case.
  */
 export type Choice5 = string;
@@ -490,11 +496,11 @@ export type StepName23 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6427 = string;
+export type Hex6428 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6428 = string;
+export type Hex6429 = string;
 /**
  * The value.
  */
@@ -514,10 +520,6 @@ export type RootArg4 = Hex645 | TreeRef;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6429 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
 export type Hex6430 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
@@ -528,13 +530,13 @@ export type Hex6431 = string;
  */
 export type Hex6432 = string;
 /**
- * Names this step's result so that later steps can use it as an input.
- */
-export type StepName24 = string;
-/**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
 export type Hex6433 = string;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName24 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
@@ -568,13 +570,17 @@ export type Hex6440 = string;
  */
 export type Hex6441 = string;
 /**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6442 = string;
+/**
  * A page-table level by Linux's name for it.
  */
 export type LinuxLevel4 = 'pgd' | 'p4d' | 'pud' | 'pmd' | 'pte';
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6442 = string;
+export type Hex6443 = string;
 /**
  * Before.
  */
@@ -594,11 +600,11 @@ export type StepName25 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6443 = string;
+export type Hex6444 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6444 = string;
+export type Hex6445 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -610,11 +616,11 @@ export type StepName27 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6445 = string;
+export type Hex6446 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6446 = string;
+export type Hex6447 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -622,11 +628,11 @@ export type StepName28 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6447 = string;
+export type Hex6448 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6448 = string;
+export type Hex6449 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -634,11 +640,11 @@ export type StepName29 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6449 = string;
+export type Hex6450 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6450 = string;
+export type Hex6451 = string;
 /**
  * The implementation choice that selects the case.
  */
@@ -647,10 +653,6 @@ export type Choice7 = string;
  * Names this step's result so that later steps can use it as an input.
  */
 export type StepName30 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
-export type Hex6451 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
@@ -664,13 +666,13 @@ export type Hex6453 = string;
  */
 export type Hex6454 = string;
 /**
- * Names this step's result so that later steps can use it as an input.
- */
-export type StepName31 = string;
-/**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
 export type Hex6455 = string;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName31 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
@@ -684,13 +686,17 @@ export type Hex6457 = string;
  */
 export type Hex6458 = string;
 /**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6459 = string;
+/**
  * Names this step's result so that later steps can use it as an input.
  */
 export type StepName32 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6459 = string;
+export type Hex6460 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -704,19 +710,35 @@ export type U64Arg21 = Hex645 | StepRef;
  */
 export type StepName34 = string;
 /**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName35 = string;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName36 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6461 = string;
+/**
+ * The PTE.
+ */
+export type U64Arg22 = Hex645 | StepRef;
+/**
  * A 64-bit input: a Hex64 literal, or the result of an earlier step of this vector by that step's `name`.
  *
  * This interface was referenced by `VectorFile`'s JSON-Schema
  * via the `definition` "U64Arg".
  */
-export type U64Arg22 = Hex645 | StepRef;
+export type U64Arg23 = Hex645 | StepRef;
 /**
  * A name for a step's result, unique in its vector.
  *
  * This interface was referenced by `VectorFile`'s JSON-Schema
  * via the `definition` "StepName".
  */
-export type StepName35 = string;
+export type StepName37 = string;
 /**
  * The name of an implementation choice that the architecture or kernel leaves open; an implementation declares its value.
  *
@@ -1077,6 +1099,12 @@ export interface Setup {
         File,
         File,
       ];
+  /**
+   * Pages whose struct page state matters to a step (anonymous, exclusive).
+   *
+   * @maxItems 256
+   */
+  pages?: Page[];
 }
 /**
  * One leaf the radix builder writes: the entry at the level whose leaf size is `size`, with tables created on the way.
@@ -1537,6 +1565,23 @@ export interface File {
   can_writeback: boolean;
 }
 /**
+ * The state of a struct page that the kernel reads (include/linux/page-flags.h). A PFN of RAM that is not listed is a page of the page cache: not PageAnon.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "Page".
+ */
+export interface Page {
+  pfn: Hex6419;
+  /**
+   * PageAnon: the page is anonymous memory.
+   */
+  anon: boolean;
+  /**
+   * PageAnonExclusive: the anonymous page is mapped by one process only, so it may be written without copying (default false). Only for an anonymous page.
+   */
+  exclusive?: boolean;
+}
+/**
  * A pte_t predicate, named as in the arch's pgtable.h or include/linux (arch-only helpers such as x86 pte_shstk or arm64 pte_hw_dirty exist only on their arch).
  *
  * This interface was referenced by `VectorFile`'s JSON-Schema
@@ -1696,7 +1741,7 @@ export interface PteTransformStep {
  * The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector.
  */
 export interface ExpectU64 {
-  result?: Hex6419;
+  result?: Hex6420;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -1723,7 +1768,7 @@ export interface ExpectU64 {
  * via the `definition` "ExpectU64".
  */
 export interface ExpectU641 {
-  result?: Hex6419;
+  result?: Hex6420;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -1771,7 +1816,7 @@ export interface PteMkwriteStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU642 {
-  result?: Hex6419;
+  result?: Hex6420;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -1816,7 +1861,7 @@ export interface PteModifyStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU643 {
-  result?: Hex6419;
+  result?: Hex6420;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -1861,7 +1906,7 @@ export interface PfnEntryStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU644 {
-  result?: Hex6419;
+  result?: Hex6420;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -1905,7 +1950,7 @@ export interface EntryPfnStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU645 {
-  result?: Hex6419;
+  result?: Hex6420;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -2023,7 +2068,7 @@ export interface PmdTransformStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU646 {
-  result?: Hex6419;
+  result?: Hex6420;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -2134,7 +2179,7 @@ export interface PudTransformStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU647 {
-  result?: Hex6419;
+  result?: Hex6420;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -2182,7 +2227,7 @@ export interface SwpEntryStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU648 {
-  result?: Hex6419;
+  result?: Hex6420;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -2303,7 +2348,7 @@ export interface SwpFieldU64Step {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU649 {
-  result?: Hex6419;
+  result?: Hex6420;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -2347,7 +2392,7 @@ export interface SwpEntryToPteStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6410 {
-  result?: Hex6419;
+  result?: Hex6420;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -2391,7 +2436,7 @@ export interface SoftleafFromPteStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6411 {
-  result?: Hex6419;
+  result?: Hex6420;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -2590,7 +2635,7 @@ export interface MakePteMarkerStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6412 {
-  result?: Hex6419;
+  result?: Hex6420;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -2637,7 +2682,7 @@ export interface VmGetPageProtStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6413 {
-  result?: Hex6419;
+  result?: Hex6420;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -2778,7 +2823,7 @@ export interface EncodeStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6414 {
-  result?: Hex6419;
+  result?: Hex6420;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -2818,7 +2863,7 @@ export interface AccessStep {
      * The CPU that executes the step (index into `setup.cpus`); 0 when omitted.
      */
     cpu?: number;
-    va: Hex6420;
+    va: Hex6421;
     /**
      * The access type.
      */
@@ -2862,7 +2907,7 @@ export interface AccessResult {
    * The access completed.
    */
   translated?: {
-    pa: Hex6421;
+    pa: Hex6422;
     level: LinuxLevel2;
   };
   /**
@@ -2899,7 +2944,7 @@ export interface X86Report {
    * The error code as 4 hex digits.
    */
   errorCode: string;
-  cr2?: Hex6422;
+  cr2?: Hex6423;
 }
 /**
  * arm64 abort taken to EL1: ESR_EL1.EC, DFSC/IFSC and WnR, and FAR_EL1.
@@ -2920,7 +2965,7 @@ export interface Arm64Report {
    * ESR_EL1.ISS.WnR: data aborts only.
    */
   wnr?: boolean;
-  far: Hex6423;
+  far: Hex6424;
 }
 /**
  * riscv64 trap taken to S-mode: scause and stval.
@@ -2933,7 +2978,7 @@ export interface Riscv64Report {
    * 12/13/15 instruction/load/store page fault; 1/5/7 access faults.
    */
   scause: 1 | 5 | 7 | 12 | 13 | 15;
-  stval: Hex6424;
+  stval: Hex6425;
 }
 /**
  * A page-table word the hardware wrote during the access (A/D, AF, AP[2]), with its new value, in the order written.
@@ -2942,8 +2987,8 @@ export interface Riscv64Report {
  * via the `definition` "Update".
  */
 export interface Update {
-  pa: Hex6425;
-  value: Hex6426;
+  pa: Hex6426;
+  value: Hex6427;
 }
 /**
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
@@ -2988,7 +3033,7 @@ export interface ReadStep {
    * Arguments.
    */
   args: {
-    pa: Hex6427;
+    pa: Hex6428;
   };
   expect?: ExpectU6415;
 }
@@ -2996,7 +3041,7 @@ export interface ReadStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6415 {
-  result?: Hex6419;
+  result?: Hex6420;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -3031,7 +3076,7 @@ export interface WriteStep {
    * Arguments.
    */
   args: {
-    pa: Hex6428;
+    pa: Hex6429;
     value: U64Arg20;
   };
 }
@@ -3243,7 +3288,7 @@ export interface InvlpgStep {
      * The CPU that executes the step (index into `setup.cpus`); 0 when omitted.
      */
     cpu?: number;
-    va: Hex6429;
+    va: Hex6430;
   };
 }
 /**
@@ -3273,7 +3318,7 @@ export interface InvpcidStep {
      * The PCID (types 0 and 1).
      */
     pcid?: number;
-    va?: Hex6430;
+    va?: Hex6431;
   };
 }
 /**
@@ -3311,7 +3356,7 @@ export interface TlbiStep {
       | 'vaale1is'
       | 'aside1is'
       | 'vmalle1is';
-    va?: Hex6431;
+    va?: Hex6432;
     /**
      * The ASID (Xt[63:48]) for vae1/vale1/aside1.
      */
@@ -3337,7 +3382,7 @@ export interface SfenceVmaStep {
      * The CPU that executes the step (index into `setup.cpus`); 0 when omitted.
      */
     cpu?: number;
-    va?: Hex6432;
+    va?: Hex6433;
     /**
      * rs2: the ASID; global mappings are not invalidated.
      */
@@ -3364,8 +3409,8 @@ export interface WalkPageRangeStep {
      * The mm, by name (setup.mms); null for walk.mm == NULL.
      */
     mm: string | null;
-    start: Hex6433;
-    end: Hex6434;
+    start: Hex6434;
+    end: Hex6435;
     ops: WalkOps;
     /**
      * Locks the caller holds (for the lock assertions that WARN without lockdep: rwsem_assert_held_nolockdep). When omitted, what the op requires.
@@ -3412,7 +3457,7 @@ export interface Callback {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6435;
+  write?: Hex6436;
   /**
    * Rules, first match wins.
    *
@@ -3431,7 +3476,7 @@ export interface CallbackRule {
    * Which calls the rule applies to: all given fields must match.
    */
   when?: {
-    addr?: Hex6436;
+    addr?: Hex6437;
     /**
      * The call's number among this callback's calls in this step, from 1.
      */
@@ -3453,7 +3498,7 @@ export interface CallbackRule {
    * The walk->action the callback sets (pud_entry and pmd_entry only).
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE' | 'ACTION_AGAIN';
-  write?: Hex6437;
+  write?: Hex6438;
 }
 /**
  * ops->p4d_entry.
@@ -3467,7 +3512,7 @@ export interface Callback1 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6435;
+  write?: Hex6436;
   /**
    * Rules, first match wins.
    *
@@ -3487,7 +3532,7 @@ export interface Callback2 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6435;
+  write?: Hex6436;
   /**
    * Rules, first match wins.
    *
@@ -3507,7 +3552,7 @@ export interface Callback3 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6435;
+  write?: Hex6436;
   /**
    * Rules, first match wins.
    *
@@ -3527,7 +3572,7 @@ export interface Callback4 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6435;
+  write?: Hex6436;
   /**
    * Rules, first match wins.
    *
@@ -3547,7 +3592,7 @@ export interface Callback5 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6435;
+  write?: Hex6436;
   /**
    * Rules, first match wins.
    *
@@ -3567,7 +3612,7 @@ export interface Callback6 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6435;
+  write?: Hex6436;
   /**
    * Rules, first match wins.
    *
@@ -3587,7 +3632,7 @@ export interface Callback7 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6435;
+  write?: Hex6436;
   /**
    * Rules, first match wins.
    *
@@ -3607,7 +3652,7 @@ export interface Callback8 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6435;
+  write?: Hex6436;
   /**
    * Rules, first match wins.
    *
@@ -3627,7 +3672,7 @@ export interface Callback9 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6435;
+  write?: Hex6436;
   /**
    * Rules, first match wins.
    *
@@ -3647,7 +3692,7 @@ export interface Callback10 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6435;
+  write?: Hex6436;
   /**
    * Rules, first match wins.
    *
@@ -3723,14 +3768,14 @@ export interface WalkEvent {
     | 'arch_enter_lazy_mmu_mode'
     | 'arch_leave_lazy_mmu_mode'
     | 'vm_unmap_aliases';
-  addr?: Hex6438;
-  next?: Hex6439;
+  addr?: Hex6439;
+  next?: Hex6440;
   /**
    * pte_hole's depth: -1 unknown, 0 PGD, 1 P4D, 2 PUD, 3 PMD (folded levels skipped by real_depth()).
    */
   depth?: number;
-  value?: Hex6440;
-  hmask?: Hex6441;
+  value?: Hex6441;
+  hmask?: Hex6442;
   /**
    * walk->vma at the call, by name; absent when NULL.
    */
@@ -3756,7 +3801,7 @@ export interface EntryChange {
    */
   tree: number;
   level: LinuxLevel4;
-  addr: Hex6442;
+  addr: Hex6443;
   old: EntryValue;
   new: EntryValue1;
 }
@@ -3807,8 +3852,8 @@ export interface WalkPageRangeVmaStep {
      * A VMA: by name, or by an address inside it (find_vma semantics: an address in no VMA is a format error).
      */
     vma: Hex645;
-    start: Hex6443;
-    end: Hex6444;
+    start: Hex6444;
+    end: Hex6445;
     ops: WalkOps1;
     /**
      * Locks the caller holds (for the lock assertions that WARN without lockdep: rwsem_assert_held_nolockdep). When omitted, what the op requires.
@@ -3965,8 +4010,8 @@ export interface WalkPageMappingStep {
      * The file (address_space), by the name its VMAs give.
      */
     file: string;
-    first_index: Hex6445;
-    nr: Hex6446;
+    first_index: Hex6446;
+    nr: Hex6447;
     ops: WalkOps3;
   };
   expect?: ExpectWalk4;
@@ -4032,8 +4077,8 @@ export interface WalkKernelStep {
    * Arguments.
    */
   args: {
-    start: Hex6447;
-    end: Hex6448;
+    start: Hex6448;
+    end: Hex6449;
     pgd?: TreeRef1;
     ops: WalkOps4;
     /**
@@ -4122,7 +4167,7 @@ export interface FolioWalkStartStep {
      * A VMA: by name, or by an address inside it (find_vma semantics: an address in no VMA is a format error).
      */
     vma: Hex645;
-    addr: Hex6449;
+    addr: Hex6450;
     /**
      * folio_walk_flags_t by name.
      */
@@ -4179,7 +4224,7 @@ export interface FolioWalkResult {
    * fw->level. Only with a folio.
    */
   level?: 'FW_LEVEL_PTE' | 'FW_LEVEL_PMD' | 'FW_LEVEL_PUD';
-  value?: Hex6450;
+  value?: Hex6451;
   /**
    * WARNs, in order.
    */
@@ -4228,10 +4273,10 @@ export interface UpdateRangeProtStep {
    * Arguments.
    */
   args: {
-    start: Hex6451;
-    size: Hex6452;
-    set: Hex6453;
-    clear: Hex6454;
+    start: Hex6452;
+    size: Hex6453;
+    set: Hex6454;
+    clear: Hex6455;
   };
   expect?: ExpectWalk6;
 }
@@ -4275,10 +4320,10 @@ export interface ChangeMemoryCommonStep {
    * Arguments.
    */
   args: {
-    start: Hex6455;
-    size: Hex6456;
-    set: Hex6457;
-    clear: Hex6458;
+    start: Hex6456;
+    size: Hex6457;
+    set: Hex6458;
+    clear: Hex6459;
   };
   expect?: ExpectWalk7;
 }
@@ -4322,7 +4367,7 @@ export interface SetMemoryStep {
    * Arguments.
    */
   args: {
-    addr: Hex6459;
+    addr: Hex6460;
     /**
      * numpages (int).
      */
@@ -4436,7 +4481,7 @@ export interface VmaSetPageProtStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6416 {
-  result?: Hex6419;
+  result?: Hex6420;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -4453,6 +4498,108 @@ export interface ExpectU6416 {
      */
     cases: {
       [k: string]: ExpectU641 | undefined;
+    };
+  };
+}
+/**
+ * vma_wants_manual_pte_write_upgrade(vma) (mm/vma.h:406): whether mprotect must decide PTE by PTE that a PTE may become writable (MM_CP_TRY_CHANGE_WRITABLE): a shared VMA asks vma_wants_writenotify with its vm_page_prot, a private one whether it is VM_WRITE.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "VmaWantsManualPteWriteUpgradeStep".
+ */
+export interface VmaWantsManualPteWriteUpgradeStep {
+  /**
+   * vma_wants_manual_pte_write_upgrade(vma) (mm/vma.h:406): whether mprotect must decide PTE by PTE that a PTE may become writable (MM_CP_TRY_CHANGE_WRITABLE): a shared VMA asks vma_wants_writenotify with its vm_page_prot, a private one whether it is VM_WRITE.
+   */
+  op: 'vma_wants_manual_pte_write_upgrade';
+  name?: StepName35;
+  /**
+   * Arguments: the VMA.
+   */
+  args: {
+    /**
+     * The VMA, by name.
+     */
+    vma: string;
+  };
+  expect?: ExpectBool6;
+}
+/**
+ * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
+ */
+export interface ExpectBool6 {
+  /**
+   * The boolean the helper returns (C's non-zero is true).
+   */
+  result?: boolean;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectBool1, ExpectBool1, ...ExpectBool1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectBool1 | undefined;
+    };
+  };
+}
+/**
+ * can_change_pte_writable(vma, addr, pte) (mm/mprotect.c:98): whether change_protection may make a PTE of a VM_WRITE VMA writable at once, as the write-fault handler would: a shared PTE only when dirty, a private one only over an exclusive anonymous page; never when soft-dirty or uffd-wp tracking needs the write fault, nor for a PROT_NONE PTE.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "CanChangePteWritableStep".
+ */
+export interface CanChangePteWritableStep {
+  /**
+   * can_change_pte_writable(vma, addr, pte) (mm/mprotect.c:98): whether change_protection may make a PTE of a VM_WRITE VMA writable at once, as the write-fault handler would: a shared PTE only when dirty, a private one only over an exclusive anonymous page; never when soft-dirty or uffd-wp tracking needs the write fault, nor for a PROT_NONE PTE.
+   */
+  op: 'can_change_pte_writable';
+  name?: StepName36;
+  /**
+   * Arguments: the VMA (VM_WRITE), the address and the PTE.
+   */
+  args: {
+    /**
+     * The VMA, by name; it must have VM_WRITE (the kernel WARNs otherwise).
+     */
+    vma: string;
+    addr: Hex6461;
+    pte: U64Arg22;
+  };
+  expect?: ExpectBool7;
+}
+/**
+ * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
+ */
+export interface ExpectBool7 {
+  /**
+   * The boolean the helper returns (C's non-zero is true).
+   */
+  result?: boolean;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectBool1, ExpectBool1, ...ExpectBool1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectBool1 | undefined;
     };
   };
 }
@@ -4674,6 +4821,12 @@ export interface Setup1 {
         File,
         File,
       ];
+  /**
+   * Pages whose struct page state matters to a step (anonymous, exclusive).
+   *
+   * @maxItems 256
+   */
+  pages?: Page[];
 }
 /**
  * What an access did: `translated` or `fault`, and `updates`, the page-table words the hardware wrote.
@@ -4686,7 +4839,7 @@ export interface AccessResult1 {
    * The access completed.
    */
   translated?: {
-    pa: Hex6421;
+    pa: Hex6422;
     level: LinuxLevel2;
   };
   /**
@@ -4871,7 +5024,7 @@ export interface Callback11 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6435;
+  write?: Hex6436;
   /**
    * Rules, first match wins.
    *
@@ -4942,7 +5095,7 @@ export interface FolioWalkResult1 {
    * fw->level. Only with a folio.
    */
   level?: 'FW_LEVEL_PTE' | 'FW_LEVEL_PMD' | 'FW_LEVEL_PUD';
-  value?: Hex6450;
+  value?: Hex6451;
   /**
    * WARNs, in order.
    */
