@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../runners/paths.ts';
 import { MAX_FILE_BYTES } from '../../runners/vectors/files.ts';
-import { dirtyVector, tmp, vectorFile, writeJson } from './helpers.ts';
+import { dirtyVector, oneVmaSetup, tmp, vectorFile, writeJson } from './helpers.ts';
 
 const BIN = join(PACKAGE_ROOT, 'bin/ptvec.js');
 const FAKE = join(PACKAGE_ROOT, 'test/fixtures/misbehaving-impl.mjs');
@@ -124,22 +124,9 @@ describe('the command line', () => {
       id: 'x86_64/walk/t/many',
       description: 'pte_entry for each of the 512 PTEs of one table',
       setup: {
-        memory: { base: '0x0000000040000000', size: '0x0000000080000000' },
+        ...oneVmaSetup(['VM_READ']),
         map: [
           { va: '0x0000000000401000', pa: '0x0000000050000000', size: '4K', fields: { RW: 1 } },
-        ],
-        mms: [
-          {
-            name: 'mm',
-            vmas: [
-              {
-                name: 'a',
-                start: '0x0000000000400000',
-                end: '0x0000000000600000',
-                flags: ['VM_READ'],
-              },
-            ],
-          },
         ],
       },
       steps: [

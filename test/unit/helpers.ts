@@ -33,3 +33,15 @@ export const dirtyVector = (id: string, result: unknown = true) => ({
   description: 'pte_dirty of a PTE with D set',
   steps: [{ op: 'pte_dirty', args: { pte: '0x0000000000000067' }, expect: { result } }],
 });
+
+export const MEMORY = { base: '0x0000000040000000', size: '0x0000000080000000' } as const;
+
+/** A setup with one mm `mm` holding one VMA `a` over [0x400000, end) with these flags. */
+export const oneVmaSetup = (
+  flags: readonly string[],
+  over: Record<string, unknown> = {},
+  end = '0x0000000000600000',
+) => ({
+  memory: MEMORY,
+  mms: [{ name: 'mm', vmas: [{ name: 'a', start: '0x0000000000400000', end, flags, ...over }] }],
+});

@@ -11,12 +11,11 @@ import { PACKAGE_ROOT } from '../../runners/paths.ts';
 import { execute, type RunReport } from '../../runners/run.ts';
 import type { Selection } from '../../runners/select.ts';
 import { loadVectors } from '../../runners/vectors/load.ts';
-import { dirtyVector, tmp, vectorFile, writeJson } from './helpers.ts';
+import { dirtyVector, MEMORY, oneVmaSetup, tmp, vectorFile, writeJson } from './helpers.ts';
 
 const ALL: Selection = { arch: [], mode: [], family: [], tag: [], grep: [] };
 const BIN = join(PACKAGE_ROOT, 'bin/ptvec.js');
 
-const MEMORY = { base: '0x0000000040000000', size: '0x0000000080000000' };
 const hex = (n: number) => `0x${n.toString(16).padStart(16, '0')}`;
 /** `tables` PTE tables, each with one 4K mapping: a PTE walk calls pte_entry 512 times per table. */
 const walkSetup = (vmaEnd: string, tables = 1) => ({
@@ -183,23 +182,7 @@ const BROKEN: readonly {
     vector: {
       id: 'x86_64/fault/j/undeclared-file',
       description: 'd',
-      setup: {
-        memory: MEMORY,
-        mms: [
-          {
-            name: 'mm',
-            vmas: [
-              {
-                name: 'a',
-                start: '0x0000000000400000',
-                end: '0x0000000000600000',
-                flags: ['VM_READ', 'VM_WRITE', 'VM_SHARED', 'VM_SOFTDIRTY'],
-                file: 'f',
-              },
-            ],
-          },
-        ],
-      },
+      setup: oneVmaSetup(['VM_READ', 'VM_WRITE', 'VM_SHARED', 'VM_SOFTDIRTY'], { file: 'f' }),
       steps: [
         { op: 'vma_set_page_prot', args: { vma: 'a' }, expect: { result: '0x8000000000000027' } },
       ],
@@ -213,22 +196,7 @@ const BROKEN: readonly {
     vector: {
       id: 'x86_64/fault/j/not-writable',
       description: 'd',
-      setup: {
-        memory: MEMORY,
-        mms: [
-          {
-            name: 'mm',
-            vmas: [
-              {
-                name: 'a',
-                start: '0x0000000000400000',
-                end: '0x0000000000600000',
-                flags: ['VM_READ'],
-              },
-            ],
-          },
-        ],
-      },
+      setup: oneVmaSetup(['VM_READ']),
       steps: [
         {
           op: 'can_change_pte_writable',
