@@ -74,6 +74,7 @@ const LINUX_OPS = new Set([
   ...Object.keys(walkOps(LINUX.x86_64)),
   ...Object.keys(pageattrOps(LINUX.arm64)),
   ...Object.keys(faultOps(LINUX.x86_64)),
+  ...Object.keys(faultOps(LINUX.arm64)),
 ]);
 
 /** A step's problem found without running it (names, scripts), or undefined. */

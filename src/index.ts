@@ -20,6 +20,7 @@ export type { VmFlag } from './mm/vm-flags.ts';
 export type { LinuxOpResult, WalkResult } from './mm/result.ts';
 export type { EntryChange } from './mm/pgtable.ts';
 export type { WalkEvent } from './mm/pagewalk.ts';
+export { faultFlagNames } from './mm/fault-flags.ts';
 export { cpuFeatures, modeDesc, opsOf } from './ops/registry.ts';
 export type { DecodedEntry, DecodedField, LinuxLevel, OpValue } from './ops/types.ts';
 export type { EngineSetup, SetupCpu, SetupMapping } from './machine/builder.ts';

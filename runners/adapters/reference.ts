@@ -22,6 +22,7 @@ import {
   type OpValue,
   type StepArgs,
   type StepOutcome,
+  faultFlagNames,
 } from '../../src/index.ts';
 import type {
   Implementation,
@@ -184,6 +185,20 @@ function changeJson(c: EntryChange): Json {
 function linuxJson(r: LinuxOpResult): Json {
   if (r.kind === 'walk')
     return { ret: r.ret, events: r.events.map(eventJson), changes: r.changes.map(changeJson) };
+  if (r.kind === 'page_fault_entry') {
+    if ('signal' in r)
+      return {
+        signal: { si_signo: r.signal.signo, si_code: r.signal.code, si_addr: hex64(r.signal.addr) },
+      };
+    const h = r.handle_mm_fault;
+    return {
+      handle_mm_fault: {
+        vma: h.vma.name,
+        address: hex64(h.address),
+        flags: faultFlagNames(h.flags),
+      },
+    };
+  }
   if (r.folio === null) return { folio: null, events: r.events.map(eventJson) };
   return {
     folio: hex64(r.folio),
@@ -198,7 +213,9 @@ export function jsonValue(v: OpValue): Json {
   if (typeof v === 'bigint') return hex64(v);
   if (v === null) return null;
   if (typeof v === 'object' && 'kind' in v)
-    return v.kind === 'walk' || v.kind === 'folio_walk' ? linuxJson(v) : accessJson(v);
+    return v.kind === 'walk' || v.kind === 'folio_walk' || v.kind === 'page_fault_entry'
+      ? linuxJson(v)
+      : accessJson(v);
   if (typeof v === 'object') {
     const fields: Record<string, Json> = {};
     for (const [name, f] of v.fields) {

@@ -27,6 +27,13 @@ export function faultOps(A: ArchLinux): OpTable {
   const vmaOf = (ctx: OpContext, v: string | U64 | undefined) =>
     resolveVma(linux(ctx), need(v, 'argument "vma"', '/args/vma'), '/args/vma');
   return {
+    [A.pageFault.op]: (a: OpArgs, ctx: OpContext) => {
+      const st = linux(ctx);
+      const name = need(a.mm ?? undefined, 'argument "mm"', '/args/mm');
+      const mm = need(st.mms.get(name), `an mm name (no mm is "${name}")`, '/args/mm');
+      const report = a as Readonly<Record<string, unknown>>;
+      return A.pageFault.entry(mm, report, ctx.config, A.desc(ctx).vaBits);
+    },
     vma_wants_writenotify: (a, ctx) =>
       vma_wants_writenotify(
         env(A, ctx),

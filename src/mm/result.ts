@@ -1,8 +1,9 @@
-// What the walk and pageattr ops return (schemas WalkResult, FolioWalkResult).
+// What the walk, pageattr and fault ops return (schemas WalkResult, FolioWalkResult, PageFaultEntry).
 
 import type { EntryChange } from './pgtable.ts';
 import type { FolioWalkResult } from './folio-walk.ts';
 import type { WalkEvent } from './pagewalk.ts';
+import type { PageFaultEntry } from './fault-flags.ts';
 
 export interface WalkResult {
   readonly kind: 'walk';
@@ -10,4 +11,4 @@ export interface WalkResult {
   readonly events: readonly WalkEvent[];
   readonly changes: readonly EntryChange[];
 }
-export type LinuxOpResult = WalkResult | FolioWalkResult;
+export type LinuxOpResult = WalkResult | FolioWalkResult | PageFaultEntry;

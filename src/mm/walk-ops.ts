@@ -17,6 +17,7 @@ import {
   PTE_WRITE,
   update_range_prot,
 } from './arm64-pageattr.ts';
+import type { UserPageFault } from './fault-flags.ts';
 import { folio_walk_start } from './folio-walk.ts';
 import {
   walk_kernel_page_table_range,
@@ -40,6 +41,8 @@ import { checkScript, scriptedOps, type WalkOpsScript } from './walk-script.ts';
 export interface ArchLinux {
   readonly upper: ArchUpper;
   readonly prot: ArchProt;
+  /** The arch's entry for a page fault taken in user mode, and its op name. */
+  readonly pageFault: { readonly op: string; readonly entry: UserPageFault };
   readonly huge: HugePteOffset;
   /** The arch's whole op table (its pXd helpers), resolved lazily. */
   readonly table: () => OpTable;

@@ -209,6 +209,32 @@ const BROKEN: readonly {
     message: /^can_change_pte_writable is for a VM_WRITE VMA/,
   },
   {
+    name: 'a user-mode page fault whose x86 error code lacks X86_PF_USER',
+    over: { family: 'fault', refs: ['linux-v6.19 arch/x86/mm/fault.c:1462 handle_page_fault'] },
+    vector: {
+      id: 'x86_64/fault/j/no-user-bit',
+      description: 'd',
+      setup: oneVmaSetup(['VM_READ']),
+      steps: [
+        {
+          op: 'handle_page_fault',
+          args: { mm: 'mm', error_code: '0x0000', address: '0x0000000000400000' },
+          expect: {
+            result: {
+              signal: {
+                si_signo: 'SIGSEGV',
+                si_code: 'SEGV_MAPERR',
+                si_addr: '0x0000000000400000',
+              },
+            },
+          },
+        },
+      ],
+    },
+    pointer: '/vectors/1/steps/0/args/error_code',
+    message: /^a fault taken in user mode has X86_PF_USER in its error code$/,
+  },
+  {
     name: 'a walk that makes more events than the budget (seen only when it runs)',
     over: WALK_FILE,
     vector: {

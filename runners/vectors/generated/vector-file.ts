@@ -219,7 +219,9 @@ export type Step1 =
   | VmaWantsWritenotifyStep
   | VmaSetPageProtStep
   | VmaWantsManualPteWriteUpgradeStep
-  | CanChangePteWritableStep;
+  | CanChangePteWritableStep
+  | HandlePageFaultStep
+  | DoMemAbortStep;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -726,6 +728,104 @@ export type Hex6461 = string;
  */
 export type U64Arg22 = Hex645 | StepRef;
 /**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName37 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6462 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6463 = string;
+/**
+ * The outcome.
+ */
+export type PageFaultEntry =
+  | {
+      /**
+       * The first call handle_mm_fault(vma, address, flags).
+       */
+      handle_mm_fault: {
+        /**
+         * The VMA, by name.
+         */
+        vma: string;
+        address: Hex6464;
+        /**
+         * The fault flags, by name, in the order of their values (FAULT_FLAG_WRITE, bit 0, first).
+         */
+        flags: FaultFlag[];
+      };
+    }
+  | {
+      signal: Signal;
+    };
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6464 = string;
+/**
+ * enum fault_flag (include/linux/mm_types.h:1687).
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "FaultFlag".
+ */
+export type FaultFlag =
+  | 'FAULT_FLAG_WRITE'
+  | 'FAULT_FLAG_MKWRITE'
+  | 'FAULT_FLAG_ALLOW_RETRY'
+  | 'FAULT_FLAG_RETRY_NOWAIT'
+  | 'FAULT_FLAG_KILLABLE'
+  | 'FAULT_FLAG_TRIED'
+  | 'FAULT_FLAG_USER'
+  | 'FAULT_FLAG_REMOTE'
+  | 'FAULT_FLAG_INSTRUCTION'
+  | 'FAULT_FLAG_INTERRUPTIBLE'
+  | 'FAULT_FLAG_UNSHARE'
+  | 'FAULT_FLAG_ORIG_PTE_VALID'
+  | 'FAULT_FLAG_VMA_LOCK';
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6465 = string;
+/**
+ * An allowed outcome.
+ */
+export type PageFaultEntry1 =
+  | {
+      /**
+       * The first call handle_mm_fault(vma, address, flags).
+       */
+      handle_mm_fault: {
+        /**
+         * The VMA, by name.
+         */
+        vma: string;
+        address: Hex6464;
+        /**
+         * The fault flags, by name, in the order of their values (FAULT_FLAG_WRITE, bit 0, first).
+         */
+        flags: FaultFlag[];
+      };
+    }
+  | {
+      signal: Signal;
+    };
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName38 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6466 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6467 = string;
+/**
  * A 64-bit input: a Hex64 literal, or the result of an earlier step of this vector by that step's `name`.
  *
  * This interface was referenced by `VectorFile`'s JSON-Schema
@@ -738,7 +838,7 @@ export type U64Arg23 = Hex645 | StepRef;
  * This interface was referenced by `VectorFile`'s JSON-Schema
  * via the `definition` "StepName".
  */
-export type StepName37 = string;
+export type StepName39 = string;
 /**
  * The name of an implementation choice that the architecture or kernel leaves open; an implementation declares its value.
  *
@@ -777,6 +877,32 @@ export type FaultClass1 =
  * via the `definition` "EntryValue".
  */
 export type EntryValue2 = Hex645 | 'table';
+/**
+ * What the arch's entry for a page fault taken in user mode does before the fault is handled: it calls handle_mm_fault, or it sends a signal.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "PageFaultEntry".
+ */
+export type PageFaultEntry2 =
+  | {
+      /**
+       * The first call handle_mm_fault(vma, address, flags).
+       */
+      handle_mm_fault: {
+        /**
+         * The VMA, by name.
+         */
+        vma: string;
+        address: Hex6464;
+        /**
+         * The fault flags, by name, in the order of their values (FAULT_FLAG_WRITE, bit 0, first).
+         */
+        flags: FaultFlag[];
+      };
+    }
+  | {
+      signal: Signal;
+    };
 
 /**
  * A ptvec vector file (format version 1): a group of vectors on one topic, with the references that define their expectations.
@@ -4603,6 +4729,136 @@ export interface ExpectBool7 {
     };
   };
 }
+/**
+ * The arch's entry for a page fault taken in user mode (x86_64 arch/x86/mm/fault.c:1462 handle_page_fault with error_code and the CR2 address; riscv64 arch/riscv/mm/fault.c:278 handle_page_fault with scause and stval), up to its first call of handle_mm_fault: the fault flags it computes, the VMA it finds and checks (access_error), or the signal it delivers instead.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "HandlePageFaultStep".
+ */
+export interface HandlePageFaultStep {
+  /**
+   * The arch's entry for a page fault taken in user mode (x86_64 arch/x86/mm/fault.c:1462 handle_page_fault with error_code and the CR2 address; riscv64 arch/riscv/mm/fault.c:278 handle_page_fault with scause and stval), up to its first call of handle_mm_fault: the fault flags it computes, the VMA it finds and checks (access_error), or the signal it delivers instead.
+   */
+  op: 'handle_page_fault';
+  name?: StepName37;
+  /**
+   * Arguments: current->mm and the fault as the hardware reported it, in the arch's own form.
+   */
+  args:
+    | {
+        /**
+         * current->mm, by name.
+         */
+        mm: string;
+        /**
+         * x86_64: the #PF error code (X86_PF_PROT bit 0, WRITE 1, USER 2, RSVD 3, INSTR 4, PK 5, SHSTK 6, SGX 15), as the mmu family's report gives it.
+         */
+        error_code: string;
+        address: Hex6462;
+      }
+    | {
+        /**
+         * current->mm, by name.
+         */
+        mm: string;
+        /**
+         * riscv64: scause, EXC_INST_PAGE_FAULT 12, EXC_LOAD_PAGE_FAULT 13 or EXC_STORE_PAGE_FAULT 15.
+         */
+        cause: 12 | 13 | 15;
+        badaddr: Hex6463;
+      };
+  expect?: ExpectPageFaultEntry;
+}
+/**
+ * The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector.
+ */
+export interface ExpectPageFaultEntry {
+  result?: PageFaultEntry;
+  /**
+   * Outcomes the spec allows.
+   *
+   * @minItems 2
+   */
+  either?: [
+    {
+      result: PageFaultEntry1;
+    },
+    {
+      result: PageFaultEntry1;
+    },
+    ...{
+      result: PageFaultEntry1;
+    }[],
+  ];
+}
+/**
+ * The signal delivered instead.
+ */
+export interface Signal {
+  /**
+   * The signal.
+   */
+  si_signo: 'SIGSEGV' | 'SIGBUS' | 'SIGKILL';
+  /**
+   * siginfo si_code (include/uapi/asm-generic/siginfo.h).
+   */
+  si_code:
+    | 'SEGV_MAPERR'
+    | 'SEGV_ACCERR'
+    | 'SEGV_PKUERR'
+    | 'BUS_ADRALN'
+    | 'BUS_ADRERR'
+    | 'BUS_OBJERR'
+    | 'SI_KERNEL';
+  si_addr: Hex6465;
+}
+/**
+ * arm64 arch/arm64/mm/fault.c:928 do_mem_abort for a data or instruction abort taken from EL0, over the fault_info table (:861), up to the first call of handle_mm_fault (do_translation_fault, do_page_fault :556, do_alignment_fault, do_bad): the fault flags, the VMA it finds and checks against the vm_flags the abort needs, or the signal it sends instead.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "DoMemAbortStep".
+ */
+export interface DoMemAbortStep {
+  /**
+   * arm64 arch/arm64/mm/fault.c:928 do_mem_abort for a data or instruction abort taken from EL0, over the fault_info table (:861), up to the first call of handle_mm_fault (do_translation_fault, do_page_fault :556, do_alignment_fault, do_bad): the fault flags, the VMA it finds and checks against the vm_flags the abort needs, or the signal it sends instead.
+   */
+  op: 'do_mem_abort';
+  name?: StepName38;
+  /**
+   * Arguments: current->mm and the abort as ESR_EL1 and FAR_EL1 report it.
+   */
+  args: {
+    /**
+     * current->mm, by name.
+     */
+    mm: string;
+    esr: Hex6466;
+    far: Hex6467;
+  };
+  expect?: ExpectPageFaultEntry1;
+}
+/**
+ * The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector.
+ */
+export interface ExpectPageFaultEntry1 {
+  result?: PageFaultEntry;
+  /**
+   * Outcomes the spec allows.
+   *
+   * @minItems 2
+   */
+  either?: [
+    {
+      result: PageFaultEntry1;
+    },
+    {
+      result: PageFaultEntry1;
+    },
+    ...{
+      result: PageFaultEntry1;
+    }[],
+  ];
+}
 export interface Step2 {
   /**
    * The operation, by the spec's name for it.
@@ -5118,4 +5374,53 @@ export interface VmOps1 {
   fault?: VmOpsCallback;
   page_mkwrite?: VmOpsCallback1;
   pfn_mkwrite?: VmOpsCallback2;
+}
+/**
+ * A signal the kernel delivers to the task, with its siginfo.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "Signal".
+ */
+export interface Signal1 {
+  /**
+   * The signal.
+   */
+  si_signo: 'SIGSEGV' | 'SIGBUS' | 'SIGKILL';
+  /**
+   * siginfo si_code (include/uapi/asm-generic/siginfo.h).
+   */
+  si_code:
+    | 'SEGV_MAPERR'
+    | 'SEGV_ACCERR'
+    | 'SEGV_PKUERR'
+    | 'BUS_ADRALN'
+    | 'BUS_ADRERR'
+    | 'BUS_OBJERR'
+    | 'SI_KERNEL';
+  si_addr: Hex6465;
+}
+/**
+ * The expected outcome of a page-fault entry step.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "ExpectPageFaultEntry".
+ */
+export interface ExpectPageFaultEntry2 {
+  result?: PageFaultEntry;
+  /**
+   * Outcomes the spec allows.
+   *
+   * @minItems 2
+   */
+  either?: [
+    {
+      result: PageFaultEntry1;
+    },
+    {
+      result: PageFaultEntry1;
+    },
+    ...{
+      result: PageFaultEntry1;
+    }[],
+  ];
 }
