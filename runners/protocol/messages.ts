@@ -10,6 +10,7 @@ import type {
   RunnerHello,
 } from '../vectors/generated/protocol.ts';
 import { nestingDepth } from '../json-depth.ts';
+import { shorten } from '../vectors/quote.ts';
 import { explain, validator } from '../vectors/schemas.ts';
 
 export type { ImplementationHello, Target } from '../vectors/generated/protocol.ts';
@@ -44,7 +45,6 @@ export function vectorLine(v: VectorInput): string {
 
 export const BYE_LINE = '{"type":"bye"}';
 
-export const shorten = (s: string, n = 200): string => (s.length > n ? `${s.slice(0, n)}...` : s);
 
 /** What a line from an implementation is. An answer over a bound is `refused`: an `error` for
  * its vector, not a protocol failure. */

@@ -12,12 +12,12 @@ import {
   MAX_LINE,
   parseImplementationLine,
   runnerHello,
-  shorten,
   vectorLine,
   type ImplementationHello,
   type LineOutcome,
 } from './messages.ts';
 import { ImplementationProcess, type ProcessEvent } from './process.ts';
+import { shorten } from '../vectors/quote.ts';
 
 export interface ExecOptions {
   readonly argv: readonly string[];

@@ -69,6 +69,17 @@ function vectorProblems(v: LoadedVector, notes: Readonly<Record<string, unknown>
   return out;
 }
 
+const opSets = new Map<string, ReadonlySet<string>>();
+/** The ops the arch defines, as a set made once per arch. */
+function opsOfArch(arch: LoadedVector['arch']): ReadonlySet<string> {
+  let ops = opSets.get(arch);
+  if (!ops) {
+    ops = new Set(opsOf(arch));
+    opSets.set(arch, ops);
+  }
+  return ops;
+}
+
 function stepProblems(
   arch: LoadedVector['arch'],
   mode: string,
@@ -76,7 +87,7 @@ function stepProblems(
   s: Step,
   at: string,
 ): Found[] {
-  if (!opsOf(arch).includes(s.op))
+  if (!opsOfArch(arch).has(s.op))
     return [
       {
         pointer: `${at}/op`,
