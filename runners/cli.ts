@@ -191,9 +191,10 @@ function printProblems(problems: readonly Problem[]): void {
     process.stderr.write(`${p.severity === 'warning' ? 'warning' : 'error'}: ${problemLine(p)}\n`);
 }
 
-const positive = (flag: string, v: string | undefined, dflt: number): number => {
+const positive = (flag: string, v: string | undefined, dflt: number, max: number): number => {
   if (v === undefined) return dflt;
-  if (!/^[1-9][0-9]*$/.test(v)) throw new UsageError(`${flag}: expected a positive integer`);
+  if (!/^[1-9][0-9]*$/.test(v) || Number(v) > max)
+    throw new UsageError(`${flag}: expected an integer from 1 to ${max}`);
   return Number(v);
 };
 
@@ -203,8 +204,9 @@ async function implementation(values: {
   timeout?: string;
   jobs?: string;
 }): Promise<Implementation> {
-  const timeoutMs = positive('--timeout', values.timeout, 10_000);
-  const jobs = positive('--jobs', values.jobs, 1);
+  // setTimeout fires at once for a delay past 2^31 - 1 ms; more processes than this serve nothing.
+  const timeoutMs = positive('--timeout', values.timeout, 10_000, 2 ** 31 - 1);
+  const jobs = positive('--jobs', values.jobs, 1, 256);
   if (values.exec === undefined) {
     if (values.impl !== undefined && values.impl !== 'ref')
       throw new UsageError(`--impl ${values.impl}: the implementations are: ref (or use --exec)`);

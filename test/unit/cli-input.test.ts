@@ -45,6 +45,16 @@ describe('the command line', () => {
     }
   });
 
+  it.each([
+    ['--jobs', '1000', '--jobs: expected an integer from 1 to 256'],
+    ['--timeout', '99999999999', '--timeout: expected an integer from 1 to 2147483647'],
+    ['--timeout', '0', '--timeout: expected an integer from 1 to 2147483647'],
+  ])('bounds %s (%s) as a usage error', (flag, value, message) => {
+    const r = ptvec('run', '--exec', `node '${FAKE}'`, flag, value);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(message);
+  });
+
   it('exits 2 on an empty selection unless --allow-empty', () => {
     for (const cmd of ['run', 'list']) {
       const r = ptvec(cmd, '--tag', 'no-such-tag');
