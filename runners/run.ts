@@ -15,6 +15,7 @@ import {
   type Problem,
 } from './vectors/files.ts';
 import { checkByRunning } from './vectors/load.ts';
+import { shorten } from './vectors/quote.ts';
 
 export interface ResultEntry {
   readonly id: string;
@@ -99,6 +100,9 @@ export interface RunOptions {
  */
 export const KEPT_OBSERVED_BYTES = 32 * 1024 * 1024;
 
+/** A reason is a line: what an implementation says of a skip or an error is kept to this length. */
+const MAX_REASON = 2000;
+
 class Retention {
   private used = 0;
   keep(v: Json): Json {
@@ -126,7 +130,9 @@ function stepRecords(v: LoadedVector, obs: VectorObservation, kept: Retention): 
         ? {}
         : {
             observed:
-              o.kind === 'result' ? { result: kept.keep(o.result) } : { unsupported: o.reason },
+              o.kind === 'result'
+                ? { result: kept.keep(o.result) }
+                : { unsupported: shorten(o.reason, MAX_REASON) },
           }),
     };
   });
@@ -163,7 +169,7 @@ function entry(
   return {
     ...identity(v),
     verdict,
-    ...(reason === undefined ? {} : { reason }),
+    ...(reason === undefined ? {} : { reason: shorten(reason, MAX_REASON) }),
     ...(mismatches ? { mismatches } : {}),
     ...(verdict === 'pass' || verdict === 'skip' ? {} : { steps: stepRecords(v, obs, kept) }),
   };

@@ -5,7 +5,9 @@ const LIMIT = 120;
 /** A string of at most `limit` characters, its length said when it was cut. */
 export function shorten(s: string, limit = LIMIT): string {
   if (s.length <= limit) return s;
-  return `${s.slice(0, limit)}... (${s.length} characters)`;
+  // A copy, not a slice: V8 would keep the whole long string alive behind a slice of it.
+  const head = Buffer.from(s.slice(0, limit), 'utf16le').toString('utf16le');
+  return `${head}... (${s.length} characters)`;
 }
 
 /** JSON for a value, cut to a readable length. */

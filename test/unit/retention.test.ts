@@ -53,4 +53,30 @@ describe('the observed values a report keeps', () => {
     expect(kept + noted).toBe(n);
     expect(renderJson(report).length).toBeLessThan(2 * KEPT_OBSERVED_BYTES);
   });
+
+  it('keeps a reason (of a skip or an error) to one readable line', async () => {
+    const d = tmp();
+    writeJson(
+      d,
+      'two.json',
+      vectorFile([dirtyVector('x86_64/pte/t/a'), dirtyVector('x86_64/pte/t/b')]),
+    );
+    const long = 'why '.repeat(1 << 20);
+    const impl: Implementation = {
+      name: 'verbose',
+      choices: {},
+      run: (vs, answered) => {
+        answered(0, { kind: 'observed', steps: [{ kind: 'unsupported', reason: long }] });
+        answered(1, { kind: 'error', reason: long });
+        return Promise.resolve();
+      },
+      close: () => Promise.resolve(),
+    };
+    const report = await execute(impl, loadVectors([d]), { selection: ALL });
+    expect(report.results.map((r) => r.verdict)).toEqual(['skip', 'error']);
+    for (const r of report.results) {
+      expect(r.reason?.length).toBeLessThan(2100);
+      expect(r.reason).toMatch(/^why why .*\.\.\. \(4194304 characters\)$/);
+    }
+  });
 });
