@@ -45,7 +45,6 @@ export function vectorLine(v: VectorInput): string {
 
 export const BYE_LINE = '{"type":"bye"}';
 
-
 /** What a line from an implementation is. An answer over a bound is `refused`: an `error` for
  * its vector, not a protocol failure. */
 export type LineOutcome =
