@@ -9,7 +9,7 @@ import type { Step } from './generated/vector-file.ts';
 import { quote, shorten } from './quote.ts';
 import { stepExpect, type LoadedFile, type LoadedVector, type Problem } from './files.ts';
 
-/** The file's problems (family and directory, unused notes) and its vectors' ; returns the vectors without one. */
+/** Report the file's problems (family and directory, unused notes) and its vectors'; returns the vectors without one. */
 export function checkFile(f: LoadedFile, problems: Problem[]): LoadedVector[] {
   const notes = f.data.notes ?? {};
   const dirs = f.file.split(sep);

@@ -34,9 +34,11 @@ const PAGE_MASK = ~0xfffn;
 const shadowStack = (vma: Vma, cfg: KernelConfig): boolean =>
   cfg.CONFIG_X86_USER_SHADOW_STACK && vma.flags.has('VM_SHADOW_STACK');
 
-/** :1049 access_error; arch_vma_access_permitted allows everything without OSPKE. */
+/**
+ * :1049 access_error; arch_vma_access_permitted allows everything without OSPKE, and its X86_PF_PK
+ * test is not reached (handle_page_fault refuses that bit first).
+ */
 function access_error(error_code: number, vma: Vma, cfg: KernelConfig): boolean {
-  if (error_code & X86_PF_PK) return true;
   if (error_code & X86_PF_SGX) return true;
   if (error_code & X86_PF_SHSTK) return !shadowStack(vma, cfg) || !vma.flags.has('VM_WRITE');
   if (error_code & X86_PF_WRITE) return shadowStack(vma, cfg) || !vma.flags.has('VM_WRITE');
