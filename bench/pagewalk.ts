@@ -46,6 +46,8 @@ const CONFIG = {
   Svrsw60t59b: false,
   Svpbmt: false,
   Svnapot: false,
+  Svvptc: false,
+  variant: 'linux-v6.19',
 } satisfies KernelConfig;
 
 function setup(map: SetupMapping[], end: bigint) {

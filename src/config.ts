@@ -30,6 +30,9 @@ export interface KernelConfig {
   readonly Svrsw60t59b: boolean;
   readonly Svpbmt: boolean;
   readonly Svnapot: boolean;
+  readonly Svvptc: boolean;
+  /** The kernel semantics: Linux v6.19, or a seed's older form where a vector asks for it. */
+  readonly variant: 'linux-v6.19' | 'seed-2005-page_mkwrite';
 }
 
 export const CONFIG_KEYS: readonly (keyof KernelConfig)[] = [
@@ -47,4 +50,6 @@ export const CONFIG_KEYS: readonly (keyof KernelConfig)[] = [
   'Svrsw60t59b',
   'Svpbmt',
   'Svnapot',
+  'Svvptc',
+  'variant',
 ];

@@ -8,7 +8,7 @@ import { buildMachine, type EngineSetup } from './machine/builder.ts';
 import { geometry } from './machine/geometry.ts';
 import type { Machine } from './machine/types.ts';
 import { buildLinux, linuxTrees, type LinuxSetup, type LinuxState } from './mm/state.ts';
-import { faultOps } from './mm/fault-ops.ts';
+import { checkUserAccess, faultOps } from './mm/fault-ops.ts';
 import { checkWalkArgs, pageattrOps, walkOps } from './mm/walk-ops.ts';
 import { LINUX, lookupOp, modeDesc, MMUS } from './ops/registry.ts';
 import type { OpArgs, OpValue } from './ops/types.ts';
@@ -90,6 +90,7 @@ export function checkSteps(v: EngineVector): VectorFormatError | undefined {
               '/args',
             );
           checkWalkArgs(built.linux, s.args as OpArgs, geometry(modeDesc(v.arch, v.mode)));
+          if (s.op === 'user_access') checkUserAccess(built.linux, built.machine, s.args as OpArgs);
         }
       } catch (e) {
         throw atStep(e, i);

@@ -23,6 +23,11 @@ import {
   type StepArgs,
   type StepOutcome,
   faultFlagNames,
+  vmFaultNames,
+  type FaultEvent,
+  type FaultLoopResult,
+  type MprotectResult,
+  type Signal,
 } from '../../src/index.ts';
 import type {
   Implementation,
@@ -101,8 +106,12 @@ export function engineSetup(j: JsonObject): VectorSetup {
       huge_zero_pfn: j.huge_zero_pfn,
       folios: j.folios,
       pages: j.pages,
-    }) as Pick<VectorSetup, 'mms' | 'init_mm' | 'zero_pfn' | 'huge_zero_pfn' | 'folios' | 'pages'>),
-    ...(j.files === undefined ? {} : { files: j.files as NonNullable<VectorSetup['files']> }),
+      files: j.files,
+      free_pages: j.free_pages,
+    }) as Pick<
+      VectorSetup,
+      'mms' | 'init_mm' | 'zero_pfn' | 'huge_zero_pfn' | 'folios' | 'pages' | 'files' | 'free_pages'
+    >),
     ...(cpus === undefined
       ? {}
       : {
@@ -182,14 +191,52 @@ function changeJson(c: EntryChange): Json {
   return { tree: c.tree, level: c.level, addr: hex64(c.addr), old: val(c.old), new: val(c.new) };
 }
 
+function signalJson(s: Signal): Json {
+  return { si_signo: s.signo, si_code: s.code, si_addr: hex64(s.addr) };
+}
+
+function faultEventJson(e: FaultEvent): Json {
+  const out: Record<string, Json> = {};
+  for (const [k, x] of Object.entries(e)) {
+    if (k === 'flags') out[k] = faultFlagNames(x as number);
+    else if (k === 'ret') out[k] = vmFaultNames(x as number);
+    else if (k === 'report') out[k] = reportJson(x as ArchReport);
+    else out[k] = typeof x === 'bigint' ? hex64(x) : (x as Json);
+  }
+  return out;
+}
+
+function faultLoopJson(r: FaultLoopResult): Json {
+  const o = r.outcome;
+  const outcome: Json =
+    o.kind === 'translated'
+      ? { translated: { pa: hex64(BigInt(o.pa)), level: o.level } }
+      : o.kind === 'signal'
+        ? { signal: signalJson(o.signal) }
+        : { pagefault_out_of_memory: true };
+  return { outcome, events: r.events.map(faultEventJson), changes: r.changes.map(changeJson) };
+}
+
+function mprotectJson(r: MprotectResult): Json {
+  return {
+    ret: r.ret,
+    vmas: r.vmas.map((v) => ({
+      name: v.name,
+      flags: [...v.flags],
+      vm_page_prot: hex64(v.vm_page_prot),
+    })),
+    events: r.events.map(faultEventJson),
+    changes: r.changes.map(changeJson),
+  };
+}
+
 function linuxJson(r: LinuxOpResult): Json {
+  if (r.kind === 'fault_loop') return faultLoopJson(r);
+  if (r.kind === 'mprotect') return mprotectJson(r);
   if (r.kind === 'walk')
     return { ret: r.ret, events: r.events.map(eventJson), changes: r.changes.map(changeJson) };
   if (r.kind === 'page_fault_entry') {
-    if ('signal' in r)
-      return {
-        signal: { si_signo: r.signal.signo, si_code: r.signal.code, si_addr: hex64(r.signal.addr) },
-      };
+    if ('signal' in r) return { signal: signalJson(r.signal) };
     const h = r.handle_mm_fault;
     return {
       handle_mm_fault: {
@@ -213,7 +260,11 @@ export function jsonValue(v: OpValue): Json {
   if (typeof v === 'bigint') return hex64(v);
   if (v === null) return null;
   if (typeof v === 'object' && 'kind' in v)
-    return v.kind === 'walk' || v.kind === 'folio_walk' || v.kind === 'page_fault_entry'
+    return v.kind === 'walk' ||
+      v.kind === 'folio_walk' ||
+      v.kind === 'page_fault_entry' ||
+      v.kind === 'fault_loop' ||
+      v.kind === 'mprotect'
       ? linuxJson(v)
       : accessJson(v);
   if (typeof v === 'object') {
@@ -230,7 +281,7 @@ export function jsonValue(v: OpValue): Json {
 }
 
 function engineConfig(c: VectorInput['config']): KernelConfig {
-  const out: Record<string, boolean> = {};
+  const out: Record<string, boolean | string> = {};
   for (const k of CONFIG_KEYS) out[k] = c[k];
   return out as unknown as KernelConfig;
 }
@@ -253,7 +304,8 @@ function weight(r: EngineRun): number {
   let n = 0;
   for (const o of r.outcomes)
     if (o.kind === 'value' && typeof o.value === 'object' && o.value !== null && 'kind' in o.value)
-      if (o.value.kind === 'walk') n += o.value.events.length + o.value.changes.length;
+      if (o.value.kind === 'walk' || o.value.kind === 'fault_loop' || o.value.kind === 'mprotect')
+        n += o.value.events.length + o.value.changes.length;
       else if (o.value.kind === 'folio_walk') n += o.value.events.length;
   return n;
 }

@@ -6,7 +6,7 @@ import { loadSchema } from './schemas.ts';
 export type ResolvedConfig = Required<Config>;
 
 interface ConfigSchema {
-  definitions: { Config: { properties: Record<string, { default: boolean }> } };
+  definitions: { Config: { properties: Record<string, { default: boolean | string }> } };
 }
 
 let defaults: ResolvedConfig | undefined;

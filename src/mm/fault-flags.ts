@@ -24,8 +24,14 @@ export const FAULT_FLAG_NAMES = [
 export type FaultFlagName = (typeof FAULT_FLAG_NAMES)[number];
 
 export const FAULT_FLAG_WRITE = 1 << 0;
+export const FAULT_FLAG_MKWRITE = 1 << 1;
+export const FAULT_FLAG_ALLOW_RETRY = 1 << 2;
+export const FAULT_FLAG_RETRY_NOWAIT = 1 << 3;
+export const FAULT_FLAG_TRIED = 1 << 5;
 export const FAULT_FLAG_USER = 1 << 6;
 export const FAULT_FLAG_INSTRUCTION = 1 << 8;
+export const FAULT_FLAG_UNSHARE = 1 << 10;
+export const FAULT_FLAG_ORIG_PTE_VALID = 1 << 11;
 export const FAULT_FLAG_VMA_LOCK = 1 << 12;
 export const FAULT_FLAG_DEFAULT = (1 << 2) | (1 << 4) | (1 << 9); // ALLOW_RETRY|KILLABLE|INTERRUPTIBLE
 
@@ -34,7 +40,13 @@ export const faultFlagNames = (flags: number): FaultFlagName[] =>
   FAULT_FLAG_NAMES.filter((_, i) => (flags & (1 << i)) !== 0);
 
 export type Signo = 'SIGSEGV' | 'SIGBUS' | 'SIGKILL';
-export type SiCode = 'SEGV_MAPERR' | 'SEGV_ACCERR' | 'BUS_ADRALN' | 'BUS_ADRERR' | 'SI_KERNEL';
+export type SiCode =
+  'SEGV_MAPERR' | 'SEGV_ACCERR' | 'BUS_ADRALN' | 'BUS_ADRERR' | 'BUS_MCEERR_AR' | 'SI_KERNEL';
+export interface Signal {
+  readonly signo: Signo;
+  readonly code: SiCode;
+  readonly addr: U64;
+}
 
 /** What a user page fault's entry does before the fault is handled. */
 export type PageFaultEntry =
@@ -48,7 +60,7 @@ export type PageFaultEntry =
     }
   | {
       readonly kind: 'page_fault_entry';
-      readonly signal: { readonly signo: Signo; readonly code: SiCode; readonly addr: U64 };
+      readonly signal: Signal;
     };
 
 export const callHandleMmFault = (vma: Vma, address: U64, flags: number): PageFaultEntry => ({

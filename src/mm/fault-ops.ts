@@ -3,15 +3,21 @@
 
 import type { OpArgs, OpContext, OpTable } from '../ops/types.ts';
 import type { U64 } from '../bits/u64.ts';
+import { VectorFormatError } from '../errors.ts';
+import type { Machine } from '../machine/types.ts';
+import type { LinuxState, Mm, Vma } from './state.ts';
 import type { VmFlags } from './vm-flags.ts';
-import { can_change_pte_writable } from './mprotect.ts';
 import {
   vma_set_page_prot,
   vma_wants_manual_pte_write_upgrade,
   vma_wants_writenotify,
   type VmaEnv,
 } from './vma.ts';
-import { linux, need, resolveVma, type ArchLinux } from './walk-ops.ts';
+import { linux, need, resolveVma, tablesOf, type ArchLinux } from './walk-ops.ts';
+import { faultEnv, user_access, type LoopParts } from './fault-loop.ts';
+import { can_change_pte_writable, do_mprotect_pkey, type MprotectResult } from './mprotect.ts';
+import { VM_FLAG_ORDER } from './vm-flags.ts';
+import { geometry } from '../machine/geometry.ts';
 
 function env(A: ArchLinux, ctx: OpContext): VmaEnv {
   const vm_get_page_prot = A.table().vm_get_page_prot!;
@@ -20,6 +26,38 @@ function env(A: ArchLinux, ctx: OpContext): VmaEnv {
     config: ctx.config,
     st: linux(ctx),
     vm_get_page_prot: (flags: VmFlags) => vm_get_page_prot({ vmFlags: flags }, ctx) as U64,
+  };
+}
+
+/** mprotect's `prot`: PROT_* names (OpArgs.prot is a pgprot for the other ops). */
+function protNames(a: OpArgs): readonly string[] {
+  const p: unknown = a.prot;
+  if (!Array.isArray(p) || !p.every((x) => typeof x === 'string'))
+    throw new VectorFormatError('expected `prot` as a list of PROT_* names', '/args/prot');
+  return p as string[];
+}
+
+function mmOf(ctx: OpContext, a: OpArgs): Mm {
+  const st = linux(ctx);
+  const name = need(a.mm ?? undefined, 'argument "mm"', '/args/mm');
+  return need(st.mms.get(name), `an mm name (no mm is "${name}")`, '/args/mm');
+}
+
+/** What the fault loop and mprotect need of the arch and the vector. */
+function loopParts(A: ArchLinux, ctx: OpContext): LoopParts {
+  const e = env(A, ctx);
+  const table = A.table();
+  return {
+    mmu: A.pageFault.mmu,
+    g: geometry(A.desc(ctx)),
+    t: tablesOf(A, ctx),
+    st: linux(ctx),
+    ctx,
+    user: A.pageFault.user,
+    entry: A.pageFault.entry,
+    helper: (op, args) => table[op]?.(args, ctx),
+    // What mmap left: its vma_set_page_prot, unless a step ran it already.
+    vmPageProt: (vma) => (vma.pageProtSet ? vma.vmPageProt! : vma_set_page_prot(e, vma)),
   };
 }
 
@@ -33,6 +71,43 @@ export function faultOps(A: ArchLinux): OpTable {
       const mm = need(st.mms.get(name), `an mm name (no mm is "${name}")`, '/args/mm');
       const report = a as Readonly<Record<string, unknown>>;
       return A.pageFault.entry(mm, report, ctx.config, A.desc(ctx).vaBits);
+    },
+    user_access: (a: OpArgs, ctx: OpContext) => {
+      const mm = mmOf(ctx, a);
+      return user_access(
+        loopParts(A, ctx),
+        mm,
+        a.cpu ?? 0,
+        need(a.va, 'argument "va"', '/args/va'),
+        need(a.access, 'argument "access"', '/args/access'),
+      );
+    },
+    mprotect: (a: OpArgs, ctx: OpContext): MprotectResult => {
+      const mm = mmOf(ctx, a);
+      const p = loopParts(A, ctx);
+      const f = faultEnv(p, mm, 0);
+      const flagsOf = (v: Vma) => VM_FLAG_ORDER.filter((x) => v.flags.has(x)).join();
+      const before = new Map(mm.vmas.map((v) => [v, flagsOf(v)]));
+      const ret = do_mprotect_pkey(
+        f,
+        env(A, ctx),
+        need(a.start, 'argument "start"', '/args/start'),
+        need(a.len, 'argument "len"', '/args/len'),
+        protNames(a),
+      );
+      return {
+        kind: 'mprotect',
+        ret,
+        vmas: mm.vmas
+          .filter((v) => before.get(v) !== flagsOf(v))
+          .map((v) => ({
+            name: v.name,
+            flags: VM_FLAG_ORDER.filter((x) => v.flags.has(x)),
+            vm_page_prot: v.vmPageProt!,
+          })),
+        events: f.events,
+        changes: p.t.changed(),
+      };
     },
     vma_wants_writenotify: (a, ctx) =>
       vma_wants_writenotify(
@@ -55,4 +130,57 @@ export function faultOps(A: ArchLinux): OpTable {
       );
     },
   };
+}
+
+/**
+ * Static checks of a `user_access` step, for the loader: the CPU runs the mm, and every VMA's
+ * vm_ops script can be what it claims (a file for ->fault and ->page_mkwrite, a PFN mapping for
+ * ->pfn_mkwrite, CPUs and files its race actions name).
+ */
+export function checkUserAccess(st: LinuxState, m: Machine, a: OpArgs): void {
+  const name = need(a.mm ?? undefined, 'argument "mm"', '/args/mm');
+  const mm = need(st.mms.get(name), `an mm name (no mm is "${name}")`, '/args/mm');
+  const cpu = m.cpus[a.cpu ?? 0];
+  if (!cpu) throw new VectorFormatError(`there is no cpu ${a.cpu ?? 0} in setup.cpus`, '/args/cpu');
+  if (cpu.root !== m.treeRoot(mm.tree))
+    throw new VectorFormatError(
+      `cpu ${a.cpu ?? 0} does not run mm "${name}": its translation root is not the mm's tree ${mm.tree}`,
+      '/args/cpu',
+    );
+  [...st.mms.values()].forEach((each, i) =>
+    each.vmas.forEach((vma, j) => {
+      const at = `/setup/mms/${i}/vmas/${j}`;
+      if (!vma.hasVmOps) return;
+      if (vma.flags.has('VM_HUGETLB'))
+        throw new VectorFormatError(
+          'a hugetlb VMA has hugetlb_vm_ops, not a script',
+          `${at}/vm_ops`,
+        );
+      for (const op of ['fault', 'page_mkwrite'] as const)
+        if (vma.vmOps.has(op) && (vma.file === undefined || !st.files.has(vma.file)))
+          throw new VectorFormatError(
+            `vm_ops->${op} works on the VMA's file: give the VMA a \`file\` listed in setup.files`,
+            `${at}/vm_ops/${op}`,
+          );
+      if (
+        vma.vmOps.has('pfn_mkwrite') &&
+        !vma.flags.has('VM_PFNMAP') &&
+        !vma.flags.has('VM_MIXEDMAP')
+      )
+        throw new VectorFormatError(
+          'vm_ops->pfn_mkwrite is called for PFN mappings: the VMA needs VM_PFNMAP or VM_MIXEDMAP',
+          `${at}/vm_ops/pfn_mkwrite`,
+        );
+      for (const [op, script] of Object.entries(vma.vmOpsScripts))
+        (script.rules ?? []).forEach((r, k) =>
+          (r.during ?? []).forEach((d, l) => {
+            const here = `${at}/vm_ops/${op}/rules/${k}/during/${l}`;
+            if ('access' in d && !m.cpus[d.access.cpu])
+              throw new VectorFormatError(`there is no cpu ${d.access.cpu} in setup.cpus`, here);
+            if ('truncate' in d && !st.files.has(d.truncate.file))
+              throw new VectorFormatError(`no file "${d.truncate.file}" in setup.files`, here);
+          }),
+        );
+    }),
+  );
 }

@@ -174,7 +174,12 @@ export class LinuxTables {
 
   /** A store to an entry, recorded as a change of (tree, level, first VA it covers). */
   write(tree: number, c: ChainIndex, pa: number, addr: U64, value: U64): void {
-    const old = this.read(pa);
+    this.record(tree, c, pa, addr, this.read(pa), value);
+    this.m.mem.write64(pa, value);
+  }
+
+  /** Record a store to an entry that someone else (the hardware) made, from `old` to `value`. */
+  record(tree: number, c: ChainIndex, pa: number, addr: U64, old: U64, value: U64): void {
     const known = this.changes.get(pa);
     if (known) known.new = value;
     else {
@@ -190,7 +195,6 @@ export class LinuxTables {
         isTable,
       });
     }
-    this.m.mem.write64(pa, value);
   }
 
   /** The changes so far, sorted by tree, address, level; unchanged entries dropped. */

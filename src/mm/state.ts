@@ -14,14 +14,46 @@ export interface SetupVma {
   readonly pgoff?: U64;
   readonly file?: string;
   readonly hugetlb?: string;
-  readonly vm_ops?: { readonly [K in VmOp]?: object };
+  readonly vm_ops?: SetupVmOps;
   readonly vm_page_prot?: U64;
 }
 /** The members of struct vm_operations_struct a vector can give a VMA. */
-export type VmOp = 'fault' | 'page_mkwrite' | 'pfn_mkwrite';
+export type VmOp = 'fault' | 'page_mkwrite' | 'pfn_mkwrite' | 'map_pages';
+/** The callbacks a vector scripts (map_pages only exists or not). */
+export type ScriptedVmOp = Exclude<VmOp, 'map_pages'>;
+export type SetupVmOps = { readonly [K in ScriptedVmOp]?: VmOpsScript } & {
+  readonly map_pages?: object;
+};
+/** A vm_fault_t by the names of its bits. */
+export type VmFaultNames = readonly string[];
+/** What another thread or CPU does while a callback runs (schemas RaceAction). */
+export type RaceAction =
+  | { readonly set_pte: { readonly addr: U64; readonly value: U64 } }
+  | { readonly zap_pte: { readonly addr: U64 } }
+  | { readonly truncate: { readonly file: string; readonly index: U64 } }
+  | {
+      readonly access: {
+        readonly cpu: number;
+        readonly va: U64;
+        readonly access: 'load' | 'store' | 'fetch';
+      };
+    };
+export interface VmOpsRule {
+  readonly when?: { readonly call?: number; readonly address?: U64; readonly pgoff?: U64 };
+  readonly times?: number;
+  readonly return?: VmFaultNames;
+  readonly during?: readonly RaceAction[];
+}
+/** A scripted vm_operations_struct callback (schemas VmOpsCallback). */
+export interface VmOpsScript {
+  readonly return?: VmFaultNames;
+  readonly rules?: readonly VmOpsRule[];
+}
 export interface SetupFile {
   readonly name: string;
   readonly can_writeback: boolean;
+  readonly swapfile?: boolean;
+  readonly pages?: readonly { readonly index: U64; readonly pfn: U64; readonly dirty?: boolean }[];
 }
 export interface SetupMm {
   readonly name: string;
@@ -49,18 +81,34 @@ export interface LinuxSetup {
   readonly folios?: readonly { readonly pfn: U64; readonly order: number }[];
   readonly files?: readonly SetupFile[];
   readonly pages?: readonly SetupPage[];
+  readonly free_pages?: readonly U64[];
 }
 /** What the kernel reads of a struct page (include/linux/page-flags.h). */
 export interface SetupPage {
   readonly pfn: U64;
   readonly anon: boolean;
   readonly exclusive?: boolean;
+  readonly refcount?: number;
+  readonly ksm?: boolean;
+  readonly swapcache?: boolean;
 }
+/** What the kernel reads of a struct page/folio (order 0); the fault loop changes it. */
 export interface PageState {
   /** PageAnon. */
   readonly anon: boolean;
   /** PageAnonExclusive. */
-  readonly exclusive: boolean;
+  exclusive: boolean;
+  /** folio_ref_count. */
+  refcount: number;
+  /** folio_test_ksm. */
+  readonly ksm: boolean;
+  /** folio_test_swapcache. */
+  swapcache: boolean;
+}
+/** A folio of a file's page cache. */
+export interface CachedFolio {
+  readonly pfn: U64;
+  dirty: boolean;
 }
 
 export interface Vma {
@@ -75,14 +123,24 @@ export interface Vma {
   readonly hugetlbShift: number | undefined;
   /** The non-NULL members of vma->vm_ops (none for an anonymous VMA). */
   readonly vmOps: ReadonlySet<VmOp>;
+  /** vma->vm_ops is non-NULL (vma_is_anonymous is its negation). */
+  readonly hasVmOps: boolean;
+  /** The vector's scripts of the callbacks that exist. */
+  readonly vmOpsScripts: { readonly [K in ScriptedVmOp]?: VmOpsScript };
   /** vma->vm_page_prot; until a step sets it, the setup's, or vm_get_page_prot(vm_flags) if none. */
   vmPageProt: U64 | undefined;
+  /** vma_set_page_prot has run on it (a step, or mmap's own call before the first fault). */
+  pageProtSet: boolean;
 }
 /** struct address_space of a file, as far as the kernel's decisions read it. */
 export interface AddressSpace {
   readonly name: string;
   /** mapping_can_writeback (include/linux/backing-dev.h:134). */
   readonly canWriteback: boolean;
+  /** IS_SWAPFILE(mapping->host). */
+  readonly swapfile: boolean;
+  /** The page cache: folios by page index. */
+  readonly cache: Map<U64, CachedFolio>;
 }
 export interface Mm {
   readonly name: string;
@@ -105,8 +163,10 @@ export interface LinuxState {
   readonly hugeZeroPfn: U64 | undefined;
   readonly folios: readonly { readonly pfn: U64; readonly order: number }[];
   readonly files: ReadonlyMap<string, AddressSpace>;
-  /** Listed pages by PFN; a RAM page not listed is a page-cache page (not PageAnon). */
-  readonly pages: ReadonlyMap<U64, PageState>;
+  /** Listed pages by PFN; a RAM page not listed is not PageAnon. */
+  readonly pages: Map<U64, PageState>;
+  /** Free order-0 pages, in the order the page allocator hands them out. */
+  readonly freePages: U64[];
   /** highest_memmap_pfn: the last PFN of RAM. */
   readonly highestPfn: U64;
 }
@@ -175,7 +235,14 @@ export function buildLinux(s: LinuxSetup, g: LinuxGeometry, ramEnd: U64): LinuxS
         file: sv.file,
         hugetlbShift,
         vmOps: new Set(Object.keys(sv.vm_ops ?? {}) as VmOp[]),
+        hasVmOps: sv.vm_ops !== undefined,
+        vmOpsScripts: {
+          ...(sv.vm_ops?.fault ? { fault: sv.vm_ops.fault } : {}),
+          ...(sv.vm_ops?.page_mkwrite ? { page_mkwrite: sv.vm_ops.page_mkwrite } : {}),
+          ...(sv.vm_ops?.pfn_mkwrite ? { pfn_mkwrite: sv.vm_ops.pfn_mkwrite } : {}),
+        },
         vmPageProt: sv.vm_page_prot,
+        pageProtSet: false,
       };
       mm.vmas.push(vma);
       vmas.set(sv.name, vma);
@@ -185,7 +252,21 @@ export function buildLinux(s: LinuxSetup, g: LinuxGeometry, ramEnd: U64): LinuxS
   (s.files ?? []).forEach((f, i) => {
     if (files.has(f.name))
       throw new VectorFormatError(`file "${f.name}" is listed twice`, `/setup/files/${i}/name`);
-    files.set(f.name, { name: f.name, canWriteback: f.can_writeback });
+    const cache = new Map<U64, CachedFolio>();
+    (f.pages ?? []).forEach((c, j) => {
+      if (cache.has(c.index))
+        throw new VectorFormatError(
+          'the page index is cached twice',
+          `/setup/files/${i}/pages/${j}/index`,
+        );
+      cache.set(c.index, { pfn: c.pfn, dirty: c.dirty ?? false });
+    });
+    files.set(f.name, {
+      name: f.name,
+      canWriteback: f.can_writeback,
+      swapfile: f.swapfile ?? false,
+      cache,
+    });
   });
   const pages = new Map<U64, PageState>();
   (s.pages ?? []).forEach((p, i) => {
@@ -196,7 +277,13 @@ export function buildLinux(s: LinuxSetup, g: LinuxGeometry, ramEnd: U64): LinuxS
         'PageAnonExclusive is only for an anonymous page',
         `${at}/exclusive`,
       );
-    pages.set(p.pfn, { anon: p.anon, exclusive: p.exclusive ?? false });
+    pages.set(p.pfn, {
+      anon: p.anon,
+      exclusive: p.exclusive ?? false,
+      refcount: p.refcount ?? 1,
+      ksm: p.ksm ?? false,
+      swapcache: p.swapcache ?? false,
+    });
   });
   const k = s.init_mm;
   return {
@@ -214,6 +301,7 @@ export function buildLinux(s: LinuxSetup, g: LinuxGeometry, ramEnd: U64): LinuxS
     folios: s.folios ?? [],
     files,
     pages,
+    freePages: [...(s.free_pages ?? [])],
     highestPfn: ramEnd / page - 1n,
   };
 }

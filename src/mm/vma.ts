@@ -78,6 +78,7 @@ export function vma_set_page_prot(e: VmaEnv, vma: Vma): U64 {
     prot = vm_pgprot_modify(e, prot, flags);
   }
   vma.vmPageProt = prot;
+  vma.pageProtSet = true;
   return prot;
 }
 

@@ -18,6 +18,8 @@ import {
   update_range_prot,
 } from './arm64-pageattr.ts';
 import type { UserPageFault } from './fault-flags.ts';
+import type { ArchUserFault } from './vm-fault.ts';
+import type { ArchMmu } from '../machine/arch.ts';
 import { folio_walk_start } from './folio-walk.ts';
 import {
   walk_kernel_page_table_range,
@@ -41,8 +43,13 @@ import { checkScript, scriptedOps, type WalkOpsScript } from './walk-script.ts';
 export interface ArchLinux {
   readonly upper: ArchUpper;
   readonly prot: ArchProt;
-  /** The arch's entry for a page fault taken in user mode, and its op name. */
-  readonly pageFault: { readonly op: string; readonly entry: UserPageFault };
+  /** The arch's entry for a page fault taken in user mode, its op name, and the fault loop's parts. */
+  readonly pageFault: {
+    readonly op: string;
+    readonly entry: UserPageFault;
+    readonly user: ArchUserFault;
+    readonly mmu: ArchMmu;
+  };
   readonly huge: HugePteOffset;
   /** The arch's whole op table (its pXd helpers), resolved lazily. */
   readonly table: () => OpTable;

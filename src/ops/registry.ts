@@ -21,9 +21,9 @@ import { pageattrOps, walkOps, type ArchLinux } from '../mm/walk-ops.ts';
 import { arm64Prot } from '../arch/arm64/pgprot.ts';
 import { riscvProt } from '../arch/riscv64/pgprot.ts';
 import { x86Prot } from '../arch/x86_64/pgprot.ts';
-import { handle_page_fault as x86PageFault } from '../arch/x86_64/fault.ts';
-import { handle_page_fault as riscvPageFault } from '../arch/riscv64/fault.ts';
-import { do_mem_abort } from '../arch/arm64/fault.ts';
+import { handle_page_fault as x86PageFault, x86UserFault } from '../arch/x86_64/fault.ts';
+import { handle_page_fault as riscvPageFault, riscvUserFault } from '../arch/riscv64/fault.ts';
+import { arm64UserFault, do_mem_abort } from '../arch/arm64/fault.ts';
 import { arm64Upper } from '../arch/arm64/pgalloc.ts';
 import { riscvUpper } from '../arch/riscv64/pgalloc.ts';
 import { x86Upper } from '../arch/x86_64/pgalloc.ts';
@@ -55,7 +55,7 @@ export const LINUX: Readonly<Record<Arch, ArchLinux>> = {
   x86_64: {
     upper: x86Upper,
     prot: x86Prot,
-    pageFault: { op: 'handle_page_fault', entry: x86PageFault },
+    pageFault: { op: 'handle_page_fault', entry: x86PageFault, user: x86UserFault, mmu: x86Mmu },
     huge: genericHugePteOffset,
     table: () => TABLES.x86_64,
     desc,
@@ -63,7 +63,7 @@ export const LINUX: Readonly<Record<Arch, ArchLinux>> = {
   arm64: {
     upper: arm64Upper,
     prot: arm64Prot,
-    pageFault: { op: 'do_mem_abort', entry: do_mem_abort },
+    pageFault: { op: 'do_mem_abort', entry: do_mem_abort, user: arm64UserFault, mmu: arm64Mmu },
     huge: arm64HugePteOffset,
     table: () => TABLES.arm64,
     desc,
@@ -71,7 +71,12 @@ export const LINUX: Readonly<Record<Arch, ArchLinux>> = {
   riscv64: {
     upper: riscvUpper,
     prot: riscvProt,
-    pageFault: { op: 'handle_page_fault', entry: riscvPageFault },
+    pageFault: {
+      op: 'handle_page_fault',
+      entry: riscvPageFault,
+      user: riscvUserFault,
+      mmu: riscvMmu,
+    },
     huge: genericHugePteOffset,
     table: () => TABLES.riscv64,
     desc,

@@ -64,6 +64,8 @@ export interface OpArgs {
   readonly addr?: U64;
   readonly flags?: readonly string[];
   readonly size?: U64;
+  /** mprotect's len. */
+  readonly len?: U64;
   readonly set?: U64;
   readonly clear?: U64;
   readonly numpages?: number;

@@ -12,7 +12,9 @@ describe('config', () => {
       Object.keys(schema.definitions.Config.properties).sort(),
     );
   });
-  it('every key has a boolean default', () => {
-    for (const v of Object.values(configDefaults())) expect(typeof v).toBe('boolean');
+  it('every key has a boolean default, but the semantics variant (Linux v6.19 by default)', () => {
+    const { variant, ...rest } = configDefaults();
+    expect(variant).toBe('linux-v6.19');
+    for (const v of Object.values(rest)) expect(typeof v).toBe('boolean');
   });
 });

@@ -107,6 +107,524 @@ export type VmFlag =
  */
 export type Hex6410 = string;
 /**
+ * Default return value.
+ *
+ * @maxItems 9
+ */
+export type VmFaultReturn =
+  | []
+  | [
+      | 'VM_FAULT_OOM'
+      | 'VM_FAULT_SIGBUS'
+      | 'VM_FAULT_MAJOR'
+      | 'VM_FAULT_HWPOISON'
+      | 'VM_FAULT_SIGSEGV'
+      | 'VM_FAULT_NOPAGE'
+      | 'VM_FAULT_LOCKED'
+      | 'VM_FAULT_RETRY'
+      | 'VM_FAULT_DONE_COW',
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ];
+/**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
 export type Hex6411 = string;
@@ -114,6 +632,524 @@ export type Hex6411 = string;
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
 export type Hex6412 = string;
+/**
+ * The callback's return value.
+ *
+ * @maxItems 9
+ */
+export type VmFaultReturn1 =
+  | []
+  | [
+      | 'VM_FAULT_OOM'
+      | 'VM_FAULT_SIGBUS'
+      | 'VM_FAULT_MAJOR'
+      | 'VM_FAULT_HWPOISON'
+      | 'VM_FAULT_SIGSEGV'
+      | 'VM_FAULT_NOPAGE'
+      | 'VM_FAULT_LOCKED'
+      | 'VM_FAULT_RETRY'
+      | 'VM_FAULT_DONE_COW',
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ];
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
@@ -142,6 +1178,42 @@ export type Hex6418 = string;
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
 export type Hex6419 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6420 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6421 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6422 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6423 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6424 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6425 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6426 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6427 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6428 = string;
 /**
  * The step's name, if later steps use its result.
  */
@@ -303,6 +1375,14 @@ export interface Config {
    * riscv64: Svnapot is present; pte_pfn of a NAPOT PTE clears the low set bit of the PFN (pgtable.h:321).
    */
   Svnapot?: boolean;
+  /**
+   * riscv64: the kernel found Svvptc (riscv_has_extension_unlikely(RISCV_ISA_EXT_SVVPTC)): update_mmu_cache and update_mmu_tlb flush nothing, and ptep_set_access_flags flushes the mm's TLBs only when it changed the PTE (arch/riscv/include/asm/pgtable.h:562, arch/riscv/mm/pgtable.c:8).
+   */
+  Svvptc?: boolean;
+  /**
+   * The kernel semantics the vector checks: Linux v6.19 (the default), or the form a seed document gave an operation that mainline has since changed. `seed-2005-page_mkwrite`: mprotect_fixup sets vm_page_prot to protection_map[vm_flags & (VM_READ|VM_WRITE|VM_EXEC|VM_SHARED)] with VM_SHARED masked off when the VMA has page_mkwrite, and change_protection applies it to every present PTE and flushes the VMA's range (the 2005 page_mkwrite patch on Linux 2.6.14).
+   */
+  variant?: 'linux-v6.19' | 'seed-2005-page_mkwrite';
 }
 /**
  * The machine the steps start from, as in the vector file.
@@ -350,8 +1430,8 @@ export interface Setup {
    */
   mms?: [] | [Mm] | [Mm, Mm] | [Mm, Mm, Mm] | [Mm, Mm, Mm, Mm];
   init_mm?: InitMm;
-  zero_pfn?: Hex6416;
-  huge_zero_pfn?: Hex6417;
+  zero_pfn?: Hex6423;
+  huge_zero_pfn?: Hex6424;
   /**
    * Large folios, for page_folio().
    *
@@ -399,11 +1479,17 @@ export interface Setup {
         File,
       ];
   /**
-   * Pages whose struct page state matters to a step (anonymous, exclusive).
+   * Pages whose struct page state matters to a step (anonymous, exclusive, reference count).
    *
    * @maxItems 256
    */
   pages?: Page[];
+  /**
+   * PFNs of free order-0 pages, in the order the page allocator hands them out for new folios (anonymous pages, COW copies). When none is left, the allocation fails (VM_FAULT_OOM). Page tables come from `tables` as for the walk family.
+   *
+   * @maxItems 256
+   */
+  free_pages?: Hex645[];
 }
 /**
  * One leaf the radix builder writes: the entry at the level whose leaf size is `size`, with tables created on the way.
@@ -616,7 +1702,7 @@ export interface VmArea {
    */
   hugetlb?: '2M' | '32M' | '512M' | '1G';
   vm_ops?: VmOps;
-  vm_page_prot?: Hex6411;
+  vm_page_prot?: Hex6418;
 }
 /**
  * The callbacks of the VMA's vm_operations_struct (include/linux/mm.h); an anonymous VMA has none.
@@ -625,19 +1711,509 @@ export interface VmOps {
   fault?: VmOpsCallback;
   page_mkwrite?: VmOpsCallback1;
   pfn_mkwrite?: VmOpsCallback2;
+  /**
+   * vm_ops->map_pages exists (`{}`): a fault under the per-VMA lock may call ->fault without a retry under mmap_lock (vmf_can_call_fault). The model never maps pages around the fault (fault_around_bytes is PAGE_SIZE).
+   */
+  map_pages?: {};
 }
 /**
  * vm_ops->fault.
  */
-export interface VmOpsCallback {}
+export interface VmOpsCallback {
+  return?: VmFaultReturn;
+  /**
+   * Rules, first match wins.
+   *
+   * @maxItems 16
+   */
+  rules?:
+    | []
+    | [VmOpsRule]
+    | [VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ];
+}
+/**
+ * What a vm_operations_struct callback does on the calls that match `when`: the first rule that matches and has not used up `times` applies; what it leaves out comes from the callback's defaults.
+ */
+export interface VmOpsRule {
+  /**
+   * Which calls the rule applies to: all given fields must match.
+   */
+  when?: {
+    /**
+     * The call's number among this callback's calls in this step, from 1.
+     */
+    call?: number;
+    address?: Hex6411;
+    pgoff?: Hex6412;
+  };
+  /**
+   * How many matching calls the rule applies to before it is used up.
+   */
+  times?: number;
+  return?: VmFaultReturn1;
+  /**
+   * What other threads and CPUs do, in order, while the callback runs (before it returns).
+   *
+   * @maxItems 8
+   */
+  during?:
+    | []
+    | [RaceAction]
+    | [RaceAction, RaceAction]
+    | [RaceAction, RaceAction, RaceAction]
+    | [RaceAction, RaceAction, RaceAction, RaceAction]
+    | [RaceAction, RaceAction, RaceAction, RaceAction, RaceAction]
+    | [RaceAction, RaceAction, RaceAction, RaceAction, RaceAction, RaceAction]
+    | [RaceAction, RaceAction, RaceAction, RaceAction, RaceAction, RaceAction, RaceAction]
+    | [
+        RaceAction,
+        RaceAction,
+        RaceAction,
+        RaceAction,
+        RaceAction,
+        RaceAction,
+        RaceAction,
+        RaceAction,
+      ];
+}
+/**
+ * What another thread or CPU does while the kernel runs a vm_operations_struct callback with the page-table lock dropped: exactly one action.
+ */
+export interface RaceAction {
+  /**
+   * Another thread stores `value` into the PTE that maps `addr` in the faulting mm (the PTE table must exist); no TLB flush.
+   */
+  set_pte?: {
+    addr: Hex6413;
+    value: Hex6414;
+  };
+  /**
+   * Another thread unmaps the page at `addr` of the faulting mm (madvise(MADV_DONTNEED) of one page): the PTE is cleared and the page flushed from the TLBs of every CPU running the mm.
+   */
+  zap_pte?: {
+    addr: Hex6415;
+  };
+  /**
+   * Another thread truncates the page at `index` of `file`: every PTE that maps it in any VMA of the file is cleared and flushed as zap_pte does, and the folio leaves the page cache (folio->mapping becomes NULL).
+   */
+  truncate?: {
+    /**
+     * The file, by name (setup.files).
+     */
+    file: string;
+    index: Hex6416;
+  };
+  /**
+   * Another CPU's user-mode access through its MMU and TLB (A/D updates included). A fault it takes is recorded as an `exception` event of that CPU and not handled.
+   */
+  access?: {
+    /**
+     * The CPU (index into setup.cpus).
+     */
+    cpu: number;
+    va: Hex6417;
+    /**
+     * The access type.
+     */
+    access: 'load' | 'store' | 'fetch';
+  };
+}
 /**
  * vm_ops->page_mkwrite: the first write to a page of a shared mapping is notified.
  */
-export interface VmOpsCallback1 {}
+export interface VmOpsCallback1 {
+  return?: VmFaultReturn;
+  /**
+   * Rules, first match wins.
+   *
+   * @maxItems 16
+   */
+  rules?:
+    | []
+    | [VmOpsRule]
+    | [VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ];
+}
 /**
  * vm_ops->pfn_mkwrite: the same for a VM_PFNMAP or VM_MIXEDMAP page without a struct page.
  */
-export interface VmOpsCallback2 {}
+export interface VmOpsCallback2 {
+  return?: VmFaultReturn;
+  /**
+   * Rules, first match wins.
+   *
+   * @maxItems 16
+   */
+  rules?:
+    | []
+    | [VmOpsRule]
+    | [VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ];
+}
 /**
  * The kernel's init_mm.
  */
@@ -771,8 +2347,8 @@ export interface InitMm {
    * arm64: the linear map, for page_address(): PA p (memstart <= p) is at VA `va + (p - pa)`.
    */
   linear_map?: {
-    va: Hex6414;
-    pa: Hex6415;
+    va: Hex6421;
+    pa: Hex6422;
   };
   /**
    * arm64 rodata_full (CONFIG_RODATA_FULL_DEFAULT_ENABLED=y makes it true): RDONLY changes also go to the linear-map alias of each backing page.
@@ -787,8 +2363,8 @@ export interface InitMm {
  * A vmalloc area (struct vm_struct) of the kernel, for find_vm_area() in arm64 change_memory_common().
  */
 export interface VmStruct {
-  addr: Hex6412;
-  size: Hex6413;
+  addr: Hex6419;
+  size: Hex6420;
   /**
    * area->flags by name (include/linux/vmalloc.h).
    */
@@ -817,7 +2393,7 @@ export interface VmStruct {
  * A large folio: 2^order pages from a head PFN aligned to 2^order. Pages not in one are order-0 folios.
  */
 export interface Folio {
-  pfn: Hex6418;
+  pfn: Hex6425;
   /**
    * folio_order().
    */
@@ -835,12 +2411,29 @@ export interface File {
    * mapping_can_writeback (include/linux/backing-dev.h): the backing device writes back dirty pages (a disk filesystem: true; tmpfs/shmem and ramfs: false).
    */
   can_writeback: boolean;
+  /**
+   * The file's page cache: which page indexes have a folio (order 0), its PFN and whether it is dirty. An index not listed is past the end of the file for the default `fault`.
+   *
+   * @maxItems 256
+   */
+  pages?: {
+    index: Hex6426;
+    pfn: Hex6427;
+    /**
+     * folio_test_dirty (default false).
+     */
+    dirty?: boolean;
+  }[];
+  /**
+   * IS_SWAPFILE(inode): the file is an active swap file (do_page_mkwrite refuses with VM_FAULT_SIGBUS). Default false.
+   */
+  swapfile?: boolean;
 }
 /**
- * The state of a struct page that the kernel reads (include/linux/page-flags.h). A PFN of RAM that is not listed is a page of the page cache: not PageAnon.
+ * The state of a struct page that the kernel reads (include/linux/page-flags.h). A PFN of RAM that is not listed is not PageAnon.
  */
 export interface Page {
-  pfn: Hex6419;
+  pfn: Hex6428;
   /**
    * PageAnon: the page is anonymous memory.
    */
@@ -849,6 +2442,18 @@ export interface Page {
    * PageAnonExclusive: the anonymous page is mapped by one process only, so it may be written without copying (default false). Only for an anonymous page.
    */
   exclusive?: boolean;
+  /**
+   * folio_ref_count (default 1: the one mapping).
+   */
+  refcount?: number;
+  /**
+   * folio_test_ksm (default false).
+   */
+  ksm?: boolean;
+  /**
+   * folio_test_swapcache: the anonymous folio is also in the swap cache, which holds a reference (default false).
+   */
+  swapcache?: boolean;
 }
 /**
  * A step as the implementation sees it. An argument written {"step": NAME} is the result of the earlier step named NAME, which the implementation substitutes itself.

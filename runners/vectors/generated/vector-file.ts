@@ -132,6 +132,524 @@ export type VmFlag =
  */
 export type Hex6410 = string;
 /**
+ * Default return value.
+ *
+ * @maxItems 9
+ */
+export type VmFaultReturn =
+  | []
+  | [
+      | 'VM_FAULT_OOM'
+      | 'VM_FAULT_SIGBUS'
+      | 'VM_FAULT_MAJOR'
+      | 'VM_FAULT_HWPOISON'
+      | 'VM_FAULT_SIGSEGV'
+      | 'VM_FAULT_NOPAGE'
+      | 'VM_FAULT_LOCKED'
+      | 'VM_FAULT_RETRY'
+      | 'VM_FAULT_DONE_COW',
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ];
+/**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
 export type Hex6411 = string;
@@ -139,6 +657,524 @@ export type Hex6411 = string;
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
 export type Hex6412 = string;
+/**
+ * The callback's return value.
+ *
+ * @maxItems 9
+ */
+export type VmFaultReturn1 =
+  | []
+  | [
+      | 'VM_FAULT_OOM'
+      | 'VM_FAULT_SIGBUS'
+      | 'VM_FAULT_MAJOR'
+      | 'VM_FAULT_HWPOISON'
+      | 'VM_FAULT_SIGSEGV'
+      | 'VM_FAULT_NOPAGE'
+      | 'VM_FAULT_LOCKED'
+      | 'VM_FAULT_RETRY'
+      | 'VM_FAULT_DONE_COW',
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ];
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
@@ -167,6 +1203,42 @@ export type Hex6418 = string;
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
 export type Hex6419 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6420 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6421 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6422 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6423 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6424 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6425 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6426 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6427 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6428 = string;
 /**
  * One operation and what it must produce.
  *
@@ -221,7 +1293,9 @@ export type Step1 =
   | VmaWantsManualPteWriteUpgradeStep
   | CanChangePteWritableStep
   | HandlePageFaultStep
-  | DoMemAbortStep;
+  | DoMemAbortStep
+  | UserAccessStep
+  | MprotectStep;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -249,7 +1323,7 @@ export type U64Arg1 = Hex645 | StepRef;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6420 = string;
+export type Hex6429 = string;
 /**
  * The implementation choice that selects the case.
  */
@@ -440,11 +1514,11 @@ export type StepName22 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6421 = string;
+export type Hex6430 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6422 = string;
+export type Hex6431 = string;
 /**
  * Linux level of the leaf that mapped it.
  */
@@ -470,23 +1544,23 @@ export type LinuxLevel3 = 'pgd' | 'p4d' | 'pud' | 'pmd' | 'pte';
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6423 = string;
+export type Hex6432 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6424 = string;
+export type Hex6433 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6425 = string;
+export type Hex6434 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6426 = string;
+export type Hex6435 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6427 = string;
+export type Hex6436 = string;
 /**
  * The implementation choice that selects the case.
  */
@@ -498,11 +1572,11 @@ export type StepName23 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6428 = string;
+export type Hex6437 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6429 = string;
+export type Hex6438 = string;
 /**
  * The value.
  */
@@ -522,46 +1596,6 @@ export type RootArg4 = Hex645 | TreeRef;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6430 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
-export type Hex6431 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
-export type Hex6432 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
-export type Hex6433 = string;
-/**
- * Names this step's result so that later steps can use it as an input.
- */
-export type StepName24 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
-export type Hex6434 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
-export type Hex6435 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
-export type Hex6436 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
-export type Hex6437 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
-export type Hex6438 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
 export type Hex6439 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
@@ -576,13 +1610,53 @@ export type Hex6441 = string;
  */
 export type Hex6442 = string;
 /**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName24 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6443 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6444 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6445 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6446 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6447 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6448 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6449 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6450 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6451 = string;
+/**
  * A page-table level by Linux's name for it.
  */
 export type LinuxLevel4 = 'pgd' | 'p4d' | 'pud' | 'pmd' | 'pte';
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6443 = string;
+export type Hex6452 = string;
 /**
  * Before.
  */
@@ -602,11 +1676,11 @@ export type StepName25 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6444 = string;
+export type Hex6453 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6445 = string;
+export type Hex6454 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -618,11 +1692,11 @@ export type StepName27 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6446 = string;
+export type Hex6455 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6447 = string;
+export type Hex6456 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -630,11 +1704,11 @@ export type StepName28 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6448 = string;
+export type Hex6457 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6449 = string;
+export type Hex6458 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -642,11 +1716,11 @@ export type StepName29 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6450 = string;
+export type Hex6459 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6451 = string;
+export type Hex6460 = string;
 /**
  * The implementation choice that selects the case.
  */
@@ -658,19 +1732,19 @@ export type StepName30 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6452 = string;
+export type Hex6461 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6453 = string;
+export type Hex6462 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6454 = string;
+export type Hex6463 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6455 = string;
+export type Hex6464 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -678,19 +1752,19 @@ export type StepName31 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6456 = string;
+export type Hex6465 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6457 = string;
+export type Hex6466 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6458 = string;
+export type Hex6467 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6459 = string;
+export type Hex6468 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -698,7 +1772,7 @@ export type StepName32 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6460 = string;
+export type Hex6469 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -722,7 +1796,7 @@ export type StepName36 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6461 = string;
+export type Hex6470 = string;
 /**
  * The PTE.
  */
@@ -734,11 +1808,11 @@ export type StepName37 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6462 = string;
+export type Hex6471 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6463 = string;
+export type Hex6472 = string;
 /**
  * The outcome.
  */
@@ -752,7 +1826,7 @@ export type PageFaultEntry =
          * The VMA, by name.
          */
         vma: string;
-        address: Hex6464;
+        address: Hex6473;
         /**
          * The fault flags, by name, in the order of their values (FAULT_FLAG_WRITE, bit 0, first).
          */
@@ -765,7 +1839,7 @@ export type PageFaultEntry =
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6464 = string;
+export type Hex6473 = string;
 /**
  * enum fault_flag (include/linux/mm_types.h:1687).
  *
@@ -789,7 +1863,7 @@ export type FaultFlag =
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6465 = string;
+export type Hex6474 = string;
 /**
  * An allowed outcome.
  */
@@ -803,7 +1877,7 @@ export type PageFaultEntry1 =
          * The VMA, by name.
          */
         vma: string;
-        address: Hex6464;
+        address: Hex6473;
         /**
          * The fault flags, by name, in the order of their values (FAULT_FLAG_WRITE, bit 0, first).
          */
@@ -820,11 +1894,105 @@ export type StepName38 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6466 = string;
+export type Hex6475 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6467 = string;
+export type Hex6476 = string;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName39 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6477 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6478 = string;
+/**
+ * A page-table level by Linux's name for it.
+ */
+export type LinuxLevel5 = 'pgd' | 'p4d' | 'pud' | 'pmd' | 'pte';
+/**
+ * `exception`: the cross-arch cause.
+ */
+export type FaultClass1 =
+  | 'translation'
+  | 'reserved'
+  | 'misaligned'
+  | 'address-size'
+  | 'access-flag'
+  | 'dirty'
+  | 'permission'
+  | 'non-canonical'
+  | 'access'
+  | 'external-abort';
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6479 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6480 = string;
+/**
+ * enum vm_fault_reason (include/linux/mm_types.h:1570): the bits of a vm_fault_t.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "VmFaultCode".
+ */
+export type VmFaultCode =
+  | 'VM_FAULT_OOM'
+  | 'VM_FAULT_SIGBUS'
+  | 'VM_FAULT_MAJOR'
+  | 'VM_FAULT_HWPOISON'
+  | 'VM_FAULT_HWPOISON_LARGE'
+  | 'VM_FAULT_SIGSEGV'
+  | 'VM_FAULT_NOPAGE'
+  | 'VM_FAULT_LOCKED'
+  | 'VM_FAULT_RETRY'
+  | 'VM_FAULT_FALLBACK'
+  | 'VM_FAULT_DONE_COW'
+  | 'VM_FAULT_NEEDDSYNC'
+  | 'VM_FAULT_COMPLETED';
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6481 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6482 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6483 = string;
+/**
+ * The implementation choice that selects the case.
+ */
+export type Choice8 = string;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName40 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6484 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6485 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6486 = string;
+/**
+ * The implementation choice that selects the case.
+ */
+export type Choice9 = string;
 /**
  * A 64-bit input: a Hex64 literal, or the result of an earlier step of this vector by that step's `name`.
  *
@@ -838,14 +2006,14 @@ export type U64Arg23 = Hex645 | StepRef;
  * This interface was referenced by `VectorFile`'s JSON-Schema
  * via the `definition` "StepName".
  */
-export type StepName39 = string;
+export type StepName41 = string;
 /**
  * The name of an implementation choice that the architecture or kernel leaves open; an implementation declares its value.
  *
  * This interface was referenced by `VectorFile`'s JSON-Schema
  * via the `definition` "Choice".
  */
-export type Choice8 = string;
+export type Choice10 = string;
 /**
  * A translation-table root: its physical address as Hex64 (must be aligned to the granule), or a builder tree.
  *
@@ -859,7 +2027,7 @@ export type RootArg5 = Hex645 | TreeRef;
  * This interface was referenced by `VectorFile`'s JSON-Schema
  * via the `definition` "FaultClass".
  */
-export type FaultClass1 =
+export type FaultClass2 =
   | 'translation'
   | 'reserved'
   | 'misaligned'
@@ -893,7 +2061,7 @@ export type PageFaultEntry2 =
          * The VMA, by name.
          */
         vma: string;
-        address: Hex6464;
+        address: Hex6473;
         /**
          * The fault flags, by name, in the order of their values (FAULT_FLAG_WRITE, bit 0, first).
          */
@@ -903,6 +2071,527 @@ export type PageFaultEntry2 =
   | {
       signal: Signal;
     };
+/**
+ * A vm_fault_t a scripted callback returns, as the names of its bits ([] is 0). VM_FAULT_HWPOISON_LARGE, VM_FAULT_FALLBACK, VM_FAULT_NEEDDSYNC and VM_FAULT_COMPLETED are not returned by these callbacks of a regular VMA.
+ *
+ * @maxItems 9
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "VmFaultReturn".
+ */
+export type VmFaultReturn2 =
+  | []
+  | [
+      | 'VM_FAULT_OOM'
+      | 'VM_FAULT_SIGBUS'
+      | 'VM_FAULT_MAJOR'
+      | 'VM_FAULT_HWPOISON'
+      | 'VM_FAULT_SIGSEGV'
+      | 'VM_FAULT_NOPAGE'
+      | 'VM_FAULT_LOCKED'
+      | 'VM_FAULT_RETRY'
+      | 'VM_FAULT_DONE_COW',
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ]
+  | [
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+      (
+        | 'VM_FAULT_OOM'
+        | 'VM_FAULT_SIGBUS'
+        | 'VM_FAULT_MAJOR'
+        | 'VM_FAULT_HWPOISON'
+        | 'VM_FAULT_SIGSEGV'
+        | 'VM_FAULT_NOPAGE'
+        | 'VM_FAULT_LOCKED'
+        | 'VM_FAULT_RETRY'
+        | 'VM_FAULT_DONE_COW'
+      ),
+    ];
 
 /**
  * A ptvec vector file (format version 1): a group of vectors on one topic, with the references that define their expectations.
@@ -1033,6 +2722,14 @@ export interface Config {
    * riscv64: Svnapot is present; pte_pfn of a NAPOT PTE clears the low set bit of the PFN (pgtable.h:321).
    */
   Svnapot?: boolean;
+  /**
+   * riscv64: the kernel found Svvptc (riscv_has_extension_unlikely(RISCV_ISA_EXT_SVVPTC)): update_mmu_cache and update_mmu_tlb flush nothing, and ptep_set_access_flags flushes the mm's TLBs only when it changed the PTE (arch/riscv/include/asm/pgtable.h:562, arch/riscv/mm/pgtable.c:8).
+   */
+  Svvptc?: boolean;
+  /**
+   * The kernel semantics the vector checks: Linux v6.19 (the default), or the form a seed document gave an operation that mainline has since changed. `seed-2005-page_mkwrite`: mprotect_fixup sets vm_page_prot to protection_map[vm_flags & (VM_READ|VM_WRITE|VM_EXEC|VM_SHARED)] with VM_SHARED masked off when the VMA has page_mkwrite, and change_protection applies it to every present PTE and flushes the VMA's range (the 2005 page_mkwrite patch on Linux 2.6.14).
+   */
+  variant?: 'linux-v6.19' | 'seed-2005-page_mkwrite';
 }
 /**
  * One test: optional overrides, then steps whose results are checked.
@@ -1130,6 +2827,14 @@ export interface Config1 {
    * riscv64: Svnapot is present; pte_pfn of a NAPOT PTE clears the low set bit of the PFN (pgtable.h:321).
    */
   Svnapot?: boolean;
+  /**
+   * riscv64: the kernel found Svvptc (riscv_has_extension_unlikely(RISCV_ISA_EXT_SVVPTC)): update_mmu_cache and update_mmu_tlb flush nothing, and ptep_set_access_flags flushes the mm's TLBs only when it changed the PTE (arch/riscv/include/asm/pgtable.h:562, arch/riscv/mm/pgtable.c:8).
+   */
+  Svvptc?: boolean;
+  /**
+   * The kernel semantics the vector checks: Linux v6.19 (the default), or the form a seed document gave an operation that mainline has since changed. `seed-2005-page_mkwrite`: mprotect_fixup sets vm_page_prot to protection_map[vm_flags & (VM_READ|VM_WRITE|VM_EXEC|VM_SHARED)] with VM_SHARED masked off when the VMA has page_mkwrite, and change_protection applies it to every present PTE and flushes the VMA's range (the 2005 page_mkwrite patch on Linux 2.6.14).
+   */
+  variant?: 'linux-v6.19' | 'seed-2005-page_mkwrite';
 }
 /**
  * The machine the steps start from (mmu, tlb and later families).
@@ -1177,8 +2882,8 @@ export interface Setup {
    */
   mms?: [] | [Mm] | [Mm, Mm] | [Mm, Mm, Mm] | [Mm, Mm, Mm, Mm];
   init_mm?: InitMm;
-  zero_pfn?: Hex6416;
-  huge_zero_pfn?: Hex6417;
+  zero_pfn?: Hex6423;
+  huge_zero_pfn?: Hex6424;
   /**
    * Large folios, for page_folio().
    *
@@ -1226,11 +2931,17 @@ export interface Setup {
         File,
       ];
   /**
-   * Pages whose struct page state matters to a step (anonymous, exclusive).
+   * Pages whose struct page state matters to a step (anonymous, exclusive, reference count).
    *
    * @maxItems 256
    */
   pages?: Page[];
+  /**
+   * PFNs of free order-0 pages, in the order the page allocator hands them out for new folios (anonymous pages, COW copies). When none is left, the allocation fails (VM_FAULT_OOM). Page tables come from `tables` as for the walk family.
+   *
+   * @maxItems 256
+   */
+  free_pages?: Hex645[];
 }
 /**
  * One leaf the radix builder writes: the entry at the level whose leaf size is `size`, with tables created on the way.
@@ -1461,7 +3172,7 @@ export interface VmArea {
    */
   hugetlb?: '2M' | '32M' | '512M' | '1G';
   vm_ops?: VmOps;
-  vm_page_prot?: Hex6411;
+  vm_page_prot?: Hex6418;
 }
 /**
  * The callbacks of the VMA's vm_operations_struct (include/linux/mm.h); an anonymous VMA has none.
@@ -1470,19 +3181,515 @@ export interface VmOps {
   fault?: VmOpsCallback;
   page_mkwrite?: VmOpsCallback1;
   pfn_mkwrite?: VmOpsCallback2;
+  /**
+   * vm_ops->map_pages exists (`{}`): a fault under the per-VMA lock may call ->fault without a retry under mmap_lock (vmf_can_call_fault). The model never maps pages around the fault (fault_around_bytes is PAGE_SIZE).
+   */
+  map_pages?: {};
 }
 /**
  * vm_ops->fault.
  */
-export interface VmOpsCallback {}
+export interface VmOpsCallback {
+  return?: VmFaultReturn;
+  /**
+   * Rules, first match wins.
+   *
+   * @maxItems 16
+   */
+  rules?:
+    | []
+    | [VmOpsRule]
+    | [VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ];
+}
+/**
+ * What a vm_operations_struct callback does on the calls that match `when`: the first rule that matches and has not used up `times` applies; what it leaves out comes from the callback's defaults.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "VmOpsRule".
+ */
+export interface VmOpsRule {
+  /**
+   * Which calls the rule applies to: all given fields must match.
+   */
+  when?: {
+    /**
+     * The call's number among this callback's calls in this step, from 1.
+     */
+    call?: number;
+    address?: Hex6411;
+    pgoff?: Hex6412;
+  };
+  /**
+   * How many matching calls the rule applies to before it is used up.
+   */
+  times?: number;
+  return?: VmFaultReturn1;
+  /**
+   * What other threads and CPUs do, in order, while the callback runs (before it returns).
+   *
+   * @maxItems 8
+   */
+  during?:
+    | []
+    | [RaceAction]
+    | [RaceAction, RaceAction]
+    | [RaceAction, RaceAction, RaceAction]
+    | [RaceAction, RaceAction, RaceAction, RaceAction]
+    | [RaceAction, RaceAction, RaceAction, RaceAction, RaceAction]
+    | [RaceAction, RaceAction, RaceAction, RaceAction, RaceAction, RaceAction]
+    | [RaceAction, RaceAction, RaceAction, RaceAction, RaceAction, RaceAction, RaceAction]
+    | [
+        RaceAction,
+        RaceAction,
+        RaceAction,
+        RaceAction,
+        RaceAction,
+        RaceAction,
+        RaceAction,
+        RaceAction,
+      ];
+}
+/**
+ * What another thread or CPU does while the kernel runs a vm_operations_struct callback with the page-table lock dropped: exactly one action.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "RaceAction".
+ */
+export interface RaceAction {
+  /**
+   * Another thread stores `value` into the PTE that maps `addr` in the faulting mm (the PTE table must exist); no TLB flush.
+   */
+  set_pte?: {
+    addr: Hex6413;
+    value: Hex6414;
+  };
+  /**
+   * Another thread unmaps the page at `addr` of the faulting mm (madvise(MADV_DONTNEED) of one page): the PTE is cleared and the page flushed from the TLBs of every CPU running the mm.
+   */
+  zap_pte?: {
+    addr: Hex6415;
+  };
+  /**
+   * Another thread truncates the page at `index` of `file`: every PTE that maps it in any VMA of the file is cleared and flushed as zap_pte does, and the folio leaves the page cache (folio->mapping becomes NULL).
+   */
+  truncate?: {
+    /**
+     * The file, by name (setup.files).
+     */
+    file: string;
+    index: Hex6416;
+  };
+  /**
+   * Another CPU's user-mode access through its MMU and TLB (A/D updates included). A fault it takes is recorded as an `exception` event of that CPU and not handled.
+   */
+  access?: {
+    /**
+     * The CPU (index into setup.cpus).
+     */
+    cpu: number;
+    va: Hex6417;
+    /**
+     * The access type.
+     */
+    access: 'load' | 'store' | 'fetch';
+  };
+}
 /**
  * vm_ops->page_mkwrite: the first write to a page of a shared mapping is notified.
  */
-export interface VmOpsCallback1 {}
+export interface VmOpsCallback1 {
+  return?: VmFaultReturn;
+  /**
+   * Rules, first match wins.
+   *
+   * @maxItems 16
+   */
+  rules?:
+    | []
+    | [VmOpsRule]
+    | [VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ];
+}
 /**
  * vm_ops->pfn_mkwrite: the same for a VM_PFNMAP or VM_MIXEDMAP page without a struct page.
  */
-export interface VmOpsCallback2 {}
+export interface VmOpsCallback2 {
+  return?: VmFaultReturn;
+  /**
+   * Rules, first match wins.
+   *
+   * @maxItems 16
+   */
+  rules?:
+    | []
+    | [VmOpsRule]
+    | [VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ];
+}
 /**
  * The kernel's init_mm.
  */
@@ -1616,8 +3823,8 @@ export interface InitMm {
    * arm64: the linear map, for page_address(): PA p (memstart <= p) is at VA `va + (p - pa)`.
    */
   linear_map?: {
-    va: Hex6414;
-    pa: Hex6415;
+    va: Hex6421;
+    pa: Hex6422;
   };
   /**
    * arm64 rodata_full (CONFIG_RODATA_FULL_DEFAULT_ENABLED=y makes it true): RDONLY changes also go to the linear-map alias of each backing page.
@@ -1635,8 +3842,8 @@ export interface InitMm {
  * via the `definition` "VmStruct".
  */
 export interface VmStruct {
-  addr: Hex6412;
-  size: Hex6413;
+  addr: Hex6419;
+  size: Hex6420;
   /**
    * area->flags by name (include/linux/vmalloc.h).
    */
@@ -1668,7 +3875,7 @@ export interface VmStruct {
  * via the `definition` "Folio".
  */
 export interface Folio {
-  pfn: Hex6418;
+  pfn: Hex6425;
   /**
    * folio_order().
    */
@@ -1689,15 +3896,32 @@ export interface File {
    * mapping_can_writeback (include/linux/backing-dev.h): the backing device writes back dirty pages (a disk filesystem: true; tmpfs/shmem and ramfs: false).
    */
   can_writeback: boolean;
+  /**
+   * The file's page cache: which page indexes have a folio (order 0), its PFN and whether it is dirty. An index not listed is past the end of the file for the default `fault`.
+   *
+   * @maxItems 256
+   */
+  pages?: {
+    index: Hex6426;
+    pfn: Hex6427;
+    /**
+     * folio_test_dirty (default false).
+     */
+    dirty?: boolean;
+  }[];
+  /**
+   * IS_SWAPFILE(inode): the file is an active swap file (do_page_mkwrite refuses with VM_FAULT_SIGBUS). Default false.
+   */
+  swapfile?: boolean;
 }
 /**
- * The state of a struct page that the kernel reads (include/linux/page-flags.h). A PFN of RAM that is not listed is a page of the page cache: not PageAnon.
+ * The state of a struct page that the kernel reads (include/linux/page-flags.h). A PFN of RAM that is not listed is not PageAnon.
  *
  * This interface was referenced by `VectorFile`'s JSON-Schema
  * via the `definition` "Page".
  */
 export interface Page {
-  pfn: Hex6419;
+  pfn: Hex6428;
   /**
    * PageAnon: the page is anonymous memory.
    */
@@ -1706,6 +3930,18 @@ export interface Page {
    * PageAnonExclusive: the anonymous page is mapped by one process only, so it may be written without copying (default false). Only for an anonymous page.
    */
   exclusive?: boolean;
+  /**
+   * folio_ref_count (default 1: the one mapping).
+   */
+  refcount?: number;
+  /**
+   * folio_test_ksm (default false).
+   */
+  ksm?: boolean;
+  /**
+   * folio_test_swapcache: the anonymous folio is also in the swap cache, which holds a reference (default false).
+   */
+  swapcache?: boolean;
 }
 /**
  * A pte_t predicate, named as in the arch's pgtable.h or include/linux (arch-only helpers such as x86 pte_shstk or arm64 pte_hw_dirty exist only on their arch).
@@ -1867,7 +4103,7 @@ export interface PteTransformStep {
  * The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector.
  */
 export interface ExpectU64 {
-  result?: Hex6420;
+  result?: Hex6429;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -1894,7 +4130,7 @@ export interface ExpectU64 {
  * via the `definition` "ExpectU64".
  */
 export interface ExpectU641 {
-  result?: Hex6420;
+  result?: Hex6429;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -1942,7 +4178,7 @@ export interface PteMkwriteStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU642 {
-  result?: Hex6420;
+  result?: Hex6429;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -1987,7 +4223,7 @@ export interface PteModifyStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU643 {
-  result?: Hex6420;
+  result?: Hex6429;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -2032,7 +4268,7 @@ export interface PfnEntryStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU644 {
-  result?: Hex6420;
+  result?: Hex6429;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -2076,7 +4312,7 @@ export interface EntryPfnStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU645 {
-  result?: Hex6420;
+  result?: Hex6429;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -2194,7 +4430,7 @@ export interface PmdTransformStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU646 {
-  result?: Hex6420;
+  result?: Hex6429;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -2305,7 +4541,7 @@ export interface PudTransformStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU647 {
-  result?: Hex6420;
+  result?: Hex6429;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -2353,7 +4589,7 @@ export interface SwpEntryStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU648 {
-  result?: Hex6420;
+  result?: Hex6429;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -2474,7 +4710,7 @@ export interface SwpFieldU64Step {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU649 {
-  result?: Hex6420;
+  result?: Hex6429;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -2518,7 +4754,7 @@ export interface SwpEntryToPteStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6410 {
-  result?: Hex6420;
+  result?: Hex6429;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -2562,7 +4798,7 @@ export interface SoftleafFromPteStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6411 {
-  result?: Hex6420;
+  result?: Hex6429;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -2761,7 +4997,7 @@ export interface MakePteMarkerStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6412 {
-  result?: Hex6420;
+  result?: Hex6429;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -2808,7 +5044,7 @@ export interface VmGetPageProtStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6413 {
-  result?: Hex6420;
+  result?: Hex6429;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -2949,7 +5185,7 @@ export interface EncodeStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6414 {
-  result?: Hex6420;
+  result?: Hex6429;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -2989,7 +5225,7 @@ export interface AccessStep {
      * The CPU that executes the step (index into `setup.cpus`); 0 when omitted.
      */
     cpu?: number;
-    va: Hex6421;
+    va: Hex6430;
     /**
      * The access type.
      */
@@ -3033,7 +5269,7 @@ export interface AccessResult {
    * The access completed.
    */
   translated?: {
-    pa: Hex6422;
+    pa: Hex6431;
     level: LinuxLevel2;
   };
   /**
@@ -3070,7 +5306,7 @@ export interface X86Report {
    * The error code as 4 hex digits.
    */
   errorCode: string;
-  cr2?: Hex6423;
+  cr2?: Hex6432;
 }
 /**
  * arm64 abort taken to EL1: ESR_EL1.EC, DFSC/IFSC and WnR, and FAR_EL1.
@@ -3091,7 +5327,7 @@ export interface Arm64Report {
    * ESR_EL1.ISS.WnR: data aborts only.
    */
   wnr?: boolean;
-  far: Hex6424;
+  far: Hex6433;
 }
 /**
  * riscv64 trap taken to S-mode: scause and stval.
@@ -3104,7 +5340,7 @@ export interface Riscv64Report {
    * 12/13/15 instruction/load/store page fault; 1/5/7 access faults.
    */
   scause: 1 | 5 | 7 | 12 | 13 | 15;
-  stval: Hex6425;
+  stval: Hex6434;
 }
 /**
  * A page-table word the hardware wrote during the access (A/D, AF, AP[2]), with its new value, in the order written.
@@ -3113,8 +5349,8 @@ export interface Riscv64Report {
  * via the `definition` "Update".
  */
 export interface Update {
-  pa: Hex6426;
-  value: Hex6427;
+  pa: Hex6435;
+  value: Hex6436;
 }
 /**
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
@@ -3159,7 +5395,7 @@ export interface ReadStep {
    * Arguments.
    */
   args: {
-    pa: Hex6428;
+    pa: Hex6437;
   };
   expect?: ExpectU6415;
 }
@@ -3167,7 +5403,7 @@ export interface ReadStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6415 {
-  result?: Hex6420;
+  result?: Hex6429;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -3202,7 +5438,7 @@ export interface WriteStep {
    * Arguments.
    */
   args: {
-    pa: Hex6429;
+    pa: Hex6438;
     value: U64Arg20;
   };
 }
@@ -3414,7 +5650,7 @@ export interface InvlpgStep {
      * The CPU that executes the step (index into `setup.cpus`); 0 when omitted.
      */
     cpu?: number;
-    va: Hex6430;
+    va: Hex6439;
   };
 }
 /**
@@ -3444,7 +5680,7 @@ export interface InvpcidStep {
      * The PCID (types 0 and 1).
      */
     pcid?: number;
-    va?: Hex6431;
+    va?: Hex6440;
   };
 }
 /**
@@ -3482,7 +5718,7 @@ export interface TlbiStep {
       | 'vaale1is'
       | 'aside1is'
       | 'vmalle1is';
-    va?: Hex6432;
+    va?: Hex6441;
     /**
      * The ASID (Xt[63:48]) for vae1/vale1/aside1.
      */
@@ -3508,7 +5744,7 @@ export interface SfenceVmaStep {
      * The CPU that executes the step (index into `setup.cpus`); 0 when omitted.
      */
     cpu?: number;
-    va?: Hex6433;
+    va?: Hex6442;
     /**
      * rs2: the ASID; global mappings are not invalidated.
      */
@@ -3535,8 +5771,8 @@ export interface WalkPageRangeStep {
      * The mm, by name (setup.mms); null for walk.mm == NULL.
      */
     mm: string | null;
-    start: Hex6434;
-    end: Hex6435;
+    start: Hex6443;
+    end: Hex6444;
     ops: WalkOps;
     /**
      * Locks the caller holds (for the lock assertions that WARN without lockdep: rwsem_assert_held_nolockdep). When omitted, what the op requires.
@@ -3583,7 +5819,7 @@ export interface Callback {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6436;
+  write?: Hex6445;
   /**
    * Rules, first match wins.
    *
@@ -3602,7 +5838,7 @@ export interface CallbackRule {
    * Which calls the rule applies to: all given fields must match.
    */
   when?: {
-    addr?: Hex6437;
+    addr?: Hex6446;
     /**
      * The call's number among this callback's calls in this step, from 1.
      */
@@ -3624,7 +5860,7 @@ export interface CallbackRule {
    * The walk->action the callback sets (pud_entry and pmd_entry only).
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE' | 'ACTION_AGAIN';
-  write?: Hex6438;
+  write?: Hex6447;
 }
 /**
  * ops->p4d_entry.
@@ -3638,7 +5874,7 @@ export interface Callback1 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6436;
+  write?: Hex6445;
   /**
    * Rules, first match wins.
    *
@@ -3658,7 +5894,7 @@ export interface Callback2 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6436;
+  write?: Hex6445;
   /**
    * Rules, first match wins.
    *
@@ -3678,7 +5914,7 @@ export interface Callback3 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6436;
+  write?: Hex6445;
   /**
    * Rules, first match wins.
    *
@@ -3698,7 +5934,7 @@ export interface Callback4 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6436;
+  write?: Hex6445;
   /**
    * Rules, first match wins.
    *
@@ -3718,7 +5954,7 @@ export interface Callback5 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6436;
+  write?: Hex6445;
   /**
    * Rules, first match wins.
    *
@@ -3738,7 +5974,7 @@ export interface Callback6 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6436;
+  write?: Hex6445;
   /**
    * Rules, first match wins.
    *
@@ -3758,7 +5994,7 @@ export interface Callback7 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6436;
+  write?: Hex6445;
   /**
    * Rules, first match wins.
    *
@@ -3778,7 +6014,7 @@ export interface Callback8 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6436;
+  write?: Hex6445;
   /**
    * Rules, first match wins.
    *
@@ -3798,7 +6034,7 @@ export interface Callback9 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6436;
+  write?: Hex6445;
   /**
    * Rules, first match wins.
    *
@@ -3818,7 +6054,7 @@ export interface Callback10 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6436;
+  write?: Hex6445;
   /**
    * Rules, first match wins.
    *
@@ -3894,14 +6130,14 @@ export interface WalkEvent {
     | 'arch_enter_lazy_mmu_mode'
     | 'arch_leave_lazy_mmu_mode'
     | 'vm_unmap_aliases';
-  addr?: Hex6439;
-  next?: Hex6440;
+  addr?: Hex6448;
+  next?: Hex6449;
   /**
    * pte_hole's depth: -1 unknown, 0 PGD, 1 P4D, 2 PUD, 3 PMD (folded levels skipped by real_depth()).
    */
   depth?: number;
-  value?: Hex6441;
-  hmask?: Hex6442;
+  value?: Hex6450;
+  hmask?: Hex6451;
   /**
    * walk->vma at the call, by name; absent when NULL.
    */
@@ -3927,7 +6163,7 @@ export interface EntryChange {
    */
   tree: number;
   level: LinuxLevel4;
-  addr: Hex6443;
+  addr: Hex6452;
   old: EntryValue;
   new: EntryValue1;
 }
@@ -3978,8 +6214,8 @@ export interface WalkPageRangeVmaStep {
      * A VMA: by name, or by an address inside it (find_vma semantics: an address in no VMA is a format error).
      */
     vma: Hex645;
-    start: Hex6444;
-    end: Hex6445;
+    start: Hex6453;
+    end: Hex6454;
     ops: WalkOps1;
     /**
      * Locks the caller holds (for the lock assertions that WARN without lockdep: rwsem_assert_held_nolockdep). When omitted, what the op requires.
@@ -4136,8 +6372,8 @@ export interface WalkPageMappingStep {
      * The file (address_space), by the name its VMAs give.
      */
     file: string;
-    first_index: Hex6446;
-    nr: Hex6447;
+    first_index: Hex6455;
+    nr: Hex6456;
     ops: WalkOps3;
   };
   expect?: ExpectWalk4;
@@ -4203,8 +6439,8 @@ export interface WalkKernelStep {
    * Arguments.
    */
   args: {
-    start: Hex6448;
-    end: Hex6449;
+    start: Hex6457;
+    end: Hex6458;
     pgd?: TreeRef1;
     ops: WalkOps4;
     /**
@@ -4293,7 +6529,7 @@ export interface FolioWalkStartStep {
      * A VMA: by name, or by an address inside it (find_vma semantics: an address in no VMA is a format error).
      */
     vma: Hex645;
-    addr: Hex6450;
+    addr: Hex6459;
     /**
      * folio_walk_flags_t by name.
      */
@@ -4350,7 +6586,7 @@ export interface FolioWalkResult {
    * fw->level. Only with a folio.
    */
   level?: 'FW_LEVEL_PTE' | 'FW_LEVEL_PMD' | 'FW_LEVEL_PUD';
-  value?: Hex6451;
+  value?: Hex6460;
   /**
    * WARNs, in order.
    */
@@ -4399,10 +6635,10 @@ export interface UpdateRangeProtStep {
    * Arguments.
    */
   args: {
-    start: Hex6452;
-    size: Hex6453;
-    set: Hex6454;
-    clear: Hex6455;
+    start: Hex6461;
+    size: Hex6462;
+    set: Hex6463;
+    clear: Hex6464;
   };
   expect?: ExpectWalk6;
 }
@@ -4446,10 +6682,10 @@ export interface ChangeMemoryCommonStep {
    * Arguments.
    */
   args: {
-    start: Hex6456;
-    size: Hex6457;
-    set: Hex6458;
-    clear: Hex6459;
+    start: Hex6465;
+    size: Hex6466;
+    set: Hex6467;
+    clear: Hex6468;
   };
   expect?: ExpectWalk7;
 }
@@ -4493,7 +6729,7 @@ export interface SetMemoryStep {
    * Arguments.
    */
   args: {
-    addr: Hex6460;
+    addr: Hex6469;
     /**
      * numpages (int).
      */
@@ -4607,7 +6843,7 @@ export interface VmaSetPageProtStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6416 {
-  result?: Hex6420;
+  result?: Hex6429;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -4697,7 +6933,7 @@ export interface CanChangePteWritableStep {
      * The VMA, by name; it must have VM_WRITE (the kernel WARNs otherwise).
      */
     vma: string;
-    addr: Hex6461;
+    addr: Hex6470;
     pte: U64Arg22;
   };
   expect?: ExpectBool7;
@@ -4754,7 +6990,7 @@ export interface HandlePageFaultStep {
          * x86_64: the #PF error code (X86_PF_PROT bit 0, WRITE 1, USER 2, RSVD 3, INSTR 4, PK 5, SHSTK 6, SGX 15), as the mmu family's report gives it.
          */
         error_code: string;
-        address: Hex6462;
+        address: Hex6471;
       }
     | {
         /**
@@ -4765,7 +7001,7 @@ export interface HandlePageFaultStep {
          * riscv64: scause, EXC_INST_PAGE_FAULT 12, EXC_LOAD_PAGE_FAULT 13 or EXC_STORE_PAGE_FAULT 15.
          */
         cause: 12 | 13 | 15;
-        badaddr: Hex6463;
+        badaddr: Hex6472;
       };
   expect?: ExpectPageFaultEntry;
 }
@@ -4809,8 +7045,9 @@ export interface Signal {
     | 'BUS_ADRALN'
     | 'BUS_ADRERR'
     | 'BUS_OBJERR'
+    | 'BUS_MCEERR_AR'
     | 'SI_KERNEL';
-  si_addr: Hex6465;
+  si_addr: Hex6474;
 }
 /**
  * arm64 arch/arm64/mm/fault.c:928 do_mem_abort for a data or instruction abort taken from EL0, over the fault_info table (:861), up to the first call of handle_mm_fault (do_translation_fault, do_page_fault :556, do_alignment_fault, do_bad): the fault flags, the VMA it finds and checks against the vm_flags the abort needs, or the signal it sends instead.
@@ -4832,8 +7069,8 @@ export interface DoMemAbortStep {
      * current->mm, by name.
      */
     mm: string;
-    esr: Hex6466;
-    far: Hex6467;
+    esr: Hex6475;
+    far: Hex6476;
   };
   expect?: ExpectPageFaultEntry1;
 }
@@ -4858,6 +7095,317 @@ export interface ExpectPageFaultEntry1 {
       result: PageFaultEntry1;
     }[],
   ];
+}
+/**
+ * A user-mode load, store or instruction fetch by a CPU running an mm, with Linux handling its faults: the MMU and TLB decide; a fault enters the arch's entry (x86_64 handle_page_fault, arm64 do_mem_abort, riscv64 handle_page_fault), handle_mm_fault and the handler the PTE selects, and the access is retried until it completes or a signal is delivered.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "UserAccessStep".
+ */
+export interface UserAccessStep {
+  /**
+   * A user-mode load, store or instruction fetch by a CPU running an mm, with Linux handling its faults: the MMU and TLB decide; a fault enters the arch's entry (x86_64 handle_page_fault, arm64 do_mem_abort, riscv64 handle_page_fault), handle_mm_fault and the handler the PTE selects, and the access is retried until it completes or a signal is delivered.
+   */
+  op: 'user_access';
+  name?: StepName39;
+  /**
+   * Arguments.
+   */
+  args: {
+    /**
+     * The CPU that executes the access (index into `setup.cpus`); 0 when omitted. Its translation root must be the mm's tree.
+     */
+    cpu?: number;
+    /**
+     * current->mm, by name (setup.mms).
+     */
+    mm: string;
+    va: Hex6477;
+    /**
+     * The access type.
+     */
+    access: 'load' | 'store' | 'fetch';
+  };
+  expect?: ExpectFaultLoop;
+}
+/**
+ * The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector.
+ */
+export interface ExpectFaultLoop {
+  result?: FaultLoopResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectFaultLoop1, ExpectFaultLoop1, ...ExpectFaultLoop1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice8;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectFaultLoop1 | undefined;
+    };
+  };
+}
+/**
+ * The outcome, events and changed entries.
+ */
+export interface FaultLoopResult {
+  outcome: FaultOutcome;
+  /**
+   * Events in order.
+   */
+  events: FaultEvent[];
+  /**
+   * Changed entries.
+   */
+  changes: EntryChange[];
+}
+/**
+ * How it ended.
+ */
+export interface FaultOutcome {
+  /**
+   * The access completed.
+   */
+  translated?: {
+    pa: Hex6478;
+    level: LinuxLevel5;
+  };
+  signal?: Signal1;
+  /**
+   * handle_mm_fault returned VM_FAULT_OOM and the arch called pagefault_out_of_memory(): the OOM killer decides what happens next, which the model does not follow.
+   */
+  pagefault_out_of_memory?: true;
+}
+/**
+ * A signal was delivered instead.
+ */
+export interface Signal1 {
+  /**
+   * The signal.
+   */
+  si_signo: 'SIGSEGV' | 'SIGBUS' | 'SIGKILL';
+  /**
+   * siginfo si_code (include/uapi/asm-generic/siginfo.h).
+   */
+  si_code:
+    | 'SEGV_MAPERR'
+    | 'SEGV_ACCERR'
+    | 'SEGV_PKUERR'
+    | 'BUS_ADRALN'
+    | 'BUS_ADRERR'
+    | 'BUS_OBJERR'
+    | 'BUS_MCEERR_AR'
+    | 'SI_KERNEL';
+  si_addr: Hex6474;
+}
+/**
+ * One observable event of a user access, in order: a fault the hardware took (`exception`), handle_mm_fault with its flags and result, a vm_operations_struct callback with its arguments and result, folio_mark_dirty, a TLB flush the kernel issued (one page, or a range: `tlb_flush` is the mmu_gather's flush of the PTEs change_protection demoted, `flush_tlb_range` the seed's flush of a whole VMA) with the CPUs whose TLBs it reached (an arch's empty flush is no event), a WARN.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "FaultEvent".
+ */
+export interface FaultEvent {
+  /**
+   * What happened.
+   */
+  event:
+    | 'exception'
+    | 'handle_mm_fault'
+    | 'fault'
+    | 'page_mkwrite'
+    | 'pfn_mkwrite'
+    | 'folio_mark_dirty'
+    | 'flush_tlb_page'
+    | 'flush_tlb_fix_spurious_fault'
+    | 'local_flush_tlb_page'
+    | 'update_mmu_cache'
+    | 'update_mmu_tlb'
+    | 'warn'
+    | 'tlb_flush'
+    | 'flush_tlb_range';
+  /**
+   * `exception`: the CPU that took it.
+   */
+  cpu?: number;
+  class?: FaultClass1;
+  /**
+   * `exception`: the Linux level of the entry that caused it, as in an `access` step's fault.
+   */
+  level?: LinuxLevel3 | null;
+  /**
+   * `exception`: the architecture's own report.
+   */
+  report?: X86Report | Arm64Report | Riscv64Report;
+  /**
+   * handle_mm_fault and callbacks: the VMA, by name.
+   */
+  vma?: string;
+  address?: Hex6479;
+  pgoff?: Hex6480;
+  /**
+   * handle_mm_fault: its flags; callbacks: vmf->flags, by name in the order of their values.
+   */
+  flags?: FaultFlag[];
+  /**
+   * handle_mm_fault and callbacks: the vm_fault_t returned, as the names of its bits ([] is 0).
+   */
+  ret?: VmFaultCode[];
+  pfn?: Hex6481;
+  addr?: Hex6482;
+  /**
+   * TLB flushes: the CPUs whose TLBs the flush reached, ascending.
+   */
+  cpus?: number[];
+  /**
+   * `warn`: the function whose WARN fired.
+   */
+  func?: string;
+  end?: Hex6483;
+}
+/**
+ * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "ExpectFaultLoop".
+ */
+export interface ExpectFaultLoop1 {
+  result?: FaultLoopResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectFaultLoop1, ExpectFaultLoop1, ...ExpectFaultLoop1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice8;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectFaultLoop1 | undefined;
+    };
+  };
+}
+/**
+ * mprotect(start, len, prot) of an mm (mm/mprotect.c:801 do_mprotect_pkey with pkey -1): each VMA of the range through mprotect_fixup (:695): vm_flags, vma_set_page_prot, and change_protection with MM_CP_TRY_CHANGE_WRITABLE when vma_wants_manual_pte_write_upgrade; with config variant seed-2005-page_mkwrite, the 2005 patch's rule instead.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "MprotectStep".
+ */
+export interface MprotectStep {
+  /**
+   * mprotect(start, len, prot) of an mm (mm/mprotect.c:801 do_mprotect_pkey with pkey -1): each VMA of the range through mprotect_fixup (:695): vm_flags, vma_set_page_prot, and change_protection with MM_CP_TRY_CHANGE_WRITABLE when vma_wants_manual_pte_write_upgrade; with config variant seed-2005-page_mkwrite, the 2005 patch's rule instead.
+   */
+  op: 'mprotect';
+  name?: StepName40;
+  /**
+   * Arguments.
+   */
+  args: {
+    /**
+     * current->mm, by name (setup.mms).
+     */
+    mm: string;
+    start: Hex6484;
+    len: Hex6485;
+    /**
+     * The PROT_* bits; [] is PROT_NONE.
+     */
+    prot: ('PROT_READ' | 'PROT_WRITE' | 'PROT_EXEC')[];
+  };
+  expect?: ExpectMprotect;
+}
+/**
+ * The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector.
+ */
+export interface ExpectMprotect {
+  result?: MprotectResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectMprotect1, ExpectMprotect1, ...ExpectMprotect1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice9;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectMprotect1 | undefined;
+    };
+  };
+}
+/**
+ * The outcome.
+ */
+export interface MprotectResult {
+  /**
+   * 0, or a negative errno (-12 -ENOMEM, -13 -EACCES, -22 -EINVAL).
+   */
+  ret: number;
+  /**
+   * The VMAs whose vm_flags changed, in address order.
+   */
+  vmas: {
+    /**
+     * The VMA.
+     */
+    name: string;
+    /**
+     * vm_flags after, in the order of common.schema.json VmFlag.
+     */
+    flags: VmFlag[];
+    vm_page_prot: Hex6486;
+  }[];
+  /**
+   * Events in order.
+   */
+  events: FaultEvent[];
+  /**
+   * Changed entries.
+   */
+  changes: EntryChange[];
+}
+/**
+ * What the step must produce: exactly one of `result`, `either` or `byChoice`.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "ExpectMprotect".
+ */
+export interface ExpectMprotect1 {
+  result?: MprotectResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectMprotect1, ExpectMprotect1, ...ExpectMprotect1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice9;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectMprotect1 | undefined;
+    };
+  };
 }
 export interface Step2 {
   /**
@@ -5029,8 +7577,8 @@ export interface Setup1 {
    */
   mms?: [] | [Mm] | [Mm, Mm] | [Mm, Mm, Mm] | [Mm, Mm, Mm, Mm];
   init_mm?: InitMm;
-  zero_pfn?: Hex6416;
-  huge_zero_pfn?: Hex6417;
+  zero_pfn?: Hex6423;
+  huge_zero_pfn?: Hex6424;
   /**
    * Large folios, for page_folio().
    *
@@ -5078,11 +7626,17 @@ export interface Setup1 {
         File,
       ];
   /**
-   * Pages whose struct page state matters to a step (anonymous, exclusive).
+   * Pages whose struct page state matters to a step (anonymous, exclusive, reference count).
    *
    * @maxItems 256
    */
   pages?: Page[];
+  /**
+   * PFNs of free order-0 pages, in the order the page allocator hands them out for new folios (anonymous pages, COW copies). When none is left, the allocation fails (VM_FAULT_OOM). Page tables come from `tables` as for the walk family.
+   *
+   * @maxItems 256
+   */
+  free_pages?: Hex645[];
 }
 /**
  * What an access did: `translated` or `fault`, and `updates`, the page-table words the hardware wrote.
@@ -5095,7 +7649,7 @@ export interface AccessResult1 {
    * The access completed.
    */
   translated?: {
-    pa: Hex6422;
+    pa: Hex6431;
     level: LinuxLevel2;
   };
   /**
@@ -5253,8 +7807,8 @@ export interface InitMm1 {
    * arm64: the linear map, for page_address(): PA p (memstart <= p) is at VA `va + (p - pa)`.
    */
   linear_map?: {
-    va: Hex6414;
-    pa: Hex6415;
+    va: Hex6421;
+    pa: Hex6422;
   };
   /**
    * arm64 rodata_full (CONFIG_RODATA_FULL_DEFAULT_ENABLED=y makes it true): RDONLY changes also go to the linear-map alias of each backing page.
@@ -5280,7 +7834,7 @@ export interface Callback11 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6436;
+  write?: Hex6445;
   /**
    * Rules, first match wins.
    *
@@ -5351,21 +7905,154 @@ export interface FolioWalkResult1 {
    * fw->level. Only with a folio.
    */
   level?: 'FW_LEVEL_PTE' | 'FW_LEVEL_PMD' | 'FW_LEVEL_PUD';
-  value?: Hex6451;
+  value?: Hex6460;
   /**
    * WARNs, in order.
    */
   events: WalkEvent[];
 }
 /**
- * A callback of vm_operations_struct that exists.
+ * A callback of vm_operations_struct that exists, scripted. `{}` behaves as the page cache does: `fault` returns VM_FAULT_LOCKED with the page cached at vmf->pgoff (VM_FAULT_SIGBUS when none is cached: the file ends there), `page_mkwrite` VM_FAULT_LOCKED, `pfn_mkwrite` 0.
  *
  * This interface was referenced by `VectorFile`'s JSON-Schema
  * via the `definition` "VmOpsCallback".
  */
-export interface VmOpsCallback3 {}
+export interface VmOpsCallback3 {
+  return?: VmFaultReturn;
+  /**
+   * Rules, first match wins.
+   *
+   * @maxItems 16
+   */
+  rules?:
+    | []
+    | [VmOpsRule]
+    | [VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule]
+    | [VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule, VmOpsRule]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ]
+    | [
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+        VmOpsRule,
+      ];
+}
 /**
- * Which callbacks of struct vm_operations_struct the VMA has: a member present here is non-NULL.
+ * Which callbacks of struct vm_operations_struct the VMA has: a member present here is non-NULL. `vm_ops: {}` is a vm_operations_struct with none; a VMA without `vm_ops` is anonymous (vma_is_anonymous).
  *
  * This interface was referenced by `VectorFile`'s JSON-Schema
  * via the `definition` "VmOps".
@@ -5374,6 +8061,10 @@ export interface VmOps1 {
   fault?: VmOpsCallback;
   page_mkwrite?: VmOpsCallback1;
   pfn_mkwrite?: VmOpsCallback2;
+  /**
+   * vm_ops->map_pages exists (`{}`): a fault under the per-VMA lock may call ->fault without a retry under mmap_lock (vmf_can_call_fault). The model never maps pages around the fault (fault_around_bytes is PAGE_SIZE).
+   */
+  map_pages?: {};
 }
 /**
  * A signal the kernel delivers to the task, with its siginfo.
@@ -5381,7 +8072,7 @@ export interface VmOps1 {
  * This interface was referenced by `VectorFile`'s JSON-Schema
  * via the `definition` "Signal".
  */
-export interface Signal1 {
+export interface Signal2 {
   /**
    * The signal.
    */
@@ -5396,8 +8087,9 @@ export interface Signal1 {
     | 'BUS_ADRALN'
     | 'BUS_ADRERR'
     | 'BUS_OBJERR'
+    | 'BUS_MCEERR_AR'
     | 'SI_KERNEL';
-  si_addr: Hex6465;
+  si_addr: Hex6474;
 }
 /**
  * The expected outcome of a page-fault entry step.
@@ -5423,4 +8115,75 @@ export interface ExpectPageFaultEntry2 {
       result: PageFaultEntry1;
     }[],
   ];
+}
+/**
+ * How the access ended: exactly one member.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "FaultOutcome".
+ */
+export interface FaultOutcome1 {
+  /**
+   * The access completed.
+   */
+  translated?: {
+    pa: Hex6478;
+    level: LinuxLevel5;
+  };
+  signal?: Signal1;
+  /**
+   * handle_mm_fault returned VM_FAULT_OOM and the arch called pagefault_out_of_memory(): the OOM killer decides what happens next, which the model does not follow.
+   */
+  pagefault_out_of_memory?: true;
+}
+/**
+ * What a user access did: how it ended, the events in order, and the page-table entries that changed (by the hardware or the kernel; sorted by tree, addr, then level from pgd to pte).
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "FaultLoopResult".
+ */
+export interface FaultLoopResult1 {
+  outcome: FaultOutcome;
+  /**
+   * Events in order.
+   */
+  events: FaultEvent[];
+  /**
+   * Changed entries.
+   */
+  changes: EntryChange[];
+}
+/**
+ * What mprotect did: its return value, the VMAs mprotect_fixup changed with their new vm_flags and vm_page_prot, the events in order (TLB flushes), and the changed page-table entries.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "MprotectResult".
+ */
+export interface MprotectResult1 {
+  /**
+   * 0, or a negative errno (-12 -ENOMEM, -13 -EACCES, -22 -EINVAL).
+   */
+  ret: number;
+  /**
+   * The VMAs whose vm_flags changed, in address order.
+   */
+  vmas: {
+    /**
+     * The VMA.
+     */
+    name: string;
+    /**
+     * vm_flags after, in the order of common.schema.json VmFlag.
+     */
+    flags: VmFlag[];
+    vm_page_prot: Hex6486;
+  }[];
+  /**
+   * Events in order.
+   */
+  events: FaultEvent[];
+  /**
+   * Changed entries.
+   */
+  changes: EntryChange[];
 }

@@ -15,6 +15,16 @@ import {
   signal,
   type PageFaultEntry,
 } from '../../mm/fault-flags.ts';
+import {
+  flush,
+  ptep_get,
+  set_pte_at,
+  VM_FAULT_HWPOISON,
+  VM_FAULT_HWPOISON_LARGE,
+  VM_FAULT_OOM,
+  VM_FAULT_SIGBUS,
+  type ArchUserFault,
+} from '../../mm/vm-fault.ts';
 import type { Mm } from '../../mm/state.ts';
 import type { VmFlag } from '../../mm/vm-flags.ts';
 
@@ -81,3 +91,62 @@ export function do_mem_abort(
     `fault status 0x${fsc.toString(16)} (do_sea, MTE or do_bad) is not modelled`,
   );
 }
+
+const PTE_VALID = 1n;
+const PTE_RDONLY = 1n << 7n;
+const PTE_AF = 1n << 10n;
+const PTE_WRITE = 1n << 51n;
+const PTE_CONT = 1n << 52n;
+const PTE_DIRTY = 1n << 55n;
+/** pgtable-hwdef.h:177: BIT(63) | GENMASK(58, 55). */
+const PTE_SWBITS_MASK = (1n << 63n) | (0xfn << 55n);
+
+/** The fault loop's arm64 side: do_mem_abort's ESR, the error handling, and the TLB hooks. */
+export const arm64UserFault: ArchUserFault = {
+  // ESR_ELx: EC 31:26, IL 25 (a 32-bit instruction), WnR 6, FSC 5:0; CM is 0 for a load or store.
+  entryArgs: (r) =>
+    'ec' in r && (r.ec === ESR_ELx_EC_DABT_LOW || r.ec === ESR_ELx_EC_IABT_LOW) && r.fsc < 0x10
+      ? {
+          esr: (BigInt(r.ec) << 26n) | (1n << 25n) | (r.wnr ? ESR_ELx_WNR : 0n) | BigInt(r.fsc),
+          far: r.far,
+        }
+      : undefined,
+  // :700-775, do_page_fault's tail for a user fault.
+  mm_fault_error(ret, args) {
+    const far = args.far as U64;
+    if (ret & VM_FAULT_OOM) return { kind: 'pagefault_out_of_memory' };
+    if (ret & VM_FAULT_SIGBUS)
+      return { kind: 'signal', signal: { signo: 'SIGBUS', code: 'BUS_ADRERR', addr: far } };
+    if (ret & (VM_FAULT_HWPOISON | VM_FAULT_HWPOISON_LARGE))
+      return { kind: 'signal', signal: { signo: 'SIGBUS', code: 'BUS_MCEERR_AR', addr: far } };
+    return { kind: 'signal', signal: { signo: 'SIGSEGV', code: 'SEGV_MAPERR', addr: far } };
+  },
+  hooks: {
+    // pgtable.h:1908 ptep_set_access_flags → mm/fault.c:207 __ptep_set_access_flags.
+    ptep_set_access_flags(f, vmf, entry, dirty) {
+      const pte = ptep_get(f, vmf.pte!);
+      if ((pte & (PTE_VALID | PTE_CONT)) === (PTE_VALID | PTE_CONT))
+        throw new UnsupportedError(
+          'contpte_ptep_set_access_flags (a PTE_CONT range) is not modelled',
+        );
+      entry &= ~PTE_CONT; // pte_mknoncont
+      if (pte === entry) return false;
+      // Keep only the access flags and write permission; PTE_RDONLY is the AND of old and new.
+      entry = (entry & (PTE_RDONLY | PTE_AF | PTE_WRITE | PTE_DIRTY)) ^ PTE_RDONLY;
+      set_pte_at(f, vmf, vmf.pte!, ((pte ^ PTE_RDONLY) | entry) ^ PTE_RDONLY);
+      if (dirty) flush(f, 'local_flush_tlb_page', vmf.address, 'local');
+      return true;
+    },
+    // pgtable.h:1593: empty.
+    update_mmu_cache: () => undefined,
+    update_mmu_tlb: () => undefined,
+    // pgtable.h:138: local_flush_tlb_page_nonotify.
+    flush_tlb_fix_spurious_fault: (f, addr) =>
+      flush(f, 'flush_tlb_fix_spurious_fault', addr, 'local'),
+    pte_accessible: (_f, pte) => (pte & PTE_VALID) !== 0n, // pgtable.h:235, no flush pending
+    // tlbflush.h:585 __pte_flags_need_flush: a valid PTE that changed outside the SW bits.
+    pte_needs_flush: (_f, oldpte, newpte) =>
+      (oldpte & PTE_VALID) !== 0n && ((oldpte ^ newpte) & ~PTE_SWBITS_MASK) !== 0n,
+    mmu_gather_merge_vmas: false,
+  },
+};

@@ -11,6 +11,16 @@ import {
   faultOnVma,
   type PageFaultEntry,
 } from '../../mm/fault-flags.ts';
+import {
+  flush,
+  ptep_get,
+  set_pte_at,
+  VM_FAULT_HWPOISON,
+  VM_FAULT_HWPOISON_LARGE,
+  VM_FAULT_OOM,
+  VM_FAULT_SIGBUS,
+  type ArchUserFault,
+} from '../../mm/vm-fault.ts';
 import type { Mm, Vma } from '../../mm/state.ts';
 
 // arch/riscv/include/asm/csr.h
@@ -41,3 +51,42 @@ export function handle_page_fault(
   else if (cause === EXC_INST_PAGE_FAULT) flags |= FAULT_FLAG_INSTRUCTION;
   return faultOnVma(mm, addr, addr, flags, (vma) => access_error(cause, vma));
 }
+
+/** The fault loop's riscv side: the entry's arguments, mm_fault_error, and the TLB hooks. */
+export const riscvUserFault: ArchUserFault = {
+  entryArgs: (r) =>
+    'scause' in r &&
+    [EXC_INST_PAGE_FAULT, EXC_LOAD_PAGE_FAULT, EXC_STORE_PAGE_FAULT].includes(r.scause)
+      ? { cause: r.scause, badaddr: r.stval }
+      : undefined,
+  // :117 mm_fault_error.
+  mm_fault_error(ret, args) {
+    const addr = args.badaddr as U64;
+    if (ret & VM_FAULT_OOM) return { kind: 'pagefault_out_of_memory' };
+    if (ret & (VM_FAULT_SIGBUS | VM_FAULT_HWPOISON | VM_FAULT_HWPOISON_LARGE))
+      return { kind: 'signal', signal: { signo: 'SIGBUS', code: 'BUS_ADRERR', addr } };
+    return { kind: 'signal', signal: { signo: 'SIGSEGV', code: 'SEGV_MAPERR', addr } };
+  },
+  hooks: {
+    // arch/riscv/mm/pgtable.c:8.
+    ptep_set_access_flags(f, vmf, entry) {
+      const differs = ptep_get(f, vmf.pte!) !== entry;
+      if (differs) set_pte_at(f, vmf, vmf.pte!, entry);
+      if (!f.config.Svvptc) return true;
+      if (differs) flush(f, 'flush_tlb_page', vmf.address, 'mm');
+      return differs;
+    },
+    // arch/riscv/include/asm/pgtable.h:562 update_mmu_cache_range; :588 update_mmu_tlb_range.
+    update_mmu_cache: (f, addr) => {
+      if (!f.config.Svvptc) flush(f, 'update_mmu_cache', addr, 'local');
+    },
+    update_mmu_tlb: (f, addr) => {
+      if (!f.config.Svvptc) flush(f, 'update_mmu_tlb', addr, 'local');
+    },
+    // include/linux/pgtable.h:1232: the generic flush_tlb_page.
+    flush_tlb_fix_spurious_fault: (f, addr) => flush(f, 'flush_tlb_fix_spurious_fault', addr, 'mm'),
+    pte_accessible: (_f, pte) => (pte & 1n) !== 0n, // pgtable.h:357: _PAGE_PRESENT
+    pte_needs_flush: () => true, // include/asm-generic/tlb.h:779
+    mmu_gather_merge_vmas: false,
+  },
+};

@@ -15,6 +15,16 @@ import {
   signal,
   type PageFaultEntry,
 } from '../../mm/fault-flags.ts';
+import {
+  ptep_get,
+  set_pte_at,
+  VM_FAULT_HWPOISON,
+  VM_FAULT_HWPOISON_LARGE,
+  VM_FAULT_OOM,
+  VM_FAULT_SIGBUS,
+  type ArchUserFault,
+  type FaultEnv,
+} from '../../mm/vm-fault.ts';
 import type { Mm, Vma } from '../../mm/state.ts';
 
 // arch/x86/include/asm/trap_pf.h
@@ -79,3 +89,68 @@ export function handle_page_fault(
   if (vsyscall) throw new UnsupportedError('the vsyscall page is emulated (emulate_vsyscall)');
   return faultOnVma(mm, address, address, flags, (vma) => access_error(error_code, vma, cfg));
 }
+
+// arch/x86/include/asm/tlbflush.h:365 pte_flags_need_flush, CONFIG_DEBUG_VM off.
+const _PAGE_PRESENT = 1n << 0n;
+const FLUSH_ON_CLEAR = _PAGE_PRESENT | (1n << 6n) | (1n << 5n); // DIRTY, ACCESSED
+const SOFTWARE_FLAGS = (1n << 9n) | (1n << 10n) | (1n << 11n) | (1n << 57n) | (1n << 58n);
+// RW USER PWT PCD PSE/PAT GLOBAL PAT_LARGE PKEY_BIT0..3 NX
+const FLUSH_ON_CHANGE =
+  (1n << 1n) |
+  (1n << 2n) |
+  (1n << 3n) |
+  (1n << 4n) |
+  (1n << 7n) |
+  (1n << 8n) |
+  (1n << 12n) |
+  (0xfn << 59n) |
+  (1n << 63n);
+const PTE_FLAGS_MASK = ~0x000ffffffffff000n & 0xffffffffffffffffn;
+
+/** :417 pte_needs_flush: a present PTE whose PFN changed or whose permissions were demoted. */
+function pte_needs_flush(f: FaultEnv, oldpte: U64, newpte: U64): boolean {
+  if (!(oldpte & _PAGE_PRESENT)) return false;
+  if (f.helper('pte_pfn', { value: oldpte }) !== f.helper('pte_pfn', { value: newpte }))
+    return true;
+  const oldflags = oldpte & PTE_FLAGS_MASK;
+  let diff = (oldflags ^ (newpte & PTE_FLAGS_MASK)) & ~SOFTWARE_FLAGS;
+  diff &= ~(1n << 5n); // ignore_access
+  return (diff & oldflags & FLUSH_ON_CLEAR) !== 0n || (diff & FLUSH_ON_CHANGE) !== 0n;
+}
+
+/** The fault loop's x86 side: the #PF entry's arguments, mm_fault_error, and the TLB hooks. */
+export const x86UserFault: ArchUserFault = {
+  entryArgs: (r) =>
+    'exception' in r && r.exception === '#PF'
+      ? { error_code: BigInt(r.errorCode), address: r.cr2 }
+      : undefined,
+  // :1415 the tail of do_user_addr_fault; :907 do_sigbus.
+  mm_fault_error(ret, args, cfg) {
+    const address = args.address as U64;
+    if (ret & VM_FAULT_OOM) return { kind: 'pagefault_out_of_memory' };
+    if (ret & (VM_FAULT_SIGBUS | VM_FAULT_HWPOISON | VM_FAULT_HWPOISON_LARGE)) {
+      const poison =
+        cfg.CONFIG_MEMORY_FAILURE && (ret & (VM_FAULT_HWPOISON | VM_FAULT_HWPOISON_LARGE)) !== 0;
+      return {
+        kind: 'signal',
+        signal: { signo: 'SIGBUS', code: poison ? 'BUS_MCEERR_AR' : 'BUS_ADRERR', addr: address },
+      };
+    }
+    return { kind: 'signal', signal: { signo: 'SIGSEGV', code: 'SEGV_MAPERR', addr: address } };
+  },
+  hooks: {
+    // arch/x86/mm/pgtable.c:391: stores only a dirtying change; no flush.
+    ptep_set_access_flags(f, vmf, entry, dirty) {
+      const changed = ptep_get(f, vmf.pte!) !== entry;
+      if (changed && dirty) set_pte_at(f, vmf, vmf.pte!, entry);
+      return changed;
+    },
+    // arch/x86/include/asm/pgtable.h:1294, :1499: empty.
+    update_mmu_cache: () => undefined,
+    update_mmu_tlb: () => undefined,
+    flush_tlb_fix_spurious_fault: () => undefined,
+    pte_accessible: (_f, pte) => (pte & 1n) !== 0n,
+    pte_needs_flush,
+    mmu_gather_merge_vmas: true, // arch/x86/Kconfig:286
+  },
+};
