@@ -46,6 +46,47 @@ const WALK_FILE = {
   refs: ['linux-v6.19 mm/pagewalk.c:270 walk_pgd_range'],
 };
 
+const FAULT_FILE = { family: 'fault', refs: ['linux-v6.19 mm/memory.c:3914 wp_page_shared'] };
+/** One shared writable VMA of file `f` over [0x400000, 0x600000) with these vm_ops; page 0 cached. */
+const sharedFileSetup = (vm_ops: Record<string, unknown>) => ({
+  memory: MEMORY,
+  free_pages: ['0x0000000000050000'],
+  files: [
+    {
+      name: 'f',
+      can_writeback: true,
+      pages: [{ index: '0x0000000000000000', pfn: '0x0000000000050100' }],
+    },
+  ],
+  mms: [
+    {
+      name: 'mm',
+      vmas: [
+        {
+          name: 'a',
+          start: '0x0000000000400000',
+          end: '0x0000000000600000',
+          flags: ['VM_READ', 'VM_WRITE', 'VM_SHARED', 'VM_MAYREAD', 'VM_MAYWRITE', 'VM_MAYSHARE'],
+          file: 'f',
+          pgoff: '0x0000000000000000',
+          vm_ops,
+        },
+      ],
+    },
+  ],
+});
+const userAccess = (access: string) => ({
+  op: 'user_access',
+  args: { mm: 'mm', va: '0x0000000000400000', access },
+  expect: {
+    result: {
+      outcome: { translated: { pa: '0x0000000050100000', level: 'pte' } },
+      events: [],
+      changes: [],
+    },
+  },
+});
+
 /** Each kind of broken vector, the file it sits in, and the problem both commands must report. */
 const BROKEN: readonly {
   name: string;
@@ -258,6 +299,64 @@ const BROKEN: readonly {
     },
     pointer: '/vectors/1/steps/1',
     message: /^exceeds the work budget of a vector: more than 20000 events \(the budget: /,
+  },
+  {
+    name: 'a fault loop that never ends (a page_mkwrite that always answers VM_FAULT_NOPAGE)',
+    over: FAULT_FILE,
+    vector: {
+      id: 'x86_64/fault/j/endless',
+      description: 'd',
+      setup: sharedFileSetup({
+        fault: {},
+        page_mkwrite: { return: ['VM_FAULT_NOPAGE'] },
+        map_pages: {},
+      }),
+      steps: [userAccess('store')],
+    },
+    pointer: '/vectors/1/steps/0',
+    message: /^the access faulted 65 times: a fault loop that never ends/,
+  },
+  {
+    name: 'a pfn_mkwrite script on a VMA that maps no PFNs',
+    over: FAULT_FILE,
+    vector: {
+      id: 'x86_64/fault/j/pfn-mkwrite-no-pfnmap',
+      description: 'd',
+      setup: sharedFileSetup({ fault: {}, pfn_mkwrite: {} }),
+      steps: [userAccess('load')],
+    },
+    pointer: '/vectors/1/setup/mms/0/vmas/0/vm_ops/pfn_mkwrite',
+    message:
+      /^vm_ops->pfn_mkwrite is called for PFN mappings: the VMA needs VM_PFNMAP or VM_MIXEDMAP$/,
+  },
+  {
+    name: 'a page_mkwrite script on a VMA without the file it works on',
+    over: FAULT_FILE,
+    vector: {
+      id: 'x86_64/fault/j/no-file',
+      description: 'd',
+      setup: { ...sharedFileSetup({ page_mkwrite: {} }), files: [] },
+      steps: [userAccess('load')],
+    },
+    pointer: '/vectors/1/setup/mms/0/vmas/0/vm_ops/page_mkwrite',
+    message:
+      /^vm_ops->page_mkwrite works on the VMA's file: give the VMA a `file` listed in setup.files$/,
+  },
+  {
+    name: 'an access by a CPU that does not run the mm',
+    over: FAULT_FILE,
+    vector: {
+      id: 'x86_64/fault/j/other-root',
+      description: 'd',
+      setup: {
+        ...sharedFileSetup({ fault: {} }),
+        mms: [...sharedFileSetup({ fault: {} }).mms, { name: 'other', tree: 1, vmas: [] }],
+        cpus: [{ root: { tree: 1 } }],
+      },
+      steps: [userAccess('load')],
+    },
+    pointer: '/vectors/1/steps/0/args/cpu',
+    message: /^cpu 0 does not run mm "mm": its translation root is not the mm's tree 0$/,
   },
 ];
 
