@@ -100,6 +100,12 @@ describe('README', () => {
       'fault',
       'linux-v6.19 mm/mmap.c:81 vma_set_page_prot',
     ],
+    [
+      'the fault loop example (a store, page_mkwrite, wp_page_reuse)',
+      4,
+      'fault',
+      'linux-v6.19 mm/memory.c:3914 wp_page_shared',
+    ],
   ])('has %s that validates and passes', (_what, n, family, ref) => {
     const r = loadVectors([writeJson(tmp(), `${family}.json`, exampleFile(n, family, ref))]);
     expect(r.problems).toEqual([]);
