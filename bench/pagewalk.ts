@@ -31,7 +31,7 @@ const rand = () => {
   return seed >>> 0;
 };
 
-const CONFIG = {
+export const BENCH_CONFIG = {
   CONFIG_MEM_SOFT_DIRTY: true,
   CONFIG_USERFAULTFD: true,
   CONFIG_PTE_MARKER_UFFD_WP: true,
@@ -62,11 +62,11 @@ function walker(built: ReturnType<typeof setup>, pte_entry: MmWalk['ops']['pte_e
   const desc = modeDesc('x86_64', '4level');
   // The bench walks far more than a vector's work budget allows.
   const machine = { ...built.machine, work: new Work(UNLIMITED) };
-  const ctx = { arch: 'x86_64', mode: '4level', config: CONFIG, machine } as const;
+  const ctx = { arch: 'x86_64', mode: '4level', config: BENCH_CONFIG, machine } as const;
   const t = new LinuxTables(machine, geometry(desc), {
     upper: LINUX.x86_64.upper,
     table: LINUX.x86_64.table(),
-    config: CONFIG,
+    config: BENCH_CONFIG,
     ctx,
   });
   const mm = built.linux!.mms.get('mm')!;

@@ -150,14 +150,10 @@ export function do_page_mkwrite(f: FaultEnv, vmf: VmFault, folio: U64): number {
 export function fault_dirty_shared_page(f: FaultEnv, vmf: VmFault): number {
   const pfn = vmf.page!;
   emit(f, { event: 'folio_mark_dirty', pfn });
-  const file = folioMapping(f.st, pfn);
-  let dirtied = false;
-  if (file !== undefined)
-    for (const c of f.st.files.get(file)!.cache.values())
-      if (c.pfn === pfn) {
-        dirtied = !c.dirty;
-        c.dirty = true;
-      }
+  const cached = f.st.cached.get(pfn);
+  const file = cached?.file;
+  const dirtied = cached !== undefined && !cached.folio.dirty;
+  if (cached) cached.folio.dirty = true;
   const page_mkwrite = vmf.vma.vmOps.has('page_mkwrite');
   const first =
     (vmf.flags & FAULT_FLAG_ALLOW_RETRY) !== 0 &&

@@ -19,7 +19,6 @@ import { callVmOp } from './vm-ops.ts';
 import {
   allocFolio,
   emit,
-  folioMapping,
   pageState,
   pfn_pte,
   pte_offset_map,
@@ -300,8 +299,5 @@ function set_pte_range(f: FaultEnv, vmf: VmFault, pfn: U64, pa: number): void {
 
 /** folio_test_dirty of a page-cache folio (a folio in no page cache is clean). */
 export function folioDirty(f: FaultEnv, pfn: U64): boolean {
-  const file = folioMapping(f.st, pfn);
-  if (file === undefined) return false;
-  for (const c of f.st.files.get(file)!.cache.values()) if (c.pfn === pfn) return c.dirty;
-  return false;
+  return f.st.cached.get(pfn)?.folio.dirty ?? false;
 }

@@ -159,6 +159,7 @@ function mprotect_fixup(
 ): void {
   const same = newflags.size === vma.flags.size && [...newflags].every((x) => vma.flags.has(x));
   if (same) return;
+  f.vmPageProt(vma); // the vm_page_prot mmap left, from the old flags, before they change
   const flags = vma.flags as Set<VmFlag>;
   flags.clear();
   for (const x of newflags) flags.add(x);

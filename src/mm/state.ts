@@ -165,6 +165,11 @@ export interface LinuxState {
   readonly files: ReadonlyMap<string, AddressSpace>;
   /** Listed pages by PFN; a RAM page not listed is not PageAnon. */
   readonly pages: Map<U64, PageState>;
+  /** The page-cache folios by PFN, with their file (folio->mapping). */
+  readonly cached: Map<
+    U64,
+    { readonly file: string; readonly index: U64; readonly folio: CachedFolio }
+  >;
   /** Free order-0 pages, in the order the page allocator hands them out. */
   readonly freePages: U64[];
   /** highest_memmap_pfn: the last PFN of RAM. */
@@ -249,6 +254,7 @@ export function buildLinux(s: LinuxSetup, g: LinuxGeometry, ramEnd: U64): LinuxS
     });
   });
   const files = new Map<string, AddressSpace>();
+  const cached = new Map<U64, { file: string; index: U64; folio: CachedFolio }>();
   (s.files ?? []).forEach((f, i) => {
     if (files.has(f.name))
       throw new VectorFormatError(`file "${f.name}" is listed twice`, `/setup/files/${i}/name`);
@@ -259,7 +265,14 @@ export function buildLinux(s: LinuxSetup, g: LinuxGeometry, ramEnd: U64): LinuxS
           'the page index is cached twice',
           `/setup/files/${i}/pages/${j}/index`,
         );
-      cache.set(c.index, { pfn: c.pfn, dirty: c.dirty ?? false });
+      if (cached.has(c.pfn))
+        throw new VectorFormatError(
+          `PFN 0x${c.pfn.toString(16)} is already cached in file "${cached.get(c.pfn)!.file}"`,
+          `/setup/files/${i}/pages/${j}/pfn`,
+        );
+      const folio = { pfn: c.pfn, dirty: c.dirty ?? false };
+      cache.set(c.index, folio);
+      cached.set(c.pfn, { file: f.name, index: c.index, folio });
     });
     files.set(f.name, {
       name: f.name,
@@ -301,6 +314,7 @@ export function buildLinux(s: LinuxSetup, g: LinuxGeometry, ramEnd: U64): LinuxS
     folios: s.folios ?? [],
     files,
     pages,
+    cached,
     freePages: [...(s.free_pages ?? [])],
     highestPfn: ramEnd / page - 1n,
   };

@@ -7,7 +7,7 @@ import type { U64 } from '../bits/u64.ts';
 import type { KernelConfig } from '../config.ts';
 import { UnsupportedError } from '../errors.ts';
 import type { AccessType, ArchReport, Cpu, FaultClass, Machine } from '../machine/types.ts';
-import { covers, tlbInvalidate } from '../machine/tlb.ts';
+import { tlbInvalidate, tlbInvalidateVa } from '../machine/tlb.ts';
 import type { LinuxLevel, OpArgs, OpValue } from '../ops/types.ts';
 import type { ChainIndex, LinuxTables } from './pgtable.ts';
 import type { Signal } from './fault-flags.ts';
@@ -179,7 +179,7 @@ export function mmCpus(m: Machine, mm: Mm): number[] {
 
 /** Remove `addr`'s entries of the CPU's current address space (and global ones) from its TLB. */
 export function flushCpu(c: Cpu, addr: U64): void {
-  tlbInvalidate(c, (e) => covers(addr)(e) && (e.global || e.asid === c.asid));
+  tlbInvalidateVa(c, addr, (e) => e.global || e.asid === c.asid);
 }
 
 /** A TLB flush the kernel issues: `local` reaches the faulting CPU, `mm` every CPU running the mm. */
@@ -222,9 +222,7 @@ export function pageState(st: LinuxState, pfn: U64): PageState {
 
 /** The file whose page cache holds `pfn` now (folio->mapping), or undefined. */
 export function folioMapping(st: LinuxState, pfn: U64): string | undefined {
-  for (const file of st.files.values())
-    for (const c of file.cache.values()) if (c.pfn === pfn) return file.name;
-  return undefined;
+  return st.cached.get(pfn)?.file;
 }
 
 /** is_zero_pfn. */

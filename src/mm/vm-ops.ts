@@ -93,6 +93,8 @@ function race(f: FaultEnv, a: RaceAction): void {
       f.t.write(vma.mm.tree, 4, pa, addr, 0n);
       for (const i of mmCpus(f.m, vma.mm)) flushCpu(f.m.cpus[i]!, addr);
     }
+    const folio = mapping.cache.get(index);
+    if (folio) f.st.cached.delete(folio.pfn);
     mapping.cache.delete(index);
     return;
   }

@@ -7,7 +7,7 @@ import type { Geometry } from '../geometry.ts';
 import { addrOf, splitVa, vaIndex, vaOffset } from '../halves.ts';
 import type { PhysMemory } from '../memory.ts';
 import { cacheLeaf, fromTlb, fault, levelName, translated, updateLeaf } from '../outcome.ts';
-import { covers, tlbInvalidate, tlbLookup } from '../tlb.ts';
+import { tlbInvalidate, tlbInvalidateVa, tlbLookup } from '../tlb.ts';
 import type {
   AccessOutcome,
   AccessType,
@@ -226,15 +226,10 @@ function tlbi(
   const op = type.replace(/is$/, '');
   const va = a.va ?? 0n;
   const asid = a.asid ?? 0;
-  const which: (e: TlbEntry) => boolean =
-    op === 'vae1' || op === 'vale1'
-      ? (e) => covers(va)(e) && (e.global || e.asid === asid)
-      : op === 'vaae1' || op === 'vaale1'
-        ? covers(va)
-        : op === 'aside1'
-          ? (e) => !e.global && e.asid === asid
-          : () => true;
-  for (const c of targets) tlbInvalidate(c, which);
+  for (const c of targets)
+    if (op === 'vae1' || op === 'vale1') tlbInvalidateVa(c, va, (e) => e.global || e.asid === asid);
+    else if (op === 'vaae1' || op === 'vaale1') tlbInvalidateVa(c, va, () => true);
+    else tlbInvalidate(c, op === 'aside1' ? (e) => !e.global && e.asid === asid : () => true);
 }
 
 const writeTtbr0: MachineOp = (m, cpu, _g, a) => {

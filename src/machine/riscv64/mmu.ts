@@ -6,13 +6,14 @@ import type { Geometry } from '../geometry.ts';
 import { signExtended, splitVa, vaIndex, vaOffset } from '../halves.ts';
 import type { PhysMemory } from '../memory.ts';
 import { cacheLeaf, fromTlb, fault, levelName, translated, updateLeaf } from '../outcome.ts';
-import { covers, tlbInvalidate, tlbLookup } from '../tlb.ts';
+import { tlbInvalidate, tlbInvalidateVa, tlbLookup } from '../tlb.ts';
 import type {
   AccessOutcome,
   AccessType,
   Cpu,
   FaultClass,
   Features,
+  TlbEntry,
   Machine,
   Priv,
   Update,
@@ -207,12 +208,9 @@ export const riscvMmu: ArchMmu = {
     sfence_vma(_m, cpu, _g, a) {
       const va = a.va;
       const asid = a.asid;
-      tlbInvalidate(
-        cpu,
-        (e) =>
-          (va === undefined || covers(va)(e)) &&
-          (asid === undefined || (!e.global && e.asid === asid)),
-      );
+      const which = (e: TlbEntry) => asid === undefined || (!e.global && e.asid === asid);
+      if (va === undefined) tlbInvalidate(cpu, which);
+      else tlbInvalidateVa(cpu, va, which);
     },
   },
 };

@@ -7,7 +7,7 @@ import type { Geometry } from '../geometry.ts';
 import { addrOf, signExtended, splitVa, vaIndex, vaOffset } from '../halves.ts';
 import type { PhysMemory } from '../memory.ts';
 import { cacheLeaf, fromTlb, entryWord, fault, translated, updateLeaf } from '../outcome.ts';
-import { covers, tlbInvalidate, tlbLookup } from '../tlb.ts';
+import { tlbInvalidate, tlbInvalidateVa, tlbLookup } from '../tlb.ts';
 import type { AccessOutcome, AccessType, Cpu, Features, Machine, Priv, Update } from '../types.ts';
 
 const P = 0x1;
@@ -155,7 +155,7 @@ function access(
     updates: Update[],
   ) => {
     // A #PF invalidates the TLB entries for the faulting page (SDM §4.10.4.1).
-    tlbInvalidate(cpu, (e) => covers(va)(e) && sameSpace(pcid)(e));
+    tlbInvalidateVa(cpu, va, sameSpace(pcid));
     return fault(
       cls,
       g.levels[level]!.linux,
@@ -239,7 +239,7 @@ export const x86Mmu: ArchMmu = {
     // address makes it a no-op (SDM INVLPG).
     invlpg(_m, cpu, _g, a) {
       const va = a.va ?? 0n;
-      tlbInvalidate(cpu, (e) => covers(va)(e) && sameSpace(pcidOf(cpu))(e));
+      tlbInvalidateVa(cpu, va, sameSpace(pcidOf(cpu)));
     },
     invpcid(_m, cpu, g, a) {
       const pcid = a.pcid ?? 0;
@@ -255,7 +255,7 @@ export const x86Mmu: ArchMmu = {
           'INVPCID type 0 of a non-canonical address',
           '/args/va',
         );
-        tlbInvalidate(cpu, (e) => !e.global && e.asid === pcid && covers(va)(e));
+        tlbInvalidateVa(cpu, va, (e) => !e.global && e.asid === pcid);
       } else if (a.type === 1) tlbInvalidate(cpu, (e) => !e.global && e.asid === pcid);
       else if (a.type === 2) cpu.tlb = [];
       else tlbInvalidate(cpu, (e) => !e.global);
