@@ -43,6 +43,34 @@ export function jsonEqual(a: Json, b: Json): boolean {
   return ka.every((k) => Object.hasOwn(rb, k) && jsonEqual(ra[k] ?? null, rb[k] ?? null));
 }
 
+/** Where two JSON values first differ (a JSON pointer below them), and the two values there. */
+export interface Difference {
+  readonly path: string;
+  readonly expected: Json | undefined;
+  readonly actual: Json | undefined;
+}
+export function firstDifference(
+  a: Json | undefined,
+  b: Json | undefined,
+  path = '',
+): Difference | undefined {
+  if (a !== undefined && b !== undefined && jsonEqual(a, b)) return undefined;
+  const obj = (x: Json | undefined): x is Readonly<Record<string, Json>> =>
+    typeof x === 'object' && x !== null && !Array.isArray(x);
+  if (Array.isArray(a) && Array.isArray(b)) {
+    for (let i = 0; i < Math.max(a.length, b.length); i++) {
+      const d = firstDifference(a[i], b[i], `${path}/${i}`);
+      if (d) return d;
+    }
+  } else if (obj(a) && obj(b)) {
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      const d = firstDifference(a[k], b[k], `${path}/${k}`);
+      if (d) return d;
+    }
+  }
+  return { path, expected: a, actual: b };
+}
+
 /** The expected value(s) an expectation allows, for messages. */
 function shown(e: Expect, choices: Readonly<Record<string, string>>): Json {
   if (e.either) return { either: e.either.map((x) => shown(x, choices)) };

@@ -2,7 +2,7 @@
 // Colour only on a terminal, and never with NO_COLOR or in CI.
 
 import type { Json } from '../adapter.ts';
-import type { Mismatch } from '../compare.ts';
+import { firstDifference, type Mismatch } from '../compare.ts';
 import type { ResultEntry, RunReport } from '../run.ts';
 import type { Problem } from '../vectors/files.ts';
 import { quote, shorten } from '../vectors/quote.ts';
@@ -37,6 +37,15 @@ function bitsLabel(f: { name: string; bits: readonly [number, number] }): string
 
 export function formatMismatch(m: Mismatch, st: Style): string[] {
   const lines = [`  step ${m.step} ${m.op}: expected ${show(m.expected)}, got ${show(m.actual)}`];
+  // A large result: say where it differs first, unless either one is shown whole.
+  const d =
+    typeof m.expected === 'object' && m.expected !== null && !('either' in m.expected)
+      ? firstDifference(m.expected, m.actual)
+      : undefined;
+  if (d && d.path !== '' && (show(m.expected).includes('...') || show(m.actual).includes('...')))
+    lines.push(
+      `    first difference at ${d.path}: expected ${d.expected === undefined ? 'nothing' : show(d.expected)}, got ${d.actual === undefined ? 'nothing' : show(d.actual)}`,
+    );
   for (const f of m.fields ?? []) {
     const e = BigInt(f.expected);
     const a = BigInt(f.actual);

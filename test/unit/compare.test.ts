@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { VectorObservation } from '../../runners/adapter.ts';
-import { entryLevel, jsonEqual, judge } from '../../runners/compare.ts';
+import { entryLevel, firstDifference, jsonEqual, judge } from '../../runners/compare.ts';
+import { formatMismatch } from '../../runners/reporters/pretty.ts';
 import { resolveConfig } from '../../runners/vectors/config.ts';
 import type { Step } from '../../runners/vectors/generated/vector-file.ts';
 import type { LoadedVector } from '../../runners/vectors/files.ts';
@@ -112,6 +113,29 @@ describe('the comparer', () => {
     ]);
     expect(judge(v, observed('0x0000000000000001', false), {}).verdict).toBe('pass');
     expect(judge(v, observed('0xffffffffffffffff', true), {}).verdict).toBe('fail');
+  });
+
+  it('says where a large result first differs', () => {
+    const events = Array.from({ length: 20 }, (_, i) => ({ event: 'e', addr: `0x${i}` }));
+    const expected = { outcome: 'x', events, changes: [{ new: '0x1' }] };
+    const actual = { outcome: 'x', events, changes: [{ new: '0x2' }] };
+    expect(firstDifference(expected, actual)).toEqual({
+      path: '/changes/0/new',
+      expected: '0x1',
+      actual: '0x2',
+    });
+    expect(firstDifference({ a: [1] }, { a: [1, 2] })).toEqual({
+      path: '/a/1',
+      expected: undefined,
+      actual: 2,
+    });
+    expect(firstDifference({ a: 1 }, { a: 1 })).toBeUndefined();
+    const plain = { dim: (s: string) => s } as Parameters<typeof formatMismatch>[1];
+    const lines = formatMismatch(
+      { pointer: '/vectors/0/steps/0/expect', step: 0, op: 'user_access', expected, actual },
+      plain,
+    );
+    expect(lines).toContain('    first difference at /changes/0/new: expected "0x1", got "0x2"');
   });
 
   it('compares JSON values structurally', () => {
