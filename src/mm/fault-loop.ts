@@ -135,8 +135,6 @@ export function faultEnv(p: LoopParts, mm: Mm, cpu: number): FaultEnv {
     events: [],
     helper: p.helper,
     vmPageProt: p.vmPageProt,
-    calls: new Map(),
-    ruleUses: new Map(),
     otherAccess: (other, ova, otype) => {
       const o = hwAccess(p, other, ova, otype);
       if (o.kind === 'fault') exception(f, other, o);

@@ -172,6 +172,9 @@ export interface LinuxState {
   >;
   /** Free order-0 pages, in the order the page allocator hands them out. */
   readonly freePages: U64[];
+  /** The vm_ops scripts' calls so far in the vector, per VMA and callback, and each rule's uses. */
+  readonly vmOpsCalls: Map<string, number>;
+  readonly ruleUses: Map<object, number>;
   /** highest_memmap_pfn: the last PFN of RAM. */
   readonly highestPfn: U64;
 }
@@ -316,6 +319,8 @@ export function buildLinux(s: LinuxSetup, g: LinuxGeometry, ramEnd: U64): LinuxS
     pages,
     cached,
     freePages: [...(s.free_pages ?? [])],
+    vmOpsCalls: new Map(),
+    ruleUses: new Map(),
     highestPfn: ramEnd / page - 1n,
   };
 }

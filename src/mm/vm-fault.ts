@@ -122,9 +122,6 @@ export interface FaultEnv {
   helper(name: string, a: OpArgs): OpValue | undefined;
   /** vma->vm_page_prot as mmap left it. */
   vmPageProt(vma: Vma): U64;
-  /** Calls so far of each callback in this step (for rules' `when.call`) and rule uses. */
-  readonly calls: Map<string, number>;
-  readonly ruleUses: Map<object, number>;
   /** Another CPU's user access through its MMU only (a race action). */
   otherAccess(cpu: number, va: U64, access: AccessType): void;
 }

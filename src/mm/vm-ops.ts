@@ -21,9 +21,9 @@ function ruleFor(f: FaultEnv, vmf: VmFault, op: ScriptedVmOp, call: number): VmO
     if (w.call !== undefined && w.call !== call) continue;
     if (w.address !== undefined && w.address !== vmf.address) continue;
     if (w.pgoff !== undefined && w.pgoff !== vmf.pgoff) continue;
-    const used = f.ruleUses.get(r) ?? 0;
+    const used = f.st.ruleUses.get(r) ?? 0;
     if (r.times !== undefined && used >= r.times) continue;
-    f.ruleUses.set(r, used + 1);
+    f.st.ruleUses.set(r, used + 1);
     return r;
   }
   return undefined;
@@ -42,8 +42,8 @@ export function callVmOp(
   dflt: () => number,
 ): number {
   const key = `${vmf.vma.name}/${op}`;
-  const call = (f.calls.get(key) ?? 0) + 1;
-  f.calls.set(key, call);
+  const call = (f.st.vmOpsCalls.get(key) ?? 0) + 1;
+  f.st.vmOpsCalls.set(key, call);
   const rule = ruleFor(f, vmf, op, call);
   const e = emit(f, {
     event: op,

@@ -1862,14 +1862,14 @@ export interface VmOpsRule {
    */
   when?: {
     /**
-     * The call's number among this callback's calls in this step, from 1.
+     * The call's number among this callback's calls for this VMA in the vector (all steps), from 1.
      */
     call?: number;
     address?: Hex6411;
     pgoff?: Hex6412;
   };
   /**
-   * How many matching calls the rule applies to before it is used up.
+   * How many matching calls the rule applies to before it is used up (counted over the vector's steps).
    */
   times?: number;
   return?: VmFaultReturn1;
