@@ -72,8 +72,21 @@ function rootArg(v: unknown): RootArg | undefined {
   return typeof v === 'string' ? BigInt(v) : (v as { tree: number });
 }
 
+// The engine only reads a VectorSetup (it builds its own state from it), so one conversion serves
+// every run of the same JSON setup: the loader's checks, the dry run and `--impl ref`'s answer.
+const setups = new WeakMap<JsonObject, VectorSetup>();
+
 /** A vector's JSON setup as the engine's VectorSetup. */
 export function engineSetup(j: JsonObject): VectorSetup {
+  let out = setups.get(j);
+  if (!out) {
+    out = convertSetup(j);
+    setups.set(j, out);
+  }
+  return out;
+}
+
+function convertSetup(j: JsonObject): VectorSetup {
   const mem = j.memory as JsonObject;
   const map = (j.map ?? []) as readonly JsonObject[];
   const words = (j.words ?? []) as readonly JsonObject[];
