@@ -1,5 +1,6 @@
-// The fault family's ops over a vector's mm state: the writenotify decision and the vm_page_prot it
-// gives a VMA (src/mm/vma.ts).
+// The fault family's ops over a vector's mm state: the writenotify decisions (src/mm/vma.ts), the
+// arch's user page-fault entry, a user access through the fault loop (src/mm/fault-loop.ts), and
+// mprotect (src/mm/mprotect.ts).
 
 import type { OpArgs, OpContext, OpTable } from '../ops/types.ts';
 import type { U64 } from '../bits/u64.ts';
@@ -66,22 +67,17 @@ export function faultOps(A: ArchLinux): OpTable {
     resolveVma(linux(ctx), need(v, 'argument "vma"', '/args/vma'), '/args/vma');
   return {
     [A.pageFault.op]: (a: OpArgs, ctx: OpContext) => {
-      const st = linux(ctx);
-      const name = need(a.mm ?? undefined, 'argument "mm"', '/args/mm');
-      const mm = need(st.mms.get(name), `an mm name (no mm is "${name}")`, '/args/mm');
       const report = a as Readonly<Record<string, unknown>>;
-      return A.pageFault.entry(mm, report, ctx.config, A.desc(ctx).vaBits);
+      return A.pageFault.entry(mmOf(ctx, a), report, ctx.config, A.desc(ctx).vaBits);
     },
-    user_access: (a: OpArgs, ctx: OpContext) => {
-      const mm = mmOf(ctx, a);
-      return user_access(
+    user_access: (a: OpArgs, ctx: OpContext) =>
+      user_access(
         loopParts(A, ctx),
-        mm,
+        mmOf(ctx, a),
         a.cpu ?? 0,
         need(a.va, 'argument "va"', '/args/va'),
         need(a.access, 'argument "access"', '/args/access'),
-      );
-    },
+      ),
     mprotect: (a: OpArgs, ctx: OpContext): MprotectResult => {
       const mm = mmOf(ctx, a);
       const p = loopParts(A, ctx);

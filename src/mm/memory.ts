@@ -19,6 +19,7 @@ import { callVmOp } from './vm-ops.ts';
 import {
   allocFolio,
   emit,
+  maybe_mkwrite,
   pageState,
   pfn_pte,
   pte_offset_map,
@@ -160,7 +161,8 @@ function do_anonymous_page(f: FaultEnv, vmf: VmFault): number {
     const folio = allocFolio(f);
     if (folio === null) return VM_FAULT_OOM;
     entry = pfn_pte(f, folio, f.vmPageProt(vma));
-    if (vma.flags.has('VM_WRITE')) entry = maybeMkwriteDirty(f, entry, vma);
+    // :5243 if (vma->vm_flags & VM_WRITE) entry = pte_mkwrite(pte_mkdirty(entry), vma).
+    if (vma.flags.has('VM_WRITE')) entry = maybe_mkwrite(f, pteOf(f, 'pte_mkdirty', entry), vma);
     if (vmf_pte_changed(f, vmf, pa)) {
       f.arch.update_mmu_tlb(f, vmf.address);
       return 0;
@@ -169,14 +171,6 @@ function do_anonymous_page(f: FaultEnv, vmf: VmFault): number {
   set_pte_at(f, vmf, pa, entry);
   f.arch.update_mmu_cache(f, vmf.address);
   return 0;
-}
-
-/** pte_mkwrite(pte_mkdirty(entry), vma). */
-function maybeMkwriteDirty(f: FaultEnv, entry: U64, vma: Vma): U64 {
-  return f.helper('pte_mkwrite', {
-    pte: pteOf(f, 'pte_mkdirty', entry),
-    vmFlags: vma.flags,
-  }) as U64;
 }
 
 /** :3640 vmf_can_call_fault. */
@@ -284,10 +278,8 @@ function finish_fault(f: FaultEnv, vmf: VmFault): number {
 function set_pte_range(f: FaultEnv, vmf: VmFault, pfn: U64, pa: number): void {
   const vma = vmf.vma;
   let entry = pfn_pte(f, pfn, f.vmPageProt(vma));
-  if (vmf.flags & FAULT_FLAG_WRITE) {
-    const dirty = pteOf(f, 'pte_mkdirty', entry);
-    entry = vma.flags.has('VM_WRITE') ? maybeMkwriteDirty(f, entry, vma) : dirty;
-  } else if (pteIs(f, 'pte_write', entry) && folioDirty(f, pfn))
+  if (vmf.flags & FAULT_FLAG_WRITE) entry = maybe_mkwrite(f, pteOf(f, 'pte_mkdirty', entry), vma);
+  else if (pteIs(f, 'pte_write', entry) && folioDirty(f, pfn))
     entry = pteOf(f, 'pte_mkdirty', entry);
   if ((vmf.flags & FAULT_FLAG_WRITE) !== 0 && !vma.flags.has('VM_SHARED')) {
     const p = pageState(f.st, pfn); // folio_add_new_anon_rmap(RMAP_EXCLUSIVE)
