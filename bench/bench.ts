@@ -12,6 +12,7 @@ import { observe } from '../runners/adapters/reference.ts';
 import { judge } from '../runners/compare.ts';
 import { PACKAGE_ROOT } from '../runners/paths.ts';
 import { loadVectors } from '../runners/vectors/load.ts';
+import { benchDirty } from './dirty.ts';
 import { benchFaults } from './fault.ts';
 import { benchMmu } from './mmu.ts';
 import { benchPagewalk } from './pagewalk.ts';
@@ -123,3 +124,4 @@ benchPagewalk('after the corpus, in this process');
 await benchProtocol(loaded);
 
 benchFaults();
+benchDirty();

@@ -1,11 +1,15 @@
 /* The bench's baseline for walk_page_range: a C loop over the same x86_64 4-level page-table image
  * with mm/pagewalk.c's structure (per level: skip none entries, descend tables; at the PTE level
  * call pte_entry for every PTE, empty ones included) and a counting pte_entry called through a
- * function pointer. Usage: pagewalk IMAGE TABLES_PA ROOT_PA START END
- * Prints "<pte visits> <ns per visit> <checksum>". */
+ * function pointer. With "clean" it is clean_record_shared_mapping_range's baseline instead: the
+ * pte_entry tests and clears D, sets the page's bit in a bitmap and keeps the count and the flush
+ * range, and each pass starts from the image as read.
+ * Usage: pagewalk IMAGE TABLES_PA ROOT_PA START END [clean]
+ * Prints "<pte visits> <ns per visit> <checksum>" (the checksum: the PTEs cleaned, with "clean"). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "slurp.h"
@@ -15,6 +19,23 @@ static uint64_t base;
 static uint64_t visits, sum;
 
 typedef int (*pte_entry_fn)(uint64_t *pte, uint64_t addr, uint64_t next);
+
+static uint64_t *bitmap, first, flush_start, flush_end;
+
+/* mm/mapping_dirty_helpers.c:89 clean_record_pte, for x86_64 (_PAGE_DIRTY is bit 6). */
+static int __attribute__((noinline)) clean_pte(uint64_t *pte, uint64_t addr, uint64_t next) {
+  (void)next;
+  visits++;
+  if (*pte & 0x40) {
+    uint64_t pgoff = (addr - first) >> 12;
+    *pte &= ~0x40ull;
+    sum++;
+    if (addr < flush_start) flush_start = addr;
+    if (addr + 4096 > flush_end) flush_end = addr + 4096;
+    bitmap[pgoff / 64] |= 1ull << (pgoff % 64);
+  }
+  return 0;
+}
 
 static int __attribute__((noinline)) count_pte(uint64_t *pte, uint64_t addr, uint64_t next) {
   (void)next;
@@ -46,9 +67,15 @@ static int walk(uint64_t *t, int level, uint64_t addr, uint64_t end, pte_entry_f
 }
 
 int main(int argc, char **argv) {
-  if (argc != 6) { fprintf(stderr, "usage: pagewalk IMAGE TABLES_PA ROOT_PA START END\n"); return 2; }
+  if (argc != 6 && argc != 7) {
+    fprintf(stderr, "usage: pagewalk IMAGE TABLES_PA ROOT_PA START END [clean]\n");
+    return 2;
+  }
   size_t ilen;
   img = slurp(argv[1], &ilen);
+  int clean = argc == 7;
+  uint64_t *orig = malloc(ilen);
+  memcpy(orig, img, ilen);
   base = strtoull(argv[2], 0, 0);
   uint64_t *root = img + (strtoull(argv[3], 0, 0) - base) / 8;
   uint64_t start = strtoull(argv[4], 0, 0), end = strtoull(argv[5], 0, 0);
@@ -57,8 +84,14 @@ int main(int argc, char **argv) {
   for (int rep = 0; rep < 5; rep++) {
     struct timespec t0, t1;
     visits = sum = 0;
+    memcpy(img, orig, ilen);
+    first = start;
+    flush_start = end;
+    flush_end = start;
+    free(bitmap);
+    bitmap = calloc((end - start) / 4096 / 64 + 1, 8);
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    walk(root, 3, start, end, count_pte);
+    walk(root, 3, start, end, clean ? clean_pte : count_pte);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double ns = (t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec);
     if (ns < best) best = ns;

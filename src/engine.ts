@@ -9,6 +9,7 @@ import { geometry } from './machine/geometry.ts';
 import type { Machine } from './machine/types.ts';
 import { buildLinux, linuxTrees, type LinuxSetup, type LinuxState } from './mm/state.ts';
 import { checkUserAccess, faultOps } from './mm/fault-ops.ts';
+import { checkDirtyArgs, dirtyOps } from './mm/dirty-ops.ts';
 import { checkWalkArgs, pageattrOps, walkOps } from './mm/walk-ops.ts';
 import { LINUX, lookupOp, modeDesc, MMUS } from './ops/registry.ts';
 import type { OpArgs, OpValue } from './ops/types.ts';
@@ -75,7 +76,10 @@ const LINUX_OPS = new Set([
   ...Object.keys(pageattrOps(LINUX.arm64)),
   ...Object.keys(faultOps(LINUX.x86_64)),
   ...Object.keys(faultOps(LINUX.arm64)),
+  ...Object.keys(dirtyOps(LINUX.x86_64)),
 ]);
+
+const DIRTY_OPS = new Set(Object.keys(dirtyOps(LINUX.x86_64)));
 
 /** A step's problem found without running it (names, scripts), or undefined. */
 export function checkSteps(v: EngineVector): VectorFormatError | undefined {
@@ -91,6 +95,8 @@ export function checkSteps(v: EngineVector): VectorFormatError | undefined {
             );
           checkWalkArgs(built.linux, s.args as OpArgs, geometry(modeDesc(v.arch, v.mode)));
           if (s.op === 'user_access') checkUserAccess(built.linux, built.machine, s.args as OpArgs);
+          if (DIRTY_OPS.has(s.op))
+            checkDirtyArgs({ ...v, linux: built.linux }, s.op, s.args as OpArgs);
         }
       } catch (e) {
         throw atStep(e, i);

@@ -27,6 +27,7 @@ import {
   type FaultEvent,
   type FaultLoopResult,
   type MprotectResult,
+  type DirtyResult,
   type Signal,
 } from '../../src/index.ts';
 import type {
@@ -64,6 +65,7 @@ function argValue(k: string, v: unknown): unknown {
   if (k === 'fields') return fieldMap(v);
   if (k === 'ops') return deepBig(v);
   if (k === 'vmFlags') return new Set(v as string[]);
+  if (k === 'bitmap' && Array.isArray(v)) return v.map((x) => big(x));
   return big(v);
 }
 
@@ -243,8 +245,19 @@ function mprotectJson(r: MprotectResult): Json {
   };
 }
 
+function dirtyJson(r: DirtyResult): Json {
+  const c = r.clean;
+  return {
+    ret: Number(r.ret),
+    ...(c ? { bitmap: c.bitmap.map(hex64), start: hex64(c.start), end: hex64(c.end) } : {}),
+    events: r.events.map(eventJson),
+    changes: r.changes.map(changeJson),
+  };
+}
+
 function linuxJson(r: LinuxOpResult): Json {
   if (r.kind === 'fault_loop') return faultLoopJson(r);
+  if (r.kind === 'dirty') return dirtyJson(r);
   if (r.kind === 'mprotect') return mprotectJson(r);
   if (r.kind === 'walk')
     return { ret: r.ret, events: r.events.map(eventJson), changes: r.changes.map(changeJson) };
@@ -277,7 +290,8 @@ export function jsonValue(v: OpValue): Json {
       v.kind === 'folio_walk' ||
       v.kind === 'page_fault_entry' ||
       v.kind === 'fault_loop' ||
-      v.kind === 'mprotect'
+      v.kind === 'mprotect' ||
+      v.kind === 'dirty'
       ? linuxJson(v)
       : accessJson(v);
   if (typeof v === 'object') {
@@ -317,7 +331,12 @@ function weight(r: EngineRun): number {
   let n = 0;
   for (const o of r.outcomes)
     if (o.kind === 'value' && typeof o.value === 'object' && o.value !== null && 'kind' in o.value)
-      if (o.value.kind === 'walk' || o.value.kind === 'fault_loop' || o.value.kind === 'mprotect')
+      if (
+        o.value.kind === 'walk' ||
+        o.value.kind === 'fault_loop' ||
+        o.value.kind === 'mprotect' ||
+        o.value.kind === 'dirty'
+      )
         n += o.value.events.length + o.value.changes.length;
       else if (o.value.kind === 'folio_walk') n += o.value.events.length;
   return n;

@@ -29,6 +29,13 @@ export interface WalkEvent {
   readonly vma?: string;
   readonly func?: string;
   readonly barriers?: boolean;
+  // The dirty family's events (src/mm/mapping_dirty_helpers.ts).
+  readonly end?: U64;
+  readonly cpus?: readonly number[];
+  readonly notifier?: string;
+  readonly range_event?: string;
+  readonly mm?: string;
+  readonly count?: number;
 }
 
 export type EntryCb = (w: MmWalk, pa: number, addr: U64, next: U64) => number;

@@ -37,6 +37,9 @@ export interface EntryChange {
 
 export type ArchPred = (v: U64) => boolean;
 
+/** A PTE never points to a page table. */
+const NEVER_TABLE: ArchPred = () => false;
+
 /** The pXd helpers of one arch+mode+config, from the arch's op table and ArchUpper. */
 export interface LinuxHelpers {
   readonly upper: ArchUpper;
@@ -185,7 +188,7 @@ export class LinuxTables {
     else {
       this.m.work.charge('changes');
       const size = this.size(c);
-      const isTable = c === 4 ? () => false : (v: U64) => this.isTable(c, v);
+      const isTable = c === 4 ? NEVER_TABLE : (v: U64) => this.isTable(c, v);
       this.changes.set(pa, {
         tree,
         level: this.name(c),

@@ -1,4 +1,5 @@
-// What the walk, pageattr and fault ops return (schemas WalkResult, FolioWalkResult, PageFaultEntry).
+// What the Linux ops return: the walk, pageattr, fault and dirty families (schemas WalkResult,
+// FolioWalkResult, PageFaultEntry, FaultLoopResult, MprotectResult, DirtyResult).
 
 import type { EntryChange } from './pgtable.ts';
 import type { FolioWalkResult } from './folio-walk.ts';
@@ -6,6 +7,7 @@ import type { WalkEvent } from './pagewalk.ts';
 import type { PageFaultEntry } from './fault-flags.ts';
 import type { FaultLoopResult } from './fault-loop.ts';
 import type { MprotectResult } from './mprotect.ts';
+import type { DirtyResult } from './mapping_dirty_helpers.ts';
 
 export interface WalkResult {
   readonly kind: 'walk';
@@ -14,4 +16,4 @@ export interface WalkResult {
   readonly changes: readonly EntryChange[];
 }
 export type LinuxOpResult =
-  WalkResult | FolioWalkResult | PageFaultEntry | FaultLoopResult | MprotectResult;
+  WalkResult | FolioWalkResult | PageFaultEntry | FaultLoopResult | MprotectResult | DirtyResult;

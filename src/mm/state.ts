@@ -59,6 +59,8 @@ export interface SetupMm {
   readonly name: string;
   readonly tree?: number;
   readonly vmas: readonly SetupVma[];
+  readonly tlb_flush_pending?: number;
+  readonly mmu_notifiers?: readonly string[];
 }
 export interface SetupVmStruct {
   readonly addr: U64;
@@ -147,6 +149,10 @@ export interface Mm {
   readonly tree: number;
   /** Sorted by address. */
   readonly vmas: Vma[];
+  /** mm->tlb_flush_pending: flushes other threads have pending, and the ones in progress. */
+  tlbFlushPending: number;
+  /** The mmu notifier subscriptions, in the order the kernel calls them (newest first). */
+  readonly notifiers: readonly string[];
 }
 export interface KernelMm {
   readonly tree: number;
@@ -202,7 +208,14 @@ export function buildLinux(s: LinuxSetup, g: LinuxGeometry, ramEnd: U64): LinuxS
     const at = `/setup/mms/${i}`;
     if (mms.has(sm.name))
       throw new VectorFormatError(`mm "${sm.name}" is named twice`, `${at}/name`);
-    const mm: Mm = { name: sm.name, tree: sm.tree ?? 0, vmas: [] };
+    const mm: Mm = {
+      name: sm.name,
+      tree: sm.tree ?? 0,
+      vmas: [],
+      tlbFlushPending: sm.tlb_flush_pending ?? 0,
+      // __mmu_notifier_register: hlist_add_head_rcu, so the last registered is called first.
+      notifiers: [...(sm.mmu_notifiers ?? [])].reverse(),
+    };
     mms.set(sm.name, mm);
     let last = 0n;
     sm.vmas.forEach((sv, j) => {
@@ -336,4 +349,13 @@ export function i_mmap(st: LinuxState, file: string, first: U64, last: U64, page
     .filter((v) => v.file === file)
     .filter((v) => v.pgoff <= last && v.pgoff + (v.end - v.start) / page - 1n >= first)
     .sort((a, b) => (a.pgoff < b.pgoff ? -1 : a.pgoff > b.pgoff ? 1 : 0));
+}
+
+/** A file argument names a listed file or one a VMA maps (a listed file no VMA maps is an empty mapping). */
+export function needFile(st: LinuxState, file: string): void {
+  if (!st.files.has(file) && ![...st.vmas.values()].some((v) => v.file === file))
+    throw new VectorFormatError(
+      `no file "${file}" in setup.files or mapped by a VMA`,
+      '/args/file',
+    );
 }

@@ -37,7 +37,7 @@ import {
 } from './pagewalk.ts';
 import { LinuxTables } from './pgtable.ts';
 import type { WalkResult } from './result.ts';
-import type { LinuxState, Mm, Vma } from './state.ts';
+import { needFile, type LinuxState, type Mm, type Vma } from './state.ts';
 import { checkScript, scriptedOps, type WalkOpsScript } from './walk-script.ts';
 
 export interface ArchLinux {
@@ -51,6 +51,8 @@ export interface ArchLinux {
     readonly mmu: ArchMmu;
   };
   readonly huge: HugePteOffset;
+  /** The bits of a PTE's low and high halves outside the PFN field (the PTE flags). */
+  readonly pteFlags: { readonly lo: number; readonly hi: number };
   /** The arch's whole op table (its pXd helpers), resolved lazily. */
   readonly table: () => OpTable;
   readonly desc: (ctx: OpContext) => ModeDesc;
@@ -98,7 +100,7 @@ interface Started {
   readonly events: WalkEvent[];
 }
 
-function start(
+export function start(
   A: ArchLinux,
   a: OpArgs,
   ctx: OpContext,
@@ -128,7 +130,7 @@ function start(
   };
 }
 
-function result(s: Started, ret: number): WalkResult {
+export function result(s: Started, ret: number): WalkResult {
   return { kind: 'walk', ret, events: s.events, changes: s.w.t.changed() };
 }
 
@@ -256,8 +258,7 @@ export function checkWalkArgs(st: LinuxState | undefined, a: OpArgs, g: Geometry
   if (a.ops) checkScript(a.ops, st, '/args/ops');
   if (a.vma !== undefined) resolveVma(need(st, 'setup.mms', '/setup'), a.vma, '/args/vma');
   if (typeof a.mm === 'string') resolveMm(need(st, 'setup.mms', '/setup'), a.mm);
-  if (a.file !== undefined && st && ![...st.vmas.values()].some((v) => v.file === a.file))
-    throw new VectorFormatError(`no VMA maps a file "${a.file}"`, '/args/file');
+  if (a.file !== undefined && st) needFile(st, a.file);
   checkWalkWork(st, a, g);
 }
 

@@ -17,6 +17,7 @@ import { x86Mmu } from '../machine/x86_64/mmu.ts';
 import { swapOps } from '../mm/swapops.ts';
 import { arm64HugePteOffset, genericHugePteOffset } from '../mm/pagewalk.ts';
 import { faultOps } from '../mm/fault-ops.ts';
+import { dirtyOps } from '../mm/dirty-ops.ts';
 import { pageattrOps, walkOps, type ArchLinux } from '../mm/walk-ops.ts';
 import { arm64Prot } from '../arch/arm64/pgprot.ts';
 import { riscvProt } from '../arch/riscv64/pgprot.ts';
@@ -57,6 +58,8 @@ export const LINUX: Readonly<Record<Arch, ArchLinux>> = {
     prot: x86Prot,
     pageFault: { op: 'handle_page_fault', entry: x86PageFault, user: x86UserFault, mmu: x86Mmu },
     huge: genericHugePteOffset,
+    // PTE_PFN_MASK is bits 51:12 (kernel-facts §2.2).
+    pteFlags: { lo: 0xfff, hi: 0xfff00000 },
     table: () => TABLES.x86_64,
     desc,
   },
@@ -65,6 +68,8 @@ export const LINUX: Readonly<Record<Arch, ArchLinux>> = {
     prot: arm64Prot,
     pageFault: { op: 'do_mem_abort', entry: do_mem_abort, user: arm64UserFault, mmu: arm64Mmu },
     huge: arm64HugePteOffset,
+    // The output address is bits 49:12 at most (PTE_ADDR_LOW; 52-bit OA is not modelled).
+    pteFlags: { lo: 0xfff, hi: 0xfffc0000 },
     table: () => TABLES.arm64,
     desc,
   },
@@ -78,6 +83,8 @@ export const LINUX: Readonly<Record<Arch, ArchLinux>> = {
       mmu: riscvMmu,
     },
     huge: genericHugePteOffset,
+    // The PPN is bits 53:10 (kernel-facts §4.1).
+    pteFlags: { lo: 0x3ff, hi: 0xffc00000 },
     table: () => TABLES.riscv64,
     desc,
   },
@@ -90,6 +97,7 @@ const TABLES: Readonly<Record<Arch, OpTable>> = {
     ...machine(x86Mmu),
     ...walkOps(LINUX.x86_64),
     ...faultOps(LINUX.x86_64),
+    ...dirtyOps(LINUX.x86_64),
   },
   arm64: {
     ...arm64Ops,
@@ -98,6 +106,7 @@ const TABLES: Readonly<Record<Arch, OpTable>> = {
     ...machine(arm64Mmu),
     ...walkOps(LINUX.arm64),
     ...faultOps(LINUX.arm64),
+    ...dirtyOps(LINUX.arm64),
     ...pageattrOps(LINUX.arm64),
   },
   riscv64: {
@@ -107,6 +116,7 @@ const TABLES: Readonly<Record<Arch, OpTable>> = {
     ...machine(riscvMmu),
     ...walkOps(LINUX.riscv64),
     ...faultOps(LINUX.riscv64),
+    ...dirtyOps(LINUX.riscv64),
   },
 };
 

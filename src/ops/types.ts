@@ -66,6 +66,9 @@ export interface OpArgs {
   readonly size?: U64;
   /** mprotect's len. */
   readonly len?: U64;
+  // The dirty family's bitmap (unsigned long words) and its first page offset.
+  readonly bitmap?: readonly U64[];
+  readonly bitmap_pgoff?: U64;
   readonly set?: U64;
   readonly clear?: U64;
   readonly numpages?: number;

@@ -87,6 +87,35 @@ const userAccess = (access: string) => ({
   },
 });
 
+const DIRTY_FILE = {
+  family: 'dirty',
+  refs: ['linux-v6.19 mm/mapping_dirty_helpers.c:313 clean_record_shared_mapping_range'],
+};
+const dirtySetup = sharedFileSetup({});
+const cleanStep = (over: Record<string, string>) => ({
+  op: 'clean_record_shared_mapping_range',
+  args: {
+    file: 'f',
+    first_index: '0x0000000000000000',
+    nr: '0x0000000000000040',
+    bitmap_pgoff: '0x0000000000000000',
+    bitmap: ['0x0000000000000000'],
+    start: '0x0000000000000000',
+    end: '0x0000000000000000',
+    ...over,
+  },
+  expect: {
+    result: {
+      ret: 0,
+      bitmap: ['0x0000000000000000'],
+      start: '0x0000000000000040',
+      end: '0x0000000000000000',
+      events: [],
+      changes: [],
+    },
+  },
+});
+
 /** Each kind of broken vector, the file it sits in, and the problem both commands must report. */
 const BROKEN: readonly {
   name: string;
@@ -357,6 +386,48 @@ const BROKEN: readonly {
     },
     pointer: '/vectors/1/steps/0/args/cpu',
     message: /^cpu 0 does not run mm "mm": its translation root is not the mm's tree 0$/,
+  },
+  {
+    name: 'a clean_record bitmap shorter than the range needs',
+    over: DIRTY_FILE,
+    vector: {
+      id: 'x86_64/dirty/j/short-bitmap',
+      description: 'd',
+      setup: dirtySetup,
+      steps: [cleanStep({ nr: '0x0000000000000041' })],
+    },
+    pointer: '/vectors/1/steps/0/args/bitmap',
+    message: /^the bitmap has 64 bits; the range needs 65 \(first_index \+ nr - bitmap_pgoff\)$/,
+  },
+  {
+    name: 'a range whose first_index + nr wraps',
+    over: DIRTY_FILE,
+    vector: {
+      id: 'x86_64/dirty/j/wraps',
+      description: 'd',
+      setup: dirtySetup,
+      steps: [
+        {
+          op: 'wp_shared_mapping_range',
+          args: { file: 'f', first_index: '0xffffffffffffff00', nr: '0x0000000000000100' },
+          expect: { result: { ret: 0, events: [], changes: [] } },
+        },
+      ],
+    },
+    pointer: '/vectors/1/steps/0/args/nr',
+    message: /^first_index \+ nr wraps past 2\^64$/,
+  },
+  {
+    name: 'a dirty helper over an unknown file',
+    over: DIRTY_FILE,
+    vector: {
+      id: 'x86_64/dirty/j/unknown-file',
+      description: 'd',
+      setup: dirtySetup,
+      steps: [cleanStep({ file: 'nonesuch' })],
+    },
+    pointer: '/vectors/1/steps/0/args/file',
+    message: /^no file "nonesuch" in setup.files or mapped by a VMA$/,
   },
 ];
 

@@ -106,6 +106,12 @@ describe('README', () => {
       'fault',
       'linux-v6.19 mm/memory.c:3914 wp_page_shared',
     ],
+    [
+      'a dirty example (clean_record_shared_mapping_range)',
+      5,
+      'dirty',
+      'linux-v6.19 mm/mapping_dirty_helpers.c:89 clean_record_pte',
+    ],
   ])('has %s that validates and passes', (_what, n, family, ref) => {
     const r = loadVectors([writeJson(tmp(), `${family}.json`, exampleFile(n, family, ref))]);
     expect(r.problems).toEqual([]);

@@ -1677,6 +1677,25 @@ export interface Mm {
    * @maxItems 64
    */
   vmas: VmArea[];
+  /**
+   * mm->tlb_flush_pending at the start: TLB flushes other threads have pending (with one, mm_tlb_flush_nested holds inside a helper's walk, which then flushes its whole range).
+   */
+  tlb_flush_pending?: number;
+  /**
+   * mmu notifier subscriptions of the mm, by name, in the order they were registered (the kernel calls the newest first: hlist_add_head_rcu). Each has invalidate_range_start and _end.
+   *
+   * @maxItems 8
+   */
+  mmu_notifiers?:
+    | []
+    | [string]
+    | [string, string]
+    | [string, string, string]
+    | [string, string, string, string]
+    | [string, string, string, string, string]
+    | [string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string];
 }
 /**
  * A vm_area_struct of a user mm (include/linux/mm_types.h).

@@ -1295,7 +1295,9 @@ export type Step1 =
   | HandlePageFaultStep
   | DoMemAbortStep
   | UserAccessStep
-  | MprotectStep;
+  | MprotectStep
+  | WpSharedMappingRangeStep
+  | CleanRecordSharedMappingRangeStep;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -1994,6 +1996,66 @@ export type Hex6486 = string;
  */
 export type Choice9 = string;
 /**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName41 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6487 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6488 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6489 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6490 = string;
+/**
+ * The implementation choice that selects the case.
+ */
+export type Choice10 = string;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName42 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6491 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6492 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6493 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6494 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6495 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6496 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6497 = string;
+/**
+ * The implementation choice that selects the case.
+ */
+export type Choice11 = string;
+/**
  * A 64-bit input: a Hex64 literal, or the result of an earlier step of this vector by that step's `name`.
  *
  * This interface was referenced by `VectorFile`'s JSON-Schema
@@ -2006,14 +2068,14 @@ export type U64Arg23 = Hex645 | StepRef;
  * This interface was referenced by `VectorFile`'s JSON-Schema
  * via the `definition` "StepName".
  */
-export type StepName41 = string;
+export type StepName43 = string;
 /**
  * The name of an implementation choice that the architecture or kernel leaves open; an implementation declares its value.
  *
  * This interface was referenced by `VectorFile`'s JSON-Schema
  * via the `definition` "Choice".
  */
-export type Choice10 = string;
+export type Choice12 = string;
 /**
  * A translation-table root: its physical address as Hex64 (must be aligned to the granule), or a builder tree.
  *
@@ -3144,6 +3206,25 @@ export interface Mm {
    * @maxItems 64
    */
   vmas: VmArea[];
+  /**
+   * mm->tlb_flush_pending at the start: TLB flushes other threads have pending (with one, mm_tlb_flush_nested holds inside a helper's walk, which then flushes its whole range).
+   */
+  tlb_flush_pending?: number;
+  /**
+   * mmu notifier subscriptions of the mm, by name, in the order they were registered (the kernel calls the newest first: hlist_add_head_rcu). Each has invalidate_range_start and _end.
+   *
+   * @maxItems 8
+   */
+  mmu_notifiers?:
+    | []
+    | [string]
+    | [string, string]
+    | [string, string, string]
+    | [string, string, string, string]
+    | [string, string, string, string, string]
+    | [string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string];
 }
 /**
  * A vm_area_struct of a user mm (include/linux/mm_types.h).
@@ -7407,6 +7488,256 @@ export interface ExpectMprotect1 {
     };
   };
 }
+/**
+ * Write-protect every PTE that maps pages [first_index, first_index + nr) of a file, in every VMA of every mm that maps them: v6.19 mm/mapping_dirty_helpers.c:263 wp_shared_mapping_range, or the seed's 2019 apply_as_wrprotect (mm/as_dirty_helpers.c of the patch).
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "WpSharedMappingRangeStep".
+ */
+export interface WpSharedMappingRangeStep {
+  /**
+   * Write-protect every PTE that maps pages [first_index, first_index + nr) of a file, in every VMA of every mm that maps them: v6.19 mm/mapping_dirty_helpers.c:263 wp_shared_mapping_range, or the seed's 2019 apply_as_wrprotect (mm/as_dirty_helpers.c of the patch).
+   */
+  op: 'wp_shared_mapping_range' | 'apply_as_wrprotect';
+  name?: StepName41;
+  /**
+   * Arguments.
+   */
+  args: {
+    /**
+     * The address_space, by file name.
+     */
+    file: string;
+    first_index: Hex6487;
+    nr: Hex6488;
+  };
+  expect?: ExpectDirty;
+}
+/**
+ * The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector.
+ */
+export interface ExpectDirty {
+  result?: DirtyResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectDirty1, ExpectDirty1, ...ExpectDirty1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice10;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectDirty1 | undefined;
+    };
+  };
+}
+/**
+ * The outcome.
+ */
+export interface DirtyResult {
+  /**
+   * The number of PTEs write-protected or cleaned.
+   */
+  ret: number;
+  /**
+   * Events in order.
+   */
+  events: DirtyEvent[];
+  /**
+   * Changed entries (sorted by tree, addr, then level).
+   */
+  changes: EntryChange[];
+}
+/**
+ * One observable event of a dirty helper, in order: each mmu notifier subscription's invalidate_range_start/end (with the notifier, the mm and the range; start also the range's event), inc/dec_tlb_flush_pending (the mm and the count after), flush_tlb_range (the VMA, the range and the CPUs whose TLBs it reached), and WARNs. flush_cache_range is empty on the three architectures: no event.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "DirtyEvent".
+ */
+export interface DirtyEvent {
+  /**
+   * What happened.
+   */
+  event:
+    | 'warn'
+    | 'mmu_notifier_invalidate_range_start'
+    | 'mmu_notifier_invalidate_range_end'
+    | 'inc_tlb_flush_pending'
+    | 'dec_tlb_flush_pending'
+    | 'flush_tlb_range';
+  /**
+   * Notifier events: the subscription.
+   */
+  notifier?: string;
+  /**
+   * The mm.
+   */
+  mm?: string;
+  /**
+   * invalidate_range_start: enum mmu_notifier_event of the range.
+   */
+  range_event?: 'MMU_NOTIFY_PROTECTION_PAGE';
+  addr?: Hex6489;
+  end?: Hex6490;
+  /**
+   * flush_tlb_range: the VMA.
+   */
+  vma?: string;
+  /**
+   * flush_tlb_range: the CPUs whose TLBs it reached (those running the mm), ascending.
+   */
+  cpus?: number[];
+  /**
+   * inc/dec_tlb_flush_pending: mm->tlb_flush_pending after.
+   */
+  count?: number;
+  /**
+   * warn: the function whose WARN fired (wp_clean_pmd_entry, wp_clean_pud_entry, apply_as_range, walk_as_pmd_range, walk_as_pud_range, wp_shared_mapping_range, clean_record_shared_mapping_range).
+   */
+  func?: string;
+}
+/**
+ * What the step must produce: exactly one of `result`, `either` or `byChoice`.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "ExpectDirty".
+ */
+export interface ExpectDirty1 {
+  result?: DirtyResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectDirty1, ExpectDirty1, ...ExpectDirty1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice10;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectDirty1 | undefined;
+    };
+  };
+}
+/**
+ * Clean every dirty PTE that maps pages [first_index, first_index + nr) of a file, in every VMA of every mm that maps them, and record each in a bitmap: v6.19 mm/mapping_dirty_helpers.c:313 clean_record_shared_mapping_range, or the seed's 2019 apply_as_clean.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "CleanRecordSharedMappingRangeStep".
+ */
+export interface CleanRecordSharedMappingRangeStep {
+  /**
+   * Clean every dirty PTE that maps pages [first_index, first_index + nr) of a file, in every VMA of every mm that maps them, and record each in a bitmap: v6.19 mm/mapping_dirty_helpers.c:313 clean_record_shared_mapping_range, or the seed's 2019 apply_as_clean.
+   */
+  op: 'clean_record_shared_mapping_range' | 'apply_as_clean';
+  name?: StepName42;
+  /**
+   * Arguments.
+   */
+  args: {
+    /**
+     * The address_space, by file name.
+     */
+    file: string;
+    first_index: Hex6491;
+    nr: Hex6492;
+    bitmap_pgoff: Hex6493;
+    /**
+     * The bitmap as unsigned long words; it must cover [first_index, first_index + nr) from bitmap_pgoff.
+     *
+     * @minItems 1
+     * @maxItems 4096
+     */
+    bitmap: [Hex645, ...Hex645[]];
+    start: Hex6494;
+    end: Hex6495;
+  };
+  expect?: ExpectClean;
+}
+/**
+ * The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector.
+ */
+export interface ExpectClean {
+  result?: CleanResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectClean1, ExpectClean1, ...ExpectClean1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice11;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectClean1 | undefined;
+    };
+  };
+}
+/**
+ * The outcome.
+ */
+export interface CleanResult {
+  /**
+   * The number of PTEs write-protected or cleaned.
+   */
+  ret: number;
+  /**
+   * Events in order.
+   */
+  events: DirtyEvent[];
+  /**
+   * Changed entries (sorted by tree, addr, then level).
+   */
+  changes: EntryChange[];
+  /**
+   * The bitmap after the call, as the unsigned long words given (bit i of word k is page bitmap_pgoff + 64k + i).
+   */
+  bitmap: Hex645[];
+  start: Hex6496;
+  end: Hex6497;
+}
+/**
+ * What the step must produce: exactly one of `result`, `either` or `byChoice`.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "ExpectClean".
+ */
+export interface ExpectClean1 {
+  result?: CleanResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectClean1, ExpectClean1, ...ExpectClean1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice11;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectClean1 | undefined;
+    };
+  };
+}
 export interface Step2 {
   /**
    * The operation, by the spec's name for it.
@@ -8186,4 +8517,50 @@ export interface MprotectResult1 {
    * Changed entries.
    */
   changes: EntryChange[];
+}
+/**
+ * What a write-protect helper did: the count, the events, the changed entries.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "DirtyResult".
+ */
+export interface DirtyResult1 {
+  /**
+   * The number of PTEs write-protected or cleaned.
+   */
+  ret: number;
+  /**
+   * Events in order.
+   */
+  events: DirtyEvent[];
+  /**
+   * Changed entries (sorted by tree, addr, then level).
+   */
+  changes: EntryChange[];
+}
+/**
+ * What a clean-and-record helper did: the count, the bitmap and *start/*end after, the events, the changed entries.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "CleanResult".
+ */
+export interface CleanResult1 {
+  /**
+   * The number of PTEs write-protected or cleaned.
+   */
+  ret: number;
+  /**
+   * Events in order.
+   */
+  events: DirtyEvent[];
+  /**
+   * Changed entries (sorted by tree, addr, then level).
+   */
+  changes: EntryChange[];
+  /**
+   * The bitmap after the call, as the unsigned long words given (bit i of word k is page bitmap_pgoff + 64k + i).
+   */
+  bitmap: Hex645[];
+  start: Hex6496;
+  end: Hex6497;
 }

@@ -1,0 +1,281 @@
+// mm/mapping_dirty_helpers.c (Linux v6.19): write-protect, or clean and record in a bitmap, every PTE
+// that maps a range of a file, in every VMA of every mm that maps it (walk_page_mapping), with the
+// smallest TLB flush; and the shared pieces of the seed's 2019 form (src/mm/as_dirty_helpers.ts).
+// kernel-facts §7.
+
+import { MASK64, type U64 } from '../bits/u64.ts';
+import { VectorFormatError } from '../errors.ts';
+import { tlbInvalidate } from '../machine/tlb.ts';
+import {
+  ACTION_CONTINUE,
+  emit,
+  walk_page_mapping,
+  warn,
+  type HugePteOffset,
+  type MmWalk,
+  type WalkCallbacks,
+  type WalkEvent,
+} from './pagewalk.ts';
+import type { EntryChange } from './pgtable.ts';
+import type { Mm, Vma } from './state.ts';
+import { mmCpus } from './vm-fault.ts';
+
+/** What a dirty helper returns (schemas DirtyResult): with `clean`, the bitmap and start/end after. */
+export interface DirtyResult {
+  readonly kind: 'dirty';
+  readonly ret: U64;
+  readonly clean?: CleanRecord;
+  readonly events: readonly WalkEvent[];
+  readonly changes: readonly EntryChange[];
+}
+
+/** The arch's PTE helpers the helpers call (pte_write, pte_wrprotect, pte_dirty, pte_mkclean, ...). */
+export type Helper = (name: string, v: U64) => boolean | U64;
+
+/** The bitmap side of clean_record_shared_mapping_range / apply_as_clean. */
+export interface CleanRecord {
+  readonly bitmap_pgoff: U64;
+  readonly bitmap: U64[];
+  start: U64;
+  end: U64;
+}
+
+/** mmu_notifier_invalidate_range_start/end: one call per subscription, newest first. */
+export function notify(w: MmWalk, mm: Mm, phase: 'start' | 'end', start: U64, end: U64): void {
+  for (const notifier of mm.notifiers)
+    emit(w, {
+      event: `mmu_notifier_invalidate_range_${phase}`,
+      notifier,
+      mm: mm.name,
+      ...(phase === 'start' ? { range_event: 'MMU_NOTIFY_PROTECTION_PAGE' } : {}),
+      addr: start,
+      end,
+    });
+}
+
+/** inc_tlb_flush_pending / dec_tlb_flush_pending (include/linux/mm_types.h). */
+export function tlbFlushPending(w: MmWalk, mm: Mm, by: 1 | -1): void {
+  mm.tlbFlushPending += by;
+  emit(w, {
+    event: by > 0 ? 'inc_tlb_flush_pending' : 'dec_tlb_flush_pending',
+    mm: mm.name,
+    count: mm.tlbFlushPending,
+  });
+}
+
+/** flush_tlb_range(vma, start, end): the CPUs running the VMA's mm, entries overlapping the range. */
+export function flush_tlb_range(w: MmWalk, vma: Vma, start: U64, end: U64): void {
+  const m = w.t.m;
+  const cpus = mmCpus(m, vma.mm);
+  for (const i of cpus) {
+    const c = m.cpus[i]!;
+    tlbInvalidate(
+      c,
+      (e) => e.vaBase < end && e.vaBase + e.size > start && (e.global || e.asid === c.asid),
+    );
+  }
+  emit(w, { event: 'flush_tlb_range', vma: vma.name, addr: start, end, cpus });
+}
+
+/** The helpers' PTE tests and changes on a PTE's two halves (the walk's hot path). */
+export interface Halves {
+  test(name: string, lo: number, hi: number): boolean;
+  /** The PTE `change` makes of (lo, hi), as halves. */
+  change(name: string, lo: number, hi: number): readonly [number, number];
+}
+
+/**
+ * The PTE tests and changes of the helpers, answered by the arch's bigint helper once per
+ * combination of the bits outside the PFN field (`flags`: the arch's non-PFN bits of each half).
+ * pte_write, pte_dirty, pte_wrprotect and pte_mkclean read and change flag bits only; the walk
+ * visits every PTE of a range, most of them alike.
+ */
+export function halves(h: Helper, flags: { readonly lo: number; readonly hi: number }): Halves {
+  const caches = new Map<string, Map<number, boolean | readonly [number, number]>>();
+  const cached = <T extends boolean | readonly [number, number]>(
+    name: string,
+    lo: number,
+    hi: number,
+    f: (flagLo: number, flagHi: number) => T,
+  ): T => {
+    let cache = caches.get(name);
+    if (!cache) caches.set(name, (cache = new Map()));
+    // The high flag bits sit above bit 17 of the high half on all three arches.
+    const key = (lo & flags.lo) + ((hi & flags.hi) >>> 18) * 0x1000;
+    let r = cache.get(key) as T | undefined;
+    if (r === undefined) cache.set(key, (r = f(lo & flags.lo, (hi & flags.hi) >>> 0)));
+    return r;
+  };
+  const value = (lo: number, hi: number) => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+  return {
+    // pte_none (0) has no bit set on any of the three arches.
+    test: (name, lo, hi) =>
+      (lo !== 0 || hi !== 0) && cached(name, lo, hi, (fl, fh) => h(name, value(fl, fh)) === true),
+    change: (name, lo, hi) => {
+      const [fl, fh] = cached(name, lo, hi, (l, hh) => {
+        const v = h(name, value(l, hh)) as U64;
+        return [Number(v & 0xffffffffn), Number(v >> 32n)] as const;
+      });
+      return [((lo & ~flags.lo) | fl) >>> 0, ((hi & ~flags.hi) | fh) >>> 0];
+    },
+  };
+}
+
+/** The PTE change of wp_pte / clean_record_pte: ptep_modify_prot_start/commit of `change`. */
+export function modifyPte(
+  w: MmWalk,
+  x: Halves,
+  pa: number,
+  addr: U64,
+  lo: number,
+  hi: number,
+  change: string,
+): void {
+  const [nlo, nhi] = x.change(change, lo, hi);
+  w.t.write(w.tree, 4, pa, addr, (BigInt(nhi) << 32n) | BigInt(nlo));
+}
+
+/** __set_bit(pgoff, bitmap) and the start/end bookkeeping of a cleaned page. */
+export function record(c: CleanRecord, vma: Vma, addr: U64, pageShift: number): void {
+  const pgoff = ((addr - vma.start) >> BigInt(pageShift)) + vma.pgoff - c.bitmap_pgoff;
+  const word = Number(pgoff >> 6n);
+  c.bitmap[word] = c.bitmap[word]! | (1n << (pgoff & 63n));
+  if (pgoff < c.start) c.start = pgoff;
+  if (pgoff + 1n > c.end) c.end = pgoff + 1n;
+}
+
+/** The bitmap argument's checks: it covers [first_index, first_index + nr) from bitmap_pgoff. */
+export function checkBitmap(first_index: U64, nr: U64, bitmap_pgoff: U64, words: number): void {
+  if (first_index + nr > MASK64)
+    throw new VectorFormatError('first_index + nr wraps past 2^64', '/args/nr');
+  if (bitmap_pgoff > first_index)
+    throw new VectorFormatError(
+      'bitmap_pgoff is above first_index: the bitmap must cover the range',
+      '/args/bitmap_pgoff',
+    );
+  const bits = first_index + nr - bitmap_pgoff;
+  if (BigInt(words) * 64n < bits)
+    throw new VectorFormatError(
+      `the bitmap has ${words * 64} bits; the range needs ${bits} (first_index + nr - bitmap_pgoff)`,
+      '/args/bitmap',
+    );
+}
+
+export interface WpWalk {
+  rangeStart: U64;
+  rangeEnd: U64;
+  tlbflush_start: U64;
+  tlbflush_end: U64;
+  total: U64;
+}
+
+/** The v6.19 mm_walk_ops (:224-243), with wp_pte or clean_record_pte as pte_entry. */
+export function wpCleanOps(
+  h: Helper,
+  x: Halves,
+  wp: WpWalk,
+  clean: CleanRecord | undefined,
+): WalkCallbacks {
+  const page = (w: MmWalk) => 1n << BigInt(w.t.pageShift);
+  const [is, change] = clean ? ['pte_dirty', 'pte_mkclean'] : ['pte_write', 'pte_wrprotect'];
+  return {
+    walk_lock: 'PGWALK_RDLOCK',
+    // :34 wp_pte, :89 clean_record_pte.
+    pte_entry: (w, pa, addr0, j, lo, hi) => {
+      if (!x.test(is, lo, hi)) return 0;
+      const addr = addr0 + BigInt(j) * page(w);
+      modifyPte(w, x, pa, addr, lo, hi, change);
+      wp.total++;
+      if (addr < wp.tlbflush_start) wp.tlbflush_start = addr;
+      if (addr + page(w) > wp.tlbflush_end) wp.tlbflush_end = addr + page(w);
+      if (clean) record(clean, w.vma!, addr, w.t.pageShift);
+      return 0;
+    },
+    // :126 wp_clean_pmd_entry: a huge PMD is never split; WARN if writable or dirty.
+    pmd_entry: (w, pa) => {
+      const v = w.t.read(pa);
+      if (h('pmd_trans_huge', v) === true) {
+        if (h('pmd_write', v) === true || h('pmd_dirty', v) === true) warn(w, 'wp_clean_pmd_entry');
+        w.action = ACTION_CONTINUE;
+      }
+      return 0;
+    },
+    // :148 wp_clean_pud_entry (pud_trans_huge is 0 without HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD).
+    pud_entry: (w, pa) => {
+      const v = w.t.read(pa);
+      if (h('pud_trans_huge', v) === true) {
+        if (h('pud_write', v) === true || h('pud_dirty', v) === true) warn(w, 'wp_clean_pud_entry');
+        w.action = ACTION_CONTINUE;
+      }
+      return 0;
+    },
+    // :218 wp_clean_test_walk: only shared, may-write, non-hugetlb VMAs.
+    test_walk: (w) =>
+      w.vma!.flags.has('VM_SHARED') &&
+      w.vma!.flags.has('VM_MAYWRITE') &&
+      !w.vma!.flags.has('VM_HUGETLB')
+        ? 0
+        : 1,
+    // :169 wp_clean_pre_vma (flush_cache_range is empty on the three arches: no event).
+    pre_vma: (w, start, end) => {
+      wp.tlbflush_start = end;
+      wp.tlbflush_end = start;
+      wp.rangeStart = start;
+      wp.rangeEnd = end;
+      notify(w, w.mm!, 'start', start, end);
+      tlbFlushPending(w, w.mm!, 1);
+      return 0;
+    },
+    // :198 wp_clean_post_vma: mm_tlb_flush_nested (another flush pending) flushes the whole range.
+    post_vma: (w) => {
+      if (w.mm!.tlbFlushPending > 1) flush_tlb_range(w, w.vma!, wp.rangeStart, wp.rangeEnd);
+      else if (wp.tlbflush_end > wp.tlbflush_start)
+        flush_tlb_range(w, w.vma!, wp.tlbflush_start, wp.tlbflush_end);
+      notify(w, w.mm!, 'end', wp.rangeStart, wp.rangeEnd);
+      tlbFlushPending(w, w.mm!, -1);
+    },
+  };
+}
+
+/** struct wp_walk, zeroed. */
+export const wpWalk = (): WpWalk => ({
+  rangeStart: 0n,
+  rangeEnd: 0n,
+  tlbflush_start: 0n,
+  tlbflush_end: 0n,
+  total: 0n,
+});
+
+/**
+ * :263 wp_shared_mapping_range and :313 clean_record_shared_mapping_range (a walk made with
+ * wpCleanOps over `wp`): the walk's result only feeds a WARN_ON; the count is returned.
+ */
+export function mapping_dirty_walk(
+  w: MmWalk,
+  wp: WpWalk,
+  huge: HugePteOffset,
+  file: string,
+  first_index: U64,
+  nr: U64,
+  func: string,
+): U64 {
+  if (walk_page_mapping(w, file, first_index, nr, huge) !== 0) warn(w, func);
+  return wp.total;
+}
+
+/** :320-335: *start >= *end means none set; the call extends the caller's [start, end) otherwise. */
+export function cleanRecord(
+  nr: U64,
+  bitmap_pgoff: U64,
+  bitmap: readonly U64[],
+  start: U64,
+  end: U64,
+): CleanRecord {
+  const none_set = start >= end;
+  return {
+    bitmap_pgoff,
+    bitmap: [...bitmap],
+    start: none_set ? nr : start,
+    end: none_set ? 0n : end,
+  };
+}
