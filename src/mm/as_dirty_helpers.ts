@@ -83,6 +83,8 @@ export function apply_as_range(
   const shift = BigInt(w.t.pageShift);
   const page = 1n << shift;
   const awr: AsWalkRange = { start: 0n, end: 0n, total: 0n };
+  const test = x.tester(clean ? 'pte_dirty' : 'pte_write');
+  const change = x.changer(clean ? 'pte_mkclean' : 'pte_wrprotect');
   for (const vma of i_mmap(w.st, file, first_index, first_index + nr - 1n, page)) {
     // Skip non-applicable VMAs.
     if (!vma.flags.has('VM_SHARED') || !vma.flags.has('VM_WRITE')) continue;
@@ -106,8 +108,8 @@ export function apply_as_range(
     notify(w, vma.mm, 'start', start_addr, end_addr);
     tlbFlushPending(w, vma.mm, 1);
     walk_as_pfn_range(w, start_addr, end_addr, (pa, addr, lo, hi) => {
-      if (!x.test(clean ? 'pte_dirty' : 'pte_write', lo, hi)) return;
-      modifyPte(w, x, pa, addr, lo, hi, clean ? 'pte_mkclean' : 'pte_wrprotect');
+      if (!test(lo, hi)) return;
+      modifyPte(w, change, pa, addr, lo, hi);
       awr.total++;
       if (addr < awr.start) awr.start = addr;
       if (addr + page > awr.end) awr.end = addr + page;

@@ -79,9 +79,10 @@ export function flush_tlb_range(w: MmWalk, vma: Vma, start: U64, end: U64): void
 
 /** The helpers' PTE tests and changes on a PTE's two halves (the walk's hot path). */
 export interface Halves {
-  test(name: string, lo: number, hi: number): boolean;
-  /** The PTE `change` makes of (lo, hi), as halves. */
-  change(name: string, lo: number, hi: number): readonly [number, number];
+  /** The arch's predicate `name` (pte_write, pte_dirty) of (lo, hi). */
+  tester(name: string): (lo: number, hi: number) => boolean;
+  /** The arch's change `name` (pte_wrprotect, pte_mkclean) of (lo, hi), as halves. */
+  changer(name: string): (lo: number, hi: number) => readonly [number, number];
 }
 
 /**
@@ -91,32 +92,32 @@ export interface Halves {
  * visits every PTE of a range, most of them alike.
  */
 export function halves(h: Helper, flags: { readonly lo: number; readonly hi: number }): Halves {
-  const caches = new Map<string, Map<number, boolean | readonly [number, number]>>();
-  const cached = <T extends boolean | readonly [number, number]>(
-    name: string,
-    lo: number,
-    hi: number,
-    f: (flagLo: number, flagHi: number) => T,
-  ): T => {
-    let cache = caches.get(name);
-    if (!cache) caches.set(name, (cache = new Map()));
-    // The high flag bits sit above bit 17 of the high half on all three arches.
-    const key = (lo & flags.lo) + ((hi & flags.hi) >>> 18) * 0x1000;
-    let r = cache.get(key) as T | undefined;
-    if (r === undefined) cache.set(key, (r = f(lo & flags.lo, (hi & flags.hi) >>> 0)));
-    return r;
-  };
   const value = (lo: number, hi: number) => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+  // The high flag bits sit above bit 17 of the high half on all three arches.
+  const key = (lo: number, hi: number) => (lo & flags.lo) + ((hi & flags.hi) >>> 18) * 0x1000;
   return {
-    // pte_none (0) has no bit set on any of the three arches.
-    test: (name, lo, hi) =>
-      (lo !== 0 || hi !== 0) && cached(name, lo, hi, (fl, fh) => h(name, value(fl, fh)) === true),
-    change: (name, lo, hi) => {
-      const [fl, fh] = cached(name, lo, hi, (l, hh) => {
-        const v = h(name, value(l, hh)) as U64;
-        return [Number(v & 0xffffffffn), Number(v >> 32n)] as const;
-      });
-      return [((lo & ~flags.lo) | fl) >>> 0, ((hi & ~flags.hi) | fh) >>> 0];
+    tester: (name) => {
+      const cache = new Map<number, boolean>();
+      return (lo, hi) => {
+        if (lo === 0 && hi === 0) return false; // pte_none: no bit set (all three arches)
+        const k = key(lo, hi);
+        let r = cache.get(k);
+        if (r === undefined)
+          cache.set(k, (r = h(name, value(lo & flags.lo, (hi & flags.hi) >>> 0)) === true));
+        return r;
+      };
+    },
+    changer: (name) => {
+      const cache = new Map<number, readonly [number, number]>();
+      return (lo, hi) => {
+        const k = key(lo, hi);
+        let r = cache.get(k);
+        if (r === undefined) {
+          const v = h(name, value(lo & flags.lo, (hi & flags.hi) >>> 0)) as U64;
+          cache.set(k, (r = [Number(v & 0xffffffffn), Number(v >> 32n)]));
+        }
+        return [((lo & ~flags.lo) | r[0]) >>> 0, ((hi & ~flags.hi) | r[1]) >>> 0];
+      };
     },
   };
 }
@@ -124,14 +125,13 @@ export function halves(h: Helper, flags: { readonly lo: number; readonly hi: num
 /** The PTE change of wp_pte / clean_record_pte: ptep_modify_prot_start/commit of `change`. */
 export function modifyPte(
   w: MmWalk,
-  x: Halves,
+  change: (lo: number, hi: number) => readonly [number, number],
   pa: number,
   addr: U64,
   lo: number,
   hi: number,
-  change: string,
 ): void {
-  const [nlo, nhi] = x.change(change, lo, hi);
+  const [nlo, nhi] = change(lo, hi);
   w.t.write(w.tree, 4, pa, addr, (BigInt(nhi) << 32n) | BigInt(nlo));
 }
 
@@ -177,14 +177,15 @@ export function wpCleanOps(
   clean: CleanRecord | undefined,
 ): WalkCallbacks {
   const page = (w: MmWalk) => 1n << BigInt(w.t.pageShift);
-  const [is, change] = clean ? ['pte_dirty', 'pte_mkclean'] : ['pte_write', 'pte_wrprotect'];
+  const test = x.tester(clean ? 'pte_dirty' : 'pte_write');
+  const change = x.changer(clean ? 'pte_mkclean' : 'pte_wrprotect');
   return {
     walk_lock: 'PGWALK_RDLOCK',
     // :34 wp_pte, :89 clean_record_pte.
     pte_entry: (w, pa, addr0, j, lo, hi) => {
-      if (!x.test(is, lo, hi)) return 0;
+      if (!test(lo, hi)) return 0;
       const addr = addr0 + BigInt(j) * page(w);
-      modifyPte(w, x, pa, addr, lo, hi, change);
+      modifyPte(w, change, pa, addr, lo, hi);
       wp.total++;
       if (addr < wp.tlbflush_start) wp.tlbflush_start = addr;
       if (addr + page(w) > wp.tlbflush_end) wp.tlbflush_end = addr + page(w);
