@@ -1,8 +1,9 @@
-// Hand-picked mutants of the fault loop and mprotect (scripts/fault-mutants.json): each one rule of
-// the engine broken in the source, the vectors of the fault, mmu and tlb families run against it, and
+// Hand-picked mutants of the fault loop, mprotect and the dirty helpers (scripts/mutants.json): each
+// one rule of the engine broken in the source, the vectors of the fault, dirty, mmu and tlb families
+// run against it, and
 // the mutant counted as killed when any vector no longer passes. Mutants listed with `equivalent`
 // are ones no vector can kill in the model, with the reason. Not a test (it rewrites src/ while it
-// runs and restores it); `npx tsx scripts/fault-mutants.ts`, about three minutes.
+// runs and restores it); `npx tsx scripts/mutants.ts`, about four minutes.
 
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -16,7 +17,7 @@ interface Mutant {
   readonly equivalent?: string;
 }
 const mutants = JSON.parse(
-  readFileSync(join(PACKAGE_ROOT, 'scripts/fault-mutants.json'), 'utf8'),
+  readFileSync(join(PACKAGE_ROOT, 'scripts/mutants.json'), 'utf8'),
 ) as Mutant[];
 let killed = 0;
 const survivors: Mutant[] = [];
@@ -29,7 +30,14 @@ for (const m of mutants) {
   try {
     const r = spawnSync(
       process.execPath,
-      [join(PACKAGE_ROOT, 'bin/ptvec.js'), 'run', 'vectors/fault', 'vectors/mmu', 'vectors/tlb'],
+      [
+        join(PACKAGE_ROOT, 'bin/ptvec.js'),
+        'run',
+        'vectors/fault',
+        'vectors/dirty',
+        'vectors/mmu',
+        'vectors/tlb',
+      ],
       { cwd: PACKAGE_ROOT, encoding: 'utf8' },
     );
     const m2 = /(\d+) vectors against ref: (\d+) passed/.exec(r.stdout + r.stderr);
