@@ -98,12 +98,18 @@ export function halves(h: Helper, flags: { readonly lo: number; readonly hi: num
   return {
     tester: (name) => {
       const cache = new Map<number, boolean>();
+      // Neighbouring PTEs mostly share their flags: the last answer first.
+      let lastKey = -1;
+      let last = false;
       return (lo, hi) => {
         if (lo === 0 && hi === 0) return false; // pte_none: no bit set (all three arches)
         const k = key(lo, hi);
+        if (k === lastKey) return last;
         let r = cache.get(k);
         if (r === undefined)
           cache.set(k, (r = h(name, value(lo & flags.lo, (hi & flags.hi) >>> 0)) === true));
+        lastKey = k;
+        last = r;
         return r;
       };
     },
