@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { buildSetup } from '../src/engine.ts';
 import type { SetupMapping } from '../src/machine/builder.ts';
-import { geometry } from '../src/machine/geometry.ts';
 import { UNLIMITED, Work } from '../src/machine/work.ts';
 import {
   cleanRecord,
@@ -21,11 +20,10 @@ import {
   type Helper,
 } from '../src/mm/mapping_dirty_helpers.ts';
 import { genericHugePteOffset } from '../src/mm/pagewalk.ts';
-import { LinuxTables } from '../src/mm/pgtable.ts';
-import { LINUX, modeDesc } from '../src/ops/registry.ts';
+import { LINUX } from '../src/ops/registry.ts';
 import type { U64 } from '../src/bits/u64.ts';
 import { PACKAGE_ROOT } from '../runners/paths.ts';
-import { BENCH_CONFIG } from './pagewalk.ts';
+import { BENCH_CONFIG, walker } from './pagewalk.ts';
 
 const PAGES = 1_000_000;
 const VA0 = 0x7f00_0000_0000n;
@@ -89,37 +87,11 @@ export function benchDirty(): void {
   let cleaned = 0n;
   const pass = (redirty = true): number => {
     if (redirty) for (const pa of dirtyPtes) mem.writeHalves(pa, mem.lo(pa) | 0x40, mem.hi(pa));
-    const t = new LinuxTables(machine, geometry(modeDesc('x86_64', '4level')), {
-      upper: LINUX.x86_64.upper,
-      table,
-      config: BENCH_CONFIG,
-      ctx,
-    });
     const rec = cleanRecord(BigInt(PAGES), 0n, new Array<U64>(PAGES / 64 + 1).fill(0n), 0n, 0n);
     const wp = wpWalk();
-    const w = {
-      ops: wpCleanOps(h, halves(h, LINUX.x86_64.pteFlags), wp, rec),
-      t,
-      st: built.linux!,
-      mm: null,
-      tree: 0,
-      vma: null,
-      action: 0,
-      no_vma: false,
-      initMm: false,
-      events: undefined,
-      mmapLock: 'none',
-    } as const;
+    const w = walker(built, wpCleanOps(h, halves(h, LINUX.x86_64.pteFlags), wp, rec));
     const t0 = performance.now();
-    cleaned = mapping_dirty_walk(
-      { ...w },
-      wp,
-      genericHugePteOffset,
-      'f',
-      0n,
-      BigInt(PAGES),
-      'clean',
-    );
+    cleaned = mapping_dirty_walk(w, wp, genericHugePteOffset, 'f', 0n, BigInt(PAGES), 'clean');
     return performance.now() - t0;
   };
   pass();

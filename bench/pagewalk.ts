@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { buildSetup } from '../src/engine.ts';
+import { buildSetup, type Built } from '../src/engine.ts';
 import type { SetupMapping } from '../src/machine/builder.ts';
 import { genericHugePteOffset, walk_page_range, type MmWalk } from '../src/mm/pagewalk.ts';
 import { LinuxTables } from '../src/mm/pgtable.ts';
@@ -58,7 +58,8 @@ function setup(map: SetupMapping[], end: bigint) {
   });
 }
 
-function walker(built: ReturnType<typeof setup>, pte_entry: MmWalk['ops']['pte_entry']): MmWalk {
+/** An MmWalk over a built setup's tree 0 with these ops, without the work budget of a vector. */
+export function walker(built: Built, ops: MmWalk['ops'] | MmWalk['ops']['pte_entry']): MmWalk {
   const desc = modeDesc('x86_64', '4level');
   // The bench walks far more than a vector's work budget allows.
   const machine = { ...built.machine, work: new Work(UNLIMITED) };
@@ -71,7 +72,10 @@ function walker(built: ReturnType<typeof setup>, pte_entry: MmWalk['ops']['pte_e
   });
   const mm = built.linux!.mms.get('mm')!;
   return {
-    ops: { walk_lock: 'PGWALK_RDLOCK', ...(pte_entry ? { pte_entry } : {}) },
+    ops:
+      typeof ops === 'object'
+        ? ops
+        : { walk_lock: 'PGWALK_RDLOCK', ...(ops ? { pte_entry: ops } : {}) },
     t,
     st: built.linux!,
     mm,

@@ -47,28 +47,20 @@ function walk_as_pfn_range(
   pte: (pa: number, addr: U64, lo: number, hi: number) => void,
 ): void {
   const t = w.t;
-  const root = t.m.treeRoot(w.tree);
-  const level = (c: ChainIndex, parent: number, lo: U64, hi: U64): void => {
-    let addr = lo;
-    let pa = t.offset(c, parent, addr, root);
-    while (addr < hi) {
-      t.m.work.charge('visits');
-      const next = t.addrEnd(c, addr, hi);
-      if (c === 4) {
-        const m = t.m.mem;
-        pte(pa, addr, m.lo(pa), m.hi(pa));
-      } else if (!t.chain[c]!.last) level((c + 1) as ChainIndex, pa, addr, next);
-      else if (!noneOrClearBad(w, c, pa, addr)) {
-        // WARN_ON(pud_huge(*pud)) / WARN_ON(pmd_huge(*pmd)): skipped.
-        if ((c === 2 || c === 3) && t.leaf(c, t.read(pa)))
-          warn(w, c === 2 ? 'walk_as_pud_range' : 'walk_as_pmd_range');
-        else level((c + 1) as ChainIndex, pa, addr, next);
-      }
-      if (t.chain[c]!.first || c === 4) pa += 8;
-      addr = next;
+  const m = t.m.mem;
+  const below = (c: ChainIndex, pa: number, addr: U64): boolean => {
+    if (!t.chain[c]!.last) return true;
+    if (noneOrClearBad(w, c, pa, addr)) return false;
+    // WARN_ON(pud_huge(*pud)) / WARN_ON(pmd_huge(*pmd)): skipped.
+    if ((c === 2 || c === 3) && t.leaf(c, t.read(pa))) {
+      warn(w, c === 2 ? 'walk_as_pud_range' : 'walk_as_pmd_range');
+      return false;
     }
+    return true;
   };
-  level(0, 0, start, end);
+  t.descend(t.m.treeRoot(w.tree), start, end, below, (pa, addr) =>
+    pte(pa, addr, m.lo(pa), m.hi(pa)),
+  );
 }
 
 /** apply_as_range: every VMA of the file over [first_index, first_index + nr), in i_mmap order. */

@@ -210,29 +210,16 @@ class MmuGather {
   }
 }
 
-/** Every present PTE of [start, end) in the mm's tree; a huge entry on the way is unsupported. */
+/** Every PTE under the present tables of [start, end) in the mm's tree; a huge entry is unsupported. */
 function eachPte(f: FaultEnv, start: U64, end: U64, cb: (pa: number, addr: U64) => void): void {
   const t = f.t;
-  const root = f.m.treeRoot(f.mm.tree);
-  const level = (c: ChainIndex, parent: number, lo: U64, hi: U64): void => {
-    let addr = lo;
-    let pa = t.offset(c, parent, addr, root);
-    while (addr < hi) {
-      f.m.work.charge('visits');
-      const next = t.addrEnd(c, addr, hi);
-      if (c === 4) cb(pa, addr);
-      else {
-        const v = t.read(pa);
-        const skip = t.chain[c]!.last && (t.none(c, v) || !t.present(c, v));
-        if ((c === 2 || c === 3) && t.leaf(c, v))
-          throw new UnsupportedError('change_protection of a huge PUD or PMD is not modelled');
-        if (!skip) level((c + 1) as ChainIndex, pa, addr, next);
-      }
-      if (t.chain[c]!.first || c === 4) pa += 8;
-      addr = next;
-    }
+  const below = (c: ChainIndex, pa: number): boolean => {
+    const v = t.read(pa);
+    if ((c === 2 || c === 3) && t.leaf(c, v))
+      throw new UnsupportedError('change_protection of a huge PUD or PMD is not modelled');
+    return !(t.chain[c]!.last && (t.none(c, v) || !t.present(c, v)));
   };
-  level(0, 0, start, end);
+  t.descend(f.m.treeRoot(f.mm.tree), start, end, below, cb);
 }
 
 /** :633 change_protection → change_pte_range (:214) for present PTEs of order-0 folios. */

@@ -155,6 +155,33 @@ export class LinuxTables {
     return (addr & ~this.masks[c]!) + BigInt(k) * this.sizes[c]!;
   }
 
+  /**
+   * A top-down walk of [start, end) under the table at `root`, entry by entry in address order:
+   * `below` says of an upper entry (chain level < 4) whether to go down into it; `pte` sees every
+   * PTE slot under the entries gone into, none or not.
+   */
+  descend(
+    root: number,
+    start: U64,
+    end: U64,
+    below: (c: ChainIndex, pa: number, addr: U64) => boolean,
+    pte: (pa: number, addr: U64) => void,
+  ): void {
+    const level = (c: ChainIndex, parent: number, lo: U64, hi: U64): void => {
+      let addr = lo;
+      let pa = this.offset(c, parent, addr, root);
+      while (addr < hi) {
+        this.m.work.charge('visits');
+        const next = this.addrEnd(c, addr, hi);
+        if (c === 4) pte(pa, addr);
+        else if (below(c, pa, addr)) level((c + 1) as ChainIndex, pa, addr, next);
+        if (this.chain[c]!.first || c === 4) pa += 8;
+        addr = next;
+      }
+    };
+    level(0, 0, start, end);
+  }
+
   /** The entry at `pa` is zero (every arch's pXd_none holds for it), read as two numbers. */
   zero(pa: number): boolean {
     const mem = this.m.mem;
