@@ -182,7 +182,8 @@ export function wpCleanOps(
   wp: WpWalk,
   clean: CleanRecord | undefined,
 ): WalkCallbacks {
-  const page = (w: MmWalk) => 1n << BigInt(w.t.pageShift);
+  let pageSize = 0n;
+  const page = (w: MmWalk) => pageSize || (pageSize = 1n << BigInt(w.t.pageShift));
   const test = x.tester(clean ? 'pte_dirty' : 'pte_write');
   const change = x.changer(clean ? 'pte_mkclean' : 'pte_wrprotect');
   return {
@@ -194,7 +195,8 @@ export function wpCleanOps(
       modifyPte(w, change, pa, addr, lo, hi);
       wp.total++;
       if (addr < wp.tlbflush_start) wp.tlbflush_start = addr;
-      if (addr + page(w) > wp.tlbflush_end) wp.tlbflush_end = addr + page(w);
+      const next = addr + page(w);
+      if (next > wp.tlbflush_end) wp.tlbflush_end = next;
       if (clean) record(clean, w.vma!, addr, w.t.pageShift);
       return 0;
     },

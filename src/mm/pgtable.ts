@@ -55,7 +55,8 @@ export class LinuxTables {
   private readonly sizes: readonly U64[];
   private readonly masks: readonly U64[];
   private readonly p4dFoldedAtCompileTime: boolean;
-  private readonly changes = new Map<number, EntryChange>();
+  /** The journal of changed entries: by entry PA (an open-addressing index), in first-change order. */
+  private readonly journal = new ChangeJournal();
   private readonly preds = new Map<string, ArchPred>();
 
   constructor(
@@ -210,34 +211,33 @@ export class LinuxTables {
 
   /** Record a store to an entry that someone else (the hardware) made, from `old` to `value`. */
   record(tree: number, c: ChainIndex, pa: number, addr: U64, old: U64, value: U64): void {
-    const known = this.changes.get(pa);
-    if (known) known.new = value;
-    else {
-      this.m.work.charge('changes');
-      const size = this.size(c);
-      const isTable = c === 4 ? NEVER_TABLE : (v: U64) => this.isTable(c, v);
-      this.changes.set(pa, {
-        tree,
-        level: this.name(c),
-        addr: addr & ~(size - 1n) & MASK64,
-        old,
-        new: value,
-        isTable,
-      });
-    }
+    if (this.journal.update(pa, value)) return;
+    this.m.work.charge('changes');
+    this.journal.add(pa, tree, c, addr, old, value);
   }
 
   /** The changes so far, sorted by tree, address, level; unchanged entries dropped. */
   changed(): EntryChange[] {
     const depth = (l: LinuxLevel) => CHAIN.indexOf(l);
-    return [...this.changes.values()]
-      .filter((ch) => ch.old !== ch.new)
-      .sort(
-        (a, b) =>
-          a.tree - b.tree ||
-          (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0) ||
-          depth(a.level) - depth(b.level),
-      );
+    const out: EntryChange[] = [];
+    this.journal.forEach((tree, c, addr, old, value) => {
+      if (old === value) return;
+      const size = this.size(c);
+      out.push({
+        tree,
+        level: this.name(c),
+        addr: addr & ~(size - 1n) & MASK64,
+        old,
+        new: value,
+        isTable: c === 4 ? NEVER_TABLE : (v: U64) => this.isTable(c, v),
+      });
+    });
+    return out.sort(
+      (a, b) =>
+        a.tree - b.tree ||
+        (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0) ||
+        depth(a.level) - depth(b.level),
+    );
   }
 
   /** An arch helper of the op table (undefined where the arch has none). */
@@ -318,5 +318,85 @@ export class LinuxTables {
       return true;
     }
     return false;
+  }
+}
+
+/**
+ * The changed entries of a step in typed arrays: one slot per entry PA, found through an
+ * open-addressing index, so that an op that changes many entries (a clean of a million PTEs) makes
+ * no object per change until the result is asked for.
+ */
+class ChangeJournal {
+  private n = 0;
+  private pa = new Float64Array(16);
+  private meta = new Uint8Array(16); // tree << 3 | chain level
+  private addr = new BigUint64Array(16);
+  private old = new BigUint64Array(16);
+  private now = new BigUint64Array(16);
+  /** Slot + 1 by hash of the PA; 0 is empty. */
+  private index = new Int32Array(64);
+
+  private find(pa: number): number {
+    const mask = this.index.length - 1;
+    // Entries are 8-byte aligned; mix both 32-bit halves of pa / 8 (PAs are below 2^52).
+    const q = pa / 8;
+    const mixed = Math.imul((q >>> 0) ^ Math.imul((q / 4294967296) >>> 0, 0x85ebca6b), 0x9e3779b1);
+    for (let h = mixed & mask; ; h = (h + 1) & mask) {
+      const s = this.index[h]!;
+      if (s === 0 || this.pa[s - 1] === pa) return h;
+    }
+  }
+
+  /** Set the new value of a journalled entry; false when the entry is not journalled yet. */
+  update(pa: number, value: U64): boolean {
+    const s = this.index[this.find(pa)]!;
+    if (s === 0) return false;
+    this.now[s - 1] = value;
+    return true;
+  }
+
+  add(pa: number, tree: number, c: ChainIndex, addr: U64, old: U64, value: U64): void {
+    if (this.n === this.pa.length) this.grow();
+    const i = this.n++;
+    this.pa[i] = pa;
+    this.meta[i] = (tree << 3) | c;
+    this.addr[i] = addr & MASK64;
+    this.old[i] = old;
+    this.now[i] = value;
+    this.index[this.find(pa)] = i + 1;
+    if (this.n * 2 > this.index.length) this.rehash();
+  }
+
+  forEach(f: (tree: number, c: ChainIndex, addr: U64, old: U64, value: U64) => void): void {
+    for (let i = 0; i < this.n; i++)
+      f(
+        this.meta[i]! >> 3,
+        (this.meta[i]! & 7) as ChainIndex,
+        this.addr[i]!,
+        this.old[i]!,
+        this.now[i]!,
+      );
+  }
+
+  private grow(): void {
+    const cap = this.pa.length * 2;
+    const more = <T extends Float64Array | Uint8Array | BigUint64Array>(
+      a: T,
+      make: (n: number) => T,
+    ): T => {
+      const b = make(cap);
+      b.set(a as never);
+      return b;
+    };
+    this.pa = more(this.pa, (n) => new Float64Array(n));
+    this.meta = more(this.meta, (n) => new Uint8Array(n));
+    this.addr = more(this.addr, (n) => new BigUint64Array(n));
+    this.old = more(this.old, (n) => new BigUint64Array(n));
+    this.now = more(this.now, (n) => new BigUint64Array(n));
+  }
+
+  private rehash(): void {
+    this.index = new Int32Array(this.index.length * 2);
+    for (let i = 0; i < this.n; i++) this.index[this.find(this.pa[i]!)] = i + 1;
   }
 }
