@@ -24,6 +24,7 @@ import {
   type StepOutcome,
   faultFlagNames,
   vmFaultNames,
+  bitmapWords,
   type FaultEvent,
   type FaultLoopResult,
   type MprotectResult,
@@ -249,7 +250,7 @@ function dirtyJson(r: DirtyResult): Json {
   const c = r.clean;
   return {
     ret: Number(r.ret),
-    ...(c ? { bitmap: c.bitmap.map(hex64), start: hex64(c.start), end: hex64(c.end) } : {}),
+    ...(c ? { bitmap: bitmapWords(c).map(hex64), start: hex64(c.start), end: hex64(c.end) } : {}),
     events: r.events.map(eventJson),
     changes: r.changes.map(changeJson),
   };

@@ -11,7 +11,8 @@ import {
   flush_tlb_range,
   modifyPte,
   notify,
-  record,
+  bitOf,
+  setBit,
   tlbFlushPending,
   type CleanRecord,
   type Halves,
@@ -105,7 +106,7 @@ export function apply_as_range(
       awr.total++;
       if (addr < awr.start) awr.start = addr;
       if (addr + page > awr.end) awr.end = addr + page;
-      if (clean) record(clean, vma, addr, w.t.pageShift);
+      if (clean) setBit(clean, bitOf(clean, vma, addr, w.t.pageShift));
     });
     if (awr.end > awr.start) flush_tlb_range(w, vma, awr.start, awr.end);
     notify(w, vma.mm, 'end', start_addr, end_addr);

@@ -8,6 +8,7 @@ import { apply_as_range } from './as_dirty_helpers.ts';
 import {
   checkBitmap,
   cleanRecord,
+  finishRecord,
   halves,
   mapping_dirty_walk,
   wpCleanOps,
@@ -66,6 +67,7 @@ export function dirtyOps(A: ArchLinux): OpTable {
       s = start(A, a, ctx, init, wpCleanOps(h, x, wp, rec));
       ret = mapping_dirty_walk(s.w, wp, A.huge, file, u64(a, 'first_index'), u64(a, 'nr'), op);
     }
+    if (rec) finishRecord(rec);
     return {
       kind: 'dirty',
       ret,

@@ -35,9 +35,14 @@ export type Helper = (name: string, v: U64) => boolean | U64;
 /** The bitmap side of clean_record_shared_mapping_range / apply_as_clean. */
 export interface CleanRecord {
   readonly bitmap_pgoff: U64;
-  readonly bitmap: U64[];
+  /** The bitmap's 64-bit words as halves during the walk (word k is [2k] low, [2k+1] high). */
+  readonly words: Uint32Array;
+  /** *start and *end (final once `finishRecord` has run). */
   start: U64;
   end: U64;
+  /** The lowest and highest bit set by this call (numbers: a bitmap has at most 2^32 bits). */
+  min: number;
+  max: number;
 }
 
 /** mmu_notifier_invalidate_range_start/end: one call per subscription, newest first. */
@@ -138,16 +143,34 @@ export function modifyPte(
   hi: number,
 ): void {
   const [nlo, nhi] = change(lo, hi);
-  w.t.write(w.tree, 4, pa, addr, (BigInt(nhi) << 32n) | BigInt(nlo));
+  w.t.writeHalves(w.tree, 4, pa, addr, nlo, nhi);
 }
 
-/** __set_bit(pgoff, bitmap) and the start/end bookkeeping of a cleaned page. */
-export function record(c: CleanRecord, vma: Vma, addr: U64, pageShift: number): void {
-  const pgoff = ((addr - vma.start) >> BigInt(pageShift)) + vma.pgoff - c.bitmap_pgoff;
-  const word = Number(pgoff >> 6n);
-  c.bitmap[word] = c.bitmap[word]! | (1n << (pgoff & 63n));
-  if (pgoff < c.start) c.start = pgoff;
-  if (pgoff + 1n > c.end) c.end = pgoff + 1n;
+/** __set_bit(pgoff, bitmap) and the start/end bookkeeping of a cleaned page (pgoff from bitmap_pgoff). */
+export function setBit(c: CleanRecord, pgoff: number): void {
+  c.words[pgoff >>> 5] = c.words[pgoff >>> 5]! | (1 << (pgoff & 31));
+  if (pgoff < c.min) c.min = pgoff;
+  if (pgoff > c.max) c.max = pgoff;
+}
+
+/** The bit of the page at `addr` of `vma`, relative to bitmap_pgoff. */
+export function bitOf(c: CleanRecord, vma: Vma, addr: U64, pageShift: number): number {
+  return Number(((addr - vma.start) >> BigInt(pageShift)) + vma.pgoff - c.bitmap_pgoff);
+}
+
+/** The call's *start = min(*start, bits set) and *end = max(*end, last bit + 1). */
+export function finishRecord(c: CleanRecord): void {
+  if (c.max < 0) return;
+  if (BigInt(c.min) < c.start) c.start = BigInt(c.min);
+  if (BigInt(c.max) + 1n > c.end) c.end = BigInt(c.max) + 1n;
+}
+
+/** The bitmap as 64-bit words. */
+export function bitmapWords(c: CleanRecord): U64[] {
+  const out: U64[] = [];
+  for (let k = 0; k < c.words.length; k += 2)
+    out.push((BigInt(c.words[k + 1]!) << 32n) | BigInt(c.words[k]!));
+  return out;
 }
 
 /** The bitmap argument's checks: it covers [first_index, first_index + nr) from bitmap_pgoff. */
@@ -183,6 +206,9 @@ export function wpCleanOps(
   clean: CleanRecord | undefined,
 ): WalkCallbacks {
   let pageSize = 0n;
+  let bitAddr0 = -1n;
+  let bitVma: MmWalk['vma'] = null;
+  let bit0 = 0;
   const page = (w: MmWalk) => pageSize || (pageSize = 1n << BigInt(w.t.pageShift));
   const test = x.tester(clean ? 'pte_dirty' : 'pte_write');
   const change = x.changer(clean ? 'pte_mkclean' : 'pte_wrprotect');
@@ -197,7 +223,15 @@ export function wpCleanOps(
       if (addr < wp.tlbflush_start) wp.tlbflush_start = addr;
       const next = addr + page(w);
       if (next > wp.tlbflush_end) wp.tlbflush_end = next;
-      if (clean) record(clean, w.vma!, addr, w.t.pageShift);
+      if (clean) {
+        // The bit of addr0 once per PTE table: the others follow by j.
+        if (addr0 !== bitAddr0 || w.vma !== bitVma) {
+          bitAddr0 = addr0;
+          bitVma = w.vma;
+          bit0 = bitOf(clean, w.vma!, addr0, w.t.pageShift);
+        }
+        setBit(clean, bit0 + j);
+      }
       return 0;
     },
     // :126 wp_clean_pmd_entry: a huge PMD is never split; WARN if writable or dirty.
@@ -281,10 +315,17 @@ export function cleanRecord(
   end: U64,
 ): CleanRecord {
   const none_set = start >= end;
+  const words = new Uint32Array(bitmap.length * 2);
+  bitmap.forEach((w, k) => {
+    words[2 * k] = Number(w & 0xffffffffn);
+    words[2 * k + 1] = Number((w >> 32n) & 0xffffffffn);
+  });
   return {
     bitmap_pgoff,
-    bitmap: [...bitmap],
+    words,
     start: none_set ? nr : start,
     end: none_set ? 0n : end,
+    min: Infinity,
+    max: -1,
   };
 }

@@ -205,15 +205,26 @@ export class LinuxTables {
 
   /** A store to an entry, recorded as a change of (tree, level, first VA it covers). */
   write(tree: number, c: ChainIndex, pa: number, addr: U64, value: U64): void {
-    this.record(tree, c, pa, addr, this.read(pa), value);
-    this.m.mem.write64(pa, value);
+    this.writeHalves(tree, c, pa, addr, Number(value & 0xffffffffn), Number(value >> 32n));
+  }
+
+  /** write() with the value as two 32-bit halves (no bigint on the walkers' hot paths). */
+  writeHalves(tree: number, c: ChainIndex, pa: number, addr: U64, lo: number, hi: number): void {
+    const mem = this.m.mem;
+    if (!this.journal.update(pa, lo, hi)) {
+      this.m.work.charge('changes');
+      this.journal.add(pa, tree, c, addr, mem.lo(pa), mem.hi(pa), lo, hi);
+    }
+    mem.writeHalves(pa, lo, hi);
   }
 
   /** Record a store to an entry that someone else (the hardware) made, from `old` to `value`. */
   record(tree: number, c: ChainIndex, pa: number, addr: U64, old: U64, value: U64): void {
-    if (this.journal.update(pa, value)) return;
+    const lo = Number(value & 0xffffffffn);
+    const hi = Number(value >> 32n);
+    if (this.journal.update(pa, lo, hi)) return;
     this.m.work.charge('changes');
-    this.journal.add(pa, tree, c, addr, old, value);
+    this.journal.add(pa, tree, c, addr, Number(old & 0xffffffffn), Number(old >> 32n), lo, hi);
   }
 
   /** The changes so far, sorted by tree, address, level; unchanged entries dropped. */
@@ -331,8 +342,8 @@ class ChangeJournal {
   private pa = new Float64Array(16);
   private meta = new Uint8Array(16); // tree << 3 | chain level
   private addr = new BigUint64Array(16);
-  private old = new BigUint64Array(16);
-  private now = new BigUint64Array(16);
+  /** Old and new values as 32-bit halves: [old lo, old hi, new lo, new hi] per slot. */
+  private halves = new Uint32Array(64);
   /** Slot + 1 by hash of the PA; 0 is empty. */
   private index = new Int32Array(64);
 
@@ -348,51 +359,64 @@ class ChangeJournal {
   }
 
   /** Set the new value of a journalled entry; false when the entry is not journalled yet. */
-  update(pa: number, value: U64): boolean {
+  update(pa: number, lo: number, hi: number): boolean {
     const s = this.index[this.find(pa)]!;
     if (s === 0) return false;
-    this.now[s - 1] = value;
+    this.halves[(s - 1) * 4 + 2] = lo;
+    this.halves[(s - 1) * 4 + 3] = hi;
     return true;
   }
 
-  add(pa: number, tree: number, c: ChainIndex, addr: U64, old: U64, value: U64): void {
+  add(
+    pa: number,
+    tree: number,
+    c: ChainIndex,
+    addr: U64,
+    oldLo: number,
+    oldHi: number,
+    lo: number,
+    hi: number,
+  ): void {
     if (this.n === this.pa.length) this.grow();
     const i = this.n++;
     this.pa[i] = pa;
     this.meta[i] = (tree << 3) | c;
     this.addr[i] = addr & MASK64;
-    this.old[i] = old;
-    this.now[i] = value;
+    const h = this.halves;
+    h[i * 4] = oldLo;
+    h[i * 4 + 1] = oldHi;
+    h[i * 4 + 2] = lo;
+    h[i * 4 + 3] = hi;
     this.index[this.find(pa)] = i + 1;
     if (this.n * 2 > this.index.length) this.rehash();
   }
 
   forEach(f: (tree: number, c: ChainIndex, addr: U64, old: U64, value: U64) => void): void {
+    const h = this.halves;
+    const v = (k: number) => (BigInt(h[k + 1]!) << 32n) | BigInt(h[k]!);
     for (let i = 0; i < this.n; i++)
       f(
         this.meta[i]! >> 3,
         (this.meta[i]! & 7) as ChainIndex,
         this.addr[i]!,
-        this.old[i]!,
-        this.now[i]!,
+        v(i * 4),
+        v(i * 4 + 2),
       );
   }
 
   private grow(): void {
     const cap = this.pa.length * 2;
-    const more = <T extends Float64Array | Uint8Array | BigUint64Array>(
+    const more = <T extends Float64Array | Uint8Array | Uint32Array | BigUint64Array>(
       a: T,
-      make: (n: number) => T,
+      b: T,
     ): T => {
-      const b = make(cap);
       b.set(a as never);
       return b;
     };
-    this.pa = more(this.pa, (n) => new Float64Array(n));
-    this.meta = more(this.meta, (n) => new Uint8Array(n));
-    this.addr = more(this.addr, (n) => new BigUint64Array(n));
-    this.old = more(this.old, (n) => new BigUint64Array(n));
-    this.now = more(this.now, (n) => new BigUint64Array(n));
+    this.pa = more(this.pa, new Float64Array(cap));
+    this.meta = more(this.meta, new Uint8Array(cap));
+    this.addr = more(this.addr, new BigUint64Array(cap));
+    this.halves = more(this.halves, new Uint32Array(cap * 4));
   }
 
   private rehash(): void {
