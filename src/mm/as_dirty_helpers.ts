@@ -27,19 +27,6 @@ interface AsWalkRange {
   total: U64;
 }
 
-/** pXd_none_or_clear_bad at chain level c: a bad entry is cleared (pXd_clear_bad). */
-function noneOrClearBad(w: MmWalk, c: ChainIndex, pa: number, addr: U64): boolean {
-  const t = w.t;
-  if (c <= 1) return t.noneOrClearBad(w.tree, c as 0 | 1, pa, addr);
-  const v = t.read(pa);
-  if (t.none(c, v)) return true;
-  if (t.bad(c, v)) {
-    t.write(w.tree, c, pa, addr, 0n);
-    return true;
-  }
-  return false;
-}
-
 /** walk_as_pfn_range and its levels: every PTE of [addr, end), the callback on each. */
 function walk_as_pfn_range(
   w: MmWalk,
@@ -51,7 +38,7 @@ function walk_as_pfn_range(
   const m = t.m.mem;
   const below = (c: ChainIndex, pa: number, addr: U64): boolean => {
     if (!t.chain[c]!.last) return true;
-    if (noneOrClearBad(w, c, pa, addr)) return false;
+    if (t.noneOrClearBad(w.tree, c as 0 | 1 | 2 | 3, pa, addr)) return false;
     // WARN_ON(pud_huge(*pud)) / WARN_ON(pmd_huge(*pmd)): skipped.
     if ((c === 2 || c === 3) && t.leaf(c, t.read(pa))) {
       warn(w, c === 2 ? 'walk_as_pud_range' : 'walk_as_pmd_range');

@@ -5,7 +5,6 @@
 
 import { MASK64, type U64 } from '../bits/u64.ts';
 import { VectorFormatError } from '../errors.ts';
-import { tlbInvalidate } from '../machine/tlb.ts';
 import {
   ACTION_CONTINUE,
   emit,
@@ -18,7 +17,7 @@ import {
 } from './pagewalk.ts';
 import type { EntryChange } from './pgtable.ts';
 import type { Mm, Vma } from './state.ts';
-import { mmCpus } from './vm-fault.ts';
+import { flushPages, mmCpus } from './vm-fault.ts';
 
 /** What a dirty helper returns (schemas DirtyResult): with `clean`, the bitmap and start/end after. */
 export interface DirtyResult {
@@ -70,15 +69,8 @@ export function tlbFlushPending(w: MmWalk, mm: Mm, by: 1 | -1): void {
 
 /** flush_tlb_range(vma, start, end): the CPUs running the VMA's mm, entries overlapping the range. */
 export function flush_tlb_range(w: MmWalk, vma: Vma, start: U64, end: U64): void {
-  const m = w.t.m;
-  const cpus = mmCpus(m, vma.mm);
-  for (const i of cpus) {
-    const c = m.cpus[i]!;
-    tlbInvalidate(
-      c,
-      (e) => e.vaBase < end && e.vaBase + e.size > start && (e.global || e.asid === c.asid),
-    );
-  }
+  const cpus = mmCpus(w.t.m, vma.mm);
+  flushPages(w.t.m, cpus, start, end);
   emit(w, { event: 'flush_tlb_range', vma: vma.name, addr: start, end, cpus });
 }
 

@@ -18,6 +18,7 @@ import {
   allocFolio,
   emit,
   flush,
+  freeFolio,
   folioMapping,
   is_zero_pfn,
   maybe_mkwrite,
@@ -185,8 +186,7 @@ function wp_page_copy(f: FaultEnv, vmf: VmFault): number {
     f.arch.update_mmu_cache(f, vmf.address);
   } else {
     f.arch.update_mmu_tlb(f, vmf.address);
-    f.st.pages.delete(folio);
-    f.st.freePages.unshift(folio);
+    freeFolio(f, folio);
   }
   return 0;
 }

@@ -19,6 +19,7 @@ import { callVmOp } from './vm-ops.ts';
 import {
   allocFolio,
   emit,
+  freeFolio,
   maybe_mkwrite,
   pageState,
   pfn_pte,
@@ -228,18 +229,16 @@ function do_cow_fault(f: FaultEnv, vmf: VmFault): number {
   const folio = allocFolio(f);
   if (folio === null) return VM_FAULT_OOM;
   vmf.cow_page = folio;
+  // uncharge_out: a folio the fault did not map goes back.
+  const failed = (r: number) => (r & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) !== 0;
   ret = __do_fault(f, vmf);
-  if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) return freeFolio(f, folio, ret);
+  if (failed(ret)) {
+    freeFolio(f, folio);
+    return ret;
+  }
   if (ret & VM_FAULT_DONE_COW) return ret;
   ret |= finish_fault(f, vmf);
-  if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) return freeFolio(f, folio, ret);
-  return ret;
-}
-
-/** folio_put of a new folio that was not mapped: back to the free pages, first. */
-function freeFolio(f: FaultEnv, pfn: U64, ret: number): number {
-  f.st.pages.delete(pfn);
-  f.st.freePages.unshift(pfn);
+  if (failed(ret)) freeFolio(f, folio);
   return ret;
 }
 

@@ -320,13 +320,13 @@ export class LinuxTables {
   }
 
   /** pXd_none_or_clear_bad (include/linux/pgtable.h): a bad entry is reported and cleared. */
-  noneOrClearBad(tree: number, c: 0 | 1, pa: number, addr: U64): boolean {
+  noneOrClearBad(tree: number, c: 0 | 1 | 2 | 3, pa: number, addr: U64): boolean {
     const v = this.read(pa);
     if (this.none(c, v)) return true;
     if (this.bad(c, v)) {
       // p4d_clear_bad is an empty macro under __PAGETABLE_P4D_FOLDED (compile-time folding,
       // include/linux/pgtable.h); runtime folding (x86 !LA57, riscv) keeps the real one.
-      if (c === 0 || !this.p4dFoldedAtCompileTime) this.write(tree, c, pa, addr, 0n);
+      if (c !== 1 || !this.p4dFoldedAtCompileTime) this.write(tree, c, pa, addr, 0n);
       return true;
     }
     return false;

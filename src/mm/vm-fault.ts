@@ -6,7 +6,7 @@
 import type { U64 } from '../bits/u64.ts';
 import type { KernelConfig } from '../config.ts';
 import { UnsupportedError } from '../errors.ts';
-import type { AccessType, ArchReport, Cpu, FaultClass, Machine } from '../machine/types.ts';
+import type { AccessType, ArchReport, FaultClass, Machine } from '../machine/types.ts';
 import { tlbInvalidate, tlbInvalidateVa } from '../machine/tlb.ts';
 import type { LinuxLevel, OpArgs, OpValue } from '../ops/types.ts';
 import type { ChainIndex, LinuxTables } from './pgtable.ts';
@@ -174,29 +174,43 @@ export function mmCpus(m: Machine, mm: Mm): number[] {
   return m.cpus.flatMap((c, i) => (c.root === root ? [i] : []));
 }
 
-/** Remove `addr`'s entries of the CPU's current address space (and global ones) from its TLB. */
-export function flushCpu(c: Cpu, addr: U64): void {
-  tlbInvalidateVa(c, addr, (e) => e.global || e.asid === c.asid);
-}
-
-/** A TLB flush the kernel issues: `local` reaches the faulting CPU, `mm` every CPU running the mm. */
-export function flush(f: FaultEnv, event: string, addr: U64, scope: 'local' | 'mm'): void {
-  const cpus = scope === 'local' ? [f.cpu] : mmCpus(f.m, f.mm);
-  for (const i of cpus) flushCpu(f.m.cpus[i]!, addr);
-  emit(f, { event, addr, cpus });
-}
-
-/** A range flush reaching the CPUs running the mm: entries overlapping [start, end) of their ASID. */
-export function flushRange(f: FaultEnv, event: string, start: U64, end: U64): void {
-  const cpus = mmCpus(f.m, f.mm);
+/** Remove from these CPUs' TLBs the entries of their current address space (or global) at `addr`. */
+export function flushPage(m: Machine, cpus: readonly number[], addr: U64): void {
   for (const i of cpus) {
-    const c = f.m.cpus[i]!;
+    const c = m.cpus[i]!;
+    tlbInvalidateVa(c, addr, (e) => e.global || e.asid === c.asid);
+  }
+}
+
+/** The same for every entry overlapping [start, end). */
+export function flushPages(m: Machine, cpus: readonly number[], start: U64, end: U64): void {
+  for (const i of cpus) {
+    const c = m.cpus[i]!;
     tlbInvalidate(
       c,
       (e) => e.vaBase < end && e.vaBase + e.size > start && (e.global || e.asid === c.asid),
     );
   }
+}
+
+/** A TLB flush the kernel issues: `local` reaches the faulting CPU, `mm` every CPU running the mm. */
+export function flush(f: FaultEnv, event: string, addr: U64, scope: 'local' | 'mm'): void {
+  const cpus = scope === 'local' ? [f.cpu] : mmCpus(f.m, f.mm);
+  flushPage(f.m, cpus, addr);
+  emit(f, { event, addr, cpus });
+}
+
+/** A range flush reaching the CPUs running the mm. */
+export function flushRange(f: FaultEnv, event: string, start: U64, end: U64): void {
+  const cpus = mmCpus(f.m, f.mm);
+  flushPages(f.m, cpus, start, end);
   emit(f, { event, addr: start, end, cpus });
+}
+
+/** folio_put of a new folio that was not mapped: back to the front of the free pages. */
+export function freeFolio(f: FaultEnv, pfn: U64): void {
+  f.st.pages.delete(pfn);
+  f.st.freePages.unshift(pfn);
 }
 
 /** The PTE's current value. */

@@ -6,7 +6,7 @@ import { VectorFormatError } from '../errors.ts';
 import { i_mmap, type RaceAction, type ScriptedVmOp, type VmOpsRule } from './state.ts';
 import {
   emit,
-  flushCpu,
+  flushPage,
   mmCpus,
   vmFaultValue,
   findPte,
@@ -78,7 +78,7 @@ function race(f: FaultEnv, a: RaceAction): void {
   if ('zap_pte' in a) {
     const addr = a.zap_pte.addr & ~(page - 1n);
     set_pte(f, addr, 0n);
-    for (const i of mmCpus(f.m, f.mm)) flushCpu(f.m.cpus[i]!, addr);
+    flushPage(f.m, mmCpus(f.m, f.mm), addr);
     return;
   }
   if ('truncate' in a) {
@@ -91,7 +91,7 @@ function race(f: FaultEnv, a: RaceAction): void {
       const pa = findPte(f, vma.mm, addr);
       if (pa === null || f.t.read(pa) === 0n) continue;
       f.t.write(vma.mm.tree, 4, pa, addr, 0n);
-      for (const i of mmCpus(f.m, vma.mm)) flushCpu(f.m.cpus[i]!, addr);
+      flushPage(f.m, mmCpus(f.m, vma.mm), addr);
     }
     const folio = mapping.cache.get(index);
     if (folio) f.st.cached.delete(folio.pfn);
