@@ -55,6 +55,12 @@ export class LinuxTables {
   /** Per chain level: the entry size and size - 1 (bigint constants: no allocation in the loops). */
   private readonly sizes: readonly U64[];
   private readonly masks: readonly U64[];
+  /** Per chain level: the index shift and mask of its table (bigint constants). */
+  private readonly indexShifts: readonly U64[];
+  private readonly indexMasks: readonly U64[];
+  /** PAGE_SHIFT and PAGE_SIZE as bigints. */
+  readonly pageShiftN: U64;
+  readonly pageSize: U64;
   private readonly p4dFoldedAtCompileTime: boolean;
   /** The journal of changed entries: by entry PA (an open-addressing index), in first-change order. */
   private readonly journal = new ChangeJournal();
@@ -94,6 +100,10 @@ export class LinuxTables {
     this.p4dFoldedAtCompileTime = folded.get('p4d')?.how === 'compile-time';
     this.sizes = chain.map((lv) => 1n << BigInt(g.levels[lv.real]!.shift));
     this.masks = this.sizes.map((s) => s - 1n);
+    this.indexShifts = chain.map((lv) => BigInt(g.levels[lv.real]!.shift));
+    this.indexMasks = chain.map((lv) => BigInt(g.levels[lv.real]!.mask));
+    this.pageShiftN = BigInt(this.pageShift);
+    this.pageSize = 1n << this.pageShiftN;
   }
 
   /** The arch file's name of the entry a chain level reads. */
@@ -125,7 +135,7 @@ export class LinuxTables {
 
   /** How many entries at chain level c the range [addr, end) touches. */
   entries(c: ChainIndex, addr: U64, end: U64): number {
-    const s = BigInt(this.shift(c));
+    const s = this.indexShifts[c]!;
     return Number(((end - 1n) >> s) - (addr >> s)) + 1;
   }
 
@@ -194,45 +204,100 @@ export class LinuxTables {
   offset(c: ChainIndex, parent: number, addr: U64, root: number): number {
     const lv = this.chain[c]!;
     if (!lv.first) return parent;
-    const wl = this.g.levels[lv.real]!;
     const table =
       c === 0 ? root : Number(this.h.upper.tableAddr(this.read(parent), this.pageShift));
-    return table + Number((addr >> BigInt(wl.shift)) & BigInt(wl.mask)) * 8;
+    return table + Number((addr >> this.indexShifts[c]!) & this.indexMasks[c]!) * 8;
   }
 
+  /** The entry at `pa`; a re-read of an unchanged entry returns the same bigint (no allocation). */
   read(pa: number): U64 {
-    return this.m.mem.read64(pa);
+    const mem = this.m.mem;
+    const lo = mem.lo(pa);
+    const hi = mem.hi(pa);
+    if (pa !== this.lastPa || lo !== this.lastLo || hi !== this.lastHi) {
+      this.lastPa = pa;
+      this.lastLo = lo;
+      this.lastHi = hi;
+      this.lastV = hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
+    }
+    return this.lastV;
   }
+  private lastPa = -1;
+  private lastLo = 0;
+  private lastHi = 0;
+  private lastV = 0n;
 
   /** A store to an entry, recorded as a change of (tree, level, first VA it covers). */
   write(tree: number, c: ChainIndex, pa: number, addr: U64, value: U64): void {
     this.writeHalves(tree, c, pa, addr, Number(value & 0xffffffffn), Number(value >> 32n));
   }
 
-  /** write() with the value as two 32-bit halves (no bigint on the walkers' hot paths). */
-  writeHalves(tree: number, c: ChainIndex, pa: number, addr: U64, lo: number, hi: number): void {
-    const mem = this.m.mem;
-    if (!this.journal.update(pa, lo, hi)) {
+  /**
+   * write() with the value as two 32-bit halves (no bigint on the walkers' hot paths); the entry's
+   * address is `addr` plus `pages` pages (a walker passes its PTE table's base and the index), and
+   * a caller that has read the entry may pass its old halves.
+   */
+  writeHalves(
+    tree: number,
+    c: ChainIndex,
+    pa: number,
+    addr: U64,
+    lo: number,
+    hi: number,
+    pages = 0,
+    oldLo = this.m.mem.lo(pa),
+    oldHi = this.m.mem.hi(pa),
+  ): void {
+    if (this.journal.store(pa, tree, c, addr, pages, oldLo, oldHi, lo, hi))
       this.m.work.charge('changes');
-      this.journal.add(pa, tree, c, addr, mem.lo(pa), mem.hi(pa), lo, hi);
+    this.m.mem.writeHalves(pa, lo, hi);
+  }
+
+  /**
+   * Stores to PTEs of one table frame, as a walker's run makes them (ChangeJournal.storePtes): PTE
+   * ks[i], whose halves are words[i0 + 2 ks[i]] and the next in the memory's storage, becomes
+   * (lo[i], hi[i]), for i < n.
+   */
+  writePtes(
+    tree: number,
+    pa0: number,
+    addr: U64,
+    j0: number,
+    words: Uint32Array,
+    i0: number,
+    ks: Int32Array,
+    lo: Int32Array,
+    hi: Int32Array,
+    n: number,
+  ): void {
+    const added = this.journal.storePtes(pa0, tree, addr, j0, words, i0, ks, lo, hi, n);
+    this.m.work.charge('changes', added);
+    for (let i = 0; i < n; i++) {
+      words[i0 + 2 * ks[i]!] = lo[i]!;
+      words[i0 + 2 * ks[i]! + 1] = hi[i]!;
     }
-    mem.writeHalves(pa, lo, hi);
   }
 
   /** Record a store to an entry that someone else (the hardware) made, from `old` to `value`. */
   record(tree: number, c: ChainIndex, pa: number, addr: U64, old: U64, value: U64): void {
-    const lo = Number(value & 0xffffffffn);
-    const hi = Number(value >> 32n);
-    if (this.journal.update(pa, lo, hi)) return;
-    this.m.work.charge('changes');
-    this.journal.add(pa, tree, c, addr, Number(old & 0xffffffffn), Number(old >> 32n), lo, hi);
+    const [oldLo, oldHi, lo, hi] = [old, value].flatMap((v) => [
+      Number(v & 0xffffffffn),
+      Number(v >> 32n),
+    ]) as [number, number, number, number];
+    if (this.journal.store(pa, tree, c, addr, 0, oldLo, oldHi, lo, hi))
+      this.m.work.charge('changes');
   }
 
-  /** The changes so far, sorted by tree, address, level; unchanged entries dropped. */
+  /** The step is over: the journal empties and leaves its storage to the next step's. */
+  release(): void {
+    this.journal.release();
+  }
+
+  /** The changes of the step, sorted by tree, address, level; unchanged entries dropped; then release(). */
   changed(): EntryChange[] {
     const depth = (l: LinuxLevel) => CHAIN.indexOf(l);
     const out: EntryChange[] = [];
-    this.journal.forEach((tree, c, addr, old, value) => {
+    this.journal.forEach(this.pageSize, (tree, c, addr, old, value) => {
       if (old === value) return;
       const size = this.size(c);
       out.push({
@@ -244,6 +309,7 @@ export class LinuxTables {
         isTable: c === 4 ? NEVER_TABLE : (v: U64) => this.isTable(c, v),
       });
     });
+    this.release();
     return out.sort(
       (a, b) =>
         a.tree - b.tree ||
