@@ -79,7 +79,8 @@ export class PhysMemory {
   }
 
   read64(pa: number): bigint {
-    return (BigInt(this.hi(pa)) << 32n) | BigInt(this.lo(pa));
+    const hi = this.hi(pa);
+    return hi === 0 ? BigInt(this.lo(pa)) : (BigInt(hi) << 32n) | BigInt(this.lo(pa));
   }
   write64(pa: number, v: bigint): void {
     this.writeHalves(pa, Number(v & 0xffffffffn), Number((v >> 32n) & 0xffffffffn));

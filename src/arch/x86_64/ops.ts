@@ -8,6 +8,9 @@ import { vm_get_page_prot } from './pgprot.ts';
 import * as X from './pgtable.ts';
 
 const k = (m: U64) => (): U64 => m;
+// pmd_bad (pgtable.h:1000): the flags but USER and ACCESSED are _KERNPG_TABLE's.
+const PMD_BAD_MASK = not64(X._PAGE_USER | X._PAGE_ACCESSED);
+const PMD_BAD_TABLE = X._KERNPG_TABLE & not64(X._PAGE_ACCESSED);
 const modify = (v: U64, prot: U64, chg: U64, pfnMask: U64, keep: U64 = chg): U64 => {
   // pte_modify (:778) / pmd_modify: keep the change mask, take the rest from newprot (check_pgprot
   // is the identity with __supported_pte_mask = ~0), re-invert the pfn on a protnone transition,
@@ -102,11 +105,7 @@ export const x86Ops: OpTable = {
     isSet(X.pmd_flags(v), X._PAGE_PRESENT | X._PAGE_PROTNONE | X._PAGE_PSE),
   ),
   pmd_none: pmdOp(X.pte_none),
-  pmd_bad: pmdOp(
-    (v) =>
-      (X.pmd_flags(v) & not64(X._PAGE_USER | X._PAGE_ACCESSED)) !==
-      (X._KERNPG_TABLE & not64(X._PAGE_ACCESSED)),
-  ),
+  pmd_bad: pmdOp((v) => (X.pmd_flags(v) & PMD_BAD_MASK) !== PMD_BAD_TABLE),
   pmd_leaf: pmdOp((v) => isSet(X.pmd_flags(v), X._PAGE_PSE)),
   pmd_trans_huge: pmdOp((v, cfg) => cfg.CONFIG_TRANSPARENT_HUGEPAGE && isSet(v, X._PAGE_PSE)),
   pmd_write: pmdOp((v, cfg) => isSet(X.pmd_flags(v), X._PAGE_RW) || X.pmd_shstk(v, cfg)),

@@ -147,8 +147,10 @@ export function pte_mkuffd_wp(v: U64, cfg: KernelConfig): U64 {
 export function pmdPfnMask(v: U64): U64 {
   return isSet(v, _PAGE_PSE) ? PHYSICAL_PMD_PAGE_MASK : PTE_PFN_MASK;
 }
+const PMD_LEAF_FLAGS = not64(PHYSICAL_PMD_PAGE_MASK);
+const TABLE_FLAGS = not64(PTE_PFN_MASK);
 export function pmd_flags(v: U64): U64 {
-  return v & not64(pmdPfnMask(v));
+  return v & (isSet(v, _PAGE_PSE) ? PMD_LEAF_FLAGS : TABLE_FLAGS);
 }
 export function pudPfnMask(v: U64): U64 {
   return isSet(v, _PAGE_PSE) ? PHYSICAL_PUD_PAGE_MASK : PTE_PFN_MASK;
