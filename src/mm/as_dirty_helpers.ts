@@ -9,14 +9,13 @@
 import type { U64 } from '../bits/u64.ts';
 import {
   flush_tlb_range,
-  modifyPte,
   notify,
   bitOf,
   setBit,
   tlbFlushPending,
   type CleanRecord,
-  type Halves,
 } from './mapping_dirty_helpers.ts';
+import { modifyPte, type Halves } from './pte-halves.ts';
 import { warn, type MmWalk } from './pagewalk.ts';
 import type { ChainIndex } from './pgtable.ts';
 import { i_mmap } from './state.ts';
@@ -89,7 +88,7 @@ export function apply_as_range(
     tlbFlushPending(w, vma.mm, 1);
     walk_as_pfn_range(w, start_addr, end_addr, (pa, addr, lo, hi) => {
       if (!test(lo, hi)) return;
-      modifyPte(w, change, pa, addr, lo, hi);
+      modifyPte(w, change, pa, addr, 0, lo, hi);
       awr.total++;
       if (addr < awr.start) awr.start = addr;
       if (addr + page > awr.end) awr.end = addr + page;

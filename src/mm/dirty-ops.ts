@@ -9,14 +9,13 @@ import {
   checkBitmap,
   cleanRecord,
   finishRecord,
-  halves,
   mapping_dirty_walk,
   wpCleanOps,
   wpWalk,
   type CleanRecord,
   type DirtyResult,
-  type Helper,
 } from './mapping_dirty_helpers.ts';
+import { archHelper, halves } from './pte-halves.ts';
 import type { WalkCallbacks } from './pagewalk.ts';
 import { needFile } from './state.ts';
 import { linux, need, start, type ArchLinux } from './walk-ops.ts';
@@ -41,19 +40,11 @@ export function checkDirtyArgs(ctx: OpContext, op: string, a: OpArgs): void {
 }
 
 export function dirtyOps(A: ArchLinux): OpTable {
-  const helper =
-    (ctx: OpContext): Helper =>
-    (name, v) => {
-      const impl = A.table()[name];
-      if (!impl) throw new Error(`${name} is not an op of the arch`);
-      const key = name.startsWith('pmd') ? 'pmd' : name.startsWith('pud') ? 'pud' : 'pte';
-      return impl({ [key]: v }, ctx) as boolean | U64;
-    };
   const run = (a: OpArgs, ctx: OpContext, op: string, clean: boolean): DirtyResult => {
     checkDirtyArgs(ctx, op, a);
     const file = need(a.file, 'argument "file"', '/args/file');
     const rec = clean ? bitmapArgs(a) : undefined;
-    const h = helper(ctx);
+    const h = archHelper(A.table(), ctx);
     const x = halves(h, A.pteFlags);
     const init = { mm: null, vma: null, tree: 0, kernel: false, lock: 'none' } as const;
     let ret: U64;

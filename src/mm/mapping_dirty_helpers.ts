@@ -18,6 +18,7 @@ import {
 import type { EntryChange } from './pgtable.ts';
 import type { Mm, Vma } from './state.ts';
 import { flushPages, mmCpus } from './vm-fault.ts';
+import type { Halves, Helper } from './pte-halves.ts';
 
 /** What a dirty helper returns (schemas DirtyResult): with `clean`, the bitmap and start/end after. */
 export interface DirtyResult {
@@ -27,9 +28,6 @@ export interface DirtyResult {
   readonly events: readonly WalkEvent[];
   readonly changes: readonly EntryChange[];
 }
-
-/** The arch's PTE helpers the helpers call (pte_write, pte_wrprotect, pte_dirty, pte_mkclean, ...). */
-export type Helper = (name: string, v: U64) => boolean | U64;
 
 /** The bitmap side of clean_record_shared_mapping_range / apply_as_clean. */
 export interface CleanRecord {
@@ -72,70 +70,6 @@ export function flush_tlb_range(w: MmWalk, vma: Vma, start: U64, end: U64): void
   const cpus = mmCpus(w.t.m, vma.mm);
   flushPages(w.t.m, cpus, start, end);
   emit(w, { event: 'flush_tlb_range', vma: vma.name, addr: start, end, cpus });
-}
-
-/** The helpers' PTE tests and changes on a PTE's two halves (the walk's hot path). */
-export interface Halves {
-  /** The arch's predicate `name` (pte_write, pte_dirty) of (lo, hi). */
-  tester(name: string): (lo: number, hi: number) => boolean;
-  /** The arch's change `name` (pte_wrprotect, pte_mkclean) of (lo, hi), as halves. */
-  changer(name: string): (lo: number, hi: number) => readonly [number, number];
-}
-
-/**
- * The PTE tests and changes of the helpers, answered by the arch's bigint helper once per
- * combination of the bits outside the PFN field (`flags`: the arch's non-PFN bits of each half).
- * pte_write, pte_dirty, pte_wrprotect and pte_mkclean read and change flag bits only; the walk
- * visits every PTE of a range, most of them alike.
- */
-export function halves(h: Helper, flags: { readonly lo: number; readonly hi: number }): Halves {
-  const value = (lo: number, hi: number) => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
-  // The high flag bits sit above bit 17 of the high half on all three arches.
-  const key = (lo: number, hi: number) => (lo & flags.lo) + ((hi & flags.hi) >>> 18) * 0x1000;
-  return {
-    tester: (name) => {
-      const cache = new Map<number, boolean>();
-      // Neighbouring PTEs mostly share their flags: the last answer first.
-      let lastKey = -1;
-      let last = false;
-      return (lo, hi) => {
-        if (lo === 0 && hi === 0) return false; // pte_none: no bit set (all three arches)
-        const k = key(lo, hi);
-        if (k === lastKey) return last;
-        let r = cache.get(k);
-        if (r === undefined)
-          cache.set(k, (r = h(name, value(lo & flags.lo, (hi & flags.hi) >>> 0)) === true));
-        lastKey = k;
-        last = r;
-        return r;
-      };
-    },
-    changer: (name) => {
-      const cache = new Map<number, readonly [number, number]>();
-      return (lo, hi) => {
-        const k = key(lo, hi);
-        let r = cache.get(k);
-        if (r === undefined) {
-          const v = h(name, value(lo & flags.lo, (hi & flags.hi) >>> 0)) as U64;
-          cache.set(k, (r = [Number(v & 0xffffffffn), Number(v >> 32n)]));
-        }
-        return [((lo & ~flags.lo) | r[0]) >>> 0, ((hi & ~flags.hi) | r[1]) >>> 0];
-      };
-    },
-  };
-}
-
-/** The PTE change of wp_pte / clean_record_pte: ptep_modify_prot_start/commit of `change`. */
-export function modifyPte(
-  w: MmWalk,
-  change: (lo: number, hi: number) => readonly [number, number],
-  pa: number,
-  addr: U64,
-  lo: number,
-  hi: number,
-): void {
-  const [nlo, nhi] = change(lo, hi);
-  w.t.writeHalves(w.tree, 4, pa, addr, nlo, nhi);
 }
 
 /** __set_bit(pgoff, bitmap) and the start/end bookkeeping of a cleaned page (pgoff from bitmap_pgoff). */
@@ -197,39 +131,100 @@ export function wpCleanOps(
   wp: WpWalk,
   clean: CleanRecord | undefined,
 ): WalkCallbacks {
-  let pageSize = 0n;
-  let bitAddr0 = -1n;
-  let bitVma: MmWalk['vma'] = null;
-  let bit0 = 0;
-  const page = (w: MmWalk) => pageSize || (pageSize = 1n << BigInt(w.t.pageShift));
   const test = x.tester(clean ? 'pte_dirty' : 'pte_write');
   const change = x.changer(clean ? 'pte_mkclean' : 'pte_wrprotect');
+  // As int32 (the loop's arithmetic stays in 32-bit registers).
+  const FL = x.flags.lo | 0;
+  const FH = x.flags.hi | 0;
+  // The PTEs a run changes: their index in the run and new halves.
+  const ks = new Int32Array(512);
+  const changed = new Uint32Array(2);
+  const newLo = new Int32Array(512);
+  const newHi = new Int32Array(512);
   return {
     walk_lock: 'PGWALK_RDLOCK',
-    // :34 wp_pte, :89 clean_record_pte.
-    pte_entry: (w, pa, addr0, j, lo, hi) => {
-      if (!test(lo, hi)) return 0;
-      const addr = addr0 + BigInt(j) * page(w);
-      modifyPte(w, change, pa, addr, lo, hi);
-      wp.total++;
-      if (addr < wp.tlbflush_start) wp.tlbflush_start = addr;
-      const next = addr + page(w);
+    // :34 wp_pte, :89 clean_record_pte, over a run of PTEs of one table (pte_run).
+    pte_run: (w, pa0, addr0, j0, n, words, i0) => {
+      if (i0 < 0) return 0; // a table never written: every PTE none, neither writable nor dirty
+      // The PTEs' flags mostly repeat, or alternate between two sets (dirty and clean ones): the
+      // answers for the current and the previous flags are kept (~FL: no PTE's flags; the low half
+      // always holds PFN bits).
+      let keyLo = ~FL;
+      let keyHi = 0;
+      let hit = false;
+      let chLo = 0;
+      let chHi = 0;
+      let altLo = ~FL;
+      let altHi = 0;
+      let altHit = false;
+      let altChLo = 0;
+      let altChHi = 0;
+      let count = 0;
+      for (let k = 0; k < n; k++) {
+        const lo = words[i0 + 2 * k]!;
+        const hi = words[i0 + 2 * k + 1]!;
+        if ((lo & FL) !== keyLo || (hi & FH) !== keyHi) {
+          const fLo = lo & FL;
+          const fHi = hi & FH;
+          const wasAlt = fLo === altLo && fHi === altHi;
+          const tHit: boolean = altHit;
+          const tLo: number = altChLo;
+          const tHi: number = altChHi;
+          altLo = keyLo;
+          altHi = keyHi;
+          altHit = hit;
+          altChLo = chLo;
+          altChHi = chHi;
+          keyLo = fLo;
+          keyHi = fHi;
+          if (wasAlt) {
+            hit = tHit;
+            chLo = tLo;
+            chHi = tHi;
+          } else {
+            hit = test(lo, hi);
+            // The change of these flags (the PFN bits are kept).
+            if (hit) {
+              change(fLo, fHi, changed);
+              chLo = changed[0]!;
+              chHi = changed[1]!;
+            }
+          }
+        }
+        if (!hit) continue;
+        ks[count] = k;
+        newLo[count] = (lo & ~FL) | chLo;
+        newHi[count] = (hi & ~FH) | chHi;
+        count++;
+      }
+      if (count === 0) return 0;
+      // ptep_modify_prot_start/commit of each (made together: nothing reads the table meanwhile).
+      w.t.writePtes(w.tree, pa0, addr0, j0, words, i0, ks, newLo, newHi, count);
+      // wp->tlbflush_start = min(addr), wp->tlbflush_end = max(addr + PAGE_SIZE); wp->total++.
+      const kfirst = ks[0]!;
+      const klast = ks[count - 1]!;
+      const shift = w.t.pageShiftN;
+      const first = addr0 + (BigInt(j0 + kfirst) << shift);
+      const next = addr0 + (BigInt(j0 + klast + 1) << shift);
+      wp.total += BigInt(count);
+      if (first < wp.tlbflush_start) wp.tlbflush_start = first;
       if (next > wp.tlbflush_end) wp.tlbflush_end = next;
       if (clean) {
-        // The bit of addr0 once per PTE table: the others follow by j.
-        if (addr0 !== bitAddr0 || w.vma !== bitVma) {
-          bitAddr0 = addr0;
-          bitVma = w.vma;
-          bit0 = bitOf(clean, w.vma!, addr0, w.t.pageShift);
+        // __set_bit(cur - bitmap_pgoff) of each, and *start/*end.
+        const bit0 = bitOf(clean, w.vma!, addr0, w.t.pageShift) + j0;
+        for (let i = 0; i < count; i++) {
+          const b = bit0 + ks[i]!;
+          clean.words[b >>> 5]! |= 1 << (b & 31);
         }
-        setBit(clean, bit0 + j);
+        if (bit0 + kfirst < clean.min) clean.min = bit0 + kfirst;
+        if (bit0 + klast > clean.max) clean.max = bit0 + klast;
       }
       return 0;
     },
     // :126 wp_clean_pmd_entry: a huge PMD is never split; WARN if writable or dirty.
     pmd_entry: (w, pa) => {
       const v = w.t.read(pa);
-      if (h('pmd_trans_huge', v) === true) {
+      if (w.t.transHuge(3, v)) {
         if (h('pmd_write', v) === true || h('pmd_dirty', v) === true) warn(w, 'wp_clean_pmd_entry');
         w.action = ACTION_CONTINUE;
       }

@@ -58,6 +58,22 @@ export interface WalkCallbacks {
     lo: number,
     hi: number,
   ) => number;
+  /**
+   * The model's form of walk_pte_range_inner's loop for a pte_entry that only reads each PTE and
+   * returns 0 or an error: one call per run of `n` PTEs of one table frame, used instead of
+   * pte_entry (not with install_pte). PTE k is at pa0 + 8k, covers addr0 + (j0 + k) pages, and is
+   * words[i0 + 2k] (low half), words[i0 + 2k + 1] (high half); i0 < 0 is a frame never written
+   * (every PTE zero).
+   */
+  readonly pte_run?: (
+    w: MmWalk,
+    pa0: number,
+    addr0: U64,
+    j0: number,
+    n: number,
+    words: Uint32Array,
+    i0: number,
+  ) => number;
   readonly pte_hole?: (w: MmWalk, addr: U64, next: U64, depth: number) => number;
   readonly hugetlb_entry?: (w: MmWalk, pa: number, hmask: U64, addr: U64, next: U64) => number;
   readonly test_walk?: (w: MmWalk, start: U64, end: U64) => number;
@@ -142,12 +158,13 @@ function walk_pte_range(w: MmWalk, pmdPa: number, pmd: U64, addr: U64, end: U64)
     }
   }
   const ops = w.ops;
-  const shift = BigInt(t.pageShift);
-  const page = 1n << shift;
+  const shift = t.pageShiftN;
+  const page = t.pageSize;
   const first = t.offset(4, pmdPa, addr, root(w));
   const n = Number(((end - addr) & MASK64) >> shift);
   t.m.work.charge('visits', n);
   const pte_entry = ops.pte_entry;
+  const pte_run = ops.pte_run;
   const install = ops.install_pte;
   if (install) {
     for (let j = 0; j < n; j++) {
@@ -181,6 +198,12 @@ function walk_pte_range(w: MmWalk, pmdPa: number, pmd: U64, addr: U64, end: U64)
     const inFrame = Math.min(n - j, (4096 - (pa0 & 4095)) >>> 3);
     const i0 = mem.index(pa0);
     const words = mem.words;
+    if (pte_run) {
+      const err = pte_run(w, pa0, addr, j, inFrame, words, i0);
+      if (err) return err;
+      j += inFrame;
+      continue;
+    }
     for (let k = 0; k < inFrame; k++, j++) {
       const lo = i0 < 0 ? 0 : words[i0 + 2 * k]!;
       const hi = i0 < 0 ? 0 : words[i0 + 2 * k + 1]!;
@@ -200,6 +223,10 @@ function foldCheck(t: LinuxTables, addr: U64, pte: U64): void {
     throw new UnsupportedError('arm64 contpte_try_fold (needs folio state) is not modelled');
 }
 
+/** ops->pte_entry is set (as pte_entry or in its run form). */
+const hasPte = (ops: WalkCallbacks): boolean =>
+  ops.pte_entry !== undefined || ops.pte_run !== undefined;
+
 function pte_none(t: LinuxTables, v: U64): boolean {
   const none = t.op('pte_none', { pte: v });
   return none === undefined ? v === 0n : none === true;
@@ -209,7 +236,7 @@ function pte_none(t: LinuxTables, v: U64): boolean {
 function walk_pmd_range(w: MmWalk, pudPa: number, addr: U64, end: U64): number {
   const t = w.t;
   const ops = w.ops;
-  const has_handler = ops.pte_entry !== undefined;
+  const has_handler = hasPte(ops);
   const has_install = ops.install_pte !== undefined;
   const depth = t.realDepth(3);
   let err = 0;
@@ -281,7 +308,7 @@ function walk_pmd_range(w: MmWalk, pudPa: number, addr: U64, end: U64): number {
 function walk_pud_range(w: MmWalk, p4dPa: number, addr: U64, end: U64): number {
   const t = w.t;
   const ops = w.ops;
-  const has_handler = ops.pmd_entry !== undefined || ops.pte_entry !== undefined;
+  const has_handler = ops.pmd_entry !== undefined || hasPte(ops);
   const has_install = ops.install_pte !== undefined;
   const depth = t.realDepth(2);
   let err = 0;
@@ -350,8 +377,7 @@ function walk_pud_range(w: MmWalk, p4dPa: number, addr: U64, end: U64): number {
 function walk_p4d_range(w: MmWalk, pgdPa: number, addr: U64, end: U64): number {
   const t = w.t;
   const ops = w.ops;
-  const has_handler =
-    ops.pud_entry !== undefined || ops.pmd_entry !== undefined || ops.pte_entry !== undefined;
+  const has_handler = ops.pud_entry !== undefined || ops.pmd_entry !== undefined || hasPte(ops);
   const has_install = ops.install_pte !== undefined;
   const depth = t.realDepth(1);
   let err = 0;
@@ -402,7 +428,7 @@ export function walk_pgd_range(w: MmWalk, start: U64, end: U64): number {
     ops.p4d_entry !== undefined ||
     ops.pud_entry !== undefined ||
     ops.pmd_entry !== undefined ||
-    ops.pte_entry !== undefined;
+    hasPte(ops);
   const has_install = ops.install_pte !== undefined;
   let err = 0;
   let addr = start;
