@@ -81,7 +81,7 @@ int main(int argc, char **argv) {
   uint64_t start = strtoull(argv[4], 0, 0), end = strtoull(argv[5], 0, 0);
   double best = 1e30;
   uint64_t n = 0, s = 0;
-  for (int rep = 0; rep < 5; rep++) {
+  for (int rep = 0; rep < 9; rep++) {
     struct timespec t0, t1;
     visits = sum = 0;
     memcpy(img, orig, ilen);
