@@ -29,6 +29,7 @@ import {
   type FaultLoopResult,
   type MprotectResult,
   type DirtyResult,
+  type UffdResult,
   type Signal,
 } from '../../src/index.ts';
 import type {
@@ -100,9 +101,10 @@ function convertSetup(j: JsonObject): VectorSetup {
     map: map.map((m) => ({
       ...(m.tree === undefined ? {} : { tree: m.tree as number }),
       va: BigInt(m.va as string),
-      pa: BigInt(m.pa as string),
+      ...(m.raw === undefined
+        ? { pa: BigInt(m.pa as string), fields: fieldMap(m.fields) }
+        : { raw: BigInt(m.raw as string) }),
       size: m.size as string,
-      fields: fieldMap(m.fields),
       ...(m.tables === undefined
         ? {}
         : {
@@ -124,9 +126,18 @@ function convertSetup(j: JsonObject): VectorSetup {
       pages: j.pages,
       files: j.files,
       free_pages: j.free_pages,
+      uffds: j.uffds,
     }) as Pick<
       VectorSetup,
-      'mms' | 'init_mm' | 'zero_pfn' | 'huge_zero_pfn' | 'folios' | 'pages' | 'files' | 'free_pages'
+      | 'mms'
+      | 'init_mm'
+      | 'zero_pfn'
+      | 'huge_zero_pfn'
+      | 'folios'
+      | 'pages'
+      | 'files'
+      | 'free_pages'
+      | 'uffds'
     >),
     ...(cpus === undefined
       ? {}
@@ -229,8 +240,31 @@ function faultLoopJson(r: FaultLoopResult): Json {
       ? { translated: { pa: hex64(BigInt(o.pa)), level: o.level } }
       : o.kind === 'signal'
         ? { signal: signalJson(o.signal) }
-        : { pagefault_out_of_memory: true };
+        : o.kind === 'blocked'
+          ? { blocked: { uffd: o.uffd, flags: [...o.flags], address: hex64(o.address) } }
+          : { pagefault_out_of_memory: true };
   return { outcome, events: r.events.map(faultEventJson), changes: r.changes.map(changeJson) };
+}
+
+function uffdJson(r: UffdResult): Json {
+  const out: Record<string, Json> = { ret: r.ret };
+  if (r.features) out.features = [...r.features];
+  if (r.ioctls) out.ioctls = [...r.ioctls];
+  if (r.vmas)
+    out.vmas = r.vmas.map((v) => ({
+      name: v.name,
+      flags: [...v.flags],
+      vm_page_prot: hex64(v.vm_page_prot),
+    }));
+  if (r.events) out.events = r.events.map(faultEventJson);
+  if (r.changes) out.changes = r.changes.map(changeJson);
+  if (r.woken)
+    out.woken = r.woken.map((w) => ({
+      cpu: w.cpu,
+      va: hex64(w.va),
+      result: faultLoopJson(w.result),
+    }));
+  return out;
 }
 
 function mprotectJson(r: MprotectResult): Json {
@@ -260,6 +294,10 @@ function linuxJson(r: LinuxOpResult): Json {
   if (r.kind === 'fault_loop') return faultLoopJson(r);
   if (r.kind === 'dirty') return dirtyJson(r);
   if (r.kind === 'mprotect') return mprotectJson(r);
+  if (r.kind === 'uffd') return uffdJson(r);
+  if (r.kind === 'zap')
+    return { ret: r.ret, events: r.events.map(faultEventJson), changes: r.changes.map(changeJson) };
+  if (r.kind === 'pagemap') return { entries: r.entries.map(hex64) };
   if (r.kind === 'walk')
     return { ret: r.ret, events: r.events.map(eventJson), changes: r.changes.map(changeJson) };
   if (r.kind === 'page_fault_entry') {
@@ -292,7 +330,10 @@ export function jsonValue(v: OpValue): Json {
       v.kind === 'page_fault_entry' ||
       v.kind === 'fault_loop' ||
       v.kind === 'mprotect' ||
-      v.kind === 'dirty'
+      v.kind === 'dirty' ||
+      v.kind === 'uffd' ||
+      v.kind === 'zap' ||
+      v.kind === 'pagemap'
       ? linuxJson(v)
       : accessJson(v);
   if (typeof v === 'object') {
@@ -336,10 +377,16 @@ function weight(r: EngineRun): number {
         o.value.kind === 'walk' ||
         o.value.kind === 'fault_loop' ||
         o.value.kind === 'mprotect' ||
-        o.value.kind === 'dirty'
+        o.value.kind === 'dirty' ||
+        o.value.kind === 'zap'
       )
         n += o.value.events.length + o.value.changes.length;
       else if (o.value.kind === 'folio_walk') n += o.value.events.length;
+      else if (o.value.kind === 'uffd')
+        n +=
+          (o.value.events?.length ?? 0) +
+          (o.value.changes?.length ?? 0) +
+          (o.value.woken ?? []).reduce((k, w) => k + w.result.events.length, 0);
   return n;
 }
 

@@ -14,9 +14,11 @@ import { Work } from './work.ts';
 export interface SetupMapping {
   readonly tree?: number;
   readonly va: U64;
-  readonly pa: U64;
+  /** The leaf's PA and fields, or (`raw`) its whole value as is. */
+  readonly pa?: U64;
   readonly size: string;
-  readonly fields: ReadonlyMap<string, U64>;
+  readonly fields?: ReadonlyMap<string, U64>;
+  readonly raw?: U64;
   readonly tables?: ReadonlyMap<LinuxLevel, ReadonlyMap<string, U64>>;
 }
 export interface SetupCpu {
@@ -112,11 +114,19 @@ export class Builder {
         `expected a VA aligned to ${m.size} inside the ${g.desc.mode} address space`,
         `${at}/va`,
       );
-    if (m.pa % size !== 0n)
-      throw new VectorFormatError(`expected a PA aligned to ${m.size}`, `${at}/pa`);
-    const pa = paNumber(m.pa, `${at}/pa`);
-    if (!this.mem.contains(pa, Number(size)))
-      throw new VectorFormatError(`${hex64(m.pa)} + ${m.size} is outside setup.memory`, `${at}/pa`);
+    if (m.raw === undefined) {
+      if (m.pa === undefined || m.fields === undefined)
+        throw new VectorFormatError('expected `pa` and `fields`, or `raw`', at);
+      if (m.pa % size !== 0n)
+        throw new VectorFormatError(`expected a PA aligned to ${m.size}`, `${at}/pa`);
+      const pa = paNumber(m.pa, `${at}/pa`);
+      if (!this.mem.contains(pa, Number(size)))
+        throw new VectorFormatError(
+          `${hex64(m.pa)} + ${m.size} is outside setup.memory`,
+          `${at}/pa`,
+        );
+    } else if (m.pa !== undefined || m.fields !== undefined)
+      throw new VectorFormatError('`raw` is the whole entry: no `pa` or `fields` with it', at);
     let table = this.root(m.tree ?? 0);
     for (let i = 0; i < leaf; i++) {
       const lv = g.levels[i]!;
@@ -149,13 +159,15 @@ export class Builder {
         at,
       );
     const fmt = lv.desc.formats.find((f) => f.name === mmu.leafFormat(g, leaf));
-    const value = withFields(
-      lv.desc,
-      mmu.leafFormat(g, leaf),
-      (fmt?.value ?? 0n) | mmu.addr(m.pa),
-      m.fields,
-      `${at}/fields`,
-    );
+    const value =
+      m.raw ??
+      withFields(
+        lv.desc,
+        mmu.leafFormat(g, leaf),
+        (fmt?.value ?? 0n) | mmu.addr(m.pa!),
+        m.fields!,
+        `${at}/fields`,
+      );
     this.leaves.add(slot);
     this.mem.write64(slot, value);
   }

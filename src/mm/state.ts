@@ -5,6 +5,7 @@
 import { hex64, type U64 } from '../bits/u64.ts';
 import { VectorFormatError } from '../errors.ts';
 import type { VmFlag, VmFlags } from './vm-flags.ts';
+import { buildUffds } from './userfaultfd-setup.ts';
 
 export interface SetupVma {
   readonly name: string;
@@ -16,6 +17,7 @@ export interface SetupVma {
   readonly hugetlb?: string;
   readonly vm_ops?: SetupVmOps;
   readonly vm_page_prot?: U64;
+  readonly uffd?: string;
 }
 /** The members of struct vm_operations_struct a vector can give a VMA. */
 export type VmOp = 'fault' | 'page_mkwrite' | 'pfn_mkwrite' | 'map_pages';
@@ -54,6 +56,8 @@ export interface SetupFile {
   readonly can_writeback: boolean;
   readonly swapfile?: boolean;
   readonly pages?: readonly { readonly index: U64; readonly pfn: U64; readonly dirty?: boolean }[];
+  readonly shmem?: boolean;
+  readonly size?: U64;
 }
 export interface SetupMm {
   readonly name: string;
@@ -84,6 +88,14 @@ export interface LinuxSetup {
   readonly files?: readonly SetupFile[];
   readonly pages?: readonly SetupPage[];
   readonly free_pages?: readonly U64[];
+  readonly uffds?: readonly SetupUffd[];
+}
+/** A userfaultfd context of the setup (schemas Uffd). */
+export interface SetupUffd {
+  readonly name: string;
+  readonly mm: string;
+  readonly features?: readonly string[];
+  readonly user_mode_only?: boolean;
 }
 /** What the kernel reads of a struct page (include/linux/page-flags.h). */
 export interface SetupPage {
@@ -133,6 +145,27 @@ export interface Vma {
   vmPageProt: U64 | undefined;
   /** vma_set_page_prot has run on it (a step, or mmap's own call before the first fault). */
   pageProtSet: boolean;
+  /** vma->vm_userfaultfd_ctx.ctx. */
+  uffd: UffdCtx | undefined;
+}
+/** struct userfaultfd_ctx (fs/userfaultfd.c), as far as the model reads it. */
+export interface UffdCtx {
+  readonly name: string;
+  readonly mm: Mm;
+  /** ctx->features once UFFDIO_API ran (UFFD_FEATURE_* names); undefined before. */
+  features: ReadonlySet<string> | undefined;
+  /** UFFD_USER_MODE_ONLY. */
+  readonly userModeOnly: boolean;
+  /** The accesses waiting in handle_userfault, the last to wait first (__add_wait_queue). */
+  readonly waiters: UffdWaiter[];
+}
+/** A user access that waits in handle_userfault: where it resumes (src/mm/fault-loop.ts). */
+export interface UffdWaiter {
+  /** msg.arg.pagefault.address: what a wake's range is matched against. */
+  readonly address: U64;
+  readonly cpu: number;
+  readonly va: U64;
+  readonly resume: unknown;
 }
 /** struct address_space of a file, as far as the kernel's decisions read it. */
 export interface AddressSpace {
@@ -141,6 +174,10 @@ export interface AddressSpace {
   readonly canWriteback: boolean;
   /** IS_SWAPFILE(mapping->host). */
   readonly swapfile: boolean;
+  /** A shmem/tmpfs inode: its VMAs have shmem_vm_ops. */
+  readonly shmem: boolean;
+  /** i_size in pages (shmem). */
+  readonly size: U64 | undefined;
   /** The page cache: folios by page index. */
   readonly cache: Map<U64, CachedFolio>;
 }
@@ -183,6 +220,8 @@ export interface LinuxState {
   readonly ruleUses: Map<object, number>;
   /** highest_memmap_pfn: the last PFN of RAM. */
   readonly highestPfn: U64;
+  /** userfaultfd contexts by name. */
+  readonly uffds: ReadonlyMap<string, UffdCtx>;
 }
 
 const HUGE_SHIFT: Readonly<Record<string, number>> = { '2M': 21, '32M': 25, '512M': 29, '1G': 30 };
@@ -246,6 +285,13 @@ export function buildLinux(s: LinuxSetup, g: LinuxGeometry, ramEnd: U64): LinuxS
         hugetlbShift = shift;
       }
       last = sv.end;
+      // shmem_vm_ops (mm/shmem.c): ->fault is shmem_fault, with ->map_pages; no script.
+      const shmem = (s.files ?? []).some((f) => f.name === sv.file && f.shmem === true);
+      if (shmem && sv.vm_ops !== undefined)
+        throw new VectorFormatError(
+          'a VMA of a shmem file has shmem_vm_ops: give it no `vm_ops`',
+          `${vat}/vm_ops`,
+        );
       const vma: Vma = {
         name: sv.name,
         mm,
@@ -255,8 +301,8 @@ export function buildLinux(s: LinuxSetup, g: LinuxGeometry, ramEnd: U64): LinuxS
         pgoff: sv.pgoff ?? sv.start >> BigInt(g.pageShift),
         file: sv.file,
         hugetlbShift,
-        vmOps: new Set(Object.keys(sv.vm_ops ?? {}) as VmOp[]),
-        hasVmOps: sv.vm_ops !== undefined,
+        vmOps: new Set(shmem ? ['fault', 'map_pages'] : (Object.keys(sv.vm_ops ?? {}) as VmOp[])),
+        hasVmOps: shmem || sv.vm_ops !== undefined,
         vmOpsScripts: {
           ...(sv.vm_ops?.fault ? { fault: sv.vm_ops.fault } : {}),
           ...(sv.vm_ops?.page_mkwrite ? { page_mkwrite: sv.vm_ops.page_mkwrite } : {}),
@@ -264,6 +310,7 @@ export function buildLinux(s: LinuxSetup, g: LinuxGeometry, ramEnd: U64): LinuxS
         },
         vmPageProt: sv.vm_page_prot,
         pageProtSet: false,
+        uffd: undefined,
       };
       mm.vmas.push(vma);
       vmas.set(sv.name, vma);
@@ -294,6 +341,8 @@ export function buildLinux(s: LinuxSetup, g: LinuxGeometry, ramEnd: U64): LinuxS
       name: f.name,
       canWriteback: f.can_writeback,
       swapfile: f.swapfile ?? false,
+      shmem: f.shmem ?? false,
+      size: f.size,
       cache,
     });
   });
@@ -315,6 +364,7 @@ export function buildLinux(s: LinuxSetup, g: LinuxGeometry, ramEnd: U64): LinuxS
     });
   });
   const k = s.init_mm;
+  const uffds = buildUffds(s, mms);
   return {
     mms,
     vmas,
@@ -335,6 +385,7 @@ export function buildLinux(s: LinuxSetup, g: LinuxGeometry, ramEnd: U64): LinuxS
     vmOpsCalls: new Map(),
     ruleUses: new Map(),
     highestPfn: ramEnd / page - 1n,
+    uffds,
   };
 }
 

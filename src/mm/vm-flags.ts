@@ -16,6 +16,7 @@ export type VmFlag =
   | 'VM_SOFTDIRTY'
   | 'VM_UFFD_WP'
   | 'VM_UFFD_MISSING'
+  | 'VM_UFFD_MINOR'
   | 'VM_SHADOW_STACK'
   | 'VM_PKEY_BIT0'
   | 'VM_PKEY_BIT1'
@@ -44,6 +45,7 @@ export const VM_FLAG_ORDER: readonly VmFlag[] = [
   'VM_SOFTDIRTY',
   'VM_UFFD_WP',
   'VM_UFFD_MISSING',
+  'VM_UFFD_MINOR',
   'VM_SHADOW_STACK',
   'VM_PKEY_BIT0',
   'VM_PKEY_BIT1',

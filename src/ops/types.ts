@@ -73,6 +73,13 @@ export interface OpArgs {
   readonly clear?: U64;
   readonly numpages?: number;
   readonly enable?: boolean;
+  // The uffd family.
+  readonly uffd?: string;
+  readonly api?: U64;
+  readonly even_cows?: boolean;
+  readonly count?: number;
+  readonly show_pfn?: boolean;
+  readonly advice?: string;
 }
 
 export interface OpContext {

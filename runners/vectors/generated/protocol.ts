@@ -60,6 +60,10 @@ export type Hex646 = string;
  */
 export type Hex647 = string;
 /**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex648 = string;
+/**
  * x86 CR3 / arm64 TTBR0_EL1 / riscv satp root table; tree 0 when omitted.
  */
 export type RootArg = Hex645 | TreeRef;
@@ -70,11 +74,11 @@ export type RootArg1 = Hex645 | TreeRef;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex648 = string;
+export type Hex649 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex649 = string;
+export type Hex6410 = string;
 /**
  * A vm_area_struct flag by its include/linux/mm.h name.
  */
@@ -94,6 +98,7 @@ export type VmFlag =
   | 'VM_SOFTDIRTY'
   | 'VM_UFFD_WP'
   | 'VM_UFFD_MISSING'
+  | 'VM_UFFD_MINOR'
   | 'VM_SHADOW_STACK'
   | 'VM_PKEY_BIT0'
   | 'VM_PKEY_BIT1'
@@ -105,7 +110,7 @@ export type VmFlag =
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6410 = string;
+export type Hex6411 = string;
 /**
  * Default return value.
  *
@@ -627,11 +632,11 @@ export type VmFaultReturn =
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6411 = string;
+export type Hex6412 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6412 = string;
+export type Hex6413 = string;
 /**
  * The callback's return value.
  *
@@ -1153,10 +1158,6 @@ export type VmFaultReturn1 =
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6413 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
 export type Hex6414 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
@@ -1214,6 +1215,35 @@ export type Hex6427 = string;
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
 export type Hex6428 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6429 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6430 = string;
+/**
+ * A UFFD_FEATURE_* bit by the name after UFFD_FEATURE_ (include/uapi/linux/userfaultfd.h:234-250), listed in the order of their values.
+ */
+export type UffdFeature =
+  | 'PAGEFAULT_FLAG_WP'
+  | 'EVENT_FORK'
+  | 'EVENT_REMAP'
+  | 'EVENT_REMOVE'
+  | 'MISSING_HUGETLBFS'
+  | 'MISSING_SHMEM'
+  | 'EVENT_UNMAP'
+  | 'SIGBUS'
+  | 'THREAD_ID'
+  | 'MINOR_HUGETLBFS'
+  | 'MINOR_SHMEM'
+  | 'EXACT_ADDRESS'
+  | 'WP_HUGETLBFS_SHMEM'
+  | 'WP_UNPOPULATED'
+  | 'POISON'
+  | 'WP_ASYNC'
+  | 'MOVE';
 /**
  * The step's name, if later steps use its result.
  */
@@ -1430,8 +1460,8 @@ export interface Setup {
    */
   mms?: [] | [Mm] | [Mm, Mm] | [Mm, Mm, Mm] | [Mm, Mm, Mm, Mm];
   init_mm?: InitMm;
-  zero_pfn?: Hex6423;
-  huge_zero_pfn?: Hex6424;
+  zero_pfn?: Hex6424;
+  huge_zero_pfn?: Hex6425;
   /**
    * Large folios, for page_folio().
    *
@@ -1490,9 +1520,15 @@ export interface Setup {
    * @maxItems 256
    */
   free_pages?: Hex645[];
+  /**
+   * userfaultfd contexts (the uffd family).
+   *
+   * @maxItems 4
+   */
+  uffds?: [] | [Uffd] | [Uffd, Uffd] | [Uffd, Uffd, Uffd] | [Uffd, Uffd, Uffd, Uffd];
 }
 /**
- * One leaf the radix builder writes: the entry at the level whose leaf size is `size`, with tables created on the way.
+ * One leaf the radix builder writes: the entry at the level whose leaf size is `size`, with tables created on the way; either `pa` and `fields`, or `raw`.
  */
 export interface Mapping {
   /**
@@ -1500,12 +1536,12 @@ export interface Mapping {
    */
   tree?: number;
   va: Hex643;
-  pa: Hex644;
+  pa?: Hex644;
   /**
    * Leaf size; one of the mode's leaf sizes (x86_64 4K/2M/1G; arm64 4K granule 4K/2M/1G, 16K 16K/32M, 64K 64K/512M; riscv64 4K/2M/1G, 512G from Sv48, 256T in Sv57).
    */
   size: '4K' | '16K' | '64K' | '2M' | '32M' | '512M' | '1G' | '512G' | '256T';
-  fields: FieldValues;
+  fields?: FieldValues;
   /**
    * Fields to set in the table entries on this mapping's path, by Linux level, after the builder has created or found them (later mappings win).
    */
@@ -1515,6 +1551,7 @@ export interface Mapping {
     pud?: FieldValues3;
     pmd?: FieldValues4;
   };
+  raw?: Hex646;
 }
 /**
  * Named fields of the leaf (the leaf format of vectors/arch/<arch>-<mode>.json at that level: x86 `present`/`leaf`, arm64 `page`/`block`, riscv `leaf`); the format's match bits and the address are filled in; other bits are 0.
@@ -1550,8 +1587,8 @@ export interface FieldValues4 {
  * A 64-bit word of physical memory.
  */
 export interface Word {
-  pa: Hex646;
-  value: Hex647;
+  pa: Hex647;
+  value: Hex648;
 }
 /**
  * One CPU: its translation root(s), address-space tag and features. Privilege is given per access.
@@ -1705,13 +1742,13 @@ export interface VmArea {
    * The VMA's name, unique in the setup; steps, rules and traces refer to it.
    */
   name: string;
-  start: Hex648;
-  end: Hex649;
+  start: Hex649;
+  end: Hex6410;
   /**
    * vm_flags by name.
    */
   flags: VmFlag[];
-  pgoff?: Hex6410;
+  pgoff?: Hex6411;
   /**
    * The file (address_space) the VMA maps; VMAs of one file form its i_mmap interval tree. An anonymous VMA has none.
    */
@@ -1721,7 +1758,11 @@ export interface VmArea {
    */
   hugetlb?: '2M' | '32M' | '512M' | '1G';
   vm_ops?: VmOps;
-  vm_page_prot?: Hex6418;
+  vm_page_prot?: Hex6419;
+  /**
+   * vma->vm_userfaultfd_ctx: the userfaultfd context (setup.uffds) the VMA is registered with; it needs one of VM_UFFD_MISSING, VM_UFFD_WP, VM_UFFD_MINOR. Those flags without `uffd` serve the decisions that read only the flags (writenotify, the write upgrade); a fault that reaches handle_userfault on such a VMA gets VM_FAULT_SIGBUS, as the kernel does without a context.
+   */
+  uffd?: string;
 }
 /**
  * The callbacks of the VMA's vm_operations_struct (include/linux/mm.h); an anonymous VMA has none.
@@ -1884,8 +1925,8 @@ export interface VmOpsRule {
      * The call's number among this callback's calls for this VMA in the vector (all steps), from 1.
      */
     call?: number;
-    address?: Hex6411;
-    pgoff?: Hex6412;
+    address?: Hex6412;
+    pgoff?: Hex6413;
   };
   /**
    * How many matching calls the rule applies to before it is used up (counted over the vector's steps).
@@ -1925,14 +1966,14 @@ export interface RaceAction {
    * Another thread stores `value` into the PTE that maps `addr` in the faulting mm (the PTE table must exist); no TLB flush.
    */
   set_pte?: {
-    addr: Hex6413;
-    value: Hex6414;
+    addr: Hex6414;
+    value: Hex6415;
   };
   /**
    * Another thread unmaps the page at `addr` of the faulting mm (madvise(MADV_DONTNEED) of one page): the PTE is cleared and the page flushed from the TLBs of every CPU running the mm.
    */
   zap_pte?: {
-    addr: Hex6415;
+    addr: Hex6416;
   };
   /**
    * Another thread truncates the page at `index` of `file`: every PTE that maps it in any VMA of the file is cleared and flushed as zap_pte does, and the folio leaves the page cache (folio->mapping becomes NULL).
@@ -1942,7 +1983,7 @@ export interface RaceAction {
      * The file, by name (setup.files).
      */
     file: string;
-    index: Hex6416;
+    index: Hex6417;
   };
   /**
    * Another CPU's user-mode access through its MMU and TLB (A/D updates included). A fault it takes is recorded as an `exception` event of that CPU and not handled.
@@ -1952,7 +1993,7 @@ export interface RaceAction {
      * The CPU (index into setup.cpus).
      */
     cpu: number;
-    va: Hex6417;
+    va: Hex6418;
     /**
      * The access type.
      */
@@ -2366,8 +2407,8 @@ export interface InitMm {
    * arm64: the linear map, for page_address(): PA p (memstart <= p) is at VA `va + (p - pa)`.
    */
   linear_map?: {
-    va: Hex6421;
-    pa: Hex6422;
+    va: Hex6422;
+    pa: Hex6423;
   };
   /**
    * arm64 rodata_full (CONFIG_RODATA_FULL_DEFAULT_ENABLED=y makes it true): RDONLY changes also go to the linear-map alias of each backing page.
@@ -2382,8 +2423,8 @@ export interface InitMm {
  * A vmalloc area (struct vm_struct) of the kernel, for find_vm_area() in arm64 change_memory_common().
  */
 export interface VmStruct {
-  addr: Hex6419;
-  size: Hex6420;
+  addr: Hex6420;
+  size: Hex6421;
   /**
    * area->flags by name (include/linux/vmalloc.h).
    */
@@ -2412,7 +2453,7 @@ export interface VmStruct {
  * A large folio: 2^order pages from a head PFN aligned to 2^order. Pages not in one are order-0 folios.
  */
 export interface Folio {
-  pfn: Hex6425;
+  pfn: Hex6426;
   /**
    * folio_order().
    */
@@ -2436,8 +2477,8 @@ export interface File {
    * @maxItems 256
    */
   pages?: {
-    index: Hex6426;
-    pfn: Hex6427;
+    index: Hex6427;
+    pfn: Hex6428;
     /**
      * folio_test_dirty (default false).
      */
@@ -2447,12 +2488,17 @@ export interface File {
    * IS_SWAPFILE(inode): the file is an active swap file (do_page_mkwrite refuses with VM_FAULT_SIGBUS). Default false.
    */
   swapfile?: boolean;
+  /**
+   * A shmem/tmpfs file (or a MAP_SHARED|MAP_ANONYMOUS mapping's): its VMAs have shmem_vm_ops (vma_is_shmem; `fault` is shmem_fault, and `map_pages`), and a VMA mapping it gives no `vm_ops`. Default false.
+   */
+  shmem?: boolean;
+  size?: Hex6429;
 }
 /**
  * The state of a struct page that the kernel reads (include/linux/page-flags.h). A PFN of RAM that is not listed is not PageAnon.
  */
 export interface Page {
-  pfn: Hex6428;
+  pfn: Hex6430;
   /**
    * PageAnon: the page is anonymous memory.
    */
@@ -2473,6 +2519,27 @@ export interface Page {
    * folio_test_swapcache: the anonymous folio is also in the swap cache, which holds a reference (default false).
    */
   swapcache?: boolean;
+}
+/**
+ * A userfaultfd context (struct userfaultfd_ctx, fs/userfaultfd.c) of an mm.
+ */
+export interface Uffd {
+  /**
+   * The context's name; VMAs (`uffd`) and steps refer to it.
+   */
+  name: string;
+  /**
+   * The mm the userfaultfd was created in (ctx->mm), by name (setup.mms).
+   */
+  mm: string;
+  /**
+   * The features UFFDIO_API enabled (ctx->features); with WP_ASYNC, WP_UNPOPULATED must be listed too (userfaultfd_api adds it, fs/userfaultfd.c:1992-1994). Omitted: UFFDIO_API has not been called yet (a `uffdio_api` step can call it). A feature the config would refuse is a format error.
+   */
+  features?: UffdFeature[];
+  /**
+   * Created with UFFD_USER_MODE_ONLY (ctx->flags). Default false.
+   */
+  user_mode_only?: boolean;
 }
 /**
  * A step as the implementation sees it. An argument written {"step": NAME} is the result of the earlier step named NAME, which the implementation substitutes itself.

@@ -85,6 +85,10 @@ export type Hex646 = string;
  */
 export type Hex647 = string;
 /**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex648 = string;
+/**
  * x86 CR3 / arm64 TTBR0_EL1 / riscv satp root table; tree 0 when omitted.
  */
 export type RootArg = Hex645 | TreeRef;
@@ -95,11 +99,11 @@ export type RootArg1 = Hex645 | TreeRef;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex648 = string;
+export type Hex649 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex649 = string;
+export type Hex6410 = string;
 /**
  * A vm_area_struct flag by its include/linux/mm.h name.
  */
@@ -119,6 +123,7 @@ export type VmFlag =
   | 'VM_SOFTDIRTY'
   | 'VM_UFFD_WP'
   | 'VM_UFFD_MISSING'
+  | 'VM_UFFD_MINOR'
   | 'VM_SHADOW_STACK'
   | 'VM_PKEY_BIT0'
   | 'VM_PKEY_BIT1'
@@ -130,7 +135,7 @@ export type VmFlag =
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6410 = string;
+export type Hex6411 = string;
 /**
  * Default return value.
  *
@@ -652,11 +657,11 @@ export type VmFaultReturn =
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6411 = string;
+export type Hex6412 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6412 = string;
+export type Hex6413 = string;
 /**
  * The callback's return value.
  *
@@ -1178,10 +1183,6 @@ export type VmFaultReturn1 =
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6413 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
 export type Hex6414 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
@@ -1240,6 +1241,38 @@ export type Hex6427 = string;
  */
 export type Hex6428 = string;
 /**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6429 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6430 = string;
+/**
+ * A UFFD_FEATURE_* bit by the name after UFFD_FEATURE_ (include/uapi/linux/userfaultfd.h:234-250), listed in the order of their values.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "UffdFeature".
+ */
+export type UffdFeature =
+  | 'PAGEFAULT_FLAG_WP'
+  | 'EVENT_FORK'
+  | 'EVENT_REMAP'
+  | 'EVENT_REMOVE'
+  | 'MISSING_HUGETLBFS'
+  | 'MISSING_SHMEM'
+  | 'EVENT_UNMAP'
+  | 'SIGBUS'
+  | 'THREAD_ID'
+  | 'MINOR_HUGETLBFS'
+  | 'MINOR_SHMEM'
+  | 'EXACT_ADDRESS'
+  | 'WP_HUGETLBFS_SHMEM'
+  | 'WP_UNPOPULATED'
+  | 'POISON'
+  | 'WP_ASYNC'
+  | 'MOVE';
+/**
  * One operation and what it must produce.
  *
  * This interface was referenced by `VectorFile`'s JSON-Schema
@@ -1297,7 +1330,15 @@ export type Step1 =
   | UserAccessStep
   | MprotectStep
   | WpSharedMappingRangeStep
-  | CleanRecordSharedMappingRangeStep;
+  | CleanRecordSharedMappingRangeStep
+  | UffdioApiStep
+  | UffdioRegisterStep
+  | UffdioUnregisterStep
+  | UffdioWriteprotectStep
+  | UffdioWakeStep
+  | MadviseStep
+  | UnmapMappingPagesStep
+  | PagemapStep;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -1325,7 +1366,7 @@ export type U64Arg1 = Hex645 | StepRef;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6429 = string;
+export type Hex6431 = string;
 /**
  * The implementation choice that selects the case.
  */
@@ -1516,11 +1557,11 @@ export type StepName22 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6430 = string;
+export type Hex6432 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6431 = string;
+export type Hex6433 = string;
 /**
  * Linux level of the leaf that mapped it.
  */
@@ -1546,14 +1587,6 @@ export type LinuxLevel3 = 'pgd' | 'p4d' | 'pud' | 'pmd' | 'pte';
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6432 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
-export type Hex6433 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
 export type Hex6434 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
@@ -1563,6 +1596,14 @@ export type Hex6435 = string;
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
 export type Hex6436 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6437 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6438 = string;
 /**
  * The implementation choice that selects the case.
  */
@@ -1574,11 +1615,11 @@ export type StepName23 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6437 = string;
+export type Hex6439 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6438 = string;
+export type Hex6440 = string;
 /**
  * The value.
  */
@@ -1598,23 +1639,11 @@ export type RootArg4 = Hex645 | TreeRef;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6439 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
-export type Hex6440 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
 export type Hex6441 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
 export type Hex6442 = string;
-/**
- * Names this step's result so that later steps can use it as an input.
- */
-export type StepName24 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
@@ -1623,6 +1652,10 @@ export type Hex6443 = string;
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
 export type Hex6444 = string;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName24 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
@@ -1652,13 +1685,21 @@ export type Hex6450 = string;
  */
 export type Hex6451 = string;
 /**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6452 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6453 = string;
+/**
  * A page-table level by Linux's name for it.
  */
 export type LinuxLevel4 = 'pgd' | 'p4d' | 'pud' | 'pmd' | 'pte';
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6452 = string;
+export type Hex6454 = string;
 /**
  * Before.
  */
@@ -1678,11 +1719,11 @@ export type StepName25 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6453 = string;
+export type Hex6455 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6454 = string;
+export type Hex6456 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -1694,18 +1735,6 @@ export type StepName27 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6455 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
-export type Hex6456 = string;
-/**
- * Names this step's result so that later steps can use it as an input.
- */
-export type StepName28 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
 export type Hex6457 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
@@ -1714,7 +1743,7 @@ export type Hex6458 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
-export type StepName29 = string;
+export type StepName28 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
@@ -1723,6 +1752,18 @@ export type Hex6459 = string;
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
 export type Hex6460 = string;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName29 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6461 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6462 = string;
 /**
  * The implementation choice that selects the case.
  */
@@ -1734,23 +1775,11 @@ export type StepName30 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6461 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
-export type Hex6462 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
 export type Hex6463 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
 export type Hex6464 = string;
-/**
- * Names this step's result so that later steps can use it as an input.
- */
-export type StepName31 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
@@ -1760,6 +1789,10 @@ export type Hex6465 = string;
  */
 export type Hex6466 = string;
 /**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName31 = string;
+/**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
 export type Hex6467 = string;
@@ -1768,13 +1801,21 @@ export type Hex6467 = string;
  */
 export type Hex6468 = string;
 /**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6469 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6470 = string;
+/**
  * Names this step's result so that later steps can use it as an input.
  */
 export type StepName32 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6469 = string;
+export type Hex6471 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -1798,7 +1839,7 @@ export type StepName36 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6470 = string;
+export type Hex6472 = string;
 /**
  * The PTE.
  */
@@ -1810,11 +1851,11 @@ export type StepName37 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6471 = string;
+export type Hex6473 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6472 = string;
+export type Hex6474 = string;
 /**
  * The outcome.
  */
@@ -1828,7 +1869,7 @@ export type PageFaultEntry =
          * The VMA, by name.
          */
         vma: string;
-        address: Hex6473;
+        address: Hex6475;
         /**
          * The fault flags, by name, in the order of their values (FAULT_FLAG_WRITE, bit 0, first).
          */
@@ -1841,7 +1882,7 @@ export type PageFaultEntry =
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6473 = string;
+export type Hex6475 = string;
 /**
  * enum fault_flag (include/linux/mm_types.h:1687).
  *
@@ -1865,7 +1906,7 @@ export type FaultFlag =
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6474 = string;
+export type Hex6476 = string;
 /**
  * An allowed outcome.
  */
@@ -1879,7 +1920,7 @@ export type PageFaultEntry1 =
          * The VMA, by name.
          */
         vma: string;
-        address: Hex6473;
+        address: Hex6475;
         /**
          * The fault flags, by name, in the order of their values (FAULT_FLAG_WRITE, bit 0, first).
          */
@@ -1896,11 +1937,11 @@ export type StepName38 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6475 = string;
+export type Hex6477 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6476 = string;
+export type Hex6478 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -1908,15 +1949,19 @@ export type StepName39 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6477 = string;
+export type Hex6479 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6478 = string;
+export type Hex6480 = string;
 /**
  * A page-table level by Linux's name for it.
  */
 export type LinuxLevel5 = 'pgd' | 'p4d' | 'pud' | 'pmd' | 'pte';
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6481 = string;
 /**
  * `exception`: the cross-arch cause.
  */
@@ -1934,11 +1979,11 @@ export type FaultClass1 =
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6479 = string;
+export type Hex6482 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6480 = string;
+export type Hex6483 = string;
 /**
  * enum vm_fault_reason (include/linux/mm_types.h:1570): the bits of a vm_fault_t.
  *
@@ -1962,26 +2007,6 @@ export type VmFaultCode =
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6481 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
-export type Hex6482 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
-export type Hex6483 = string;
-/**
- * The implementation choice that selects the case.
- */
-export type Choice8 = string;
-/**
- * Names this step's result so that later steps can use it as an input.
- */
-export type StepName40 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
 export type Hex6484 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
@@ -1994,11 +2019,11 @@ export type Hex6486 = string;
 /**
  * The implementation choice that selects the case.
  */
-export type Choice9 = string;
+export type Choice8 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
-export type StepName41 = string;
+export type StepName40 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
@@ -2012,17 +2037,17 @@ export type Hex6488 = string;
  */
 export type Hex6489 = string;
 /**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
-export type Hex6490 = string;
-/**
  * The implementation choice that selects the case.
  */
-export type Choice10 = string;
+export type Choice9 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
-export type StepName42 = string;
+export type StepName41 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6490 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
@@ -2035,6 +2060,14 @@ export type Hex6492 = string;
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
 export type Hex6493 = string;
+/**
+ * The implementation choice that selects the case.
+ */
+export type Choice10 = string;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName42 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
@@ -2052,9 +2085,162 @@ export type Hex6496 = string;
  */
 export type Hex6497 = string;
 /**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6498 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6499 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64100 = string;
+/**
  * The implementation choice that selects the case.
  */
 export type Choice11 = string;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName43 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64101 = string;
+/**
+ * An ioctl a userfaultfd reports as available (the bits of uffdio_api.ioctls / uffdio_register.ioctls, include/uapi/linux/userfaultfd.h:46-82), listed in the order of their numbers.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "UffdIoctl".
+ */
+export type UffdIoctl =
+  | 'UFFDIO_REGISTER'
+  | 'UFFDIO_UNREGISTER'
+  | 'UFFDIO_WAKE'
+  | 'UFFDIO_COPY'
+  | 'UFFDIO_ZEROPAGE'
+  | 'UFFDIO_MOVE'
+  | 'UFFDIO_WRITEPROTECT'
+  | 'UFFDIO_CONTINUE'
+  | 'UFFDIO_POISON'
+  | 'UFFDIO_API';
+/**
+ * The implementation choice that selects the case.
+ */
+export type Choice12 = string;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName44 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64102 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64103 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64104 = string;
+/**
+ * The implementation choice that selects the case.
+ */
+export type Choice13 = string;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName45 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64105 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64106 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64107 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64108 = string;
+/**
+ * The implementation choice that selects the case.
+ */
+export type Choice14 = string;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName46 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64109 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64110 = string;
+/**
+ * The implementation choice that selects the case.
+ */
+export type Choice15 = string;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName47 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64111 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64112 = string;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName48 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64113 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64114 = string;
+/**
+ * The implementation choice that selects the case.
+ */
+export type Choice16 = string;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName49 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64115 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64116 = string;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName50 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64117 = string;
+/**
+ * The implementation choice that selects the case.
+ */
+export type Choice17 = string;
 /**
  * A 64-bit input: a Hex64 literal, or the result of an earlier step of this vector by that step's `name`.
  *
@@ -2068,14 +2254,14 @@ export type U64Arg23 = Hex645 | StepRef;
  * This interface was referenced by `VectorFile`'s JSON-Schema
  * via the `definition` "StepName".
  */
-export type StepName43 = string;
+export type StepName51 = string;
 /**
  * The name of an implementation choice that the architecture or kernel leaves open; an implementation declares its value.
  *
  * This interface was referenced by `VectorFile`'s JSON-Schema
  * via the `definition` "Choice".
  */
-export type Choice12 = string;
+export type Choice18 = string;
 /**
  * A translation-table root: its physical address as Hex64 (must be aligned to the granule), or a builder tree.
  *
@@ -2123,7 +2309,7 @@ export type PageFaultEntry2 =
          * The VMA, by name.
          */
         vma: string;
-        address: Hex6473;
+        address: Hex6475;
         /**
          * The fault flags, by name, in the order of their values (FAULT_FLAG_WRITE, bit 0, first).
          */
@@ -2944,8 +3130,8 @@ export interface Setup {
    */
   mms?: [] | [Mm] | [Mm, Mm] | [Mm, Mm, Mm] | [Mm, Mm, Mm, Mm];
   init_mm?: InitMm;
-  zero_pfn?: Hex6423;
-  huge_zero_pfn?: Hex6424;
+  zero_pfn?: Hex6424;
+  huge_zero_pfn?: Hex6425;
   /**
    * Large folios, for page_folio().
    *
@@ -3004,9 +3190,15 @@ export interface Setup {
    * @maxItems 256
    */
   free_pages?: Hex645[];
+  /**
+   * userfaultfd contexts (the uffd family).
+   *
+   * @maxItems 4
+   */
+  uffds?: [] | [Uffd] | [Uffd, Uffd] | [Uffd, Uffd, Uffd] | [Uffd, Uffd, Uffd, Uffd];
 }
 /**
- * One leaf the radix builder writes: the entry at the level whose leaf size is `size`, with tables created on the way.
+ * One leaf the radix builder writes: the entry at the level whose leaf size is `size`, with tables created on the way; either `pa` and `fields`, or `raw`.
  *
  * This interface was referenced by `VectorFile`'s JSON-Schema
  * via the `definition` "Mapping".
@@ -3017,12 +3209,12 @@ export interface Mapping {
    */
   tree?: number;
   va: Hex643;
-  pa: Hex644;
+  pa?: Hex644;
   /**
    * Leaf size; one of the mode's leaf sizes (x86_64 4K/2M/1G; arm64 4K granule 4K/2M/1G, 16K 16K/32M, 64K 64K/512M; riscv64 4K/2M/1G, 512G from Sv48, 256T in Sv57).
    */
   size: '4K' | '16K' | '64K' | '2M' | '32M' | '512M' | '1G' | '512G' | '256T';
-  fields: FieldValues;
+  fields?: FieldValues;
   /**
    * Fields to set in the table entries on this mapping's path, by Linux level, after the builder has created or found them (later mappings win).
    */
@@ -3032,6 +3224,7 @@ export interface Mapping {
     pud?: FieldValues3;
     pmd?: FieldValues4;
   };
+  raw?: Hex646;
 }
 /**
  * Named fields of the leaf (the leaf format of vectors/arch/<arch>-<mode>.json at that level: x86 `present`/`leaf`, arm64 `page`/`block`, riscv `leaf`); the format's match bits and the address are filled in; other bits are 0.
@@ -3070,8 +3263,8 @@ export interface FieldValues4 {
  * via the `definition` "Word".
  */
 export interface Word {
-  pa: Hex646;
-  value: Hex647;
+  pa: Hex647;
+  value: Hex648;
 }
 /**
  * One CPU: its translation root(s), address-space tag and features. Privilege is given per access.
@@ -3237,13 +3430,13 @@ export interface VmArea {
    * The VMA's name, unique in the setup; steps, rules and traces refer to it.
    */
   name: string;
-  start: Hex648;
-  end: Hex649;
+  start: Hex649;
+  end: Hex6410;
   /**
    * vm_flags by name.
    */
   flags: VmFlag[];
-  pgoff?: Hex6410;
+  pgoff?: Hex6411;
   /**
    * The file (address_space) the VMA maps; VMAs of one file form its i_mmap interval tree. An anonymous VMA has none.
    */
@@ -3253,7 +3446,11 @@ export interface VmArea {
    */
   hugetlb?: '2M' | '32M' | '512M' | '1G';
   vm_ops?: VmOps;
-  vm_page_prot?: Hex6418;
+  vm_page_prot?: Hex6419;
+  /**
+   * vma->vm_userfaultfd_ctx: the userfaultfd context (setup.uffds) the VMA is registered with; it needs one of VM_UFFD_MISSING, VM_UFFD_WP, VM_UFFD_MINOR. Those flags without `uffd` serve the decisions that read only the flags (writenotify, the write upgrade); a fault that reaches handle_userfault on such a VMA gets VM_FAULT_SIGBUS, as the kernel does without a context.
+   */
+  uffd?: string;
 }
 /**
  * The callbacks of the VMA's vm_operations_struct (include/linux/mm.h); an anonymous VMA has none.
@@ -3419,8 +3616,8 @@ export interface VmOpsRule {
      * The call's number among this callback's calls for this VMA in the vector (all steps), from 1.
      */
     call?: number;
-    address?: Hex6411;
-    pgoff?: Hex6412;
+    address?: Hex6412;
+    pgoff?: Hex6413;
   };
   /**
    * How many matching calls the rule applies to before it is used up (counted over the vector's steps).
@@ -3463,14 +3660,14 @@ export interface RaceAction {
    * Another thread stores `value` into the PTE that maps `addr` in the faulting mm (the PTE table must exist); no TLB flush.
    */
   set_pte?: {
-    addr: Hex6413;
-    value: Hex6414;
+    addr: Hex6414;
+    value: Hex6415;
   };
   /**
    * Another thread unmaps the page at `addr` of the faulting mm (madvise(MADV_DONTNEED) of one page): the PTE is cleared and the page flushed from the TLBs of every CPU running the mm.
    */
   zap_pte?: {
-    addr: Hex6415;
+    addr: Hex6416;
   };
   /**
    * Another thread truncates the page at `index` of `file`: every PTE that maps it in any VMA of the file is cleared and flushed as zap_pte does, and the folio leaves the page cache (folio->mapping becomes NULL).
@@ -3480,7 +3677,7 @@ export interface RaceAction {
      * The file, by name (setup.files).
      */
     file: string;
-    index: Hex6416;
+    index: Hex6417;
   };
   /**
    * Another CPU's user-mode access through its MMU and TLB (A/D updates included). A fault it takes is recorded as an `exception` event of that CPU and not handled.
@@ -3490,7 +3687,7 @@ export interface RaceAction {
      * The CPU (index into setup.cpus).
      */
     cpu: number;
-    va: Hex6417;
+    va: Hex6418;
     /**
      * The access type.
      */
@@ -3904,8 +4101,8 @@ export interface InitMm {
    * arm64: the linear map, for page_address(): PA p (memstart <= p) is at VA `va + (p - pa)`.
    */
   linear_map?: {
-    va: Hex6421;
-    pa: Hex6422;
+    va: Hex6422;
+    pa: Hex6423;
   };
   /**
    * arm64 rodata_full (CONFIG_RODATA_FULL_DEFAULT_ENABLED=y makes it true): RDONLY changes also go to the linear-map alias of each backing page.
@@ -3923,8 +4120,8 @@ export interface InitMm {
  * via the `definition` "VmStruct".
  */
 export interface VmStruct {
-  addr: Hex6419;
-  size: Hex6420;
+  addr: Hex6420;
+  size: Hex6421;
   /**
    * area->flags by name (include/linux/vmalloc.h).
    */
@@ -3956,7 +4153,7 @@ export interface VmStruct {
  * via the `definition` "Folio".
  */
 export interface Folio {
-  pfn: Hex6425;
+  pfn: Hex6426;
   /**
    * folio_order().
    */
@@ -3983,8 +4180,8 @@ export interface File {
    * @maxItems 256
    */
   pages?: {
-    index: Hex6426;
-    pfn: Hex6427;
+    index: Hex6427;
+    pfn: Hex6428;
     /**
      * folio_test_dirty (default false).
      */
@@ -3994,6 +4191,11 @@ export interface File {
    * IS_SWAPFILE(inode): the file is an active swap file (do_page_mkwrite refuses with VM_FAULT_SIGBUS). Default false.
    */
   swapfile?: boolean;
+  /**
+   * A shmem/tmpfs file (or a MAP_SHARED|MAP_ANONYMOUS mapping's): its VMAs have shmem_vm_ops (vma_is_shmem; `fault` is shmem_fault, and `map_pages`), and a VMA mapping it gives no `vm_ops`. Default false.
+   */
+  shmem?: boolean;
+  size?: Hex6429;
 }
 /**
  * The state of a struct page that the kernel reads (include/linux/page-flags.h). A PFN of RAM that is not listed is not PageAnon.
@@ -4002,7 +4204,7 @@ export interface File {
  * via the `definition` "Page".
  */
 export interface Page {
-  pfn: Hex6428;
+  pfn: Hex6430;
   /**
    * PageAnon: the page is anonymous memory.
    */
@@ -4023,6 +4225,30 @@ export interface Page {
    * folio_test_swapcache: the anonymous folio is also in the swap cache, which holds a reference (default false).
    */
   swapcache?: boolean;
+}
+/**
+ * A userfaultfd context (struct userfaultfd_ctx, fs/userfaultfd.c) of an mm.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "Uffd".
+ */
+export interface Uffd {
+  /**
+   * The context's name; VMAs (`uffd`) and steps refer to it.
+   */
+  name: string;
+  /**
+   * The mm the userfaultfd was created in (ctx->mm), by name (setup.mms).
+   */
+  mm: string;
+  /**
+   * The features UFFDIO_API enabled (ctx->features); with WP_ASYNC, WP_UNPOPULATED must be listed too (userfaultfd_api adds it, fs/userfaultfd.c:1992-1994). Omitted: UFFDIO_API has not been called yet (a `uffdio_api` step can call it). A feature the config would refuse is a format error.
+   */
+  features?: UffdFeature[];
+  /**
+   * Created with UFFD_USER_MODE_ONLY (ctx->flags). Default false.
+   */
+  user_mode_only?: boolean;
 }
 /**
  * A pte_t predicate, named as in the arch's pgtable.h or include/linux (arch-only helpers such as x86 pte_shstk or arm64 pte_hw_dirty exist only on their arch).
@@ -4184,7 +4410,7 @@ export interface PteTransformStep {
  * The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector.
  */
 export interface ExpectU64 {
-  result?: Hex6429;
+  result?: Hex6431;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -4211,7 +4437,7 @@ export interface ExpectU64 {
  * via the `definition` "ExpectU64".
  */
 export interface ExpectU641 {
-  result?: Hex6429;
+  result?: Hex6431;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -4259,7 +4485,7 @@ export interface PteMkwriteStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU642 {
-  result?: Hex6429;
+  result?: Hex6431;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -4304,7 +4530,7 @@ export interface PteModifyStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU643 {
-  result?: Hex6429;
+  result?: Hex6431;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -4349,7 +4575,7 @@ export interface PfnEntryStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU644 {
-  result?: Hex6429;
+  result?: Hex6431;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -4393,7 +4619,7 @@ export interface EntryPfnStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU645 {
-  result?: Hex6429;
+  result?: Hex6431;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -4511,7 +4737,7 @@ export interface PmdTransformStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU646 {
-  result?: Hex6429;
+  result?: Hex6431;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -4622,7 +4848,7 @@ export interface PudTransformStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU647 {
-  result?: Hex6429;
+  result?: Hex6431;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -4670,7 +4896,7 @@ export interface SwpEntryStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU648 {
-  result?: Hex6429;
+  result?: Hex6431;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -4791,7 +5017,7 @@ export interface SwpFieldU64Step {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU649 {
-  result?: Hex6429;
+  result?: Hex6431;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -4835,7 +5061,7 @@ export interface SwpEntryToPteStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6410 {
-  result?: Hex6429;
+  result?: Hex6431;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -4879,7 +5105,7 @@ export interface SoftleafFromPteStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6411 {
-  result?: Hex6429;
+  result?: Hex6431;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -5078,7 +5304,7 @@ export interface MakePteMarkerStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6412 {
-  result?: Hex6429;
+  result?: Hex6431;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -5125,7 +5351,7 @@ export interface VmGetPageProtStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6413 {
-  result?: Hex6429;
+  result?: Hex6431;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -5266,7 +5492,7 @@ export interface EncodeStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6414 {
-  result?: Hex6429;
+  result?: Hex6431;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -5306,7 +5532,7 @@ export interface AccessStep {
      * The CPU that executes the step (index into `setup.cpus`); 0 when omitted.
      */
     cpu?: number;
-    va: Hex6430;
+    va: Hex6432;
     /**
      * The access type.
      */
@@ -5350,7 +5576,7 @@ export interface AccessResult {
    * The access completed.
    */
   translated?: {
-    pa: Hex6431;
+    pa: Hex6433;
     level: LinuxLevel2;
   };
   /**
@@ -5387,7 +5613,7 @@ export interface X86Report {
    * The error code as 4 hex digits.
    */
   errorCode: string;
-  cr2?: Hex6432;
+  cr2?: Hex6434;
 }
 /**
  * arm64 abort taken to EL1: ESR_EL1.EC, DFSC/IFSC and WnR, and FAR_EL1.
@@ -5408,7 +5634,7 @@ export interface Arm64Report {
    * ESR_EL1.ISS.WnR: data aborts only.
    */
   wnr?: boolean;
-  far: Hex6433;
+  far: Hex6435;
 }
 /**
  * riscv64 trap taken to S-mode: scause and stval.
@@ -5421,7 +5647,7 @@ export interface Riscv64Report {
    * 12/13/15 instruction/load/store page fault; 1/5/7 access faults.
    */
   scause: 1 | 5 | 7 | 12 | 13 | 15;
-  stval: Hex6434;
+  stval: Hex6436;
 }
 /**
  * A page-table word the hardware wrote during the access (A/D, AF, AP[2]), with its new value, in the order written.
@@ -5430,8 +5656,8 @@ export interface Riscv64Report {
  * via the `definition` "Update".
  */
 export interface Update {
-  pa: Hex6435;
-  value: Hex6436;
+  pa: Hex6437;
+  value: Hex6438;
 }
 /**
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
@@ -5476,7 +5702,7 @@ export interface ReadStep {
    * Arguments.
    */
   args: {
-    pa: Hex6437;
+    pa: Hex6439;
   };
   expect?: ExpectU6415;
 }
@@ -5484,7 +5710,7 @@ export interface ReadStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6415 {
-  result?: Hex6429;
+  result?: Hex6431;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -5519,7 +5745,7 @@ export interface WriteStep {
    * Arguments.
    */
   args: {
-    pa: Hex6438;
+    pa: Hex6440;
     value: U64Arg20;
   };
 }
@@ -5731,7 +5957,7 @@ export interface InvlpgStep {
      * The CPU that executes the step (index into `setup.cpus`); 0 when omitted.
      */
     cpu?: number;
-    va: Hex6439;
+    va: Hex6441;
   };
 }
 /**
@@ -5761,7 +5987,7 @@ export interface InvpcidStep {
      * The PCID (types 0 and 1).
      */
     pcid?: number;
-    va?: Hex6440;
+    va?: Hex6442;
   };
 }
 /**
@@ -5799,7 +6025,7 @@ export interface TlbiStep {
       | 'vaale1is'
       | 'aside1is'
       | 'vmalle1is';
-    va?: Hex6441;
+    va?: Hex6443;
     /**
      * The ASID (Xt[63:48]) for vae1/vale1/aside1.
      */
@@ -5825,7 +6051,7 @@ export interface SfenceVmaStep {
      * The CPU that executes the step (index into `setup.cpus`); 0 when omitted.
      */
     cpu?: number;
-    va?: Hex6442;
+    va?: Hex6444;
     /**
      * rs2: the ASID; global mappings are not invalidated.
      */
@@ -5852,8 +6078,8 @@ export interface WalkPageRangeStep {
      * The mm, by name (setup.mms); null for walk.mm == NULL.
      */
     mm: string | null;
-    start: Hex6443;
-    end: Hex6444;
+    start: Hex6445;
+    end: Hex6446;
     ops: WalkOps;
     /**
      * Locks the caller holds (for the lock assertions that WARN without lockdep: rwsem_assert_held_nolockdep). When omitted, what the op requires.
@@ -5900,7 +6126,7 @@ export interface Callback {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6445;
+  write?: Hex6447;
   /**
    * Rules, first match wins.
    *
@@ -5919,7 +6145,7 @@ export interface CallbackRule {
    * Which calls the rule applies to: all given fields must match.
    */
   when?: {
-    addr?: Hex6446;
+    addr?: Hex6448;
     /**
      * The call's number among this callback's calls in this step, from 1.
      */
@@ -5941,7 +6167,7 @@ export interface CallbackRule {
    * The walk->action the callback sets (pud_entry and pmd_entry only).
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE' | 'ACTION_AGAIN';
-  write?: Hex6447;
+  write?: Hex6449;
 }
 /**
  * ops->p4d_entry.
@@ -5955,7 +6181,7 @@ export interface Callback1 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6445;
+  write?: Hex6447;
   /**
    * Rules, first match wins.
    *
@@ -5975,7 +6201,7 @@ export interface Callback2 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6445;
+  write?: Hex6447;
   /**
    * Rules, first match wins.
    *
@@ -5995,7 +6221,7 @@ export interface Callback3 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6445;
+  write?: Hex6447;
   /**
    * Rules, first match wins.
    *
@@ -6015,7 +6241,7 @@ export interface Callback4 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6445;
+  write?: Hex6447;
   /**
    * Rules, first match wins.
    *
@@ -6035,7 +6261,7 @@ export interface Callback5 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6445;
+  write?: Hex6447;
   /**
    * Rules, first match wins.
    *
@@ -6055,7 +6281,7 @@ export interface Callback6 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6445;
+  write?: Hex6447;
   /**
    * Rules, first match wins.
    *
@@ -6075,7 +6301,7 @@ export interface Callback7 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6445;
+  write?: Hex6447;
   /**
    * Rules, first match wins.
    *
@@ -6095,7 +6321,7 @@ export interface Callback8 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6445;
+  write?: Hex6447;
   /**
    * Rules, first match wins.
    *
@@ -6115,7 +6341,7 @@ export interface Callback9 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6445;
+  write?: Hex6447;
   /**
    * Rules, first match wins.
    *
@@ -6135,7 +6361,7 @@ export interface Callback10 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6445;
+  write?: Hex6447;
   /**
    * Rules, first match wins.
    *
@@ -6211,14 +6437,14 @@ export interface WalkEvent {
     | 'arch_enter_lazy_mmu_mode'
     | 'arch_leave_lazy_mmu_mode'
     | 'vm_unmap_aliases';
-  addr?: Hex6448;
-  next?: Hex6449;
+  addr?: Hex6450;
+  next?: Hex6451;
   /**
    * pte_hole's depth: -1 unknown, 0 PGD, 1 P4D, 2 PUD, 3 PMD (folded levels skipped by real_depth()).
    */
   depth?: number;
-  value?: Hex6450;
-  hmask?: Hex6451;
+  value?: Hex6452;
+  hmask?: Hex6453;
   /**
    * walk->vma at the call, by name; absent when NULL.
    */
@@ -6244,7 +6470,7 @@ export interface EntryChange {
    */
   tree: number;
   level: LinuxLevel4;
-  addr: Hex6452;
+  addr: Hex6454;
   old: EntryValue;
   new: EntryValue1;
 }
@@ -6295,8 +6521,8 @@ export interface WalkPageRangeVmaStep {
      * A VMA: by name, or by an address inside it (find_vma semantics: an address in no VMA is a format error).
      */
     vma: Hex645;
-    start: Hex6453;
-    end: Hex6454;
+    start: Hex6455;
+    end: Hex6456;
     ops: WalkOps1;
     /**
      * Locks the caller holds (for the lock assertions that WARN without lockdep: rwsem_assert_held_nolockdep). When omitted, what the op requires.
@@ -6453,8 +6679,8 @@ export interface WalkPageMappingStep {
      * The file (address_space), by the name its VMAs give.
      */
     file: string;
-    first_index: Hex6455;
-    nr: Hex6456;
+    first_index: Hex6457;
+    nr: Hex6458;
     ops: WalkOps3;
   };
   expect?: ExpectWalk4;
@@ -6520,8 +6746,8 @@ export interface WalkKernelStep {
    * Arguments.
    */
   args: {
-    start: Hex6457;
-    end: Hex6458;
+    start: Hex6459;
+    end: Hex6460;
     pgd?: TreeRef1;
     ops: WalkOps4;
     /**
@@ -6610,7 +6836,7 @@ export interface FolioWalkStartStep {
      * A VMA: by name, or by an address inside it (find_vma semantics: an address in no VMA is a format error).
      */
     vma: Hex645;
-    addr: Hex6459;
+    addr: Hex6461;
     /**
      * folio_walk_flags_t by name.
      */
@@ -6667,7 +6893,7 @@ export interface FolioWalkResult {
    * fw->level. Only with a folio.
    */
   level?: 'FW_LEVEL_PTE' | 'FW_LEVEL_PMD' | 'FW_LEVEL_PUD';
-  value?: Hex6460;
+  value?: Hex6462;
   /**
    * WARNs, in order.
    */
@@ -6716,10 +6942,10 @@ export interface UpdateRangeProtStep {
    * Arguments.
    */
   args: {
-    start: Hex6461;
-    size: Hex6462;
-    set: Hex6463;
-    clear: Hex6464;
+    start: Hex6463;
+    size: Hex6464;
+    set: Hex6465;
+    clear: Hex6466;
   };
   expect?: ExpectWalk6;
 }
@@ -6763,10 +6989,10 @@ export interface ChangeMemoryCommonStep {
    * Arguments.
    */
   args: {
-    start: Hex6465;
-    size: Hex6466;
-    set: Hex6467;
-    clear: Hex6468;
+    start: Hex6467;
+    size: Hex6468;
+    set: Hex6469;
+    clear: Hex6470;
   };
   expect?: ExpectWalk7;
 }
@@ -6810,7 +7036,7 @@ export interface SetMemoryStep {
    * Arguments.
    */
   args: {
-    addr: Hex6469;
+    addr: Hex6471;
     /**
      * numpages (int).
      */
@@ -6924,7 +7150,7 @@ export interface VmaSetPageProtStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6416 {
-  result?: Hex6429;
+  result?: Hex6431;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -7014,7 +7240,7 @@ export interface CanChangePteWritableStep {
      * The VMA, by name; it must have VM_WRITE (the kernel WARNs otherwise).
      */
     vma: string;
-    addr: Hex6470;
+    addr: Hex6472;
     pte: U64Arg22;
   };
   expect?: ExpectBool7;
@@ -7071,7 +7297,7 @@ export interface HandlePageFaultStep {
          * x86_64: the #PF error code (X86_PF_PROT bit 0, WRITE 1, USER 2, RSVD 3, INSTR 4, PK 5, SHSTK 6, SGX 15), as the mmu family's report gives it.
          */
         error_code: string;
-        address: Hex6471;
+        address: Hex6473;
       }
     | {
         /**
@@ -7082,7 +7308,7 @@ export interface HandlePageFaultStep {
          * riscv64: scause, EXC_INST_PAGE_FAULT 12, EXC_LOAD_PAGE_FAULT 13 or EXC_STORE_PAGE_FAULT 15.
          */
         cause: 12 | 13 | 15;
-        badaddr: Hex6472;
+        badaddr: Hex6474;
       };
   expect?: ExpectPageFaultEntry;
 }
@@ -7128,7 +7354,7 @@ export interface Signal {
     | 'BUS_OBJERR'
     | 'BUS_MCEERR_AR'
     | 'SI_KERNEL';
-  si_addr: Hex6474;
+  si_addr: Hex6476;
 }
 /**
  * arm64 arch/arm64/mm/fault.c:928 do_mem_abort for a data or instruction abort taken from EL0, over the fault_info table (:861), up to the first call of handle_mm_fault (do_translation_fault, do_page_fault :556, do_alignment_fault, do_bad): the fault flags, the VMA it finds and checks against the vm_flags the abort needs, or the signal it sends instead.
@@ -7150,8 +7376,8 @@ export interface DoMemAbortStep {
      * current->mm, by name.
      */
     mm: string;
-    esr: Hex6475;
-    far: Hex6476;
+    esr: Hex6477;
+    far: Hex6478;
   };
   expect?: ExpectPageFaultEntry1;
 }
@@ -7201,7 +7427,7 @@ export interface UserAccessStep {
      * current->mm, by name (setup.mms).
      */
     mm: string;
-    va: Hex6477;
+    va: Hex6479;
     /**
      * The access type.
      */
@@ -7255,7 +7481,7 @@ export interface FaultOutcome {
    * The access completed.
    */
   translated?: {
-    pa: Hex6478;
+    pa: Hex6480;
     level: LinuxLevel5;
   };
   signal?: Signal1;
@@ -7263,6 +7489,20 @@ export interface FaultOutcome {
    * handle_mm_fault returned VM_FAULT_OOM and the arch called pagefault_out_of_memory(): the OOM killer decides what happens next, which the model does not follow.
    */
   pagefault_out_of_memory?: true;
+  /**
+   * The access waits in handle_userfault (fs/userfaultfd.c:381) for its userfaultfd: the message it queued (a UFFD_EVENT_PAGEFAULT). A later step that wakes the range (UFFDIO_WRITEPROTECT resolving, UFFDIO_WAKE) continues it; until then its CPU runs nothing else.
+   */
+  blocked?: {
+    /**
+     * The context.
+     */
+    uffd: string;
+    /**
+     * msg.arg.pagefault.flags by name.
+     */
+    flags: ('UFFD_PAGEFAULT_FLAG_WRITE' | 'UFFD_PAGEFAULT_FLAG_WP' | 'UFFD_PAGEFAULT_FLAG_MINOR')[];
+    address: Hex6481;
+  };
 }
 /**
  * A signal was delivered instead.
@@ -7284,7 +7524,7 @@ export interface Signal1 {
     | 'BUS_OBJERR'
     | 'BUS_MCEERR_AR'
     | 'SI_KERNEL';
-  si_addr: Hex6474;
+  si_addr: Hex6476;
 }
 /**
  * One observable event of a user access, in order: a fault the hardware took (`exception`), handle_mm_fault with its flags and result, a vm_operations_struct callback with its arguments and result, folio_mark_dirty, a TLB flush the kernel issued (one page, or a range: `tlb_flush` is the mmu_gather's flush of the PTEs change_protection demoted, `flush_tlb_range` the seed's flush of a whole VMA) with the CPUs whose TLBs it reached (an arch's empty flush is no event), a WARN.
@@ -7328,8 +7568,8 @@ export interface FaultEvent {
    * handle_mm_fault and callbacks: the VMA, by name.
    */
   vma?: string;
-  address?: Hex6479;
-  pgoff?: Hex6480;
+  address?: Hex6482;
+  pgoff?: Hex6483;
   /**
    * handle_mm_fault: its flags; callbacks: vmf->flags, by name in the order of their values.
    */
@@ -7338,8 +7578,8 @@ export interface FaultEvent {
    * handle_mm_fault and callbacks: the vm_fault_t returned, as the names of its bits ([] is 0).
    */
   ret?: VmFaultCode[];
-  pfn?: Hex6481;
-  addr?: Hex6482;
+  pfn?: Hex6484;
+  addr?: Hex6485;
   /**
    * TLB flushes: the CPUs whose TLBs the flush reached, ascending.
    */
@@ -7348,7 +7588,7 @@ export interface FaultEvent {
    * `warn`: the function whose WARN fired.
    */
   func?: string;
-  end?: Hex6483;
+  end?: Hex6486;
 }
 /**
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
@@ -7397,8 +7637,8 @@ export interface MprotectStep {
      * current->mm, by name (setup.mms).
      */
     mm: string;
-    start: Hex6484;
-    len: Hex6485;
+    start: Hex6487;
+    len: Hex6488;
     /**
      * The PROT_* bits; [] is PROT_NONE.
      */
@@ -7450,7 +7690,7 @@ export interface MprotectResult {
      * vm_flags after, in the order of common.schema.json VmFlag.
      */
     flags: VmFlag[];
-    vm_page_prot: Hex6486;
+    vm_page_prot: Hex6489;
   }[];
   /**
    * Events in order.
@@ -7508,8 +7748,8 @@ export interface WpSharedMappingRangeStep {
      * The address_space, by file name.
      */
     file: string;
-    first_index: Hex6487;
-    nr: Hex6488;
+    first_index: Hex6490;
+    nr: Hex6491;
   };
   expect?: ExpectDirty;
 }
@@ -7583,8 +7823,8 @@ export interface DirtyEvent {
    * invalidate_range_start: enum mmu_notifier_event of the range.
    */
   range_event?: 'MMU_NOTIFY_PROTECTION_PAGE';
-  addr?: Hex6489;
-  end?: Hex6490;
+  addr?: Hex6492;
+  end?: Hex6493;
   /**
    * flush_tlb_range: the VMA.
    */
@@ -7649,9 +7889,9 @@ export interface CleanRecordSharedMappingRangeStep {
      * The address_space, by file name.
      */
     file: string;
-    first_index: Hex6491;
-    nr: Hex6492;
-    bitmap_pgoff: Hex6493;
+    first_index: Hex6494;
+    nr: Hex6495;
+    bitmap_pgoff: Hex6496;
     /**
      * The bitmap as unsigned long words; it must cover [first_index, first_index + nr) from bitmap_pgoff.
      *
@@ -7659,8 +7899,8 @@ export interface CleanRecordSharedMappingRangeStep {
      * @maxItems 4096
      */
     bitmap: [Hex645, ...Hex645[]];
-    start: Hex6494;
-    end: Hex6495;
+    start: Hex6497;
+    end: Hex6498;
   };
   expect?: ExpectClean;
 }
@@ -7708,8 +7948,8 @@ export interface CleanResult {
    * The bitmap after the call, as the unsigned long words given (bit i of word k is page bitmap_pgoff + 64k + i).
    */
   bitmap: Hex645[];
-  start: Hex6496;
-  end: Hex6497;
+  start: Hex6499;
+  end: Hex64100;
 }
 /**
  * What the step must produce: exactly one of `result`, `either` or `byChoice`.
@@ -7735,6 +7975,740 @@ export interface ExpectClean1 {
      */
     cases: {
       [k: string]: ExpectClean1 | undefined;
+    };
+  };
+}
+/**
+ * UFFDIO_API on a context that has not had it (fs/userfaultfd.c:1972 userfaultfd_api): the features requested, checked against what the arch and config support.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "UffdioApiStep".
+ */
+export interface UffdioApiStep {
+  /**
+   * UFFDIO_API on a context that has not had it (fs/userfaultfd.c:1972 userfaultfd_api): the features requested, checked against what the arch and config support.
+   */
+  op: 'uffdio_api';
+  name?: StepName43;
+  /**
+   * Arguments.
+   */
+  args: {
+    /**
+     * The userfaultfd context, by name (setup.uffds).
+     */
+    uffd: string;
+    api: Hex64101;
+    /**
+     * uffdio_api.features requested.
+     */
+    features: UffdFeature[];
+  };
+  expect?: ExpectUffdApi;
+}
+/**
+ * The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector.
+ */
+export interface ExpectUffdApi {
+  result?: UffdApiResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectUffdApi1, ExpectUffdApi1, ...ExpectUffdApi1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice12;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectUffdApi1 | undefined;
+    };
+  };
+}
+/**
+ * The outcome.
+ */
+export interface UffdApiResult {
+  /**
+   * 0, or a negative errno (-22 -EINVAL, -1 -EPERM).
+   */
+  ret: number;
+  /**
+   * uffdio_api.features after: the features this kernel supports, in value order.
+   */
+  features: UffdFeature[];
+  /**
+   * uffdio_api.ioctls after.
+   */
+  ioctls: UffdIoctl[];
+}
+/**
+ * What the step must produce: exactly one of `result`, `either` or `byChoice`.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "ExpectUffdApi".
+ */
+export interface ExpectUffdApi1 {
+  result?: UffdApiResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectUffdApi1, ExpectUffdApi1, ...ExpectUffdApi1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice12;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectUffdApi1 | undefined;
+    };
+  };
+}
+/**
+ * UFFDIO_REGISTER (fs/userfaultfd.c:1261 userfaultfd_register): check the range and every VMA in it (vma_can_userfault, VM_MAYWRITE, another context), then set the VM_UFFD_* flags and the context on each (mm/userfaultfd.c:2011 userfaultfd_register_range). Model choice: VMAs are neither split nor merged, so a range that would split one is unsupported.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "UffdioRegisterStep".
+ */
+export interface UffdioRegisterStep {
+  /**
+   * UFFDIO_REGISTER (fs/userfaultfd.c:1261 userfaultfd_register): check the range and every VMA in it (vma_can_userfault, VM_MAYWRITE, another context), then set the VM_UFFD_* flags and the context on each (mm/userfaultfd.c:2011 userfaultfd_register_range). Model choice: VMAs are neither split nor merged, so a range that would split one is unsupported.
+   */
+  op: 'uffdio_register';
+  name?: StepName44;
+  /**
+   * Arguments.
+   */
+  args: {
+    /**
+     * The userfaultfd context, by name (setup.uffds).
+     */
+    uffd: string;
+    start: Hex64102;
+    len: Hex64103;
+    /**
+     * UFFDIO_REGISTER_MODE_* bits by the name after UFFDIO_REGISTER_MODE_; [] is mode 0.
+     */
+    mode: ('MISSING' | 'WP' | 'MINOR')[];
+  };
+  expect?: ExpectUffdRegister;
+}
+/**
+ * The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector.
+ */
+export interface ExpectUffdRegister {
+  result?: UffdRegisterResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectUffdRegister1, ExpectUffdRegister1, ...ExpectUffdRegister1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice13;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectUffdRegister1 | undefined;
+    };
+  };
+}
+/**
+ * The outcome.
+ */
+export interface UffdRegisterResult {
+  /**
+   * 0, or a negative errno (-22 -EINVAL, -1 -EPERM, -16 -EBUSY).
+   */
+  ret: number;
+  /**
+   * uffdio_register.ioctls after ([] on an error).
+   */
+  ioctls: UffdIoctl[];
+  /**
+   * The VMAs whose vm_flags changed, in address order.
+   */
+  vmas: {
+    /**
+     * The VMA.
+     */
+    name: string;
+    /**
+     * vm_flags after, in the order of common.schema.json VmFlag.
+     */
+    flags: VmFlag[];
+    vm_page_prot: Hex64104;
+  }[];
+}
+/**
+ * What the step must produce: exactly one of `result`, `either` or `byChoice`.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "ExpectUffdRegister".
+ */
+export interface ExpectUffdRegister1 {
+  result?: UffdRegisterResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectUffdRegister1, ExpectUffdRegister1, ...ExpectUffdRegister1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice13;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectUffdRegister1 | undefined;
+    };
+  };
+}
+/**
+ * UFFDIO_UNREGISTER (fs/userfaultfd.c:1435 userfaultfd_unregister): check every VMA of the range, wake the waiters of VM_UFFD_MISSING ones, and clear each registered VMA (mm/userfaultfd.c:1975 userfaultfd_clear_vma: uffd_wp_range resolve, then the flags). Model choice: VMAs are neither split nor merged.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "UffdioUnregisterStep".
+ */
+export interface UffdioUnregisterStep {
+  /**
+   * UFFDIO_UNREGISTER (fs/userfaultfd.c:1435 userfaultfd_unregister): check every VMA of the range, wake the waiters of VM_UFFD_MISSING ones, and clear each registered VMA (mm/userfaultfd.c:1975 userfaultfd_clear_vma: uffd_wp_range resolve, then the flags). Model choice: VMAs are neither split nor merged.
+   */
+  op: 'uffdio_unregister';
+  name?: StepName45;
+  /**
+   * Arguments.
+   */
+  args: {
+    /**
+     * The userfaultfd context, by name (setup.uffds).
+     */
+    uffd: string;
+    start: Hex64105;
+    len: Hex64106;
+  };
+  expect?: ExpectUffdUnregister;
+}
+/**
+ * The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector.
+ */
+export interface ExpectUffdUnregister {
+  result?: UffdUnregisterResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectUffdUnregister1, ExpectUffdUnregister1, ...ExpectUffdUnregister1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice14;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectUffdUnregister1 | undefined;
+    };
+  };
+}
+/**
+ * The outcome.
+ */
+export interface UffdUnregisterResult {
+  /**
+   * 0, or a negative errno (-22 -EINVAL).
+   */
+  ret: number;
+  /**
+   * The VMAs whose vm_flags changed, in address order.
+   */
+  vmas: {
+    /**
+     * The VMA.
+     */
+    name: string;
+    /**
+     * vm_flags after, in the order of common.schema.json VmFlag.
+     */
+    flags: VmFlag[];
+    vm_page_prot: Hex64107;
+  }[];
+  /**
+   * Events in order.
+   */
+  events: FaultEvent[];
+  /**
+   * Changed entries (the step's own; a woken access lists its own).
+   */
+  changes: EntryChange[];
+  /**
+   * The accesses the step woke, in the order the wait queue wakes them (the last to wait first).
+   */
+  woken: WokenAccess[];
+}
+/**
+ * A user access that waited in handle_userfault and was woken by the step: it continues where it waited (handle_userfault returns VM_FAULT_RETRY) and runs until it completes, ends, or waits again.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "WokenAccess".
+ */
+export interface WokenAccess {
+  /**
+   * The CPU of the access.
+   */
+  cpu: number;
+  va: Hex64108;
+  result: FaultLoopResult1;
+}
+/**
+ * What the rest of the access did.
+ */
+export interface FaultLoopResult1 {
+  outcome: FaultOutcome;
+  /**
+   * Events in order.
+   */
+  events: FaultEvent[];
+  /**
+   * Changed entries.
+   */
+  changes: EntryChange[];
+}
+/**
+ * What the step must produce: exactly one of `result`, `either` or `byChoice`.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "ExpectUffdUnregister".
+ */
+export interface ExpectUffdUnregister1 {
+  result?: UffdUnregisterResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectUffdUnregister1, ExpectUffdUnregister1, ...ExpectUffdUnregister1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice14;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectUffdUnregister1 | undefined;
+    };
+  };
+}
+/**
+ * UFFDIO_WRITEPROTECT (fs/userfaultfd.c:1718 userfaultfd_writeprotect, mm/userfaultfd.c:936 mwriteprotect_range, :907 uffd_wp_range): change_protection of each VMA of the range with MM_CP_UFFD_WP, or MM_CP_UFFD_WP_RESOLVE (and MM_CP_TRY_CHANGE_WRITABLE where the VMA wants a manual write upgrade); then, resolving without DONTWAKE, wake the accesses waiting in the range.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "UffdioWriteprotectStep".
+ */
+export interface UffdioWriteprotectStep {
+  /**
+   * UFFDIO_WRITEPROTECT (fs/userfaultfd.c:1718 userfaultfd_writeprotect, mm/userfaultfd.c:936 mwriteprotect_range, :907 uffd_wp_range): change_protection of each VMA of the range with MM_CP_UFFD_WP, or MM_CP_UFFD_WP_RESOLVE (and MM_CP_TRY_CHANGE_WRITABLE where the VMA wants a manual write upgrade); then, resolving without DONTWAKE, wake the accesses waiting in the range.
+   */
+  op: 'uffdio_writeprotect';
+  name?: StepName46;
+  /**
+   * Arguments.
+   */
+  args: {
+    /**
+     * The userfaultfd context, by name (setup.uffds).
+     */
+    uffd: string;
+    start: Hex64109;
+    len: Hex64110;
+    /**
+     * UFFDIO_WRITEPROTECT_MODE_* bits by the name after UFFDIO_WRITEPROTECT_MODE_; [] resolves (removes the protection) and wakes.
+     */
+    mode: ('WP' | 'DONTWAKE')[];
+  };
+  expect?: ExpectUffdRange;
+}
+/**
+ * The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector.
+ */
+export interface ExpectUffdRange {
+  result?: UffdRangeResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectUffdRange1, ExpectUffdRange1, ...ExpectUffdRange1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice15;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectUffdRange1 | undefined;
+    };
+  };
+}
+/**
+ * The outcome.
+ */
+export interface UffdRangeResult {
+  /**
+   * 0, or a negative errno (-22 -EINVAL, -2 -ENOENT, -11 -EAGAIN).
+   */
+  ret: number;
+  /**
+   * Events in order.
+   */
+  events: FaultEvent[];
+  /**
+   * Changed entries (the step's own; a woken access lists its own).
+   */
+  changes: EntryChange[];
+  /**
+   * The accesses the step woke, in the order the wait queue wakes them (the last to wait first).
+   */
+  woken: WokenAccess[];
+}
+/**
+ * What the step must produce: exactly one of `result`, `either` or `byChoice`.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "ExpectUffdRange".
+ */
+export interface ExpectUffdRange1 {
+  result?: UffdRangeResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectUffdRange1, ExpectUffdRange1, ...ExpectUffdRange1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice15;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectUffdRange1 | undefined;
+    };
+  };
+}
+/**
+ * UFFDIO_WAKE (fs/userfaultfd.c:1572 userfaultfd_wake): wake the accesses waiting in the range.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "UffdioWakeStep".
+ */
+export interface UffdioWakeStep {
+  /**
+   * UFFDIO_WAKE (fs/userfaultfd.c:1572 userfaultfd_wake): wake the accesses waiting in the range.
+   */
+  op: 'uffdio_wake';
+  name?: StepName47;
+  /**
+   * Arguments.
+   */
+  args: {
+    /**
+     * The userfaultfd context, by name (setup.uffds).
+     */
+    uffd: string;
+    start: Hex64111;
+    len: Hex64112;
+  };
+  expect?: ExpectUffdRange2;
+}
+/**
+ * What the step must produce: exactly one of `result`, `either` or `byChoice`.
+ */
+export interface ExpectUffdRange2 {
+  result?: UffdRangeResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectUffdRange1, ExpectUffdRange1, ...ExpectUffdRange1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice15;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectUffdRange1 | undefined;
+    };
+  };
+}
+/**
+ * madvise(start, len, MADV_DONTNEED) (mm/madvise.c madvise_dontneed_single_vma): zap_page_range_single_batched of each VMA's part of the range with details {reclaim_pt, even_cows} (mm/memory.c zap_pte_range, zap_present_ptes, zap_nonpresent_ptes, zap_install_uffd_wp_if_needed). Model choice: page tables are not reclaimed (CONFIG_PT_RECLAIM off).
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "MadviseStep".
+ */
+export interface MadviseStep {
+  /**
+   * madvise(start, len, MADV_DONTNEED) (mm/madvise.c madvise_dontneed_single_vma): zap_page_range_single_batched of each VMA's part of the range with details {reclaim_pt, even_cows} (mm/memory.c zap_pte_range, zap_present_ptes, zap_nonpresent_ptes, zap_install_uffd_wp_if_needed). Model choice: page tables are not reclaimed (CONFIG_PT_RECLAIM off).
+   */
+  op: 'madvise';
+  name?: StepName48;
+  /**
+   * Arguments.
+   */
+  args: {
+    /**
+     * current->mm, by name (setup.mms).
+     */
+    mm: string;
+    start: Hex64113;
+    len: Hex64114;
+    /**
+     * The advice.
+     */
+    advice: 'MADV_DONTNEED';
+  };
+  expect?: ExpectZap;
+}
+/**
+ * The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector.
+ */
+export interface ExpectZap {
+  result?: ZapResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectZap1, ExpectZap1, ...ExpectZap1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice16;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectZap1 | undefined;
+    };
+  };
+}
+/**
+ * The outcome.
+ */
+export interface ZapResult {
+  /**
+   * 0, or a negative errno (-22 -EINVAL).
+   */
+  ret: number;
+  /**
+   * Events in order.
+   */
+  events: FaultEvent[];
+  /**
+   * Changed entries (the step's own; a woken access lists its own).
+   */
+  changes: EntryChange[];
+}
+/**
+ * What the step must produce: exactly one of `result`, `either` or `byChoice`.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "ExpectZap".
+ */
+export interface ExpectZap1 {
+  result?: ZapResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectZap1, ExpectZap1, ...ExpectZap1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice16;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectZap1 | undefined;
+    };
+  };
+}
+/**
+ * unmap_mapping_pages(mapping, start, nr, even_cows) (mm/memory.c:4260): zap pages [start, start + nr) of a file in every VMA that maps them, with details {even_cows} (what truncation and hole punching do first).
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "UnmapMappingPagesStep".
+ */
+export interface UnmapMappingPagesStep {
+  /**
+   * unmap_mapping_pages(mapping, start, nr, even_cows) (mm/memory.c:4260): zap pages [start, start + nr) of a file in every VMA that maps them, with details {even_cows} (what truncation and hole punching do first).
+   */
+  op: 'unmap_mapping_pages';
+  name?: StepName49;
+  /**
+   * Arguments.
+   */
+  args: {
+    /**
+     * The address_space, by file name.
+     */
+    file: string;
+    start: Hex64115;
+    nr: Hex64116;
+    /**
+     * even_cows: also zap the private COWed anonymous pages (truncation: true; hole punching: false).
+     */
+    even_cows: boolean;
+  };
+  expect?: ExpectZap2;
+}
+/**
+ * What the step must produce: exactly one of `result`, `either` or `byChoice`.
+ */
+export interface ExpectZap2 {
+  result?: ZapResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectZap1, ExpectZap1, ...ExpectZap1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice16;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectZap1 | undefined;
+    };
+  };
+}
+/**
+ * A read of /proc/pid/pagemap of an mm (fs/proc/task_mmu.c:2005 pagemap_read, pagemap_pmd_range, pte_to_pagemap_entry, pagemap_pte_hole): what user space sees of each page of the range.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "PagemapStep".
+ */
+export interface PagemapStep {
+  /**
+   * A read of /proc/pid/pagemap of an mm (fs/proc/task_mmu.c:2005 pagemap_read, pagemap_pmd_range, pte_to_pagemap_entry, pagemap_pte_hole): what user space sees of each page of the range.
+   */
+  op: 'pagemap';
+  name?: StepName50;
+  /**
+   * Arguments.
+   */
+  args: {
+    /**
+     * current->mm, by name (setup.mms).
+     */
+    mm: string;
+    start: Hex64117;
+    /**
+     * How many pages' entries to read.
+     */
+    count: number;
+    /**
+     * pm->show_pfn: the reader had CAP_SYS_ADMIN when it opened the file (file_ns_capable at open). Default true.
+     */
+    show_pfn?: boolean;
+  };
+  expect?: ExpectPagemap;
+}
+/**
+ * The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector.
+ */
+export interface ExpectPagemap {
+  result?: PagemapResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectPagemap1, ExpectPagemap1, ...ExpectPagemap1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice17;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectPagemap1 | undefined;
+    };
+  };
+}
+/**
+ * The outcome.
+ */
+export interface PagemapResult {
+  /**
+   * The entries, in address order: PM_PRESENT bit 63, PM_SWAP 62, PM_FILE 61, PM_UFFD_WP 57, PM_MMAP_EXCLUSIVE 56, PM_SOFT_DIRTY 55, and the PFN or the swap type and offset in bits 0-54.
+   */
+  entries: Hex645[];
+}
+/**
+ * What the step must produce: exactly one of `result`, `either` or `byChoice`.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "ExpectPagemap".
+ */
+export interface ExpectPagemap1 {
+  result?: PagemapResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectPagemap1, ExpectPagemap1, ...ExpectPagemap1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice17;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectPagemap1 | undefined;
     };
   };
 }
@@ -7908,8 +8882,8 @@ export interface Setup1 {
    */
   mms?: [] | [Mm] | [Mm, Mm] | [Mm, Mm, Mm] | [Mm, Mm, Mm, Mm];
   init_mm?: InitMm;
-  zero_pfn?: Hex6423;
-  huge_zero_pfn?: Hex6424;
+  zero_pfn?: Hex6424;
+  huge_zero_pfn?: Hex6425;
   /**
    * Large folios, for page_folio().
    *
@@ -7968,6 +8942,12 @@ export interface Setup1 {
    * @maxItems 256
    */
   free_pages?: Hex645[];
+  /**
+   * userfaultfd contexts (the uffd family).
+   *
+   * @maxItems 4
+   */
+  uffds?: [] | [Uffd] | [Uffd, Uffd] | [Uffd, Uffd, Uffd] | [Uffd, Uffd, Uffd, Uffd];
 }
 /**
  * What an access did: `translated` or `fault`, and `updates`, the page-table words the hardware wrote.
@@ -7980,7 +8960,7 @@ export interface AccessResult1 {
    * The access completed.
    */
   translated?: {
-    pa: Hex6431;
+    pa: Hex6433;
     level: LinuxLevel2;
   };
   /**
@@ -8138,8 +9118,8 @@ export interface InitMm1 {
    * arm64: the linear map, for page_address(): PA p (memstart <= p) is at VA `va + (p - pa)`.
    */
   linear_map?: {
-    va: Hex6421;
-    pa: Hex6422;
+    va: Hex6422;
+    pa: Hex6423;
   };
   /**
    * arm64 rodata_full (CONFIG_RODATA_FULL_DEFAULT_ENABLED=y makes it true): RDONLY changes also go to the linear-map alias of each backing page.
@@ -8165,7 +9145,7 @@ export interface Callback11 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6445;
+  write?: Hex6447;
   /**
    * Rules, first match wins.
    *
@@ -8236,7 +9216,7 @@ export interface FolioWalkResult1 {
    * fw->level. Only with a folio.
    */
   level?: 'FW_LEVEL_PTE' | 'FW_LEVEL_PMD' | 'FW_LEVEL_PUD';
-  value?: Hex6460;
+  value?: Hex6462;
   /**
    * WARNs, in order.
    */
@@ -8420,7 +9400,7 @@ export interface Signal2 {
     | 'BUS_OBJERR'
     | 'BUS_MCEERR_AR'
     | 'SI_KERNEL';
-  si_addr: Hex6474;
+  si_addr: Hex6476;
 }
 /**
  * The expected outcome of a page-fault entry step.
@@ -8448,7 +9428,7 @@ export interface ExpectPageFaultEntry2 {
   ];
 }
 /**
- * How the access ended: exactly one member.
+ * How the access ended, or that it waits: exactly one member.
  *
  * This interface was referenced by `VectorFile`'s JSON-Schema
  * via the `definition` "FaultOutcome".
@@ -8458,7 +9438,7 @@ export interface FaultOutcome1 {
    * The access completed.
    */
   translated?: {
-    pa: Hex6478;
+    pa: Hex6480;
     level: LinuxLevel5;
   };
   signal?: Signal1;
@@ -8466,6 +9446,20 @@ export interface FaultOutcome1 {
    * handle_mm_fault returned VM_FAULT_OOM and the arch called pagefault_out_of_memory(): the OOM killer decides what happens next, which the model does not follow.
    */
   pagefault_out_of_memory?: true;
+  /**
+   * The access waits in handle_userfault (fs/userfaultfd.c:381) for its userfaultfd: the message it queued (a UFFD_EVENT_PAGEFAULT). A later step that wakes the range (UFFDIO_WRITEPROTECT resolving, UFFDIO_WAKE) continues it; until then its CPU runs nothing else.
+   */
+  blocked?: {
+    /**
+     * The context.
+     */
+    uffd: string;
+    /**
+     * msg.arg.pagefault.flags by name.
+     */
+    flags: ('UFFD_PAGEFAULT_FLAG_WRITE' | 'UFFD_PAGEFAULT_FLAG_WP' | 'UFFD_PAGEFAULT_FLAG_MINOR')[];
+    address: Hex6481;
+  };
 }
 /**
  * What a user access did: how it ended, the events in order, and the page-table entries that changed (by the hardware or the kernel; sorted by tree, addr, then level from pgd to pte).
@@ -8473,7 +9467,7 @@ export interface FaultOutcome1 {
  * This interface was referenced by `VectorFile`'s JSON-Schema
  * via the `definition` "FaultLoopResult".
  */
-export interface FaultLoopResult1 {
+export interface FaultLoopResult2 {
   outcome: FaultOutcome;
   /**
    * Events in order.
@@ -8507,7 +9501,7 @@ export interface MprotectResult1 {
      * vm_flags after, in the order of common.schema.json VmFlag.
      */
     flags: VmFlag[];
-    vm_page_prot: Hex6486;
+    vm_page_prot: Hex6489;
   }[];
   /**
    * Events in order.
@@ -8561,6 +9555,150 @@ export interface CleanResult1 {
    * The bitmap after the call, as the unsigned long words given (bit i of word k is page bitmap_pgoff + 64k + i).
    */
   bitmap: Hex645[];
-  start: Hex6496;
-  end: Hex6497;
+  start: Hex6499;
+  end: Hex64100;
+}
+/**
+ * What UFFDIO_API returned: the ioctl's return value and the uffdio_api struct copied back (zeroed on -EINVAL/-EPERM, fs/userfaultfd.c:2029-2033).
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "UffdApiResult".
+ */
+export interface UffdApiResult1 {
+  /**
+   * 0, or a negative errno (-22 -EINVAL, -1 -EPERM).
+   */
+  ret: number;
+  /**
+   * uffdio_api.features after: the features this kernel supports, in value order.
+   */
+  features: UffdFeature[];
+  /**
+   * uffdio_api.ioctls after.
+   */
+  ioctls: UffdIoctl[];
+}
+/**
+ * What UFFDIO_REGISTER did: its return value, uffdio_register.ioctls copied back (on success), and the VMAs whose flags it changed.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "UffdRegisterResult".
+ */
+export interface UffdRegisterResult1 {
+  /**
+   * 0, or a negative errno (-22 -EINVAL, -1 -EPERM, -16 -EBUSY).
+   */
+  ret: number;
+  /**
+   * uffdio_register.ioctls after ([] on an error).
+   */
+  ioctls: UffdIoctl[];
+  /**
+   * The VMAs whose vm_flags changed, in address order.
+   */
+  vmas: {
+    /**
+     * The VMA.
+     */
+    name: string;
+    /**
+     * vm_flags after, in the order of common.schema.json VmFlag.
+     */
+    flags: VmFlag[];
+    vm_page_prot: Hex64104;
+  }[];
+}
+/**
+ * What UFFDIO_WRITEPROTECT or UFFDIO_WAKE did: its return value, the events (TLB flushes), the changed entries, and the accesses it woke.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "UffdRangeResult".
+ */
+export interface UffdRangeResult1 {
+  /**
+   * 0, or a negative errno (-22 -EINVAL, -2 -ENOENT, -11 -EAGAIN).
+   */
+  ret: number;
+  /**
+   * Events in order.
+   */
+  events: FaultEvent[];
+  /**
+   * Changed entries (the step's own; a woken access lists its own).
+   */
+  changes: EntryChange[];
+  /**
+   * The accesses the step woke, in the order the wait queue wakes them (the last to wait first).
+   */
+  woken: WokenAccess[];
+}
+/**
+ * What UFFDIO_UNREGISTER did: its return value, the VMAs whose flags changed, the events, the changed entries (uffd_wp_range's resolve of each VM_UFFD_WP VMA), and the accesses it woke (only those waiting in VM_UFFD_MISSING VMAs).
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "UffdUnregisterResult".
+ */
+export interface UffdUnregisterResult1 {
+  /**
+   * 0, or a negative errno (-22 -EINVAL).
+   */
+  ret: number;
+  /**
+   * The VMAs whose vm_flags changed, in address order.
+   */
+  vmas: {
+    /**
+     * The VMA.
+     */
+    name: string;
+    /**
+     * vm_flags after, in the order of common.schema.json VmFlag.
+     */
+    flags: VmFlag[];
+    vm_page_prot: Hex64107;
+  }[];
+  /**
+   * Events in order.
+   */
+  events: FaultEvent[];
+  /**
+   * Changed entries (the step's own; a woken access lists its own).
+   */
+  changes: EntryChange[];
+  /**
+   * The accesses the step woke, in the order the wait queue wakes them (the last to wait first).
+   */
+  woken: WokenAccess[];
+}
+/**
+ * What a zap did: its return value (0 for unmap_mapping_pages, which returns nothing), the events (TLB flushes, folio_mark_dirty, WARNs) and the changed entries.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "ZapResult".
+ */
+export interface ZapResult1 {
+  /**
+   * 0, or a negative errno (-22 -EINVAL).
+   */
+  ret: number;
+  /**
+   * Events in order.
+   */
+  events: FaultEvent[];
+  /**
+   * Changed entries (the step's own; a woken access lists its own).
+   */
+  changes: EntryChange[];
+}
+/**
+ * The 64-bit entries read from /proc/pid/pagemap (fs/proc/task_mmu.c pagemap_read), one per page.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "PagemapResult".
+ */
+export interface PagemapResult1 {
+  /**
+   * The entries, in address order: PM_PRESENT bit 63, PM_SWAP 62, PM_FILE 61, PM_UFFD_WP 57, PM_MMAP_EXCLUSIVE 56, PM_SOFT_DIRTY 55, and the PFN or the swap type and offset in bits 0-54.
+   */
+  entries: Hex645[];
 }
