@@ -12,7 +12,7 @@ import type { LinuxLevel, OpArgs, OpContext, OpValue } from '../ops/types.ts';
 import { FAULT_FLAG_TRIED, FAULT_FLAG_VMA_LOCK, type UserPageFault } from './fault-flags.ts';
 import { handle_mm_fault } from './memory.ts';
 import type { ChainIndex, EntryChange, LinuxTables } from './pgtable.ts';
-import type { LinuxState, Mm, Vma } from './state.ts';
+import type { LinuxState, Mm, UffdCtx, Vma } from './state.ts';
 import {
   emit,
   VM_FAULT_COMPLETED,
@@ -23,6 +23,7 @@ import {
   type FaultEnd,
   type FaultEnv,
   type FaultEvent,
+  type UffdMessage,
 } from './vm-fault.ts';
 
 /** The most hardware faults one access may take before the loop counts as endless. */
@@ -34,7 +35,9 @@ const MAX_RETRIES = 64;
 export interface FaultLoopResult {
   readonly kind: 'fault_loop';
   readonly outcome:
-    { readonly kind: 'translated'; readonly pa: number; readonly level: LinuxLevel } | FaultEnd;
+    | { readonly kind: 'translated'; readonly pa: number; readonly level: LinuxLevel }
+    | FaultEnd
+    | ({ readonly kind: 'blocked' } & UffdMessage);
   readonly events: readonly FaultEvent[];
   readonly changes: readonly EntryChange[];
 }
@@ -88,11 +91,24 @@ function exception(f: FaultEnv, cpu: number, o: AccessOutcome & { kind: 'fault' 
   emit(f, { event: 'exception', cpu, class: o.class, level: o.level, report: o.report });
 }
 
+/** Where a fault's handle_mm_fault retries under mmap_lock continue. */
+interface RetryState {
+  readonly vma: Vma;
+  readonly address: U64;
+  flags: number;
+  retries: number;
+  readonly args: Readonly<Record<string, unknown>>;
+}
+
+/** How the arch's fault handling of an access ended: a FaultEnd, returned to user (undefined), or
+ * waiting in handle_userfault. */
+type FaultStop = FaultEnd | undefined | { readonly kind: 'wait'; readonly r: RetryState };
+
 /**
  * The arch's page fault from user space after its entry found the VMA: handle_mm_fault under the VMA
- * lock, then (VM_FAULT_RETRY) under mmap_lock until it stops retrying. Returns how the access ends, or
- * undefined when it returns to user space to be executed again. VMAs do not change during a step, so
- * lock_mm_and_find_vma finds the same VMA and access_error agrees.
+ * lock, then (VM_FAULT_RETRY) under mmap_lock until it stops retrying. VMAs do not change during a
+ * step, so lock_mm_and_find_vma finds the same VMA and access_error agrees. A handle_mm_fault that
+ * waits in handle_userfault stops here; when woken it returns VM_FAULT_RETRY and continues.
  */
 function handleUserFault(
   f: FaultEnv,
@@ -101,24 +117,39 @@ function handleUserFault(
   address: U64,
   first: number,
   args: Readonly<Record<string, unknown>>,
-): FaultEnd | undefined {
-  let flags = first;
-  let ret = handle_mm_fault(f, vma, address, flags);
-  if (ret & VM_FAULT_RETRY) {
-    flags &= ~FAULT_FLAG_VMA_LOCK;
-    if (ret & VM_FAULT_MAJOR) flags |= FAULT_FLAG_TRIED;
-    for (let n = 0; ; n++) {
-      if (n === MAX_RETRIES)
-        throw new VectorFormatError(
-          `handle_mm_fault returned VM_FAULT_RETRY ${MAX_RETRIES} times for one fault: a fault loop that never ends`,
-        );
-      ret = handle_mm_fault(f, vma, address, flags);
-      if (ret & VM_FAULT_COMPLETED) return undefined;
-      if (!(ret & VM_FAULT_RETRY)) break;
-      flags |= FAULT_FLAG_TRIED;
+): FaultStop {
+  const ret = handle_mm_fault(f, vma, address, first);
+  if (!(ret & VM_FAULT_RETRY)) return errorOf(p, f, ret, args);
+  let flags = first & ~FAULT_FLAG_VMA_LOCK;
+  if (ret & VM_FAULT_MAJOR) flags |= FAULT_FLAG_TRIED;
+  const r: RetryState = { vma, address, flags, retries: 0, args };
+  return f.blocked ? { kind: 'wait', r } : retryUnderMmapLock(f, p, r);
+}
+
+function retryUnderMmapLock(f: FaultEnv, p: LoopParts, r: RetryState): FaultStop {
+  for (; ; r.retries++) {
+    if (r.retries === MAX_RETRIES)
+      throw new VectorFormatError(
+        `handle_mm_fault returned VM_FAULT_RETRY ${MAX_RETRIES} times for one fault: a fault loop that never ends`,
+      );
+    const ret = handle_mm_fault(f, r.vma, r.address, r.flags);
+    if (ret & VM_FAULT_COMPLETED) return undefined;
+    if (!(ret & VM_FAULT_RETRY)) return errorOf(p, f, ret, r.args);
+    r.flags |= FAULT_FLAG_TRIED;
+    if (f.blocked) {
+      r.retries++;
+      return { kind: 'wait', r };
     }
   }
-  if (!(ret & VM_FAULT_ERROR)) return undefined;
+}
+
+function errorOf(
+  p: LoopParts,
+  f: FaultEnv,
+  ret: number,
+  args: Readonly<Record<string, unknown>>,
+): FaultEnd | undefined {
+  if (ret & VM_FAULT_COMPLETED || !(ret & VM_FAULT_ERROR)) return undefined;
   return p.user.mm_fault_error(ret, args, f.config);
 }
 
@@ -143,7 +174,15 @@ export function faultEnv(p: LoopParts, mm: Mm, cpu: number): FaultEnv {
   return f;
 }
 
-/** `user_access`: the access, retried after each handled fault, until it translates or ends. */
+/** An access waiting in handle_userfault: what it continues with when woken. */
+interface AccessResume {
+  readonly mm: Mm;
+  readonly type: AccessType;
+  readonly faults: number;
+  readonly r: RetryState;
+}
+
+/** `user_access`: the access, retried after each handled fault, until it translates, ends or waits. */
 export function user_access(
   p: LoopParts,
   mm: Mm,
@@ -159,7 +198,55 @@ export function user_access(
       `cpu ${cpu} does not run mm "${mm.name}" (its root is not the mm's tree)`,
       '/args/cpu',
     );
-  const f = faultEnv(p, mm, cpu);
+  if (waiting(p.st, cpu))
+    throw new VectorFormatError(
+      `cpu ${cpu} is waiting in handle_userfault: wake it (uffdio_writeprotect, uffdio_wake) first`,
+      '/args/cpu',
+    );
+  return accessLoop(p, faultEnv(p, mm, cpu), va, type, 0, undefined);
+}
+
+/** Whether a CPU's access waits in handle_userfault. */
+const waiting = (st: LinuxState, cpu: number): boolean =>
+  [...st.uffds.values()].some((u) => u.waiters.some((w) => w.cpu === cpu));
+
+/**
+ * Wake the accesses of a context waiting on [start, start + len) (fs/userfaultfd.c:107
+ * userfaultfd_wake_function; len 0 wakes all): each continues where it waited. The wait queue wakes
+ * the last to wait first.
+ */
+export function wake_userfault(
+  p: LoopParts,
+  ctx: UffdCtx,
+  start: U64,
+  len: U64,
+): { readonly cpu: number; readonly va: U64; readonly result: FaultLoopResult }[] {
+  const woken = ctx.waiters.filter(
+    (w) => len === 0n || (w.address >= start && w.address < start + len),
+  );
+  for (const w of woken) ctx.waiters.splice(ctx.waiters.indexOf(w), 1);
+  return woken.map((w) => {
+    const a = w.resume as AccessResume;
+    if (!a.mm.vmas.includes(a.r.vma))
+      throw new UnsupportedError('a woken access whose VMA is gone (lock_mm_and_find_vma)');
+    return {
+      cpu: w.cpu,
+      va: w.va,
+      result: accessLoop(p, faultEnv(p, a.mm, w.cpu), w.va, a.type, a.faults, a.r),
+    };
+  });
+}
+
+function accessLoop(
+  p: LoopParts,
+  f: FaultEnv,
+  va: U64,
+  type: AccessType,
+  faults: number,
+  resume: RetryState | undefined,
+): FaultLoopResult {
+  const cpu = f.cpu;
+  const mm = f.mm;
   const events = f.events;
   const done = (outcome: FaultLoopResult['outcome']): FaultLoopResult => ({
     kind: 'fault_loop',
@@ -167,7 +254,20 @@ export function user_access(
     events,
     changes: p.t.changed(),
   });
-  for (let n = 0; ; n++) {
+  const settle = (stop: FaultStop, n: number): FaultLoopResult | undefined => {
+    if (stop?.kind !== 'wait') return stop && done(stop);
+    const msg = f.blocked!;
+    const ctx = p.st.uffds.get(msg.uffd)!;
+    const a: AccessResume = { mm, type, faults: n, r: stop.r };
+    // __add_wait_queue: at the head.
+    ctx.waiters.unshift({ address: msg.address, cpu, va, resume: a });
+    return done({ kind: 'blocked', ...msg });
+  };
+  if (resume) {
+    const end = settle(retryUnderMmapLock(f, p, resume), faults);
+    if (end) return end;
+  }
+  for (let n = faults; ; n++) {
     const o = hwAccess(p, cpu, va, type);
     if (o.kind === 'translated') return done({ kind: 'translated', pa: o.pa, level: o.level });
     if (n === MAX_FAULTS_PER_ACCESS)
@@ -183,7 +283,7 @@ export function user_access(
     const entry = p.entry(mm, args, p.ctx.config, p.g.vaBits);
     if ('signal' in entry) return done({ kind: 'signal', signal: entry.signal });
     const h = entry.handle_mm_fault;
-    const end = handleUserFault(f, p, h.vma, h.address, h.flags, args);
-    if (end) return done(end);
+    const end = settle(handleUserFault(f, p, h.vma, h.address, h.flags, args), n + 1);
+    if (end) return end;
   }
 }

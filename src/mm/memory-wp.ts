@@ -13,6 +13,8 @@ import {
   FAULT_FLAG_WRITE,
 } from './fault-flags.ts';
 import { vmf_can_call_fault } from './memory.ts';
+import { handle_userfault } from './handle_userfault.ts';
+import { userfaultfd_pte_wp, userfaultfd_wp, userfaultfd_wp_async } from './userfaultfd_k.ts';
 import { callVmOp } from './vm-ops.ts';
 import {
   allocFolio,
@@ -26,7 +28,6 @@ import {
   pfn_pte,
   pte_pfn,
   ptep_get,
-  pteIs,
   pteOf,
   set_pte_at,
   vm_normal_page,
@@ -44,12 +45,16 @@ import {
 /** :4091 do_wp_page, entered with the PTL held (never UNSHARE: a user fault). */
 export function do_wp_page(f: FaultEnv, vmf: VmFault): number {
   const vma = vmf.vma;
-  if (
-    f.config.CONFIG_USERFAULTFD &&
-    vma.flags.has('VM_UFFD_WP') &&
-    pteIs(f, 'pte_uffd_wp', ptep_get(f, vmf.pte!))
-  )
-    throw new UnsupportedError('a write to a uffd-wp PTE (handle_userfault) is not modelled yet');
+  if (userfaultfd_pte_wp(f, vma, ptep_get(f, vmf.pte!))) {
+    if (!userfaultfd_wp_async(vma)) return handle_userfault(f, vmf, 'VM_UFFD_WP');
+    // :4111 the bit is invisible to the hardware: no flush.
+    const pte = pteOf(f, 'pte_clear_uffd_wp', ptep_get(f, vmf.pte!));
+    set_pte_at(f, vmf, vmf.pte!, pte);
+    vmf.orig_pte = pte;
+  }
+  // :4125 a deferred uffd-wp flush (mm_tlb_flush_pending) is done before the copy.
+  if (userfaultfd_wp(vma) && vma.mm.tlbFlushPending > 0)
+    flush(f, 'flush_tlb_page', vmf.address, 'mm');
   vmf.page = vm_normal_page(f, vmf.orig_pte);
   if (vma.flags.has('VM_SHARED') || vma.flags.has('VM_MAYSHARE')) {
     if (vmf.page === null) return wp_pfn_shared(f, vmf);

@@ -16,6 +16,9 @@ import {
 import { do_page_mkwrite, do_wp_page, fault_dirty_shared_page } from './memory-wp.ts';
 import type { Vma } from './state.ts';
 import { callVmOp } from './vm-ops.ts';
+import { handle_userfault } from './handle_userfault.ts';
+import { shmem_fault } from './shmem.ts';
+import { userfaultfd_missing, userfaultfd_wp } from './userfaultfd_k.ts';
 import {
   allocFolio,
   emit,
@@ -31,6 +34,7 @@ import {
   set_pte_at,
   VM_FAULT_DONE_COW,
   VM_FAULT_ERROR,
+  VM_FAULT_HWPOISON,
   VM_FAULT_LOCKED,
   VM_FAULT_NOPAGE,
   VM_FAULT_OOM,
@@ -97,8 +101,7 @@ function handle_pte_fault(f: FaultEnv, vmf: VmFault): number {
     if (pteIs(f, 'pte_none', vmf.orig_pte)) vmf.pte = null;
   } else vmf.flags &= ~FAULT_FLAG_ORIG_PTE_VALID;
   if (vmf.pte === null) return do_pte_missing(f, vmf);
-  if (!pteIs(f, 'pte_present', vmf.orig_pte))
-    throw new UnsupportedError('do_swap_page (a non-present PTE) is not modelled');
+  if (!pteIs(f, 'pte_present', vmf.orig_pte)) return do_swap_page(f, vmf);
   if (pteIs(f, 'pte_protnone', vmf.orig_pte) && vma_is_accessible(vmf.vma))
     throw new UnsupportedError('do_numa_page (a PROT_NONE PTE of NUMA balancing) is not modelled');
   // spin_lock(vmf->ptl): nothing can have changed since the lockless read.
@@ -122,6 +125,49 @@ const vma_is_accessible = (vma: Vma): boolean =>
 function fix_spurious_fault(f: FaultEnv, vmf: VmFault): void {
   if (vmf.flags & FAULT_FLAG_TRIED) return;
   if (vmf.flags & FAULT_FLAG_WRITE) f.arch.flush_tlb_fix_spurious_fault(f, vmf.address);
+}
+
+/**
+ * :4624 do_swap_page for what is not a swap entry: a PTE marker (:4691), hwpoison (:4684). Swap-in,
+ * migration and device entries are not modelled.
+ */
+function do_swap_page(f: FaultEnv, vmf: VmFault): number {
+  const entry = f.helper('softleaf_from_pte', { pte: vmf.orig_pte }) as U64;
+  const type = f.helper('softleaf_type', { entry }) as string;
+  if (type === 'SOFTLEAF_MARKER') return handle_pte_marker(f, vmf, entry);
+  if (type === 'SOFTLEAF_HWPOISON') return VM_FAULT_HWPOISON;
+  throw new UnsupportedError(`do_swap_page of a ${type} entry is not modelled`);
+}
+
+/** :4423 handle_pte_marker. */
+function handle_pte_marker(f: FaultEnv, vmf: VmFault, entry: U64): number {
+  const marker = f.helper('softleaf_to_marker', { entry }) as U64;
+  if (marker === 0n) {
+    warn(f, 'handle_pte_marker');
+    return VM_FAULT_SIGBUS;
+  }
+  if (f.helper('softleaf_is_poison_marker', { entry }) === true) return VM_FAULT_HWPOISON;
+  if (f.helper('softleaf_is_guard_marker', { entry }) === true) return VM_FAULT_SIGSEGV;
+  if (f.helper('softleaf_is_uffd_wp_marker', { entry }) === true)
+    return pte_marker_handle_uffd_wp(f, vmf);
+  return VM_FAULT_SIGBUS;
+}
+
+/** :4411 pte_marker_handle_uffd_wp: a marker the VMA no longer wants is cleared (:4379). */
+function pte_marker_handle_uffd_wp(f: FaultEnv, vmf: VmFault): number {
+  if (userfaultfd_wp(vmf.vma)) return do_pte_missing(f, vmf);
+  const pa = pte_offset_map(f, vmf.pmd, vmf.address)!;
+  if (ptep_get(f, pa) === vmf.orig_pte) f.t.write(vmf.vma.mm.tree, 4, pa, vmf.address, 0n);
+  return 0;
+}
+
+/** :105 vmf_orig_pte_uffd_wp: the fault came through a uffd-wp marker of a VM_UFFD_WP VMA. */
+function vmf_orig_pte_uffd_wp(f: FaultEnv, vmf: VmFault): boolean {
+  return (
+    userfaultfd_wp(vmf.vma) &&
+    (vmf.flags & FAULT_FLAG_ORIG_PTE_VALID) !== 0 &&
+    f.helper('pte_is_uffd_wp_marker', { pte: vmf.orig_pte }) === true
+  );
 }
 
 /** :4399 do_pte_missing: vma_is_anonymous is !vma->vm_ops. */
@@ -158,6 +204,8 @@ function do_anonymous_page(f: FaultEnv, vmf: VmFault): number {
       f.arch.update_mmu_tlb(f, vmf.address);
       return 0;
     }
+    // :5213 deliver the fault to userland, checked under the PT lock.
+    if (userfaultfd_missing(vma)) return handle_userfault(f, vmf, 'VM_UFFD_MISSING');
   } else {
     const folio = allocFolio(f);
     if (folio === null) return VM_FAULT_OOM;
@@ -165,10 +213,18 @@ function do_anonymous_page(f: FaultEnv, vmf: VmFault): number {
     // :5243 if (vma->vm_flags & VM_WRITE) entry = pte_mkwrite(pte_mkdirty(entry), vma).
     if (vma.flags.has('VM_WRITE')) entry = maybe_mkwrite(f, pteOf(f, 'pte_mkdirty', entry), vma);
     if (vmf_pte_changed(f, vmf, pa)) {
+      freeFolio(f, folio);
       f.arch.update_mmu_tlb(f, vmf.address);
       return 0;
     }
+    // :5261 deliver the fault to userland: the folio goes back.
+    if (userfaultfd_missing(vma)) {
+      freeFolio(f, folio);
+      return handle_userfault(f, vmf, 'VM_UFFD_MISSING');
+    }
   }
+  // :5273 setpte: a fault through a uffd-wp marker keeps the protection.
+  if (vmf_orig_pte_uffd_wp(f, vmf)) entry = pteOf(f, 'pte_mkuffd_wp', entry);
   set_pte_at(f, vmf, pa, entry);
   f.arch.update_mmu_cache(f, vmf.address);
   return 0;
@@ -199,6 +255,7 @@ function do_fault(f: FaultEnv, vmf: VmFault): number {
  */
 function __do_fault(f: FaultEnv, vmf: VmFault): number {
   const file = vmf.vma.file === undefined ? undefined : f.st.files.get(vmf.vma.file);
+  if (file?.shmem) return shmem_fault(f, vmf, file);
   const cached = () => file?.cache.get(vmf.pgoff);
   const ret = callVmOp(f, vmf, 'fault', vmf.flags, () =>
     cached() ? VM_FAULT_LOCKED : VM_FAULT_SIGBUS,
@@ -280,6 +337,7 @@ function set_pte_range(f: FaultEnv, vmf: VmFault, pfn: U64, pa: number): void {
   if (vmf.flags & FAULT_FLAG_WRITE) entry = maybe_mkwrite(f, pteOf(f, 'pte_mkdirty', entry), vma);
   else if (pteIs(f, 'pte_write', entry) && folioDirty(f, pfn))
     entry = pteOf(f, 'pte_mkdirty', entry);
+  if (vmf_orig_pte_uffd_wp(f, vmf)) entry = pteOf(f, 'pte_mkuffd_wp', entry);
   if ((vmf.flags & FAULT_FLAG_WRITE) !== 0 && !vma.flags.has('VM_SHARED')) {
     const p = pageState(f.st, pfn); // folio_add_new_anon_rmap(RMAP_EXCLUSIVE)
     p.exclusive = true;

@@ -141,6 +141,10 @@ export function swapOps(A: ArchSwap): OpTable {
     pte_is_uffd_wp_marker: (a, ctx) => pteMarker(arg(a, 'pte'), PTE_MARKER_UFFD_WP, ctx.config),
     pte_is_uffd_marker: (a, ctx) =>
       pteMarker(arg(a, 'pte'), PTE_MARKER_UFFD_WP | PTE_MARKER_POISONED, ctx.config),
+    pgtable_supports_uffd_wp: (_a, ctx) => A.pgtable_supports_uffd_wp(ctx.config),
+    // asm-generic/pgtable_uffd.h:16.
+    uffd_supports_wp_marker: (_a, ctx) =>
+      A.pgtable_supports_uffd_wp(ctx.config) && ctx.config.CONFIG_PTE_MARKER_UFFD_WP,
     // userfaultfd_k.h:314: false unless uffd_supports_wp_marker(); then a non-present pte that has
     // the swap uffd-wp bit or is a uffd-wp marker.
     pte_swp_uffd_wp_any: (a, ctx) => {

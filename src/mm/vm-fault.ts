@@ -124,6 +124,16 @@ export interface FaultEnv {
   vmPageProt(vma: Vma): U64;
   /** Another CPU's user access through its MMU only (a race action). */
   otherAccess(cpu: number, va: U64, access: AccessType): void;
+  /** Set by handle_userfault when the access waits (src/mm/handle_userfault.ts). */
+  blocked?: UffdMessage;
+}
+
+/** The UFFD_EVENT_PAGEFAULT message of a waiting access (struct uffd_msg). */
+export interface UffdMessage {
+  readonly uffd: string;
+  /** UFFD_PAGEFAULT_FLAG_* names. */
+  readonly flags: readonly string[];
+  readonly address: U64;
 }
 
 /** struct vm_fault: what the handlers pass along. */
@@ -212,6 +222,13 @@ export function freeFolio(f: FaultEnv, pfn: U64): void {
   f.st.pages.delete(pfn);
   f.st.freePages.unshift(pfn);
 }
+
+/**
+ * include/linux/leafops.h:358 softleaf_to_pfn: the offset below SWP_PFN_BITS. Model choice: the low 32
+ * bits (SWP_PFN_BITS is at least 34 on the three arches, and the migration A/D bits sit above it).
+ */
+export const softleaf_to_pfn = (f: FaultEnv, entry: U64): U64 =>
+  (f.helper('swp_offset', { entry }) as U64) & 0xffffffffn;
 
 /** The PTE's current value. */
 export const ptep_get = (f: FaultEnv, pa: number): U64 => f.t.read(pa);
