@@ -23,6 +23,7 @@ export type { WalkEvent } from './mm/pagewalk.ts';
 export { faultFlagNames, type Signal } from './mm/fault-flags.ts';
 export type { FaultLoopResult } from './mm/fault-loop.ts';
 export type { MprotectResult } from './mm/mprotect.ts';
+export type { PagemapResult, UffdResult, ZapResult } from './mm/uffd-ops.ts';
 export { bitmapWords, type DirtyResult } from './mm/mapping_dirty_helpers.ts';
 export { vmFaultNames, type FaultEvent } from './mm/vm-fault.ts';
 export { cpuFeatures, modeDesc, opsOf } from './ops/registry.ts';

@@ -16,11 +16,12 @@ import {
 } from './vma.ts';
 import { linux, need, resolveVma, tablesOf, type ArchLinux } from './walk-ops.ts';
 import { faultEnv, user_access, type LoopParts } from './fault-loop.ts';
-import { can_change_pte_writable, do_mprotect_pkey, type MprotectResult } from './mprotect.ts';
+import { do_mprotect_pkey, type MprotectResult } from './mprotect.ts';
+import { can_change_pte_writable } from './change_protection.ts';
 import { VM_FLAG_ORDER } from './vm-flags.ts';
 import { geometry } from '../machine/geometry.ts';
 
-function env(A: ArchLinux, ctx: OpContext): VmaEnv {
+export function env(A: ArchLinux, ctx: OpContext): VmaEnv {
   const vm_get_page_prot = A.table().vm_get_page_prot!;
   return {
     prot: A.prot,
@@ -38,14 +39,14 @@ function protNames(a: OpArgs): readonly string[] {
   return p as string[];
 }
 
-function mmOf(ctx: OpContext, a: OpArgs): Mm {
+export function mmOf(ctx: OpContext, a: OpArgs): Mm {
   const st = linux(ctx);
   const name = need(a.mm ?? undefined, 'argument "mm"', '/args/mm');
   return need(st.mms.get(name), `an mm name (no mm is "${name}")`, '/args/mm');
 }
 
 /** What the fault loop and mprotect need of the arch and the vector. */
-function loopParts(A: ArchLinux, ctx: OpContext): LoopParts {
+export function loopParts(A: ArchLinux, ctx: OpContext): LoopParts {
   const e = env(A, ctx);
   const table = A.table();
   return {

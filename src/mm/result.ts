@@ -1,5 +1,5 @@
 // What the Linux ops return: the walk, pageattr, fault and dirty families (schemas WalkResult,
-// FolioWalkResult, PageFaultEntry, FaultLoopResult, MprotectResult, DirtyResult).
+// FolioWalkResult, PageFaultEntry, FaultLoopResult, MprotectResult, DirtyResult, UffdResult).
 
 import type { EntryChange } from './pgtable.ts';
 import type { FolioWalkResult } from './folio-walk.ts';
@@ -8,6 +8,7 @@ import type { PageFaultEntry } from './fault-flags.ts';
 import type { FaultLoopResult } from './fault-loop.ts';
 import type { MprotectResult } from './mprotect.ts';
 import type { DirtyResult } from './mapping_dirty_helpers.ts';
+import type { PagemapResult, UffdResult, ZapResult } from './uffd-ops.ts';
 
 export interface WalkResult {
   readonly kind: 'walk';
@@ -16,4 +17,12 @@ export interface WalkResult {
   readonly changes: readonly EntryChange[];
 }
 export type LinuxOpResult =
-  WalkResult | FolioWalkResult | PageFaultEntry | FaultLoopResult | MprotectResult | DirtyResult;
+  | WalkResult
+  | FolioWalkResult
+  | PageFaultEntry
+  | FaultLoopResult
+  | MprotectResult
+  | DirtyResult
+  | UffdResult
+  | ZapResult
+  | PagemapResult;

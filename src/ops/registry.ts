@@ -18,6 +18,7 @@ import { swapOps } from '../mm/swapops.ts';
 import { arm64HugePteOffset, genericHugePteOffset } from '../mm/pagewalk.ts';
 import { faultOps } from '../mm/fault-ops.ts';
 import { dirtyOps } from '../mm/dirty-ops.ts';
+import { uffdOps } from '../mm/uffd-ops.ts';
 import { pageattrOps, walkOps, type ArchLinux } from '../mm/walk-ops.ts';
 import { arm64Prot } from '../arch/arm64/pgprot.ts';
 import { riscvProt } from '../arch/riscv64/pgprot.ts';
@@ -98,6 +99,7 @@ const TABLES: Readonly<Record<Arch, OpTable>> = {
     ...walkOps(LINUX.x86_64),
     ...faultOps(LINUX.x86_64),
     ...dirtyOps(LINUX.x86_64),
+    ...uffdOps(LINUX.x86_64),
   },
   arm64: {
     ...arm64Ops,
@@ -107,6 +109,7 @@ const TABLES: Readonly<Record<Arch, OpTable>> = {
     ...walkOps(LINUX.arm64),
     ...faultOps(LINUX.arm64),
     ...dirtyOps(LINUX.arm64),
+    ...uffdOps(LINUX.arm64),
     ...pageattrOps(LINUX.arm64),
   },
   riscv64: {
@@ -117,6 +120,7 @@ const TABLES: Readonly<Record<Arch, OpTable>> = {
     ...walkOps(LINUX.riscv64),
     ...faultOps(LINUX.riscv64),
     ...dirtyOps(LINUX.riscv64),
+    ...uffdOps(LINUX.riscv64),
   },
 };
 

@@ -1,0 +1,112 @@
+// fs/proc/task_mmu.c (Linux v6.19) pagemap_read (:2205): what /proc/pid/pagemap shows of each page,
+// pte_to_pagemap_entry (:1933) and pagemap_pte_hole (:1893). Model choices: order-0 folios (the
+// mapcount of PM_MMAP_EXCLUSIVE counts the present PTEs mapping the page in every mm); a huge PMD or a
+// hugetlb VMA is unsupported.
+
+import type { U64 } from '../bits/u64.ts';
+import { UnsupportedError } from '../errors.ts';
+import { eachPte } from './change_protection.ts';
+import type { Mm } from './state.ts';
+import { findPte, softleaf_to_pfn, vm_normal_page, type FaultEnv } from './vm-fault.ts';
+
+const PM_SOFT_DIRTY = 1n << 55n;
+const PM_MMAP_EXCLUSIVE = 1n << 56n;
+const PM_UFFD_WP = 1n << 57n;
+const PM_GUARD_REGION = 1n << 58n;
+const PM_FILE = 1n << 61n;
+const PM_SWAP = 1n << 62n;
+const PM_PRESENT = 1n << 63n;
+const PM_PFRAME_MASK = (1n << 55n) - 1n;
+/** include/linux/swap.h:49. */
+const MAX_SWAPFILES_SHIFT = 5n;
+
+const test = (f: FaultEnv, name: string, a: Record<string, U64>): boolean =>
+  f.helper(name, a) === true;
+
+/** How many present PTEs map each page, in every mm (the folio's mapcount, order 0). */
+function mapcounts(mms: Iterable<Mm>, envOf: (mm: Mm) => FaultEnv): Map<U64, number> {
+  const out = new Map<U64, number>();
+  for (const mm of mms) {
+    const g = envOf(mm);
+    for (const vma of mm.vmas)
+      eachPte(g, vma.start, vma.end, (pa) => {
+        const v = g.t.read(pa);
+        if (!test(g, 'pte_present', { pte: v })) return;
+        const page = vm_normal_page(g, v);
+        if (page !== null) out.set(page, (out.get(page) ?? 0) + 1);
+      });
+  }
+  return out;
+}
+
+/** pagemap_read of `count` pages from `start`: one entry per page. */
+export function pagemap_read(
+  f: FaultEnv,
+  mms: Iterable<Mm>,
+  envOf: (mm: Mm) => FaultEnv,
+  start: U64,
+  count: number,
+  show_pfn: boolean,
+): U64[] {
+  const mm = f.mm;
+  const page = f.t.pageSize;
+  const counts = mapcounts(mms, envOf);
+  const softDirtyVma = f.config.CONFIG_MEM_SOFT_DIRTY;
+  const out: U64[] = [];
+  for (let i = 0; i < count; i++) {
+    const addr = start + BigInt(i) * page;
+    const vma = mm.vmas.find((v) => v.start <= addr && addr < v.end);
+    // :1893 pagemap_pte_hole: 0 outside a VMA; VM_SOFTDIRTY inside one.
+    const vsd = vma && softDirtyVma && vma.flags.has('VM_SOFTDIRTY') ? PM_SOFT_DIRTY : 0n;
+    if (!vma) {
+      out.push(0n);
+      continue;
+    }
+    if (vma.flags.has('VM_HUGETLB'))
+      throw new UnsupportedError('pagemap of a hugetlb VMA is not modelled');
+    // A VM_PFNMAP VMA: walk_page_test calls pte_hole on all of it (mm/pagewalk.c:362).
+    const pa = vma.flags.has('VM_PFNMAP') ? null : findPte(f, mm, addr);
+    if (pa === null) {
+      out.push(vsd);
+      continue;
+    }
+    const pte = f.t.read(pa);
+    let frame = 0n;
+    let flags = 0n;
+    let folio: U64 | null = null;
+    if (test(f, 'pte_none', { pte })) {
+      out.push(vsd);
+      continue;
+    }
+    if (test(f, 'pte_present', { pte })) {
+      if (show_pfn) frame = f.helper('pte_pfn', { value: pte }) as U64;
+      flags |= PM_PRESENT;
+      folio = vm_normal_page(f, pte);
+      if (test(f, 'pte_soft_dirty', { pte })) flags |= PM_SOFT_DIRTY;
+      if (test(f, 'pte_uffd_wp', { pte })) flags |= PM_UFFD_WP;
+    } else {
+      if (test(f, 'pte_swp_soft_dirty', { pte })) flags |= PM_SOFT_DIRTY;
+      if (test(f, 'pte_swp_uffd_wp', { pte })) flags |= PM_UFFD_WP;
+      const entry = f.helper('softleaf_from_pte', { pte }) as U64;
+      const has_pfn = test(f, 'softleaf_has_pfn', { entry });
+      if (show_pfn) {
+        const type = BigInt(f.helper('swp_type', { entry }) as number);
+        const offset = has_pfn
+          ? softleaf_to_pfn(f, entry)
+          : (f.helper('swp_offset', { entry }) as U64);
+        frame = type | (offset << MAX_SWAPFILES_SHIFT);
+      }
+      // :1975 softleaf_to_page: the page of a migration, device or hwpoison entry.
+      if (has_pfn) folio = softleaf_to_pfn(f, entry);
+      flags |= PM_SWAP;
+      if (test(f, 'softleaf_is_uffd_wp_marker', { entry })) flags |= PM_UFFD_WP;
+      if (test(f, 'softleaf_is_guard_marker', { entry })) flags |= PM_GUARD_REGION;
+    }
+    if (folio !== null) {
+      if (!(f.st.pages.get(folio)?.anon ?? false)) flags |= PM_FILE;
+      if (flags & PM_PRESENT && counts.get(folio) === 1) flags |= PM_MMAP_EXCLUSIVE;
+    }
+    out.push((frame & PM_PFRAME_MASK) | flags | vsd);
+  }
+  return out;
+}
