@@ -112,6 +112,12 @@ describe('README', () => {
       'dirty',
       'linux-v6.19 mm/mapping_dirty_helpers.c:89 clean_record_pte',
     ],
+    [
+      'a uffd example (a write-protected store waits, UFFDIO_WRITEPROTECT resolves and wakes it)',
+      6,
+      'uffd',
+      'linux-v6.19 fs/userfaultfd.c:381 handle_userfault',
+    ],
   ])('has %s that validates and passes', (_what, n, family, ref) => {
     const r = loadVectors([writeJson(tmp(), `${family}.json`, exampleFile(n, family, ref))]);
     expect(r.problems).toEqual([]);
