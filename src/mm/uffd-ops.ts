@@ -62,13 +62,9 @@ function uffdOf(ctx: OpContext, a: OpArgs): UffdCtx {
   return u;
 }
 
-/** mmap_min_addr: the DEFAULT_MMAP_MIN_ADDR Kconfig default (mm/Kconfig: 32768 on arm64 with COMPAT,
- * as defconfig has it; 4096 otherwise). Model choice. */
-const MMAP_MIN_ADDR: Readonly<Record<string, U64>> = {
-  x86_64: 4096n,
-  arm64: 32768n,
-  riscv64: 4096n,
-};
+/** mmap_min_addr: the DEFAULT_MMAP_MIN_ADDR Kconfig default, 4096 (mm/Kconfig:717; a distribution's
+ * config or the vm.mmap_min_addr sysctl may differ). Model choice. */
+const MMAP_MIN_ADDR = 4096n;
 
 /** mm->task_size of the mode: x86_64 TASK_SIZE_MAX, arm64 1 << VA_BITS, riscv64 the lower half. */
 function taskSize(arch: string, vaBits: number): U64 {
@@ -84,7 +80,7 @@ function ioEnv(A: ArchLinux, ctx: OpContext, p: LoopParts, u: UffdCtx): UffdIoEn
     e: env(A, ctx),
     isShmem: (v: Vma) => v.file !== undefined && st.files.get(v.file)?.shmem === true,
     taskSize: taskSize(ctx.arch, p.g.vaBits),
-    mmapMinAddr: MMAP_MIN_ADDR[ctx.arch]!,
+    mmapMinAddr: MMAP_MIN_ADDR,
   };
 }
 
