@@ -1,5 +1,5 @@
-// Hand-picked mutants of the fault loop, mprotect and the dirty helpers (scripts/mutants.json): each
-// one rule of the engine broken in the source, the vectors of the fault, dirty, mmu and tlb families
+// Hand-picked mutants of the fault loop, mprotect, the dirty helpers and userfaultfd (scripts/mutants.json):
+// each one rule of the engine broken in the source, the vectors of the fault, dirty, mmu, tlb and uffd families
 // run against it, and
 // the mutant counted as killed when any vector no longer passes. Mutants listed with `equivalent`
 // are ones no vector can kill in the model, with the reason. Not a test (it rewrites src/ while it
@@ -37,6 +37,7 @@ for (const m of mutants) {
         'vectors/dirty',
         'vectors/mmu',
         'vectors/tlb',
+        'vectors/uffd',
       ],
       { cwd: PACKAGE_ROOT, encoding: 'utf8' },
     );
