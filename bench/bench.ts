@@ -17,6 +17,7 @@ import { benchFaults } from './fault.ts';
 import { benchMmu } from './mmu.ts';
 import { benchPagewalk } from './pagewalk.ts';
 import { benchProtocol } from './protocol.ts';
+import { benchUffd } from './uffd.ts';
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -125,3 +126,4 @@ await benchProtocol(loaded);
 
 benchFaults();
 benchDirty();
+benchUffd();
