@@ -157,8 +157,14 @@ export class ChangeJournal {
     return added;
   }
 
+  /** More slots: the released storage when it is larger, else new. */
   private grow(): void {
-    const grown = new Int32Array(Math.max(16 * STRIDE, this.slots.length * 4));
+    const need = Math.max(16 * STRIDE, this.slots.length * 4);
+    let grown: Int32Array<ArrayBuffer>;
+    if (spare && spare.length >= need) {
+      grown = spare;
+      spare = undefined;
+    } else grown = new Int32Array(need);
     grown.set(this.slots);
     this.slots = grown;
   }

@@ -113,6 +113,7 @@ export function eachPte(
   end: U64,
   cb: (pa: number, addr: U64) => void,
   populate = false,
+  run?: (pa0: number, addr0: U64, n: number) => void,
 ): void {
   const t = f.t;
   const below = (c: ChainIndex, pa: number, addr: U64): boolean => {
@@ -122,7 +123,7 @@ export function eachPte(
       throw new UnsupportedError('change_protection of a huge PUD or PMD is not modelled');
     return !(t.chain[c]!.last && (t.none(c, v) || !t.present(c, v)));
   };
-  t.descend(f.m.treeRoot(f.mm.tree), start, end, below, cb);
+  t.descend(f.m.treeRoot(f.mm.tree), start, end, below, cb, run);
 }
 
 const test = (f: FaultEnv, name: string, a: Record<string, U64>): boolean =>
@@ -161,59 +162,192 @@ export function change_protection(
   const helper = (name: string, a: Parameters<FaultEnv['helper']>[1]) => f.helper(name, a);
   // :408 pgtable_populate_needed.
   const populate = uffd_wp && userfaultfd_wp_use_markers(vma);
+  const marker = () => f.helper('make_pte_marker', { marker: PTE_MARKER_UFFD_WP }) as U64;
   let pages = 0;
   const set = (pa: number, addr: U64, v: U64) => f.t.write(f.mm.tree, 4, pa, addr, v);
-  eachPte(
-    f,
-    start,
-    end,
-    (pa, addr) => {
-      const oldpte = f.t.read(pa);
-      if (test(f, 'pte_present', { pte: oldpte })) {
-        let ptent = f.helper('pte_modify', { value: oldpte, prot: newprot }) as U64;
-        if (uffd_wp) ptent = apply(f, 'pte_mkuffd_wp', ptent);
-        else if (uffd_wp_resolve) ptent = apply(f, 'pte_clear_uffd_wp', ptent);
-        if (cp_flags & MM_CP_TRY_CHANGE_WRITABLE && !test(f, 'pte_write', { pte: ptent })) {
-          if (can_change_pte_writable(e, helper, vma, addr, ptent))
-            ptent = f.helper('pte_mkwrite', { pte: ptent, vmFlags: vma.flags }) as U64;
-        }
-        // modify_prot_start_ptes / modify_prot_commit_ptes: the value read is the one replaced.
-        set(pa, addr, ptent);
-        if (f.arch.pte_needs_flush(f, oldpte, ptent)) tlb.adjust(addr, f.t.pageSize);
+  /** :240-297 the new value of a present PTE. */
+  const present = (oldpte: U64, addr: U64): U64 => {
+    let ptent = f.helper('pte_modify', { value: oldpte, prot: newprot }) as U64;
+    if (uffd_wp) ptent = apply(f, 'pte_mkuffd_wp', ptent);
+    else if (uffd_wp_resolve) ptent = apply(f, 'pte_clear_uffd_wp', ptent);
+    if (cp_flags & MM_CP_TRY_CHANGE_WRITABLE && !test(f, 'pte_write', { pte: ptent })) {
+      if (can_change_pte_writable(e, helper, vma, addr, ptent))
+        ptent = f.helper('pte_mkwrite', { pte: ptent, vmFlags: vma.flags }) as U64;
+    }
+    return ptent;
+  };
+  const perPte = (pa: number, addr: U64) => {
+    const oldpte = f.t.read(pa);
+    if (test(f, 'pte_present', { pte: oldpte })) {
+      const ptent = present(oldpte, addr);
+      // modify_prot_start_ptes / modify_prot_commit_ptes: the value read is the one replaced.
+      set(pa, addr, ptent);
+      if (f.arch.pte_needs_flush(f, oldpte, ptent)) tlb.adjust(addr, f.t.pageSize);
+      pages++;
+    } else if (test(f, 'pte_none', { pte: oldpte })) {
+      // :300 nobody plays with none PTEs besides userfaultfd.
+      if (!uffd_wp) return;
+      if (userfaultfd_wp_use_markers(vma)) {
+        set(pa, addr, marker());
         pages++;
-      } else if (test(f, 'pte_none', { pte: oldpte })) {
-        // :300 nobody plays with none PTEs besides userfaultfd.
-        if (!uffd_wp) return;
-        if (userfaultfd_wp_use_markers(vma)) {
-          set(pa, addr, f.helper('make_pte_marker', { marker: PTE_MARKER_UFFD_WP }) as U64);
-          pages++;
-        }
-      } else {
-        const entry = f.helper('softleaf_from_pte', { pte: oldpte }) as U64;
-        const type = f.helper('softleaf_type', { entry }) as string;
-        let newpte = oldpte;
-        if (type === 'SOFTLEAF_DEVICE_PRIVATE_WRITE')
-          throw new UnsupportedError(`change_pte_range of a ${type} entry is not modelled`);
-        if (type === 'SOFTLEAF_MIGRATION_WRITE') newpte = migrationReadable(f, entry, oldpte);
-        if (type === 'SOFTLEAF_MARKER') {
-          // :348 poison and guard markers stay; a uffd-wp marker is dropped on resolve.
-          if (test(f, 'softleaf_is_poison_marker', { entry })) return;
-          if (test(f, 'softleaf_is_guard_marker', { entry })) return;
-          if (uffd_wp_resolve) {
-            set(pa, addr, 0n);
-            pages++;
-          }
-          return;
-        }
-        if (uffd_wp) newpte = apply(f, 'pte_swp_mkuffd_wp', newpte);
-        else if (uffd_wp_resolve) newpte = apply(f, 'pte_swp_clear_uffd_wp', newpte);
-        if (newpte !== oldpte) {
-          set(pa, addr, newpte);
-          pages++;
-        }
       }
-    },
-    populate,
-  );
+    } else {
+      const entry = f.helper('softleaf_from_pte', { pte: oldpte }) as U64;
+      const type = f.helper('softleaf_type', { entry }) as string;
+      let newpte = oldpte;
+      if (type === 'SOFTLEAF_DEVICE_PRIVATE_WRITE')
+        throw new UnsupportedError(`change_pte_range of a ${type} entry is not modelled`);
+      if (type === 'SOFTLEAF_MIGRATION_WRITE') newpte = migrationReadable(f, entry, oldpte);
+      if (type === 'SOFTLEAF_MARKER') {
+        // :348 poison and guard markers stay; a uffd-wp marker is dropped on resolve.
+        if (test(f, 'softleaf_is_poison_marker', { entry })) return;
+        if (test(f, 'softleaf_is_guard_marker', { entry })) return;
+        if (uffd_wp_resolve) {
+          set(pa, addr, 0n);
+          pages++;
+        }
+        return;
+      }
+      if (uffd_wp) newpte = apply(f, 'pte_swp_mkuffd_wp', newpte);
+      else if (uffd_wp_resolve) newpte = apply(f, 'pte_swp_clear_uffd_wp', newpte);
+      if (newpte !== oldpte) {
+        set(pa, addr, newpte);
+        pages++;
+      }
+    }
+  };
+  const fast = fastPtes(f, vma, cp_flags, present, populate ? marker() : undefined);
+  eachPte(f, start, end, perPte, populate, (pa0, addr0, n) => {
+    pages += fast(tlb, pa0, addr0, n, perPte);
+  });
   return pages;
+}
+
+/**
+ * What a run does with a PTE of a given flag combination: SLOW (perPte), SKIP, FLAGS (its own PFN
+ * bits with the new flag bits `lo`/`hi`) or VALUE (`lo`/`hi` is the new entry). One shape for all.
+ */
+const SLOW = 0;
+const SKIP = 1;
+const FLAGS = 2;
+const VALUE = 3;
+interface Decision {
+  readonly kind: number;
+  readonly lo: number;
+  readonly hi: number;
+  readonly flush: boolean;
+}
+const decision = (kind: number, lo = 0, hi = 0, flush = false): Decision => ({
+  kind,
+  lo,
+  hi,
+  flush,
+});
+
+/**
+ * change_pte_range over a run of PTEs on their 32-bit halves (the model's fast path; `perPte` is the
+ * rule). A present PTE's new value is a function of its flag bits (the arch's non-PFN bits), found
+ * once per combination by the bigint rule and checked on a second PFN; where it is not (a PFN
+ * inverted by a PROT_NONE change, a write upgrade of a private VMA that reads the page), the PTE
+ * takes `perPte`. A zero PTE becomes the marker where markers are installed.
+ */
+function fastPtes(
+  f: FaultEnv,
+  vma: Vma,
+  cp_flags: number,
+  present: (oldpte: U64, addr: U64) => U64,
+  marker: U64 | undefined,
+): (
+  tlb: MmuGather,
+  pa0: number,
+  addr0: U64,
+  n: number,
+  perPte: (pa: number, addr: U64) => void,
+) => number {
+  const FL = f.pteFlags.lo | 0;
+  const FH = f.pteFlags.hi | 0;
+  const FLAG_BITS = BigInt(FL >>> 0) | (BigInt(FH >>> 0) << 32n);
+  const nf = ~FL;
+  const pfnBit = BigInt((nf & -nf) >>> 0); // the lowest PFN bit of the low half
+  const pageReads = cp_flags & MM_CP_TRY_CHANGE_WRITABLE && !vma.flags.has('VM_SHARED');
+  const cache = new Map<number, Decision>();
+  const decide = (lo: number, hi: number, addr: U64): Decision => {
+    if (lo === 0 && hi === 0)
+      return marker === undefined
+        ? decision(SKIP)
+        : decision(VALUE, Number(marker & 0xffffffffn), Number(marker >> 32n));
+    const v = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+    if (pageReads || !test(f, 'pte_present', { pte: v })) return decision(SLOW);
+    const v2 = v ^ pfnBit;
+    const n1 = present(v, addr);
+    const n2 = present(v2, addr);
+    const flush = f.arch.pte_needs_flush(f, v, n1);
+    if (
+      (n1 & FLAG_BITS) !== (n2 & FLAG_BITS) ||
+      (n1 & ~FLAG_BITS) !== (v & ~FLAG_BITS) ||
+      (n2 & ~FLAG_BITS) !== (v2 & ~FLAG_BITS) ||
+      flush !== f.arch.pte_needs_flush(f, v2, n2)
+    )
+      return decision(SLOW);
+    // The new flag bits (the PFN bits of each PTE are its own).
+    const lo2 = Number(n1 & 0xffffffffn) & FL;
+    const hi2 = Number(n1 >> 32n) & FH;
+    return decision(FLAGS, lo2, hi2, flush);
+  };
+  const ks = new Int32Array(512);
+  const newLo = new Int32Array(512);
+  const newHi = new Int32Array(512);
+  // Neighbouring PTEs mostly share their flags: the last decision first.
+  let lastKey = NaN;
+  let last = decision(SLOW);
+  return (tlb, pa0, addr0, n, perPte) => {
+    const t = f.t;
+    const mem = f.m.mem;
+    const page = t.pageSize;
+    let pages = 0;
+    for (let k = 0; k < n;) {
+      const pa = pa0 + 8 * k;
+      const inFrame = Math.min(n - k, (4096 - (pa & 4095)) >>> 3);
+      const i0 = mem.index(pa);
+      const words = mem.words;
+      let count = 0;
+      let jmin = -1;
+      let jmax = -1;
+      for (let j = 0; j < inFrame; j++) {
+        const lo = i0 < 0 ? 0 : words[i0 + 2 * j]!;
+        const hi = i0 < 0 ? 0 : words[i0 + 2 * j + 1]!;
+        const key = lo === 0 && hi === 0 ? -1 : (lo & FL) + ((hi & FH) >>> 18) * 0x1000;
+        if (key !== lastKey) {
+          let got = cache.get(key);
+          if (!got) cache.set(key, (got = decide(lo, hi, addr0 + BigInt(k + j) * page)));
+          lastKey = key;
+          last = got;
+        }
+        const d = last;
+        if (d.kind === SKIP) continue;
+        if (d.kind === SLOW || i0 < 0) {
+          perPte(pa + 8 * j, addr0 + BigInt(k + j) * page);
+          continue;
+        }
+        ks[count] = j;
+        if (d.kind === VALUE) {
+          newLo[count] = d.lo;
+          newHi[count] = d.hi;
+        } else {
+          newLo[count] = (lo & ~FL) | d.lo;
+          newHi[count] = (hi & ~FH) | d.hi;
+          if (d.flush) {
+            if (jmin < 0) jmin = j;
+            jmax = j;
+          }
+        }
+        count++;
+      }
+      if (count) t.writePtes(f.mm.tree, pa, addr0, k, words, i0, ks, newLo, newHi, count);
+      if (jmin >= 0) tlb.adjust(addr0 + BigInt(k + jmin) * page, BigInt(jmax - jmin + 1) * page);
+      pages += count;
+      k += inFrame;
+    }
+    return pages;
+  };
 }

@@ -52,6 +52,8 @@ export interface LoopParts {
   readonly entry: UserPageFault;
   readonly helper: (name: string, a: OpArgs) => OpValue | undefined;
   readonly vmPageProt: (vma: Vma) => U64;
+  /** The arch's non-PFN bits of a PTE's halves (ArchLinux.pteFlags). */
+  readonly pteFlags: { readonly lo: number; readonly hi: number };
 }
 
 /** The tree whose root a CPU runs (a format error when it runs no mm's tree). */
@@ -163,6 +165,7 @@ export function faultEnv(p: LoopParts, mm: Mm, cpu: number): FaultEnv {
     mm,
     cpu,
     arch: p.user.hooks,
+    pteFlags: p.pteFlags,
     events: [],
     helper: p.helper,
     vmPageProt: p.vmPageProt,

@@ -60,6 +60,7 @@ export function loopParts(A: ArchLinux, ctx: OpContext): LoopParts {
     helper: (op, args) => table[op]?.(args, ctx),
     // What mmap left: its vma_set_page_prot, unless a step ran it already.
     vmPageProt: (vma) => (vma.pageProtSet ? vma.vmPageProt! : vma_set_page_prot(e, vma)),
+    pteFlags: A.pteFlags,
   };
 }
 

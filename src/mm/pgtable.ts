@@ -170,7 +170,7 @@ export class LinuxTables {
   /**
    * A top-down walk of [start, end) under the table at `root`, entry by entry in address order:
    * `below` says of an upper entry (chain level < 4) whether to go down into it; `pte` sees every
-   * PTE slot under the entries gone into, none or not.
+   * PTE slot under the entries gone into, none or not (or `run` sees them a table's run at a time).
    */
   descend(
     root: number,
@@ -178,10 +178,18 @@ export class LinuxTables {
     end: U64,
     below: (c: ChainIndex, pa: number, addr: U64) => boolean,
     pte: (pa: number, addr: U64) => void,
+    run?: (pa0: number, addr0: U64, n: number) => void,
   ): void {
     const level = (c: ChainIndex, parent: number, lo: U64, hi: U64): void => {
       let addr = lo;
       let pa = this.offset(c, parent, addr, root);
+      if (c === 4 && run) {
+        // The PTE slots of [lo, hi) at once: consecutive in one table.
+        const n = this.entries(4, lo, hi);
+        this.m.work.charge('visits', n);
+        run(pa, lo, n);
+        return;
+      }
       while (addr < hi) {
         this.m.work.charge('visits');
         const next = this.addrEnd(c, addr, hi);

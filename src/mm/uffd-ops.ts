@@ -73,7 +73,7 @@ function taskSize(arch: string, vaBits: number): U64 {
   return 1n << BigInt(vaBits - 1);
 }
 
-function ioEnv(A: ArchLinux, ctx: OpContext, p: LoopParts, u: UffdCtx): UffdIoEnv {
+export function ioEnv(A: ArchLinux, ctx: OpContext, p: LoopParts, u: UffdCtx): UffdIoEnv {
   const st = linux(ctx);
   return {
     f: faultEnv(p, u.mm, 0),

@@ -117,6 +117,8 @@ export interface FaultEnv {
   /** The CPU that took the fault and runs the handler. */
   readonly cpu: number;
   readonly arch: ArchFault;
+  /** The arch's non-PFN bits of a PTE's halves (ArchLinux.pteFlags). */
+  readonly pteFlags: { readonly lo: number; readonly hi: number };
   readonly events: FaultEvent[];
   /** An arch PTE helper of the op table. */
   helper(name: string, a: OpArgs): OpValue | undefined;
