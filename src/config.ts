@@ -32,7 +32,7 @@ export interface KernelConfig {
   readonly Svnapot: boolean;
   readonly Svvptc: boolean;
   /** The kernel semantics: Linux v6.19, or a seed's older form where a vector asks for it. */
-  readonly variant: 'linux-v6.19' | 'seed-2005-page_mkwrite';
+  readonly variant: 'linux-v6.19' | 'seed-2005-page_mkwrite' | 'seed-2021-uffd-wp-special';
 }
 
 export const CONFIG_KEYS: readonly (keyof KernelConfig)[] = [

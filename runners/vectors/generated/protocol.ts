@@ -1410,9 +1410,9 @@ export interface Config {
    */
   Svvptc?: boolean;
   /**
-   * The kernel semantics the vector checks: Linux v6.19 (the default), or the form a seed document gave an operation that mainline has since changed. `seed-2005-page_mkwrite`: mprotect_fixup sets vm_page_prot to protection_map[vm_flags & (VM_READ|VM_WRITE|VM_EXEC|VM_SHARED)] with VM_SHARED masked off when the VMA has page_mkwrite, and change_protection applies it to every present PTE and flushes the VMA's range (the 2005 page_mkwrite patch on Linux 2.6.14).
+   * The kernel semantics the vector checks: Linux v6.19 (the default), or the form a seed document gave an operation that mainline has since changed. `seed-2005-page_mkwrite`: mprotect_fixup sets vm_page_prot to protection_map[vm_flags & (VM_READ|VM_WRITE|VM_EXEC|VM_SHARED)] with VM_SHARED masked off when the VMA has page_mkwrite, and change_protection applies it to every present PTE and flushes the VMA's range (the 2005 page_mkwrite patch on Linux 2.6.14). `seed-2021-uffd-wp-special`: the 2021 userfaultfd-wp RFC's special swap PTE (x86_64 only): UFFD_WP_SWP_PTE_SPECIAL is __pte(_PAGE_SWP_UFFD_WP), and its helpers pte_swp_mkuffd_wp_special and pte_swp_uffd_wp_special exist (in v6.19 they do not: a PTE marker took their place).
    */
-  variant?: 'linux-v6.19' | 'seed-2005-page_mkwrite';
+  variant?: 'linux-v6.19' | 'seed-2005-page_mkwrite' | 'seed-2021-uffd-wp-special';
 }
 /**
  * The machine the steps start from, as in the vector file.

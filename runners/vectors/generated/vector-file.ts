@@ -1338,7 +1338,8 @@ export type Step1 =
   | UffdioWakeStep
   | MadviseStep
   | UnmapMappingPagesStep
-  | PagemapStep;
+  | PagemapStep
+  | UffdWpSpecialStep;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -2242,6 +2243,10 @@ export type Hex64117 = string;
  */
 export type Choice17 = string;
 /**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName51 = string;
+/**
  * A 64-bit input: a Hex64 literal, or the result of an earlier step of this vector by that step's `name`.
  *
  * This interface was referenced by `VectorFile`'s JSON-Schema
@@ -2254,7 +2259,7 @@ export type U64Arg23 = Hex645 | StepRef;
  * This interface was referenced by `VectorFile`'s JSON-Schema
  * via the `definition` "StepName".
  */
-export type StepName51 = string;
+export type StepName52 = string;
 /**
  * The name of an implementation choice that the architecture or kernel leaves open; an implementation declares its value.
  *
@@ -2975,9 +2980,9 @@ export interface Config {
    */
   Svvptc?: boolean;
   /**
-   * The kernel semantics the vector checks: Linux v6.19 (the default), or the form a seed document gave an operation that mainline has since changed. `seed-2005-page_mkwrite`: mprotect_fixup sets vm_page_prot to protection_map[vm_flags & (VM_READ|VM_WRITE|VM_EXEC|VM_SHARED)] with VM_SHARED masked off when the VMA has page_mkwrite, and change_protection applies it to every present PTE and flushes the VMA's range (the 2005 page_mkwrite patch on Linux 2.6.14).
+   * The kernel semantics the vector checks: Linux v6.19 (the default), or the form a seed document gave an operation that mainline has since changed. `seed-2005-page_mkwrite`: mprotect_fixup sets vm_page_prot to protection_map[vm_flags & (VM_READ|VM_WRITE|VM_EXEC|VM_SHARED)] with VM_SHARED masked off when the VMA has page_mkwrite, and change_protection applies it to every present PTE and flushes the VMA's range (the 2005 page_mkwrite patch on Linux 2.6.14). `seed-2021-uffd-wp-special`: the 2021 userfaultfd-wp RFC's special swap PTE (x86_64 only): UFFD_WP_SWP_PTE_SPECIAL is __pte(_PAGE_SWP_UFFD_WP), and its helpers pte_swp_mkuffd_wp_special and pte_swp_uffd_wp_special exist (in v6.19 they do not: a PTE marker took their place).
    */
-  variant?: 'linux-v6.19' | 'seed-2005-page_mkwrite';
+  variant?: 'linux-v6.19' | 'seed-2005-page_mkwrite' | 'seed-2021-uffd-wp-special';
 }
 /**
  * One test: optional overrides, then steps whose results are checked.
@@ -3080,9 +3085,9 @@ export interface Config1 {
    */
   Svvptc?: boolean;
   /**
-   * The kernel semantics the vector checks: Linux v6.19 (the default), or the form a seed document gave an operation that mainline has since changed. `seed-2005-page_mkwrite`: mprotect_fixup sets vm_page_prot to protection_map[vm_flags & (VM_READ|VM_WRITE|VM_EXEC|VM_SHARED)] with VM_SHARED masked off when the VMA has page_mkwrite, and change_protection applies it to every present PTE and flushes the VMA's range (the 2005 page_mkwrite patch on Linux 2.6.14).
+   * The kernel semantics the vector checks: Linux v6.19 (the default), or the form a seed document gave an operation that mainline has since changed. `seed-2005-page_mkwrite`: mprotect_fixup sets vm_page_prot to protection_map[vm_flags & (VM_READ|VM_WRITE|VM_EXEC|VM_SHARED)] with VM_SHARED masked off when the VMA has page_mkwrite, and change_protection applies it to every present PTE and flushes the VMA's range (the 2005 page_mkwrite patch on Linux 2.6.14). `seed-2021-uffd-wp-special`: the 2021 userfaultfd-wp RFC's special swap PTE (x86_64 only): UFFD_WP_SWP_PTE_SPECIAL is __pte(_PAGE_SWP_UFFD_WP), and its helpers pte_swp_mkuffd_wp_special and pte_swp_uffd_wp_special exist (in v6.19 they do not: a PTE marker took their place).
    */
-  variant?: 'linux-v6.19' | 'seed-2005-page_mkwrite';
+  variant?: 'linux-v6.19' | 'seed-2005-page_mkwrite' | 'seed-2021-uffd-wp-special';
 }
 /**
  * The machine the steps start from (mmu, tlb and later families).
@@ -4286,7 +4291,8 @@ export interface PtePredicateStep {
     | 'pte_user'
     | 'pte_user_exec'
     | 'pte_cont'
-    | 'pte_napot';
+    | 'pte_napot'
+    | 'pte_swp_uffd_wp_special';
   name?: StepName;
   /**
    * Arguments: one pte_t.
@@ -8709,6 +8715,48 @@ export interface ExpectPagemap1 {
      */
     cases: {
       [k: string]: ExpectPagemap1 | undefined;
+    };
+  };
+}
+/**
+ * The 2021 userfaultfd-wp RFC's pte_swp_mkuffd_wp_special(vma) (seed 003, include/linux/userfaultfd_k.h of the patch): the special swap PTE UFFD_WP_SWP_PTE_SPECIAL for a file VMA (it WARNs for an anonymous one). Config variant seed-2021-uffd-wp-special, x86_64 only.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "UffdWpSpecialStep".
+ */
+export interface UffdWpSpecialStep {
+  /**
+   * The 2021 userfaultfd-wp RFC's pte_swp_mkuffd_wp_special(vma) (seed 003, include/linux/userfaultfd_k.h of the patch): the special swap PTE UFFD_WP_SWP_PTE_SPECIAL for a file VMA (it WARNs for an anonymous one). Config variant seed-2021-uffd-wp-special, x86_64 only.
+   */
+  op: 'pte_swp_mkuffd_wp_special';
+  name?: StepName51;
+  /**
+   * Arguments: none (the VMA is a file VMA).
+   */
+  args: {};
+  expect?: ExpectU6417;
+}
+/**
+ * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
+ */
+export interface ExpectU6417 {
+  result?: Hex6431;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectU641, ExpectU641, ...ExpectU641[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice1;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectU641 | undefined;
     };
   };
 }

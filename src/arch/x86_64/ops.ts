@@ -55,6 +55,10 @@ export const x86Ops: OpTable = {
   pte_swp_uffd_wp: pteOp(testBits(X.swpUffdWpBit)),
   pte_swp_soft_dirty: pteOp(testBits(X.swpSoftDirtyBit)),
   pte_swp_exclusive: pteOp(testBits(k(X._PAGE_SWP_EXCLUSIVE))),
+  // The 2021 userfaultfd-wp RFC (seed 003), with config variant seed-2021-uffd-wp-special only:
+  // UFFD_WP_SWP_PTE_SPECIAL is __pte(_PAGE_SWP_UFFD_WP), the PTE with only that bit set.
+  pte_swp_mkuffd_wp_special: (_a, ctx) => X.uffdWpSwpPteSpecial(ctx.config),
+  pte_swp_uffd_wp_special: pteOp((v, cfg) => v === X.uffdWpSwpPteSpecial(cfg)),
 
   pte_mkwrite_novma: pteOp(setBits(k(X._PAGE_RW))),
   pte_wrprotect: pteOp(X.pte_wrprotect),

@@ -5,6 +5,7 @@
 
 import { bit, genmask, isSet, not64, shl64, type U64 } from '../../bits/u64.ts';
 import type { KernelConfig } from '../../config.ts';
+import { VectorFormatError } from '../../errors.ts';
 import type { VmFlags } from '../../mm/vm-flags.ts';
 import * as B from './bits.ts';
 
@@ -44,6 +45,19 @@ export function softDirtyBit(cfg: KernelConfig): U64 {
 export function swpSoftDirtyBit(cfg: KernelConfig): U64 {
   return cfg.CONFIG_MEM_SOFT_DIRTY ? _PAGE_RW : 0n;
 }
+/**
+ * The 2021 RFC's UFFD_WP_SWP_PTE_SPECIAL (seed 003, arch/x86/include/asm/pgtable.h of the patch):
+ * __pte(_PAGE_SWP_UFFD_WP). Only the seed-2021-uffd-wp-special variant has it; v6.19 has a PTE marker.
+ */
+export function uffdWpSwpPteSpecial(cfg: KernelConfig): U64 {
+  if (cfg.variant !== 'seed-2021-uffd-wp-special')
+    throw new VectorFormatError(
+      "UFFD_WP_SWP_PTE_SPECIAL is the 2021 RFC's (config variant seed-2021-uffd-wp-special); v6.19 has PTE markers",
+      '/op',
+    );
+  return swpUffdWpBit(cfg);
+}
+
 export function swpUffdWpBit(cfg: KernelConfig): U64 {
   return cfg.CONFIG_USERFAULTFD ? _PAGE_USER : 0n;
 }
