@@ -18,6 +18,7 @@ import { linux, need, resolveVma, tablesOf, type ArchLinux } from './walk-ops.ts
 import { faultEnv, user_access, type LoopParts } from './fault-loop.ts';
 import { do_mprotect_pkey, type MprotectResult } from './mprotect.ts';
 import { can_change_pte_writable } from './change_protection.ts';
+import { checkUffdFeatures } from './userfaultfd.ts';
 import { VM_FLAG_ORDER } from './vm-flags.ts';
 import { geometry } from '../machine/geometry.ts';
 
@@ -72,14 +73,17 @@ export function faultOps(A: ArchLinux): OpTable {
       const report = a as Readonly<Record<string, unknown>>;
       return A.pageFault.entry(mmOf(ctx, a), report, ctx.config, A.desc(ctx).vaBits);
     },
-    user_access: (a: OpArgs, ctx: OpContext) =>
-      user_access(
-        loopParts(A, ctx),
+    user_access: (a: OpArgs, ctx: OpContext) => {
+      const p = loopParts(A, ctx);
+      checkUffdFeatures(p.st, { config: ctx.config, helper: p.helper });
+      return user_access(
+        p,
         mmOf(ctx, a),
         a.cpu ?? 0,
         need(a.va, 'argument "va"', '/args/va'),
         need(a.access, 'argument "access"', '/args/access'),
-      ),
+      );
+    },
     mprotect: (a: OpArgs, ctx: OpContext): MprotectResult => {
       const mm = mmOf(ctx, a);
       const p = loopParts(A, ctx);

@@ -11,6 +11,7 @@ import { needFile, type Mm, type UffdCtx, type Vma } from './state.ts';
 import { pagemap_read } from './task_mmu.ts';
 import { madvise_dontneed, unmap_mapping_pages } from './zap.ts';
 import {
+  checkUffdFeatures,
   EINVAL,
   userfaultfd_api,
   userfaultfd_register,
@@ -46,14 +47,17 @@ export interface UffdResult {
 }
 
 /** The context an op names (a format error when the kernel has no userfaultfd). */
-function uffdOf(ctx: OpContext, a: OpArgs): UffdCtx {
+function uffdOf(A: ArchLinux, ctx: OpContext, a: OpArgs): UffdCtx {
   if (!ctx.config.CONFIG_USERFAULTFD)
     throw new VectorFormatError(
       'the kernel has no userfaultfd (CONFIG_USERFAULTFD is off)',
       '/config',
     );
   const name = need(a.uffd, 'argument "uffd"', '/args/uffd');
-  const u = need(linux(ctx).uffds.get(name), `a uffd name (no uffd is "${name}")`, '/args/uffd');
+  const st = linux(ctx);
+  const u = need(st.uffds.get(name), `a uffd name (no uffd is "${name}")`, '/args/uffd');
+  const table = A.table();
+  checkUffdFeatures(st, { config: ctx.config, helper: (op, args) => table[op]?.(args, ctx) });
   if (u.mm.tlbFlushPending > 0 || u.mm.notifiers.length > 0)
     throw new VectorFormatError(
       'the uffd family models no pending TLB flushes and no mmu notifier subscriptions of the mm',
@@ -204,7 +208,7 @@ export function uffdOps(A: ArchLinux): OpTable {
       return { kind: 'pagemap', entries };
     },
     uffdio_api: (a, ctx): UffdResult => {
-      const u = uffdOf(ctx, a);
+      const u = uffdOf(A, ctx, a);
       const p = loopParts(A, ctx);
       const r = userfaultfd_api(
         ioEnv(A, ctx, p, u),
@@ -215,7 +219,7 @@ export function uffdOps(A: ArchLinux): OpTable {
       return { kind: 'uffd', ...r };
     },
     uffdio_register: (a, ctx): UffdResult => {
-      const u = uffdOf(ctx, a);
+      const u = uffdOf(A, ctx, a);
       if (!u.features) return { kind: 'uffd', ret: EINVAL, ioctls: [], vmas: [] };
       const p = loopParts(A, ctx);
       const io = ioEnv(A, ctx, p, u);
@@ -226,7 +230,7 @@ export function uffdOps(A: ArchLinux): OpTable {
       return { kind: 'uffd', ret: out.ret, ioctls: out.ioctls, vmas };
     },
     uffdio_unregister: (a, ctx): UffdResult => {
-      const u = uffdOf(ctx, a);
+      const u = uffdOf(A, ctx, a);
       if (!u.features) return uninitialized(true);
       const p = loopParts(A, ctx);
       const io = ioEnv(A, ctx, p, u);
@@ -237,7 +241,7 @@ export function uffdOps(A: ArchLinux): OpTable {
       return { kind: 'uffd', ret: out.ret, vmas, events: io.f.events, changes, woken };
     },
     uffdio_writeprotect: (a, ctx): UffdResult => {
-      const u = uffdOf(ctx, a);
+      const u = uffdOf(A, ctx, a);
       if (!u.features) return uninitialized(false);
       const p = loopParts(A, ctx);
       const io = ioEnv(A, ctx, p, u);
@@ -248,7 +252,7 @@ export function uffdOps(A: ArchLinux): OpTable {
       return { kind: 'uffd', ret: out.ret, events: io.f.events, changes, woken };
     },
     uffdio_wake: (a, ctx): UffdResult => {
-      const u = uffdOf(ctx, a);
+      const u = uffdOf(A, ctx, a);
       if (!u.features) return uninitialized(false);
       const p = loopParts(A, ctx);
       const [start, len] = range(a);

@@ -5,7 +5,7 @@
 // so a range that would split one is unsupported.
 
 import type { U64 } from '../bits/u64.ts';
-import { UnsupportedError } from '../errors.ts';
+import { UnsupportedError, VectorFormatError } from '../errors.ts';
 import {
   change_protection,
   MM_CP_TRY_CHANGE_WRITABLE,
@@ -13,7 +13,7 @@ import {
   MM_CP_UFFD_WP_RESOLVE,
   MmuGather,
 } from './change_protection.ts';
-import type { UffdCtx, Vma } from './state.ts';
+import type { LinuxState, UffdCtx, Vma } from './state.ts';
 import { UFFD_FEATURES } from './userfaultfd-setup.ts';
 import {
   pgtable_supports_uffd_wp,
@@ -22,6 +22,7 @@ import {
   userfaultfd_wp,
   vma_can_userfault,
   type IsShmem,
+  type UffdEnv,
 } from './userfaultfd_k.ts';
 import type { FaultEnv } from './vm-fault.ts';
 import type { VmFlag } from './vm-flags.ts';
@@ -59,6 +60,32 @@ export interface UffdIoEnv {
   readonly mmapMinAddr: U64;
 }
 
+/** The features UFFDIO_API reports under this arch and config (:1996-2009). */
+function supportedFeatures(e: UffdEnv): Set<string> {
+  const reported = new Set<string>(UFFD_FEATURES);
+  // CONFIG_HAVE_ARCH_USERFAULTFD_MINOR: selected by x86_64, arm64 and riscv64.
+  if (!pgtable_supports_uffd_wp(e)) reported.delete('PAGEFAULT_FLAG_WP');
+  if (!uffd_supports_wp_marker(e))
+    for (const x of ['WP_HUGETLBFS_SHMEM', 'WP_UNPOPULATED', 'WP_ASYNC']) reported.delete(x);
+  return reported;
+}
+
+/** A setup context's features must be ones UFFDIO_API would have accepted under the config. */
+export function checkUffdFeatures(st: LinuxState, e: UffdEnv): void {
+  if (st.uffds.size === 0) return;
+  if (!e.config.CONFIG_USERFAULTFD)
+    throw new VectorFormatError('setup.uffds needs CONFIG_USERFAULTFD', '/setup/uffds');
+  const reported = supportedFeatures(e);
+  [...st.uffds.values()].forEach((u, i) => {
+    const bad = [...(u.features ?? [])].find((x) => !reported.has(x));
+    if (bad)
+      throw new VectorFormatError(
+        `UFFDIO_API refuses ${bad} under this arch and config (fs/userfaultfd.c:2011)`,
+        `/setup/uffds/${i}/features`,
+      );
+  });
+}
+
 /** :1972 userfaultfd_api. CAP_SYS_PTRACE is held (model choice: EVENT_FORK is allowed). */
 export function userfaultfd_api(
   io: UffdIoEnv,
@@ -70,11 +97,7 @@ export function userfaultfd_api(
   if (api !== 0xaan) return zeroed(EINVAL);
   const features = new Set(requested);
   if (features.has('WP_ASYNC')) features.add('WP_UNPOPULATED');
-  const reported = new Set<string>(UFFD_FEATURES);
-  // CONFIG_HAVE_ARCH_USERFAULTFD_MINOR: selected by x86_64, arm64 and riscv64.
-  if (!pgtable_supports_uffd_wp(io.f)) reported.delete('PAGEFAULT_FLAG_WP');
-  if (!uffd_supports_wp_marker(io.f))
-    for (const x of ['WP_HUGETLBFS_SHMEM', 'WP_UNPOPULATED', 'WP_ASYNC']) reported.delete(x);
+  const reported = supportedFeatures(io.f);
   if ([...features].some((x) => !reported.has(x))) return zeroed(EINVAL);
   // :2020 cmpxchg(&ctx->features, 0, ...): a second UFFDIO_API fails (struct zeroed).
   if (ctx.features !== undefined) return zeroed(EINVAL);
