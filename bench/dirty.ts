@@ -3,10 +3,6 @@
 // the same table image (bench/pagewalk.c "clean", compiled in this run). Both start each pass from
 // the same dirty pages.
 
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { buildSetup } from '../src/engine.ts';
 import type { SetupMapping } from '../src/machine/builder.ts';
@@ -21,8 +17,7 @@ import { archHelper, halves } from '../src/mm/pte-halves.ts';
 import { genericHugePteOffset } from '../src/mm/pagewalk.ts';
 import { LINUX } from '../src/ops/registry.ts';
 import type { U64 } from '../src/bits/u64.ts';
-import { PACKAGE_ROOT } from '../runners/paths.ts';
-import { BENCH_CONFIG, walker } from './pagewalk.ts';
+import { BENCH_CONFIG, runPagewalkC, tableImage, walker } from './pagewalk.ts';
 
 const PAGES = 1_000_000;
 const VA0 = 0x7f00_0000_0000n;
@@ -72,13 +67,9 @@ export function benchDirty(): void {
   const table = LINUX.x86_64.table();
   const h = archHelper(table, ctx);
   // The PTEs that start dirty: restored before each pass (their D bit, bit 6).
-  const image = new Uint8Array(mem.frames * 4096);
-  const view = new DataView(image.buffer);
   const tablesPa = Number(MEM_BASE);
-  for (let off = 0; off < image.length; off += 8) {
-    view.setUint32(off, mem.lo(tablesPa + off), true);
-    view.setUint32(off + 4, mem.hi(tablesPa + off), true);
-  }
+  const image = tableImage(mem, tablesPa);
+  const view = new DataView(image.buffer);
   const dirtyPtes: number[] = [];
   for (let off = 0; off < image.length; off += 8)
     if ((view.getUint32(off, true) & 0x40) !== 0 && (view.getUint32(off, true) & 0x80) === 0)
@@ -102,35 +93,24 @@ export function benchDirty(): void {
   const engineNs = (ms * 1e6) / PAGES;
   // The same walk once nothing is dirty: the test of every PTE without the 62,500 changes to record.
   const cleanNs = (Math.min(...[0, 1, 2].map(() => pass(false))) * 1e6) / PAGES;
-  const dir = mkdtempSync(join(tmpdir(), 'ptvec-dirty-'));
-  try {
-    writeFileSync(join(dir, 'image.bin'), image);
-    const exe = join(dir, 'pagewalk');
-    execFileSync('cc', ['-O2', '-o', exe, join(PACKAGE_ROOT, 'bench/pagewalk.c')]);
-    const [cVisits, cNs, cCleaned] = execFileSync(exe, [
-      join(dir, 'image.bin'),
-      `0x${tablesPa.toString(16)}`,
-      `0x${machine.treeRoot(0).toString(16)}`,
-      `0x${VA0.toString(16)}`,
-      `0x${end.toString(16)}`,
-      'clean',
-    ])
-      .toString()
-      .trim()
-      .split(' ');
-    console.log(
-      `\nclean_record_shared_mapping_range: x86_64 4-level, ${fmt(PAGES)} pages of a shared mapping, one dirty in 16, best of 9:`,
-    );
-    console.log(
-      `  engine             ${fmt(PAGES).padStart(10)} PTEs  ${engineNs.toFixed(2).padStart(7)} ns/PTE   ${fmt(Number(cleanedDirty))} cleaned`,
-    );
-    console.log(
-      `  engine, none dirty ${fmt(PAGES).padStart(10)} PTEs  ${cleanNs.toFixed(2).padStart(7)} ns/PTE   (the walk and the test alone)`,
-    );
-    console.log(
-      `  C loop (cc -O2)    ${fmt(Number(cVisits)).padStart(10)} PTEs  ${Number(cNs).toFixed(2).padStart(7)} ns/PTE   ratio ${(engineNs / Number(cNs)).toFixed(1)}x (target <= 5x)${Number(cCleaned) === Number(cleanedDirty) ? '' : '  COUNTS DIFFER'}`,
-    );
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const [cVisits, cNs, cCleaned] = runPagewalkC(
+    image,
+    tablesPa,
+    machine.treeRoot(0),
+    VA0,
+    end,
+    'clean',
+  );
+  console.log(
+    `\nclean_record_shared_mapping_range: x86_64 4-level, ${fmt(PAGES)} pages of a shared mapping, one dirty in 16, best of 9:`,
+  );
+  console.log(
+    `  engine             ${fmt(PAGES).padStart(10)} PTEs  ${engineNs.toFixed(2).padStart(7)} ns/PTE   ${fmt(Number(cleanedDirty))} cleaned`,
+  );
+  console.log(
+    `  engine, none dirty ${fmt(PAGES).padStart(10)} PTEs  ${cleanNs.toFixed(2).padStart(7)} ns/PTE   (the walk and the test alone)`,
+  );
+  console.log(
+    `  C loop (cc -O2)    ${fmt(Number(cVisits)).padStart(10)} PTEs  ${Number(cNs).toFixed(2).padStart(7)} ns/PTE   ratio ${(engineNs / Number(cNs)).toFixed(1)}x (target <= 5x)${Number(cCleaned) === Number(cleanedDirty) ? '' : '  COUNTS DIFFER'}`,
+  );
 }

@@ -3,12 +3,13 @@
 // (bench/pagewalk.c, compiled in this run); and walks over empty ranges of growing size.
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { buildSetup, type Built } from '../src/engine.ts';
 import type { SetupMapping } from '../src/machine/builder.ts';
+import type { PhysMemory } from '../src/machine/memory.ts';
 import { genericHugePteOffset, walk_page_range, type MmWalk } from '../src/mm/pagewalk.ts';
 import { LinuxTables } from '../src/mm/pgtable.ts';
 import { geometry } from '../src/machine/geometry.ts';
@@ -30,6 +31,51 @@ const rand = () => {
   seed ^= seed << 5;
   return seed >>> 0;
 };
+
+/** The bytes of a machine's memory frames from `base` (the builder's tables first): pagewalk.c's image. */
+export function tableImage(mem: PhysMemory, base: number): Uint8Array {
+  const image = new Uint8Array(mem.frames * 4096);
+  const view = new DataView(image.buffer);
+  for (let off = 0; off < image.length; off += 8) {
+    view.setUint32(off, mem.lo(base + off), true);
+    view.setUint32(off + 4, mem.hi(base + off), true);
+  }
+  return image;
+}
+
+/**
+ * bench/pagewalk.c, compiled in this run, over a table image: its "<visits> <ns per visit> <sum>"
+ * for the walk of [start, end) from the table at `root` (mode: counting, "clean" or "uffd").
+ */
+export function runPagewalkC(
+  image: Uint8Array,
+  base: number,
+  root: number,
+  start: bigint,
+  end: bigint,
+  mode?: 'clean' | 'uffd',
+): [string, string, string] {
+  const dir = mkdtempSync(join(tmpdir(), 'ptvec-pagewalk-'));
+  try {
+    writeFileSync(join(dir, 'image.bin'), image);
+    const exe = join(dir, 'pagewalk');
+    execFileSync('cc', ['-O2', '-o', exe, join(PACKAGE_ROOT, 'bench/pagewalk.c')]);
+    const out = execFileSync(exe, [
+      join(dir, 'image.bin'),
+      `0x${base.toString(16)}`,
+      `0x${root.toString(16)}`,
+      `0x${start.toString(16)}`,
+      `0x${end.toString(16)}`,
+      ...(mode ? [mode] : []),
+    ])
+      .toString()
+      .trim()
+      .split(' ');
+    return [out[0]!, out[1]!, out[2]!];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 export const BENCH_CONFIG = {
   CONFIG_MEM_SOFT_DIRTY: true,
@@ -145,27 +191,14 @@ export function benchPagewalk(where: string): void {
   const ms = best(5, pass);
   const engineNs = (ms * 1e6) / visits;
 
-  const dir = mkdtempSync(join(tmpdir(), 'ptvec-pagewalk-'));
   const tablesPa = Number(MEM_BASE);
-  const image = new Uint8Array(mem.frames * 4096);
-  const view = new DataView(image.buffer);
-  for (let off = 0; off < image.length; off += 8) {
-    view.setUint32(off, mem.lo(tablesPa + off), true);
-    view.setUint32(off + 4, mem.hi(tablesPa + off), true);
-  }
-  writeFileSync(join(dir, 'image.bin'), image);
-  const exe = join(dir, 'pagewalk');
-  execFileSync('cc', ['-O2', '-o', exe, join(PACKAGE_ROOT, 'bench/pagewalk.c')]);
-  const [cVisits, cNs, cSum] = execFileSync(exe, [
-    join(dir, 'image.bin'),
-    `0x${tablesPa.toString(16)}`,
-    `0x${built.machine.treeRoot(0).toString(16)}`,
-    '0x0',
-    `0x${RANGE.toString(16)}`,
-  ])
-    .toString()
-    .trim()
-    .split(' ');
+  const [cVisits, cNs, cSum] = runPagewalkC(
+    tableImage(mem, tablesPa),
+    tablesPa,
+    built.machine.treeRoot(0),
+    0n,
+    RANGE,
+  );
 
   console.log(
     `\nwalk_page_range (${where}): x86_64 4-level, 64 TiB range, ${fmt(map.length)} mapped 4 KiB pages in ${CLUSTERS} clusters, counting pte_entry, best of 5:`,

@@ -2,10 +2,6 @@
 // (262,144 present 4 KiB PTEs), set then resolve, against a C loop setting and clearing the same bit
 // over the same table image (bench/pagewalk.c "uffd", compiled in this run).
 
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { buildSetup } from '../src/engine.ts';
 import type { SetupMapping } from '../src/machine/builder.ts';
@@ -14,8 +10,7 @@ import { loopParts } from '../src/mm/fault-ops.ts';
 import { ioEnv } from '../src/mm/uffd-ops.ts';
 import { userfaultfd_writeprotect } from '../src/mm/userfaultfd.ts';
 import { LINUX } from '../src/ops/registry.ts';
-import { PACKAGE_ROOT } from '../runners/paths.ts';
-import { BENCH_CONFIG } from './pagewalk.ts';
+import { BENCH_CONFIG, runPagewalkC, tableImage } from './pagewalk.ts';
 
 const PAGES = 262_144;
 const VA0 = 0x7f00_0000_0000n;
@@ -85,13 +80,8 @@ export function benchUffd(): void {
   const u = built.linux!.uffds.get('u')!;
   const io = ioEnv(LINUX.x86_64, ctx, p, u);
   const mem = machine.mem;
-  const image = new Uint8Array(mem.frames * 4096);
-  const view = new DataView(image.buffer);
   const tablesPa = Number(MEM_BASE);
-  for (let off = 0; off < image.length; off += 8) {
-    view.setUint32(off, mem.lo(tablesPa + off), true);
-    view.setUint32(off + 4, mem.hi(tablesPa + off), true);
-  }
+  const image = tableImage(mem, tablesPa);
   // Each ioctl is a step: its journal is released at its end (its changes are not rendered here,
   // as the C loop makes no result either), outside the time.
   const ioctl = (mode: string[]): number => {
@@ -106,32 +96,14 @@ export function benchUffd(): void {
   pass();
   const ms = Math.min(...Array.from({ length: 5 }, () => pass()));
   const engineNs = (ms * 1e6) / PAGES;
-  const dir = mkdtempSync(join(tmpdir(), 'ptvec-uffd-'));
-  try {
-    writeFileSync(join(dir, 'image.bin'), image);
-    const exe = join(dir, 'pagewalk');
-    execFileSync('cc', ['-O2', '-o', exe, join(PACKAGE_ROOT, 'bench/pagewalk.c')]);
-    const [cVisits, cNs] = execFileSync(exe, [
-      join(dir, 'image.bin'),
-      `0x${tablesPa.toString(16)}`,
-      `0x${machine.treeRoot(0).toString(16)}`,
-      `0x${VA0.toString(16)}`,
-      `0x${end.toString(16)}`,
-      'uffd',
-    ])
-      .toString()
-      .trim()
-      .split(' ');
-    console.log(
-      `\nUFFDIO_WRITEPROTECT set then resolve: x86_64 4-level, 1 GiB of a shmem mapping (${fmt(PAGES)} PTEs), best of 5:`,
-    );
-    console.log(
-      `  engine             ${fmt(PAGES).padStart(10)} PTEs  ${engineNs.toFixed(2).padStart(7)} ns/PTE   ${fmt(1e9 / engineNs)} PTEs/s`,
-    );
-    console.log(
-      `  C loop (cc -O2)    ${fmt(Number(cVisits)).padStart(10)} PTEs  ${Number(cNs).toFixed(2).padStart(7)} ns/PTE   ratio ${(engineNs / Number(cNs)).toFixed(1)}x (target <= 5x)`,
-    );
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const [cVisits, cNs] = runPagewalkC(image, tablesPa, machine.treeRoot(0), VA0, end, 'uffd');
+  console.log(
+    `\nUFFDIO_WRITEPROTECT set then resolve: x86_64 4-level, 1 GiB of a shmem mapping (${fmt(PAGES)} PTEs), best of 5:`,
+  );
+  console.log(
+    `  engine             ${fmt(PAGES).padStart(10)} PTEs  ${engineNs.toFixed(2).padStart(7)} ns/PTE   ${fmt(1e9 / engineNs)} PTEs/s`,
+  );
+  console.log(
+    `  C loop (cc -O2)    ${fmt(Number(cVisits)).padStart(10)} PTEs  ${Number(cNs).toFixed(2).padStart(7)} ns/PTE   ratio ${(engineNs / Number(cNs)).toFixed(1)}x (target <= 5x)`,
+  );
 }

@@ -19,7 +19,7 @@ import { faultEnv, user_access, type LoopParts } from './fault-loop.ts';
 import { do_mprotect_pkey, type MprotectResult } from './mprotect.ts';
 import { can_change_pte_writable } from './change_protection.ts';
 import { checkUffdFeatures } from './userfaultfd.ts';
-import { VM_FLAG_ORDER } from './vm-flags.ts';
+import { VM_FLAG_ORDER, type VmFlag } from './vm-flags.ts';
 import { geometry } from '../machine/geometry.ts';
 
 export function env(A: ArchLinux, ctx: OpContext): VmaEnv {
@@ -65,6 +65,29 @@ export function loopParts(A: ArchLinux, ctx: OpContext): LoopParts {
   };
 }
 
+/** A VMA whose vm_flags an op changed, with its flags and vm_page_prot after. */
+export interface VmaAfter {
+  readonly name: string;
+  readonly flags: readonly VmFlag[];
+  readonly vm_page_prot: U64;
+}
+
+const flagsOf = (v: Vma): string => VM_FLAG_ORDER.filter((x) => v.flags.has(x)).join();
+
+/** Run `op` and report the VMAs of the mm whose vm_flags it changed, in address order. */
+export function tracked<T>(mm: Mm, op: () => T): { out: T; vmas: VmaAfter[] } {
+  const before = new Map(mm.vmas.map((v) => [v, flagsOf(v)]));
+  const out = op();
+  const vmas = mm.vmas
+    .filter((v) => before.get(v) !== flagsOf(v))
+    .map((v) => ({
+      name: v.name,
+      flags: VM_FLAG_ORDER.filter((x) => v.flags.has(x)),
+      vm_page_prot: v.vmPageProt!,
+    }));
+  return { out, vmas };
+}
+
 export function faultOps(A: ArchLinux): OpTable {
   const vmaOf = (ctx: OpContext, v: string | U64 | undefined) =>
     resolveVma(linux(ctx), need(v, 'argument "vma"', '/args/vma'), '/args/vma');
@@ -88,25 +111,19 @@ export function faultOps(A: ArchLinux): OpTable {
       const mm = mmOf(ctx, a);
       const p = loopParts(A, ctx);
       const f = faultEnv(p, mm, 0);
-      const flagsOf = (v: Vma) => VM_FLAG_ORDER.filter((x) => v.flags.has(x)).join();
-      const before = new Map(mm.vmas.map((v) => [v, flagsOf(v)]));
-      const ret = do_mprotect_pkey(
-        f,
-        env(A, ctx),
-        need(a.start, 'argument "start"', '/args/start'),
-        need(a.len, 'argument "len"', '/args/len'),
-        protNames(a),
+      const { out: ret, vmas } = tracked(mm, () =>
+        do_mprotect_pkey(
+          f,
+          env(A, ctx),
+          need(a.start, 'argument "start"', '/args/start'),
+          need(a.len, 'argument "len"', '/args/len'),
+          protNames(a),
+        ),
       );
       return {
         kind: 'mprotect',
         ret,
-        vmas: mm.vmas
-          .filter((v) => before.get(v) !== flagsOf(v))
-          .map((v) => ({
-            name: v.name,
-            flags: VM_FLAG_ORDER.filter((x) => v.flags.has(x)),
-            vm_page_prot: v.vmPageProt!,
-          })),
+        vmas,
         events: f.events,
         changes: p.t.changed(),
       };

@@ -4,7 +4,7 @@
 import type { U64 } from '../bits/u64.ts';
 import { VectorFormatError } from '../errors.ts';
 import type { OpArgs, OpContext, OpTable } from '../ops/types.ts';
-import { env, loopParts, mmOf } from './fault-ops.ts';
+import { env, loopParts, mmOf, tracked, type VmaAfter } from './fault-ops.ts';
 import { faultEnv, wake_userfault, type FaultLoopResult, type LoopParts } from './fault-loop.ts';
 import type { EntryChange } from './pgtable.ts';
 import { needFile, type Mm, type UffdCtx, type Vma } from './state.ts';
@@ -21,18 +21,12 @@ import {
   type UffdIoEnv,
 } from './userfaultfd.ts';
 import type { FaultEnv, FaultEvent } from './vm-fault.ts';
-import { VM_FLAG_ORDER, type VmFlag } from './vm-flags.ts';
 import { linux, need, type ArchLinux } from './walk-ops.ts';
 
 export interface WokenAccess {
   readonly cpu: number;
   readonly va: U64;
   readonly result: FaultLoopResult;
-}
-export interface VmaAfter {
-  readonly name: string;
-  readonly flags: readonly VmFlag[];
-  readonly vm_page_prot: U64;
 }
 /** What a uffd ioctl did (schemas UffdApiResult, UffdRegisterResult, UffdRangeResult, UffdUnregisterResult). */
 export interface UffdResult {
@@ -86,22 +80,6 @@ export function ioEnv(A: ArchLinux, ctx: OpContext, p: LoopParts, u: UffdCtx): U
     taskSize: taskSize(ctx.arch, p.g.vaBits),
     mmapMinAddr: MMAP_MIN_ADDR,
   };
-}
-
-const flagsOf = (v: Vma): string => VM_FLAG_ORDER.filter((x) => v.flags.has(x)).join();
-
-/** Run `op` and report the VMAs of the mm whose flags changed. */
-function tracked<T>(u: UffdCtx, op: () => T): { out: T; vmas: VmaAfter[] } {
-  const before = new Map(u.mm.vmas.map((v) => [v, flagsOf(v)]));
-  const out = op();
-  const vmas = u.mm.vmas
-    .filter((v) => before.get(v) !== flagsOf(v))
-    .map((v) => ({
-      name: v.name,
-      flags: VM_FLAG_ORDER.filter((x) => v.flags.has(x)),
-      vm_page_prot: v.vmPageProt!,
-    }));
-  return { out, vmas };
 }
 
 const range = (a: OpArgs): [U64, U64] => [
@@ -224,7 +202,7 @@ export function uffdOps(A: ArchLinux): OpTable {
       const p = loopParts(A, ctx);
       const io = ioEnv(A, ctx, p, u);
       const [start, len] = range(a);
-      const { out, vmas } = tracked(u, () =>
+      const { out, vmas } = tracked(u.mm, () =>
         userfaultfd_register(io, u, start, len, names(a, 'mode')),
       );
       return { kind: 'uffd', ret: out.ret, ioctls: out.ioctls, vmas };
@@ -235,7 +213,7 @@ export function uffdOps(A: ArchLinux): OpTable {
       const p = loopParts(A, ctx);
       const io = ioEnv(A, ctx, p, u);
       const [start, len] = range(a);
-      const { out, vmas } = tracked(u, () => userfaultfd_unregister(io, u, start, len));
+      const { out, vmas } = tracked(u.mm, () => userfaultfd_unregister(io, u, start, len));
       const changes = p.t.changed();
       const woken = out.wake.flatMap(([s, l]) => wake_userfault(p, u, s, l));
       return { kind: 'uffd', ret: out.ret, vmas, events: io.f.events, changes, woken };

@@ -121,6 +121,20 @@ function validate_range(io: UffdIoEnv, start: U64, len: U64): number {
 const vmasIn = (ctx: UffdCtx, start: U64, end: U64): Vma[] =>
   ctx.mm.vmas.filter((v) => v.end > start && v.start < end);
 
+/**
+ * The range checks register and unregister share (:1304-1332, :1452-1480): validate_range, then the
+ * VMAs of [start, start + len), -EINVAL where there is none. hugetlb memory is not modelled.
+ */
+function rangeVmas(io: UffdIoEnv, ctx: UffdCtx, start: U64, len: U64, op: string): number | Vma[] {
+  const ret = validate_range(io, start, len);
+  if (ret) return ret;
+  const vmas = vmasIn(ctx, start, start + len);
+  if (vmas.length === 0) return EINVAL;
+  if (vmas[0]!.flags.has('VM_HUGETLB'))
+    throw new UnsupportedError(`${op} of hugetlb memory is not modelled`);
+  return vmas;
+}
+
 const UFFD_FLAGS: readonly VmFlag[] = ['VM_UFFD_MISSING', 'VM_UFFD_WP', 'VM_UFFD_MINOR'];
 
 /** Whole VMAs only (model choice). */
@@ -163,13 +177,9 @@ export function userfaultfd_register(
     vm_flags.push('VM_UFFD_WP');
   }
   if (mode.includes('MINOR')) vm_flags.push('VM_UFFD_MINOR');
-  let ret = validate_range(io, start, len);
-  if (ret) return { ret, ioctls: [] };
   const end = start + len;
-  const vmas = vmasIn(ctx, start, end);
-  if (vmas.length === 0) return { ret: EINVAL, ioctls: [] };
-  if (vmas[0]!.flags.has('VM_HUGETLB'))
-    throw new UnsupportedError('UFFDIO_REGISTER of hugetlb memory is not modelled');
+  const vmas = rangeVmas(io, ctx, start, len, 'UFFDIO_REGISTER');
+  if (typeof vmas === 'number') return { ret: vmas, ioctls: [] };
   const want = new Set(vm_flags);
   const wp_async = wp_async_ctx(ctx);
   let basic = false;
@@ -186,13 +196,12 @@ export function userfaultfd_register(
     noSplit(vma, start, end, 'UFFDIO_REGISTER');
     userfaultfd_set_ctx(io, vma, ctx, vm_flags);
   }
-  ret = 0;
   const ioctls = (basic ? BASIC_RANGE_IOCTLS : RANGE_IOCTLS).filter(
     (x) =>
       (x !== 'UFFDIO_WRITEPROTECT' || mode.includes('WP')) &&
       (x !== 'UFFDIO_CONTINUE' || mode.includes('MINOR')),
   );
-  return { ret, ioctls };
+  return { ret: 0, ioctls };
 }
 
 /** mm/userfaultfd.c:907 uffd_wp_range: change_protection of [start, end) of one VMA, its own gather. */
@@ -223,13 +232,9 @@ export function userfaultfd_unregister(
   start: U64,
   len: U64,
 ): { ret: number; wake: [U64, U64][] } {
-  const ret = validate_range(io, start, len);
-  if (ret) return { ret, wake: [] };
   const end = start + len;
-  const vmas = vmasIn(ctx, start, end);
-  if (vmas.length === 0) return { ret: EINVAL, wake: [] };
-  if (vmas[0]!.flags.has('VM_HUGETLB'))
-    throw new UnsupportedError('UFFDIO_UNREGISTER of hugetlb memory is not modelled');
+  const vmas = rangeVmas(io, ctx, start, len, 'UFFDIO_UNREGISTER');
+  if (typeof vmas === 'number') return { ret: vmas, wake: [] };
   const wp_async = wp_async_ctx(ctx);
   for (const cur of vmas) {
     if (cur.uffd && cur.uffd !== ctx) return { ret: EINVAL, wake: [] };

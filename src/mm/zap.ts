@@ -217,8 +217,8 @@ export function unmap_mapping_pages(
   page: U64,
 ): void {
   const last = start + nr - 1n;
+  const shift = BigInt(Math.log2(Number(page)));
   for (const vma of i_mmap(st, file, start, last, page)) {
-    const shift = BigInt(Math.log2(Number(page)));
     const vba = vma.pgoff;
     const vea = vba + ((vma.end - vma.start) >> shift) - 1n;
     const zba = start > vba ? start : vba;
