@@ -127,6 +127,7 @@ function convertSetup(j: JsonObject): VectorSetup {
       files: j.files,
       free_pages: j.free_pages,
       uffds: j.uffds,
+      swap_devices: j.swap_devices,
     }) as Pick<
       VectorSetup,
       | 'mms'
@@ -138,6 +139,7 @@ function convertSetup(j: JsonObject): VectorSetup {
       | 'files'
       | 'free_pages'
       | 'uffds'
+      | 'swap_devices'
     >),
     ...(cpus === undefined
       ? {}

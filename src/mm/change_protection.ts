@@ -18,7 +18,7 @@ export type PteHelper = (name: string, a: OpArgs) => OpValue | undefined;
 const is = (pte: PteHelper, name: string, v: U64): boolean => pte(name, { pte: v }) === true;
 
 /** mm/internal.h:1564. */
-const pte_needs_soft_dirty_wp = (e: VmaEnv, pte: PteHelper, vma: Vma, v: U64): boolean =>
+export const pte_needs_soft_dirty_wp = (e: VmaEnv, pte: PteHelper, vma: Vma, v: U64): boolean =>
   vma_soft_dirty_enabled(e, vma) && !is(pte, 'pte_soft_dirty', v);
 
 /** include/linux/userfaultfd_k.h userfaultfd_pte_wp. */

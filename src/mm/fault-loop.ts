@@ -12,6 +12,7 @@ import type { LinuxLevel, OpArgs, OpContext, OpValue } from '../ops/types.ts';
 import { FAULT_FLAG_TRIED, FAULT_FLAG_VMA_LOCK, type UserPageFault } from './fault-flags.ts';
 import { handle_mm_fault } from './memory.ts';
 import type { ChainIndex, EntryChange, LinuxTables } from './pgtable.ts';
+import type { VmaEnv } from './vma.ts';
 import type { LinuxState, Mm, UffdCtx, Vma } from './state.ts';
 import {
   emit,
@@ -54,6 +55,8 @@ export interface LoopParts {
   readonly vmPageProt: (vma: Vma) => U64;
   /** The arch's non-PFN bits of a PTE's halves (ArchLinux.pteFlags). */
   readonly pteFlags: { readonly lo: number; readonly hi: number };
+  /** What the VMA predicates read (vma_soft_dirty_enabled). */
+  readonly vmaEnv: VmaEnv;
 }
 
 /** The tree whose root a CPU runs (a format error when it runs no mm's tree). */
@@ -166,6 +169,7 @@ export function faultEnv(p: LoopParts, mm: Mm, cpu: number): FaultEnv {
     cpu,
     arch: p.user.hooks,
     pteFlags: p.pteFlags,
+    vmaEnv: p.vmaEnv,
     events: [],
     helper: p.helper,
     vmPageProt: p.vmPageProt,

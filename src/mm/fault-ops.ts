@@ -62,6 +62,7 @@ export function loopParts(A: ArchLinux, ctx: OpContext): LoopParts {
     // What mmap left: its vma_set_page_prot, unless a step ran it already.
     vmPageProt: (vma) => (vma.pageProtSet ? vma.vmPageProt! : vma_set_page_prot(e, vma)),
     pteFlags: A.pteFlags,
+    vmaEnv: e,
   };
 }
 

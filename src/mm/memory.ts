@@ -18,6 +18,7 @@ import type { Vma } from './state.ts';
 import { callVmOp } from './vm-ops.ts';
 import { handle_userfault } from './handle_userfault.ts';
 import { shmem_fault } from './shmem.ts';
+import { do_swap_page_entry } from './swapin.ts';
 import { userfaultfd_missing, userfaultfd_wp } from './userfaultfd_k.ts';
 import {
   allocFolio,
@@ -128,12 +129,13 @@ function fix_spurious_fault(f: FaultEnv, vmf: VmFault): void {
 }
 
 /**
- * :4624 do_swap_page for what is not a swap entry: a PTE marker (:4691), hwpoison (:4684). Swap-in,
- * migration and device entries are not modelled.
+ * :4624 do_swap_page: a swap entry (src/mm/swapin.ts), a PTE marker (:4691), hwpoison (:4684).
+ * Migration and device entries are not modelled.
  */
 function do_swap_page(f: FaultEnv, vmf: VmFault): number {
   const entry = f.helper('softleaf_from_pte', { pte: vmf.orig_pte }) as U64;
   const type = f.helper('softleaf_type', { entry }) as string;
+  if (type === 'SOFTLEAF_SWAP') return do_swap_page_entry(f, vmf);
   if (type === 'SOFTLEAF_MARKER') return handle_pte_marker(f, vmf, entry);
   if (type === 'SOFTLEAF_HWPOISON') return VM_FAULT_HWPOISON;
   throw new UnsupportedError(`do_swap_page of a ${type} entry is not modelled`);

@@ -6,6 +6,7 @@ import { hex64, type U64 } from '../bits/u64.ts';
 import { VectorFormatError } from '../errors.ts';
 import type { VmFlag, VmFlags } from './vm-flags.ts';
 import { buildUffds } from './userfaultfd-setup.ts';
+import { swp_entry } from './swapops.ts';
 
 export interface SetupVma {
   readonly name: string;
@@ -89,6 +90,7 @@ export interface LinuxSetup {
   readonly pages?: readonly SetupPage[];
   readonly free_pages?: readonly U64[];
   readonly uffds?: readonly SetupUffd[];
+  readonly swap_devices?: readonly SetupSwapDevice[];
 }
 /** A userfaultfd context of the setup (schemas Uffd). */
 export interface SetupUffd {
@@ -105,6 +107,12 @@ export interface SetupPage {
   readonly refcount?: number;
   readonly ksm?: boolean;
   readonly swapcache?: boolean;
+  readonly swap?: { readonly type: number; readonly offset: U64 };
+}
+/** A swap device of the setup (schemas SwapDevice). */
+export interface SetupSwapDevice {
+  readonly type: number;
+  readonly synchronous_io?: boolean;
 }
 /** What the kernel reads of a struct page/folio (order 0); the fault loop changes it. */
 export interface PageState {
@@ -118,6 +126,8 @@ export interface PageState {
   readonly ksm: boolean;
   /** folio_test_swapcache. */
   swapcache: boolean;
+  /** folio->swap of a folio in the swap cache: the swp_entry_t value (include/linux/swapops.h:84). */
+  swap?: U64;
 }
 /** A folio of a file's page cache. */
 export interface CachedFolio {
@@ -222,6 +232,10 @@ export interface LinuxState {
   readonly highestPfn: U64;
   /** userfaultfd contexts by name. */
   readonly uffds: ReadonlyMap<string, UffdCtx>;
+  /** The swap cache: a folio's PFN by its swp_entry_t value (mm/swap_state.c). */
+  readonly swapCache: Map<U64, U64>;
+  /** The swapped-on devices by swap type: SWP_SYNCHRONOUS_IO. */
+  readonly swapDevices: ReadonlyMap<number, { readonly synchronousIo: boolean }>;
 }
 
 const HUGE_SHIFT: Readonly<Record<string, number>> = { '2M': 21, '32M': 25, '512M': 29, '1G': 30 };
@@ -347,6 +361,7 @@ export function buildLinux(s: LinuxSetup, g: LinuxGeometry, ramEnd: U64): LinuxS
     });
   });
   const pages = new Map<U64, PageState>();
+  const swapCache = new Map<U64, U64>();
   (s.pages ?? []).forEach((p, i) => {
     const at = `/setup/pages/${i}`;
     if (pages.has(p.pfn)) throw new VectorFormatError('the PFN is listed twice', `${at}/pfn`);
@@ -355,13 +370,32 @@ export function buildLinux(s: LinuxSetup, g: LinuxGeometry, ramEnd: U64): LinuxS
         'PageAnonExclusive is only for an anonymous page',
         `${at}/exclusive`,
       );
+    let swap: U64 | undefined;
+    if (p.swap) {
+      if (!p.swapcache || !p.anon)
+        throw new VectorFormatError(
+          'folio->swap is for an anonymous folio in the swap cache (swapcache: true)',
+          `${at}/swap`,
+        );
+      swap = swp_entry(p.swap.type, p.swap.offset);
+      if (swapCache.has(swap))
+        throw new VectorFormatError('two folios in the swap cache at one entry', `${at}/swap`);
+      swapCache.set(swap, p.pfn);
+    }
     pages.set(p.pfn, {
       anon: p.anon,
       exclusive: p.exclusive ?? false,
       refcount: p.refcount ?? 1,
       ksm: p.ksm ?? false,
       swapcache: p.swapcache ?? false,
+      ...(swap === undefined ? {} : { swap }),
     });
+  });
+  const swapDevices = new Map<number, { readonly synchronousIo: boolean }>();
+  (s.swap_devices ?? []).forEach((d, i) => {
+    if (swapDevices.has(d.type))
+      throw new VectorFormatError('the swap type is listed twice', `/setup/swap_devices/${i}/type`);
+    swapDevices.set(d.type, { synchronousIo: d.synchronous_io ?? false });
   });
   const k = s.init_mm;
   const uffds = buildUffds(s, mms);
@@ -386,6 +420,8 @@ export function buildLinux(s: LinuxSetup, g: LinuxGeometry, ramEnd: U64): LinuxS
     ruleUses: new Map(),
     highestPfn: ramEnd / page - 1n,
     uffds,
+    swapCache,
+    swapDevices,
   };
 }
 

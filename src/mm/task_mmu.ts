@@ -24,7 +24,7 @@ const test = (f: FaultEnv, name: string, a: Record<string, U64>): boolean =>
   f.helper(name, a) === true;
 
 /** How many present PTEs map each page, in every mm (the folio's mapcount, order 0). */
-function mapcounts(mms: Iterable<Mm>, envOf: (mm: Mm) => FaultEnv): Map<U64, number> {
+export function mapcounts(mms: Iterable<Mm>, envOf: (mm: Mm) => FaultEnv): Map<U64, number> {
   const out = new Map<U64, number>();
   for (const mm of mms) {
     const g = envOf(mm);

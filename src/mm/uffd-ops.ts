@@ -9,6 +9,7 @@ import { faultEnv, wake_userfault, type FaultLoopResult, type LoopParts } from '
 import type { EntryChange } from './pgtable.ts';
 import { needFile, type Mm, type UffdCtx, type Vma } from './state.ts';
 import { pagemap_read } from './task_mmu.ts';
+import { try_to_unmap } from './rmap.ts';
 import { madvise_dontneed, unmap_mapping_pages } from './zap.ts';
 import {
   checkUffdFeatures,
@@ -117,6 +118,24 @@ function modelledMm(ctx: OpContext, a: OpArgs): Mm {
   return mm;
 }
 
+/** Each mm's env for an op over several mms, their events in one list. */
+function mmEnvs(p: LoopParts, events: FaultEvent[]): (mm: Mm) => FaultEnv {
+  const envs = new Map<Mm, FaultEnv>();
+  return (mm) => {
+    let f = envs.get(mm);
+    if (!f) {
+      if (mm.tlbFlushPending > 0 || mm.notifiers.length > 0)
+        throw new VectorFormatError(
+          'the uffd family models no pending TLB flushes and no mmu notifier subscriptions of the mm',
+          '/setup/mms',
+        );
+      f = { ...faultEnv(p, mm, 0), events };
+      envs.set(mm, f);
+    }
+    return f;
+  };
+}
+
 /** fs/userfaultfd.c:2042 userfaultfd_ioctl: every ioctl but UFFDIO_API needs an initialized context. */
 const uninitialized = (vmas: boolean): UffdResult => ({
   kind: 'uffd',
@@ -139,28 +158,27 @@ export function uffdOps(A: ArchLinux): OpTable {
       const ret = madvise_dontneed(f, start, len);
       return { kind: 'zap', ret, events: f.events, changes: p.t.changed() };
     },
+    try_to_unmap: (a, ctx): ZapResult => {
+      const st = linux(ctx);
+      const p = loopParts(A, ctx);
+      const events: FaultEvent[] = [];
+      const ret = try_to_unmap(
+        mmEnvs(p, events),
+        st,
+        need(a.pfn, 'argument "pfn"', '/args/pfn'),
+        p.t.pageShift,
+      );
+      return { kind: 'zap', ret, events, changes: p.t.changed() };
+    },
     unmap_mapping_pages: (a, ctx): ZapResult => {
       const st = linux(ctx);
       const file = need(a.file, 'argument "file"', '/args/file');
       needFile(st, file);
       const p = loopParts(A, ctx);
       const events: FaultEvent[] = [];
-      const envs = new Map<Mm, FaultEnv>();
-      const envOf = (vma: Vma) => {
-        let f = envs.get(vma.mm);
-        if (!f) {
-          if (vma.mm.tlbFlushPending > 0 || vma.mm.notifiers.length > 0)
-            throw new VectorFormatError(
-              'the uffd family models no pending TLB flushes and no mmu notifier subscriptions of the mm',
-              '/setup/mms',
-            );
-          f = { ...faultEnv(p, vma.mm, 0), events };
-          envs.set(vma.mm, f);
-        }
-        return f;
-      };
+      const envOf = mmEnvs(p, events);
       unmap_mapping_pages(
-        envOf,
+        (vma: Vma) => envOf(vma.mm),
         st,
         file,
         need(a.start, 'argument "start"', '/args/start'),

@@ -11,6 +11,7 @@ import { tlbInvalidate, tlbInvalidateVa } from '../machine/tlb.ts';
 import type { LinuxLevel, OpArgs, OpValue } from '../ops/types.ts';
 import type { ChainIndex, LinuxTables } from './pgtable.ts';
 import type { Signal } from './fault-flags.ts';
+import type { VmaEnv } from './vma.ts';
 import type { LinuxState, Mm, PageState, Vma } from './state.ts';
 import type { VmFlags } from './vm-flags.ts';
 
@@ -119,6 +120,8 @@ export interface FaultEnv {
   readonly arch: ArchFault;
   /** The arch's non-PFN bits of a PTE's halves (ArchLinux.pteFlags). */
   readonly pteFlags: { readonly lo: number; readonly hi: number };
+  /** What the VMA predicates read (vma_soft_dirty_enabled). */
+  readonly vmaEnv: VmaEnv;
   readonly events: FaultEvent[];
   /** An arch PTE helper of the op table. */
   helper(name: string, a: OpArgs): OpValue | undefined;

@@ -24,7 +24,8 @@ export type VmFlag =
   | 'VM_PKEY_BIT3'
   | 'VM_DONTEXPAND'
   | 'VM_HUGEPAGE'
-  | 'VM_NOHUGEPAGE';
+  | 'VM_NOHUGEPAGE'
+  | 'VM_LOCKED';
 
 export type VmFlags = ReadonlySet<VmFlag>;
 
@@ -54,6 +55,7 @@ export const VM_FLAG_ORDER: readonly VmFlag[] = [
   'VM_DONTEXPAND',
   'VM_HUGEPAGE',
   'VM_NOHUGEPAGE',
+  'VM_LOCKED',
 ];
 
 /** The protection_map index: vm_flags & (VM_READ|VM_WRITE|VM_EXEC|VM_SHARED) (include/linux/pgtable.h:2189). */

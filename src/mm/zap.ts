@@ -33,7 +33,7 @@ const test = (f: FaultEnv, name: string, a: Record<string, U64>): boolean =>
   f.helper(name, a) === true;
 
 /** mm_inline.h:569 pte_install_uffd_wp_if_needed, for a PTE the caller just cleared. */
-function pte_install_uffd_wp_if_needed(
+export function pte_install_uffd_wp_if_needed(
   f: FaultEnv,
   vma: Vma,
   pa: number,

@@ -106,7 +106,8 @@ export type VmFlag =
   | 'VM_PKEY_BIT3'
   | 'VM_DONTEXPAND'
   | 'VM_HUGEPAGE'
-  | 'VM_NOHUGEPAGE';
+  | 'VM_NOHUGEPAGE'
+  | 'VM_LOCKED';
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
@@ -1224,6 +1225,10 @@ export type Hex6429 = string;
  */
 export type Hex6430 = string;
 /**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6431 = string;
+/**
  * A UFFD_FEATURE_* bit by the name after UFFD_FEATURE_ (include/uapi/linux/userfaultfd.h:234-250), listed in the order of their values.
  */
 export type UffdFeature =
@@ -1520,6 +1525,17 @@ export interface Setup {
    * @maxItems 256
    */
   free_pages?: Hex645[];
+  /**
+   * The swap devices that are on (the uffd family's swap-in). A swap PTE whose type has no device here cannot be faulted in.
+   *
+   * @maxItems 4
+   */
+  swap_devices?:
+    | []
+    | [SwapDevice]
+    | [SwapDevice, SwapDevice]
+    | [SwapDevice, SwapDevice, SwapDevice]
+    | [SwapDevice, SwapDevice, SwapDevice, SwapDevice];
   /**
    * userfaultfd contexts (the uffd family).
    *
@@ -2519,6 +2535,30 @@ export interface Page {
    * folio_test_swapcache: the anonymous folio is also in the swap cache, which holds a reference (default false).
    */
   swapcache?: boolean;
+  swap?: SwapSlot;
+}
+/**
+ * folio->swap: the swap slot of a folio in the swap cache (swapcache true). A fault on a swap PTE of this slot finds the folio there; reclaim writes it into the PTEs that map the folio.
+ */
+export interface SwapSlot {
+  /**
+   * The swap device (swp_type).
+   */
+  type: number;
+  offset: Hex6431;
+}
+/**
+ * A swapped-on device (struct swap_info_struct): what a fault on a swap PTE of its type reads.
+ */
+export interface SwapDevice {
+  /**
+   * Its swap type.
+   */
+  type: number;
+  /**
+   * SWP_SYNCHRONOUS_IO (zram, pmem; default false): a fault on a slot no other PTE holds reads it into a new folio that skips the swap cache (mm/memory.c:4710), which is exclusive.
+   */
+  synchronous_io?: boolean;
 }
 /**
  * A userfaultfd context (struct userfaultfd_ctx, fs/userfaultfd.c) of an mm.

@@ -131,7 +131,8 @@ export type VmFlag =
   | 'VM_PKEY_BIT3'
   | 'VM_DONTEXPAND'
   | 'VM_HUGEPAGE'
-  | 'VM_NOHUGEPAGE';
+  | 'VM_NOHUGEPAGE'
+  | 'VM_LOCKED';
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
@@ -1249,6 +1250,10 @@ export type Hex6429 = string;
  */
 export type Hex6430 = string;
 /**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6431 = string;
+/**
  * A UFFD_FEATURE_* bit by the name after UFFD_FEATURE_ (include/uapi/linux/userfaultfd.h:234-250), listed in the order of their values.
  *
  * This interface was referenced by `VectorFile`'s JSON-Schema
@@ -1337,6 +1342,7 @@ export type Step1 =
   | UffdioWriteprotectStep
   | UffdioWakeStep
   | MadviseStep
+  | TryToUnmapStep
   | UnmapMappingPagesStep
   | PagemapStep
   | UffdWpSpecialStep;
@@ -1367,7 +1373,7 @@ export type U64Arg1 = Hex645 | StepRef;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6431 = string;
+export type Hex6432 = string;
 /**
  * The implementation choice that selects the case.
  */
@@ -1558,11 +1564,11 @@ export type StepName22 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6432 = string;
+export type Hex6433 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6433 = string;
+export type Hex6434 = string;
 /**
  * Linux level of the leaf that mapped it.
  */
@@ -1588,10 +1594,6 @@ export type LinuxLevel3 = 'pgd' | 'p4d' | 'pud' | 'pmd' | 'pte';
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6434 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
 export type Hex6435 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
@@ -1606,6 +1608,10 @@ export type Hex6437 = string;
  */
 export type Hex6438 = string;
 /**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6439 = string;
+/**
  * The implementation choice that selects the case.
  */
 export type Choice5 = string;
@@ -1616,11 +1622,11 @@ export type StepName23 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6439 = string;
+export type Hex6440 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6440 = string;
+export type Hex6441 = string;
 /**
  * The value.
  */
@@ -1640,10 +1646,6 @@ export type RootArg4 = Hex645 | TreeRef;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6441 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
 export type Hex6442 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
@@ -1654,13 +1656,13 @@ export type Hex6443 = string;
  */
 export type Hex6444 = string;
 /**
- * Names this step's result so that later steps can use it as an input.
- */
-export type StepName24 = string;
-/**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
 export type Hex6445 = string;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName24 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
@@ -1694,13 +1696,17 @@ export type Hex6452 = string;
  */
 export type Hex6453 = string;
 /**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6454 = string;
+/**
  * A page-table level by Linux's name for it.
  */
 export type LinuxLevel4 = 'pgd' | 'p4d' | 'pud' | 'pmd' | 'pte';
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6454 = string;
+export type Hex6455 = string;
 /**
  * Before.
  */
@@ -1720,11 +1726,11 @@ export type StepName25 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6455 = string;
+export type Hex6456 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6456 = string;
+export type Hex6457 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -1736,11 +1742,11 @@ export type StepName27 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6457 = string;
+export type Hex6458 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6458 = string;
+export type Hex6459 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -1748,11 +1754,11 @@ export type StepName28 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6459 = string;
+export type Hex6460 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6460 = string;
+export type Hex6461 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -1760,11 +1766,11 @@ export type StepName29 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6461 = string;
+export type Hex6462 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6462 = string;
+export type Hex6463 = string;
 /**
  * The implementation choice that selects the case.
  */
@@ -1773,10 +1779,6 @@ export type Choice7 = string;
  * Names this step's result so that later steps can use it as an input.
  */
 export type StepName30 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
-export type Hex6463 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
@@ -1790,13 +1792,13 @@ export type Hex6465 = string;
  */
 export type Hex6466 = string;
 /**
- * Names this step's result so that later steps can use it as an input.
- */
-export type StepName31 = string;
-/**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
 export type Hex6467 = string;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName31 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
@@ -1810,13 +1812,17 @@ export type Hex6469 = string;
  */
 export type Hex6470 = string;
 /**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6471 = string;
+/**
  * Names this step's result so that later steps can use it as an input.
  */
 export type StepName32 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6471 = string;
+export type Hex6472 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -1840,7 +1846,7 @@ export type StepName36 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6472 = string;
+export type Hex6473 = string;
 /**
  * The PTE.
  */
@@ -1852,11 +1858,11 @@ export type StepName37 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6473 = string;
+export type Hex6474 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6474 = string;
+export type Hex6475 = string;
 /**
  * The outcome.
  */
@@ -1870,7 +1876,7 @@ export type PageFaultEntry =
          * The VMA, by name.
          */
         vma: string;
-        address: Hex6475;
+        address: Hex6476;
         /**
          * The fault flags, by name, in the order of their values (FAULT_FLAG_WRITE, bit 0, first).
          */
@@ -1883,7 +1889,7 @@ export type PageFaultEntry =
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6475 = string;
+export type Hex6476 = string;
 /**
  * enum fault_flag (include/linux/mm_types.h:1687).
  *
@@ -1907,7 +1913,7 @@ export type FaultFlag =
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6476 = string;
+export type Hex6477 = string;
 /**
  * An allowed outcome.
  */
@@ -1921,7 +1927,7 @@ export type PageFaultEntry1 =
          * The VMA, by name.
          */
         vma: string;
-        address: Hex6475;
+        address: Hex6476;
         /**
          * The fault flags, by name, in the order of their values (FAULT_FLAG_WRITE, bit 0, first).
          */
@@ -1938,11 +1944,11 @@ export type StepName38 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6477 = string;
+export type Hex6478 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6478 = string;
+export type Hex6479 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -1950,11 +1956,11 @@ export type StepName39 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6479 = string;
+export type Hex6480 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6480 = string;
+export type Hex6481 = string;
 /**
  * A page-table level by Linux's name for it.
  */
@@ -1962,7 +1968,7 @@ export type LinuxLevel5 = 'pgd' | 'p4d' | 'pud' | 'pmd' | 'pte';
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6481 = string;
+export type Hex6482 = string;
 /**
  * `exception`: the cross-arch cause.
  */
@@ -1980,11 +1986,11 @@ export type FaultClass1 =
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6482 = string;
+export type Hex6483 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6483 = string;
+export type Hex6484 = string;
 /**
  * enum vm_fault_reason (include/linux/mm_types.h:1570): the bits of a vm_fault_t.
  *
@@ -2008,15 +2014,15 @@ export type VmFaultCode =
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6484 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
 export type Hex6485 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
 export type Hex6486 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6487 = string;
 /**
  * The implementation choice that selects the case.
  */
@@ -2028,15 +2034,15 @@ export type StepName40 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6487 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
 export type Hex6488 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
 export type Hex6489 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6490 = string;
 /**
  * The implementation choice that selects the case.
  */
@@ -2045,10 +2051,6 @@ export type Choice9 = string;
  * Names this step's result so that later steps can use it as an input.
  */
 export type StepName41 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
-export type Hex6490 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
@@ -2062,6 +2064,10 @@ export type Hex6492 = string;
  */
 export type Hex6493 = string;
 /**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6494 = string;
+/**
  * The implementation choice that selects the case.
  */
 export type Choice10 = string;
@@ -2069,10 +2075,6 @@ export type Choice10 = string;
  * Names this step's result so that later steps can use it as an input.
  */
 export type StepName42 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
-export type Hex6494 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
@@ -2098,6 +2100,10 @@ export type Hex6499 = string;
  */
 export type Hex64100 = string;
 /**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64101 = string;
+/**
  * The implementation choice that selects the case.
  */
 export type Choice11 = string;
@@ -2108,7 +2114,7 @@ export type StepName43 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex64101 = string;
+export type Hex64102 = string;
 /**
  * An ioctl a userfaultfd reports as available (the bits of uffdio_api.ioctls / uffdio_register.ioctls, include/uapi/linux/userfaultfd.h:46-82), listed in the order of their numbers.
  *
@@ -2137,15 +2143,15 @@ export type StepName44 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex64102 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
 export type Hex64103 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
 export type Hex64104 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64105 = string;
 /**
  * The implementation choice that selects the case.
  */
@@ -2154,10 +2160,6 @@ export type Choice13 = string;
  * Names this step's result so that later steps can use it as an input.
  */
 export type StepName45 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
-export type Hex64105 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
@@ -2171,6 +2173,10 @@ export type Hex64107 = string;
  */
 export type Hex64108 = string;
 /**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64109 = string;
+/**
  * The implementation choice that selects the case.
  */
 export type Choice14 = string;
@@ -2181,11 +2187,11 @@ export type StepName46 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex64109 = string;
+export type Hex64110 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex64110 = string;
+export type Hex64111 = string;
 /**
  * The implementation choice that selects the case.
  */
@@ -2197,11 +2203,11 @@ export type StepName47 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex64111 = string;
+export type Hex64112 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex64112 = string;
+export type Hex64113 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -2209,11 +2215,11 @@ export type StepName48 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex64113 = string;
+export type Hex64114 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex64114 = string;
+export type Hex64115 = string;
 /**
  * The implementation choice that selects the case.
  */
@@ -2222,10 +2228,6 @@ export type Choice16 = string;
  * Names this step's result so that later steps can use it as an input.
  */
 export type StepName49 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
-export type Hex64115 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
@@ -2239,13 +2241,25 @@ export type StepName50 = string;
  */
 export type Hex64117 = string;
 /**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64118 = string;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName51 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64119 = string;
+/**
  * The implementation choice that selects the case.
  */
 export type Choice17 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
-export type StepName51 = string;
+export type StepName52 = string;
 /**
  * A 64-bit input: a Hex64 literal, or the result of an earlier step of this vector by that step's `name`.
  *
@@ -2259,7 +2273,7 @@ export type U64Arg23 = Hex645 | StepRef;
  * This interface was referenced by `VectorFile`'s JSON-Schema
  * via the `definition` "StepName".
  */
-export type StepName52 = string;
+export type StepName53 = string;
 /**
  * The name of an implementation choice that the architecture or kernel leaves open; an implementation declares its value.
  *
@@ -2314,7 +2328,7 @@ export type PageFaultEntry2 =
          * The VMA, by name.
          */
         vma: string;
-        address: Hex6475;
+        address: Hex6476;
         /**
          * The fault flags, by name, in the order of their values (FAULT_FLAG_WRITE, bit 0, first).
          */
@@ -3195,6 +3209,17 @@ export interface Setup {
    * @maxItems 256
    */
   free_pages?: Hex645[];
+  /**
+   * The swap devices that are on (the uffd family's swap-in). A swap PTE whose type has no device here cannot be faulted in.
+   *
+   * @maxItems 4
+   */
+  swap_devices?:
+    | []
+    | [SwapDevice]
+    | [SwapDevice, SwapDevice]
+    | [SwapDevice, SwapDevice, SwapDevice]
+    | [SwapDevice, SwapDevice, SwapDevice, SwapDevice];
   /**
    * userfaultfd contexts (the uffd family).
    *
@@ -4230,6 +4255,33 @@ export interface Page {
    * folio_test_swapcache: the anonymous folio is also in the swap cache, which holds a reference (default false).
    */
   swapcache?: boolean;
+  swap?: SwapSlot;
+}
+/**
+ * folio->swap: the swap slot of a folio in the swap cache (swapcache true). A fault on a swap PTE of this slot finds the folio there; reclaim writes it into the PTEs that map the folio.
+ */
+export interface SwapSlot {
+  /**
+   * The swap device (swp_type).
+   */
+  type: number;
+  offset: Hex6431;
+}
+/**
+ * A swapped-on device (struct swap_info_struct): what a fault on a swap PTE of its type reads.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "SwapDevice".
+ */
+export interface SwapDevice {
+  /**
+   * Its swap type.
+   */
+  type: number;
+  /**
+   * SWP_SYNCHRONOUS_IO (zram, pmem; default false): a fault on a slot no other PTE holds reads it into a new folio that skips the swap cache (mm/memory.c:4710), which is exclusive.
+   */
+  synchronous_io?: boolean;
 }
 /**
  * A userfaultfd context (struct userfaultfd_ctx, fs/userfaultfd.c) of an mm.
@@ -4416,7 +4468,7 @@ export interface PteTransformStep {
  * The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector.
  */
 export interface ExpectU64 {
-  result?: Hex6431;
+  result?: Hex6432;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -4443,7 +4495,7 @@ export interface ExpectU64 {
  * via the `definition` "ExpectU64".
  */
 export interface ExpectU641 {
-  result?: Hex6431;
+  result?: Hex6432;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -4491,7 +4543,7 @@ export interface PteMkwriteStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU642 {
-  result?: Hex6431;
+  result?: Hex6432;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -4536,7 +4588,7 @@ export interface PteModifyStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU643 {
-  result?: Hex6431;
+  result?: Hex6432;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -4581,7 +4633,7 @@ export interface PfnEntryStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU644 {
-  result?: Hex6431;
+  result?: Hex6432;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -4625,7 +4677,7 @@ export interface EntryPfnStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU645 {
-  result?: Hex6431;
+  result?: Hex6432;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -4743,7 +4795,7 @@ export interface PmdTransformStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU646 {
-  result?: Hex6431;
+  result?: Hex6432;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -4854,7 +4906,7 @@ export interface PudTransformStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU647 {
-  result?: Hex6431;
+  result?: Hex6432;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -4902,7 +4954,7 @@ export interface SwpEntryStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU648 {
-  result?: Hex6431;
+  result?: Hex6432;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -5023,7 +5075,7 @@ export interface SwpFieldU64Step {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU649 {
-  result?: Hex6431;
+  result?: Hex6432;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -5067,7 +5119,7 @@ export interface SwpEntryToPteStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6410 {
-  result?: Hex6431;
+  result?: Hex6432;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -5111,7 +5163,7 @@ export interface SoftleafFromPteStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6411 {
-  result?: Hex6431;
+  result?: Hex6432;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -5310,7 +5362,7 @@ export interface MakePteMarkerStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6412 {
-  result?: Hex6431;
+  result?: Hex6432;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -5357,7 +5409,7 @@ export interface VmGetPageProtStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6413 {
-  result?: Hex6431;
+  result?: Hex6432;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -5498,7 +5550,7 @@ export interface EncodeStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6414 {
-  result?: Hex6431;
+  result?: Hex6432;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -5538,7 +5590,7 @@ export interface AccessStep {
      * The CPU that executes the step (index into `setup.cpus`); 0 when omitted.
      */
     cpu?: number;
-    va: Hex6432;
+    va: Hex6433;
     /**
      * The access type.
      */
@@ -5582,7 +5634,7 @@ export interface AccessResult {
    * The access completed.
    */
   translated?: {
-    pa: Hex6433;
+    pa: Hex6434;
     level: LinuxLevel2;
   };
   /**
@@ -5619,7 +5671,7 @@ export interface X86Report {
    * The error code as 4 hex digits.
    */
   errorCode: string;
-  cr2?: Hex6434;
+  cr2?: Hex6435;
 }
 /**
  * arm64 abort taken to EL1: ESR_EL1.EC, DFSC/IFSC and WnR, and FAR_EL1.
@@ -5640,7 +5692,7 @@ export interface Arm64Report {
    * ESR_EL1.ISS.WnR: data aborts only.
    */
   wnr?: boolean;
-  far: Hex6435;
+  far: Hex6436;
 }
 /**
  * riscv64 trap taken to S-mode: scause and stval.
@@ -5653,7 +5705,7 @@ export interface Riscv64Report {
    * 12/13/15 instruction/load/store page fault; 1/5/7 access faults.
    */
   scause: 1 | 5 | 7 | 12 | 13 | 15;
-  stval: Hex6436;
+  stval: Hex6437;
 }
 /**
  * A page-table word the hardware wrote during the access (A/D, AF, AP[2]), with its new value, in the order written.
@@ -5662,8 +5714,8 @@ export interface Riscv64Report {
  * via the `definition` "Update".
  */
 export interface Update {
-  pa: Hex6437;
-  value: Hex6438;
+  pa: Hex6438;
+  value: Hex6439;
 }
 /**
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
@@ -5708,7 +5760,7 @@ export interface ReadStep {
    * Arguments.
    */
   args: {
-    pa: Hex6439;
+    pa: Hex6440;
   };
   expect?: ExpectU6415;
 }
@@ -5716,7 +5768,7 @@ export interface ReadStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6415 {
-  result?: Hex6431;
+  result?: Hex6432;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -5751,7 +5803,7 @@ export interface WriteStep {
    * Arguments.
    */
   args: {
-    pa: Hex6440;
+    pa: Hex6441;
     value: U64Arg20;
   };
 }
@@ -5963,7 +6015,7 @@ export interface InvlpgStep {
      * The CPU that executes the step (index into `setup.cpus`); 0 when omitted.
      */
     cpu?: number;
-    va: Hex6441;
+    va: Hex6442;
   };
 }
 /**
@@ -5993,7 +6045,7 @@ export interface InvpcidStep {
      * The PCID (types 0 and 1).
      */
     pcid?: number;
-    va?: Hex6442;
+    va?: Hex6443;
   };
 }
 /**
@@ -6031,7 +6083,7 @@ export interface TlbiStep {
       | 'vaale1is'
       | 'aside1is'
       | 'vmalle1is';
-    va?: Hex6443;
+    va?: Hex6444;
     /**
      * The ASID (Xt[63:48]) for vae1/vale1/aside1.
      */
@@ -6057,7 +6109,7 @@ export interface SfenceVmaStep {
      * The CPU that executes the step (index into `setup.cpus`); 0 when omitted.
      */
     cpu?: number;
-    va?: Hex6444;
+    va?: Hex6445;
     /**
      * rs2: the ASID; global mappings are not invalidated.
      */
@@ -6084,8 +6136,8 @@ export interface WalkPageRangeStep {
      * The mm, by name (setup.mms); null for walk.mm == NULL.
      */
     mm: string | null;
-    start: Hex6445;
-    end: Hex6446;
+    start: Hex6446;
+    end: Hex6447;
     ops: WalkOps;
     /**
      * Locks the caller holds (for the lock assertions that WARN without lockdep: rwsem_assert_held_nolockdep). When omitted, what the op requires.
@@ -6132,7 +6184,7 @@ export interface Callback {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6447;
+  write?: Hex6448;
   /**
    * Rules, first match wins.
    *
@@ -6151,7 +6203,7 @@ export interface CallbackRule {
    * Which calls the rule applies to: all given fields must match.
    */
   when?: {
-    addr?: Hex6448;
+    addr?: Hex6449;
     /**
      * The call's number among this callback's calls in this step, from 1.
      */
@@ -6173,7 +6225,7 @@ export interface CallbackRule {
    * The walk->action the callback sets (pud_entry and pmd_entry only).
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE' | 'ACTION_AGAIN';
-  write?: Hex6449;
+  write?: Hex6450;
 }
 /**
  * ops->p4d_entry.
@@ -6187,7 +6239,7 @@ export interface Callback1 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6447;
+  write?: Hex6448;
   /**
    * Rules, first match wins.
    *
@@ -6207,7 +6259,7 @@ export interface Callback2 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6447;
+  write?: Hex6448;
   /**
    * Rules, first match wins.
    *
@@ -6227,7 +6279,7 @@ export interface Callback3 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6447;
+  write?: Hex6448;
   /**
    * Rules, first match wins.
    *
@@ -6247,7 +6299,7 @@ export interface Callback4 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6447;
+  write?: Hex6448;
   /**
    * Rules, first match wins.
    *
@@ -6267,7 +6319,7 @@ export interface Callback5 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6447;
+  write?: Hex6448;
   /**
    * Rules, first match wins.
    *
@@ -6287,7 +6339,7 @@ export interface Callback6 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6447;
+  write?: Hex6448;
   /**
    * Rules, first match wins.
    *
@@ -6307,7 +6359,7 @@ export interface Callback7 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6447;
+  write?: Hex6448;
   /**
    * Rules, first match wins.
    *
@@ -6327,7 +6379,7 @@ export interface Callback8 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6447;
+  write?: Hex6448;
   /**
    * Rules, first match wins.
    *
@@ -6347,7 +6399,7 @@ export interface Callback9 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6447;
+  write?: Hex6448;
   /**
    * Rules, first match wins.
    *
@@ -6367,7 +6419,7 @@ export interface Callback10 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6447;
+  write?: Hex6448;
   /**
    * Rules, first match wins.
    *
@@ -6443,14 +6495,14 @@ export interface WalkEvent {
     | 'arch_enter_lazy_mmu_mode'
     | 'arch_leave_lazy_mmu_mode'
     | 'vm_unmap_aliases';
-  addr?: Hex6450;
-  next?: Hex6451;
+  addr?: Hex6451;
+  next?: Hex6452;
   /**
    * pte_hole's depth: -1 unknown, 0 PGD, 1 P4D, 2 PUD, 3 PMD (folded levels skipped by real_depth()).
    */
   depth?: number;
-  value?: Hex6452;
-  hmask?: Hex6453;
+  value?: Hex6453;
+  hmask?: Hex6454;
   /**
    * walk->vma at the call, by name; absent when NULL.
    */
@@ -6476,7 +6528,7 @@ export interface EntryChange {
    */
   tree: number;
   level: LinuxLevel4;
-  addr: Hex6454;
+  addr: Hex6455;
   old: EntryValue;
   new: EntryValue1;
 }
@@ -6527,8 +6579,8 @@ export interface WalkPageRangeVmaStep {
      * A VMA: by name, or by an address inside it (find_vma semantics: an address in no VMA is a format error).
      */
     vma: Hex645;
-    start: Hex6455;
-    end: Hex6456;
+    start: Hex6456;
+    end: Hex6457;
     ops: WalkOps1;
     /**
      * Locks the caller holds (for the lock assertions that WARN without lockdep: rwsem_assert_held_nolockdep). When omitted, what the op requires.
@@ -6685,8 +6737,8 @@ export interface WalkPageMappingStep {
      * The file (address_space), by the name its VMAs give.
      */
     file: string;
-    first_index: Hex6457;
-    nr: Hex6458;
+    first_index: Hex6458;
+    nr: Hex6459;
     ops: WalkOps3;
   };
   expect?: ExpectWalk4;
@@ -6752,8 +6804,8 @@ export interface WalkKernelStep {
    * Arguments.
    */
   args: {
-    start: Hex6459;
-    end: Hex6460;
+    start: Hex6460;
+    end: Hex6461;
     pgd?: TreeRef1;
     ops: WalkOps4;
     /**
@@ -6842,7 +6894,7 @@ export interface FolioWalkStartStep {
      * A VMA: by name, or by an address inside it (find_vma semantics: an address in no VMA is a format error).
      */
     vma: Hex645;
-    addr: Hex6461;
+    addr: Hex6462;
     /**
      * folio_walk_flags_t by name.
      */
@@ -6899,7 +6951,7 @@ export interface FolioWalkResult {
    * fw->level. Only with a folio.
    */
   level?: 'FW_LEVEL_PTE' | 'FW_LEVEL_PMD' | 'FW_LEVEL_PUD';
-  value?: Hex6462;
+  value?: Hex6463;
   /**
    * WARNs, in order.
    */
@@ -6948,10 +7000,10 @@ export interface UpdateRangeProtStep {
    * Arguments.
    */
   args: {
-    start: Hex6463;
-    size: Hex6464;
-    set: Hex6465;
-    clear: Hex6466;
+    start: Hex6464;
+    size: Hex6465;
+    set: Hex6466;
+    clear: Hex6467;
   };
   expect?: ExpectWalk6;
 }
@@ -6995,10 +7047,10 @@ export interface ChangeMemoryCommonStep {
    * Arguments.
    */
   args: {
-    start: Hex6467;
-    size: Hex6468;
-    set: Hex6469;
-    clear: Hex6470;
+    start: Hex6468;
+    size: Hex6469;
+    set: Hex6470;
+    clear: Hex6471;
   };
   expect?: ExpectWalk7;
 }
@@ -7042,7 +7094,7 @@ export interface SetMemoryStep {
    * Arguments.
    */
   args: {
-    addr: Hex6471;
+    addr: Hex6472;
     /**
      * numpages (int).
      */
@@ -7156,7 +7208,7 @@ export interface VmaSetPageProtStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6416 {
-  result?: Hex6431;
+  result?: Hex6432;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -7246,7 +7298,7 @@ export interface CanChangePteWritableStep {
      * The VMA, by name; it must have VM_WRITE (the kernel WARNs otherwise).
      */
     vma: string;
-    addr: Hex6472;
+    addr: Hex6473;
     pte: U64Arg22;
   };
   expect?: ExpectBool7;
@@ -7303,7 +7355,7 @@ export interface HandlePageFaultStep {
          * x86_64: the #PF error code (X86_PF_PROT bit 0, WRITE 1, USER 2, RSVD 3, INSTR 4, PK 5, SHSTK 6, SGX 15), as the mmu family's report gives it.
          */
         error_code: string;
-        address: Hex6473;
+        address: Hex6474;
       }
     | {
         /**
@@ -7314,7 +7366,7 @@ export interface HandlePageFaultStep {
          * riscv64: scause, EXC_INST_PAGE_FAULT 12, EXC_LOAD_PAGE_FAULT 13 or EXC_STORE_PAGE_FAULT 15.
          */
         cause: 12 | 13 | 15;
-        badaddr: Hex6474;
+        badaddr: Hex6475;
       };
   expect?: ExpectPageFaultEntry;
 }
@@ -7360,7 +7412,7 @@ export interface Signal {
     | 'BUS_OBJERR'
     | 'BUS_MCEERR_AR'
     | 'SI_KERNEL';
-  si_addr: Hex6476;
+  si_addr: Hex6477;
 }
 /**
  * arm64 arch/arm64/mm/fault.c:928 do_mem_abort for a data or instruction abort taken from EL0, over the fault_info table (:861), up to the first call of handle_mm_fault (do_translation_fault, do_page_fault :556, do_alignment_fault, do_bad): the fault flags, the VMA it finds and checks against the vm_flags the abort needs, or the signal it sends instead.
@@ -7382,8 +7434,8 @@ export interface DoMemAbortStep {
      * current->mm, by name.
      */
     mm: string;
-    esr: Hex6477;
-    far: Hex6478;
+    esr: Hex6478;
+    far: Hex6479;
   };
   expect?: ExpectPageFaultEntry1;
 }
@@ -7433,7 +7485,7 @@ export interface UserAccessStep {
      * current->mm, by name (setup.mms).
      */
     mm: string;
-    va: Hex6479;
+    va: Hex6480;
     /**
      * The access type.
      */
@@ -7487,7 +7539,7 @@ export interface FaultOutcome {
    * The access completed.
    */
   translated?: {
-    pa: Hex6480;
+    pa: Hex6481;
     level: LinuxLevel5;
   };
   signal?: Signal1;
@@ -7507,7 +7559,7 @@ export interface FaultOutcome {
      * msg.arg.pagefault.flags by name.
      */
     flags: ('UFFD_PAGEFAULT_FLAG_WRITE' | 'UFFD_PAGEFAULT_FLAG_WP' | 'UFFD_PAGEFAULT_FLAG_MINOR')[];
-    address: Hex6481;
+    address: Hex6482;
   };
 }
 /**
@@ -7530,7 +7582,7 @@ export interface Signal1 {
     | 'BUS_OBJERR'
     | 'BUS_MCEERR_AR'
     | 'SI_KERNEL';
-  si_addr: Hex6476;
+  si_addr: Hex6477;
 }
 /**
  * One observable event of a user access, in order: a fault the hardware took (`exception`), handle_mm_fault with its flags and result, a vm_operations_struct callback with its arguments and result, folio_mark_dirty, a TLB flush the kernel issued (one page, or a range: `tlb_flush` is the mmu_gather's flush of the PTEs change_protection demoted, `flush_tlb_range` the seed's flush of a whole VMA) with the CPUs whose TLBs it reached (an arch's empty flush is no event), a WARN.
@@ -7574,8 +7626,8 @@ export interface FaultEvent {
    * handle_mm_fault and callbacks: the VMA, by name.
    */
   vma?: string;
-  address?: Hex6482;
-  pgoff?: Hex6483;
+  address?: Hex6483;
+  pgoff?: Hex6484;
   /**
    * handle_mm_fault: its flags; callbacks: vmf->flags, by name in the order of their values.
    */
@@ -7584,8 +7636,8 @@ export interface FaultEvent {
    * handle_mm_fault and callbacks: the vm_fault_t returned, as the names of its bits ([] is 0).
    */
   ret?: VmFaultCode[];
-  pfn?: Hex6484;
-  addr?: Hex6485;
+  pfn?: Hex6485;
+  addr?: Hex6486;
   /**
    * TLB flushes: the CPUs whose TLBs the flush reached, ascending.
    */
@@ -7594,7 +7646,7 @@ export interface FaultEvent {
    * `warn`: the function whose WARN fired.
    */
   func?: string;
-  end?: Hex6486;
+  end?: Hex6487;
 }
 /**
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
@@ -7643,8 +7695,8 @@ export interface MprotectStep {
      * current->mm, by name (setup.mms).
      */
     mm: string;
-    start: Hex6487;
-    len: Hex6488;
+    start: Hex6488;
+    len: Hex6489;
     /**
      * The PROT_* bits; [] is PROT_NONE.
      */
@@ -7696,7 +7748,7 @@ export interface MprotectResult {
      * vm_flags after, in the order of common.schema.json VmFlag.
      */
     flags: VmFlag[];
-    vm_page_prot: Hex6489;
+    vm_page_prot: Hex6490;
   }[];
   /**
    * Events in order.
@@ -7754,8 +7806,8 @@ export interface WpSharedMappingRangeStep {
      * The address_space, by file name.
      */
     file: string;
-    first_index: Hex6490;
-    nr: Hex6491;
+    first_index: Hex6491;
+    nr: Hex6492;
   };
   expect?: ExpectDirty;
 }
@@ -7829,8 +7881,8 @@ export interface DirtyEvent {
    * invalidate_range_start: enum mmu_notifier_event of the range.
    */
   range_event?: 'MMU_NOTIFY_PROTECTION_PAGE';
-  addr?: Hex6492;
-  end?: Hex6493;
+  addr?: Hex6493;
+  end?: Hex6494;
   /**
    * flush_tlb_range: the VMA.
    */
@@ -7895,9 +7947,9 @@ export interface CleanRecordSharedMappingRangeStep {
      * The address_space, by file name.
      */
     file: string;
-    first_index: Hex6494;
-    nr: Hex6495;
-    bitmap_pgoff: Hex6496;
+    first_index: Hex6495;
+    nr: Hex6496;
+    bitmap_pgoff: Hex6497;
     /**
      * The bitmap as unsigned long words; it must cover [first_index, first_index + nr) from bitmap_pgoff.
      *
@@ -7905,8 +7957,8 @@ export interface CleanRecordSharedMappingRangeStep {
      * @maxItems 4096
      */
     bitmap: [Hex645, ...Hex645[]];
-    start: Hex6497;
-    end: Hex6498;
+    start: Hex6498;
+    end: Hex6499;
   };
   expect?: ExpectClean;
 }
@@ -7954,8 +8006,8 @@ export interface CleanResult {
    * The bitmap after the call, as the unsigned long words given (bit i of word k is page bitmap_pgoff + 64k + i).
    */
   bitmap: Hex645[];
-  start: Hex6499;
-  end: Hex64100;
+  start: Hex64100;
+  end: Hex64101;
 }
 /**
  * What the step must produce: exactly one of `result`, `either` or `byChoice`.
@@ -8004,7 +8056,7 @@ export interface UffdioApiStep {
      * The userfaultfd context, by name (setup.uffds).
      */
     uffd: string;
-    api: Hex64101;
+    api: Hex64102;
     /**
      * uffdio_api.features requested.
      */
@@ -8100,8 +8152,8 @@ export interface UffdioRegisterStep {
      * The userfaultfd context, by name (setup.uffds).
      */
     uffd: string;
-    start: Hex64102;
-    len: Hex64103;
+    start: Hex64103;
+    len: Hex64104;
     /**
      * UFFDIO_REGISTER_MODE_* bits by the name after UFFDIO_REGISTER_MODE_; [] is mode 0.
      */
@@ -8157,7 +8209,7 @@ export interface UffdRegisterResult {
      * vm_flags after, in the order of common.schema.json VmFlag.
      */
     flags: VmFlag[];
-    vm_page_prot: Hex64104;
+    vm_page_prot: Hex64105;
   }[];
 }
 /**
@@ -8207,8 +8259,8 @@ export interface UffdioUnregisterStep {
      * The userfaultfd context, by name (setup.uffds).
      */
     uffd: string;
-    start: Hex64105;
-    len: Hex64106;
+    start: Hex64106;
+    len: Hex64107;
   };
   expect?: ExpectUffdUnregister;
 }
@@ -8256,7 +8308,7 @@ export interface UffdUnregisterResult {
      * vm_flags after, in the order of common.schema.json VmFlag.
      */
     flags: VmFlag[];
-    vm_page_prot: Hex64107;
+    vm_page_prot: Hex64108;
   }[];
   /**
    * Events in order.
@@ -8282,7 +8334,7 @@ export interface WokenAccess {
    * The CPU of the access.
    */
   cpu: number;
-  va: Hex64108;
+  va: Hex64109;
   result: FaultLoopResult1;
 }
 /**
@@ -8346,8 +8398,8 @@ export interface UffdioWriteprotectStep {
      * The userfaultfd context, by name (setup.uffds).
      */
     uffd: string;
-    start: Hex64109;
-    len: Hex64110;
+    start: Hex64110;
+    len: Hex64111;
     /**
      * UFFDIO_WRITEPROTECT_MODE_* bits by the name after UFFDIO_WRITEPROTECT_MODE_; [] resolves (removes the protection) and wakes.
      */
@@ -8447,8 +8499,8 @@ export interface UffdioWakeStep {
      * The userfaultfd context, by name (setup.uffds).
      */
     uffd: string;
-    start: Hex64111;
-    len: Hex64112;
+    start: Hex64112;
+    len: Hex64113;
   };
   expect?: ExpectUffdRange2;
 }
@@ -8496,8 +8548,8 @@ export interface MadviseStep {
      * current->mm, by name (setup.mms).
      */
     mm: string;
-    start: Hex64113;
-    len: Hex64114;
+    start: Hex64114;
+    len: Hex64115;
     /**
      * The advice.
      */
@@ -8574,6 +8626,50 @@ export interface ExpectZap1 {
   };
 }
 /**
+ * Reclaim's unmap of one order-0 folio: try_to_unmap(folio, TTU_BATCH_FLUSH) (mm/vmscan.c:1347, mm/rmap.c:2260) with try_to_unmap_one (mm/rmap.c:1852) at each PTE that maps it, found by the rmap (a page-cache folio by its file's i_mmap, an anonymous folio in every VMA). Each PTE is cleared and flushed (a dirty one dirties the folio); in a file VMA registered for uffd-wp, a uffd-wp PTE becomes a uffd-wp marker (pte_install_uffd_wp_if_needed); an anonymous folio, which must be in the swap cache (setup.pages swap), leaves its swap entry with the exclusive, soft-dirty and uffd-wp bits. A VM_LOCKED VMA stops the walk. The folio itself stays in the page cache or swap cache. `ret` is the number of PTEs that still map the folio (0: reclaim can go on).
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "TryToUnmapStep".
+ */
+export interface TryToUnmapStep {
+  /**
+   * Reclaim's unmap of one order-0 folio: try_to_unmap(folio, TTU_BATCH_FLUSH) (mm/vmscan.c:1347, mm/rmap.c:2260) with try_to_unmap_one (mm/rmap.c:1852) at each PTE that maps it, found by the rmap (a page-cache folio by its file's i_mmap, an anonymous folio in every VMA). Each PTE is cleared and flushed (a dirty one dirties the folio); in a file VMA registered for uffd-wp, a uffd-wp PTE becomes a uffd-wp marker (pte_install_uffd_wp_if_needed); an anonymous folio, which must be in the swap cache (setup.pages swap), leaves its swap entry with the exclusive, soft-dirty and uffd-wp bits. A VM_LOCKED VMA stops the walk. The folio itself stays in the page cache or swap cache. `ret` is the number of PTEs that still map the folio (0: reclaim can go on).
+   */
+  op: 'try_to_unmap';
+  name?: StepName49;
+  /**
+   * Arguments.
+   */
+  args: {
+    pfn: Hex64116;
+  };
+  expect?: ExpectZap2;
+}
+/**
+ * What the step must produce: exactly one of `result`, `either` or `byChoice`.
+ */
+export interface ExpectZap2 {
+  result?: ZapResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectZap1, ExpectZap1, ...ExpectZap1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice16;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectZap1 | undefined;
+    };
+  };
+}
+/**
  * unmap_mapping_pages(mapping, start, nr, even_cows) (mm/memory.c:4260): zap pages [start, start + nr) of a file in every VMA that maps them, with details {even_cows} (what truncation and hole punching do first).
  *
  * This interface was referenced by `VectorFile`'s JSON-Schema
@@ -8584,7 +8680,7 @@ export interface UnmapMappingPagesStep {
    * unmap_mapping_pages(mapping, start, nr, even_cows) (mm/memory.c:4260): zap pages [start, start + nr) of a file in every VMA that maps them, with details {even_cows} (what truncation and hole punching do first).
    */
   op: 'unmap_mapping_pages';
-  name?: StepName49;
+  name?: StepName50;
   /**
    * Arguments.
    */
@@ -8593,19 +8689,19 @@ export interface UnmapMappingPagesStep {
      * The address_space, by file name.
      */
     file: string;
-    start: Hex64115;
-    nr: Hex64116;
+    start: Hex64117;
+    nr: Hex64118;
     /**
      * even_cows: also zap the private COWed anonymous pages (truncation: true; hole punching: false).
      */
     even_cows: boolean;
   };
-  expect?: ExpectZap2;
+  expect?: ExpectZap3;
 }
 /**
  * What the step must produce: exactly one of `result`, `either` or `byChoice`.
  */
-export interface ExpectZap2 {
+export interface ExpectZap3 {
   result?: ZapResult;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
@@ -8637,7 +8733,7 @@ export interface PagemapStep {
    * A read of /proc/pid/pagemap of an mm (fs/proc/task_mmu.c:2005 pagemap_read, pagemap_pmd_range, pte_to_pagemap_entry, pagemap_pte_hole): what user space sees of each page of the range.
    */
   op: 'pagemap';
-  name?: StepName50;
+  name?: StepName51;
   /**
    * Arguments.
    */
@@ -8646,7 +8742,7 @@ export interface PagemapStep {
      * current->mm, by name (setup.mms).
      */
     mm: string;
-    start: Hex64117;
+    start: Hex64119;
     /**
      * How many pages' entries to read.
      */
@@ -8729,7 +8825,7 @@ export interface UffdWpSpecialStep {
    * The 2021 userfaultfd-wp RFC's pte_swp_mkuffd_wp_special(vma) (seed 003, include/linux/userfaultfd_k.h of the patch): the special swap PTE UFFD_WP_SWP_PTE_SPECIAL for a file VMA (it WARNs for an anonymous one). Config variant seed-2021-uffd-wp-special, x86_64 only.
    */
   op: 'pte_swp_mkuffd_wp_special';
-  name?: StepName51;
+  name?: StepName52;
   /**
    * Arguments: none (the VMA is a file VMA).
    */
@@ -8740,7 +8836,7 @@ export interface UffdWpSpecialStep {
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
 export interface ExpectU6417 {
-  result?: Hex6431;
+  result?: Hex6432;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
    *
@@ -8991,6 +9087,17 @@ export interface Setup1 {
    */
   free_pages?: Hex645[];
   /**
+   * The swap devices that are on (the uffd family's swap-in). A swap PTE whose type has no device here cannot be faulted in.
+   *
+   * @maxItems 4
+   */
+  swap_devices?:
+    | []
+    | [SwapDevice]
+    | [SwapDevice, SwapDevice]
+    | [SwapDevice, SwapDevice, SwapDevice]
+    | [SwapDevice, SwapDevice, SwapDevice, SwapDevice];
+  /**
    * userfaultfd contexts (the uffd family).
    *
    * @maxItems 4
@@ -9008,7 +9115,7 @@ export interface AccessResult1 {
    * The access completed.
    */
   translated?: {
-    pa: Hex6433;
+    pa: Hex6434;
     level: LinuxLevel2;
   };
   /**
@@ -9193,7 +9300,7 @@ export interface Callback11 {
    * Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.
    */
   action?: 'ACTION_SUBTREE' | 'ACTION_CONTINUE';
-  write?: Hex6447;
+  write?: Hex6448;
   /**
    * Rules, first match wins.
    *
@@ -9264,7 +9371,7 @@ export interface FolioWalkResult1 {
    * fw->level. Only with a folio.
    */
   level?: 'FW_LEVEL_PTE' | 'FW_LEVEL_PMD' | 'FW_LEVEL_PUD';
-  value?: Hex6462;
+  value?: Hex6463;
   /**
    * WARNs, in order.
    */
@@ -9426,6 +9533,19 @@ export interface VmOps1 {
   map_pages?: {};
 }
 /**
+ * A swap slot: swp_entry(type, offset) (include/linux/swapops.h:84).
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "SwapSlot".
+ */
+export interface SwapSlot1 {
+  /**
+   * The swap device (swp_type).
+   */
+  type: number;
+  offset: Hex6431;
+}
+/**
  * A signal the kernel delivers to the task, with its siginfo.
  *
  * This interface was referenced by `VectorFile`'s JSON-Schema
@@ -9448,7 +9568,7 @@ export interface Signal2 {
     | 'BUS_OBJERR'
     | 'BUS_MCEERR_AR'
     | 'SI_KERNEL';
-  si_addr: Hex6476;
+  si_addr: Hex6477;
 }
 /**
  * The expected outcome of a page-fault entry step.
@@ -9486,7 +9606,7 @@ export interface FaultOutcome1 {
    * The access completed.
    */
   translated?: {
-    pa: Hex6480;
+    pa: Hex6481;
     level: LinuxLevel5;
   };
   signal?: Signal1;
@@ -9506,7 +9626,7 @@ export interface FaultOutcome1 {
      * msg.arg.pagefault.flags by name.
      */
     flags: ('UFFD_PAGEFAULT_FLAG_WRITE' | 'UFFD_PAGEFAULT_FLAG_WP' | 'UFFD_PAGEFAULT_FLAG_MINOR')[];
-    address: Hex6481;
+    address: Hex6482;
   };
 }
 /**
@@ -9549,7 +9669,7 @@ export interface MprotectResult1 {
      * vm_flags after, in the order of common.schema.json VmFlag.
      */
     flags: VmFlag[];
-    vm_page_prot: Hex6489;
+    vm_page_prot: Hex6490;
   }[];
   /**
    * Events in order.
@@ -9603,8 +9723,8 @@ export interface CleanResult1 {
    * The bitmap after the call, as the unsigned long words given (bit i of word k is page bitmap_pgoff + 64k + i).
    */
   bitmap: Hex645[];
-  start: Hex6499;
-  end: Hex64100;
+  start: Hex64100;
+  end: Hex64101;
 }
 /**
  * What UFFDIO_API returned: the ioctl's return value and the uffdio_api struct copied back (zeroed on -EINVAL/-EPERM, fs/userfaultfd.c:2029-2033).
@@ -9653,7 +9773,7 @@ export interface UffdRegisterResult1 {
      * vm_flags after, in the order of common.schema.json VmFlag.
      */
     flags: VmFlag[];
-    vm_page_prot: Hex64104;
+    vm_page_prot: Hex64105;
   }[];
 }
 /**
@@ -9703,7 +9823,7 @@ export interface UffdUnregisterResult1 {
      * vm_flags after, in the order of common.schema.json VmFlag.
      */
     flags: VmFlag[];
-    vm_page_prot: Hex64107;
+    vm_page_prot: Hex64108;
   }[];
   /**
    * Events in order.

@@ -1,0 +1,115 @@
+// mm/rmap.c (Linux v6.19) try_to_unmap (:2260) of an order-0 folio as reclaim calls it
+// (mm/vmscan.c:1347, TTU_BATCH_FLUSH), with try_to_unmap_one (:1852) at each PTE that maps it: the PTE
+// is cleared and flushed, a file VMA's uffd-wp protection becomes a marker
+// (pte_install_uffd_wp_if_needed), an anonymous page becomes its swap entry with the exclusive,
+// soft-dirty and uffd-wp bits carried. Model choices: the folio is swap-backed (no MADV_FREE), not
+// hwpoisoned, not pinned, not device-mapped; swap_duplicate succeeds; the flush is the immediate
+// flush_tlb_range of the page (:2051) — where should_defer_flush batches it instead, the batch is flushed
+// before the folio is written (try_to_unmap_flush_dirty, mm/vmscan.c) and covers at least the page.
+
+import type { U64 } from '../bits/u64.ts';
+import { UnsupportedError, VectorFormatError } from '../errors.ts';
+import { eachPte } from './change_protection.ts';
+import { i_mmap, type LinuxState, type Mm, type Vma } from './state.ts';
+import { mapcounts } from './task_mmu.ts';
+import { pte_install_uffd_wp_if_needed } from './zap.ts';
+import { emit, flushRange, pageState, vm_normal_page, type FaultEnv } from './vm-fault.ts';
+
+const test = (f: FaultEnv, name: string, a: Record<string, U64>): boolean =>
+  f.helper(name, a) === true;
+
+/** The PTE of a VMA that maps `pfn` (page_vma_mapped_walk of an order-0 folio), or null. */
+function mappedAt(f: FaultEnv, vma: Vma, pfn: U64, at?: U64): { pa: number; addr: U64 } | null {
+  let hit: { pa: number; addr: U64 } | null = null;
+  const start = at ?? vma.start;
+  const end = at === undefined ? vma.end : at + f.t.pageSize;
+  eachPte(f, start, end, (pa, addr) => {
+    if (hit) return;
+    const v = f.t.read(pa);
+    // check_pte (mm/page_vma_mapped.c): a present PTE of the folio's PFN.
+    if (test(f, 'pte_present', { pte: v }) && f.helper('pte_pfn', { value: v }) === pfn)
+      hit = { pa, addr };
+  });
+  return hit;
+}
+
+/**
+ * rmap_walk's VMAs: a file folio's by i_mmap at its index (rmap_walk_file), an anonymous folio's by
+ * its anon_vma — every VMA of every mm that maps it here (rmap_walk_anon), in setup order.
+ */
+function* rmapVmas(st: LinuxState, pfn: U64, shift: number): Generator<[Vma, U64 | undefined]> {
+  const cached = st.cached.get(pfn);
+  if (!(st.pages.get(pfn)?.anon ?? false) && cached) {
+    const page = 1n << BigInt(shift);
+    for (const vma of i_mmap(st, cached.file, cached.index, cached.index, page))
+      yield [vma, vma.start + ((cached.index - vma.pgoff) << BigInt(shift))];
+    return;
+  }
+  for (const mm of st.mms.values()) for (const vma of mm.vmas) yield [vma, undefined];
+}
+
+/** :1852 try_to_unmap_one at one PTE; false is walk_abort. */
+function try_to_unmap_one(f: FaultEnv, vma: Vma, pfn: U64, pa: number, address: U64): boolean {
+  // :1904 a VM_LOCKED VMA keeps the page (TTU_IGNORE_MLOCK is not a reclaim flag).
+  if (vma.flags.has('VM_LOCKED')) return false;
+  const page = pageState(f.st, pfn);
+  const anon_exclusive = page.anon && page.exclusive;
+  const pteval = f.t.read(pa);
+  // :2040 get_and_clear_ptes, :2051 flush_tlb_range, :2053 folio_mark_dirty.
+  f.t.write(vma.mm.tree, 4, pa, address, 0n);
+  flushRange(f, 'flush_tlb_range', address, address + f.t.pageSize);
+  if (test(f, 'pte_dirty', { pte: pteval })) {
+    emit(f, { event: 'folio_mark_dirty', pfn });
+    const cached = f.st.cached.get(pfn);
+    if (cached) cached.folio.dirty = true;
+  }
+  // :2064 a file VMA's uffd-wp protection survives as a marker.
+  pte_install_uffd_wp_if_needed(f, vma, pa, address, pteval);
+  if (page.anon) {
+    // :2099 swapbacked != swapcache: the folio was not added to the swap cache.
+    if (!page.swapcache || page.swap === undefined) {
+      emit(f, { event: 'warn', func: 'try_to_unmap_one' });
+      f.t.write(vma.mm.tree, 4, pa, address, pteval);
+      return false;
+    }
+    // :2167 folio_try_share_anon_rmap_pte: the page is not pinned, so it becomes shared.
+    page.exclusive = false;
+    let swp_pte = f.helper('swp_entry_to_pte', { entry: page.swap }) as U64;
+    const pte = (name: string) => (swp_pte = f.helper(name, { pte: swp_pte }) as U64);
+    if (anon_exclusive) pte('pte_swp_mkexclusive');
+    if (test(f, 'pte_soft_dirty', { pte: pteval })) pte('pte_swp_mksoft_dirty');
+    if (test(f, 'pte_uffd_wp', { pte: pteval })) pte('pte_swp_mkuffd_wp');
+    f.t.write(vma.mm.tree, 4, pa, address, swp_pte);
+  }
+  // :2218 folio_put_refs: the mapping's reference.
+  page.refcount -= 1;
+  return true;
+}
+
+/**
+ * mm/vmscan.c:1347 try_to_unmap(folio, TTU_BATCH_FLUSH) of an order-0 folio; the result is how many
+ * PTEs still map it (shrink_folio_list keeps a folio that is still mapped). `envOf` gives an mm's env.
+ */
+export function try_to_unmap(
+  envOf: (mm: Mm) => FaultEnv,
+  st: LinuxState,
+  pfn: U64,
+  shift: number,
+): number {
+  if (!(st.pages.get(pfn)?.anon ?? false) && !st.cached.has(pfn))
+    throw new VectorFormatError(
+      'reclaim takes an anonymous folio (setup.pages with anon) or a page-cache folio (setup.files pages)',
+      '/args/pfn',
+    );
+  for (const [vma, at] of rmapVmas(st, pfn, shift)) {
+    if (vma.flags.has('VM_HUGETLB'))
+      throw new UnsupportedError('try_to_unmap of a hugetlb folio is not modelled');
+    const f = envOf(vma.mm);
+    const hit = mappedAt(f, vma, pfn, at);
+    if (hit === null) continue;
+    if (vm_normal_page(f, f.t.read(hit.pa)) !== pfn) continue;
+    // rmap_walk stops when rmap_one fails (:2273).
+    if (!try_to_unmap_one(f, vma, pfn, hit.pa, hit.addr)) break;
+  }
+  return mapcounts(st.mms.values(), envOf).get(pfn) ?? 0;
+}
