@@ -146,6 +146,18 @@ function migrationReadable(f: FaultEnv, entry: U64, oldpte: U64): U64 {
   return newpte;
 }
 
+/** :337 a writable device-private entry becomes readable, its uffd-wp bit kept, not its soft-dirty. */
+function devicePrivateReadable(f: FaultEnv, entry: U64, oldpte: U64): U64 {
+  const offset = f.helper('swp_offset', { entry }) as U64;
+  const type = f.helper('swp_type', { entry }) as number;
+  // make_readable_device_private_entry: SWP_DEVICE_READ follows SWP_DEVICE_WRITE (swapops.h).
+  const readable = f.helper('swp_entry', { type: type + 1, offset }) as U64;
+  const newpte = f.helper('swp_entry_to_pte', { entry: readable }) as U64;
+  return test(f, 'pte_swp_uffd_wp', { pte: oldpte })
+    ? apply(f, 'pte_swp_mkuffd_wp', newpte)
+    : newpte;
+}
+
 /** :633 change_protection of [start, end) of a VMA: the PTEs it changed (`pages`). */
 export function change_protection(
   f: FaultEnv,
@@ -196,7 +208,7 @@ export function change_protection(
       const type = f.helper('softleaf_type', { entry }) as string;
       let newpte = oldpte;
       if (type === 'SOFTLEAF_DEVICE_PRIVATE_WRITE')
-        throw new UnsupportedError(`change_pte_range of a ${type} entry is not modelled`);
+        newpte = devicePrivateReadable(f, entry, oldpte);
       if (type === 'SOFTLEAF_MIGRATION_WRITE') newpte = migrationReadable(f, entry, oldpte);
       if (type === 'SOFTLEAF_MARKER') {
         // :348 poison and guard markers stay; a uffd-wp marker is dropped on resolve.

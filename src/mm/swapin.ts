@@ -8,10 +8,11 @@
 
 import type { U64 } from '../bits/u64.ts';
 import { UnsupportedError, VectorFormatError } from '../errors.ts';
-import { eachPte, pte_needs_soft_dirty_wp } from './change_protection.ts';
+import { pte_needs_soft_dirty_wp } from './change_protection.ts';
 import { FAULT_FLAG_WRITE } from './fault-flags.ts';
 import { do_wp_page } from './memory-wp.ts';
-import { swp_entry, swp_offset, swp_type } from './swapops.ts';
+import { swap_cache_del_folio, swap_count, swapEntryOf } from './swapfile.ts';
+import { swp_type } from './swapops.ts';
 import { userfaultfd_pte_wp } from './userfaultfd_k.ts';
 import {
   allocFolio,
@@ -27,36 +28,10 @@ import {
   type VmFault,
 } from './vm-fault.ts';
 
-/** The swp_entry_t of a swap PTE without its PTE bits (softleaf_from_pte keeps type and offset). */
-const entryOf = (f: FaultEnv, pte: U64): U64 => {
-  const e = f.helper('softleaf_from_pte', { pte }) as U64;
-  return swp_entry(swp_type(e), swp_offset(e));
-};
-
-/** __swap_count: the swap PTEs that hold the entry, in every mm (no shmem swap in the model). */
-function swap_count(f: FaultEnv, entry: U64): number {
-  let n = 0;
-  for (const mm of f.st.mms.values()) {
-    const g = mm === f.mm ? f : { ...f, mm };
-    for (const vma of mm.vmas)
-      eachPte(g, vma.start, vma.end, (pa) => {
-        const v = g.t.read(pa);
-        if (pteIs(g, 'pte_none', v) || pteIs(g, 'pte_present', v)) return;
-        if (
-          g.helper('softleaf_type', { entry: g.helper('softleaf_from_pte', { pte: v }) as U64 }) !==
-          'SOFTLEAF_SWAP'
-        )
-          return;
-        if (entryOf(g, v) === entry) n++;
-      });
-  }
-  return n;
-}
-
 /** :4624 do_swap_page from get_swap_device (:4701) on, for a swap entry. */
 export function do_swap_page_entry(f: FaultEnv, vmf: VmFault): number {
   const vma = vmf.vma;
-  const entry = entryOf(f, vmf.orig_pte);
+  const entry = swapEntryOf(f, vmf.orig_pte);
   const type = swp_type(entry);
   const si = f.st.swapDevices.get(type);
   if (!si)
@@ -96,13 +71,7 @@ export function do_swap_page_entry(f: FaultEnv, vmf: VmFault): number {
     page.swapcache &&
     (vma.flags.has('VM_LOCKED') ||
       ((vmf.flags & FAULT_FLAG_WRITE) !== 0 && !page.ksm && page.refcount === 2));
-  if (tryFree && swap_count(f, entry) - 1 === 0) {
-    // mm/swapfile.c:1929 folio_free_swap: swap_cache_del_folio drops the cache's reference.
-    f.st.swapCache.delete(entry);
-    page.swapcache = false;
-    delete page.swap;
-    page.refcount -= 1;
-  }
+  if (tryFree && swap_count(f, entry) - 1 === 0) swap_cache_del_folio(f, entry); // folio_free_swap
   let pte = pfn_pte(f, folio, f.vmPageProt(vma));
   if (pteIs(f, 'pte_swp_soft_dirty', vmf.orig_pte)) pte = pteOf(f, 'pte_mksoft_dirty', pte);
   if (pteIs(f, 'pte_swp_uffd_wp', vmf.orig_pte)) pte = pteOf(f, 'pte_mkuffd_wp', pte);

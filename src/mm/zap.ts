@@ -8,6 +8,7 @@
 import type { U64 } from '../bits/u64.ts';
 import { UnsupportedError } from '../errors.ts';
 import { eachPte, MmuGather } from './change_protection.ts';
+import { free_swap_and_cache } from './swapfile.ts';
 import { i_mmap, type Vma } from './state.ts';
 import {
   pte_swp_uffd_wp_any,
@@ -81,6 +82,7 @@ function unmap_page_range(
   const clear = (pa: number, addr: U64) => f.t.write(vma.mm.tree, 4, pa, addr, 0n);
   let forceFlush = false;
   let table = -1;
+  const freeSwap: U64[] = [];
   const endTable = () => {
     // :1884 a dirty file page was zapped: flush before the PTL is dropped.
     if (forceFlush) tlb.flush();
@@ -123,8 +125,14 @@ function unmap_page_range(
     // :1717 zap_nonpresent_ptes.
     const entry = f.helper('softleaf_from_pte', { pte: ptent }) as U64;
     const type = f.helper('softleaf_type', { entry }) as string;
-    if (type === 'SOFTLEAF_SWAP') {
+    if (type.startsWith('SOFTLEAF_DEVICE_')) {
+      // :1727 a device-private or device-exclusive entry maps an (anonymous) page.
+      const anon = f.st.pages.get(softleaf_to_pfn(f, entry))?.anon ?? false;
+      if (anon && !should_zap_cows(d)) return;
+      if (!vma_is_anonymous(vma)) emit(f, { event: 'warn', func: 'zap_nonpresent_ptes' });
+    } else if (type === 'SOFTLEAF_SWAP') {
       if (!should_zap_cows(d)) return;
+      freeSwap.push(ptent);
     } else if (type === 'SOFTLEAF_MARKER') {
       const uffd = test(f, 'softleaf_is_uffd_wp_marker', { entry });
       const guard = test(f, 'softleaf_is_guard_marker', { entry });
@@ -150,6 +158,7 @@ function unmap_page_range(
   });
   endTable();
   tlb.endVma();
+  for (const pte of freeSwap) free_swap_and_cache(f, pte);
 }
 
 /**
