@@ -24,6 +24,8 @@ export { faultFlagNames, type Signal } from './mm/fault-flags.ts';
 export type { FaultLoopResult } from './mm/fault-loop.ts';
 export type { MprotectResult } from './mm/mprotect.ts';
 export type { PagemapResult, UffdResult, ZapResult } from './mm/uffd-ops.ts';
+export type { PagemapScanResult } from './mm/pagemap_scan.ts';
+export type { MunmapResult } from './mm/munmap-ops.ts';
 export { bitmapWords, type DirtyResult } from './mm/mapping_dirty_helpers.ts';
 export { vmFaultNames, type FaultEvent } from './mm/vm-fault.ts';
 export { cpuFeatures, modeDesc, opsOf } from './ops/registry.ts';

@@ -300,6 +300,38 @@ function linuxJson(r: LinuxOpResult): Json {
   if (r.kind === 'zap')
     return { ret: r.ret, events: r.events.map(faultEventJson), changes: r.changes.map(changeJson) };
   if (r.kind === 'pagemap') return { entries: r.entries.map(hex64) };
+  if (r.kind === 'munmap')
+    return {
+      ret: r.ret,
+      vmas: r.vmas.map((v) => ({
+        name: v.name,
+        start: hex64(v.start),
+        end: hex64(v.end),
+        pgoff: hex64(v.pgoff),
+        flags: [...v.flags],
+        ...(v.uffd === undefined ? {} : { uffd: v.uffd }),
+      })),
+      events: r.events.map(faultEventJson),
+      changes: r.changes.map(changeJson),
+      uffd_events: r.uffd_events.map((u) => ({
+        uffd: u.uffd,
+        event: u.event,
+        start: hex64(u.start),
+        end: hex64(u.end),
+      })),
+    };
+  if (r.kind === 'pagemap_scan')
+    return {
+      ret: r.ret,
+      regions: r.regions.map((g) => ({
+        start: hex64(g.start),
+        end: hex64(g.end),
+        categories: [...g.categories],
+      })),
+      walk_end: r.walk_end === null ? null : hex64(r.walk_end),
+      events: r.events.map(faultEventJson),
+      changes: r.changes.map(changeJson),
+    };
   if (r.kind === 'walk')
     return { ret: r.ret, events: r.events.map(eventJson), changes: r.changes.map(changeJson) };
   if (r.kind === 'page_fault_entry') {
@@ -335,7 +367,9 @@ export function jsonValue(v: OpValue): Json {
       v.kind === 'dirty' ||
       v.kind === 'uffd' ||
       v.kind === 'zap' ||
-      v.kind === 'pagemap'
+      v.kind === 'pagemap' ||
+      v.kind === 'pagemap_scan' ||
+      v.kind === 'munmap'
       ? linuxJson(v)
       : accessJson(v);
   if (typeof v === 'object') {
@@ -380,7 +414,9 @@ function weight(r: EngineRun): number {
         o.value.kind === 'fault_loop' ||
         o.value.kind === 'mprotect' ||
         o.value.kind === 'dirty' ||
-        o.value.kind === 'zap'
+        o.value.kind === 'zap' ||
+        o.value.kind === 'pagemap_scan' ||
+        o.value.kind === 'munmap'
       )
         n += o.value.events.length + o.value.changes.length;
       else if (o.value.kind === 'folio_walk') n += o.value.events.length;

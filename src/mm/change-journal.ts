@@ -13,19 +13,27 @@ const OLD_HI = 4;
 const NEW_LO = 5;
 const NEW_HI = 6;
 const STRIDE = 8;
+/**
+ * A run's slot (META has RUN): the entries at PA, PA + 8, ... of one frame, at pages PAGES, PAGES + 1,
+ * ...; COUNT of them, their old halves (lo, hi each) then their new halves follow the slot.
+ */
+const RUN = 1 << 28;
+const COUNT = 3;
 
 /** The slot storage of a released journal, for the next (fresh pages cost a page fault each). */
 let spare: Int32Array<ArrayBuffer> | undefined;
 const NO_SLOTS = new Int32Array(0);
 
 /**
- * The changed entries of a step in one typed array, a slot per entry, so that an op that changes many
- * entries (a clean of a million PTEs) makes no object per change until the result is asked for. A
- * bit per entry says which are journalled; the slot of an entry stored twice is found through an
- * index by PA, built on the first repeat (repeats are rare: a fault's store and the hardware's).
+ * The changed entries of a step in one typed array, a slot per entry (or per run of a table frame's
+ * PTEs first stored together), so that an op that changes many entries (a clean of a million PTEs)
+ * makes no object per change until the result is asked for. A bit per entry says which are
+ * journalled; the slot of an entry stored twice is found through an index by PA, built on the first
+ * repeat (repeats are rare: a fault's store and the hardware's).
  */
 export class ChangeJournal {
-  private n = 0;
+  /** The slots' length in use. */
+  private end = 0;
   private slots: Int32Array<ArrayBuffer>;
   /**
    * An entry's address is bases[BASE] + page * PAGES, modulo 2^64: a walker's PTEs share their
@@ -36,6 +44,7 @@ export class ChangeJournal {
   private frames = new Map<number, Int32Array<ArrayBuffer>>();
   private lastFrame = -1;
   private lastBits = new Int32Array(0);
+  /** By PA: where a journalled entry's new halves are in `slots`. */
   private index: Map<number, number> | undefined;
 
   constructor() {
@@ -54,16 +63,22 @@ export class ChangeJournal {
     return bits;
   }
 
-  private pa(i: number): number {
-    const s = this.slots;
-    return (s[i * STRIDE + META]! >>> 8) * 2 ** 32 + (s[i * STRIDE + PA_LO]! >>> 0);
-  }
-
-  /** The slot of a journalled entry. */
+  /** Where the new halves of a journalled entry are. */
   private slotOf(pa: number): number {
     if (!this.index) {
-      this.index = new Map();
-      for (let i = 0; i < this.n; i++) this.index.set(this.pa(i), i);
+      const index = (this.index = new Map());
+      const s = this.slots;
+      for (let o = 0; o < this.end;) {
+        const pa0 = ((s[o + META]! >>> 8) & 0xfffff) * 2 ** 32 + (s[o + PA_LO]! >>> 0);
+        if ((s[o + META]! & RUN) === 0) {
+          index.set(pa0, o + NEW_LO);
+          o += STRIDE;
+          continue;
+        }
+        const n = s[o + COUNT]!;
+        for (let k = 0; k < n; k++) index.set(pa0 + 8 * k, o + STRIDE + 2 * (n + k));
+        o += STRIDE + 4 * n;
+      }
     }
     return this.index.get(pa)!;
   }
@@ -140,9 +155,9 @@ export class ChangeJournal {
         added++;
         continue;
       }
-      const s = this.n++;
-      if (s * STRIDE === this.slots.length) this.grow();
-      const o = s * STRIDE;
+      const o = this.end;
+      if (o + STRIDE > this.slots.length) this.grow(o + STRIDE);
+      this.end = o + STRIDE;
       const slots = this.slots;
       slots[o + META] = meta;
       slots[o + PA_LO] = paLo + 8 * k;
@@ -157,22 +172,65 @@ export class ChangeJournal {
     return added;
   }
 
-  /** More slots: the released storage when it is larger, else new. */
-  private grow(): void {
-    const need = Math.max(16 * STRIDE, this.slots.length * 4);
+  /**
+   * store() of the `n` PTEs of one table frame from `pa0` (at addr + j0 pages, halves words[i0], ...):
+   * PTE k becomes (nw[2k], nw[2k + 1]). None journalled yet (the usual case), they take one slot and
+   * their halves are copied at once. Returns how many entries are new.
+   */
+  storeRun(
+    pa0: number,
+    tree: number,
+    addr: U64,
+    j0: number,
+    words: Uint32Array,
+    i0: number,
+    nw: Int32Array,
+    n: number,
+  ): number {
+    const bits = this.frameBits(pa0);
+    const e0 = (pa0 & 4095) >>> 3;
+    if (this.index || !claim(bits, e0, e0 + n)) {
+      let added = 0;
+      for (let k = 0; k < n; k++) {
+        const old = i0 + 2 * k;
+        const lo = nw[2 * k]!;
+        const hi = nw[2 * k + 1]!;
+        if (this.store(pa0 + 8 * k, tree, 4, addr, j0 + k, words[old]!, words[old + 1]!, lo, hi))
+          added++;
+      }
+      return added;
+    }
+    const o = this.end;
+    const size = STRIDE + 4 * n;
+    if (o + size > this.slots.length) this.grow(o + size);
+    this.end = o + size;
+    const slots = this.slots;
+    slots[o + META] = (Math.floor(pa0 / 2 ** 32) << 8) | RUN | (tree << 3) | 4;
+    slots[o + PA_LO] = pa0 | 0;
+    slots[o + BASE] = this.base(addr);
+    slots[o + PAGES] = j0;
+    slots[o + COUNT] = n;
+    slots.set(words.subarray(i0, i0 + 2 * n), o + STRIDE);
+    slots.set(nw.length === 2 * n ? nw : nw.subarray(0, 2 * n), o + STRIDE + 2 * n);
+    return n;
+  }
+
+  /** Room for `need` slot words: the released storage when it is large enough, else new. */
+  private grow(need: number): void {
+    need = Math.max(need, 16 * STRIDE, this.slots.length * 4);
     let grown: Int32Array<ArrayBuffer>;
     if (spare && spare.length >= need) {
       grown = spare;
       spare = undefined;
     } else grown = new Int32Array(need);
-    grown.set(this.slots);
+    grown.set(this.slots.subarray(0, this.end));
     this.slots = grown;
   }
 
   private update(pa: number, lo: number, hi: number): void {
-    const o = this.slotOf(pa) * STRIDE;
-    this.slots[o + NEW_LO] = lo;
-    this.slots[o + NEW_HI] = hi;
+    const o = this.slotOf(pa);
+    this.slots[o] = lo;
+    this.slots[o + 1] = hi;
   }
 
   /** The index in `bases` of `addr` (consecutive stores mostly share it). */
@@ -192,10 +250,10 @@ export class ChangeJournal {
     lo: number,
     hi: number,
   ): void {
-    const i = this.n++;
-    if (i * STRIDE === this.slots.length) this.grow();
-    this.index?.set(pa, i);
-    const o = i * STRIDE;
+    const o = this.end;
+    if (o + STRIDE > this.slots.length) this.grow(o + STRIDE);
+    this.end = o + STRIDE;
+    this.index?.set(pa, o + NEW_LO);
     const slots = this.slots;
     // PAs are below 2^52: the high half fits in 20 bits.
     slots[o + META] = (Math.floor(pa / 2 ** 32) << 8) | meta;
@@ -212,8 +270,8 @@ export class ChangeJournal {
   release(): void {
     if (!spare || spare.length < this.slots.length) spare = this.slots;
     this.slots = NO_SLOTS;
-    this.n = 0;
-    this.bases = [];
+    this.end = 0;
+    this.bases.length = 0;
     this.frames = new Map();
     this.lastFrame = -1;
     this.index = undefined;
@@ -226,13 +284,40 @@ export class ChangeJournal {
   ): void {
     const s = this.slots;
     const v = (k: number) => (BigInt(s[k + 1]! >>> 0) << 32n) | BigInt(s[k]! >>> 0);
-    for (let o = 0; o < this.n * STRIDE; o += STRIDE)
-      f(
-        (s[o + META]! >> 3) & 31,
-        (s[o + META]! & 7) as ChainIndex,
-        (this.bases[s[o + BASE]!]! + BigInt(s[o + PAGES]!) * page) & MASK64,
-        v(o + OLD_LO),
-        v(o + NEW_LO),
-      );
+    for (let o = 0; o < this.end;) {
+      const tree = (s[o + META]! >> 3) & 31;
+      const c = (s[o + META]! & 7) as ChainIndex;
+      const base = this.bases[s[o + BASE]!]!;
+      const n = (s[o + META]! & RUN) === 0 ? 0 : s[o + COUNT]!;
+      if (n === 0) {
+        f(tree, c, (base + BigInt(s[o + PAGES]!) * page) & MASK64, v(o + OLD_LO), v(o + NEW_LO));
+        o += STRIDE;
+        continue;
+      }
+      for (let k = 0; k < n; k++) {
+        const addr = (base + BigInt(s[o + PAGES]! + k) * page) & MASK64;
+        f(tree, c, addr, v(o + STRIDE + 2 * k), v(o + STRIDE + 2 * (n + k)));
+      }
+      o += STRIDE + 4 * n;
+    }
   }
+}
+
+/** Bits [e, end) of a frame's bitset were all clear: now set. False (and none set) otherwise. */
+function claim(bits: Int32Array, e: number, end: number): boolean {
+  const w0 = e >>> 5;
+  const w1 = (end - 1) >>> 5;
+  const first = -1 << (e & 31);
+  const last = -1 >>> (31 - ((end - 1) & 31));
+  if (w0 === w1) {
+    if ((bits[w0]! & first & last) !== 0) return false;
+    bits[w0] = bits[w0]! | (first & last);
+    return true;
+  }
+  if ((bits[w0]! & first) !== 0 || (bits[w1]! & last) !== 0) return false;
+  for (let w = w0 + 1; w < w1; w++) if (bits[w] !== 0) return false;
+  bits[w0] = bits[w0]! | first;
+  bits[w1] = bits[w1]! | last;
+  for (let w = w0 + 1; w < w1; w++) bits[w] = -1;
+  return true;
 }

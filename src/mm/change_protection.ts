@@ -1,15 +1,21 @@
 // mm/mprotect.c (Linux v6.19) change_protection (:633) over PTE tables: change_protection_range and
 // change_p4d/pud/pmd_range (:451-631: the tables populated where userfaultfd markers need them) and
 // change_pte_range (:214) for every PTE state, with MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP and
-// MM_CP_UFFD_WP_RESOLVE; the mmu_gather that collects the flushes. A huge PUD or PMD is unsupported.
+// MM_CP_UFFD_WP_RESOLVE, with the flushes collected in an mmu_gather. hugetlb VMAs go to
+// hugetlb_change_protection (src/mm/hugetlb.ts); a file VMA's huge PMD is split (cleared) where the
+// range is partial or markers need PTEs; any other huge PUD or PMD is unsupported.
 
-import { MASK64, type U64 } from '../bits/u64.ts';
+import type { U64 } from '../bits/u64.ts';
 import { UnsupportedError, VectorFormatError } from '../errors.ts';
 import type { OpArgs, OpValue } from '../ops/types.ts';
 import type { ChainIndex } from './pgtable.ts';
 import type { Vma } from './state.ts';
 import { userfaultfd_wp_use_markers } from './userfaultfd_k.ts';
-import { flushRange, pXd_alloc, softleaf_to_pfn, type FaultEnv } from './vm-fault.ts';
+import { hugetlb_change_protection } from './hugetlb.ts';
+import { MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE } from './mm_cp.ts';
+import type { MmuGather } from './mmu_gather.ts';
+import { PteRun } from './change-pte-run.ts';
+import { emit, flushRange, pXd_alloc, softleaf_to_pfn, type FaultEnv } from './vm-fault.ts';
 import { userfaultfd_wp, vma_soft_dirty_enabled, type VmaEnv } from './vma.ts';
 
 /** The arch's PTE helpers the decision reads. */
@@ -66,42 +72,8 @@ export function can_change_pte_writable(
   return pfn !== null && (page?.anon ?? false) && (page?.exclusive ?? false);
 }
 
-/** include/linux/mm.h:2821-2828. */
-export const MM_CP_TRY_CHANGE_WRITABLE = 1 << 0;
-export const MM_CP_UFFD_WP = 1 << 2;
-export const MM_CP_UFFD_WP_RESOLVE = 1 << 3;
-
 /** PTE_MARKER_UFFD_WP (include/linux/swapops.h:283). */
 const PTE_MARKER_UFFD_WP = 1;
-
-/**
- * struct mmu_gather as change_protection uses it (include/asm-generic/tlb.h): the range of the PTEs
- * that need a flush, flushed at tlb_end_vma (unless the arch selects MMU_GATHER_MERGE_VMAS) and at
- * tlb_finish_mmu, as one `tlb_flush` event reaching the CPUs running the mm.
- */
-export class MmuGather {
-  private start = MASK64;
-  private end = 0n;
-  constructor(private readonly f: FaultEnv) {}
-  /** tlb_flush_pte_range. */
-  adjust(addr: U64, size: U64): void {
-    if (addr < this.start) this.start = addr;
-    if (addr + size > this.end) this.end = addr + size;
-  }
-  /** tlb_flush_mmu_tlbonly: nothing when nothing was gathered. */
-  flush(): void {
-    if (this.end === 0n) return;
-    flushRange(this.f, 'tlb_flush', this.start, this.end);
-    this.start = MASK64;
-    this.end = 0n;
-  }
-  endVma(): void {
-    if (!this.f.arch.mmu_gather_merge_vmas) this.flush();
-  }
-  finish(): void {
-    this.flush();
-  }
-}
 
 /**
  * Every PTE slot under the tables of [start, end) in the mm's tree, none or not; with `populate`
@@ -114,13 +86,19 @@ export function eachPte(
   cb: (pa: number, addr: U64) => void,
   populate = false,
   run?: (pa0: number, addr0: U64, n: number) => void,
+  splitPmd?: (pa: number, addr: U64, v: U64) => boolean,
 ): void {
   const t = f.t;
   const below = (c: ChainIndex, pa: number, addr: U64): boolean => {
     if (populate) pXd_alloc(f, c, pa, addr);
-    const v = t.read(pa);
-    if ((c === 2 || c === 3) && t.leaf(c, v))
-      throw new UnsupportedError('change_protection of a huge PUD or PMD is not modelled');
+    let v = t.read(pa);
+    if ((c === 2 || c === 3) && t.leaf(c, v)) {
+      // mm/mprotect.c:479 __split_huge_pmd, then change_pmd_prepare again.
+      if (c === 2 || !splitPmd?.(pa, addr, v))
+        throw new UnsupportedError('change_protection of a huge PUD or PMD is not modelled');
+      if (populate) pXd_alloc(f, c, pa, addr);
+      v = t.read(pa);
+    }
     return !(t.chain[c]!.last && (t.none(c, v) || !t.present(c, v)));
   };
   t.descend(f.m.treeRoot(f.mm.tree), start, end, below, cb, run);
@@ -146,6 +124,25 @@ function migrationReadable(f: FaultEnv, entry: U64, oldpte: U64): U64 {
   return newpte;
 }
 
+/**
+ * mm/huge_memory.c:3006 __split_huge_pmd_locked of a file THP: pmdp_huge_clear_flush, the folio
+ * dirtied if the PMD was dirty and the folio was not; the pages fault in again.
+ */
+function split_file_pmd(f: FaultEnv, vma: Vma, pa: number, addr: U64, v: U64): void {
+  const size = f.t.size(3);
+  const haddr = addr & ~(size - 1n);
+  f.t.write(f.mm.tree, 3, pa, haddr, 0n);
+  flushRange(f, 'flush_tlb_range', haddr, haddr + size);
+  if (vma.flags.has('VM_PFNMAP') || vma.flags.has('VM_MIXEDMAP')) return; // vma_is_special_huge
+  const pfn = f.helper('pmd_pfn', { value: v }) as U64;
+  if (pfn === f.st.hugeZeroPfn) return; // is_huge_zero_pmd
+  const cached = f.st.cached.get(pfn);
+  if (f.helper('pmd_dirty', { pmd: v }) === true && !(cached?.folio.dirty ?? false)) {
+    emit(f, { event: 'folio_mark_dirty', pfn });
+    if (cached) cached.folio.dirty = true;
+  }
+}
+
 /** :337 a writable device-private entry becomes readable, its uffd-wp bit kept, not its soft-dirty. */
 function devicePrivateReadable(f: FaultEnv, entry: U64, oldpte: U64): U64 {
   const offset = f.helper('swp_offset', { entry }) as U64;
@@ -168,6 +165,8 @@ export function change_protection(
   end: U64,
   cp_flags: number,
 ): number {
+  // :654 hugetlb has its own walk and gather.
+  if (vma.flags.has('VM_HUGETLB')) return hugetlb_change_protection(f, vma, start, end, cp_flags);
   const newprot = f.vmPageProt(vma);
   const uffd_wp = (cp_flags & MM_CP_UFFD_WP) !== 0;
   const uffd_wp_resolve = (cp_flags & MM_CP_UFFD_WP_RESOLVE) !== 0;
@@ -228,138 +227,28 @@ export function change_protection(
       }
     }
   };
-  const fast = fastPtes(f, vma, cp_flags, present, populate ? marker() : undefined);
-  eachPte(f, start, end, perPte, populate, (pa0, addr0, n) => {
-    pages += fast(tlb, pa0, addr0, n, perPte);
-  });
-  return pages;
-}
-
-/**
- * What a run does with a PTE of a given flag combination: SLOW (perPte), SKIP, FLAGS (its own PFN
- * bits with the new flag bits `lo`/`hi`) or VALUE (`lo`/`hi` is the new entry). One shape for all.
- */
-const SLOW = 0;
-const SKIP = 1;
-const FLAGS = 2;
-const VALUE = 3;
-interface Decision {
-  readonly kind: number;
-  readonly lo: number;
-  readonly hi: number;
-  readonly flush: boolean;
-}
-const decision = (kind: number, lo = 0, hi = 0, flush = false): Decision => ({
-  kind,
-  lo,
-  hi,
-  flush,
-});
-
-/**
- * change_pte_range over a run of PTEs on their 32-bit halves (the model's fast path; `perPte` is the
- * rule). A present PTE's new value is a function of its flag bits (the arch's non-PFN bits), found
- * once per combination by the bigint rule and checked on a second PFN; where it is not (a PFN
- * inverted by a PROT_NONE change, a write upgrade of a private VMA that reads the page), the PTE
- * takes `perPte`. A zero PTE becomes the marker where markers are installed.
- */
-function fastPtes(
-  f: FaultEnv,
-  vma: Vma,
-  cp_flags: number,
-  present: (oldpte: U64, addr: U64) => U64,
-  marker: U64 | undefined,
-): (
-  tlb: MmuGather,
-  pa0: number,
-  addr0: U64,
-  n: number,
-  perPte: (pa: number, addr: U64) => void,
-) => number {
-  const FL = f.pteFlags.lo | 0;
-  const FH = f.pteFlags.hi | 0;
-  const FLAG_BITS = BigInt(FL >>> 0) | (BigInt(FH >>> 0) << 32n);
-  const nf = ~FL;
-  const pfnBit = BigInt((nf & -nf) >>> 0); // the lowest PFN bit of the low half
-  const pageReads = cp_flags & MM_CP_TRY_CHANGE_WRITABLE && !vma.flags.has('VM_SHARED');
-  const cache = new Map<number, Decision>();
-  const decide = (lo: number, hi: number, addr: U64): Decision => {
-    if (lo === 0 && hi === 0)
-      return marker === undefined
-        ? decision(SKIP)
-        : decision(VALUE, Number(marker & 0xffffffffn), Number(marker >> 32n));
-    const v = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
-    if (pageReads || !test(f, 'pte_present', { pte: v })) return decision(SLOW);
-    const v2 = v ^ pfnBit;
-    const n1 = present(v, addr);
-    const n2 = present(v2, addr);
-    const flush = f.arch.pte_needs_flush(f, v, n1);
-    if (
-      (n1 & FLAG_BITS) !== (n2 & FLAG_BITS) ||
-      (n1 & ~FLAG_BITS) !== (v & ~FLAG_BITS) ||
-      (n2 & ~FLAG_BITS) !== (v2 & ~FLAG_BITS) ||
-      flush !== f.arch.pte_needs_flush(f, v2, n2)
-    )
-      return decision(SLOW);
-    // The new flag bits (the PFN bits of each PTE are its own).
-    const lo2 = Number(n1 & 0xffffffffn) & FL;
-    const hi2 = Number(n1 >> 32n) & FH;
-    return decision(FLAGS, lo2, hi2, flush);
-  };
-  const ks = new Int32Array(512);
-  const newLo = new Int32Array(512);
-  const newHi = new Int32Array(512);
-  // Neighbouring PTEs mostly share their flags: the last decision first.
-  let lastKey = NaN;
-  let last = decision(SLOW);
-  return (tlb, pa0, addr0, n, perPte) => {
-    const t = f.t;
-    const mem = f.m.mem;
-    const page = t.pageSize;
-    let pages = 0;
-    for (let k = 0; k < n;) {
-      const pa = pa0 + 8 * k;
-      const inFrame = Math.min(n - k, (4096 - (pa & 4095)) >>> 3);
-      const i0 = mem.index(pa);
-      const words = mem.words;
-      let count = 0;
-      let jmin = -1;
-      let jmax = -1;
-      for (let j = 0; j < inFrame; j++) {
-        const lo = i0 < 0 ? 0 : words[i0 + 2 * j]!;
-        const hi = i0 < 0 ? 0 : words[i0 + 2 * j + 1]!;
-        const key = lo === 0 && hi === 0 ? -1 : (lo & FL) + ((hi & FH) >>> 18) * 0x1000;
-        if (key !== lastKey) {
-          let got = cache.get(key);
-          if (!got) cache.set(key, (got = decide(lo, hi, addr0 + BigInt(k + j) * page)));
-          lastKey = key;
-          last = got;
-        }
-        const d = last;
-        if (d.kind === SKIP) continue;
-        if (d.kind === SLOW || i0 < 0) {
-          perPte(pa + 8 * j, addr0 + BigInt(k + j) * page);
-          continue;
-        }
-        ks[count] = j;
-        if (d.kind === VALUE) {
-          newLo[count] = d.lo;
-          newHi[count] = d.hi;
-        } else {
-          newLo[count] = (lo & ~FL) | d.lo;
-          newHi[count] = (hi & ~FH) | d.hi;
-          if (d.flush) {
-            if (jmin < 0) jmin = j;
-            jmax = j;
-          }
-        }
-        count++;
+  const fast = new PteRun(f, vma, cp_flags, present, populate ? marker() : undefined);
+  // :392 pgtable_split_needed: a file VMA's huge PMD is split (cleared) so that markers can go in.
+  // :478 a partial range splits it too; a whole one goes to change_huge_pmd (not modelled).
+  const size = f.t.size(3);
+  const split = vma.hasVmOps
+    ? (pa: number, addr: U64, v: U64): boolean => {
+        const haddr = addr & ~(size - 1n);
+        if (!uffd_wp && start <= haddr && haddr + size <= end) return false;
+        split_file_pmd(f, vma, pa, addr, v);
+        return true;
       }
-      if (count) t.writePtes(f.mm.tree, pa, addr0, k, words, i0, ks, newLo, newHi, count);
-      if (jmin >= 0) tlb.adjust(addr0 + BigInt(k + jmin) * page, BigInt(jmax - jmin + 1) * page);
-      pages += count;
-      k += inFrame;
-    }
-    return pages;
-  };
+    : undefined;
+  eachPte(
+    f,
+    start,
+    end,
+    perPte,
+    populate,
+    (pa0, addr0, n) => {
+      pages += fast.run(tlb, pa0, addr0, n, perPte);
+    },
+    split,
+  );
+  return pages;
 }

@@ -170,12 +170,15 @@ export function checkUserAccess(st: LinuxState, m: Machine, a: OpArgs): void {
   [...st.mms.values()].forEach((each, i) =>
     each.vmas.forEach((vma, j) => {
       const at = `/setup/mms/${i}/vmas/${j}`;
+      if (vma.flags.has('VM_HUGETLB')) {
+        if (vma.vmOps.size > 0)
+          throw new VectorFormatError(
+            'a hugetlb VMA has hugetlb_vm_ops, not a script',
+            `${at}/vm_ops`,
+          );
+        return;
+      }
       if (!vma.hasVmOps) return;
-      if (vma.flags.has('VM_HUGETLB'))
-        throw new VectorFormatError(
-          'a hugetlb VMA has hugetlb_vm_ops, not a script',
-          `${at}/vm_ops`,
-        );
       for (const op of ['fault', 'page_mkwrite'] as const)
         if (vma.vmOps.has(op) && (vma.file === undefined || !st.files.has(vma.file)))
           throw new VectorFormatError(

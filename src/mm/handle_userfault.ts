@@ -10,6 +10,7 @@ import {
   FAULT_FLAG_USER,
   FAULT_FLAG_WRITE,
 } from './fault-flags.ts';
+import { hstate_vma, hugetlb_walk } from './hugetlb.ts';
 import {
   findPte,
   pteIs,
@@ -25,6 +26,16 @@ export type UffdReason = 'VM_UFFD_MISSING' | 'VM_UFFD_WP' | 'VM_UFFD_MINOR';
 function userfaultfd_must_wait(f: FaultEnv, address: U64, reason: UffdReason): boolean {
   const pa = findPte(f, f.mm, address);
   if (pa === null) return true; // no table above: pgd/p4d/pud/pmd none
+  const pte = f.t.read(pa);
+  if (pteIs(f, 'pte_none', pte)) return true;
+  if (f.helper('pte_is_uffd_marker', { pte }) === true) return true;
+  return !pteIs(f, 'pte_write', pte) && reason === 'VM_UFFD_WP';
+}
+
+/** :230 userfaultfd_huge_must_wait. */
+function userfaultfd_huge_must_wait(f: FaultEnv, vmf: VmFault, reason: UffdReason): boolean {
+  const pa = hugetlb_walk(f, vmf.address, hstate_vma(f, vmf.vma));
+  if (pa === undefined) return true;
   const pte = f.t.read(pa);
   if (pteIs(f, 'pte_none', pte)) return true;
   if (f.helper('pte_is_uffd_marker', { pte }) === true) return true;
@@ -49,6 +60,9 @@ export function handle_userfault(f: FaultEnv, vmf: VmFault, reason: UffdReason):
   const address = features.has('EXACT_ADDRESS') ? vmf.real_address : vmf.address;
   // :511-523: the message is queued, then the recheck decides whether to sleep. Without a sleep the
   // message is withdrawn unread (:525-557) and the fault retries.
-  if (userfaultfd_must_wait(f, vmf.address, reason)) f.blocked = { uffd: ctx.name, flags, address };
+  const must_wait = vmf.vma.flags.has('VM_HUGETLB')
+    ? userfaultfd_huge_must_wait(f, vmf, reason)
+    : userfaultfd_must_wait(f, vmf.address, reason);
+  if (must_wait) f.blocked = { uffd: ctx.name, flags, address };
   return VM_FAULT_RETRY;
 }

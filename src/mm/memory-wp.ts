@@ -14,6 +14,8 @@ import {
 } from './fault-flags.ts';
 import { vmf_can_call_fault } from './memory.ts';
 import { handle_userfault } from './handle_userfault.ts';
+import { swap_cache_del_folio, swap_count } from './swapfile.ts';
+import { mapcounts } from './task_mmu.ts';
 import { userfaultfd_pte_wp, userfaultfd_wp, userfaultfd_wp_async } from './userfaultfd_k.ts';
 import { callVmOp } from './vm-ops.ts';
 import {
@@ -61,7 +63,7 @@ export function do_wp_page(f: FaultEnv, vmf: VmFault): number {
     return wp_page_shared(f, vmf, vmf.page);
   }
   const page = vmf.page === null ? undefined : pageState(f.st, vmf.page);
-  if (page?.anon && (page.exclusive || wp_can_reuse_anon_folio(page))) {
+  if (page?.anon && (page.exclusive || wp_can_reuse_anon_folio(f, page))) {
     page.exclusive = true; // SetPageAnonExclusive
     wp_page_reuse(f, vmf);
     return 0;
@@ -70,13 +72,15 @@ export function do_wp_page(f: FaultEnv, vmf: VmFault): number {
 }
 
 /** :4028 wp_can_reuse_anon_folio for an order-0 folio on the LRU; folio_trylock succeeds. */
-function wp_can_reuse_anon_folio(p: ReturnType<typeof pageState>): boolean {
+function wp_can_reuse_anon_folio(f: FaultEnv, p: ReturnType<typeof pageState>): boolean {
   if (p.ksm || p.refcount > 3) return false;
   if (p.refcount > 1 + (p.swapcache ? 1 : 0)) return false;
-  if (p.swapcache) {
-    // folio_free_swap: the swap cache lets go of the folio and of its reference.
-    p.swapcache = false;
-    p.refcount -= 1;
+  // mm/swapfile.c:1929 folio_free_swap: only when no swap PTE holds the folio's slot any more.
+  if (p.swapcache && (p.swap === undefined || swap_count(f, p.swap) === 0)) {
+    if (p.swap === undefined) {
+      p.swapcache = false;
+      p.refcount -= 1;
+    } else swap_cache_del_folio(f, p.swap);
   }
   return !p.ksm && p.refcount === 1;
 }
@@ -189,6 +193,16 @@ function wp_page_copy(f: FaultEnv, vmf: VmFault): number {
     if (f.arch.pte_accessible(f, vmf.orig_pte)) flush(f, 'flush_tlb_page', vmf.address, 'mm');
     set_pte_at(f, vmf, pa, entry);
     f.arch.update_mmu_cache(f, vmf.address);
+    // :3817 folio_remove_rmap_pte, :3832 folio_put: the old folio loses this mapping's reference;
+    // :3835 free_swap_cache: an old folio no PTE maps leaves the swap cache if its slot is free.
+    const old = vmf.page === null ? undefined : f.st.pages.get(vmf.page);
+    if (old) {
+      old.refcount -= 1;
+      if (old.swap !== undefined && swap_count(f, old.swap) === 0) {
+        const envOf = (mm: FaultEnv['mm']) => (mm === f.mm ? f : { ...f, mm });
+        if (!mapcounts(f.st.mms.values(), envOf).has(vmf.page!)) swap_cache_del_folio(f, old.swap);
+      }
+    }
   } else {
     f.arch.update_mmu_tlb(f, vmf.address);
     freeFolio(f, folio);

@@ -17,6 +17,7 @@ import { do_page_mkwrite, do_wp_page, fault_dirty_shared_page } from './memory-w
 import type { Vma } from './state.ts';
 import { callVmOp } from './vm-ops.ts';
 import { handle_userfault } from './handle_userfault.ts';
+import { hugetlb_fault } from './hugetlb_fault.ts';
 import { shmem_fault } from './shmem.ts';
 import { do_swap_page_entry } from './swapin.ts';
 import { userfaultfd_missing, userfaultfd_wp } from './userfaultfd_k.ts';
@@ -66,8 +67,9 @@ export function handle_mm_fault(f: FaultEnv, vma: Vma, address: U64, flags: numb
   const e = emit(f, { event: 'handle_mm_fault', vma: vma.name, address, flags });
   let ret = sanitize_fault_flags(f, vma, flags);
   if (!ret) {
-    if (vma.flags.has('VM_HUGETLB')) throw new UnsupportedError('hugetlb_fault is not modelled');
-    ret = __handle_mm_fault(f, vma, address, flags);
+    ret = vma.flags.has('VM_HUGETLB')
+      ? hugetlb_fault(f, vma, address, flags)
+      : __handle_mm_fault(f, vma, address, flags);
   }
   e.ret = ret;
   return ret;

@@ -6,12 +6,9 @@ import { UnsupportedError } from '../errors.ts';
 import type { EntryChange } from './pgtable.ts';
 import type { VmFlag } from './vm-flags.ts';
 import { flushRange, type FaultEnv, type FaultEvent } from './vm-fault.ts';
-import {
-  change_protection,
-  eachPte,
-  MM_CP_TRY_CHANGE_WRITABLE,
-  MmuGather,
-} from './change_protection.ts';
+import { change_protection, eachPte } from './change_protection.ts';
+import { MM_CP_TRY_CHANGE_WRITABLE } from './mm_cp.ts';
+import { MmuGather } from './mmu_gather.ts';
 import type { Vma } from './state.ts';
 import { vma_set_page_prot, vma_wants_manual_pte_write_upgrade, type VmaEnv } from './vma.ts';
 

@@ -220,8 +220,9 @@ export class LinuxTables {
   /** The entry at `pa`; a re-read of an unchanged entry returns the same bigint (no allocation). */
   read(pa: number): U64 {
     const mem = this.m.mem;
-    const lo = mem.lo(pa);
-    const hi = mem.hi(pa);
+    const i = mem.index(pa);
+    const lo = i < 0 ? 0 : mem.words[i]!;
+    const hi = i < 0 ? 0 : mem.words[i + 1]!;
     if (pa !== this.lastPa || lo !== this.lastLo || hi !== this.lastHi) {
       this.lastPa = pa;
       this.lastLo = lo;
@@ -284,6 +285,15 @@ export class LinuxTables {
       words[i0 + 2 * ks[i]!] = lo[i]!;
       words[i0 + 2 * ks[i]! + 1] = hi[i]!;
     }
+  }
+
+  /** writePtes() of the first `n` PTEs from `pa0`, all stored: PTE k becomes (nw[2k], nw[2k + 1]). */
+  writeRun(tree: number, pa0: number, addr: U64, j0: number, nw: Int32Array, n: number): void {
+    const mem = this.m.mem;
+    const i0 = mem.index(pa0);
+    const added = this.journal.storeRun(pa0, tree, addr, j0, mem.words, i0, nw, n);
+    this.m.work.charge('changes', added);
+    mem.words.set(nw.length === 2 * n ? nw : nw.subarray(0, 2 * n), i0);
   }
 
   /** Record a store to an entry that someone else (the hardware) made, from `old` to `value`. */

@@ -9,6 +9,8 @@ import type { FaultLoopResult } from './fault-loop.ts';
 import type { MprotectResult } from './mprotect.ts';
 import type { DirtyResult } from './mapping_dirty_helpers.ts';
 import type { PagemapResult, UffdResult, ZapResult } from './uffd-ops.ts';
+import type { PagemapScanResult } from './pagemap_scan.ts';
+import type { MunmapResult } from './munmap-ops.ts';
 
 export interface WalkResult {
   readonly kind: 'walk';
@@ -25,4 +27,6 @@ export type LinuxOpResult =
   | DirtyResult
   | UffdResult
   | ZapResult
-  | PagemapResult;
+  | PagemapResult
+  | PagemapScanResult
+  | MunmapResult;

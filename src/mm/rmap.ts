@@ -8,7 +8,7 @@
 // before the folio is written (try_to_unmap_flush_dirty, mm/vmscan.c) and covers at least the page.
 
 import type { U64 } from '../bits/u64.ts';
-import { UnsupportedError, VectorFormatError } from '../errors.ts';
+import { VectorFormatError } from '../errors.ts';
 import { eachPte } from './change_protection.ts';
 import { i_mmap, type LinuxState, type Mm, type Vma } from './state.ts';
 import { mapcounts } from './task_mmu.ts';
@@ -45,7 +45,9 @@ function* rmapVmas(st: LinuxState, pfn: U64, shift: number): Generator<[Vma, U64
       yield [vma, vma.start + ((cached.index - vma.pgoff) << BigInt(shift))];
     return;
   }
-  for (const mm of st.mms.values()) for (const vma of mm.vmas) yield [vma, undefined];
+  // Reclaim never takes a hugetlb folio (only memory failure does): hugetlb VMAs map none of these.
+  for (const mm of st.mms.values())
+    for (const vma of mm.vmas) if (!vma.flags.has('VM_HUGETLB')) yield [vma, undefined];
 }
 
 /** :1852 try_to_unmap_one at one PTE; false is walk_abort. */
@@ -67,9 +69,9 @@ function try_to_unmap_one(f: FaultEnv, vma: Vma, pfn: U64, pa: number, address: 
   pte_install_uffd_wp_if_needed(f, vma, pa, address, pteval);
   if (page.anon) {
     // :2099 swapbacked != swapcache: the folio was not added to the swap cache.
+    // The PTE stays cleared (walk_abort restores nothing here), and the mapcount is not dropped.
     if (!page.swapcache || page.swap === undefined) {
       emit(f, { event: 'warn', func: 'try_to_unmap_one' });
-      f.t.write(vma.mm.tree, 4, pa, address, pteval);
       return false;
     }
     // :2167 folio_try_share_anon_rmap_pte: the page is not pinned, so it becomes shared.
@@ -103,7 +105,7 @@ export function try_to_unmap(
     );
   for (const [vma, at] of rmapVmas(st, pfn, shift)) {
     if (vma.flags.has('VM_HUGETLB'))
-      throw new UnsupportedError('try_to_unmap of a hugetlb folio is not modelled');
+      throw new VectorFormatError('reclaim does not take a hugetlb folio', '/args/pfn');
     const f = envOf(vma.mm);
     const hit = mappedAt(f, vma, pfn, at);
     if (hit === null) continue;

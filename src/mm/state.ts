@@ -316,7 +316,8 @@ export function buildLinux(s: LinuxSetup, g: LinuxGeometry, ramEnd: U64): LinuxS
         file: sv.file,
         hugetlbShift,
         vmOps: new Set(shmem ? ['fault', 'map_pages'] : (Object.keys(sv.vm_ops ?? {}) as VmOp[])),
-        hasVmOps: shmem || sv.vm_ops !== undefined,
+        // hugetlb VMAs have hugetlb_vm_ops (fs/hugetlbfs/inode.c:123), shmem ones shmem_vm_ops.
+        hasVmOps: shmem || hugetlbShift !== undefined || sv.vm_ops !== undefined,
         vmOpsScripts: {
           ...(sv.vm_ops?.fault ? { fault: sv.vm_ops.fault } : {}),
           ...(sv.vm_ops?.page_mkwrite ? { page_mkwrite: sv.vm_ops.page_mkwrite } : {}),

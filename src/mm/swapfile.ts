@@ -20,13 +20,14 @@ export function swap_count(f: FaultEnv, entry: U64): number {
   for (const mm of f.st.mms.values()) {
     const g = mm === f.mm ? f : { ...f, mm };
     for (const vma of mm.vmas)
-      eachPte(g, vma.start, vma.end, (pa) => {
-        const v = g.t.read(pa);
-        if (pteIs(g, 'pte_none', v) || pteIs(g, 'pte_present', v)) return;
-        const leaf = g.helper('softleaf_from_pte', { pte: v }) as U64;
-        if (g.helper('softleaf_type', { entry: leaf }) !== 'SOFTLEAF_SWAP') return;
-        if (swapEntryOf(g, v) === entry) n++;
-      });
+      if (!vma.flags.has('VM_HUGETLB'))
+        eachPte(g, vma.start, vma.end, (pa) => {
+          const v = g.t.read(pa);
+          if (pteIs(g, 'pte_none', v) || pteIs(g, 'pte_present', v)) return;
+          const leaf = g.helper('softleaf_from_pte', { pte: v }) as U64;
+          if (g.helper('softleaf_type', { entry: leaf }) !== 'SOFTLEAF_SWAP') return;
+          if (swapEntryOf(g, v) === entry) n++;
+        });
   }
   return n;
 }

@@ -1,12 +1,13 @@
 // fs/proc/task_mmu.c (Linux v6.19) pagemap_read (:2205): what /proc/pid/pagemap shows of each page,
-// pte_to_pagemap_entry (:1933) and pagemap_pte_hole (:1893). Model choices: order-0 folios (the
-// mapcount of PM_MMAP_EXCLUSIVE counts the present PTEs mapping the page in every mm); a huge PMD or a
-// hugetlb VMA is unsupported.
+// pte_to_pagemap_entry (:1933), pagemap_hugetlb_range (:2122) and pagemap_pte_hole (:1893). Model
+// choices: order-0 folios besides hugetlb (the mapcount of PM_MMAP_EXCLUSIVE counts the present entries
+// mapping the folio in every mm); a huge PMD outside hugetlb is unsupported.
 
 import type { U64 } from '../bits/u64.ts';
-import { UnsupportedError } from '../errors.ts';
 import { eachPte } from './change_protection.ts';
-import type { Mm } from './state.ts';
+import { hstate_vma, hugetlb_walk } from './hugetlb.ts';
+import type { Mm, Vma } from './state.ts';
+import { pte_swp_uffd_wp_any } from './userfaultfd_k.ts';
 import { findPte, softleaf_to_pfn, vm_normal_page, type FaultEnv } from './vm-fault.ts';
 
 const PM_SOFT_DIRTY = 1n << 55n;
@@ -23,18 +24,31 @@ const MAX_SWAPFILES_SHIFT = 5n;
 const test = (f: FaultEnv, name: string, a: Record<string, U64>): boolean =>
   f.helper(name, a) === true;
 
-/** How many present PTEs map each page, in every mm (the folio's mapcount, order 0). */
+/**
+ * How many present entries map each folio, in every mm (folio_mapcount): PTEs of order-0 folios, and
+ * hugetlb entries by their huge folio's first PFN.
+ */
 export function mapcounts(mms: Iterable<Mm>, envOf: (mm: Mm) => FaultEnv): Map<U64, number> {
   const out = new Map<U64, number>();
   for (const mm of mms) {
     const g = envOf(mm);
     for (const vma of mm.vmas)
-      eachPte(g, vma.start, vma.end, (pa) => {
-        const v = g.t.read(pa);
-        if (!test(g, 'pte_present', { pte: v })) return;
-        const page = vm_normal_page(g, v);
-        if (page !== null) out.set(page, (out.get(page) ?? 0) + 1);
-      });
+      if (vma.flags.has('VM_HUGETLB')) {
+        const h = hstate_vma(g, vma);
+        for (let addr = vma.start; addr < vma.end; addr += h.size) {
+          const pa = hugetlb_walk(g, addr, h);
+          const v = pa === undefined ? 0n : g.t.read(pa);
+          if (!test(g, 'pte_present', { pte: v })) continue;
+          const pfn = g.helper('pte_pfn', { value: v }) as U64;
+          out.set(pfn, (out.get(pfn) ?? 0) + 1);
+        }
+      } else
+        eachPte(g, vma.start, vma.end, (pa) => {
+          const v = g.t.read(pa);
+          if (!test(g, 'pte_present', { pte: v })) return;
+          const page = vm_normal_page(g, v);
+          if (page !== null) out.set(page, (out.get(page) ?? 0) + 1);
+        });
   }
   return out;
 }
@@ -62,8 +76,10 @@ export function pagemap_read(
       out.push(0n);
       continue;
     }
-    if (vma.flags.has('VM_HUGETLB'))
-      throw new UnsupportedError('pagemap of a hugetlb VMA is not modelled');
+    if (vma.flags.has('VM_HUGETLB')) {
+      out.push(pagemap_hugetlb(f, vma, addr, counts, show_pfn) | vsd);
+      continue;
+    }
     // A VM_PFNMAP VMA: walk_page_test calls pte_hole on all of it (mm/pagewalk.c:362).
     const pa = vma.flags.has('VM_PFNMAP') ? null : findPte(f, mm, addr);
     if (pa === null) {
@@ -109,4 +125,31 @@ export function pagemap_read(
     out.push((frame & PM_PFRAME_MASK) | flags | vsd);
   }
   return out;
+}
+
+/**
+ * :2122 pagemap_hugetlb_range, the entry of one base page: the huge entry's flags for each of its
+ * pages, the frame counting up through the huge page. No PM_SWAP, and soft-dirty only from the VMA.
+ */
+function pagemap_hugetlb(
+  f: FaultEnv,
+  vma: Vma,
+  addr: U64,
+  counts: ReadonlyMap<U64, number>,
+  show_pfn: boolean,
+): U64 {
+  const h = hstate_vma(f, vma);
+  const pa = hugetlb_walk(f, addr & ~(h.size - 1n), h);
+  const pte = pa === undefined ? 0n : f.t.read(pa);
+  if (test(f, 'pte_present', { pte })) {
+    const pfn = f.helper('pte_pfn', { value: pte }) as U64;
+    let flags = PM_PRESENT;
+    if (!(f.st.pages.get(pfn)?.anon ?? false)) flags |= PM_FILE;
+    // folio_maybe_mapped_shared of a hugetlb folio: mapcount > 1 (no PMD sharing in the model).
+    if ((counts.get(pfn) ?? 0) <= 1) flags |= PM_MMAP_EXCLUSIVE;
+    if (test(f, 'pte_uffd_wp', { pte })) flags |= PM_UFFD_WP;
+    const frame = show_pfn ? pfn + ((addr & (h.size - 1n)) >> f.t.pageShiftN) : 0n;
+    return (frame & PM_PFRAME_MASK) | flags;
+  }
+  return pte_swp_uffd_wp_any(f, pte) ? PM_UFFD_WP : 0n;
 }

@@ -9,6 +9,7 @@ import { faultEnv, wake_userfault, type FaultLoopResult, type LoopParts } from '
 import type { EntryChange } from './pgtable.ts';
 import { needFile, type Mm, type UffdCtx, type Vma } from './state.ts';
 import { pagemap_read } from './task_mmu.ts';
+import { pagemap_scan, pm_scan_arg, type PagemapScanResult } from './pagemap_scan.ts';
 import { try_to_unmap } from './rmap.ts';
 import { madvise_dontneed, unmap_mapping_pages } from './zap.ts';
 import {
@@ -202,6 +203,14 @@ export function uffdOps(A: ArchLinux): OpTable {
         a.show_pfn ?? true,
       );
       return { kind: 'pagemap', entries };
+    },
+    pagemap_scan: (a, ctx): PagemapScanResult => {
+      // fs/proc/task_mmu.c:3021 do_pagemap_scan on the mm's /proc/pid/pagemap.
+      const mm = modelledMm(ctx, a);
+      const table = A.table();
+      checkUffdFeatures(linux(ctx), { config: ctx.config, helper: (op, x) => table[op]?.(x, ctx) });
+      const p = loopParts(A, ctx);
+      return pagemap_scan(faultEnv(p, mm, 0), env(A, ctx), ctx.arch, p.g.vaBits, pm_scan_arg(a));
     },
     uffdio_api: (a, ctx): UffdResult => {
       const u = uffdOf(A, ctx, a);

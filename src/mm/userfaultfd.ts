@@ -6,13 +6,9 @@
 
 import type { U64 } from '../bits/u64.ts';
 import { UnsupportedError, VectorFormatError } from '../errors.ts';
-import {
-  change_protection,
-  MM_CP_TRY_CHANGE_WRITABLE,
-  MM_CP_UFFD_WP,
-  MM_CP_UFFD_WP_RESOLVE,
-  MmuGather,
-} from './change_protection.ts';
+import { change_protection } from './change_protection.ts';
+import { MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE } from './mm_cp.ts';
+import { MmuGather } from './mmu_gather.ts';
 import type { LinuxState, UffdCtx, Vma } from './state.ts';
 import { UFFD_FEATURES } from './userfaultfd-setup.ts';
 import {
@@ -121,17 +117,21 @@ function validate_range(io: UffdIoEnv, start: U64, len: U64): number {
 const vmasIn = (ctx: UffdCtx, start: U64, end: U64): Vma[] =>
   ctx.mm.vmas.filter((v) => v.end > start && v.start < end);
 
+/** vma_kernel_pagesize - 1 (mm/hugetlb.c:1038): the huge page's mask for hugetlb, else 0. */
+const hpageMask = (vma: Vma): U64 =>
+  vma.hugetlbShift === undefined ? 0n : (1n << BigInt(vma.hugetlbShift)) - 1n;
+
 /**
  * The range checks register and unregister share (:1304-1332, :1452-1480): validate_range, then the
- * VMAs of [start, start + len), -EINVAL where there is none. hugetlb memory is not modelled.
+ * VMAs of [start, start + len), -EINVAL where there is none or where `start` is not aligned to the
+ * first VMA's huge page size.
  */
-function rangeVmas(io: UffdIoEnv, ctx: UffdCtx, start: U64, len: U64, op: string): number | Vma[] {
+function rangeVmas(io: UffdIoEnv, ctx: UffdCtx, start: U64, len: U64): number | Vma[] {
   const ret = validate_range(io, start, len);
   if (ret) return ret;
   const vmas = vmasIn(ctx, start, start + len);
   if (vmas.length === 0) return EINVAL;
-  if (vmas[0]!.flags.has('VM_HUGETLB'))
-    throw new UnsupportedError(`${op} of hugetlb memory is not modelled`);
+  if (start & hpageMask(vmas[0]!)) return EINVAL;
   return vmas;
 }
 
@@ -178,7 +178,7 @@ export function userfaultfd_register(
   }
   if (mode.includes('MINOR')) vm_flags.push('VM_UFFD_MINOR');
   const end = start + len;
-  const vmas = rangeVmas(io, ctx, start, len, 'UFFDIO_REGISTER');
+  const vmas = rangeVmas(io, ctx, start, len);
   if (typeof vmas === 'number') return { ret: vmas, ioctls: [] };
   const want = new Set(vm_flags);
   const wp_async = wp_async_ctx(ctx);
@@ -187,6 +187,9 @@ export function userfaultfd_register(
     if (!vma_can_userfault(io.f, io.isShmem, cur, want, wp_async))
       return { ret: EINVAL, ioctls: [] };
     if (!cur.flags.has('VM_MAYWRITE')) return { ret: EPERM, ioctls: [] };
+    // :1363 the end must be aligned to the huge page size of the hugetlb VMA it falls in.
+    if (end <= cur.end && end > cur.start && end & hpageMask(cur))
+      return { ret: EINVAL, ioctls: [] };
     if (cur.uffd && cur.uffd !== ctx) return { ret: EBUSY, ioctls: [] };
     if (cur.flags.has('VM_HUGETLB')) basic = true;
   }
@@ -233,7 +236,7 @@ export function userfaultfd_unregister(
   len: U64,
 ): { ret: number; wake: [U64, U64][] } {
   const end = start + len;
-  const vmas = rangeVmas(io, ctx, start, len, 'UFFDIO_UNREGISTER');
+  const vmas = rangeVmas(io, ctx, start, len);
   if (typeof vmas === 'number') return { ret: vmas, wake: [] };
   const wp_async = wp_async_ctx(ctx);
   for (const cur of vmas) {
@@ -278,8 +281,12 @@ export function userfaultfd_writeprotect(
       ret = ENOENT;
       break;
     }
-    if (vma.flags.has('VM_HUGETLB'))
-      throw new UnsupportedError('UFFDIO_WRITEPROTECT of hugetlb memory is not modelled');
+    // :976 the caller's start and len, aligned to each hugetlb VMA's page size.
+    const mask = hpageMask(vma);
+    if (start & mask || len & mask) {
+      ret = EINVAL;
+      break;
+    }
     uffd_wp_range(
       io,
       vma,

@@ -151,6 +151,8 @@ export interface VmFault {
   readonly pgoff: U64;
   /** The PMD entry's PA. */
   readonly pmd: number;
+  /** A hugetlb fault: the level of its entry (vmf.pte is the huge entry's PA). */
+  readonly level?: 2 | 3;
   /** The PTE's PA, when the PTE table exists (vmf->pte). */
   pte: number | null;
   orig_pte: U64;
@@ -238,9 +240,9 @@ export const softleaf_to_pfn = (f: FaultEnv, entry: U64): U64 =>
 /** The PTE's current value. */
 export const ptep_get = (f: FaultEnv, pa: number): U64 => f.t.read(pa);
 
-/** set_pte_at / set_ptes of one PTE: a store recorded as a change. */
+/** set_pte_at / set_ptes of one PTE (a hugetlb fault's entry at its level): a store recorded as a change. */
 export function set_pte_at(f: FaultEnv, vmf: VmFault, pa: number, v: U64): void {
-  f.t.write(vmf.vma.mm.tree, 4, pa, vmf.address, v);
+  f.t.write(vmf.vma.mm.tree, vmf.level ?? 4, pa, vmf.address, v);
 }
 
 /** The page state of a PFN (a RAM page not listed is not PageAnon, refcount 1). */

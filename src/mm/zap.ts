@@ -6,8 +6,10 @@
 // in the range is unsupported, no mmu notifier subscriptions.
 
 import type { U64 } from '../bits/u64.ts';
-import { UnsupportedError } from '../errors.ts';
-import { eachPte, MmuGather } from './change_protection.ts';
+import { UnsupportedError, VectorFormatError } from '../errors.ts';
+import { eachPte } from './change_protection.ts';
+import { __unmap_hugepage_range } from './hugetlb.ts';
+import { MmuGather } from './mmu_gather.ts';
 import { free_swap_and_cache } from './swapfile.ts';
 import { i_mmap, type Vma } from './state.ts';
 import {
@@ -173,14 +175,22 @@ export function zap_page_range(
   d: ZapDetails,
   tlb?: MmuGather,
 ): void {
-  if (vma.flags.has('VM_HUGETLB'))
-    throw new UnsupportedError('zapping hugetlb memory (__unmap_hugepage_range) is not modelled');
   const own = tlb ?? new MmuGather(f);
-  unmap_page_range(f, own, vma, start, end, d);
+  // :2056 unmap_single_vma: hugetlb has its own walk (its range is huge-page aligned, :5184 BUG_ON).
+  if (vma.flags.has('VM_HUGETLB')) {
+    const mask = (1n << BigInt(vma.hugetlbShift!)) - 1n;
+    if (start & mask || end & mask)
+      throw new VectorFormatError(
+        'a hugetlb zap must cover whole huge pages (mm/hugetlb.c:5184 BUG_ON)',
+        '/args',
+      );
+    __unmap_hugepage_range(f, own, vma, start, end, d.dropMarker);
+  } else unmap_page_range(f, own, vma, start, end, d);
   if (!tlb) own.finish();
 }
 
 const ENOMEM = -12;
+const hmask = (vma: Vma): U64 => (1n << BigInt(vma.hugetlbShift!)) - 1n;
 const EINVAL = -22;
 
 /** mm/madvise.c madvise(start, len, MADV_DONTNEED): madvise_walk_vmas (:1671) with one gather. */
@@ -196,7 +206,13 @@ export function madvise_dontneed(f: FaultEnv, start: U64, len: U64): number {
   let at = start;
   for (const vma of f.mm.vmas.filter((v) => v.end > start && v.start < end)) {
     if (at < vma.start) ret = ENOMEM; // a hole: -ENOMEM, and the walk goes on
-    if (vma.flags.has('VM_PFNMAP')) {
+    // :873 madvise_dontneed_free_valid_vma.
+    const hugetlb = vma.flags.has('VM_HUGETLB');
+    if (
+      hugetlb
+        ? (at > vma.start ? at : vma.start) & hmask(vma)
+        : vma.flags.has('VM_PFNMAP') || vma.flags.has('VM_LOCKED')
+    ) {
       tlb.finish();
       return EINVAL;
     }
@@ -204,7 +220,10 @@ export function madvise_dontneed(f: FaultEnv, start: U64, len: U64): number {
       throw new UnsupportedError('userfaultfd_remove (UFFD_FEATURE_EVENT_REMOVE) is not modelled');
     const s = at > vma.start ? at : vma.start;
     const e = end < vma.end ? end : vma.end;
-    zap_page_range(f, vma, s, e, { even_cows: true, reclaim_pt: true, dropMarker: false }, tlb);
+    // :897 a hugetlb VMA's end is rounded down to its huge page size.
+    const ze = hugetlb ? e & ~hmask(vma) : e;
+    if (ze > s)
+      zap_page_range(f, vma, s, ze, { even_cows: true, reclaim_pt: true, dropMarker: false }, tlb);
     at = e;
   }
   if (at < end) ret = ENOMEM;

@@ -19,6 +19,7 @@ import { arm64HugePteOffset, genericHugePteOffset } from '../mm/pagewalk.ts';
 import { faultOps } from '../mm/fault-ops.ts';
 import { dirtyOps } from '../mm/dirty-ops.ts';
 import { uffdOps } from '../mm/uffd-ops.ts';
+import { munmapOps } from '../mm/munmap-ops.ts';
 import { pageattrOps, walkOps, type ArchLinux } from '../mm/walk-ops.ts';
 import { arm64Prot } from '../arch/arm64/pgprot.ts';
 import { riscvProt } from '../arch/riscv64/pgprot.ts';
@@ -100,6 +101,7 @@ const TABLES: Readonly<Record<Arch, OpTable>> = {
     ...faultOps(LINUX.x86_64),
     ...dirtyOps(LINUX.x86_64),
     ...uffdOps(LINUX.x86_64),
+    ...munmapOps(LINUX.x86_64),
   },
   arm64: {
     ...arm64Ops,
@@ -110,6 +112,7 @@ const TABLES: Readonly<Record<Arch, OpTable>> = {
     ...faultOps(LINUX.arm64),
     ...dirtyOps(LINUX.arm64),
     ...uffdOps(LINUX.arm64),
+    ...munmapOps(LINUX.arm64),
     ...pageattrOps(LINUX.arm64),
   },
   riscv64: {
@@ -121,6 +124,7 @@ const TABLES: Readonly<Record<Arch, OpTable>> = {
     ...faultOps(LINUX.riscv64),
     ...dirtyOps(LINUX.riscv64),
     ...uffdOps(LINUX.riscv64),
+    ...munmapOps(LINUX.riscv64),
   },
 };
 

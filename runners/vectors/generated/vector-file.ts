@@ -1345,6 +1345,9 @@ export type Step1 =
   | TryToUnmapStep
   | UnmapMappingPagesStep
   | PagemapStep
+  | PagemapScanStep
+  | MunmapStep
+  | ExitMmapStep
   | UffdWpSpecialStep;
 /**
  * Names this step's result so that later steps can use it as an input.
@@ -2261,6 +2264,144 @@ export type Choice17 = string;
  */
 export type StepName52 = string;
 /**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64120 = string;
+/**
+ * arg.flags: PM_SCAN_WP_MATCHING, PM_SCAN_CHECK_WPASYNC (or an undefined bit by number).
+ *
+ * @maxItems 64
+ */
+export type PagemapScanFlags = (('PM_SCAN_WP_MATCHING' | 'PM_SCAN_CHECK_WPASYNC') | number)[];
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64121 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64122 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64123 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64124 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64125 = string;
+/**
+ * A PAGE_IS_* category of PAGEMAP_SCAN (include/uapi/linux/fs.h:448-456), by name.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "PagemapScanCategory".
+ */
+export type PagemapScanCategory =
+  | 'PAGE_IS_WPALLOWED'
+  | 'PAGE_IS_WRITTEN'
+  | 'PAGE_IS_FILE'
+  | 'PAGE_IS_PRESENT'
+  | 'PAGE_IS_SWAPPED'
+  | 'PAGE_IS_PFNZERO'
+  | 'PAGE_IS_HUGE'
+  | 'PAGE_IS_SOFT_DIRTY'
+  | 'PAGE_IS_GUARD';
+/**
+ * arg.category_inverted: categories that match when 0.
+ *
+ * @maxItems 64
+ */
+export type PagemapScanCategories = (PagemapScanCategory | number)[];
+/**
+ * arg.category_mask: categories a page must all have (after inversion).
+ *
+ * @maxItems 64
+ */
+export type PagemapScanCategories1 = (PagemapScanCategory | number)[];
+/**
+ * arg.category_anyof_mask: categories of which a page must have one (after inversion); [] tests nothing.
+ *
+ * @maxItems 64
+ */
+export type PagemapScanCategories2 = (PagemapScanCategory | number)[];
+/**
+ * arg.return_mask: the categories reported in the regions (regions merge where these are equal).
+ *
+ * @maxItems 64
+ */
+export type PagemapScanCategories3 = (PagemapScanCategory | number)[];
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64126 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64127 = string;
+/**
+ * The implementation choice that selects the case.
+ */
+export type Choice18 = string;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName53 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64128 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64129 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64130 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64131 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64132 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64133 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64134 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64135 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64136 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64137 = string;
+/**
+ * The implementation choice that selects the case.
+ */
+export type Choice19 = string;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName54 = string;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName55 = string;
+/**
  * A 64-bit input: a Hex64 literal, or the result of an earlier step of this vector by that step's `name`.
  *
  * This interface was referenced by `VectorFile`'s JSON-Schema
@@ -2273,14 +2414,14 @@ export type U64Arg23 = Hex645 | StepRef;
  * This interface was referenced by `VectorFile`'s JSON-Schema
  * via the `definition` "StepName".
  */
-export type StepName53 = string;
+export type StepName56 = string;
 /**
  * The name of an implementation choice that the architecture or kernel leaves open; an implementation declares its value.
  *
  * This interface was referenced by `VectorFile`'s JSON-Schema
  * via the `definition` "Choice".
  */
-export type Choice18 = string;
+export type Choice20 = string;
 /**
  * A translation-table root: its physical address as Hex64 (must be aligned to the granule), or a builder tree.
  *
@@ -2859,6 +3000,24 @@ export type VmFaultReturn2 =
         | 'VM_FAULT_DONE_COW'
       ),
     ];
+/**
+ * A category mask of struct pm_scan_arg as a list of its bits: each a PAGE_IS_* name, or the number (0-63) of a bit the UAPI leaves undefined (pagemap_scan_get_args refuses those with -EINVAL).
+ *
+ * @maxItems 64
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "PagemapScanCategories".
+ */
+export type PagemapScanCategories4 = (PagemapScanCategory | number)[];
+/**
+ * pm_scan_arg.flags as a list of its bits: each a PM_SCAN_* name (include/uapi/linux/fs.h:471-472), or the number (0-63) of a bit the UAPI leaves undefined (pagemap_scan_get_args refuses those with -EINVAL).
+ *
+ * @maxItems 64
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "PagemapScanFlags".
+ */
+export type PagemapScanFlags1 = (('PM_SCAN_WP_MATCHING' | 'PM_SCAN_CHECK_WPASYNC') | number)[];
 
 /**
  * A ptvec vector file (format version 1): a group of vectors on one topic, with the references that define their expectations.
@@ -7585,7 +7744,7 @@ export interface Signal1 {
   si_addr: Hex6477;
 }
 /**
- * One observable event of a user access, in order: a fault the hardware took (`exception`), handle_mm_fault with its flags and result, a vm_operations_struct callback with its arguments and result, folio_mark_dirty, a TLB flush the kernel issued (one page, or a range: `tlb_flush` is the mmu_gather's flush of the PTEs change_protection demoted, `flush_tlb_range` the seed's flush of a whole VMA) with the CPUs whose TLBs it reached (an arch's empty flush is no event), a WARN.
+ * One observable event of a user access, in order: a fault the hardware took (`exception`), handle_mm_fault with its flags and result, a vm_operations_struct callback with its arguments and result, folio_mark_dirty, a TLB flush the kernel issued (one page, or a range: `tlb_flush` is an mmu_gather's flush of the entries it collected, `flush_tlb_range` a direct flush_tlb_range of a range: the seed's flush of a whole VMA, reclaim's flush of a page, a split huge PMD, PAGEMAP_SCAN's flush) with the CPUs whose TLBs it reached (an arch's empty flush is no event), a WARN.
  *
  * This interface was referenced by `VectorFile`'s JSON-Schema
  * via the `definition` "FaultEvent".
@@ -7609,6 +7768,14 @@ export interface FaultEvent {
     | 'warn'
     | 'tlb_flush'
     | 'flush_tlb_range';
+  /**
+   * `tlb_flush` of the whole mm, no range: an mmu_gather with tlb->fullmm (x86 flush_tlb_mm_range(0, TLB_FLUSH_ALL), arm64 and riscv flush_tlb_mm). hugetlb_change_protection's gather is finished inside the caller's (mm_tlb_flush_nested, mm/mmu_gather.c:516), which forces it.
+   */
+  fullmm?: true;
+  /**
+   * `tlb_flush` with `fullmm`: tlb->freed_tables (forced for a nested gather).
+   */
+  freed_tables?: boolean;
   /**
    * `exception`: the CPU that took it.
    */
@@ -8815,6 +8982,350 @@ export interface ExpectPagemap1 {
   };
 }
 /**
+ * The PAGEMAP_SCAN ioctl on /proc/pid/pagemap of an mm (fs/proc/task_mmu.c:3021 do_pagemap_scan, :2923 pagemap_scan_get_args, pagemap_scan_ops :2916): the regions of pages whose PAGE_IS_* categories match, and with PM_SCAN_WP_MATCHING their uffd-wp write protection. Arguments are the fields of struct pm_scan_arg (include/uapi/linux/fs.h:490-503); a field left out is 0, `size` is sizeof(struct pm_scan_arg). Model choices: no huge PMD and no hugetlb VMA in the range (unsupported); no LAM or pointer masking; the copies to and from user memory succeed.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "PagemapScanStep".
+ */
+export interface PagemapScanStep {
+  /**
+   * The PAGEMAP_SCAN ioctl on /proc/pid/pagemap of an mm (fs/proc/task_mmu.c:3021 do_pagemap_scan, :2923 pagemap_scan_get_args, pagemap_scan_ops :2916): the regions of pages whose PAGE_IS_* categories match, and with PM_SCAN_WP_MATCHING their uffd-wp write protection. Arguments are the fields of struct pm_scan_arg (include/uapi/linux/fs.h:490-503); a field left out is 0, `size` is sizeof(struct pm_scan_arg). Model choices: no huge PMD and no hugetlb VMA in the range (unsupported); no LAM or pointer masking; the copies to and from user memory succeed.
+   */
+  op: 'pagemap_scan';
+  name?: StepName52;
+  /**
+   * Arguments: the mm whose pagemap file is open, and struct pm_scan_arg.
+   */
+  args: {
+    /**
+     * The mm of the process whose /proc/pid/pagemap is open, by name (setup.mms).
+     */
+    mm: string;
+    size?: Hex64120;
+    flags?: PagemapScanFlags;
+    start: Hex64121;
+    end: Hex64122;
+    vec?: Hex64123;
+    vec_len?: Hex64124;
+    max_pages?: Hex64125;
+    category_inverted?: PagemapScanCategories;
+    category_mask?: PagemapScanCategories1;
+    category_anyof_mask?: PagemapScanCategories2;
+    return_mask?: PagemapScanCategories3;
+  };
+  expect?: ExpectPagemapScan;
+}
+/**
+ * The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector.
+ */
+export interface ExpectPagemapScan {
+  result?: PagemapScanResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectPagemapScan1, ExpectPagemapScan1, ...ExpectPagemapScan1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice18;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectPagemapScan1 | undefined;
+    };
+  };
+}
+/**
+ * The outcome.
+ */
+export interface PagemapScanResult {
+  /**
+   * The number of regions written, or a negative errno (-22 -EINVAL, -14 -EFAULT, -1 -EPERM).
+   */
+  ret: number;
+  /**
+   * The page_region entries written to `vec`, in order (also after an -EPERM: those found before it).
+   */
+  regions: PagemapScanRegion[];
+  /**
+   * arg->walk_end as the ioctl wrote it back: where the scan stopped (the untagged, page-aligned end when it did not stop early); null when an argument check failed and nothing was written back.
+   */
+  walk_end: Hex645 | null;
+  /**
+   * Events in order: `flush_tlb_range` after the PTEs of a PMD were write-protected (pagemap_scan_pmd_entry), `tlb_flush` from the mmu_gather of a hole's uffd_wp_range.
+   */
+  events: FaultEvent[];
+  /**
+   * Changed entries: PTEs write-protected, markers installed, page tables a hole's uffd_wp_range allocated.
+   */
+  changes: EntryChange[];
+}
+/**
+ * A struct page_region the ioctl copied to `vec` (include/uapi/linux/fs.h:464-468).
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "PagemapScanRegion".
+ */
+export interface PagemapScanRegion {
+  start: Hex64126;
+  end: Hex64127;
+  /**
+   * The region's categories, masked by return_mask, in the order of their bits.
+   */
+  categories: PagemapScanCategory[];
+}
+/**
+ * What the step must produce: exactly one of `result`, `either` or `byChoice`.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "ExpectPagemapScan".
+ */
+export interface ExpectPagemapScan1 {
+  result?: PagemapScanResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectPagemapScan1, ExpectPagemapScan1, ...ExpectPagemapScan1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice18;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectPagemapScan1 | undefined;
+    };
+  };
+}
+/**
+ * munmap(start, len) of an mm (mm/mmap.c:1074 SYSCALL munmap, mm/vma.c:3237 __vm_munmap, :1605 do_vmi_munmap, :1558 do_vmi_align_munmap): the argument checks (-EINVAL), the split of a VMA the range begins or ends inside (both remainders keep vm_flags and the userfaultfd context; the one below keeps the VMA's name, the one above is `<name>_2`), unmap_vmas with ZAP_FLAG_DROP_MARKER and even_cows (mm/memory.c:2086: uffd-wp PTEs, uffd-wp, guard and poison markers and swap entries are all dropped, no marker is installed), free_pgtables between the VMAs below and above (mm/memory.c:373), tlb_finish_mmu, and the UFFD_EVENT_UNMAP message of each context with UFFD_FEATURE_EVENT_UNMAP that had a VMA in the range (fs/userfaultfd.c:833, :859). Model choices: no sealed VMAs, no hugetlb VMA or huge PMD in or at the edge of the range (unsupported), the monitor reads the event at once.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "MunmapStep".
+ */
+export interface MunmapStep {
+  /**
+   * munmap(start, len) of an mm (mm/mmap.c:1074 SYSCALL munmap, mm/vma.c:3237 __vm_munmap, :1605 do_vmi_munmap, :1558 do_vmi_align_munmap): the argument checks (-EINVAL), the split of a VMA the range begins or ends inside (both remainders keep vm_flags and the userfaultfd context; the one below keeps the VMA's name, the one above is `<name>_2`), unmap_vmas with ZAP_FLAG_DROP_MARKER and even_cows (mm/memory.c:2086: uffd-wp PTEs, uffd-wp, guard and poison markers and swap entries are all dropped, no marker is installed), free_pgtables between the VMAs below and above (mm/memory.c:373), tlb_finish_mmu, and the UFFD_EVENT_UNMAP message of each context with UFFD_FEATURE_EVENT_UNMAP that had a VMA in the range (fs/userfaultfd.c:833, :859). Model choices: no sealed VMAs, no hugetlb VMA or huge PMD in or at the edge of the range (unsupported), the monitor reads the event at once.
+   */
+  op: 'munmap';
+  name?: StepName53;
+  /**
+   * Arguments.
+   */
+  args: {
+    /**
+     * current->mm, by name (setup.mms).
+     */
+    mm: string;
+    start: Hex64128;
+    len: Hex64129;
+  };
+  expect?: ExpectMunmap;
+}
+/**
+ * The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector.
+ */
+export interface ExpectMunmap {
+  result?: MunmapResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectMunmap1, ExpectMunmap1, ...ExpectMunmap1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice19;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectMunmap1 | undefined;
+    };
+  };
+}
+/**
+ * The outcome.
+ */
+export interface MunmapResult {
+  /**
+   * 0, or a negative errno (-22 -EINVAL, -12 -ENOMEM); exit_mmap returns nothing: 0.
+   */
+  ret: number;
+  /**
+   * Every VMA of the mm after the step, in address order ([] after exit_mmap).
+   */
+  vmas: MunmapVma[];
+  /**
+   * Events in order.
+   */
+  events: MunmapEvent[];
+  /**
+   * Changed entries.
+   */
+  changes: EntryChange[];
+  /**
+   * The UFFD_EVENT_UNMAP messages, in the order sent ([] for exit_mmap, an error or a range with no VMA).
+   */
+  uffd_events: UffdUnmapMessage[];
+}
+/**
+ * A VMA of the mm after the step, in address order.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "MunmapVma".
+ */
+export interface MunmapVma {
+  /**
+   * The VMA's name: the setup's, or `<name>_<k>` (k >= 2) for the remainder above a range munmap split off.
+   */
+  name: string;
+  start: Hex64130;
+  end: Hex64131;
+  pgoff: Hex64132;
+  /**
+   * vm_flags, by name in the order of common.schema.json VmFlag.
+   */
+  flags: VmFlag[];
+  /**
+   * vm_userfaultfd_ctx, by name (setup.uffds); absent when the VMA is registered with none.
+   */
+  uffd?: string;
+}
+/**
+ * One event of munmap or exit_mmap, in order: folio_mark_dirty when a dirty page-cache page is zapped, a WARN, or a TLB flush: the arch's tlb_flush(tlb) with what the mmu_gather gathered since the last one (include/asm-generic/tlb.h:496 tlb_flush_mmu_tlbonly), at the force flush of a dirty file page, at tlb_end_vma (arm64 and riscv; x86 selects MMU_GATHER_MERGE_VMAS), at tlb_free_vmas for a VM_PFNMAP/VM_MIXEDMAP VMA, and at tlb_finish_mmu. An arch's flush that issues nothing (arm64 full-mm without freed tables, arch/arm64/include/asm/tlb.h:63-67) is no event.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "MunmapEvent".
+ */
+export interface MunmapEvent {
+  /**
+   * What happened.
+   */
+  event: 'tlb_flush' | 'folio_mark_dirty' | 'warn';
+  addr?: Hex64133;
+  end?: Hex64134;
+  /**
+   * exit_mmap's `tlb_flush` (tlb_gather_mmu_fullmm): the whole address space, no range (x86 flush_tlb_mm_range(0, TLB_FLUSH_ALL), arm64 and riscv flush_tlb_mm).
+   */
+  fullmm?: true;
+  /**
+   * `tlb_flush`: tlb->freed_tables, page tables were freed since the last flush (x86 then also reaches lazy-TLB CPUs, arm64 invalidates the walk cache with vae1is, riscv flushes the whole ASID).
+   */
+  freed_tables?: boolean;
+  /**
+   * `tlb_flush`: the CPUs running the mm, whose TLBs the flush reached, ascending.
+   */
+  cpus?: number[];
+  pfn?: Hex64135;
+  /**
+   * `warn`: the function whose WARN fired.
+   */
+  func?: string;
+}
+/**
+ * A UFFD_EVENT_UNMAP message munmap sent to a userfaultfd (fs/userfaultfd.c:859 userfaultfd_unmap_complete; include/uapi/linux/userfaultfd.h:134-137, :155): one per context with UFFD_FEATURE_EVENT_UNMAP that had a VMA in the range, in the order of their first VMA.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "UffdUnmapMessage".
+ */
+export interface UffdUnmapMessage {
+  /**
+   * The userfaultfd context, by name (setup.uffds).
+   */
+  uffd: string;
+  /**
+   * msg.event.
+   */
+  event: 'UFFD_EVENT_UNMAP';
+  start: Hex64136;
+  end: Hex64137;
+}
+/**
+ * What the step must produce: exactly one of `result`, `either` or `byChoice`.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "ExpectMunmap".
+ */
+export interface ExpectMunmap1 {
+  result?: MunmapResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectMunmap1, ExpectMunmap1, ...ExpectMunmap1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice19;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectMunmap1 | undefined;
+    };
+  };
+}
+/**
+ * exit_mmap of an mm (mm/mmap.c:1251): unmap_vmas of every VMA with a full-mm mmu_gather (the same zap details as munmap), free_pgtables with floor and ceiling 0, tlb_finish_mmu; the mm is left with no VMA. Model choices: no mmu notifiers, no x86 LDT, no hugetlb VMA (unsupported).
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "ExitMmapStep".
+ */
+export interface ExitMmapStep {
+  /**
+   * exit_mmap of an mm (mm/mmap.c:1251): unmap_vmas of every VMA with a full-mm mmu_gather (the same zap details as munmap), free_pgtables with floor and ceiling 0, tlb_finish_mmu; the mm is left with no VMA. Model choices: no mmu notifiers, no x86 LDT, no hugetlb VMA (unsupported).
+   */
+  op: 'exit_mmap';
+  name?: StepName54;
+  /**
+   * Arguments.
+   */
+  args: {
+    /**
+     * The mm whose last user is gone, by name (setup.mms).
+     */
+    mm: string;
+  };
+  expect?: ExpectMunmap2;
+}
+/**
+ * What the step must produce: exactly one of `result`, `either` or `byChoice`.
+ */
+export interface ExpectMunmap2 {
+  result?: MunmapResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectMunmap1, ExpectMunmap1, ...ExpectMunmap1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice19;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectMunmap1 | undefined;
+    };
+  };
+}
+/**
  * The 2021 userfaultfd-wp RFC's pte_swp_mkuffd_wp_special(vma) (seed 003, include/linux/userfaultfd_k.h of the patch): the special swap PTE UFFD_WP_SWP_PTE_SPECIAL for a file VMA (it WARNs for an anonymous one). Config variant seed-2021-uffd-wp-special, x86_64 only.
  *
  * This interface was referenced by `VectorFile`'s JSON-Schema
@@ -8825,7 +9336,7 @@ export interface UffdWpSpecialStep {
    * The 2021 userfaultfd-wp RFC's pte_swp_mkuffd_wp_special(vma) (seed 003, include/linux/userfaultfd_k.h of the patch): the special swap PTE UFFD_WP_SWP_PTE_SPECIAL for a file VMA (it WARNs for an anonymous one). Config variant seed-2021-uffd-wp-special, x86_64 only.
    */
   op: 'pte_swp_mkuffd_wp_special';
-  name?: StepName52;
+  name?: StepName55;
   /**
    * Arguments: none (the VMA is a file VMA).
    */
@@ -9869,4 +10380,60 @@ export interface PagemapResult1 {
    * The entries, in address order: PM_PRESENT bit 63, PM_SWAP 62, PM_FILE 61, PM_UFFD_WP 57, PM_MMAP_EXCLUSIVE 56, PM_SOFT_DIRTY 55, and the PFN or the swap type and offset in bits 0-54.
    */
   entries: Hex645[];
+}
+/**
+ * What the PAGEMAP_SCAN ioctl did: its return value, the regions it wrote to `vec`, the walk_end it wrote back, the TLB flushes and the entries write-protection changed.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "PagemapScanResult".
+ */
+export interface PagemapScanResult1 {
+  /**
+   * The number of regions written, or a negative errno (-22 -EINVAL, -14 -EFAULT, -1 -EPERM).
+   */
+  ret: number;
+  /**
+   * The page_region entries written to `vec`, in order (also after an -EPERM: those found before it).
+   */
+  regions: PagemapScanRegion[];
+  /**
+   * arg->walk_end as the ioctl wrote it back: where the scan stopped (the untagged, page-aligned end when it did not stop early); null when an argument check failed and nothing was written back.
+   */
+  walk_end: Hex645 | null;
+  /**
+   * Events in order: `flush_tlb_range` after the PTEs of a PMD were write-protected (pagemap_scan_pmd_entry), `tlb_flush` from the mmu_gather of a hole's uffd_wp_range.
+   */
+  events: FaultEvent[];
+  /**
+   * Changed entries: PTEs write-protected, markers installed, page tables a hole's uffd_wp_range allocated.
+   */
+  changes: EntryChange[];
+}
+/**
+ * What munmap or exit_mmap did: the return value, the VMAs of the mm after, the events, the changed entries (zapped PTEs, and the entry that pointed to each page table freed: a freed table's own entries are left as they are) and the userfaultfd messages.
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "MunmapResult".
+ */
+export interface MunmapResult1 {
+  /**
+   * 0, or a negative errno (-22 -EINVAL, -12 -ENOMEM); exit_mmap returns nothing: 0.
+   */
+  ret: number;
+  /**
+   * Every VMA of the mm after the step, in address order ([] after exit_mmap).
+   */
+  vmas: MunmapVma[];
+  /**
+   * Events in order.
+   */
+  events: MunmapEvent[];
+  /**
+   * Changed entries.
+   */
+  changes: EntryChange[];
+  /**
+   * The UFFD_EVENT_UNMAP messages, in the order sent ([] for exit_mmap, an error or a range with no VMA).
+   */
+  uffd_events: UffdUnmapMessage[];
 }

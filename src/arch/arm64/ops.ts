@@ -94,6 +94,7 @@ export const arm64Ops: OpTable = {
   pte_swp_mksoft_dirty: pteOp(setBits(noSoftDirty)),
   pte_swp_clear_soft_dirty: pteOp(clearBits(noSoftDirty)),
   pte_mkwrite: (a) => P.pte_mkwrite_novma(arg(a, 'pte')),
+  pte_mkwrite_novma: pteOp(P.pte_mkwrite_novma),
   pte_modify: (a) => P.pte_modify(arg(a, 'value'), arg(a, 'prot')),
   pmd_modify: (a) => P.pte_modify(arg(a, 'value'), arg(a, 'prot')),
   pfn_pte: (a, ctx) => P.pfn_pte(arg(a, 'pfn'), arg(a, 'prot'), P.geometry(ctx.mode)),
