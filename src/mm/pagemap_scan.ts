@@ -1,23 +1,25 @@
 // fs/proc/task_mmu.c (Linux v6.19) do_pagemap_scan (:3021): the PAGEMAP_SCAN ioctl of
 // /proc/pid/pagemap (include/uapi/linux/fs.h:442-503). The argument checks of
 // pagemap_scan_get_args (:2923), the walk with pagemap_scan_ops (:2916: test_walk :2576,
-// pmd_entry :2733, pte_hole :2892), the categories of a PTE (:2342), the regions in the bounce
-// buffer (:2618-2680, :2976-3019), and PM_SCAN_WP_MATCHING's make_uffd_wp_pte (:2392) and
-// uffd_wp_range of a hole (:2909).
-// Model choices: a huge PMD (pagemap_scan_thp_entry :2682) and a hugetlb VMA
-// (pagemap_scan_hugetlb_entry :2832) are unsupported, as in task_mmu.ts; the task has enabled
-// neither LAM (x86) nor pointer masking (riscv), so untagged_addr changes only arm64 addresses;
-// the copies to and from user memory (the struct, the regions, walk_end) succeed: only access_ok
-// reads `vec`, and the regions copied to it are the result; no fatal signal (-EINTR), no failed
-// allocation (-ENOMEM).
+// pmd_entry :2733, pte_hole :2892, hugetlb_entry :2832), the categories of a PTE (:2342), the regions
+// in the bounce buffer (:2618-2680, :2976-3019), and PM_SCAN_WP_MATCHING's make_uffd_wp_pte (:2392)
+// and uffd_wp_range of a hole (:2909); huge PMDs and hugetlb entries in pagemap_scan_huge.ts.
+// Model choices: the task has enabled neither LAM (x86) nor pointer masking (riscv), so untagged_addr
+// changes only arm64 addresses; the copies to and from user memory (the struct, the regions,
+// walk_end) succeed: only access_ok reads `vec`, and the regions copied to it are the result; no
+// fatal signal (-EINTR), no failed allocation (-ENOMEM).
 
 import { MASK64, type U64 } from '../bits/u64.ts';
-import { UnsupportedError, VectorFormatError } from '../errors.ts';
-import type { OpArgs } from '../ops/types.ts';
 import { change_protection } from './change_protection.ts';
 import { MM_CP_UFFD_WP } from './mm_cp.ts';
 import { MmuGather } from './mmu_gather.ts';
-import { genericHugePteOffset, walk_page_range, type MmWalk } from './pagewalk.ts';
+import {
+  ENOENT,
+  pagemap_scan_hugetlb_entry,
+  pagemap_scan_thp_entry,
+  type ScanPrivate,
+} from './pagemap_scan_huge.ts';
+import { ACTION_AGAIN, genericHugePteOffset, walk_page_range, type MmWalk } from './pagewalk.ts';
 import type { EntryChange } from './pgtable.ts';
 import { userfaultfd_wp_async, userfaultfd_wp_use_markers } from './userfaultfd_k.ts';
 import {
@@ -29,23 +31,12 @@ import {
   type FaultEvent,
 } from './vm-fault.ts';
 import type { VmaEnv } from './vma.ts';
+import { folio_not_anon } from './task_mmu.ts';
+import { PAGE_IS, PM_SCAN_ARG_SIZE, type PmScanArg } from './pagemap_scan_args.ts';
 
-/** PAGE_IS_* by bit (include/uapi/linux/fs.h:448-456). */
-export const PAGE_IS = [
-  'PAGE_IS_WPALLOWED',
-  'PAGE_IS_WRITTEN',
-  'PAGE_IS_FILE',
-  'PAGE_IS_PRESENT',
-  'PAGE_IS_SWAPPED',
-  'PAGE_IS_PFNZERO',
-  'PAGE_IS_HUGE',
-  'PAGE_IS_SOFT_DIRTY',
-  'PAGE_IS_GUARD',
-] as const;
-/** PM_SCAN_* by bit (include/uapi/linux/fs.h:471-472). */
-export const PM_SCAN = ['PM_SCAN_WP_MATCHING', 'PM_SCAN_CHECK_WPASYNC'] as const;
+export { PAGE_IS, PM_SCAN, pm_scan_arg, type PmScanArg } from './pagemap_scan_args.ts';
 
-// The PAGE_IS_* bits a PTE-level scan sets (PAGE_IS_HUGE is for huge PMDs and hugetlb only).
+// The PAGE_IS_* bits a PTE-level scan sets (PAGE_IS_HUGE: pagemap_scan_huge.ts).
 const WPALLOWED = 1 << 0;
 const WRITTEN = 1 << 1;
 const FILE = 1 << 2;
@@ -59,26 +50,8 @@ const PM_SCAN_CATEGORIES = 0x1ffn;
 const PM_SCAN_FLAGS = 0x3n;
 const WP_MATCHING = 1n;
 const CHECK_WPASYNC = 2n;
-const PM_SCAN_ARG_SIZE = 96n;
 const PAGE_REGION_SIZE = 24n;
 const [EPERM, EFAULT, EINVAL, ENOSPC] = [-1, -14, -22, -28];
-
-/** The fields of struct pm_scan_arg (fs.h:490-503) the step gives; walk_end is output only. */
-const FIELDS = [
-  'size',
-  'flags',
-  'start',
-  'end',
-  'vec',
-  'vec_len',
-  'max_pages',
-  'category_inverted',
-  'category_mask',
-  'category_anyof_mask',
-  'return_mask',
-] as const;
-/** struct pm_scan_arg; the masks and flags as bit sets (any of the 64 bits). */
-export type PmScanArg = Readonly<Record<(typeof FIELDS)[number], U64>>;
 
 /** struct page_region (fs.h:464), its categories by name. */
 export interface PageRegion {
@@ -95,41 +68,6 @@ export interface PagemapScanResult {
   readonly walk_end: U64 | null;
   readonly events: readonly FaultEvent[];
   readonly changes: readonly EntryChange[];
-}
-
-/** A list of names (or bit numbers, for the bits the UAPI leaves undefined) as a bit set. */
-function bitList(v: unknown, key: string, names: readonly string[]): U64 {
-  if (v === undefined) return 0n;
-  if (!Array.isArray(v))
-    throw new VectorFormatError(`expected \`${key}\` as a list of names`, `/args/${key}`);
-  let bits = 0n;
-  v.forEach((x: unknown, i) => {
-    const k = typeof x === 'string' ? names.indexOf(x) : -1;
-    if (k >= 0) bits |= 1n << BigInt(k);
-    else if (typeof x === 'number' && Number.isInteger(x) && x >= 0 && x < 64)
-      bits |= 1n << BigInt(x);
-    else
-      throw new VectorFormatError(
-        `expected one of ${names.join(', ')} or a bit number 0-63, not ${JSON.stringify(x)}`,
-        `/args/${key}/${i}`,
-      );
-  });
-  return bits;
-}
-
-/** The step's arguments as struct pm_scan_arg: `size` defaults to its sizeof, the rest to 0. */
-export function pm_scan_arg(a: OpArgs): PmScanArg {
-  const out = {} as Record<(typeof FIELDS)[number], U64>;
-  for (const k of FIELDS) {
-    const v: unknown = (a as Record<string, unknown>)[k];
-    if (k === 'flags') out[k] = bitList(v, k, PM_SCAN);
-    else if (k.startsWith('category') || k === 'return_mask') out[k] = bitList(v, k, PAGE_IS);
-    else if (typeof v === 'bigint') out[k] = v;
-    else if (v === undefined && k !== 'start' && k !== 'end')
-      out[k] = k === 'size' ? PM_SCAN_ARG_SIZE : 0n;
-    else throw new VectorFormatError(`expected \`${k}\` as a 64-bit value`, `/args/${k}`);
-  }
-  return out;
 }
 
 /**
@@ -263,7 +201,7 @@ export function pagemap_scan(
   /** :2342 pagemap_page_category. */
   const page_category = (pte: U64): number => {
     if (is('pte_none', pte)) return 0;
-    const notAnon = (pfn: U64) => !(f.st.pages.get(pfn)?.anon ?? false);
+    const notAnon = (pfn: U64) => folio_not_anon(f, pfn);
     let c: number;
     if (is('pte_present', pte)) {
       c = PRESENT;
@@ -310,18 +248,20 @@ export function pagemap_scan(
     if (e.prot.supportsSoftDirty(e.config) && vma.flags.has('VM_SOFTDIRTY')) c |= SOFT_DIRTY;
     // :2564 pagemap_scan_is_interesting_vma: only the WPALLOWED bit of category_mask.
     if (((c ^ inverted) & mask & WPALLOWED) !== (mask & WPALLOWED)) return 1;
-    if (vma.hugetlbShift !== undefined)
-      throw new UnsupportedError('PAGEMAP_SCAN of a hugetlb VMA is not modelled');
     cur_vma_category = c;
     return 0;
   };
 
   /** :2733 pagemap_scan_pmd_entry: its three PTE loops in one. */
   const pmd_entry = (w: MmWalk, pmdPa: number, start: U64, end: U64): number => {
-    const pmd = t.read(pmdPa);
     // :2743 pagemap_scan_thp_entry takes a huge or non-present PMD (pmd_trans_huge_lock).
-    if (t.leaf(3, pmd) || !t.present(3, pmd))
-      throw new UnsupportedError('PAGEMAP_SCAN of a huge or non-present PMD is not modelled');
+    const thp = pagemap_scan_thp_entry(huge, w, pmdPa, start, end);
+    if (thp !== ENOENT) return thp;
+    // :2748 no PTE table (a file THP the split zapped): ACTION_AGAIN, the walker finds a none PMD.
+    if (t.none(3, t.read(pmdPa))) {
+      w.action = ACTION_AGAIN;
+      return 0;
+    }
     const pa0 = t.offset(4, pmdPa, start, t.m.treeRoot(w.tree));
     const n = Number((end - start) / PAGE);
     t.m.work.charge('visits', n);
@@ -375,8 +315,23 @@ export function pagemap_scan(
     return ret;
   };
 
+  /** :2535 pagemap_scan_backout_range: the last region trimmed back to addr (or emptied). */
+  const backout = (addr: U64, to: U64): void => {
+    if (!buf) return;
+    const cur = buf[buf_index]!;
+    if (cur.start !== addr) cur.end = addr;
+    else cur.start = cur.end = 0n;
+    found_pages -= (to - addr) / PAGE;
+  };
+  const huge: ScanPrivate = {
+    ...{ f, arch, flags, wantFile, cur_vma_category: () => cur_vma_category, interesting },
+    ...{ output, backout, set_walk_end: (v: U64) => (walk_end = v) },
+  };
+  const hugetlb_entry = (w: MmWalk, pa: number, _hmask: U64, addr: U64, next: U64): number =>
+    pagemap_scan_hugetlb_entry(huge, w, pa, addr, next);
+
   const w: MmWalk = {
-    ops: { walk_lock: 'PGWALK_RDLOCK', test_walk, pmd_entry, pte_hole },
+    ops: { walk_lock: 'PGWALK_RDLOCK', test_walk, pmd_entry, pte_hole, hugetlb_entry, repeats: 1 },
     ...{ t, st: f.st, mm: f.mm, tree: f.mm.tree, vma: null, action: 0 },
     ...{ no_vma: false, initMm: false, events: undefined, mmapLock: 'read' },
   };

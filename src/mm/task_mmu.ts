@@ -1,10 +1,15 @@
 // fs/proc/task_mmu.c (Linux v6.19) pagemap_read (:2205): what /proc/pid/pagemap shows of each page,
-// pte_to_pagemap_entry (:1933), pagemap_hugetlb_range (:2122) and pagemap_pte_hole (:1893). Model
-// choices: order-0 folios besides hugetlb (the mapcount of PM_MMAP_EXCLUSIVE counts the present entries
-// mapping the folio in every mm); a huge PMD outside hugetlb is unsupported.
+// pte_to_pagemap_entry (:1933), pagemap_pmd_range_thp (:2000), pagemap_hugetlb_range (:2122) and
+// pagemap_pte_hole (:1893). Model choices: the mapcount of PM_MMAP_EXCLUSIVE counts the present entries
+// mapping the page in every mm, a huge PMD counting for every page of its folio (CONFIG_PAGE_MAPCOUNT's
+// folio_precise_page_mapcount: _mapcount + entire_mapcount, fs/proc/internal.h:183-194), and the huge
+// zero folio none (it is never rmapped); THP migration is supported on all three arches
+// (ARCH_ENABLE_THP_MIGRATION), a non-present huge PMD is a migration entry read with the PTE swap helpers
+// (pmd_swp_* are the pte_swp_* of pmd_pte() on x86, arm64 and riscv).
 
 import type { U64 } from '../bits/u64.ts';
 import { eachPte } from './change_protection.ts';
+import { UnsupportedError } from '../errors.ts';
 import { hstate_vma, hugetlb_walk } from './hugetlb.ts';
 import type { Mm, Vma } from './state.ts';
 import { pte_swp_uffd_wp_any } from './userfaultfd_k.ts';
@@ -25,8 +30,18 @@ const test = (f: FaultEnv, name: string, a: Record<string, U64>): boolean =>
   f.helper(name, a) === true;
 
 /**
- * How many present entries map each folio, in every mm (folio_mapcount): PTEs of order-0 folios, and
- * hugetlb entries by their huge folio's first PFN.
+ * !folio_test_anon(page_folio(pfn)): a page of a setup `folios` entry takes its first page's state.
+ * Model choice: the PAGE_IS_FILE/PM_FILE tests of a large folio's tail page read its head.
+ */
+export function folio_not_anon(f: FaultEnv, pfn: U64): boolean {
+  const big = f.st.folios.find((x) => x.pfn <= pfn && pfn < x.pfn + (1n << BigInt(x.order)));
+  return !(f.st.pages.get(big ? big.pfn : pfn)?.anon ?? false);
+}
+
+/**
+ * How many present entries map each page, in every mm: PTEs by their page, a huge PMD for each page of
+ * its folio (entire_mapcount; not the huge zero folio), hugetlb entries by their huge folio's first PFN.
+ * For an order-0 folio this is folio_mapcount.
  */
 export function mapcounts(mms: Iterable<Mm>, envOf: (mm: Mm) => FaultEnv): Map<U64, number> {
   const out = new Map<U64, number>();
@@ -42,15 +57,44 @@ export function mapcounts(mms: Iterable<Mm>, envOf: (mm: Mm) => FaultEnv): Map<U
           const pfn = g.helper('pte_pfn', { value: v }) as U64;
           out.set(pfn, (out.get(pfn) ?? 0) + 1);
         }
-      } else
-        eachPte(g, vma.start, vma.end, (pa) => {
-          const v = g.t.read(pa);
-          if (!test(g, 'pte_present', { pte: v })) return;
-          const page = vm_normal_page(g, v);
-          if (page !== null) out.set(page, (out.get(page) ?? 0) + 1);
-        });
+      } else {
+        const pmdSize = g.t.size(3);
+        for (let a = vma.start; a < vma.end; a = (a & ~(pmdSize - 1n)) + pmdSize) {
+          const next = (a & ~(pmdSize - 1n)) + pmdSize;
+          const pmdPa = findPmd(g, mm, a);
+          const pmd = pmdPa === null ? 0n : g.t.read(pmdPa);
+          if (pmdPa !== null && g.t.leaf(3, pmd)) {
+            const head = g.helper('pmd_pfn', { value: pmd }) as U64;
+            if (head === g.st.hugeZeroPfn) continue;
+            const nr = pmdSize >> g.t.pageShiftN;
+            for (let i = 0n; i < nr; i++) out.set(head + i, (out.get(head + i) ?? 0) + 1);
+            continue;
+          }
+          eachPte(g, a, next < vma.end ? next : vma.end, (pa) => {
+            const v = g.t.read(pa);
+            if (!test(g, 'pte_present', { pte: v })) return;
+            const page = vm_normal_page(g, v);
+            if (page !== null) out.set(page, (out.get(page) ?? 0) + 1);
+          });
+        }
+      }
   }
   return out;
+}
+
+/** The PMD entry's PA for `addr`, or null where an upper level has no table (no allocation). */
+function findPmd(f: FaultEnv, mm: Mm, addr: U64): number | null {
+  const t = f.t;
+  const root = f.m.treeRoot(mm.tree);
+  let pa = t.offset(0, 0, addr, root);
+  for (const c of [1, 2, 3] as const) {
+    const up = (c - 1) as 0 | 1 | 2;
+    const v = t.read(pa);
+    if (t.chain[up]!.last && (t.none(up, v) || !t.present(up, v))) return null;
+    if (up === 2 && t.leaf(up, v)) return null;
+    pa = t.offset(c, pa, addr, root);
+  }
+  return pa;
 }
 
 /** pagemap_read of `count` pages from `start`: one entry per page. */
@@ -81,7 +125,21 @@ export function pagemap_read(
       continue;
     }
     // A VM_PFNMAP VMA: walk_page_test calls pte_hole on all of it (mm/pagewalk.c:362).
-    const pa = vma.flags.has('VM_PFNMAP') ? null : findPte(f, mm, addr);
+    if (vma.flags.has('VM_PFNMAP')) {
+      out.push(vsd);
+      continue;
+    }
+    // :2088 pmd_trans_huge_lock: a present trans-huge PMD or any non-none non-present one
+    // (pmd_is_huge, include/linux/huge_mm.h:436-449).
+    const pmdPa = findPmd(f, mm, addr);
+    const pmd = pmdPa === null ? 0n : f.t.read(pmdPa);
+    if (pmdPa !== null && !f.t.none(3, pmd) && (f.t.leaf(3, pmd) || !f.t.present(3, pmd))) {
+      if (f.t.present(3, pmd) && !f.t.transHuge(3, pmd))
+        throw new UnsupportedError('a leaf PMD without CONFIG_TRANSPARENT_HUGEPAGE');
+      out.push(pagemap_pmd_range_thp(f, pmd, addr, counts, show_pfn) | vsd);
+      continue;
+    }
+    const pa = findPte(f, mm, addr);
     if (pa === null) {
       out.push(vsd);
       continue;
@@ -119,12 +177,53 @@ export function pagemap_read(
       if (test(f, 'softleaf_is_guard_marker', { entry })) flags |= PM_GUARD_REGION;
     }
     if (folio !== null) {
-      if (!(f.st.pages.get(folio)?.anon ?? false)) flags |= PM_FILE;
+      if (folio_not_anon(f, folio)) flags |= PM_FILE;
       if (flags & PM_PRESENT && counts.get(folio) === 1) flags |= PM_MMAP_EXCLUSIVE;
     }
     out.push((frame & PM_PFRAME_MASK) | flags | vsd);
   }
   return out;
+}
+
+/**
+ * :2000 pagemap_pmd_range_thp, the entry of one base page under a huge PMD: a present PMD gives
+ * PM_PRESENT, its soft-dirty and uffd-wp bits and pmd_pfn + idx; a migration entry PM_SWAP, its swap
+ * soft-dirty and uffd-wp bits and type | (pfn + idx) << 5; PM_FILE from the folio, PM_MMAP_EXCLUSIVE
+ * from the precise mapcount of the PMD's first page (:2059-2061: `page`, not page + idx).
+ */
+function pagemap_pmd_range_thp(
+  f: FaultEnv,
+  pmd: U64,
+  addr: U64,
+  counts: ReadonlyMap<U64, number>,
+  show_pfn: boolean,
+): U64 {
+  const idx = (addr & (f.t.size(3) - 1n)) >> f.t.pageShiftN;
+  let flags = 0n;
+  let frame = 0n;
+  let page: U64;
+  if (f.t.present(3, pmd)) {
+    page = f.helper('pmd_pfn', { value: pmd }) as U64;
+    flags |= PM_PRESENT;
+    if (test(f, 'pmd_soft_dirty', { pmd })) flags |= PM_SOFT_DIRTY;
+    if (test(f, 'pmd_uffd_wp', { pmd })) flags |= PM_UFFD_WP;
+    frame = page + idx;
+  } else {
+    // :2027 thp_migration_supported(): softleaf_from_pmd, pmd_swp_soft_dirty, pmd_swp_uffd_wp.
+    const entry = f.helper('softleaf_from_pte', { pte: pmd }) as U64;
+    if (!test(f, 'softleaf_is_migration', { entry }))
+      throw new UnsupportedError('a non-present huge PMD that is not a migration entry');
+    page = softleaf_to_pfn(f, entry);
+    const type = BigInt(f.helper('swp_type', { entry }) as number);
+    frame = type | ((page + idx) << MAX_SWAPFILES_SHIFT);
+    flags |= PM_SWAP;
+    if (test(f, 'pte_swp_soft_dirty', { pte: pmd })) flags |= PM_SOFT_DIRTY;
+    if (test(f, 'pte_swp_uffd_wp', { pte: pmd })) flags |= PM_UFFD_WP;
+  }
+  // :2048 pmd_page / softleaf_to_page: the huge zero folio is not anonymous either.
+  if (folio_not_anon(f, page)) flags |= PM_FILE;
+  if (flags & PM_PRESENT && counts.get(page) === 1) flags |= PM_MMAP_EXCLUSIVE;
+  return ((show_pfn ? frame : 0n) & PM_PFRAME_MASK) | flags;
 }
 
 /**
