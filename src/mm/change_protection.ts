@@ -13,7 +13,7 @@ import type { Vma } from './state.ts';
 import { userfaultfd_wp_use_markers } from './userfaultfd_k.ts';
 import { hugetlb_change_protection } from './hugetlb.ts';
 import { MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE } from './mm_cp.ts';
-import type { MmuGather } from './mmu_gather.ts';
+import { flush_tlb_batched_pending, type MmuGather } from './mmu_gather.ts';
 import { PteRun } from './change-pte-run.ts';
 import { emit, flushRange, pXd_alloc, softleaf_to_pfn, type FaultEnv } from './vm-fault.ts';
 import { userfaultfd_wp, vma_soft_dirty_enabled, type VmaEnv } from './vma.ts';
@@ -188,6 +188,7 @@ export function change_protection(
     return ptent;
   };
   const perPte = (pa: number, addr: U64) => {
+    flush_tlb_batched_pending(f); // :235
     const oldpte = f.t.read(pa);
     if (test(f, 'pte_present', { pte: oldpte })) {
       const ptent = present(oldpte, addr);
@@ -246,6 +247,7 @@ export function change_protection(
     perPte,
     populate,
     (pa0, addr0, n) => {
+      flush_tlb_batched_pending(f); // :235
       pages += fast.run(tlb, pa0, addr0, n, perPte);
     },
     split,

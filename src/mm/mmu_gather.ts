@@ -28,6 +28,21 @@ export function flushFullmm(f: FaultEnv, freed_tables: boolean): void {
 }
 
 /**
+ * mm/rmap.c:717 flush_tlb_batched_pending, at the start of zap_pte_range (mm/memory.c:1848) and
+ * change_pte_range (mm/mprotect.c:235): a flush reclaim batched for this mm is owed, so flush_tlb_mm.
+ */
+export function flush_tlb_batched_pending(f: FaultEnv): void {
+  if (!f.mm.tlbFlushBatched) return;
+  f.mm.tlbFlushBatched = false;
+  const cpus = mmCpus(f.m, f.mm);
+  for (const i of cpus) {
+    const c = f.m.cpus[i]!;
+    tlbInvalidate(c, (e) => !e.global && e.asid === c.asid);
+  }
+  emit(f, { event: 'flush_tlb_mm', cpus });
+}
+
+/**
  * struct mmu_gather: the range of the entries that need a flush, flushed at tlb_end_vma (unless the
  * arch selects MMU_GATHER_MERGE_VMAS) and at tlb_finish_mmu, as one `tlb_flush` event reaching the
  * CPUs running the mm.

@@ -13,7 +13,8 @@ import { eachPte } from './change_protection.ts';
 import { i_mmap, type LinuxState, type Mm, type Vma } from './state.ts';
 import { mapcounts } from './task_mmu.ts';
 import { pte_install_uffd_wp_if_needed } from './zap.ts';
-import { emit, flushRange, pageState, vm_normal_page, type FaultEnv } from './vm-fault.ts';
+import { tlbInvalidate } from '../machine/tlb.ts';
+import { emit, flushRange, mmCpus, pageState, vm_normal_page, type FaultEnv } from './vm-fault.ts';
 
 const test = (f: FaultEnv, name: string, a: Record<string, U64>): boolean =>
   f.helper(name, a) === true;
@@ -50,16 +51,62 @@ function* rmapVmas(st: LinuxState, pfn: U64, shift: number): Generator<[Vma, U64
     for (const vma of mm.vmas) if (!vma.flags.has('VM_HUGETLB')) yield [vma, undefined];
 }
 
+/** current->tlb_ubc (mm/rmap.c:649-700): the CPUs of the flush reclaim batched, if one is owed. */
+interface TlbUbc {
+  flush_required: boolean;
+  readonly cpus: Set<number>;
+}
+
+/**
+ * :2049-2052 the flush of a cleared PTE: should_defer_flush then set_tlb_ubc_flush_pending (:649,
+ * nothing for a PTE the TLB cannot hold), else flush_tlb_range.
+ */
+function unmapFlush(f: FaultEnv, ubc: TlbUbc, pteval: U64, address: U64): void {
+  const end = address + f.t.pageSize;
+  const cpus = mmCpus(f.m, f.mm);
+  const batch = f.arch.tlbbatch;
+  if (!batch.should_defer(cpus)) {
+    flushRange(f, 'flush_tlb_range', address, end);
+    return;
+  }
+  if (!f.arch.pte_accessible(f, pteval)) return;
+  // arch_tlbbatch_add_pending: arm64 sends the TLBIs now; x86 and riscv gather the CPUs.
+  if (batch.add_pending_flushes) flushRange(f, 'flush_tlb_range', address, end);
+  else for (const c of cpus) ubc.cpus.add(c);
+  ubc.flush_required = true;
+  f.mm.tlbFlushBatched = true; // mm->tlb_flush_batched, owed to flush_tlb_batched_pending
+}
+
+/** mm/rmap.c try_to_unmap_flush (mm/vmscan.c, before the folio is written): arch_tlbbatch_flush. */
+function try_to_unmap_flush(f: FaultEnv, ubc: TlbUbc): void {
+  if (!ubc.flush_required || f.arch.tlbbatch.batch_flush === 'none') return;
+  const all = f.arch.tlbbatch.batch_flush === 'all';
+  const cpus = [...ubc.cpus].sort((a, b) => a - b);
+  if (cpus.length === 0) return; // an empty cpumask flushes nothing: no event
+  for (const i of cpus) {
+    const c = f.m.cpus[i]!;
+    tlbInvalidate(c, (e) => all || (!e.global && e.asid === c.asid));
+  }
+  emit(f, { event: 'arch_tlbbatch_flush', cpus });
+}
+
 /** :1852 try_to_unmap_one at one PTE; false is walk_abort. */
-function try_to_unmap_one(f: FaultEnv, vma: Vma, pfn: U64, pa: number, address: U64): boolean {
+function try_to_unmap_one(
+  f: FaultEnv,
+  ubc: TlbUbc,
+  vma: Vma,
+  pfn: U64,
+  pa: number,
+  address: U64,
+): boolean {
   // :1904 a VM_LOCKED VMA keeps the page (TTU_IGNORE_MLOCK is not a reclaim flag).
   if (vma.flags.has('VM_LOCKED')) return false;
   const page = pageState(f.st, pfn);
   const anon_exclusive = page.anon && page.exclusive;
   const pteval = f.t.read(pa);
-  // :2040 get_and_clear_ptes, :2051 flush_tlb_range, :2053 folio_mark_dirty.
+  // :2040 get_and_clear_ptes, the flush, :2053 folio_mark_dirty.
   f.t.write(vma.mm.tree, 4, pa, address, 0n);
-  flushRange(f, 'flush_tlb_range', address, address + f.t.pageSize);
+  unmapFlush(f, ubc, pteval, address);
   if (test(f, 'pte_dirty', { pte: pteval })) {
     emit(f, { event: 'folio_mark_dirty', pfn });
     const cached = f.st.cached.get(pfn);
@@ -103,6 +150,8 @@ export function try_to_unmap(
       'reclaim takes an anonymous folio (setup.pages with anon) or a page-cache folio (setup.files pages)',
       '/args/pfn',
     );
+  const ubc: TlbUbc = { flush_required: false, cpus: new Set() };
+  let last: FaultEnv | undefined;
   for (const [vma, at] of rmapVmas(st, pfn, shift)) {
     if (vma.flags.has('VM_HUGETLB'))
       throw new VectorFormatError('reclaim does not take a hugetlb folio', '/args/pfn');
@@ -110,8 +159,10 @@ export function try_to_unmap(
     const hit = mappedAt(f, vma, pfn, at);
     if (hit === null) continue;
     if (vm_normal_page(f, f.t.read(hit.pa)) !== pfn) continue;
+    last = f;
     // rmap_walk stops when rmap_one fails (:2273).
-    if (!try_to_unmap_one(f, vma, pfn, hit.pa, hit.addr)) break;
+    if (!try_to_unmap_one(f, ubc, vma, pfn, hit.pa, hit.addr)) break;
   }
+  if (last) try_to_unmap_flush(last, ubc);
   return mapcounts(st.mms.values(), envOf).get(pfn) ?? 0;
 }

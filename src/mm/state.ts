@@ -198,6 +198,8 @@ export interface Mm {
   readonly vmas: Vma[];
   /** mm->tlb_flush_pending: flushes other threads have pending, and the ones in progress. */
   tlbFlushPending: number;
+  /** mm->tlb_flush_batched: reclaim batched a flush of this mm that flush_tlb_batched_pending owes. */
+  tlbFlushBatched: boolean;
   /** The mmu notifier subscriptions, in the order the kernel calls them (newest first). */
   readonly notifiers: readonly string[];
 }
@@ -266,6 +268,7 @@ export function buildLinux(s: LinuxSetup, g: LinuxGeometry, ramEnd: U64): LinuxS
       tree: sm.tree ?? 0,
       vmas: [],
       tlbFlushPending: sm.tlb_flush_pending ?? 0,
+      tlbFlushBatched: false,
       // __mmu_notifier_register: hlist_add_head_rcu, so the last registered is called first.
       notifiers: [...(sm.mmu_notifiers ?? [])].reverse(),
     };

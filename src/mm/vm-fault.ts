@@ -92,6 +92,18 @@ export interface ArchFault {
   pte_needs_flush(f: FaultEnv, oldpte: U64, newpte: U64): boolean;
   /** CONFIG_MMU_GATHER_MERGE_VMAS: one flush at tlb_finish_mmu, none at tlb_end_vma. */
   readonly mmu_gather_merge_vmas: boolean;
+  /**
+   * Reclaim's batched unmap flush (ARCH_WANT_BATCHED_UNMAP_TLB_FLUSH): arch_tlbbatch_should_defer for
+   * an mm running on `cpus` when reclaim runs on CPU 0 (model choice), whether
+   * arch_tlbbatch_add_pending flushes the page at once (arm64), and what arch_tlbbatch_flush removes
+   * from the gathered CPUs' TLBs: nothing more (arm64, a DSB), every non-global entry (x86), every
+   * entry (riscv).
+   */
+  readonly tlbbatch: {
+    should_defer(cpus: readonly number[]): boolean;
+    readonly add_pending_flushes: boolean;
+    readonly batch_flush: 'none' | 'nonglobal' | 'all';
+  };
 }
 
 /** How a user access ends, when it does not translate. */

@@ -9,7 +9,7 @@ import type { U64 } from '../bits/u64.ts';
 import { UnsupportedError, VectorFormatError } from '../errors.ts';
 import { eachPte } from './change_protection.ts';
 import { __unmap_hugepage_range } from './hugetlb.ts';
-import { MmuGather } from './mmu_gather.ts';
+import { flush_tlb_batched_pending, MmuGather } from './mmu_gather.ts';
 import { free_swap_and_cache } from './swapfile.ts';
 import { i_mmap, type Vma } from './state.ts';
 import {
@@ -95,6 +95,7 @@ function unmap_page_range(
     if (t !== table) {
       endTable();
       table = t;
+      flush_tlb_batched_pending(f); // :1848
     }
     const ptent = f.t.read(pa);
     if (test(f, 'pte_none', { pte: ptent })) return;

@@ -7744,7 +7744,7 @@ export interface Signal1 {
   si_addr: Hex6477;
 }
 /**
- * One observable event of a user access, in order: a fault the hardware took (`exception`), handle_mm_fault with its flags and result, a vm_operations_struct callback with its arguments and result, folio_mark_dirty, a TLB flush the kernel issued (one page, or a range: `tlb_flush` is an mmu_gather's flush of the entries it collected, `flush_tlb_range` a direct flush_tlb_range of a range: the seed's flush of a whole VMA, reclaim's flush of a page, a split huge PMD, PAGEMAP_SCAN's flush) with the CPUs whose TLBs it reached (an arch's empty flush is no event), a WARN.
+ * One observable event of a user access, in order: a fault the hardware took (`exception`), handle_mm_fault with its flags and result, a vm_operations_struct callback with its arguments and result, folio_mark_dirty, a TLB flush the kernel issued (one page, or a range: `tlb_flush` is an mmu_gather's flush of the entries it collected, `flush_tlb_range` a direct flush_tlb_range of a range: the seed's flush of a whole VMA, reclaim's flush of a page, a split huge PMD, PAGEMAP_SCAN's flush; `arch_tlbbatch_flush` reclaim's batched flush of the CPUs it gathered, x86 every non-global entry and riscv every entry of their TLBs; `flush_tlb_mm` the flush of the whole mm that flush_tlb_batched_pending owes after a batched reclaim) with the CPUs whose TLBs it reached (an arch's empty flush is no event), a WARN.
  *
  * This interface was referenced by `VectorFile`'s JSON-Schema
  * via the `definition` "FaultEvent".
@@ -7767,7 +7767,9 @@ export interface FaultEvent {
     | 'update_mmu_tlb'
     | 'warn'
     | 'tlb_flush'
-    | 'flush_tlb_range';
+    | 'flush_tlb_range'
+    | 'arch_tlbbatch_flush'
+    | 'flush_tlb_mm';
   /**
    * `tlb_flush` of the whole mm, no range: an mmu_gather with tlb->fullmm (x86 flush_tlb_mm_range(0, TLB_FLUSH_ALL), arm64 and riscv flush_tlb_mm). hugetlb_change_protection's gather is finished inside the caller's (mm_tlb_flush_nested, mm/mmu_gather.c:516), which forces it.
    */
@@ -9212,7 +9214,7 @@ export interface MunmapEvent {
   /**
    * What happened.
    */
-  event: 'tlb_flush' | 'folio_mark_dirty' | 'warn';
+  event: 'tlb_flush' | 'folio_mark_dirty' | 'warn' | 'flush_tlb_mm';
   addr?: Hex64133;
   end?: Hex64134;
   /**

@@ -148,5 +148,8 @@ export const arm64UserFault: ArchUserFault = {
     pte_needs_flush: (_f, oldpte, newpte) =>
       (oldpte & PTE_VALID) !== 0n && ((oldpte ^ newpte) & ~PTE_SWBITS_MASK) !== 0n,
     mmu_gather_merge_vmas: false,
+    // tlbflush.h:351 (no ARM64_WORKAROUND_REPEAT_TLBI); :578 add_pending issues the TLBIs, :375 the
+    // batch flush is a DSB.
+    tlbbatch: { should_defer: () => true, add_pending_flushes: true, batch_flush: 'none' },
   },
 };

@@ -88,5 +88,8 @@ export const riscvUserFault: ArchUserFault = {
     pte_accessible: (_f, pte) => (pte & 1n) !== 0n, // pgtable.h:357: _PAGE_PRESENT
     pte_needs_flush: () => true, // include/asm-generic/tlb.h:779
     mmu_gather_merge_vmas: false,
+    // arch/riscv/mm/tlbflush.c:225 always defer; :230 add_pending gathers mm_cpumask; :237 the batch
+    // flush is __flush_tlb_range(NULL, cpumask, 0, FLUSH_TLB_MAX_SIZE): the whole TLB.
+    tlbbatch: { should_defer: () => true, add_pending_flushes: false, batch_flush: 'all' },
   },
 };

@@ -152,5 +152,12 @@ export const x86UserFault: ArchUserFault = {
     pte_accessible: (_f, pte) => (pte & 1n) !== 0n,
     pte_needs_flush,
     mmu_gather_merge_vmas: true, // arch/x86/Kconfig:286
+    // tlbflush.h:327 defer when a CPU other than reclaim's (0) runs the mm; arch/x86/mm/tlb.c:1729
+    // arch_tlbbatch_flush: a full flush (no INVLPGB) of the gathered CPUs.
+    tlbbatch: {
+      should_defer: (cpus) => cpus.some((c) => c !== 0),
+      add_pending_flushes: false,
+      batch_flush: 'nonglobal',
+    },
   },
 };
