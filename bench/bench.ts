@@ -126,4 +126,8 @@ await benchProtocol(loaded);
 
 benchFaults();
 benchDirty();
-benchUffd();
+// UFFDIO_WRITEPROTECT twice: in a process of its own, and here, after the corpus.
+spawnSync(join(PACKAGE_ROOT, 'node_modules/.bin/tsx'), [join(PACKAGE_ROOT, 'bench/uffd-run.ts')], {
+  stdio: 'inherit',
+});
+benchUffd('after the corpus, in this process');
