@@ -188,7 +188,6 @@ export function change_protection(
     return ptent;
   };
   const perPte = (pa: number, addr: U64) => {
-    flush_tlb_batched_pending(f); // :235
     const oldpte = f.t.read(pa);
     if (test(f, 'pte_present', { pte: oldpte })) {
       const ptent = present(oldpte, addr);
@@ -247,7 +246,7 @@ export function change_protection(
     perPte,
     populate,
     (pa0, addr0, n) => {
-      flush_tlb_batched_pending(f); // :235
+      flush_tlb_batched_pending(f); // :235, once per PTE table (the walker gives each a run)
       pages += fast.run(tlb, pa0, addr0, n, perPte);
     },
     split,
