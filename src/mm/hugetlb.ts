@@ -2,8 +2,8 @@
 // huge page): hugetlb_walk and huge_pte_alloc (the generic huge_pte_offset, mm/hugetlb.c:7001-7070),
 // hugetlb_change_protection (:6409) and __unmap_hugepage_range (:5167). Model choices: no PMD-table
 // sharing (huge_pmd_unshare finds nothing), no arm64 contiguous or riscv Svnapot sizes, and the
-// arm64 huge_pte_offset is the generic one (they differ only for a non-present entry above the
-// huge level).
+// arm64 huge_pte_offset is the generic one (they differ only where a PUD-size VMA meets a table, or
+// a PMD-size one a non-present entry above the huge level).
 
 import type { U64 } from '../bits/u64.ts';
 import { UnsupportedError } from '../errors.ts';

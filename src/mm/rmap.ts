@@ -2,18 +2,18 @@
 // (mm/vmscan.c:1347, TTU_BATCH_FLUSH), with try_to_unmap_one (:1852) at each PTE that maps it: the PTE
 // is cleared and flushed, a file VMA's uffd-wp protection becomes a marker
 // (pte_install_uffd_wp_if_needed), an anonymous page becomes its swap entry with the exclusive,
-// soft-dirty and uffd-wp bits carried. Model choices: the folio is swap-backed (no MADV_FREE), not
-// hwpoisoned, not pinned, not device-mapped; swap_duplicate succeeds; the flush is the immediate
-// flush_tlb_range of the page (:2051) — where should_defer_flush batches it instead, the batch is flushed
-// before the folio is written (try_to_unmap_flush_dirty, mm/vmscan.c) and covers at least the page.
+// soft-dirty and uffd-wp bits carried; the flush is immediate or batched as the arch decides
+// (should_defer_flush), the batch flushed at the end of the step (try_to_unmap_flush). Model choices:
+// the folio is swap-backed (no MADV_FREE), not hwpoisoned, not pinned, not device-mapped;
+// swap_duplicate succeeds; reclaim runs on CPU 0.
 
 import type { U64 } from '../bits/u64.ts';
 import { VectorFormatError } from '../errors.ts';
+import { tlbInvalidate } from '../machine/tlb.ts';
 import { eachPte } from './change_protection.ts';
 import { i_mmap, type LinuxState, type Mm, type Vma } from './state.ts';
 import { mapcounts } from './task_mmu.ts';
 import { pte_install_uffd_wp_if_needed } from './zap.ts';
-import { tlbInvalidate } from '../machine/tlb.ts';
 import { emit, flushRange, mmCpus, pageState, vm_normal_page, type FaultEnv } from './vm-fault.ts';
 
 const test = (f: FaultEnv, name: string, a: Record<string, U64>): boolean =>

@@ -4,7 +4,7 @@
 // PTE (:4964), writable only for an exclusive page that neither uffd-wp nor soft-dirty tracking keeps
 // read-only (:4976), and do_wp_page if the write is still pending (:5031). Model choices: order-0
 // folios, no readahead of other slots, no writeback in flight, no KSM folio in the swap cache, the
-// memory cgroup's swap is not full (mem_cgroup_swap_full is false), the read succeeds.
+// memory cgroup's swap is not full (mem_cgroup_swap_full is false), the read succeeds at once.
 
 import type { U64 } from '../bits/u64.ts';
 import { UnsupportedError, VectorFormatError } from '../errors.ts';
