@@ -23,8 +23,12 @@ function u64(w: MmWalk, op: string, a: OpArgs): bigint {
 export function split_huge_pmd(w: MmWalk, pmdPa: number, v: bigint, addr: bigint): boolean {
   const t = w.t;
   if (!t.transHuge(3, v)) {
+    // pmd_is_huge (include/linux/huge_mm.h:436): every non-present, non-none PMD is split,
+    // device-private entries as well as migration ones (split_huge_pmd_locked, mm/huge_memory.c:3265).
     if (!t.none(3, v) && !t.present(3, v))
-      throw new UnsupportedError('splitting a PMD migration (swap) entry is not modelled');
+      throw new UnsupportedError(
+        'splitting a non-present PMD (migration or device-private) is not modelled',
+      );
     return false;
   }
   const vma = w.vma!;

@@ -582,11 +582,16 @@ function process_mm_walk_lock(w: MmWalk): void {
   else if (l !== 'PGWALK_VMA_RDLOCK_VERIFY') mmap_assert_write_locked(w);
 }
 
-// CONFIG_PER_VMA_LOCK=y: vma_start_write and vma_assert_write_locked both start with
-// __is_vma_write_locked -> mmap_assert_write_locked (include/linux/mmap_lock.h).
+/**
+ * process_vma_walk_lock (:427), CONFIG_PER_VMA_LOCK=y, CONFIG_DEBUG_VM off. PGWALK_WRLOCK:
+ * vma_start_write -> __is_vma_write_locked -> mmap_assert_write_locked (include/linux/mmap_lock.h:
+ * 206-214, 186-188). PGWALK_WRLOCK_VERIFY's vma_assert_write_locked (:239-244) and
+ * PGWALK_VMA_RDLOCK_VERIFY's vma_assert_locked (:246-252) are VM_BUG_ON_VMA, which without
+ * CONFIG_DEBUG_VM is BUILD_BUG_ON_INVALID (include/linux/mmdebug.h:121,118): the condition, and the
+ * mmap_assert_write_locked inside it, is never evaluated. (With CONFIG_DEBUG_VM it would BUG.)
+ */
 function process_vma_walk_lock(w: MmWalk): void {
-  const l = w.ops.walk_lock;
-  if (l === 'PGWALK_WRLOCK' || l === 'PGWALK_WRLOCK_VERIFY') mmap_assert_write_locked(w);
+  if (w.ops.walk_lock === 'PGWALK_WRLOCK') mmap_assert_write_locked(w);
 }
 
 /** check_ops_safe (:524): install_pte is for mm-internal callers only. */

@@ -23,7 +23,7 @@ interface ChainLevel {
   readonly first: boolean;
   /** Last of its group: the real helpers (otherwise the folded 0/0/1 ones). */
   readonly last: boolean;
-  /** PTRS_PER_<level> == 1 at compile time (real_depth()). */
+  /** PTRS_PER_<level> == 1 (real_depth()); on x86 PTRS_PER_P4D is the run-time ptrs_per_p4d. */
   readonly ptrsOne: boolean;
 }
 
@@ -117,7 +117,11 @@ export class LinuxTables {
     return this.sizes[c]!;
   }
 
-  /** real_depth() (mm/pagewalk.c:19): folds by compile-time PTRS_PER_*, not by runtime folding. */
+  /**
+   * real_depth() (mm/pagewalk.c:19-28): folds by PTRS_PER_*, not by folding as such. On x86
+   * PTRS_PER_P4D is the run-time ptrs_per_p4d (pgtable_64_types.h:58; 1 without LA57, head64.c:59), so
+   * 4-level folds its p4d; riscv's stay 512 in every mode, so it never folds.
+   */
   realDepth(d: 1 | 2 | 3): number {
     let depth: number = d;
     if (depth === 3 && this.chain[3]!.ptrsOne) depth = 2;
