@@ -13,6 +13,7 @@ export type FaultClass =
   | 'translation'
   | 'reserved'
   | 'misaligned'
+  | 'alignment'
   | 'address-size'
   | 'access-flag'
   | 'dirty'

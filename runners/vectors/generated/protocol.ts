@@ -1711,6 +1711,10 @@ export interface CpuFeatures {
    * riscv64 Svrsw60t59b: PTE bits 60:59 are for software, not reserved.
    */
   Svrsw60t59b?: boolean;
+  /**
+   * riscv64 misa.C (compressed instructions, Zca): IALIGN=16, so only an odd pc is a misaligned fetch; when false IALIGN=32 and a pc not 4-byte aligned is.
+   */
+  C?: boolean;
 }
 /**
  * A user mm_struct: its page tables (a tree of the radix builder, built with the arch's pXd_populate table entries) and its VMAs, sorted by address.

@@ -1583,6 +1583,7 @@ export type FaultClass =
   | 'translation'
   | 'reserved'
   | 'misaligned'
+  | 'alignment'
   | 'address-size'
   | 'access-flag'
   | 'dirty'
@@ -1979,6 +1980,7 @@ export type FaultClass1 =
   | 'translation'
   | 'reserved'
   | 'misaligned'
+  | 'alignment'
   | 'address-size'
   | 'access-flag'
   | 'dirty'
@@ -2430,7 +2432,7 @@ export type Choice20 = string;
  */
 export type RootArg5 = Hex645 | TreeRef;
 /**
- * The cross-arch cause of a fault: `translation` (no valid entry: P=0, V=0, invalid descriptor, riscv pointer at level 0, arm64 block where blocks are not allowed), `reserved` (a reserved bit or encoding in a valid entry), `misaligned` (a large leaf whose address bits below its size are not zero: x86 RSVD, riscv step 5), `address-size` (arm64 output or table address beyond PS), `access-flag` (A/AF clear and hardware does not set it), `dirty` (riscv Svade store with D clear), `permission` (rights deny the access), `non-canonical` (the VA is outside the mode's address space), `access` (riscv PMA/PMP access fault), `external-abort` (arm64 external abort on a walk).
+ * The cross-arch cause of a fault: `translation` (no valid entry: P=0, V=0, invalid descriptor, riscv pointer at level 0, arm64 block where blocks are not allowed), `reserved` (a reserved bit or encoding in a valid entry), `misaligned` (a large leaf whose address bits below its size are not zero: x86 RSVD, riscv step 5), `alignment` (a fetch from a PC the architecture forbids, before translation: arm64 PC alignment fault, riscv instruction-address-misaligned; level null), `address-size` (arm64 output or table address beyond PS), `access-flag` (A/AF clear and hardware does not set it), `dirty` (riscv Svade store with D clear), `permission` (rights deny the access), `non-canonical` (the VA is outside the mode's address space), `access` (riscv PMA/PMP access fault), `external-abort` (arm64 external abort on a walk).
  *
  * This interface was referenced by `VectorFile`'s JSON-Schema
  * via the `definition` "FaultClass".
@@ -2439,6 +2441,7 @@ export type FaultClass2 =
   | 'translation'
   | 'reserved'
   | 'misaligned'
+  | 'alignment'
   | 'address-size'
   | 'access-flag'
   | 'dirty'
@@ -3566,6 +3569,10 @@ export interface CpuFeatures {
    * riscv64 Svrsw60t59b: PTE bits 60:59 are for software, not reserved.
    */
   Svrsw60t59b?: boolean;
+  /**
+   * riscv64 misa.C (compressed instructions, Zca): IALIGN=16, so only an odd pc is a misaligned fetch; when false IALIGN=32 and a pc not 4-byte aligned is.
+   */
+  C?: boolean;
 }
 /**
  * A user mm_struct: its page tables (a tree of the radix builder, built with the arch's pXd_populate table entries) and its VMAs, sorted by address.
@@ -5840,11 +5847,11 @@ export interface X86Report {
  */
 export interface Arm64Report {
   /**
-   * ESR_EL1.EC: 0x20/0x21 instruction abort from EL0/EL1, 0x24/0x25 data abort from EL0/EL1.
+   * ESR_EL1.EC: 0x20/0x21 instruction abort from EL0/EL1, 0x24/0x25 data abort from EL0/EL1, 0x22 PC alignment fault (from either EL).
    */
   ec: string;
   /**
-   * ESR_EL1.ISS.DFSC or IFSC (6 bits).
+   * ESR_EL1.ISS.DFSC or IFSC (6 bits); 0x00 for a PC alignment fault, whose ISS is RES0.
    */
   fsc: string;
   /**
@@ -5861,9 +5868,9 @@ export interface Arm64Report {
  */
 export interface Riscv64Report {
   /**
-   * 12/13/15 instruction/load/store page fault; 1/5/7 access faults.
+   * 12/13/15 instruction/load/store page fault; 1/5/7 access faults; 0 instruction address misaligned.
    */
-  scause: 1 | 5 | 7 | 12 | 13 | 15;
+  scause: 0 | 1 | 5 | 7 | 12 | 13 | 15;
   stval: Hex6437;
 }
 /**
@@ -6154,6 +6161,10 @@ export interface CpuFeatures1 {
    * riscv64 Svrsw60t59b: PTE bits 60:59 are for software, not reserved.
    */
   Svrsw60t59b?: boolean;
+  /**
+   * riscv64 misa.C (compressed instructions, Zca): IALIGN=16, so only an odd pc is a misaligned fetch; when false IALIGN=32 and a pc not 4-byte aligned is.
+   */
+  C?: boolean;
 }
 /**
  * x86_64 INVLPG: the current PCID's and global entries for the page of `va` (SDM §4.10.4.1). Local.
@@ -9480,6 +9491,10 @@ export interface CpuFeatures2 {
    * riscv64 Svrsw60t59b: PTE bits 60:59 are for software, not reserved.
    */
   Svrsw60t59b?: boolean;
+  /**
+   * riscv64 misa.C (compressed instructions, Zca): IALIGN=16, so only an odd pc is a misaligned fetch; when false IALIGN=32 and a pc not 4-byte aligned is.
+   */
+  C?: boolean;
 }
 /**
  * Field name to value (integer, or Hex64 for wide fields).

@@ -146,6 +146,11 @@ function access(
 ): AccessOutcome {
   const [hi, lo] = splitVa(va);
   const f = cpu.features;
+  // A fetch is the instruction fetch of a PE whose PC is `va`. PC[1:0] != 0 in AArch64 state is a PC
+  // alignment fault (EC 0x22 from any EL, ISS RES0, FAR = PC), taken before the fetch is translated
+  // (ASL AArch64_CheckPCAlignment → AArch64_PCAlignmentFault): no walk, no TLB lookup.
+  if (t === 'fetch' && (lo & 3) !== 0)
+    return fault('alignment', null, { ec: 0x22, fsc: 0, far: va }, []);
   const abort = (cls: FaultClass, level: number | null, updates: Update[]) =>
     fault(
       cls,

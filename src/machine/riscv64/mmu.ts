@@ -147,6 +147,12 @@ function access(
       { scause: cls === 'access' ? ACCESS_CAUSE[t] : CAUSE[t], stval: va },
       updates,
     );
+  // A fetch is the instruction fetch of a hart whose pc is `va`. A pc that IALIGN forbids (odd with
+  // C, IALIGN=16; not 4-byte aligned without C) is an instruction-address-misaligned exception
+  // (scause 0, stval = the target), before translation (Sail riscv `fetch`). With C no control
+  // transfer can produce an odd pc (JALR clears bit 0): the exception is what such a pc would raise.
+  if (t === 'fetch' && (lo & (f.C === true ? 1 : 3)) !== 0)
+    return fault('alignment', null, { scause: 0, stval: va }, []);
   if (!signExtended(hi, g.vaBits)) return trap('non-canonical', null, []);
   const hit = tlbLookup(cpu, va, cpu.asid);
   // Any translation valid since the last covering SFENCE.VMA may be used; A/D updates go to memory
@@ -191,6 +197,7 @@ export const riscvMmu: ArchMmu = {
     Svnapot: false,
     PBMTE: false,
     Svrsw60t59b: false,
+    C: true,
   },
   defaultTable: (pa) => ((pa >> 12n) << 10n) | BigInt(V),
   addr: (pa) => (pa >> 12n) << 10n,
