@@ -138,13 +138,14 @@ static void mem_free(phys_mem *mem)
 
 /* ---------------------------------------------------------------- machine */
 
-/* sstatus.SUM/MXR, menvcfg.ADUE/PBMTE, and the extensions Svnapot and Svrsw60t59b. */
+/* sstatus.SUM/MXR, menvcfg.ADUE/PBMTE, the extensions Svnapot and Svrsw60t59b, and C (IALIGN 16,
+ * on unless a vector turns it off). */
 typedef struct {
-    bool sum, mxr, adue, svnapot, pbmte, svrsw60t59b;
+    bool sum, mxr, adue, svnapot, pbmte, svrsw60t59b, no_c;
 } rv_features;
 
-const char *const riscv_feature_keys[] = {"SUM", "MXR", "ADUE", "Svnapot", "PBMTE", "Svrsw60t59b",
-                                          NULL};
+const char *const riscv_feature_keys[] = {"SUM", "MXR",         "ADUE", "Svnapot",
+                                          "PBMTE", "Svrsw60t59b", "C",    NULL};
 
 /* One address-translation cache entry: a leaf PTE read in step 2, tagged with satp.ASID or marked
  * global (riscv priv "Address-Translation Cache"). */
@@ -536,6 +537,14 @@ static void translate(rv_machine *m, hart *h, uint64_t va, acc_t acc, bool user,
     tlb_entry *e;
 
     memset(o, 0, sizeof *o);
+    /* Instruction-address-misaligned (scause 0): a PC that IALIGN forbids, before translation. */
+    if (acc == ACC_FETCH && (va & (h->feat.no_c ? 3 : 1))) {
+        o->fault = true;
+        o->cls = "alignment";
+        o->level = -1;
+        o->scause = 0;
+        return;
+    }
     if (!va_canonical(m, va)) {
         page_fault(o, acc, "non-canonical", -1);
         return;
@@ -672,12 +681,13 @@ static int apply_features(rv_features *f, json_t *features, const char *where, c
                      : strcmp(key, "Svnapot") == 0     ? &f->svnapot
                      : strcmp(key, "PBMTE") == 0       ? &f->pbmte
                      : strcmp(key, "Svrsw60t59b") == 0 ? &f->svrsw60t59b
+                     : strcmp(key, "C") == 0           ? &f->no_c
                                                        : NULL;
         if (!slot)
             FAIL("%s: %s is not a riscv64 feature", where, key);
         if (!json_is_boolean(value))
             FAIL("%s: feature %s must be a boolean", where, key);
-        *slot = json_is_true(value);
+        *slot = json_is_true(value) != (slot == &f->no_c);
     }
     return 0;
 }
