@@ -18,7 +18,7 @@ import {
   type Hstate,
 } from './hugetlb.ts';
 import type { Vma } from './state.ts';
-import { mapcounts } from './task_mmu.ts';
+import { folio_mapcount } from './task_mmu.ts';
 import {
   userfaultfd_minor,
   userfaultfd_missing,
@@ -66,9 +66,8 @@ function hugetlb_wp(f: FaultEnv, vmf: VmFault): number {
   }
   const pfn = f.helper('pte_pfn', { value: pte }) as U64;
   const page = pageState(f.st, pfn);
-  const envOf = (mm: FaultEnv['mm']) => (mm === f.mm ? f : { ...f, mm });
   // :5491 the only mapping of an anonymous folio is reused.
-  if (page.anon && (mapcounts(f.st.mms.values(), envOf).get(pfn) ?? 0) === 1) {
+  if (page.anon && folio_mapcount(f, pfn) === 1) {
     page.exclusive = true;
     if (vma.flags.has('VM_WRITE')) set_huge_ptep_writable(f, vmf);
     return 0;

@@ -14,8 +14,7 @@ import {
 } from './fault-flags.ts';
 import { vmf_can_call_fault } from './memory.ts';
 import { handle_userfault } from './handle_userfault.ts';
-import { swap_cache_del_folio, swap_count } from './swapfile.ts';
-import { mapcounts } from './task_mmu.ts';
+import { swap_cache_del_folio, swap_count, try_to_reclaim_swap } from './swapfile.ts';
 import { userfaultfd_pte_wp, userfaultfd_wp, userfaultfd_wp_async } from './userfaultfd_k.ts';
 import { callVmOp } from './vm-ops.ts';
 import {
@@ -198,10 +197,7 @@ function wp_page_copy(f: FaultEnv, vmf: VmFault): number {
     const old = vmf.page === null ? undefined : f.st.pages.get(vmf.page);
     if (old) {
       old.refcount -= 1;
-      if (old.swap !== undefined && swap_count(f, old.swap) === 0) {
-        const envOf = (mm: FaultEnv['mm']) => (mm === f.mm ? f : { ...f, mm });
-        if (!mapcounts(f.st.mms.values(), envOf).has(vmf.page!)) swap_cache_del_folio(f, old.swap);
-      }
+      if (old.swap !== undefined) try_to_reclaim_swap(f, old.swap);
     }
   } else {
     f.arch.update_mmu_tlb(f, vmf.address);

@@ -18,13 +18,18 @@ export interface FullmmFlush extends FaultEvent {
  * entry of the mm's ASID on the CPUs running it.
  */
 export function flushFullmm(f: FaultEnv, freed_tables: boolean): void {
+  const e: FullmmFlush = { event: 'tlb_flush', fullmm: true, freed_tables, cpus: flush_tlb_mm(f) };
+  emit(f, e);
+}
+
+/** flush_tlb_mm: every non-global entry of the mm's ASID on the CPUs running it; those CPUs. */
+function flush_tlb_mm(f: FaultEnv): number[] {
   const cpus = mmCpus(f.m, f.mm);
   for (const i of cpus) {
     const c = f.m.cpus[i]!;
     tlbInvalidate(c, (e) => !e.global && e.asid === c.asid);
   }
-  const e: FullmmFlush = { event: 'tlb_flush', fullmm: true, freed_tables, cpus };
-  emit(f, e);
+  return cpus;
 }
 
 /**
@@ -34,12 +39,7 @@ export function flushFullmm(f: FaultEnv, freed_tables: boolean): void {
 export function flush_tlb_batched_pending(f: FaultEnv): void {
   if (!f.mm.tlbFlushBatched) return;
   f.mm.tlbFlushBatched = false;
-  const cpus = mmCpus(f.m, f.mm);
-  for (const i of cpus) {
-    const c = f.m.cpus[i]!;
-    tlbInvalidate(c, (e) => !e.global && e.asid === c.asid);
-  }
-  emit(f, { event: 'flush_tlb_mm', cpus });
+  emit(f, { event: 'flush_tlb_mm', cpus: flush_tlb_mm(f) });
 }
 
 /**

@@ -5,7 +5,7 @@
 import type { U64 } from '../bits/u64.ts';
 import { eachPte } from './change_protection.ts';
 import { swp_entry, swp_offset, swp_type } from './swapops.ts';
-import { mapcounts } from './task_mmu.ts';
+import { folio_mapcount } from './task_mmu.ts';
 import { pageState, pteIs, type FaultEnv } from './vm-fault.ts';
 
 /** The swp_entry_t of a swap PTE without its PTE bits (softleaf_from_pte keeps type and offset). */
@@ -44,15 +44,16 @@ export function swap_cache_del_folio(f: FaultEnv, entry: U64): void {
 }
 
 /**
- * :1951 free_swap_and_cache_nr of one entry whose PTE is gone: when no PTE holds it any more,
- * __try_to_reclaim_swap(TTRS_UNMAPPED | TTRS_FULL) takes its folio out of the swap cache unless the
- * folio is mapped (the memory cgroup's swap is not full: model choice).
+ * __try_to_reclaim_swap(TTRS_UNMAPPED) (:1951 free_swap_and_cache_nr) and free_swap_cache
+ * (mm/swap_state.c): the folio of a slot no PTE holds any more leaves the swap cache unless it is
+ * mapped (the memory cgroup's swap is not full, so TTRS_FULL never applies: model choice).
  */
-export function free_swap_and_cache(f: FaultEnv, pte: U64): void {
-  const entry = swapEntryOf(f, pte);
+export function try_to_reclaim_swap(f: FaultEnv, entry: U64): void {
   const pfn = f.st.swapCache.get(entry);
-  if (pfn === undefined || swap_count(f, entry) > 0) return;
-  const envOf = (mm: FaultEnv['mm']) => (mm === f.mm ? f : { ...f, mm });
-  if ((mapcounts(f.st.mms.values(), envOf).get(pfn) ?? 0) > 0) return;
+  if (pfn === undefined || swap_count(f, entry) > 0 || folio_mapcount(f, pfn) > 0) return;
   swap_cache_del_folio(f, entry);
 }
+
+/** :1951 free_swap_and_cache_nr of one swap PTE that was just cleared. */
+export const free_swap_and_cache = (f: FaultEnv, pte: U64): void =>
+  try_to_reclaim_swap(f, swapEntryOf(f, pte));

@@ -97,6 +97,12 @@ function findPmd(f: FaultEnv, mm: Mm, addr: U64): number | null {
   return pa;
 }
 
+/** folio_mapcount of the folio at `pfn`: its present entries in every mm. */
+export function folio_mapcount(f: FaultEnv, pfn: U64): number {
+  const envOf = (mm: Mm): FaultEnv => (mm === f.mm ? f : { ...f, mm });
+  return mapcounts(f.st.mms.values(), envOf).get(pfn) ?? 0;
+}
+
 /** pagemap_read of `count` pages from `start`: one entry per page. */
 export function pagemap_read(
   f: FaultEnv,
