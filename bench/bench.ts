@@ -11,7 +11,7 @@ import { toInput, type VectorObservation } from '../runners/adapter.ts';
 import { observe } from '../runners/adapters/reference.ts';
 import { judge } from '../runners/compare.ts';
 import { PACKAGE_ROOT } from '../runners/paths.ts';
-import { loadVectors } from '../runners/vectors/load.ts';
+import { loadVectors } from '../runners/load.ts';
 import { benchDirty } from './dirty.ts';
 import { benchFaults } from './fault.ts';
 import { benchMmu } from './mmu.ts';

@@ -15,7 +15,7 @@ import {
 } from '../src/mm/mapping_dirty_helpers.ts';
 import { archHelper, halves } from '../src/mm/pte-halves.ts';
 import { genericHugePteOffset } from '../src/mm/pagewalk.ts';
-import { LINUX } from '../src/ops/registry.ts';
+import { LINUX } from '../src/registry.ts';
 import type { U64 } from '../src/bits/u64.ts';
 import { BENCH_CONFIG, runPagewalkC, tableImage, walker } from './pagewalk.ts';
 

@@ -13,7 +13,7 @@ import { buildSetup } from '../src/engine.ts';
 import type { SetupMapping } from '../src/machine/builder.ts';
 import { UNLIMITED, Work } from '../src/machine/work.ts';
 import type { FaultLoopResult } from '../src/mm/fault-loop.ts';
-import { lookupOp } from '../src/ops/registry.ts';
+import { lookupOp } from '../src/registry.ts';
 import { PACKAGE_ROOT } from '../runners/paths.ts';
 import { BENCH_CONFIG } from './pagewalk.ts';
 

@@ -13,7 +13,7 @@ import { Builder } from '../src/machine/builder.ts';
 import { geometry } from '../src/machine/geometry.ts';
 import { vaOffset } from '../src/machine/halves.ts';
 import { walk, w, Walk, x86Mmu } from '../src/machine/x86_64/mmu.ts';
-import { modeDesc } from '../src/ops/registry.ts';
+import { modeDesc } from '../src/registry.ts';
 import { PACKAGE_ROOT } from '../runners/paths.ts';
 
 setFlagsFromString('--expose-gc');

@@ -14,7 +14,7 @@ import { genericHugePteOffset, walk_page_range, type MmWalk } from '../src/mm/pa
 import { LinuxTables } from '../src/mm/pgtable.ts';
 import { geometry } from '../src/machine/geometry.ts';
 import { UNLIMITED, Work } from '../src/machine/work.ts';
-import { LINUX, modeDesc } from '../src/ops/registry.ts';
+import { LINUX, modeDesc } from '../src/registry.ts';
 import type { KernelConfig } from '../src/config.ts';
 import { PACKAGE_ROOT } from '../runners/paths.ts';
 

@@ -9,7 +9,7 @@ import { UNLIMITED, Work } from '../src/machine/work.ts';
 import { loopParts } from '../src/mm/fault-ops.ts';
 import { ioEnv } from '../src/mm/uffd-ops.ts';
 import { userfaultfd_writeprotect } from '../src/mm/userfaultfd.ts';
-import { LINUX } from '../src/ops/registry.ts';
+import { LINUX } from '../src/registry.ts';
 import { BENCH_CONFIG, runPagewalkC, tableImage } from './pagewalk.ts';
 
 const PAGES = 262_144;

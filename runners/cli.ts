@@ -23,7 +23,7 @@ import { parseShard, select, type Selection } from './select.ts';
 import { shorten } from './vectors/quote.ts';
 import { familyNames } from './vectors/schemas.ts';
 import type { Problem } from './vectors/files.ts';
-import { loadVectors } from './vectors/load.ts';
+import { loadVectors } from './load.ts';
 
 const USAGE = `usage: ptvec <command> [options]
 

@@ -2,7 +2,7 @@
 // makes before it runs them: each vector run once on the reference engine, within its work budget.
 
 import type { Problem } from './vectors/files.ts';
-import { checkByRunning, loadVectors } from './vectors/load.ts';
+import { checkByRunning, loadVectors } from './load.ts';
 
 export interface LintResult {
   readonly files: number;

@@ -14,7 +14,7 @@ import {
   type LoadResult,
   type Problem,
 } from './vectors/files.ts';
-import { checkByRunning } from './vectors/load.ts';
+import { checkByRunning } from './load.ts';
 import { shorten } from './vectors/quote.ts';
 
 export interface ResultEntry {

@@ -7,11 +7,12 @@ import { UnsupportedError, VectorFormatError } from './errors.ts';
 import { buildMachine, type EngineSetup } from './machine/builder.ts';
 import { geometry } from './machine/geometry.ts';
 import type { Machine } from './machine/types.ts';
-import { buildLinux, linuxTrees, type LinuxSetup, type LinuxState } from './mm/state.ts';
+import { buildLinux, linuxTrees } from './mm/setup.ts';
+import type { LinuxSetup, LinuxState } from './mm/state.ts';
 import { checkUserAccess, faultOps } from './mm/fault-ops.ts';
 import { checkDirtyArgs, dirtyOps } from './mm/dirty-ops.ts';
 import { checkWalkArgs, pageattrOps, walkOps } from './mm/walk-ops.ts';
-import { LINUX, lookupOp, modeDesc, MMUS } from './ops/registry.ts';
+import { LINUX, lookupOp, modeDesc, MMUS } from './registry.ts';
 import type { OpArgs, OpValue } from './ops/types.ts';
 
 /** A reference to an earlier step's result. */

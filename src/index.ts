@@ -17,7 +17,8 @@ export { InternalError, UnsupportedError, VectorFormatError } from './errors.ts'
 export { ARCH_DESCRIPTIONS } from './layout/descriptions.generated.ts';
 export type { FieldDesc, FormatDesc, LevelDesc, ModeDesc } from './layout/types.ts';
 export type { VmFlag } from './mm/vm-flags.ts';
-export type { LinuxOpResult, WalkResult } from './mm/result.ts';
+export type { LinuxOpResult } from './mm/result.ts';
+export type { WalkResult } from './mm/walk-ops.ts';
 export type { EntryChange } from './mm/pgtable.ts';
 export type { WalkEvent } from './mm/pagewalk.ts';
 export { faultFlagNames, type Signal } from './mm/fault-flags.ts';
@@ -28,7 +29,7 @@ export type { PagemapScanResult } from './mm/pagemap_scan.ts';
 export type { MunmapResult } from './mm/munmap-ops.ts';
 export { bitmapWords, type DirtyResult } from './mm/mapping_dirty_helpers.ts';
 export { vmFaultNames, type FaultEvent } from './mm/vm-fault.ts';
-export { cpuFeatures, modeDesc, opsOf } from './ops/registry.ts';
+export { cpuFeatures, modeDesc, opsOf } from './registry.ts';
 export type { DecodedEntry, DecodedField, LinuxLevel, OpValue } from './ops/types.ts';
 export type { EngineSetup, SetupCpu, SetupMapping } from './machine/builder.ts';
 export type { AccessOutcome, ArchReport, RootArg, Update } from './machine/types.ts';

@@ -1,37 +1,37 @@
 // Every op the engine knows, per arch: the arch's helpers, the arch-independent swap/softleaf/marker
 // ops over the arch's swap encoding, and decode/encode by the arch description.
 
-import type { Arch, Mode } from '../config.ts';
-import { arm64Ops, arm64Swap } from '../arch/arm64/ops.ts';
-import { riscvOps, riscvSwap } from '../arch/riscv64/ops.ts';
-import { x86Ops, x86Swap } from '../arch/x86_64/ops.ts';
-import { UnsupportedError, VectorFormatError } from '../errors.ts';
-import { ARCH_DESCRIPTIONS } from '../layout/descriptions.generated.ts';
-import { decode, encode } from '../layout/layout.ts';
-import type { ModeDesc } from '../layout/types.ts';
-import type { ArchMmu } from '../machine/arch.ts';
-import { arm64Mmu } from '../machine/arm64/mmu.ts';
-import { machineOps } from '../machine/ops.ts';
-import { riscvMmu } from '../machine/riscv64/mmu.ts';
-import { x86Mmu } from '../machine/x86_64/mmu.ts';
-import { swapOps } from '../mm/swapops.ts';
-import { arm64HugePteOffset, genericHugePteOffset } from '../mm/pagewalk.ts';
-import { faultOps } from '../mm/fault-ops.ts';
-import { dirtyOps } from '../mm/dirty-ops.ts';
-import { uffdOps } from '../mm/uffd-ops.ts';
-import { munmapOps } from '../mm/munmap-ops.ts';
-import { pageattrOps, walkOps, type ArchLinux } from '../mm/walk-ops.ts';
-import { arm64Prot } from '../arch/arm64/pgprot.ts';
-import { riscvProt } from '../arch/riscv64/pgprot.ts';
-import { x86Prot } from '../arch/x86_64/pgprot.ts';
-import { handle_page_fault as x86PageFault, x86UserFault } from '../arch/x86_64/fault.ts';
-import { handle_page_fault as riscvPageFault, riscvUserFault } from '../arch/riscv64/fault.ts';
-import { arm64UserFault, do_mem_abort } from '../arch/arm64/fault.ts';
-import { arm64Upper } from '../arch/arm64/pgalloc.ts';
-import { riscvUpper } from '../arch/riscv64/pgalloc.ts';
-import { x86Upper } from '../arch/x86_64/pgalloc.ts';
-import { arg } from './args.ts';
-import type { OpImpl, OpTable } from './types.ts';
+import type { Arch, Mode } from './config.ts';
+import { arm64Ops, arm64Swap } from './arch/arm64/ops.ts';
+import { riscvOps, riscvSwap } from './arch/riscv64/ops.ts';
+import { x86Ops, x86Swap } from './arch/x86_64/ops.ts';
+import { UnsupportedError, VectorFormatError } from './errors.ts';
+import { ARCH_DESCRIPTIONS } from './layout/descriptions.generated.ts';
+import { decode, encode } from './layout/layout.ts';
+import type { ModeDesc } from './layout/types.ts';
+import type { ArchMmu } from './machine/arch.ts';
+import { arm64Mmu } from './machine/arm64/mmu.ts';
+import { machineOps } from './machine/ops.ts';
+import { riscvMmu } from './machine/riscv64/mmu.ts';
+import { x86Mmu } from './machine/x86_64/mmu.ts';
+import { swapOps } from './mm/swapops.ts';
+import { arm64HugePteOffset, genericHugePteOffset } from './mm/pagewalk.ts';
+import { faultOps } from './mm/fault-ops.ts';
+import { dirtyOps } from './mm/dirty-ops.ts';
+import { uffdOps } from './mm/uffd-ops.ts';
+import { munmapOps } from './mm/munmap-ops.ts';
+import { pageattrOps, walkOps, type ArchLinux } from './mm/walk-ops.ts';
+import { arm64Prot } from './arch/arm64/pgprot.ts';
+import { riscvProt } from './arch/riscv64/pgprot.ts';
+import { x86Prot } from './arch/x86_64/pgprot.ts';
+import { handle_page_fault as x86PageFault, x86UserFault } from './arch/x86_64/fault.ts';
+import { handle_page_fault as riscvPageFault, riscvUserFault } from './arch/riscv64/fault.ts';
+import { arm64UserFault, do_mem_abort } from './arch/arm64/fault.ts';
+import { arm64Upper } from './arch/arm64/pgalloc.ts';
+import { riscvUpper } from './arch/riscv64/pgalloc.ts';
+import { x86Upper } from './arch/x86_64/pgalloc.ts';
+import { arg } from './ops/args.ts';
+import type { OpImpl, OpTable } from './ops/types.ts';
 
 export function modeDesc(arch: Arch, mode: Mode): ModeDesc {
   const d = ARCH_DESCRIPTIONS[`${arch}-${mode}`];

@@ -7,7 +7,7 @@ import { observe } from '../runners/adapters/reference.ts';
 import { archProblems } from '../runners/arch.ts';
 import { judge } from '../runners/compare.ts';
 import { formatMismatch, PLAIN } from '../runners/reporters/pretty.ts';
-import { loadVectors } from '../runners/vectors/load.ts';
+import { loadVectors } from '../runners/load.ts';
 
 const loaded = loadVectors([]);
 

@@ -1,9 +1,11 @@
 // Load vectors for a command: the files and their schema (files.ts), then every check a schema cannot
 // express, the same for `run`, `list` and `lint`: ids unique across the corpus, the file's own rules
-// (semantics.ts), step references, and a setup that builds with steps that name what exists.
+// (semantics.ts), step references, and a setup that builds with steps that name what exists. What
+// the vector format means beyond its schema (the ops and features an arch has, a setup that builds)
+// is a VectorModel the caller gives: runners/load.ts gives the reference engine's. The loader
+// imports no implementation.
 
 import { toInput } from '../adapter.ts';
-import { runtimeProblem, vectorProblem } from '../adapters/reference.ts';
 import { archProblems } from '../arch.ts';
 import {
   findVectorFiles,
@@ -17,11 +19,16 @@ import {
 import { checkIds } from './ids.ts';
 import { checkFile } from './semantics.ts';
 import { quote } from './quote.ts';
+import type { VectorModel } from './model.ts';
 
 /** Step references name earlier steps; the setup builds and the steps name what exists. */
-function checkVectors(vectors: readonly LoadedVector[], problems: Problem[]): LoadedVector[] {
+function checkVectors(
+  model: VectorModel,
+  vectors: readonly LoadedVector[],
+  problems: Problem[],
+): LoadedVector[] {
   return vectors.filter((v) => {
-    const p = checkStepRefs(v) ?? checkSetup(v);
+    const p = checkStepRefs(v) ?? checkSetup(model, v);
     if (p) problems.push(p);
     return p === undefined;
   });
@@ -31,8 +38,8 @@ function checkVectors(vectors: readonly LoadedVector[], problems: Problem[]): Lo
  * The setup builds (mappings fit the mode and memory and do not overlap; VMAs are sorted and inside the
  * user address space) and the steps name what exists (mms, VMAs, files; bounded walk scripts).
  */
-function checkSetup(v: LoadedVector): Problem | undefined {
-  const bad = vectorProblem(v.arch, v.mode, v.setup, v.steps);
+function checkSetup(model: VectorModel, v: LoadedVector): Problem | undefined {
+  const bad = model.setupProblem(v.arch, v.mode, v.setup, v.steps);
   return bad && { file: v.file, pointer: `${v.pointer}${bad.pointer}`, message: bad.message };
 }
 
@@ -66,7 +73,7 @@ function checkStepRefs(v: LoadedVector): Problem | undefined {
 }
 
 /** The vectors of the files under `paths` (default: the package's vectors/) that pass every check. */
-export function loadVectors(paths: readonly string[]): LoadResult {
+export function loadVectorsWith(model: VectorModel, paths: readonly string[]): LoadResult {
   const problems: Problem[] = [...archProblems()];
   const files: LoadedFile[] = [];
   const found = findVectorFiles(paths, problems);
@@ -82,25 +89,23 @@ export function loadVectors(paths: readonly string[]): LoadResult {
     found,
     problems,
   );
-  const valid = new Set(files.flatMap((f) => checkFile(f, problems)));
+  const valid = new Set(files.flatMap((f) => checkFile(model, f, problems)));
   const vectors = checkVectors(
+    model,
     unique.filter((v) => valid.has(v)),
     problems,
   );
   return { files, vectors, problems };
 }
 
-/**
- * The vectors whose run on the reference engine shows nothing wrong with them: within the work budget,
- * no endless walk, no value of the wrong kind. `run` and `lint` make this check as well as the
- * loader's; the run is kept, so `run --impl ref` does not repeat it.
- */
-export function checkByRunning(
+/** The vectors whose run shows nothing wrong with them (VectorModel.runtimeProblem). */
+export function checkByRunningWith(
+  model: VectorModel,
   vectors: readonly LoadedVector[],
   problems: Problem[],
 ): LoadedVector[] {
   return vectors.filter((v) => {
-    const p = runtimeProblem(toInput(v));
+    const p = model.runtimeProblem(toInput(v));
     if (p) problems.push({ file: v.file, pointer: `${v.pointer}${p.pointer}`, message: p.message });
     return p === undefined;
   });

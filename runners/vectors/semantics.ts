@@ -2,15 +2,15 @@
 // command that loads vectors, so that `run`, `list` and `lint` judge a file alike.
 
 import { sep } from 'node:path';
-import { cpuFeatures, opsOf } from '../adapters/reference.ts';
 import { archDescriptions, levelOf } from '../arch.ts';
 import type { ArchDescription } from './generated/arch.ts';
 import type { Step } from './generated/vector-file.ts';
 import { quote, shorten } from './quote.ts';
 import { stepExpect, type LoadedFile, type LoadedVector, type Problem } from './files.ts';
+import type { VectorModel } from './model.ts';
 
 /** Report the file's problems (family and directory, unused notes) and its vectors'; returns the vectors without one. */
-export function checkFile(f: LoadedFile, problems: Problem[]): LoadedVector[] {
+export function checkFile(model: VectorModel, f: LoadedFile, problems: Problem[]): LoadedVector[] {
   const notes = f.data.notes ?? {};
   const dirs = f.file.split(sep);
   const vi = dirs.lastIndexOf('vectors');
@@ -31,7 +31,7 @@ export function checkFile(f: LoadedFile, problems: Problem[]): LoadedVector[] {
         severity: 'warning',
       });
   return f.vectors.filter((v) => {
-    const found = vectorProblems(v, notes);
+    const found = vectorProblems(model, v, notes);
     problems.push(...found.map((p) => ({ file: v.file, ...p, pointer: v.pointer + p.pointer })));
     return found.length === 0;
   });
@@ -41,7 +41,11 @@ export const pointerToken = (s: string): string => s.replace(/~/g, '~0').replace
 
 type Found = Omit<Problem, 'file'>;
 
-function vectorProblems(v: LoadedVector, notes: Readonly<Record<string, unknown>>): Found[] {
+function vectorProblems(
+  model: VectorModel,
+  v: LoadedVector,
+  notes: Readonly<Record<string, unknown>>,
+): Found[] {
   const out: Found[] = [];
   v.flags.forEach((fl, i) => {
     if (!Object.hasOwn(notes, fl))
@@ -65,29 +69,34 @@ function vectorProblems(v: LoadedVector, notes: Readonly<Record<string, unknown>
     });
     return out;
   }
-  v.steps.forEach((s, i) => out.push(...stepProblems(v.arch, v.mode, desc, s, `/steps/${i}`)));
+  v.steps.forEach((s, i) =>
+    out.push(...stepProblems(model, v.arch, v.mode, desc, s, `/steps/${i}`)),
+  );
   return out;
 }
 
-const opSets = new Map<string, ReadonlySet<string>>();
-/** The ops the arch defines, as a set made once per arch. */
-function opsOfArch(arch: LoadedVector['arch']): ReadonlySet<string> {
-  let ops = opSets.get(arch);
+const opSets = new WeakMap<VectorModel, Map<string, ReadonlySet<string>>>();
+/** The ops the arch defines, as a set made once per model and arch. */
+function opsOfArch(model: VectorModel, arch: LoadedVector['arch']): ReadonlySet<string> {
+  let byArch = opSets.get(model);
+  if (!byArch) opSets.set(model, (byArch = new Map()));
+  let ops = byArch.get(arch);
   if (!ops) {
-    ops = new Set(opsOf(arch));
-    opSets.set(arch, ops);
+    ops = new Set(model.opsOf(arch));
+    byArch.set(arch, ops);
   }
   return ops;
 }
 
 function stepProblems(
+  model: VectorModel,
   arch: LoadedVector['arch'],
   mode: string,
   desc: ArchDescription,
   s: Step,
   at: string,
 ): Found[] {
-  if (!opsOfArch(arch).has(s.op))
+  if (!opsOfArch(model, arch).has(s.op))
     return [
       {
         pointer: `${at}/op`,
@@ -96,7 +105,7 @@ function stepProblems(
     ];
   const out: Found[] = [];
   if (s.op === 'set_features') {
-    const known = cpuFeatures(arch);
+    const known = model.cpuFeatures(arch);
     for (const k of Object.keys(s.args.features))
       if (!Object.hasOwn(known, k))
         out.push({

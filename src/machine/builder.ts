@@ -48,7 +48,9 @@ export class Builder {
   readonly mem: PhysMemory;
   readonly tables: number;
   readonly trees: number;
+  /** The next table frame; every frame from `stepTables` on was allocated by a step. */
   private next: number;
+  stepTables = Infinity;
   private readonly leaves = new Set<number>();
   private readonly children = new Map<number, number>();
 
@@ -81,6 +83,10 @@ export class Builder {
 
   root(tree: number): number {
     return this.tables + tree * this.g.granule;
+  }
+
+  nextTable(): number {
+    return this.next;
   }
 
   /** A zeroed table frame after every table allocated so far (the mm layer's pXd_alloc). */
@@ -235,6 +241,7 @@ export function buildMachine(
     };
   });
   const work = new Work();
+  b.stepTables = b.nextTable();
   return {
     mem: b.mem,
     work,
@@ -246,5 +253,6 @@ export function buildMachine(
       return b.allocate(p);
     },
     isTableFrame: (pa: number) => b.isTable(pa),
+    isStepTable: (pa: number) => pa >= b.stepTables && b.isTable(pa),
   };
 }

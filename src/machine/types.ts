@@ -105,4 +105,22 @@ export interface Machine {
   allocTable(pointer: string): number;
   /** Whether `pa` is a table frame of the builder (setup or allocated since). */
   isTableFrame(pa: number): boolean;
+  /** Whether `pa` is a table frame the steps allocated: where it is is the implementation's choice. */
+  isStepTable(pa: number): boolean;
+}
+
+declare module '../ops/types.ts' {
+  /** A hardware op's access, privilege and translation root. */
+  interface OpArgs {
+    readonly access?: AccessType;
+    readonly priv?: Priv;
+    readonly root?: RootArg;
+  }
+  interface OpContext {
+    /** The vector's machine, when it has a setup. */
+    readonly machine?: Machine;
+  }
+  interface OpResults {
+    machine: AccessOutcome;
+  }
 }

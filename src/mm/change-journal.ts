@@ -1,7 +1,7 @@
 // The changed page-table entries of one step, for the result's `changes` (src/mm/pgtable.ts).
 
 import { MASK64, type U64 } from '../bits/u64.ts';
-import type { ChainIndex } from './pgtable.ts';
+import type { ChainIndex } from '../ops/types.ts';
 
 /** Per slot, in one Int32Array: */
 const META = 0; // the entry PA's high half << 8 | tree << 3 | chain level

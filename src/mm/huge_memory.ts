@@ -9,7 +9,7 @@
 
 import { UnsupportedError } from '../errors.ts';
 import type { OpArgs } from '../ops/types.ts';
-import type { MmWalk } from './pagewalk.ts';
+import type { MmWalk } from './pagewalk-types.ts';
 
 const bool = (w: MmWalk, op: string, a: OpArgs): boolean => w.t.op(op, a) === true;
 function u64(w: MmWalk, op: string, a: OpArgs): bigint {
@@ -33,11 +33,13 @@ export function split_huge_pmd(w: MmWalk, pmdPa: number, v: bigint, addr: bigint
   }
   const vma = w.vma!;
   const haddr = addr & ~(t.size(3) - 1n);
-  if (vma.file !== undefined) {
+  // :3006 !vma_is_anonymous(vma): a VMA with vm_ops (file, shmem, special) is zapped.
+  if (vma.hasVmOps || vma.file !== undefined) {
     t.write(w.tree, 3, pmdPa, haddr, 0n);
     return true;
   }
-  const prot = u64(w, 'vm_get_page_prot', { vmFlags: vma.flags });
+  // :3236 mk_pte(page, READ_ONCE(vma->vm_page_prot)), :2971 for the zero page.
+  const prot = vma.vmPageProt ?? u64(w, 'vm_get_page_prot', { vmFlags: vma.flags });
   const nr = Number(t.size(3) >> BigInt(t.pageShift));
   const pfn0 = u64(w, 'pmd_pfn', { value: v });
   const st = w.st;
@@ -59,12 +61,11 @@ export function split_huge_pmd(w: MmWalk, pmdPa: number, v: bigint, addr: bigint
     if (bool(w, 'pmd_uffd_wp', { pmd: v })) entry = u64(w, 'pte_mkuffd_wp', { pte: entry });
   }
   const table = t.m.allocTable('/steps');
-  // set_ptes: pte_advance_pfn adds one page per PTE at the arch's PFN shift.
-  const pfnStep = step << BigInt(t.h.upper.pfnPteShift(t.pageShift));
+  // set_ptes (include/linux/pgtable.h:302): pte_advance_pfn by one page per PTE.
   const cont = step === 0n ? false : t.h.upper.contPtes(t.pageShift) > 0 && !w.initMm;
   const page = 1n << BigInt(t.pageShift);
   for (let i = 0; i < nr; i++) {
-    let e = entry + BigInt(i) * pfnStep;
+    let e = step === 0n ? entry : t.h.upper.pte_advance_pfn(entry, BigInt(i), t.pageShift);
     if (cont) e = u64(w, 'pte_mkcont', { pte: e });
     t.write(w.tree, 4, table + i * 8, haddr + BigInt(i) * page, e);
   }

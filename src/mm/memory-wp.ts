@@ -10,9 +10,9 @@ import {
   FAULT_FLAG_MKWRITE,
   FAULT_FLAG_RETRY_NOWAIT,
   FAULT_FLAG_TRIED,
+  FAULT_FLAG_VMA_LOCK,
   FAULT_FLAG_WRITE,
 } from './fault-flags.ts';
-import { vmf_can_call_fault } from './memory.ts';
 import { handle_userfault } from './handle_userfault.ts';
 import { swap_cache_del_folio, swap_count, try_to_reclaim_swap } from './swapfile.ts';
 import { userfaultfd_pte_wp, userfaultfd_wp, userfaultfd_wp_async } from './userfaultfd_k.ts';
@@ -37,6 +37,7 @@ import {
   VM_FAULT_LOCKED,
   VM_FAULT_NOPAGE,
   VM_FAULT_OOM,
+  VM_FAULT_RETRY,
   VM_FAULT_SIGBUS,
   warn,
   type FaultEnv,
@@ -82,6 +83,12 @@ function wp_can_reuse_anon_folio(f: FaultEnv, p: ReturnType<typeof pageState>): 
     } else swap_cache_del_folio(f, p.swap);
   }
   return !p.ksm && p.refcount === 1;
+}
+
+/** :3640 vmf_can_call_fault. */
+export function vmf_can_call_fault(vmf: VmFault): number {
+  if (vmf.vma.vmOps.has('map_pages') || !(vmf.flags & FAULT_FLAG_VMA_LOCK)) return 0;
+  return VM_FAULT_RETRY;
 }
 
 /** :3606 wp_page_reuse: young, dirty, writable if VM_WRITE (flush_cache_page is empty here). */

@@ -10,10 +10,14 @@ import {
   FAULT_FLAG_ORIG_PTE_VALID,
   FAULT_FLAG_TRIED,
   FAULT_FLAG_UNSHARE,
-  FAULT_FLAG_VMA_LOCK,
   FAULT_FLAG_WRITE,
 } from './fault-flags.ts';
-import { do_page_mkwrite, do_wp_page, fault_dirty_shared_page } from './memory-wp.ts';
+import {
+  do_page_mkwrite,
+  do_wp_page,
+  fault_dirty_shared_page,
+  vmf_can_call_fault,
+} from './memory-wp.ts';
 import type { Vma } from './state.ts';
 import { callVmOp } from './vm-ops.ts';
 import { handle_userfault } from './handle_userfault.ts';
@@ -232,12 +236,6 @@ function do_anonymous_page(f: FaultEnv, vmf: VmFault): number {
   set_pte_at(f, vmf, pa, entry);
   f.arch.update_mmu_cache(f, vmf.address);
   return 0;
-}
-
-/** :3640 vmf_can_call_fault. */
-export function vmf_can_call_fault(vmf: VmFault): number {
-  if (vmf.vma.vmOps.has('map_pages') || !(vmf.flags & FAULT_FLAG_VMA_LOCK)) return 0;
-  return VM_FAULT_RETRY;
 }
 
 /** :5862 do_fault. */

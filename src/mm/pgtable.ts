@@ -10,11 +10,12 @@ import { MASK64, type U64 } from '../bits/u64.ts';
 import type { KernelConfig } from '../config.ts';
 import type { Geometry } from '../machine/geometry.ts';
 import type { Machine } from '../machine/types.ts';
-import type { ArchUpper, LinuxLevel, OpArgs, OpTable, OpValue } from '../ops/types.ts';
+import type { ChainIndex, LinuxLevel, OpArgs, OpTable, OpValue } from '../ops/types.ts';
+import type { ArchUpper } from './arch.ts';
 import { ChangeJournal } from './change-journal.ts';
 
 export const CHAIN = ['pgd', 'p4d', 'pud', 'pmd', 'pte'] as const;
-export type ChainIndex = 0 | 1 | 2 | 3 | 4;
+export type { ChainIndex };
 
 interface ChainLevel {
   /** Index in the geometry's levels of the entry this Linux level reads. */
@@ -399,12 +400,23 @@ export class LinuxTables {
    * and its table address is a table frame (the builder's or one the op allocated), bad or not.
    */
   isTable(c: ChainIndex, v: U64): boolean {
-    if (c === 4 || v === 0n) return false;
+    const pa = this.tablePa(c, v);
+    return pa !== undefined && this.m.isTableFrame(pa);
+  }
+
+  /** Whether `v` at level `c` points to a table a step allocated (written `table` in events). */
+  isStepTable(c: ChainIndex, v: U64): boolean {
+    const pa = this.tablePa(c, v);
+    return pa !== undefined && this.m.isStepTable(pa);
+  }
+
+  private tablePa(c: ChainIndex, v: U64): number | undefined {
+    if (c === 4 || v === 0n) return undefined;
     let k: number = c;
     while (!this.chain[k]!.last) k++;
-    if ((k === 2 || k === 3) && this.leaf(k, v)) return false;
+    if ((k === 2 || k === 3) && this.leaf(k, v)) return undefined;
     const pa = this.h.upper.tableAddr(v, this.pageShift);
-    return pa < 1n << 52n && this.m.isTableFrame(Number(pa));
+    return pa < 1n << 52n ? Number(pa) : undefined;
   }
 
   /** pXd_none_or_clear_bad (include/linux/pgtable.h): a bad entry is reported and cleared. */

@@ -1,9 +1,7 @@
 // What the Linux ops return: the walk, pageattr, fault and dirty families (schemas WalkResult,
 // FolioWalkResult, PageFaultEntry, FaultLoopResult, MprotectResult, DirtyResult, UffdResult).
 
-import type { EntryChange } from './pgtable.ts';
 import type { FolioWalkResult } from './folio-walk.ts';
-import type { WalkEvent } from './pagewalk.ts';
 import type { PageFaultEntry } from './fault-flags.ts';
 import type { FaultLoopResult } from './fault-loop.ts';
 import type { MprotectResult } from './mprotect.ts';
@@ -11,13 +9,8 @@ import type { DirtyResult } from './mapping_dirty_helpers.ts';
 import type { PagemapResult, UffdResult, ZapResult } from './uffd-ops.ts';
 import type { PagemapScanResult } from './pagemap_scan.ts';
 import type { MunmapResult } from './munmap-ops.ts';
+import type { WalkResult } from './walk-ops.ts';
 
-export interface WalkResult {
-  readonly kind: 'walk';
-  readonly ret: number;
-  readonly events: readonly WalkEvent[];
-  readonly changes: readonly EntryChange[];
-}
 export type LinuxOpResult =
   | WalkResult
   | FolioWalkResult
@@ -30,3 +23,9 @@ export type LinuxOpResult =
   | PagemapResult
   | PagemapScanResult
   | MunmapResult;
+
+declare module '../ops/types.ts' {
+  interface OpResults {
+    linux: LinuxOpResult;
+  }
+}

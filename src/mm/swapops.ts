@@ -4,7 +4,8 @@
 import { genmask, shl64, type U64 } from '../bits/u64.ts';
 import type { KernelConfig } from '../config.ts';
 import { arg, int } from '../ops/args.ts';
-import type { ArchSwap, OpTable } from '../ops/types.ts';
+import type { OpTable } from '../ops/types.ts';
+import type { ArchSwap } from './arch.ts';
 
 /** MAX_SWAPFILES_SHIFT (swap.h:49); SWP_TYPE_SHIFT = BITS_PER_XA_VALUE - 5 = 58 (swapops.h:27-28). */
 const MAX_SWAPFILES_SHIFT = 5;

@@ -67,3 +67,9 @@ export function protectionMapIndex(flags: VmFlags): number {
     (flags.has('VM_SHARED') ? 8 : 0)
   );
 }
+
+declare module '../ops/types.ts' {
+  interface OpArgs {
+    readonly vmFlags?: VmFlags;
+  }
+}

@@ -5,7 +5,7 @@
 import type { U64 } from '../bits/u64.ts';
 import type { KernelConfig } from '../config.ts';
 import { VectorFormatError } from '../errors.ts';
-import type { ArchProt } from '../ops/types.ts';
+import type { ArchProt } from './arch.ts';
 import type { LinuxState, Vma } from './state.ts';
 import type { VmFlags } from './vm-flags.ts';
 

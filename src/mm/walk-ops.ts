@@ -3,7 +3,8 @@
 
 import { MASK64, type U64 } from '../bits/u64.ts';
 import { VectorFormatError } from '../errors.ts';
-import type { ArchProt, ArchUpper, OpArgs, OpContext, OpTable } from '../ops/types.ts';
+import type { OpArgs, OpContext, OpTable } from '../ops/types.ts';
+import type { ArchProt, ArchUpper } from './arch.ts';
 import { geometry, type Geometry } from '../machine/geometry.ts';
 import { describeBudget, WORK_BUDGET, type WorkKind } from '../machine/work.ts';
 import type { ModeDesc } from '../layout/types.ts';
@@ -27,7 +28,9 @@ import {
   walk_page_mapping,
   walk_page_range,
   walk_page_range_mm_unsafe,
+  walk_page_range_debug,
   walk_page_range_vma,
+  walk_page_range_vma_unsafe,
   walk_page_vma,
   type HugePteOffset,
   type MmapLock,
@@ -35,10 +38,21 @@ import {
   type WalkCallbacks,
   type WalkEvent,
 } from './pagewalk.ts';
-import { LinuxTables } from './pgtable.ts';
-import type { WalkResult } from './result.ts';
+import { LinuxTables, type EntryChange } from './pgtable.ts';
 import { needFile, type LinuxState, type Mm, type Vma } from './state.ts';
 import { checkScript, scriptedOps, type WalkOpsScript } from './walk-script.ts';
+
+declare module '../ops/types.ts' {
+  interface OpArgs {
+    /** walk_page_vma / walk_page_range_vma(_unsafe): the VMA's vm_mm is NULL (like x86's gate_vma). */
+    readonly vm_mm?: null;
+    /** The Nth p?d_alloc_one() of the step returns NULL (model of an exhausted page allocator). */
+    readonly alloc_one_fails?: number;
+  }
+}
+
+/** walk_page_range_debug's `mm` naming &init_mm. */
+const INIT_MM = 'init_mm';
 
 export interface ArchLinux {
   readonly upper: ArchUpper;
@@ -104,7 +118,14 @@ export function start(
   A: ArchLinux,
   a: OpArgs,
   ctx: OpContext,
-  init: { mm: Mm | null; vma: Vma | null; tree: number; kernel: boolean; lock: MmapLock },
+  init: {
+    mm: Mm | null;
+    vma: Vma | null;
+    tree: number;
+    kernel: boolean;
+    lock: MmapLock;
+    no_vma?: boolean;
+  },
   ops?: WalkCallbacks,
 ): Started {
   const st = linux(ctx);
@@ -122,12 +143,23 @@ export function start(
       tree: init.tree,
       vma: init.vma,
       action: 0,
-      no_vma: init.kernel,
+      no_vma: init.no_vma ?? init.kernel,
       initMm: init.kernel,
       events,
       mmapLock: a.locks?.mmap_lock ?? init.lock,
+      ...(a.alloc_one_fails === undefined
+        ? {}
+        : { allocOne: { nth: a.alloc_one_fails, calls: 0 } }),
     },
   };
+}
+
+/** What a walk op returns (schemas WalkResult). */
+export interface WalkResult {
+  readonly kind: 'walk';
+  readonly ret: number;
+  readonly events: readonly WalkEvent[];
+  readonly changes: readonly EntryChange[];
 }
 
 export function result(s: Started, ret: number): WalkResult {
@@ -168,7 +200,8 @@ export function walkOps(A: ArchLinux): OpTable {
     };
   const vmaWalk = (a: OpArgs, ctx: OpContext): Started => {
     const vma = resolveVma(linux(ctx), need(a.vma, 'argument "vma"', '/args/vma'), '/args/vma');
-    return start(A, a, ctx, { mm: vma.mm, vma, tree: vma.mm.tree, kernel: false, lock: lockOf(a) });
+    const mm = a.vm_mm === null ? null : vma.mm;
+    return start(A, a, ctx, { mm, vma, tree: vma.mm.tree, kernel: false, lock: lockOf(a) });
   };
   return {
     walk_page_range: userWalk(walk_page_range),
@@ -177,11 +210,33 @@ export function walkOps(A: ArchLinux): OpTable {
       const s = vmaWalk(a, ctx);
       return result(s, walk_page_range_vma(s.w, u64(a, 'start'), u64(a, 'end'), A.huge));
     },
+    walk_page_range_vma_unsafe: (a, ctx) => {
+      const s = vmaWalk(a, ctx);
+      return result(s, walk_page_range_vma_unsafe(s.w, u64(a, 'start'), u64(a, 'end'), A.huge));
+    },
+    walk_page_range_debug: (a, ctx) => {
+      if (a.mm === INIT_MM) {
+        const s = kernel(A, a, ctx, 'read');
+        return result(s, walk_page_range_debug(s.w, u64(a, 'start'), u64(a, 'end')));
+      }
+      const mm = resolveMm(linux(ctx), a.mm === undefined ? null : a.mm);
+      const tree = a.pgd?.tree ?? mm?.tree ?? 0;
+      const s = start(A, a, ctx, {
+        mm,
+        vma: null,
+        tree,
+        kernel: false,
+        lock: 'write',
+        no_vma: true,
+      });
+      return result(s, walk_page_range_debug(s.w, u64(a, 'start'), u64(a, 'end')));
+    },
     walk_page_vma: (a, ctx) => {
       const s = vmaWalk(a, ctx);
       return result(s, walk_page_vma(s.w, A.huge));
     },
     walk_page_mapping: (a, ctx) => {
+      // walk_page_mapping asserts no mmap_lock (mm/pagewalk.c:762-767): `locks` changes nothing.
       const s = start(A, a, ctx, { mm: null, vma: null, tree: 0, kernel: false, lock: 'none' });
       const file = need(a.file, 'argument "file"', '/args/file');
       const ret = walk_page_mapping(s.w, file, u64(a, 'first_index'), u64(a, 'nr'), A.huge);
@@ -257,7 +312,18 @@ export function pageattrOps(A: ArchLinux): OpTable {
 export function checkWalkArgs(st: LinuxState | undefined, a: OpArgs, g: Geometry): void {
   if (a.ops) checkScript(a.ops, st, '/args/ops');
   if (a.vma !== undefined) resolveVma(need(st, 'setup.mms', '/setup'), a.vma, '/args/vma');
-  if (typeof a.mm === 'string') resolveMm(need(st, 'setup.mms', '/setup'), a.mm);
+  if (a.mm === INIT_MM && st?.initMm) {
+    if (st.mms.has(INIT_MM))
+      throw new VectorFormatError(
+        '"init_mm" names both an mm of setup.mms and &init_mm',
+        '/args/mm',
+      );
+  } else if (typeof a.mm === 'string') resolveMm(need(st, 'setup.mms', '/setup'), a.mm);
+  if (a.alloc_one_fails !== undefined && !a.ops?.install_pte)
+    throw new VectorFormatError(
+      'alloc_one_fails needs install_pte: only its walk allocates page tables',
+      '/args/alloc_one_fails',
+    );
   if (a.file !== undefined && st) needFile(st, a.file);
   checkWalkWork(st, a, g);
 }

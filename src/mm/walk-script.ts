@@ -169,7 +169,10 @@ export function scriptedOps(
     const d = decide(name);
     if (!d) return undefined;
     return (w: MmWalk, pa: number, addr: U64, next: U64): number => {
-      emit(w, { event: name, addr, next, value: w.t.read(pa), ...vmaOf(w) });
+      const v = w.t.read(pa);
+      // A table the walk allocated is `table`: its address is the implementation's choice.
+      const value = w.t.isStepTable(c, v) ? 'table' : v;
+      emit(w, { event: name, addr, next, value, ...vmaOf(w) });
       const r = d(w, addr);
       if (r.write !== undefined) w.t.write(w.tree, c, pa, addr, r.write);
       if (r.action !== undefined) w.action = r.action;
@@ -274,4 +277,10 @@ export function scriptedOps(
 
 function optional<K extends string, V>(k: K, v: V | undefined): { [P in K]?: V } {
   return (v === undefined ? {} : { [k]: v }) as { [P in K]?: V };
+}
+
+declare module '../ops/types.ts' {
+  interface OpArgs {
+    readonly ops?: WalkOpsScript;
+  }
 }

@@ -1,14 +1,15 @@
-// The shape of an operation as the engine runs it: decoded arguments in, one value out.
+// The shape of an operation as the engine runs it: decoded arguments in, one value out. The bottom
+// of src/ above bits: every layer's ops have this shape. What only a higher layer knows (a machine,
+// an mm state, an access outcome, a VMA's flags, a walk script) that layer adds to these interfaces
+// beside its own types (module augmentation: machine/types.ts, mm/state.ts, mm/result.ts,
+// mm/vm-flags.ts, mm/walk-script.ts), so that nothing here imports upwards.
 
 import type { U64 } from '../bits/u64.ts';
 import type { Arch, KernelConfig, Mode } from '../config.ts';
-import type { AccessOutcome, AccessType, Machine, Priv, RootArg } from '../machine/types.ts';
-import type { VmFlags } from '../mm/vm-flags.ts';
-import type { LinuxOpResult } from '../mm/result.ts';
-import type { LinuxState } from '../mm/state.ts';
-import type { WalkOpsScript } from '../mm/walk-script.ts';
 
 export type LinuxLevel = 'pgd' | 'p4d' | 'pud' | 'pmd' | 'pte';
+/** A level's index in pgd, p4d, pud, pmd, pte. */
+export type ChainIndex = 0 | 1 | 2 | 3 | 4;
 
 export interface DecodedField {
   readonly value: U64;
@@ -19,10 +20,14 @@ export interface DecodedEntry {
   readonly fields: ReadonlyMap<string, DecodedField>;
 }
 
+/** The result records of the layers above, by layer (machine: AccessOutcome, linux: LinuxOpResult). */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface OpResults {}
 export type OpValue =
-  boolean | U64 | number | string | DecodedEntry | AccessOutcome | LinuxOpResult | null;
+  boolean | U64 | number | string | DecodedEntry | OpResults[keyof OpResults] | null;
 
-/** Arguments by name; the vector schema fixes which ones each op has. */
+/** Arguments by name; the vector schema fixes which ones each op has (and the layers above add
+ * `access`, `priv`, `root`, `vmFlags`, `ops`). */
 export interface OpArgs {
   readonly pte?: U64;
   readonly pmd?: U64;
@@ -35,16 +40,12 @@ export interface OpArgs {
   /** A swap type, an INVPCID type (numbers) or a TLBI operation (string). */
   readonly type?: number | string;
   readonly marker?: number;
-  readonly vmFlags?: VmFlags;
   readonly level?: LinuxLevel;
   readonly format?: string;
   readonly fields?: ReadonlyMap<string, U64>;
   readonly cpu?: number;
   readonly va?: U64;
   readonly pa?: U64;
-  readonly access?: AccessType;
-  readonly priv?: Priv;
-  readonly root?: RootArg;
   readonly asid?: number;
   readonly pcid?: number;
   readonly noflush?: boolean;
@@ -55,7 +56,6 @@ export interface OpArgs {
   readonly vma?: string | U64;
   readonly start?: U64;
   readonly end?: U64;
-  readonly ops?: WalkOpsScript;
   readonly locks?: { readonly mmap_lock?: 'none' | 'read' | 'write' };
   readonly file?: string;
   readonly first_index?: U64;
@@ -82,58 +82,12 @@ export interface OpArgs {
   readonly advice?: string;
 }
 
+/** The machine and the mm state are added by machine/types.ts and mm/state.ts. */
 export interface OpContext {
   readonly arch: Arch;
   readonly mode: Mode;
   readonly config: KernelConfig;
-  /** The vector's machine, when it has a setup. */
-  readonly machine?: Machine;
-  /** The vector's Linux mm state, when its setup has mms or init_mm. */
-  readonly linux?: LinuxState;
 }
 
 export type OpImpl = (args: OpArgs, ctx: OpContext) => OpValue;
 export type OpTable = Readonly<Record<string, OpImpl>>;
-
-/** What generic mm code (swapops, leafops) needs from an arch. */
-export interface ArchSwap {
-  pte_present(pte: U64, cfg: KernelConfig): boolean;
-  pte_none(pte: U64): boolean;
-  /** pte_swp_clear_flags (include/linux/swapops.h:70): clears the arch's swap flag bits. */
-  swpFlagMask(cfg: KernelConfig): U64;
-  /** The swap-entry uffd-wp bit (0 where the config has none). */
-  swpUffdWpBit(cfg: KernelConfig): U64;
-  /** pgtable_supports_uffd_wp(): the arch has uffd-wp PTE bits under this config. */
-  pgtable_supports_uffd_wp(cfg: KernelConfig): boolean;
-  __swp_entry(type: number, offset: U64): U64;
-  __swp_type(entry: U64): number;
-  __swp_offset(entry: U64): U64;
-}
-
-/** The upper levels' Linux helpers of an arch where the level is real (the mm walker folds), and pXd_populate. */
-/** What an arch gives the generic mm code about pgprot_t. */
-export interface ArchProt {
-  /** pgprot_modify(oldprot, newprot): what of the old prot survives an update of vm_page_prot. */
-  pgprot_modify(oldprot: U64, newprot: U64, cfg: KernelConfig): U64;
-  /** pgtable_supports_soft_dirty() (include/linux/pgtable.h:1568 and the arch's override). */
-  supportsSoftDirty(cfg: KernelConfig): boolean;
-}
-
-export interface ArchUpper {
-  p4d_none(v: U64): boolean;
-  p4d_bad(v: U64): boolean;
-  p4d_present(v: U64): boolean;
-  pgd_none(v: U64): boolean;
-  pgd_bad(v: U64): boolean;
-  pgd_present(v: U64): boolean;
-  /** The table address in a table entry (pXd_pgtable / pXd_page_vaddr's physical address). */
-  tableAddr(v: U64, pageShift: number): U64;
-  /** PFN_PTE_SHIFT: where pte_advance_pfn adds to step one page. */
-  pfnPteShift(pageShift: number): number;
-  /** CONT_PTES of the granule where set_ptes folds user mappings into contiguous blocks (arm64), else 0. */
-  contPtes(pageShift: number): number;
-  /** The value set_pte_at stores for `v` (arm64 set_ptes clears PTE_CONT first); the identity elsewhere. */
-  set_pte_at(v: U64): U64;
-  /** The table entry pXd_populate / pXd_populate_kernel writes for a table at `pa`. */
-  populate(pa: U64, kernel: boolean): U64;
-}

@@ -20,7 +20,7 @@ import { PACKAGE_ROOT } from '../../runners/paths.ts';
 import { renderHtml } from '../../runners/reporters/html.ts';
 import { execute, type ResultEntry, type RunReport } from '../../runners/run.ts';
 import type { Selection } from '../../runners/select.ts';
-import { loadVectors } from '../../runners/vectors/load.ts';
+import { loadVectors } from '../../runners/load.ts';
 import { tmp, vectorFile, writeJson } from './helpers.ts';
 
 const CHROMIUM_ARGS = [

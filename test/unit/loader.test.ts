@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadVectors } from '../../runners/vectors/load.ts';
+import { loadVectors } from '../../runners/load.ts';
 import { dirtyVector, tmp, vectorFile, writeJson } from './helpers.ts';
 
 describe('loading vector files', () => {

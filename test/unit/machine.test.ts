@@ -8,17 +8,17 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { vectorProblem } from '../../runners/adapters/reference.ts';
 import { lint } from '../../runners/lint.ts';
-import { loadVectors } from '../../runners/vectors/load.ts';
+import { loadVectors } from '../../runners/load.ts';
 import { PACKAGE_ROOT } from '../../runners/paths.ts';
 import { Builder } from '../../src/machine/builder.ts';
 import { geometry } from '../../src/machine/geometry.ts';
 import { PhysMemory } from '../../src/machine/memory.ts';
 import { walk, w, Walk, x86Mmu } from '../../src/machine/x86_64/mmu.ts';
-import { modeDesc } from '../../src/ops/registry.ts';
+import { modeDesc } from '../../src/registry.ts';
 import { loadSchema } from '../../runners/vectors/schemas.ts';
 import type { FaultClass as SchemaFaultClass } from '../../runners/vectors/generated/vector-file.ts';
 import type { FaultClass } from '../../src/machine/types.ts';
-import { MMUS } from '../../src/ops/registry.ts';
+import { MMUS } from '../../src/registry.ts';
 import { tmp, vectorFile, writeJson } from './helpers.ts';
 
 describe('the engine and the schema agree on the machine', () => {

@@ -10,7 +10,7 @@ import { lint } from '../../runners/lint.ts';
 import { PACKAGE_ROOT } from '../../runners/paths.ts';
 import { execute, type RunReport } from '../../runners/run.ts';
 import type { Selection } from '../../runners/select.ts';
-import { loadVectors } from '../../runners/vectors/load.ts';
+import { loadVectors } from '../../runners/load.ts';
 import { dirtyVector, MEMORY, oneVmaSetup, tmp, vectorFile, writeJson } from './helpers.ts';
 
 const ALL: Selection = { arch: [], mode: [], family: [], tag: [], grep: [] };

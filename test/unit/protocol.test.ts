@@ -12,7 +12,7 @@ import { execImplementation, type ExecOptions } from '../../runners/protocol/cli
 import { splitCommandLine } from '../../runners/protocol/command-line.ts';
 import { execute, type RunReport } from '../../runners/run.ts';
 import type { Selection } from '../../runners/select.ts';
-import { loadVectors } from '../../runners/vectors/load.ts';
+import { loadVectors } from '../../runners/load.ts';
 import { tmp, vectorFile, writeJson } from './helpers.ts';
 
 const FAKE = join(PACKAGE_ROOT, 'test/fixtures/misbehaving-impl.mjs');

@@ -9,7 +9,7 @@ import { observe } from '../../runners/adapters/reference.ts';
 import { judge } from '../../runners/compare.ts';
 import { PACKAGE_ROOT } from '../../runners/paths.ts';
 import { formatMismatch, PLAIN } from '../../runners/reporters/pretty.ts';
-import { loadVectors } from '../../runners/vectors/load.ts';
+import { loadVectors } from '../../runners/load.ts';
 import { tmp, writeJson } from './helpers.ts';
 
 const readme = readFileSync(join(PACKAGE_ROOT, 'README.md'), 'utf8');

@@ -6,7 +6,7 @@ import type { Implementation } from '../../runners/adapter.ts';
 import { renderJson } from '../../runners/reporters/json.ts';
 import { execute, KEPT_OBSERVED_BYTES } from '../../runners/run.ts';
 import type { Selection } from '../../runners/select.ts';
-import { loadVectors } from '../../runners/vectors/load.ts';
+import { loadVectors } from '../../runners/load.ts';
 import { dirtyVector, tmp, vectorFile, writeJson } from './helpers.ts';
 
 const ALL: Selection = { arch: [], mode: [], family: [], tag: [], grep: [] };

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../runners/paths.ts';
 import { select, shardOf } from '../../runners/select.ts';
-import { loadVectors } from '../../runners/vectors/load.ts';
+import { loadVectors } from '../../runners/load.ts';
 import { dirtyVector, tmp, vectorFile, writeJson } from './helpers.ts';
 
 const BIN = join(PACKAGE_ROOT, 'bin/ptvec.js');

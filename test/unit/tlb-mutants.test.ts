@@ -9,13 +9,13 @@ import { toInput, type StepObservation } from '../../runners/adapter.ts';
 import { engineSetup, engineStep, jsonValue } from '../../runners/adapters/reference.ts';
 import { judge } from '../../runners/compare.ts';
 import type { LoadedVector } from '../../runners/vectors/files.ts';
-import { loadVectors } from '../../runners/vectors/load.ts';
+import { loadVectors } from '../../runners/load.ts';
 import type { Arch, Mode } from '../../src/config.ts';
 import type { ArchMmu } from '../../src/machine/arch.ts';
 import { buildMachine } from '../../src/machine/builder.ts';
 import { geometry } from '../../src/machine/geometry.ts';
 import { machineOps } from '../../src/machine/ops.ts';
-import { MMUS, modeDesc } from '../../src/ops/registry.ts';
+import { MMUS, modeDesc } from '../../src/registry.ts';
 import type { OpArgs } from '../../src/ops/types.ts';
 
 const corpus = loadVectors(['vectors/mmu', 'vectors/tlb']).vectors;

@@ -7,7 +7,7 @@ import { PACKAGE_ROOT } from '../../runners/paths.ts';
 import { toInput } from '../../runners/adapter.ts';
 import { observe } from '../../runners/adapters/reference.ts';
 import { judge } from '../../runners/compare.ts';
-import { loadVectors } from '../../runners/vectors/load.ts';
+import { loadVectors } from '../../runners/load.ts';
 import { tmp, vectorFile, writeJson } from './helpers.ts';
 
 type Json = Record<string, unknown>;

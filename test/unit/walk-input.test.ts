@@ -2,7 +2,7 @@
 // expected; the file's other vectors still load.
 
 import { describe, expect, it } from 'vitest';
-import { loadVectors } from '../../runners/vectors/load.ts';
+import { loadVectors } from '../../runners/load.ts';
 import { tmp, vectorFile, writeJson } from './helpers.ts';
 
 const H = (n: number) => '0x' + n.toString(16).padStart(16, '0');

@@ -8,7 +8,7 @@ import { toInput, type Json, type VectorObservation } from '../../runners/adapte
 import { observe } from '../../runners/adapters/reference.ts';
 import { judge } from '../../runners/compare.ts';
 import type { LoadedVector } from '../../runners/vectors/files.ts';
-import { loadVectors } from '../../runners/vectors/load.ts';
+import { loadVectors } from '../../runners/load.ts';
 import { LinuxTables } from '../../src/mm/pgtable.ts';
 import { arm64Upper } from '../../src/arch/arm64/pgalloc.ts';
 import { riscvUpper } from '../../src/arch/riscv64/pgalloc.ts';

@@ -12,7 +12,7 @@ import {
 import { observe } from '../../runners/adapters/reference.ts';
 import { judge } from '../../runners/compare.ts';
 import type { LoadedVector } from '../../runners/vectors/files.ts';
-import { loadVectors } from '../../runners/vectors/load.ts';
+import { loadVectors } from '../../runners/load.ts';
 
 const corpus = loadVectors([]).vectors;
 

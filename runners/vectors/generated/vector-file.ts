@@ -1322,6 +1322,7 @@ export type Step1 =
   | WalkPageVmaStep
   | WalkPageMappingStep
   | WalkKernelStep
+  | WalkPageRangeDebugStep
   | FolioWalkStartStep
   | UpdateRangeProtStep
   | ChangeMemoryCommonStep
@@ -1696,13 +1697,13 @@ export type Hex6451 = string;
  */
 export type Hex6452 = string;
 /**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ * The entry the callback's pointer points at, when it is called: `table` for a table the op allocated (where it is is the implementation's choice).
  */
-export type Hex6453 = string;
+export type EntryValue = Hex645 | 'table';
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6454 = string;
+export type Hex6453 = string;
 /**
  * A page-table level by Linux's name for it.
  */
@@ -1710,15 +1711,15 @@ export type LinuxLevel4 = 'pgd' | 'p4d' | 'pud' | 'pmd' | 'pte';
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6455 = string;
+export type Hex6454 = string;
 /**
  * Before.
  */
-export type EntryValue = Hex645 | 'table';
+export type EntryValue1 = Hex645 | 'table';
 /**
  * After.
  */
-export type EntryValue1 = Hex645 | 'table';
+export type EntryValue2 = Hex645 | 'table';
 /**
  * The implementation choice that selects the case.
  */
@@ -1730,11 +1731,11 @@ export type StepName25 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6456 = string;
+export type Hex6455 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6457 = string;
+export type Hex6456 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -1746,11 +1747,11 @@ export type StepName27 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6458 = string;
+export type Hex6457 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6459 = string;
+export type Hex6458 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -1758,11 +1759,11 @@ export type StepName28 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6460 = string;
+export type Hex6459 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6461 = string;
+export type Hex6460 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -1770,15 +1771,11 @@ export type StepName29 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6462 = string;
+export type Hex6461 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6463 = string;
-/**
- * The implementation choice that selects the case.
- */
-export type Choice7 = string;
+export type Hex6462 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -1786,7 +1783,19 @@ export type StepName30 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
+export type Hex6463 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
 export type Hex6464 = string;
+/**
+ * The implementation choice that selects the case.
+ */
+export type Choice7 = string;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName31 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
@@ -1800,13 +1809,13 @@ export type Hex6466 = string;
  */
 export type Hex6467 = string;
 /**
- * Names this step's result so that later steps can use it as an input.
- */
-export type StepName31 = string;
-/**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
 export type Hex6468 = string;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName32 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
@@ -1820,10 +1829,6 @@ export type Hex6470 = string;
  */
 export type Hex6471 = string;
 /**
- * Names this step's result so that later steps can use it as an input.
- */
-export type StepName32 = string;
-/**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
 export type Hex6472 = string;
@@ -1832,13 +1837,17 @@ export type Hex6472 = string;
  */
 export type StepName33 = string;
 /**
- * The vm_page_prot argument (vma_set_page_prot passes vm_pgprot_modify(vma->vm_page_prot, vm_flags)).
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type U64Arg21 = Hex645 | StepRef;
+export type Hex6473 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
 export type StepName34 = string;
+/**
+ * The vm_page_prot argument (vma_set_page_prot passes vm_pgprot_modify(vma->vm_page_prot, vm_flags)).
+ */
+export type U64Arg21 = Hex645 | StepRef;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -1848,14 +1857,6 @@ export type StepName35 = string;
  */
 export type StepName36 = string;
 /**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
-export type Hex6473 = string;
-/**
- * The PTE.
- */
-export type U64Arg22 = Hex645 | StepRef;
-/**
  * Names this step's result so that later steps can use it as an input.
  */
 export type StepName37 = string;
@@ -1864,9 +1865,21 @@ export type StepName37 = string;
  */
 export type Hex6474 = string;
 /**
+ * The PTE.
+ */
+export type U64Arg22 = Hex645 | StepRef;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName38 = string;
+/**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
 export type Hex6475 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6476 = string;
 /**
  * The outcome.
  */
@@ -1880,7 +1893,7 @@ export type PageFaultEntry =
          * The VMA, by name.
          */
         vma: string;
-        address: Hex6476;
+        address: Hex6477;
         /**
          * The fault flags, by name, in the order of their values (FAULT_FLAG_WRITE, bit 0, first).
          */
@@ -1893,7 +1906,7 @@ export type PageFaultEntry =
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6476 = string;
+export type Hex6477 = string;
 /**
  * enum fault_flag (include/linux/mm_types.h:1687).
  *
@@ -1917,7 +1930,7 @@ export type FaultFlag =
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6477 = string;
+export type Hex6478 = string;
 /**
  * An allowed outcome.
  */
@@ -1931,7 +1944,7 @@ export type PageFaultEntry1 =
          * The VMA, by name.
          */
         vma: string;
-        address: Hex6476;
+        address: Hex6477;
         /**
          * The fault flags, by name, in the order of their values (FAULT_FLAG_WRITE, bit 0, first).
          */
@@ -1944,27 +1957,27 @@ export type PageFaultEntry1 =
 /**
  * Names this step's result so that later steps can use it as an input.
  */
-export type StepName38 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
-export type Hex6478 = string;
+export type StepName39 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
 export type Hex6479 = string;
 /**
- * Names this step's result so that later steps can use it as an input.
- */
-export type StepName39 = string;
-/**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
 export type Hex6480 = string;
 /**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName40 = string;
+/**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
 export type Hex6481 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6482 = string;
 /**
  * A page-table level by Linux's name for it.
  */
@@ -1972,7 +1985,7 @@ export type LinuxLevel5 = 'pgd' | 'p4d' | 'pud' | 'pmd' | 'pte';
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6482 = string;
+export type Hex6483 = string;
 /**
  * `exception`: the cross-arch cause.
  */
@@ -1991,11 +2004,11 @@ export type FaultClass1 =
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6483 = string;
+export type Hex6484 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6484 = string;
+export type Hex6485 = string;
 /**
  * enum vm_fault_reason (include/linux/mm_types.h:1570): the bits of a vm_fault_t.
  *
@@ -2019,15 +2032,15 @@ export type VmFaultCode =
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex6485 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
 export type Hex6486 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
 export type Hex6487 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6488 = string;
 /**
  * The implementation choice that selects the case.
  */
@@ -2035,11 +2048,7 @@ export type Choice8 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
-export type StepName40 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
-export type Hex6488 = string;
+export type StepName41 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
@@ -2049,17 +2058,17 @@ export type Hex6489 = string;
  */
 export type Hex6490 = string;
 /**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6491 = string;
+/**
  * The implementation choice that selects the case.
  */
 export type Choice9 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
-export type StepName41 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
-export type Hex6491 = string;
+export type StepName42 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
@@ -2073,17 +2082,17 @@ export type Hex6493 = string;
  */
 export type Hex6494 = string;
 /**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex6495 = string;
+/**
  * The implementation choice that selects the case.
  */
 export type Choice10 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
-export type StepName42 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
-export type Hex6495 = string;
+export type StepName43 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
@@ -2109,17 +2118,21 @@ export type Hex64100 = string;
  */
 export type Hex64101 = string;
 /**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64102 = string;
+/**
  * The implementation choice that selects the case.
  */
 export type Choice11 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
-export type StepName43 = string;
+export type StepName44 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex64102 = string;
+export type Hex64103 = string;
 /**
  * An ioctl a userfaultfd reports as available (the bits of uffdio_api.ioctls / uffdio_register.ioctls, include/uapi/linux/userfaultfd.h:46-82), listed in the order of their numbers.
  *
@@ -2144,11 +2157,7 @@ export type Choice12 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
-export type StepName44 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
-export type Hex64103 = string;
+export type StepName45 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
@@ -2158,17 +2167,17 @@ export type Hex64104 = string;
  */
 export type Hex64105 = string;
 /**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64106 = string;
+/**
  * The implementation choice that selects the case.
  */
 export type Choice13 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
-export type StepName45 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
-export type Hex64106 = string;
+export type StepName46 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
@@ -2182,25 +2191,13 @@ export type Hex64108 = string;
  */
 export type Hex64109 = string;
 /**
- * The implementation choice that selects the case.
- */
-export type Choice14 = string;
-/**
- * Names this step's result so that later steps can use it as an input.
- */
-export type StepName46 = string;
-/**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
 export type Hex64110 = string;
 /**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
-export type Hex64111 = string;
-/**
  * The implementation choice that selects the case.
  */
-export type Choice15 = string;
+export type Choice14 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -2208,11 +2205,15 @@ export type StepName47 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex64112 = string;
+export type Hex64111 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex64113 = string;
+export type Hex64112 = string;
+/**
+ * The implementation choice that selects the case.
+ */
+export type Choice15 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -2220,15 +2221,11 @@ export type StepName48 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex64114 = string;
+export type Hex64113 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex64115 = string;
-/**
- * The implementation choice that selects the case.
- */
-export type Choice16 = string;
+export type Hex64114 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -2236,7 +2233,15 @@ export type StepName49 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
+export type Hex64115 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
 export type Hex64116 = string;
+/**
+ * The implementation choice that selects the case.
+ */
+export type Choice16 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -2246,21 +2251,17 @@ export type StepName50 = string;
  */
 export type Hex64117 = string;
 /**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
-export type Hex64118 = string;
-/**
  * Names this step's result so that later steps can use it as an input.
  */
 export type StepName51 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex64119 = string;
+export type Hex64118 = string;
 /**
- * The implementation choice that selects the case.
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Choice17 = string;
+export type Hex64119 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
@@ -2270,15 +2271,23 @@ export type StepName52 = string;
  */
 export type Hex64120 = string;
 /**
+ * The implementation choice that selects the case.
+ */
+export type Choice17 = string;
+/**
+ * Names this step's result so that later steps can use it as an input.
+ */
+export type StepName53 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64121 = string;
+/**
  * arg.flags: PM_SCAN_WP_MATCHING, PM_SCAN_CHECK_WPASYNC (or an undefined bit by number).
  *
  * @maxItems 64
  */
 export type PagemapScanFlags = (('PM_SCAN_WP_MATCHING' | 'PM_SCAN_CHECK_WPASYNC') | number)[];
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
-export type Hex64121 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
@@ -2295,6 +2304,10 @@ export type Hex64124 = string;
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
 export type Hex64125 = string;
+/**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64126 = string;
 /**
  * A PAGE_IS_* category of PAGEMAP_SCAN (include/uapi/linux/fs.h:448-456), by name.
  *
@@ -2338,11 +2351,11 @@ export type PagemapScanCategories3 = (PagemapScanCategory | number)[];
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex64126 = string;
+export type Hex64127 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
-export type Hex64127 = string;
+export type Hex64128 = string;
 /**
  * The implementation choice that selects the case.
  */
@@ -2350,11 +2363,7 @@ export type Choice18 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
-export type StepName53 = string;
-/**
- * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
- */
-export type Hex64128 = string;
+export type StepName54 = string;
 /**
  * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
  */
@@ -2392,17 +2401,21 @@ export type Hex64136 = string;
  */
 export type Hex64137 = string;
 /**
+ * A 64-bit value as lowercase fixed-width hex: 0x followed by exactly 16 hex digits.
+ */
+export type Hex64138 = string;
+/**
  * The implementation choice that selects the case.
  */
 export type Choice19 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
-export type StepName54 = string;
+export type StepName55 = string;
 /**
  * Names this step's result so that later steps can use it as an input.
  */
-export type StepName55 = string;
+export type StepName56 = string;
 /**
  * A 64-bit input: a Hex64 literal, or the result of an earlier step of this vector by that step's `name`.
  *
@@ -2416,7 +2429,7 @@ export type U64Arg23 = Hex645 | StepRef;
  * This interface was referenced by `VectorFile`'s JSON-Schema
  * via the `definition` "StepName".
  */
-export type StepName56 = string;
+export type StepName57 = string;
 /**
  * The name of an implementation choice that the architecture or kernel leaves open; an implementation declares its value.
  *
@@ -2455,7 +2468,7 @@ export type FaultClass2 =
  * This interface was referenced by `VectorFile`'s JSON-Schema
  * via the `definition` "EntryValue".
  */
-export type EntryValue2 = Hex645 | 'table';
+export type EntryValue3 = Hex645 | 'table';
 /**
  * What the arch's entry for a page fault taken in user mode does before the fault is handled: it calls handle_mm_fault, or it sends a signal.
  *
@@ -2472,7 +2485,7 @@ export type PageFaultEntry2 =
          * The VMA, by name.
          */
         vma: string;
-        address: Hex6476;
+        address: Hex6477;
         /**
          * The fault flags, by name, in the order of their values (FAULT_FLAG_WRITE, bit 0, first).
          */
@@ -6308,6 +6321,10 @@ export interface WalkPageRangeStep {
     mm: string | null;
     start: Hex6446;
     end: Hex6447;
+    /**
+     * The Nth page-table allocation of the step (p4d_alloc_one, pud_alloc_one, pmd_alloc_one or pte_alloc_one, from 1, in the order install_pte's walk calls __p4d_alloc .. __pte_alloc) returns NULL, as when the page allocator has no page: that __p?d_alloc returns -ENOMEM (mm/memory.c:451-455, 6620-6671). Needs install_pte.
+     */
+    alloc_one_fails?: number;
     ops: WalkOps;
     /**
      * Locks the caller holds (for the lock assertions that WARN without lockdep: rwsem_assert_held_nolockdep). When omitted, what the op requires.
@@ -6671,8 +6688,8 @@ export interface WalkEvent {
    * pte_hole's depth: -1 unknown, 0 PGD, 1 P4D, 2 PUD, 3 PMD (folded levels skipped by real_depth()).
    */
   depth?: number;
-  value?: Hex6453;
-  hmask?: Hex6454;
+  value?: EntryValue;
+  hmask?: Hex6453;
   /**
    * walk->vma at the call, by name; absent when NULL.
    */
@@ -6698,9 +6715,9 @@ export interface EntryChange {
    */
   tree: number;
   level: LinuxLevel4;
-  addr: Hex6455;
-  old: EntryValue;
-  new: EntryValue1;
+  addr: Hex6454;
+  old: EntryValue1;
+  new: EntryValue2;
 }
 /**
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
@@ -6730,16 +6747,16 @@ export interface ExpectWalk1 {
   };
 }
 /**
- * walk_page_range_vma (mm/pagewalk.c:717): walk [start, end) inside one VMA, without test_walk.
+ * walk_page_range_vma (mm/pagewalk.c:717), or walk_page_range_vma_unsafe (:697, mm/internal.h; allows install_pte): walk [start, end) inside one VMA, without test_walk.
  *
  * This interface was referenced by `VectorFile`'s JSON-Schema
  * via the `definition` "WalkPageRangeVmaStep".
  */
 export interface WalkPageRangeVmaStep {
   /**
-   * walk_page_range_vma (mm/pagewalk.c:717): walk [start, end) inside one VMA, without test_walk.
+   * walk_page_range_vma (mm/pagewalk.c:717), or walk_page_range_vma_unsafe (:697, mm/internal.h; allows install_pte): walk [start, end) inside one VMA, without test_walk.
    */
-  op: 'walk_page_range_vma';
+  op: 'walk_page_range_vma' | 'walk_page_range_vma_unsafe';
   name?: StepName25;
   /**
    * Arguments.
@@ -6749,8 +6766,16 @@ export interface WalkPageRangeVmaStep {
      * A VMA: by name, or by an address inside it (find_vma semantics: an address in no VMA is a format error).
      */
     vma: Hex645;
-    start: Hex6456;
-    end: Hex6457;
+    start: Hex6455;
+    end: Hex6456;
+    /**
+     * null: the VMA's vm_mm is NULL (a VMA in no mm, like x86's vsyscall gate_vma); walk.mm = vma->vm_mm is then NULL and the op returns -EINVAL. Omitted: the VMA's own mm.
+     */
+    vm_mm?: null;
+    /**
+     * The Nth page-table allocation of the step (p4d_alloc_one, pud_alloc_one, pmd_alloc_one or pte_alloc_one, from 1, in the order install_pte's walk calls __p4d_alloc .. __pte_alloc) returns NULL, as when the page allocator has no page: that __p?d_alloc returns -ENOMEM (mm/memory.c:451-455, 6620-6671). Needs install_pte.
+     */
+    alloc_one_fails?: number;
     ops: WalkOps1;
     /**
      * Locks the caller holds (for the lock assertions that WARN without lockdep: rwsem_assert_held_nolockdep). When omitted, what the op requires.
@@ -6829,6 +6854,10 @@ export interface WalkPageVmaStep {
      * A VMA: by name, or by an address inside it (find_vma semantics: an address in no VMA is a format error).
      */
     vma: Hex645;
+    /**
+     * null: the VMA's vm_mm is NULL (a VMA in no mm, like x86's vsyscall gate_vma); walk.mm = vma->vm_mm is then NULL and the op returns -EINVAL. Omitted: the VMA's own mm.
+     */
+    vm_mm?: null;
     ops: WalkOps2;
     /**
      * Locks the caller holds (for the lock assertions that WARN without lockdep: rwsem_assert_held_nolockdep). When omitted, what the op requires.
@@ -6907,9 +6936,18 @@ export interface WalkPageMappingStep {
      * The file (address_space), by the name its VMAs give.
      */
     file: string;
-    first_index: Hex6458;
-    nr: Hex6459;
+    first_index: Hex6457;
+    nr: Hex6458;
     ops: WalkOps3;
+    /**
+     * Locks the caller holds (for the lock assertions that WARN without lockdep: rwsem_assert_held_nolockdep). walk_page_mapping asserts none (mm/pagewalk.c:762-767: i_mmap_rwsem is the caller's, lockdep only), so any value gives the same result; when omitted, none.
+     */
+    locks?: {
+      /**
+       * mm->mmap_lock (init_mm's for kernel walks).
+       */
+      mmap_lock?: 'none' | 'read' | 'write';
+    };
   };
   expect?: ExpectWalk4;
 }
@@ -6974,8 +7012,8 @@ export interface WalkKernelStep {
    * Arguments.
    */
   args: {
-    start: Hex6460;
-    end: Hex6461;
+    start: Hex6459;
+    end: Hex6460;
     pgd?: TreeRef1;
     ops: WalkOps4;
     /**
@@ -7045,6 +7083,96 @@ export interface ExpectWalk5 {
   };
 }
 /**
+ * walk_page_range_debug (mm/pagewalk.c:663): a no_vma walk of a user mm's page tables (or of `pgd`) under its mmap write lock; mm `init_mm` goes to walk_kernel_page_table_range (:676-678).
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "WalkPageRangeDebugStep".
+ */
+export interface WalkPageRangeDebugStep {
+  /**
+   * walk_page_range_debug (mm/pagewalk.c:663): a no_vma walk of a user mm's page tables (or of `pgd`) under its mmap write lock; mm `init_mm` goes to walk_kernel_page_table_range (:676-678).
+   */
+  op: 'walk_page_range_debug';
+  name?: StepName29;
+  /**
+   * Arguments.
+   */
+  args: {
+    /**
+     * The mm, by name (setup.mms); `init_mm` for &init_mm (setup.init_mm); null for mm == NULL.
+     */
+    mm: string | null;
+    start: Hex6461;
+    end: Hex6462;
+    pgd?: TreeRef2;
+    ops: WalkOps5;
+    /**
+     * Locks the caller holds (for the lock assertions that WARN without lockdep: rwsem_assert_held_nolockdep). When omitted, what the op requires: the mm's write lock, init_mm's read lock.
+     */
+    locks?: {
+      /**
+       * mm->mmap_lock (init_mm's for kernel walks).
+       */
+      mmap_lock?: 'none' | 'read' | 'write';
+    };
+  };
+  expect?: ExpectWalk6;
+}
+/**
+ * The root table of a page-table tree that the setup's radix builder made, by tree number.
+ */
+export interface TreeRef2 {
+  /**
+   * Tree number (the `tree` of `setup.map` entries).
+   */
+  tree: number;
+}
+/**
+ * The mm_walk_ops.
+ */
+export interface WalkOps5 {
+  pgd_entry?: Callback;
+  p4d_entry?: Callback1;
+  pud_entry?: Callback2;
+  pmd_entry?: Callback3;
+  pte_entry?: Callback4;
+  pte_hole?: Callback5;
+  hugetlb_entry?: Callback6;
+  test_walk?: Callback7;
+  pre_vma?: Callback8;
+  post_vma?: Callback9;
+  install_pte?: Callback10;
+  /**
+   * enum page_walk_lock; PGWALK_RDLOCK when omitted.
+   */
+  walk_lock?:
+    'PGWALK_RDLOCK' | 'PGWALK_WRLOCK' | 'PGWALK_WRLOCK_VERIFY' | 'PGWALK_VMA_RDLOCK_VERIFY';
+}
+/**
+ * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
+ */
+export interface ExpectWalk6 {
+  result?: WalkResult;
+  /**
+   * Alternatives the spec allows; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectWalk1, ExpectWalk1, ...ExpectWalk1[]];
+  /**
+   * Alternatives keyed by the value of an implementation choice.
+   */
+  byChoice?: {
+    choice: Choice6;
+    /**
+     * Choice value to expected outcome.
+     */
+    cases: {
+      [k: string]: ExpectWalk1 | undefined;
+    };
+  };
+}
+/**
  * folio_walk_start (mm/pagewalk.c:882): walk to the folio mapped at addr in a VMA; FW_MIGRATION / FW_ZEROPAGE widen what is returned.
  *
  * This interface was referenced by `VectorFile`'s JSON-Schema
@@ -7055,7 +7183,7 @@ export interface FolioWalkStartStep {
    * folio_walk_start (mm/pagewalk.c:882): walk to the folio mapped at addr in a VMA; FW_MIGRATION / FW_ZEROPAGE widen what is returned.
    */
   op: 'folio_walk_start';
-  name?: StepName29;
+  name?: StepName30;
   /**
    * Arguments.
    */
@@ -7064,7 +7192,7 @@ export interface FolioWalkStartStep {
      * A VMA: by name, or by an address inside it (find_vma semantics: an address in no VMA is a format error).
      */
     vma: Hex645;
-    addr: Hex6462;
+    addr: Hex6463;
     /**
      * folio_walk_flags_t by name.
      */
@@ -7121,7 +7249,7 @@ export interface FolioWalkResult {
    * fw->level. Only with a folio.
    */
   level?: 'FW_LEVEL_PTE' | 'FW_LEVEL_PMD' | 'FW_LEVEL_PUD';
-  value?: Hex6463;
+  value?: Hex6464;
   /**
    * WARNs, in order.
    */
@@ -7165,22 +7293,22 @@ export interface UpdateRangeProtStep {
    * arm64 update_range_prot (arch/arm64/mm/pageattr.c:100): a lazy-MMU, lockless kernel walk that sets `set` and clears `clear` in every block and page entry of [start, start+size).
    */
   op: 'update_range_prot';
-  name?: StepName30;
+  name?: StepName31;
   /**
    * Arguments.
    */
   args: {
-    start: Hex6464;
-    size: Hex6465;
-    set: Hex6466;
-    clear: Hex6467;
+    start: Hex6465;
+    size: Hex6466;
+    set: Hex6467;
+    clear: Hex6468;
   };
-  expect?: ExpectWalk6;
+  expect?: ExpectWalk7;
 }
 /**
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
-export interface ExpectWalk6 {
+export interface ExpectWalk7 {
   result?: WalkResult;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
@@ -7212,22 +7340,22 @@ export interface ChangeMemoryCommonStep {
    * arm64 __change_memory_common (arch/arm64/mm/pageattr.c:127): update_range_prot, then flush_tlb_kernel_range unless only PTE_VALID is set.
    */
   op: '__change_memory_common';
-  name?: StepName31;
+  name?: StepName32;
   /**
    * Arguments.
    */
   args: {
-    start: Hex6468;
-    size: Hex6469;
-    set: Hex6470;
-    clear: Hex6471;
+    start: Hex6469;
+    size: Hex6470;
+    set: Hex6471;
+    clear: Hex6472;
   };
-  expect?: ExpectWalk7;
+  expect?: ExpectWalk8;
 }
 /**
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
-export interface ExpectWalk7 {
+export interface ExpectWalk8 {
   result?: WalkResult;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
@@ -7259,12 +7387,12 @@ export interface SetMemoryStep {
    * arm64 set_memory_ro/rw/nx/x (change_memory_common, arch/arm64/mm/pageattr.c:144) and set_memory_valid (__change_memory_common): change the permissions of numpages pages of a vmalloc area.
    */
   op: 'set_memory_ro' | 'set_memory_rw' | 'set_memory_nx' | 'set_memory_x' | 'set_memory_valid';
-  name?: StepName32;
+  name?: StepName33;
   /**
    * Arguments.
    */
   args: {
-    addr: Hex6472;
+    addr: Hex6473;
     /**
      * numpages (int).
      */
@@ -7274,12 +7402,12 @@ export interface SetMemoryStep {
      */
     enable?: boolean;
   };
-  expect?: ExpectWalk8;
+  expect?: ExpectWalk9;
 }
 /**
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
  */
-export interface ExpectWalk8 {
+export interface ExpectWalk9 {
   result?: WalkResult;
   /**
    * Alternatives the spec allows; the observation must equal one of them.
@@ -7311,7 +7439,7 @@ export interface VmaWantsWritenotifyStep {
    * vma_wants_writenotify(vma, vm_page_prot) (mm/vma.c:2079): whether a shared writable VMA's PTEs must start read-only so that the first write to each page faults.
    */
   op: 'vma_wants_writenotify';
-  name?: StepName33;
+  name?: StepName34;
   /**
    * Arguments: the VMA and the vm_page_prot to judge.
    */
@@ -7362,7 +7490,7 @@ export interface VmaSetPageProtStep {
    * vma_set_page_prot(vma) (mm/mmap.c:81): recompute vma->vm_page_prot from vm_flags, with the private protection_map entry when vma_wants_writenotify; the result is the new vm_page_prot, which later steps see.
    */
   op: 'vma_set_page_prot';
-  name?: StepName34;
+  name?: StepName35;
   /**
    * Arguments: the VMA.
    */
@@ -7409,7 +7537,7 @@ export interface VmaWantsManualPteWriteUpgradeStep {
    * vma_wants_manual_pte_write_upgrade(vma) (mm/vma.h:406): whether mprotect must decide PTE by PTE that a PTE may become writable (MM_CP_TRY_CHANGE_WRITABLE): a shared VMA asks vma_wants_writenotify with its vm_page_prot, a private one whether it is VM_WRITE.
    */
   op: 'vma_wants_manual_pte_write_upgrade';
-  name?: StepName35;
+  name?: StepName36;
   /**
    * Arguments: the VMA.
    */
@@ -7459,7 +7587,7 @@ export interface CanChangePteWritableStep {
    * can_change_pte_writable(vma, addr, pte) (mm/mprotect.c:98): whether change_protection may make a PTE of a VM_WRITE VMA writable at once, as the write-fault handler would: a shared PTE only when dirty, a private one only over an exclusive anonymous page; never when soft-dirty or uffd-wp tracking needs the write fault, nor for a PROT_NONE PTE.
    */
   op: 'can_change_pte_writable';
-  name?: StepName36;
+  name?: StepName37;
   /**
    * Arguments: the VMA (VM_WRITE), the address and the PTE.
    */
@@ -7468,7 +7596,7 @@ export interface CanChangePteWritableStep {
      * The VMA, by name; it must have VM_WRITE (the kernel WARNs otherwise).
      */
     vma: string;
-    addr: Hex6473;
+    addr: Hex6474;
     pte: U64Arg22;
   };
   expect?: ExpectBool7;
@@ -7511,7 +7639,7 @@ export interface HandlePageFaultStep {
    * The arch's entry for a page fault taken in user mode (x86_64 arch/x86/mm/fault.c:1462 handle_page_fault with error_code and the CR2 address; riscv64 arch/riscv/mm/fault.c:278 handle_page_fault with scause and stval), up to its first call of handle_mm_fault: the fault flags it computes, the VMA it finds and checks (access_error), or the signal it delivers instead.
    */
   op: 'handle_page_fault';
-  name?: StepName37;
+  name?: StepName38;
   /**
    * Arguments: current->mm and the fault as the hardware reported it, in the arch's own form.
    */
@@ -7525,7 +7653,7 @@ export interface HandlePageFaultStep {
          * x86_64: the #PF error code (X86_PF_PROT bit 0, WRITE 1, USER 2, RSVD 3, INSTR 4, PK 5, SHSTK 6, SGX 15), as the mmu family's report gives it.
          */
         error_code: string;
-        address: Hex6474;
+        address: Hex6475;
       }
     | {
         /**
@@ -7536,7 +7664,7 @@ export interface HandlePageFaultStep {
          * riscv64: scause, EXC_INST_PAGE_FAULT 12, EXC_LOAD_PAGE_FAULT 13 or EXC_STORE_PAGE_FAULT 15.
          */
         cause: 12 | 13 | 15;
-        badaddr: Hex6475;
+        badaddr: Hex6476;
       };
   expect?: ExpectPageFaultEntry;
 }
@@ -7582,7 +7710,7 @@ export interface Signal {
     | 'BUS_OBJERR'
     | 'BUS_MCEERR_AR'
     | 'SI_KERNEL';
-  si_addr: Hex6477;
+  si_addr: Hex6478;
 }
 /**
  * arm64 arch/arm64/mm/fault.c:928 do_mem_abort for a data or instruction abort taken from EL0, over the fault_info table (:861), up to the first call of handle_mm_fault (do_translation_fault, do_page_fault :556, do_alignment_fault, do_bad): the fault flags, the VMA it finds and checks against the vm_flags the abort needs, or the signal it sends instead.
@@ -7595,7 +7723,7 @@ export interface DoMemAbortStep {
    * arm64 arch/arm64/mm/fault.c:928 do_mem_abort for a data or instruction abort taken from EL0, over the fault_info table (:861), up to the first call of handle_mm_fault (do_translation_fault, do_page_fault :556, do_alignment_fault, do_bad): the fault flags, the VMA it finds and checks against the vm_flags the abort needs, or the signal it sends instead.
    */
   op: 'do_mem_abort';
-  name?: StepName38;
+  name?: StepName39;
   /**
    * Arguments: current->mm and the abort as ESR_EL1 and FAR_EL1 report it.
    */
@@ -7604,8 +7732,8 @@ export interface DoMemAbortStep {
      * current->mm, by name.
      */
     mm: string;
-    esr: Hex6478;
-    far: Hex6479;
+    esr: Hex6479;
+    far: Hex6480;
   };
   expect?: ExpectPageFaultEntry1;
 }
@@ -7642,7 +7770,7 @@ export interface UserAccessStep {
    * A user-mode load, store or instruction fetch by a CPU running an mm, with Linux handling its faults: the MMU and TLB decide; a fault enters the arch's entry (x86_64 handle_page_fault, arm64 do_mem_abort, riscv64 handle_page_fault), handle_mm_fault and the handler the PTE selects, and the access is retried until it completes or a signal is delivered.
    */
   op: 'user_access';
-  name?: StepName39;
+  name?: StepName40;
   /**
    * Arguments.
    */
@@ -7655,7 +7783,7 @@ export interface UserAccessStep {
      * current->mm, by name (setup.mms).
      */
     mm: string;
-    va: Hex6480;
+    va: Hex6481;
     /**
      * The access type.
      */
@@ -7709,7 +7837,7 @@ export interface FaultOutcome {
    * The access completed.
    */
   translated?: {
-    pa: Hex6481;
+    pa: Hex6482;
     level: LinuxLevel5;
   };
   signal?: Signal1;
@@ -7729,7 +7857,7 @@ export interface FaultOutcome {
      * msg.arg.pagefault.flags by name.
      */
     flags: ('UFFD_PAGEFAULT_FLAG_WRITE' | 'UFFD_PAGEFAULT_FLAG_WP' | 'UFFD_PAGEFAULT_FLAG_MINOR')[];
-    address: Hex6482;
+    address: Hex6483;
   };
 }
 /**
@@ -7752,7 +7880,7 @@ export interface Signal1 {
     | 'BUS_OBJERR'
     | 'BUS_MCEERR_AR'
     | 'SI_KERNEL';
-  si_addr: Hex6477;
+  si_addr: Hex6478;
 }
 /**
  * One observable event of a user access, in order: a fault the hardware took (`exception`), handle_mm_fault with its flags and result, a vm_operations_struct callback with its arguments and result, folio_mark_dirty, a TLB flush the kernel issued (one page, or a range: `tlb_flush` is an mmu_gather's flush of the entries it collected, `flush_tlb_range` a direct flush_tlb_range of a range: the seed's flush of a whole VMA, reclaim's flush of a page, a split huge PMD, PAGEMAP_SCAN's flush; `arch_tlbbatch_flush` reclaim's batched flush of the CPUs it gathered, x86 every non-global entry and riscv every entry of their TLBs; `flush_tlb_mm` the flush of the whole mm that flush_tlb_batched_pending owes after a batched reclaim) with the CPUs whose TLBs it reached (an arch's empty flush is no event), a WARN.
@@ -7806,8 +7934,8 @@ export interface FaultEvent {
    * handle_mm_fault and callbacks: the VMA, by name.
    */
   vma?: string;
-  address?: Hex6483;
-  pgoff?: Hex6484;
+  address?: Hex6484;
+  pgoff?: Hex6485;
   /**
    * handle_mm_fault: its flags; callbacks: vmf->flags, by name in the order of their values.
    */
@@ -7816,8 +7944,8 @@ export interface FaultEvent {
    * handle_mm_fault and callbacks: the vm_fault_t returned, as the names of its bits ([] is 0).
    */
   ret?: VmFaultCode[];
-  pfn?: Hex6485;
-  addr?: Hex6486;
+  pfn?: Hex6486;
+  addr?: Hex6487;
   /**
    * TLB flushes: the CPUs whose TLBs the flush reached, ascending.
    */
@@ -7826,7 +7954,7 @@ export interface FaultEvent {
    * `warn`: the function whose WARN fired.
    */
   func?: string;
-  end?: Hex6487;
+  end?: Hex6488;
 }
 /**
  * What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).
@@ -7866,7 +7994,7 @@ export interface MprotectStep {
    * mprotect(start, len, prot) of an mm (mm/mprotect.c:801 do_mprotect_pkey with pkey -1): each VMA of the range through mprotect_fixup (:695): vm_flags, vma_set_page_prot, and change_protection with MM_CP_TRY_CHANGE_WRITABLE when vma_wants_manual_pte_write_upgrade; with config variant seed-2005-page_mkwrite, the 2005 patch's rule instead.
    */
   op: 'mprotect';
-  name?: StepName40;
+  name?: StepName41;
   /**
    * Arguments.
    */
@@ -7875,8 +8003,8 @@ export interface MprotectStep {
      * current->mm, by name (setup.mms).
      */
     mm: string;
-    start: Hex6488;
-    len: Hex6489;
+    start: Hex6489;
+    len: Hex6490;
     /**
      * The PROT_* bits; [] is PROT_NONE.
      */
@@ -7928,7 +8056,7 @@ export interface MprotectResult {
      * vm_flags after, in the order of common.schema.json VmFlag.
      */
     flags: VmFlag[];
-    vm_page_prot: Hex6490;
+    vm_page_prot: Hex6491;
   }[];
   /**
    * Events in order.
@@ -7977,7 +8105,7 @@ export interface WpSharedMappingRangeStep {
    * Write-protect every PTE that maps pages [first_index, first_index + nr) of a file, in every VMA of every mm that maps them: v6.19 mm/mapping_dirty_helpers.c:263 wp_shared_mapping_range, or the seed's 2019 apply_as_wrprotect (mm/as_dirty_helpers.c of the patch).
    */
   op: 'wp_shared_mapping_range' | 'apply_as_wrprotect';
-  name?: StepName41;
+  name?: StepName42;
   /**
    * Arguments.
    */
@@ -7986,8 +8114,8 @@ export interface WpSharedMappingRangeStep {
      * The address_space, by file name.
      */
     file: string;
-    first_index: Hex6491;
-    nr: Hex6492;
+    first_index: Hex6492;
+    nr: Hex6493;
   };
   expect?: ExpectDirty;
 }
@@ -8061,8 +8189,8 @@ export interface DirtyEvent {
    * invalidate_range_start: enum mmu_notifier_event of the range.
    */
   range_event?: 'MMU_NOTIFY_PROTECTION_PAGE';
-  addr?: Hex6493;
-  end?: Hex6494;
+  addr?: Hex6494;
+  end?: Hex6495;
   /**
    * flush_tlb_range: the VMA.
    */
@@ -8118,7 +8246,7 @@ export interface CleanRecordSharedMappingRangeStep {
    * Clean every dirty PTE that maps pages [first_index, first_index + nr) of a file, in every VMA of every mm that maps them, and record each in a bitmap: v6.19 mm/mapping_dirty_helpers.c:313 clean_record_shared_mapping_range, or the seed's 2019 apply_as_clean.
    */
   op: 'clean_record_shared_mapping_range' | 'apply_as_clean';
-  name?: StepName42;
+  name?: StepName43;
   /**
    * Arguments.
    */
@@ -8127,9 +8255,9 @@ export interface CleanRecordSharedMappingRangeStep {
      * The address_space, by file name.
      */
     file: string;
-    first_index: Hex6495;
-    nr: Hex6496;
-    bitmap_pgoff: Hex6497;
+    first_index: Hex6496;
+    nr: Hex6497;
+    bitmap_pgoff: Hex6498;
     /**
      * The bitmap as unsigned long words; it must cover [first_index, first_index + nr) from bitmap_pgoff.
      *
@@ -8137,8 +8265,8 @@ export interface CleanRecordSharedMappingRangeStep {
      * @maxItems 4096
      */
     bitmap: [Hex645, ...Hex645[]];
-    start: Hex6498;
-    end: Hex6499;
+    start: Hex6499;
+    end: Hex64100;
   };
   expect?: ExpectClean;
 }
@@ -8186,8 +8314,8 @@ export interface CleanResult {
    * The bitmap after the call, as the unsigned long words given (bit i of word k is page bitmap_pgoff + 64k + i).
    */
   bitmap: Hex645[];
-  start: Hex64100;
-  end: Hex64101;
+  start: Hex64101;
+  end: Hex64102;
 }
 /**
  * What the step must produce: exactly one of `result`, `either` or `byChoice`.
@@ -8227,7 +8355,7 @@ export interface UffdioApiStep {
    * UFFDIO_API on a context that has not had it (fs/userfaultfd.c:1972 userfaultfd_api): the features requested, checked against what the arch and config support.
    */
   op: 'uffdio_api';
-  name?: StepName43;
+  name?: StepName44;
   /**
    * Arguments.
    */
@@ -8236,7 +8364,7 @@ export interface UffdioApiStep {
      * The userfaultfd context, by name (setup.uffds).
      */
     uffd: string;
-    api: Hex64102;
+    api: Hex64103;
     /**
      * uffdio_api.features requested.
      */
@@ -8323,7 +8451,7 @@ export interface UffdioRegisterStep {
    * UFFDIO_REGISTER (fs/userfaultfd.c:1261 userfaultfd_register): check the range and every VMA in it (vma_can_userfault, VM_MAYWRITE, another context), then set the VM_UFFD_* flags and the context on each (mm/userfaultfd.c:2011 userfaultfd_register_range). Model choice: VMAs are neither split nor merged, so a range that would split one is unsupported.
    */
   op: 'uffdio_register';
-  name?: StepName44;
+  name?: StepName45;
   /**
    * Arguments.
    */
@@ -8332,8 +8460,8 @@ export interface UffdioRegisterStep {
      * The userfaultfd context, by name (setup.uffds).
      */
     uffd: string;
-    start: Hex64103;
-    len: Hex64104;
+    start: Hex64104;
+    len: Hex64105;
     /**
      * UFFDIO_REGISTER_MODE_* bits by the name after UFFDIO_REGISTER_MODE_; [] is mode 0.
      */
@@ -8389,7 +8517,7 @@ export interface UffdRegisterResult {
      * vm_flags after, in the order of common.schema.json VmFlag.
      */
     flags: VmFlag[];
-    vm_page_prot: Hex64105;
+    vm_page_prot: Hex64106;
   }[];
 }
 /**
@@ -8430,7 +8558,7 @@ export interface UffdioUnregisterStep {
    * UFFDIO_UNREGISTER (fs/userfaultfd.c:1435 userfaultfd_unregister): check every VMA of the range, wake the waiters of VM_UFFD_MISSING ones, and clear each registered VMA (mm/userfaultfd.c:1975 userfaultfd_clear_vma: uffd_wp_range resolve, then the flags). Model choice: VMAs are neither split nor merged.
    */
   op: 'uffdio_unregister';
-  name?: StepName45;
+  name?: StepName46;
   /**
    * Arguments.
    */
@@ -8439,8 +8567,8 @@ export interface UffdioUnregisterStep {
      * The userfaultfd context, by name (setup.uffds).
      */
     uffd: string;
-    start: Hex64106;
-    len: Hex64107;
+    start: Hex64107;
+    len: Hex64108;
   };
   expect?: ExpectUffdUnregister;
 }
@@ -8488,7 +8616,7 @@ export interface UffdUnregisterResult {
      * vm_flags after, in the order of common.schema.json VmFlag.
      */
     flags: VmFlag[];
-    vm_page_prot: Hex64108;
+    vm_page_prot: Hex64109;
   }[];
   /**
    * Events in order.
@@ -8514,7 +8642,7 @@ export interface WokenAccess {
    * The CPU of the access.
    */
   cpu: number;
-  va: Hex64109;
+  va: Hex64110;
   result: FaultLoopResult1;
 }
 /**
@@ -8569,7 +8697,7 @@ export interface UffdioWriteprotectStep {
    * UFFDIO_WRITEPROTECT (fs/userfaultfd.c:1718 userfaultfd_writeprotect, mm/userfaultfd.c:936 mwriteprotect_range, :907 uffd_wp_range): change_protection of each VMA of the range with MM_CP_UFFD_WP, or MM_CP_UFFD_WP_RESOLVE (and MM_CP_TRY_CHANGE_WRITABLE where the VMA wants a manual write upgrade); then, resolving without DONTWAKE, wake the accesses waiting in the range.
    */
   op: 'uffdio_writeprotect';
-  name?: StepName46;
+  name?: StepName47;
   /**
    * Arguments.
    */
@@ -8578,8 +8706,8 @@ export interface UffdioWriteprotectStep {
      * The userfaultfd context, by name (setup.uffds).
      */
     uffd: string;
-    start: Hex64110;
-    len: Hex64111;
+    start: Hex64111;
+    len: Hex64112;
     /**
      * UFFDIO_WRITEPROTECT_MODE_* bits by the name after UFFDIO_WRITEPROTECT_MODE_; [] resolves (removes the protection) and wakes.
      */
@@ -8670,7 +8798,7 @@ export interface UffdioWakeStep {
    * UFFDIO_WAKE (fs/userfaultfd.c:1572 userfaultfd_wake): wake the accesses waiting in the range.
    */
   op: 'uffdio_wake';
-  name?: StepName47;
+  name?: StepName48;
   /**
    * Arguments.
    */
@@ -8679,8 +8807,8 @@ export interface UffdioWakeStep {
      * The userfaultfd context, by name (setup.uffds).
      */
     uffd: string;
-    start: Hex64112;
-    len: Hex64113;
+    start: Hex64113;
+    len: Hex64114;
   };
   expect?: ExpectUffdRange2;
 }
@@ -8719,7 +8847,7 @@ export interface MadviseStep {
    * madvise(start, len, MADV_DONTNEED) (mm/madvise.c madvise_dontneed_single_vma): zap_page_range_single_batched of each VMA's part of the range with details {reclaim_pt, even_cows} (mm/memory.c zap_pte_range, zap_present_ptes, zap_nonpresent_ptes, zap_install_uffd_wp_if_needed). Model choice: page tables are not reclaimed (CONFIG_PT_RECLAIM off).
    */
   op: 'madvise';
-  name?: StepName48;
+  name?: StepName49;
   /**
    * Arguments.
    */
@@ -8728,8 +8856,8 @@ export interface MadviseStep {
      * current->mm, by name (setup.mms).
      */
     mm: string;
-    start: Hex64114;
-    len: Hex64115;
+    start: Hex64115;
+    len: Hex64116;
     /**
      * The advice.
      */
@@ -8816,12 +8944,12 @@ export interface TryToUnmapStep {
    * Reclaim's unmap of one order-0 folio: try_to_unmap(folio, TTU_BATCH_FLUSH) (mm/vmscan.c:1347, mm/rmap.c:2260) with try_to_unmap_one (mm/rmap.c:1852) at each PTE that maps it, found by the rmap (a page-cache folio by its file's i_mmap, an anonymous folio in every VMA). Each PTE is cleared and flushed (a dirty one dirties the folio); in a file VMA registered for uffd-wp, a uffd-wp PTE becomes a uffd-wp marker (pte_install_uffd_wp_if_needed); an anonymous folio, which must be in the swap cache (setup.pages swap), leaves its swap entry with the exclusive, soft-dirty and uffd-wp bits. A VM_LOCKED VMA stops the walk. The folio itself stays in the page cache or swap cache. `ret` is the number of PTEs that still map the folio (0: reclaim can go on).
    */
   op: 'try_to_unmap';
-  name?: StepName49;
+  name?: StepName50;
   /**
    * Arguments.
    */
   args: {
-    pfn: Hex64116;
+    pfn: Hex64117;
   };
   expect?: ExpectZap2;
 }
@@ -8860,7 +8988,7 @@ export interface UnmapMappingPagesStep {
    * unmap_mapping_pages(mapping, start, nr, even_cows) (mm/memory.c:4260): zap pages [start, start + nr) of a file in every VMA that maps them, with details {even_cows} (what truncation and hole punching do first).
    */
   op: 'unmap_mapping_pages';
-  name?: StepName50;
+  name?: StepName51;
   /**
    * Arguments.
    */
@@ -8869,8 +8997,8 @@ export interface UnmapMappingPagesStep {
      * The address_space, by file name.
      */
     file: string;
-    start: Hex64117;
-    nr: Hex64118;
+    start: Hex64118;
+    nr: Hex64119;
     /**
      * even_cows: also zap the private COWed anonymous pages (truncation: true; hole punching: false).
      */
@@ -8913,7 +9041,7 @@ export interface PagemapStep {
    * A read of /proc/pid/pagemap of an mm (fs/proc/task_mmu.c:2005 pagemap_read, pagemap_pmd_range, pte_to_pagemap_entry, pagemap_pte_hole): what user space sees of each page of the range.
    */
   op: 'pagemap';
-  name?: StepName51;
+  name?: StepName52;
   /**
    * Arguments.
    */
@@ -8922,7 +9050,7 @@ export interface PagemapStep {
      * current->mm, by name (setup.mms).
      */
     mm: string;
-    start: Hex64119;
+    start: Hex64120;
     /**
      * How many pages' entries to read.
      */
@@ -9005,7 +9133,7 @@ export interface PagemapScanStep {
    * The PAGEMAP_SCAN ioctl on /proc/pid/pagemap of an mm (fs/proc/task_mmu.c:3021 do_pagemap_scan, :2923 pagemap_scan_get_args, pagemap_scan_ops :2916): the regions of pages whose PAGE_IS_* categories match, and with PM_SCAN_WP_MATCHING their uffd-wp write protection. Arguments are the fields of struct pm_scan_arg (include/uapi/linux/fs.h:490-503); a field left out is 0, `size` is sizeof(struct pm_scan_arg). Model choices: no huge PMD and no hugetlb VMA in the range (unsupported); no LAM or pointer masking; the copies to and from user memory succeed.
    */
   op: 'pagemap_scan';
-  name?: StepName52;
+  name?: StepName53;
   /**
    * Arguments: the mm whose pagemap file is open, and struct pm_scan_arg.
    */
@@ -9014,13 +9142,13 @@ export interface PagemapScanStep {
      * The mm of the process whose /proc/pid/pagemap is open, by name (setup.mms).
      */
     mm: string;
-    size?: Hex64120;
+    size?: Hex64121;
     flags?: PagemapScanFlags;
-    start: Hex64121;
-    end: Hex64122;
-    vec?: Hex64123;
-    vec_len?: Hex64124;
-    max_pages?: Hex64125;
+    start: Hex64122;
+    end: Hex64123;
+    vec?: Hex64124;
+    vec_len?: Hex64125;
+    max_pages?: Hex64126;
     category_inverted?: PagemapScanCategories;
     category_mask?: PagemapScanCategories1;
     category_anyof_mask?: PagemapScanCategories2;
@@ -9084,8 +9212,8 @@ export interface PagemapScanResult {
  * via the `definition` "PagemapScanRegion".
  */
 export interface PagemapScanRegion {
-  start: Hex64126;
-  end: Hex64127;
+  start: Hex64127;
+  end: Hex64128;
   /**
    * The region's categories, masked by return_mask, in the order of their bits.
    */
@@ -9129,7 +9257,7 @@ export interface MunmapStep {
    * munmap(start, len) of an mm (mm/mmap.c:1074 SYSCALL munmap, mm/vma.c:3237 __vm_munmap, :1605 do_vmi_munmap, :1558 do_vmi_align_munmap): the argument checks (-EINVAL), the split of a VMA the range begins or ends inside (both remainders keep vm_flags and the userfaultfd context; the one below keeps the VMA's name, the one above is `<name>_2`), unmap_vmas with ZAP_FLAG_DROP_MARKER and even_cows (mm/memory.c:2086: uffd-wp PTEs, uffd-wp, guard and poison markers and swap entries are all dropped, no marker is installed), free_pgtables between the VMAs below and above (mm/memory.c:373), tlb_finish_mmu, and the UFFD_EVENT_UNMAP message of each context with UFFD_FEATURE_EVENT_UNMAP that had a VMA in the range (fs/userfaultfd.c:833, :859). Model choices: no sealed VMAs, no hugetlb VMA or huge PMD in or at the edge of the range (unsupported), the monitor reads the event at once.
    */
   op: 'munmap';
-  name?: StepName53;
+  name?: StepName54;
   /**
    * Arguments.
    */
@@ -9138,8 +9266,8 @@ export interface MunmapStep {
      * current->mm, by name (setup.mms).
      */
     mm: string;
-    start: Hex64128;
-    len: Hex64129;
+    start: Hex64129;
+    len: Hex64130;
   };
   expect?: ExpectMunmap;
 }
@@ -9203,9 +9331,9 @@ export interface MunmapVma {
    * The VMA's name: the setup's, or `<name>_<k>` (k >= 2) for the remainder above a range munmap split off.
    */
   name: string;
-  start: Hex64130;
-  end: Hex64131;
-  pgoff: Hex64132;
+  start: Hex64131;
+  end: Hex64132;
+  pgoff: Hex64133;
   /**
    * vm_flags, by name in the order of common.schema.json VmFlag.
    */
@@ -9226,8 +9354,8 @@ export interface MunmapEvent {
    * What happened.
    */
   event: 'tlb_flush' | 'folio_mark_dirty' | 'warn' | 'flush_tlb_mm';
-  addr?: Hex64133;
-  end?: Hex64134;
+  addr?: Hex64134;
+  end?: Hex64135;
   /**
    * exit_mmap's `tlb_flush` (tlb_gather_mmu_fullmm): the whole address space, no range (x86 flush_tlb_mm_range(0, TLB_FLUSH_ALL), arm64 and riscv flush_tlb_mm).
    */
@@ -9240,7 +9368,7 @@ export interface MunmapEvent {
    * `tlb_flush`: the CPUs running the mm, whose TLBs the flush reached, ascending.
    */
   cpus?: number[];
-  pfn?: Hex64135;
+  pfn?: Hex64136;
   /**
    * `warn`: the function whose WARN fired.
    */
@@ -9261,8 +9389,8 @@ export interface UffdUnmapMessage {
    * msg.event.
    */
   event: 'UFFD_EVENT_UNMAP';
-  start: Hex64136;
-  end: Hex64137;
+  start: Hex64137;
+  end: Hex64138;
 }
 /**
  * What the step must produce: exactly one of `result`, `either` or `byChoice`.
@@ -9302,7 +9430,7 @@ export interface ExitMmapStep {
    * exit_mmap of an mm (mm/mmap.c:1251): unmap_vmas of every VMA with a full-mm mmu_gather (the same zap details as munmap), free_pgtables with floor and ceiling 0, tlb_finish_mmu; the mm is left with no VMA. Model choices: no mmu notifiers, no x86 LDT, no hugetlb VMA (unsupported).
    */
   op: 'exit_mmap';
-  name?: StepName54;
+  name?: StepName55;
   /**
    * Arguments.
    */
@@ -9349,7 +9477,7 @@ export interface UffdWpSpecialStep {
    * The 2021 userfaultfd-wp RFC's pte_swp_mkuffd_wp_special(vma) (seed 003, include/linux/userfaultfd_k.h of the patch): the special swap PTE UFFD_WP_SWP_PTE_SPECIAL for a file VMA (it WARNs for an anonymous one). Config variant seed-2021-uffd-wp-special, x86_64 only.
    */
   op: 'pte_swp_mkuffd_wp_special';
-  name?: StepName55;
+  name?: StepName56;
   /**
    * Arguments: none (the VMA is a file VMA).
    */
@@ -9842,7 +9970,7 @@ export interface Callback11 {
  * This interface was referenced by `VectorFile`'s JSON-Schema
  * via the `definition` "WalkOps".
  */
-export interface WalkOps5 {
+export interface WalkOps6 {
   pgd_entry?: Callback;
   p4d_entry?: Callback1;
   pud_entry?: Callback2;
@@ -9899,7 +10027,7 @@ export interface FolioWalkResult1 {
    * fw->level. Only with a folio.
    */
   level?: 'FW_LEVEL_PTE' | 'FW_LEVEL_PMD' | 'FW_LEVEL_PUD';
-  value?: Hex6463;
+  value?: Hex6464;
   /**
    * WARNs, in order.
    */
@@ -10096,7 +10224,7 @@ export interface Signal2 {
     | 'BUS_OBJERR'
     | 'BUS_MCEERR_AR'
     | 'SI_KERNEL';
-  si_addr: Hex6477;
+  si_addr: Hex6478;
 }
 /**
  * The expected outcome of a page-fault entry step.
@@ -10134,7 +10262,7 @@ export interface FaultOutcome1 {
    * The access completed.
    */
   translated?: {
-    pa: Hex6481;
+    pa: Hex6482;
     level: LinuxLevel5;
   };
   signal?: Signal1;
@@ -10154,7 +10282,7 @@ export interface FaultOutcome1 {
      * msg.arg.pagefault.flags by name.
      */
     flags: ('UFFD_PAGEFAULT_FLAG_WRITE' | 'UFFD_PAGEFAULT_FLAG_WP' | 'UFFD_PAGEFAULT_FLAG_MINOR')[];
-    address: Hex6482;
+    address: Hex6483;
   };
 }
 /**
@@ -10197,7 +10325,7 @@ export interface MprotectResult1 {
      * vm_flags after, in the order of common.schema.json VmFlag.
      */
     flags: VmFlag[];
-    vm_page_prot: Hex6490;
+    vm_page_prot: Hex6491;
   }[];
   /**
    * Events in order.
@@ -10251,8 +10379,8 @@ export interface CleanResult1 {
    * The bitmap after the call, as the unsigned long words given (bit i of word k is page bitmap_pgoff + 64k + i).
    */
   bitmap: Hex645[];
-  start: Hex64100;
-  end: Hex64101;
+  start: Hex64101;
+  end: Hex64102;
 }
 /**
  * What UFFDIO_API returned: the ioctl's return value and the uffdio_api struct copied back (zeroed on -EINVAL/-EPERM, fs/userfaultfd.c:2029-2033).
@@ -10301,7 +10429,7 @@ export interface UffdRegisterResult1 {
      * vm_flags after, in the order of common.schema.json VmFlag.
      */
     flags: VmFlag[];
-    vm_page_prot: Hex64105;
+    vm_page_prot: Hex64106;
   }[];
 }
 /**
@@ -10351,7 +10479,7 @@ export interface UffdUnregisterResult1 {
      * vm_flags after, in the order of common.schema.json VmFlag.
      */
     flags: VmFlag[];
-    vm_page_prot: Hex64108;
+    vm_page_prot: Hex64109;
   }[];
   /**
    * Events in order.

@@ -2,8 +2,8 @@
 // > 4) and the table entry of pXd_populate (arch/arm64/include/asm/pgalloc.h): TYPE_TABLE | TABLE_AF,
 // with PXNTable for user tables and UXNTable for init_mm's.
 
-import { bit } from '../../bits/u64.ts';
-import type { ArchUpper } from '../../ops/types.ts';
+import { bit, MASK64 } from '../../bits/u64.ts';
+import type { ArchUpper } from '../../mm/arch.ts';
 
 const TYPE_MASK = 3n;
 const TYPE_TABLE = 3n;
@@ -21,7 +21,8 @@ export const arm64Upper: ArchUpper = {
   pgd_present: (v) => v !== 0n,
   // Without 52-bit PA the table address is bits [47:PAGE_SHIFT] (__pmd_to_phys, pgtable.h:166).
   tableAddr: (v, pageShift) => v & (((1n << 48n) - 1n) ^ ((1n << BigInt(pageShift)) - 1n)),
-  pfnPteShift: (pageShift) => pageShift,
+  // include/linux/pgtable.h:289 with PFN_PTE_SHIFT = PAGE_SHIFT.
+  pte_advance_pfn: (pte, nr, pageShift) => (pte + (nr << BigInt(pageShift))) & MASK64,
   // CONT_PTE_SHIFT (arch/arm64/include/asm/pgtable-hwdef.h): 16, 128, 32 PTEs for 4K, 16K, 64K.
   contPtes: (pageShift) => (pageShift === 12 ? 16 : pageShift === 14 ? 128 : 32),
   // set_ptes: `pte = pte_mknoncont(pte)` before anything else (pgtable.h, CONFIG_ARM64_CONTPTE).

@@ -4,7 +4,8 @@
 import { isSet, type U64 } from '../../bits/u64.ts';
 import type { KernelConfig } from '../../config.ts';
 import { arg, clearBits, pmdOp, pteOp, pudOp, setBits, testBits } from '../../ops/args.ts';
-import type { ArchSwap, OpImpl, OpTable } from '../../ops/types.ts';
+import type { ArchSwap } from '../../mm/arch.ts';
+import type { OpImpl, OpTable } from '../../ops/types.ts';
 import * as B from './bits.ts';
 import * as P from './pgtable.ts';
 import { vm_get_page_prot } from './pgprot.ts';

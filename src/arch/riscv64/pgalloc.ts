@@ -2,8 +2,8 @@
 // pgtable_l4_enabled / pgtable_l5_enabled) and the table entry of pXd_populate (pgalloc.h: _PAGE_TABLE
 // = _PAGE_PRESENT with the PFN at bit 10).
 
-import type { U64 } from '../../bits/u64.ts';
-import type { ArchUpper } from '../../ops/types.ts';
+import { MASK64, type U64 } from '../../bits/u64.ts';
+import type { ArchUpper } from '../../mm/arch.ts';
 
 const _PAGE_PRESENT = 1n;
 const _PAGE_TABLE = _PAGE_PRESENT;
@@ -18,7 +18,8 @@ export const riscvUpper: ArchUpper = {
   pgd_present: present,
   // _PAGE_PFN_MASK = GENMASK(53, 10) (pgtable-64.h).
   tableAddr: (v) => ((v >> 10n) & ((1n << 44n) - 1n)) << 12n,
-  pfnPteShift: () => 10,
+  // include/linux/pgtable.h:289 with PFN_PTE_SHIFT = _PAGE_PFN_SHIFT (10).
+  pte_advance_pfn: (pte, nr) => (pte + (nr << 10n)) & MASK64,
   contPtes: () => 0,
   set_pte_at: (v) => v,
   populate: (pa) => ((pa >> 12n) << 10n) | _PAGE_TABLE,

@@ -3,7 +3,7 @@
 
 import { not64, type U64 } from '../../bits/u64.ts';
 import type { KernelConfig } from '../../config.ts';
-import type { ArchProt } from '../../ops/types.ts';
+import type { ArchProt } from '../../mm/arch.ts';
 import { genericPgprotModify, type CacheAttrs } from '../pgprot-generic.ts';
 import { mtMask } from './pgtable.ts';
 import { protectionMapIndex, type VmFlags } from '../../mm/vm-flags.ts';

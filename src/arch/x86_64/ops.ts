@@ -3,7 +3,8 @@
 import { isSet, not64, type U64 } from '../../bits/u64.ts';
 import type { KernelConfig } from '../../config.ts';
 import { arg, clearBits, pmdOp, pteOp, pudOp, setBits, testBits } from '../../ops/args.ts';
-import type { ArchSwap, OpTable } from '../../ops/types.ts';
+import type { ArchSwap } from '../../mm/arch.ts';
+import type { OpTable } from '../../ops/types.ts';
 import { vm_get_page_prot } from './pgprot.ts';
 import * as X from './pgtable.ts';
 

@@ -2,8 +2,8 @@
 // LA57) and the table entry of pXd_populate (arch/x86/include/asm/pgalloc.h: _PAGE_TABLE for user and
 // kernel tables alike).
 
-import { isSet, not64, type U64 } from '../../bits/u64.ts';
-import type { ArchUpper } from '../../ops/types.ts';
+import { isSet, MASK64, not64, type U64 } from '../../bits/u64.ts';
+import type { ArchUpper } from '../../mm/arch.ts';
 import {
   _KERNPG_TABLE,
   _PAGE_ACCESSED,
@@ -29,7 +29,10 @@ export const x86Upper: ArchUpper = {
   pgd_bad: (v) => (flags(v) & not64(_PAGE_USER | PTI_IGNORE)) !== _KERNPG_TABLE,
   pgd_present: (v) => isSet(flags(v), _PAGE_PRESENT),
   tableAddr: (v) => v & PTE_PFN_MASK,
-  pfnPteShift: () => 12,
+  // arch/x86/include/asm/pgtable.h:958: an inverted PTE (__pte_needs_invert: non-zero, not
+  // _PAGE_PRESENT; pgtable-invert.h:16) holds ~pfn, so it steps down.
+  pte_advance_pfn: (pte, nr) =>
+    (pte !== 0n && (pte & _PAGE_PRESENT) === 0n ? pte - (nr << 12n) : pte + (nr << 12n)) & MASK64,
   contPtes: () => 0,
   set_pte_at: (v) => v,
   populate: (pa) => pa | _PAGE_TABLE,

@@ -3,7 +3,7 @@
 
 import { bit, not64, type U64 } from '../../bits/u64.ts';
 import type { KernelConfig } from '../../config.ts';
-import type { ArchProt } from '../../ops/types.ts';
+import type { ArchProt } from '../../mm/arch.ts';
 import { protectionMapIndex, type VmFlags } from '../../mm/vm-flags.ts';
 import { _PAGE_BIT_PKEY_BIT0 } from './bits.ts';
 import {

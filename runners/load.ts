@@ -1,0 +1,31 @@
+// Loading vectors as every command does: the loader (vectors/load.ts) with the reference engine's
+// model of the vector format (the ops and features each arch has, a setup that builds, a run that
+// shows nothing wrong with the vector).
+
+import type { Step } from './vectors/generated/vector-file.ts';
+import { cpuFeatures, opsOf, runtimeProblem, vectorProblem } from './adapters/reference.ts';
+import type { LoadedVector, LoadResult, Problem } from './vectors/files.ts';
+import { checkByRunningWith, loadVectorsWith } from './vectors/load.ts';
+import type { VectorModel } from './vectors/model.ts';
+
+export const REFERENCE_MODEL: VectorModel = {
+  opsOf,
+  cpuFeatures,
+  setupProblem: (arch, mode, setup, steps: readonly Step[]) =>
+    vectorProblem(arch, mode, setup, steps),
+  runtimeProblem,
+};
+
+/** The vectors of the files under `paths` (default: the package's vectors/) that pass every check. */
+export const loadVectors = (paths: readonly string[]): LoadResult =>
+  loadVectorsWith(REFERENCE_MODEL, paths);
+
+/**
+ * The vectors whose run on the reference engine shows nothing wrong with them: within the work budget,
+ * no endless walk, no value of the wrong kind. `run` and `lint` make this check as well as the
+ * loader's; the run is kept, so `run --impl ref` does not repeat it.
+ */
+export const checkByRunning = (
+  vectors: readonly LoadedVector[],
+  problems: Problem[],
+): LoadedVector[] => checkByRunningWith(REFERENCE_MODEL, vectors, problems);
