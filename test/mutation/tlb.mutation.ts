@@ -1,0 +1,3 @@
+import { vectorTests } from './vectors.ts';
+
+vectorTests('tlb');
