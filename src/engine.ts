@@ -63,7 +63,7 @@ export function buildSetup(arch: Arch, mode: Mode, setup: VectorSetup): Built {
     setup,
     {
       pageShift: g.levels[g.levels.length - 1]!.shift,
-      leafShifts: g.levels.map((l) => l.leafShift).filter((s) => s > 0),
+      arch,
       userVa: (va) => va >> userBits === 0n,
     },
     setup.memory.base + setup.memory.size,

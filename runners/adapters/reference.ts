@@ -372,6 +372,8 @@ export function jsonValue(v: OpValue): Json {
       v.kind === 'munmap'
       ? linuxJson(v)
       : accessJson(v);
+  // An instruction's exception instead of completing (x86 MOV to CR3/CR4: #GP(0)).
+  if (typeof v === 'object' && 'exception' in v) return reportJson(v);
   if (typeof v === 'object') {
     const fields: Record<string, Json> = {};
     for (const [name, f] of v.fields) {

@@ -232,13 +232,21 @@ export function buildMachine(
     checkFeatures(mmu, g, c.features ?? {}, `${at}/features`);
     if (c.root1 !== undefined && g.desc.arch !== 'arm64')
       throw new VectorFormatError('root1 (TTBR1_EL1) exists only on arm64', `${at}/root1`);
-    return {
+    const cpu: Cpu = {
       root: c.root === undefined ? b.root(0) : b.rootOf(c.root, `${at}/root`),
       root1: c.root1 === undefined ? undefined : b.rootOf(c.root1, `${at}/root1`),
       asid: c.asid ?? 0,
       features: { ...mmu.features, ...c.features },
       tlb: [],
     };
+    const rootAt =
+      c.root !== undefined
+        ? `${at}/root`
+        : s.tables !== undefined
+          ? '/setup/tables'
+          : '/setup/memory/base';
+    mmu.checkCpu?.(cpu, g, at, rootAt);
+    return cpu;
   });
   const work = new Work();
   b.stepTables = b.nextTable();

@@ -37,8 +37,8 @@ export function machineOps(mmu: ArchMmu, desc: (ctx: OpContext) => ModeDesc): Op
     (op: MachineOp): OpImpl =>
     (a, ctx) => {
       const { m, cpu, g } = env(a, ctx, desc);
-      op(m, cpu, g, a);
-      return null;
+      const r = op(m, cpu, g, a);
+      return r === undefined ? null : r;
     };
   const table: Record<string, OpImpl> = {
     access: (a, ctx) => {

@@ -77,10 +77,8 @@ export function tlbInvalidate(cpu: Cpu, which: (e: TlbEntry) => boolean): void {
   cpu.tlb = cpu.tlb.filter((e) => !which(e));
 }
 
-/** Invalidate the entries that hold `va` and that `which` selects (covers(va) is implied). */
+/** Invalidate the entries that hold `va` and that `which` selects. */
 export function tlbInvalidateVa(cpu: Cpu, va: bigint, which: (e: TlbEntry) => boolean): void {
   const ix = indexOf(cpu);
   for (const e of covering(cpu, va)) if (which(e)) remove(cpu, ix, e);
 }
-
-export const covers = (va: bigint) => (e: TlbEntry) => (va & ~(e.size - 1n)) === e.vaBase;

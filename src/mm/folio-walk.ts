@@ -1,8 +1,11 @@
 // folio_walk_start (mm/pagewalk.c:882, v6.19) with vm_normal_page / _pmd / _pud (mm/memory.c
-// __vm_normal_page): which folio is mapped at an address, and which page of it.
+// __vm_normal_page): which folio is mapped at an address, and which page of it. A hugetlb VMA takes
+// the same path (v6.19 has no hugetlb branch, only vma_pgtable_walk_begin's lock, mm/memory.c:7394):
+// an arm64 CONT_PMD entry is a PMD leaf, a CONT_PTE or riscv napot entry a PTE (entry_size PAGE_SIZE).
 
 import type { U64 } from '../bits/u64.ts';
 import type { OpArgs } from '../ops/types.ts';
+import { checkHasSvnapot } from './hugetlb_sizes.ts';
 import { warn, type MmWalk, type WalkEvent } from './pagewalk.ts';
 import type { Vma } from './state.ts';
 
@@ -43,6 +46,35 @@ function page_folio(w: MmWalk, pfn: U64): U64 {
   return pfn;
 }
 
+/**
+ * ptep_get: with CONFIG_ARM64_CONTPTE a valid PTE_CONT entry gathers the dirty and young bits of its
+ * whole block (arch/arm64/include/asm/pgtable.h:1757-1765, arch/arm64/mm/contpte.c:292-337); a
+ * plain read elsewhere (riscv has no ptep_get of its own: a napot PTE is read as it is).
+ */
+function ptep_get(w: MmWalk, ptep: number): U64 {
+  const t = w.t;
+  const orig = t.read(ptep);
+  const n = t.h.upper.contPtes(t.pageShift);
+  if (
+    n === 0 ||
+    op(w, 'pte_valid', { pte: orig }) !== true ||
+    op(w, 'pte_cont', { pte: orig }) !== true
+  )
+    return orig;
+  let pte = orig;
+  let dirty = false;
+  let young = false;
+  const first = ptep - ((ptep / 8) % n) * 8; // contpte_align_down
+  for (let i = 0; i < n; i++) {
+    const v = t.read(first + i * 8);
+    dirty ||= op(w, 'pte_dirty', { pte: v }) === true;
+    young ||= op(w, 'pte_young', { pte: v }) === true;
+  }
+  if (dirty) pte = op(w, 'pte_mkdirty', { pte }) as U64;
+  if (young) pte = op(w, 'pte_mkyoung', { pte }) as U64;
+  return pte;
+}
+
 export function folio_walk_start(
   w: MmWalk,
   vma: Vma,
@@ -51,6 +83,7 @@ export function folio_walk_start(
 ): FolioWalkResult {
   const t = w.t;
   const events = w.events ?? [];
+  checkHasSvnapot(vma.hstate?.kind, t.h.config);
   if (w.mmapLock === 'none') warn(w, 'mmap_assert_locked');
   const notFound: FolioWalkResult = { kind: 'folio_walk', folio: null, events };
   if (addr < vma.start || addr >= vma.end) {
@@ -104,7 +137,7 @@ export function folio_walk_start(
     return notFound;
   }
   const ptep = t.offset(4, pmdp, addr, root);
-  const pte = t.read(ptep);
+  const pte = ptep_get(w, ptep);
   const page = 1n << BigInt(t.pageShift);
   if (op(w, 'pte_present', { pte }) === true) {
     const pfn = op(w, 'pte_pfn', { value: pte }) as U64;

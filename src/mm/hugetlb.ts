@@ -1,7 +1,8 @@
 // mm/hugetlb.c (Linux v6.19) as the uffd family needs it, for the PMD and PUD sizes (one entry per
 // huge page): hugetlb_walk and huge_pte_alloc (the generic huge_pte_offset, mm/hugetlb.c:7001-7070),
 // hugetlb_change_protection (:6409) and __unmap_hugepage_range (:5167). Model choices: no PMD-table
-// sharing (huge_pmd_unshare finds nothing), no arm64 contiguous or riscv Svnapot sizes, and the
+// sharing (huge_pmd_unshare finds nothing), arm64 contiguous and riscv Svnapot sizes are unsupported
+// here (hstate_vma names the op; the walks and folio_walk_start have them), and the
 // arm64 huge_pte_offset is the generic one (they differ only where a PUD-size VMA meets a table, or
 // a PMD-size one a non-present entry above the huge level).
 
@@ -23,12 +24,18 @@ export interface Hstate {
   readonly c: 2 | 3;
 }
 
-export function hstate_vma(f: FaultEnv, vma: Vma): Hstate {
+export function hstate_vma(f: FaultEnv, vma: Vma, by = 'this op'): Hstate {
   const shift = vma.hugetlbShift!;
   const size = 1n << BigInt(shift);
-  if (size === f.t.size(3)) return { shift, size, c: 3 };
-  if (size === f.t.size(2)) return { shift, size, c: 2 };
-  throw new UnsupportedError(`a ${size} hugetlb page (contiguous or Svnapot) is not modelled`);
+  const kind = vma.hstate?.kind;
+  if (kind === 'pmd') return { shift, size, c: 3 };
+  if (kind === 'pud') return { shift, size, c: 2 };
+  // A huge page of several entries (huge_ptep_get gathering, set_huge_pte_at's break-before-make).
+  const what =
+    kind === 'napot' ? 'riscv Svnapot' : `arm64 ${kind === 'cont_pte' ? 'CONT_PTE' : 'CONT_PMD'}`;
+  throw new UnsupportedError(
+    `${by} on a ${size >> 10n}K ${what} hugetlb page (${vma.hstate?.ncontig} entries) is not modelled`,
+  );
 }
 
 const is = (f: FaultEnv, name: string, pte: U64): boolean => f.helper(name, { pte }) === true;
@@ -94,7 +101,7 @@ export function hugetlb_change_protection(
   end: U64,
   cp_flags: number,
 ): number {
-  const h = hstate_vma(f, vma);
+  const h = hstate_vma(f, vma, 'hugetlb_change_protection');
   const uffd_wp = (cp_flags & MM_CP_UFFD_WP) !== 0;
   const uffd_wp_resolve = (cp_flags & MM_CP_UFFD_WP_RESOLVE) !== 0;
   const newprot = f.vmPageProt(vma);
@@ -173,7 +180,7 @@ export function __unmap_hugepage_range(
   end: U64,
   dropMarker: boolean,
 ): void {
-  const h = hstate_vma(f, vma);
+  const h = hstate_vma(f, vma, '__unmap_hugepage_range');
   const last_addr_mask = f.t.size((h.c - 1) as ChainIndex) - h.size;
   for (let address = start; address < end; address += h.size) {
     const pa = hugetlb_walk(f, address, h);

@@ -104,7 +104,7 @@ function hugetlb_no_page(f: FaultEnv, vmf: VmFault, h: Hstate): number {
 
 /** :5967 hugetlb_fault. */
 export function hugetlb_fault(f: FaultEnv, vma: Vma, address: U64, flags: number): number {
-  const h = hstate_vma(f, vma);
+  const h = hstate_vma(f, vma, 'hugetlb_fault');
   const aligned = address & ~(h.size - 1n);
   const pa = huge_pte_alloc(f, aligned, h); // :6006 a fault always allocates the tables
   const vmf: VmFault = {

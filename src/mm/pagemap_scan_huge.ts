@@ -183,6 +183,7 @@ export function pagemap_scan_hugetlb_entry(
   end: U64,
 ): number {
   const { f } = p;
+  hstate_vma(f, w.vma!, 'pagemap_scan_hugetlb_entry');
   const pte = f.t.read(pa); // huge_ptep_get
   const categories = p.cur_vma_category() | pagemap_hugetlb_category(f, pte);
   if (!p.interesting(categories)) return 0;

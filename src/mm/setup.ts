@@ -3,6 +3,7 @@
 
 import { hex64, type U64 } from '../bits/u64.ts';
 import { VectorFormatError } from '../errors.ts';
+import { HUGE_SHIFT, hugetlbSizes, type HugeSize, type HugetlbArch } from './hugetlb_sizes.ts';
 import { buildUffds } from './userfaultfd-setup.ts';
 import { swp_entry } from './swapops.ts';
 import type {
@@ -16,15 +17,20 @@ import type {
   VmOp,
 } from './state.ts';
 
-const HUGE_SHIFT: Readonly<Record<string, number>> = { '2M': 21, '32M': 25, '512M': 29, '1G': 30 };
-
 export interface LinuxGeometry {
+  /** The arch, for its hugetlb sizes. */
+  readonly arch: HugetlbArch;
   readonly pageShift: number;
-  /** The leaf shifts of the mode's levels (for hugetlb sizes). */
-  readonly leafShifts: readonly number[];
   /** Whether `va` is a user address of the mode. */
   userVa(va: U64): boolean;
 }
+
+/** The setup's names of the hstates, for the message of a size that is not one. */
+const hugeNames = (hstates: ReadonlyMap<number, HugeSize>): string =>
+  Object.entries(HUGE_SHIFT)
+    .filter(([, shift]) => hstates.has(shift))
+    .map(([name]) => name)
+    .join(', ');
 
 /** The trees an mm setup names, so that the radix builder allocates their roots. */
 export function linuxTrees(s: LinuxSetup): number[] {
@@ -35,6 +41,10 @@ export function buildLinux(s: LinuxSetup, g: LinuxGeometry, ramEnd: U64): LinuxS
   const mms = new Map<string, Mm>();
   const vmas = new Map<string, Vma>();
   const page = 1n << BigInt(g.pageShift);
+  // has_svnapot(): riscv_isa is the AND of every hart's (arch/riscv/kernel/cpufeature.c:891-894); a
+  // setup without cpus has one CPU with the default features, Svnapot off.
+  const svnapot = (s.cpus ?? [{}]).every((c) => c.features?.Svnapot === true);
+  const hstates = hugetlbSizes(g.arch, g.pageShift, svnapot);
   (s.mms ?? []).forEach((sm, i) => {
     const at = `/setup/mms/${i}`;
     if (mms.has(sm.name))
@@ -64,18 +74,18 @@ export function buildLinux(s: LinuxSetup, g: LinuxGeometry, ramEnd: U64): LinuxS
       if (!g.userVa(sv.start) || !g.userVa(sv.end - 1n))
         throw new VectorFormatError('expected a VMA inside the user address space', vat);
       const flags = new Set(sv.flags);
-      let hugetlbShift: number | undefined;
+      let hstate: HugeSize | undefined;
       if (sv.hugetlb !== undefined || flags.has('VM_HUGETLB')) {
         const shift = sv.hugetlb === undefined ? undefined : HUGE_SHIFT[sv.hugetlb];
-        if (shift === undefined || !flags.has('VM_HUGETLB') || !g.leafShifts.includes(shift))
+        hstate = shift === undefined ? undefined : hstates.get(shift);
+        if (hstate === undefined || !flags.has('VM_HUGETLB'))
           throw new VectorFormatError(
-            'a hugetlb VMA needs VM_HUGETLB and `hugetlb`, a leaf size of the mode',
+            `a hugetlb VMA needs VM_HUGETLB and \`hugetlb\`, a size the kernel registers here (${hugeNames(hstates)})`,
             `${vat}/hugetlb`,
           );
-        const size = 1n << BigInt(shift);
+        const size = 1n << BigInt(hstate.shift);
         if (sv.start % size !== 0n || sv.end % size !== 0n)
           throw new VectorFormatError(`expected a VMA aligned to ${sv.hugetlb}`, vat);
-        hugetlbShift = shift;
       }
       last = sv.end;
       // shmem_vm_ops (mm/shmem.c): ->fault is shmem_fault, with ->map_pages; no script.
@@ -93,10 +103,11 @@ export function buildLinux(s: LinuxSetup, g: LinuxGeometry, ramEnd: U64): LinuxS
         flags,
         pgoff: sv.pgoff ?? sv.start >> BigInt(g.pageShift),
         file: sv.file,
-        hugetlbShift,
+        hugetlbShift: hstate?.shift,
+        ...(hstate === undefined ? {} : { hstate }),
         vmOps: new Set(shmem ? ['fault', 'map_pages'] : (Object.keys(sv.vm_ops ?? {}) as VmOp[])),
         // hugetlb VMAs have hugetlb_vm_ops (fs/hugetlbfs/inode.c:123), shmem ones shmem_vm_ops.
-        hasVmOps: shmem || hugetlbShift !== undefined || sv.vm_ops !== undefined,
+        hasVmOps: shmem || hstate !== undefined || sv.vm_ops !== undefined,
         vmOpsScripts: {
           ...(sv.vm_ops?.fault ? { fault: sv.vm_ops.fault } : {}),
           ...(sv.vm_ops?.page_mkwrite ? { page_mkwrite: sv.vm_ops.page_mkwrite } : {}),

@@ -4,6 +4,7 @@
 
 import type { U64 } from '../bits/u64.ts';
 import { VectorFormatError } from '../errors.ts';
+import type { HugeSize } from './hugetlb_sizes.ts';
 import type { VmFlag, VmFlags } from './vm-flags.ts';
 
 export interface SetupVma {
@@ -89,6 +90,8 @@ export interface LinuxSetup {
   readonly free_pages?: readonly U64[];
   readonly uffds?: readonly SetupUffd[];
   readonly swap_devices?: readonly SetupSwapDevice[];
+  /** The machine's CPUs, for the ISA extensions the kernel found on all of them (riscv has_svnapot). */
+  readonly cpus?: readonly { readonly features?: Readonly<Record<string, boolean | number>> }[];
 }
 /** A userfaultfd context of the setup (schemas Uffd). */
 export interface SetupUffd {
@@ -143,6 +146,8 @@ export interface Vma {
   readonly file: string | undefined;
   /** log2 of the hstate's huge page size, for a VM_HUGETLB VMA. */
   readonly hugetlbShift: number | undefined;
+  /** The hstate's size and how a huge page is mapped, for a VM_HUGETLB VMA. */
+  readonly hstate?: HugeSize;
   /** The non-NULL members of vma->vm_ops (none for an anonymous VMA). */
   readonly vmOps: ReadonlySet<VmOp>;
   /** vma->vm_ops is non-NULL (vma_is_anonymous is its negation). */

@@ -49,7 +49,7 @@ export function mapcounts(mms: Iterable<Mm>, envOf: (mm: Mm) => FaultEnv): Map<U
     const g = envOf(mm);
     for (const vma of mm.vmas)
       if (vma.flags.has('VM_HUGETLB')) {
-        const h = hstate_vma(g, vma);
+        const h = hstate_vma(g, vma, 'the mapcount of a hugetlb folio');
         for (let addr = vma.start; addr < vma.end; addr += h.size) {
           const pa = hugetlb_walk(g, addr, h);
           const v = pa === undefined ? 0n : g.t.read(pa);
@@ -243,7 +243,7 @@ function pagemap_hugetlb(
   counts: ReadonlyMap<U64, number>,
   show_pfn: boolean,
 ): U64 {
-  const h = hstate_vma(f, vma);
+  const h = hstate_vma(f, vma, 'pagemap_hugetlb_range');
   const pa = hugetlb_walk(f, addr & ~(h.size - 1n), h);
   const pte = pa === undefined ? 0n : f.t.read(pa);
   if (test(f, 'pte_present', { pte })) {

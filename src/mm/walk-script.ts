@@ -1,7 +1,7 @@
 // A vector's scripted struct mm_walk_ops (schemas WalkOps/Callback/CallbackRule) as WalkCallbacks that
 // record every call as an event, in order, with the arguments the kernel passes.
 
-import { MASK64, type U64 } from '../bits/u64.ts';
+import type { U64 } from '../bits/u64.ts';
 import { VectorFormatError } from '../errors.ts';
 import {
   ACTION_AGAIN,
@@ -13,6 +13,7 @@ import {
   type WalkCallbacks,
   type WalkLock,
 } from './pagewalk.ts';
+import { hugeEntryLevel } from './pagewalk-hugetlb.ts';
 import type { LinuxState } from './state.ts';
 
 export const CALLBACKS = [
@@ -232,9 +233,9 @@ export function scriptedOps(
             ...vmaOf(w),
           });
           const r = huge(w, addr);
-          // The huge entry is a PMD or a PUD (huge_pte_offset), by the hstate's size.
-          const c = hmask === (~(w.t.size(3) - 1n) & MASK64) ? 3 : 2;
-          if (r.write !== undefined) w.t.write(w.tree, c, pa, addr, r.write);
+          // The entry huge_pte_offset gave: by the hstate, a PUD, a PMD or a contiguous run's first.
+          if (r.write !== undefined)
+            w.t.write(w.tree, hugeEntryLevel(w, pa, addr & hmask), pa, addr, r.write);
           return r.ret;
         }),
     ),

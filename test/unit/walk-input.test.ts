@@ -118,3 +118,71 @@ describe('bad walk input', () => {
     expect(p.message).toMatch(/needs Linux mm state/);
   });
 });
+
+describe('hugetlb sizes: those Linux v6.19 registers for the arch and granule', () => {
+  const huge = (id: string, mode: string, size: string, extra: Record<string, unknown> = {}) => ({
+    id,
+    description: 'a hugetlb VMA',
+    arch: id.split('/')[0],
+    mode,
+    setup: {
+      memory: { base: H(0x40000000), size: H(0x80000000) },
+      mms: [
+        {
+          name: 'mm',
+          vmas: [
+            {
+              name: 'h',
+              start: H(0x40000000),
+              end: H(0x40400000),
+              flags: ['VM_READ', 'VM_HUGETLB'],
+              hugetlb: size,
+            },
+          ],
+        },
+      ],
+      ...extra,
+    },
+    steps: [
+      {
+        op: 'walk_page_vma',
+        args: { vma: 'h', ops: { hugetlb_entry: {} } },
+        expect: { result: { ret: 0, events: [], changes: [] } },
+      },
+    ],
+  });
+  const pointer = '/vectors/1/setup/mms/0/vmas/0/hugetlb';
+
+  it('arm64: a size of another granule (16G on 4K, 64K on 16K), and x86 64K', () => {
+    const p = problemOf(huge('arm64/walk/t/4k-48/cont-pmd-of-64k', '4k-48', '16G'));
+    expect(p.pointer).toBe(pointer);
+    expect(p.message).toMatch(/a size the kernel registers here \(64K, 2M, 32M, 1G\)/);
+    const q = problemOf(huge('arm64/walk/t/16k-47/cont-pte-of-4k', '16k-47', '64K'));
+    expect(q.pointer).toBe(pointer);
+    expect(q.message).toMatch(/\(2M, 32M, 1G\)/);
+    const r = problemOf(huge('x86_64/walk/t/4level/napot', '4level', '64K'));
+    expect(r.pointer).toBe(pointer);
+    expect(r.message).toMatch(/\(2M, 1G\)/);
+  });
+
+  it('arm64: 1G is a PUD only on 4K (pud_sect_supported); 64K granule 512M and 16G', () => {
+    const p = problemOf(huge('arm64/walk/t/64k-48/pud', '64k-48', '1G'));
+    expect(p.message).toMatch(/\(2M, 512M, 16G\)/);
+  });
+
+  it('riscv64: 64K (Svnapot) only when every CPU has Svnapot', () => {
+    const p = problemOf(huge('riscv64/walk/t/sv39/no-svnapot', 'sv39', '64K'));
+    expect(p.pointer).toBe(pointer);
+    expect(p.message).toMatch(/\(2M, 1G\)/);
+    const both = [{ features: { Svnapot: true } }, { features: { Svnapot: false } }];
+    expect(
+      problemOf(huge('riscv64/walk/t/sv39/one-hart', 'sv39', '64K', { cpus: both })).pointer,
+    ).toBe(pointer);
+    const d = tmp();
+    const ok = huge('riscv64/walk/t/sv48/svnapot', 'sv48', '64K', {
+      cpus: [{ features: { Svnapot: true } }, { features: { Svnapot: true } }],
+    });
+    const f = writeJson(d, 'w.json', vectorFile([ok], { family: 'walk' }));
+    expect(loadVectors([f]).problems).toEqual([]);
+  });
+});

@@ -1774,9 +1774,9 @@ export interface VmArea {
    */
   file?: string;
   /**
-   * For a VM_HUGETLB VMA: the hstate's huge page size (one of the mode's leaf sizes above the base page).
+   * For a VM_HUGETLB VMA: the hstate's huge page size, one Linux v6.19 registers for the arch and granule. x86_64 and riscv64: 2M (PMD) and 1G (PUD); riscv64 also 64K (Svnapot, NAPOT_CONT64KB_ORDER) when every CPU of setup.cpus has Svnapot (has_svnapot(); config.Svnapot must then be true as well). arm64 (arch/arm64/mm/hugetlbpage.c:52-66): 4K granule 64K (CONT_PTE), 2M (PMD), 32M (CONT_PMD), 1G (PUD); 16K granule 2M (CONT_PTE), 32M (PMD), 1G (CONT_PMD); 64K granule 2M (CONT_PTE), 512M (PMD), 16G (CONT_PMD). Any other size is a format error.
    */
-  hugetlb?: '2M' | '32M' | '512M' | '1G';
+  hugetlb?: '64K' | '2M' | '32M' | '512M' | '1G' | '16G';
   vm_ops?: VmOps;
   vm_page_prot?: Hex6419;
   /**

@@ -1641,6 +1641,10 @@ export type U64Arg20 = Hex645 | StepRef;
  */
 export type RootArg2 = Hex645 | TreeRef;
 /**
+ * null (completed) or the exception.
+ */
+export type X86InstructionResult = null | X86Report;
+/**
  * The top-level table.
  */
 export type RootArg3 = Hex645 | TreeRef;
@@ -2462,6 +2466,13 @@ export type FaultClass2 =
   | 'non-canonical'
   | 'access'
   | 'external-abort';
+/**
+ * x86_64 MOV to CR3 / MOV to CR4: null when the instruction completed (the register is loaded and the TLB invalidated as SDM §4.10.4.1 says), or the exception it raised instead, which leaves every register and the TLBs unchanged: #GP(0) for CR3 reserved bits 63:MAXPHYADDR or bit 63 with CR4.PCIDE=0 (SDM vol. 2B MOV; vol. 3A §4.5 Tables 4-12/4-13), or for setting CR4.PCIDE while CR3[11:0] != 000H (§4.10.1).
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "X86InstructionResult".
+ */
+export type X86InstructionResult1 = null | X86Report;
 /**
  * An entry's value: Hex64, or `table` for a pgd/p4d/pud/pmd entry that points to a next-level table (its address is the implementation's choice).
  *
@@ -3651,9 +3662,9 @@ export interface VmArea {
    */
   file?: string;
   /**
-   * For a VM_HUGETLB VMA: the hstate's huge page size (one of the mode's leaf sizes above the base page).
+   * For a VM_HUGETLB VMA: the hstate's huge page size, one Linux v6.19 registers for the arch and granule. x86_64 and riscv64: 2M (PMD) and 1G (PUD); riscv64 also 64K (Svnapot, NAPOT_CONT64KB_ORDER) when every CPU of setup.cpus has Svnapot (has_svnapot(); config.Svnapot must then be true as well). arm64 (arch/arm64/mm/hugetlbpage.c:52-66): 4K granule 64K (CONT_PTE), 2M (PMD), 32M (CONT_PMD), 1G (PUD); 16K granule 2M (CONT_PTE), 32M (PMD), 1G (CONT_PMD); 64K granule 2M (CONT_PTE), 512M (PMD), 16G (CONT_PMD). Any other size is a format error.
    */
-  hugetlb?: '2M' | '32M' | '512M' | '1G';
+  hugetlb?: '64K' | '2M' | '32M' | '512M' | '1G' | '16G';
   vm_ops?: VmOps;
   vm_page_prot?: Hex6419;
   /**
@@ -5987,14 +5998,14 @@ export interface WriteStep {
   };
 }
 /**
- * x86_64 MOV to CR3: new root and PCID; flushes the new PCID's non-global entries unless PCIDE and bit 63 (noflush) are set (SDM §4.10.4.1).
+ * x86_64 MOV to CR3: new root and CR3[11:0]; flushes the new current PCID's non-global entries unless PCIDE and bit 63 (noflush) are set (SDM §4.10.4.1). #GP(0), changing nothing, when the root has a bit at or above MAXPHYADDR or noflush is set with PCIDE=0 (reserved CR3 bits).
  *
  * This interface was referenced by `VectorFile`'s JSON-Schema
  * via the `definition` "WriteCr3Step".
  */
 export interface WriteCr3Step {
   /**
-   * x86_64 MOV to CR3: new root and PCID; flushes the new PCID's non-global entries unless PCIDE and bit 63 (noflush) are set (SDM §4.10.4.1).
+   * x86_64 MOV to CR3: new root and CR3[11:0]; flushes the new current PCID's non-global entries unless PCIDE and bit 63 (noflush) are set (SDM §4.10.4.1). #GP(0), changing nothing, when the root has a bit at or above MAXPHYADDR or noflush is set with PCIDE=0 (reserved CR3 bits).
    */
   op: 'write_cr3';
   /**
@@ -6015,6 +6026,34 @@ export interface WriteCr3Step {
      */
     noflush?: boolean;
   };
+  expect?: ExpectX86Instruction;
+}
+/**
+ * null when the MOV completed, or its #GP(0). A step without `expect` is assumed to complete.
+ */
+export interface ExpectX86Instruction {
+  result?: X86InstructionResult;
+  /**
+   * Alternatives the specs allow; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectX86Instruction1, ExpectX86Instruction1, ...ExpectX86Instruction1[]];
+}
+/**
+ * What an x86_64 control-register step must produce: exactly one of `result` or `either` (any one of the listed alternatives is correct, e.g. where Intel and AMD differ).
+ *
+ * This interface was referenced by `VectorFile`'s JSON-Schema
+ * via the `definition` "ExpectX86Instruction".
+ */
+export interface ExpectX86Instruction1 {
+  result?: X86InstructionResult;
+  /**
+   * Alternatives the specs allow; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectX86Instruction1, ExpectX86Instruction1, ...ExpectX86Instruction1[]];
 }
 /**
  * arm64 MSR TTBR0_EL1/TTBR1_EL1 (+ISB): new root; TTBR0 also sets the ASID (TCR.A1=0). No TLB maintenance.
@@ -6069,14 +6108,14 @@ export interface WriteSatpStep {
   };
 }
 /**
- * Change control-register state (CR0/CR4/EFER/EFLAGS, TCR/SCTLR/PSTATE, sstatus/menvcfg). x86 CR4 writes flush as SDM §4.10.4.1 says (PGE or PCIDE change: everything; SMEP 0->1: the current PCID); nothing else touches TLBs.
+ * Change control-register state (CR0/CR4/EFER/EFLAGS, TCR/SCTLR/PSTATE, sstatus/menvcfg). x86 CR4 writes flush as SDM §4.10.4.1 says (PGE or PCIDE change: everything; SMEP 0->1: the current PCID); nothing else touches TLBs. x86: setting PCIDE while CR3[11:0] != 000H is #GP(0) and changes nothing (SDM §4.10.1); MAXPHYADDR is CPUID, not settable here.
  *
  * This interface was referenced by `VectorFile`'s JSON-Schema
  * via the `definition` "SetFeaturesStep".
  */
 export interface SetFeaturesStep {
   /**
-   * Change control-register state (CR0/CR4/EFER/EFLAGS, TCR/SCTLR/PSTATE, sstatus/menvcfg). x86 CR4 writes flush as SDM §4.10.4.1 says (PGE or PCIDE change: everything; SMEP 0->1: the current PCID); nothing else touches TLBs.
+   * Change control-register state (CR0/CR4/EFER/EFLAGS, TCR/SCTLR/PSTATE, sstatus/menvcfg). x86 CR4 writes flush as SDM §4.10.4.1 says (PGE or PCIDE change: everything; SMEP 0->1: the current PCID); nothing else touches TLBs. x86: setting PCIDE while CR3[11:0] != 000H is #GP(0) and changes nothing (SDM §4.10.1); MAXPHYADDR is CPUID, not settable here.
    */
   op: 'set_features';
   /**
@@ -6089,6 +6128,7 @@ export interface SetFeaturesStep {
     cpu?: number;
     features: CpuFeatures1;
   };
+  expect?: ExpectX86Instruction2;
 }
 /**
  * The keys to change.
@@ -6178,6 +6218,18 @@ export interface CpuFeatures1 {
    * riscv64 misa.C (compressed instructions, Zca): IALIGN=16, so only an odd pc is a misaligned fetch; when false IALIGN=32 and a pc not 4-byte aligned is.
    */
   C?: boolean;
+}
+/**
+ * x86_64 only: null when the write completed, or its #GP(0) (then no register changed). A step without `expect` is assumed to complete.
+ */
+export interface ExpectX86Instruction2 {
+  result?: X86InstructionResult;
+  /**
+   * Alternatives the specs allow; the observation must equal one of them.
+   *
+   * @minItems 2
+   */
+  either?: [ExpectX86Instruction1, ExpectX86Instruction1, ...ExpectX86Instruction1[]];
 }
 /**
  * x86_64 INVLPG: the current PCID's and global entries for the page of `va` (SDM §4.10.4.1). Local.

@@ -1,14 +1,32 @@
-// x86_64 IA-32e paging (4-level, and 5-level with LA57): the walk, access rights, A/D, #PF/#GP and the
-// TLB (Intel SDM vol. 3A ch. 4; hw-facts.md §1).
+// x86_64 IA-32e paging (4-level, and 5-level with LA57): the walk, access rights, A/D, #PF/#GP, the
+// TLB, and the #GP(0) of MOV to CR3/CR4 (Intel SDM vol. 3A ch. 4, vol. 2B MOV; hw-facts.md §1).
 
 import { UnsupportedError, VectorFormatError } from '../../errors.ts';
+import { arg } from '../../ops/args.ts';
 import type { ArchMmu } from '../arch.ts';
+import { checkFeatures } from '../builder.ts';
 import type { Geometry } from '../geometry.ts';
 import { addrOf, signExtended, splitVa, vaIndex, vaOffset } from '../halves.ts';
 import type { PhysMemory } from '../memory.ts';
 import { cacheLeaf, fromTlb, entryWord, fault, translated, updateLeaf } from '../outcome.ts';
 import { tlbInvalidate, tlbInvalidateVa, tlbLookup } from '../tlb.ts';
-import type { AccessOutcome, AccessType, Cpu, Features, Machine, Priv, Update } from '../types.ts';
+import type {
+  AccessOutcome,
+  AccessType,
+  Cpu,
+  Features,
+  Machine,
+  Priv,
+  Update,
+  X86Report,
+} from '../types.ts';
+
+declare module '../../ops/types.ts' {
+  interface OpResults {
+    /** What MOV to CR3/CR4 reports instead of completing. */
+    x86Exception: X86Report;
+  }
+}
 
 const P = 0x1;
 const RW = 0x2;
@@ -200,6 +218,20 @@ function noGp(cond: boolean, what: string, pointer: string): void {
   if (cond) throw new VectorFormatError(`${what} raises #GP(0); the step cannot run`, pointer);
 }
 
+/** #GP(0): the instruction does not execute, so no register and no TLB entry changes. */
+const GP: X86Report = { exception: '#GP', errorCode: 0 };
+
+/**
+ * CR3[11:0] as loaded, kept even while CR4.PCIDE=0 (PWT, PCD and ignored bits then, SDM §4.5 Table
+ * 4-12): MOV to CR4 checks it when setting PCIDE. `cpu.asid` is always the current PCID (§4.10.1:
+ * 000H while PCIDE=0), which is what TLB entries and the kernel's flushes are matched against.
+ */
+const cr3Low = new WeakMap<Cpu, number>();
+
+/** Whether a CR3 whose bits 51:12 hold `root` has a reserved bit set: bits 63:MAXPHYADDR (SDM §4.5
+ * Tables 4-12 and 4-13; bits 62:52 are reserved at every MAXPHYADDR). */
+const rootReserved = (root: bigint, f: Features) => root >> BigInt(f.MAXPHYADDR as number) !== 0n;
+
 export const x86Mmu: ArchMmu = {
   features: {
     WP: true,
@@ -214,6 +246,20 @@ export const x86Mmu: ArchMmu = {
   defaultTable: (pa) => pa | BigInt(P | RW | US | A),
   addr: (pa) => pa,
   leafFormat: (g, level) => (level === g.levels.length - 1 ? 'present' : 'leaf'),
+  // The setup is not a MOV to CR3: a root above MAXPHYADDR is a CR3 no instruction could have loaded
+  // (MOV to CR3 raises #GP(0) for it), so there is no hardware state to walk from.
+  checkCpu(cpu, _g, at, rootAt) {
+    const f = cpu.features;
+    if (rootReserved(BigInt(cpu.root), f))
+      throw new VectorFormatError(
+        `the root table 0x${cpu.root.toString(16)} is at or above 2^MAXPHYADDR (MAXPHYADDR=${String(f.MAXPHYADDR)}): ` +
+          'CR3 cannot hold it (MOV to CR3 raises #GP(0) for reserved bits 63:MAXPHYADDR); ' +
+          'put the tables below 2^MAXPHYADDR, or use a write_cr3 step to test the #GP',
+        rootAt,
+      );
+    cr3Low.set(cpu, cpu.asid);
+    if (f.PCIDE !== true) cpu.asid = 0;
+  },
   vaValid: (g, va) => signExtended(splitVa(va)[0], g.vaBits),
   access,
   featuresChanged(cpu, before) {
@@ -226,14 +272,51 @@ export const x86Mmu: ArchMmu = {
     }
   },
   ops: {
-    // SDM §4.10.4.1: MOV to CR3 invalidates the non-global entries of the new PCID, unless PCIDE and
-    // bit 63 are set; with PCIDE=0 all non-global entries.
+    // MOV to CR3 (SDM vol. 2B MOV; vol. 3A §4.5 Tables 4-12/4-13, §4.10.4.1). #GP(0) for a 1 in a
+    // reserved bit: 63:MAXPHYADDR of the root, and bit 63 (`noflush`) unless CR4.PCIDE=1, when it is
+    // the no-flush hint and is not written. Otherwise it loads the root and CR3[11:0] and invalidates
+    // the new current PCID's non-global entries, unless PCIDE and bit 63 are set.
     write_cr3(m, cpu, _g, a) {
-      const pcide = cpu.features.PCIDE === true;
-      noGp(a.noflush === true && !pcide, 'CR3 bit 63 with CR4.PCIDE=0', '/args/noflush');
-      cpu.root = m.rootOf(a.root ?? 0n, '/args/root');
+      const f = cpu.features;
+      const pcide = f.PCIDE === true;
+      const r = a.root ?? 0n;
+      if (typeof r === 'bigint' && r >> 63n !== 0n)
+        throw new VectorFormatError(
+          'CR3 bit 63 is the `noflush` argument, not a bit of `root`',
+          '/args/root',
+        );
+      if (a.noflush === true && !pcide) return GP;
+      if (typeof r === 'bigint' && rootReserved(r, f)) return GP;
+      const root = m.rootOf(r, '/args/root');
+      if (rootReserved(BigInt(root), f)) return GP;
+      cpu.root = root;
+      cr3Low.set(cpu, a.pcid ?? 0);
       cpu.asid = pcide ? (a.pcid ?? 0) : 0;
       if (a.noflush !== true) tlbInvalidate(cpu, (e) => !e.global && e.asid === cpu.asid);
+      return undefined;
+    },
+    // MOV to CR4 (and CR0.WP, EFER.NXE, EFLAGS.AC: the model's other registers). #GP(0), with no
+    // register changed, when it would set CR4.PCIDE while CR3[11:0] != 000H (SDM vol. 2B MOV, 64-bit
+    // mode exceptions; vol. 3A §4.10.1). The model is always in IA-32e mode, so the other PCIDE 0->1
+    // #GP (IA32_EFER.LMA=0) cannot arise; PAE and LA57, whose changes in IA-32e mode are #GP, are fixed
+    // by the mode and are no features (naming them is a format error), and MAXPHYADDR is CPUID, not
+    // a register.
+    set_features(_m, cpu, g, a) {
+      const given = arg(a, 'features');
+      checkFeatures(x86Mmu, g, given, '/args/features');
+      if (given.MAXPHYADDR !== undefined)
+        throw new VectorFormatError(
+          'MAXPHYADDR is CPUID.80000008H:EAX[7:0], not a control register: set it in setup.cpus[].features',
+          '/args/features/MAXPHYADDR',
+        );
+      const f = cpu.features;
+      if (f.PCIDE !== true && given.PCIDE === true && (cr3Low.get(cpu) ?? 0) !== 0) return GP;
+      const before = { ...f };
+      Object.assign(f, given);
+      x86Mmu.featuresChanged(cpu, before);
+      // The current PCID is CR3[11:0] with PCIDE=1, 000H without (§4.10.1).
+      cpu.asid = f.PCIDE === true ? (cr3Low.get(cpu) ?? 0) : 0;
+      return undefined;
     },
     // INVLPG: the current PCID's entries for the page, and global entries for it. A non-canonical
     // address makes it a no-op (SDM INVLPG).
