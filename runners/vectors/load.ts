@@ -10,6 +10,7 @@ import { archProblems } from '../arch.ts';
 import {
   findVectorFiles,
   loadFile,
+  stepExpect,
   stepName,
   type LoadedFile,
   type LoadedVector,
@@ -44,18 +45,27 @@ function checkSetup(model: VectorModel, v: LoadedVector): Problem | undefined {
 }
 
 function checkStepRefs(v: LoadedVector): Problem | undefined {
-  const names = new Set<string>();
+  const names = new Map<string, number>();
   for (const [i, s] of v.steps.entries()) {
     for (const [k, a] of Object.entries(s.args)) {
       if (typeof a === 'object' && a !== null && 'step' in a) {
         const ref = (a as { step: string }).step;
-        if (!names.has(ref)) {
+        const at = names.get(ref);
+        if (at === undefined) {
           return {
             file: v.file,
             pointer: `${v.pointer}/steps/${i}/args/${k}`,
             message: `expected the name of an earlier step; ${quote(ref)} is not one`,
           };
         }
+        // A value a later step uses is pinned where it is made: an implementation that set stray
+        // bits there would otherwise pass whenever the later step ignores them.
+        if (stepExpect(v.steps[at]!) === undefined)
+          return {
+            file: v.file,
+            pointer: `${v.pointer}/steps/${at}`,
+            message: `step ${quote(ref)} feeds step ${i}, so it needs its own "expect"`,
+          };
       }
     }
     const name = stepName(s);
@@ -66,7 +76,7 @@ function checkStepRefs(v: LoadedVector): Problem | undefined {
           pointer: `${v.pointer}/steps/${i}/name`,
           message: `step name ${quote(name)} is used twice`,
         };
-      names.add(name);
+      names.set(name, i);
     }
   }
   return undefined;

@@ -109,6 +109,24 @@ describe('loading vector files', () => {
     );
   });
 
+  it('requires an expect on a step whose value a later step uses', () => {
+    const d = tmp();
+    const v = {
+      id: 'x86_64/pte/t/unpinned',
+      description: 'd',
+      steps: [
+        { op: 'pte_mkdirty', name: 'p', args: { pte: '0x0000000000000001' } },
+        { op: 'pte_dirty', args: { pte: { step: 'p' } }, expect: { result: true } },
+      ],
+    };
+    writeJson(d, 'a.json', vectorFile([v]));
+    const r = loadVectors([d]);
+    expect(r.problems.map((p) => `${p.pointer} ${p.message}`)).toEqual([
+      '/vectors/0/steps/0 step "p" feeds step 1, so it needs its own "expect"',
+    ]);
+    expect(r.vectors).toEqual([]);
+  });
+
   it('reports a path that does not exist', () => {
     const r = loadVectors(['/nonexistent/ptvec']);
     expect(r.problems[0]?.message).toBe('no such file or directory');
