@@ -140,11 +140,15 @@ export function judge(
   const mismatches: Mismatch[] = [];
   for (const [i, step] of v.steps.entries()) {
     const o = obs.steps[i] as StepObservation;
-    if (o.kind === 'unsupported') return { verdict: 'skip', reason: o.reason };
+    // A step the implementation cannot do, or a choice it does not declare, skips the vector,
+    // unless an earlier step already answered wrongly.
+    const skip = (reason: string): Judgement =>
+      mismatches.length ? { verdict: 'fail', mismatches } : { verdict: 'skip', reason };
+    if (o.kind === 'unsupported') return skip(o.reason);
     const e = stepExpect(step) as Expect | undefined;
     if (!e) continue;
     const m = match(e, o.result, choices);
-    if (m.ok === 'skip') return { verdict: 'skip', reason: m.reason };
+    if (m.ok === 'skip') return skip(m.reason);
     if (m.ok) continue;
     const level = entryLevel(step.op, step.args as Record<string, unknown>);
     const base = {

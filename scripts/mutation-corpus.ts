@@ -7,7 +7,7 @@ import { loadVectors } from '../runners/load.ts';
 import { PACKAGE_ROOT } from '../runners/paths.ts';
 import type { LoadedVector } from '../runners/vectors/files.ts';
 
-const DIR = join(PACKAGE_ROOT, 'node_modules/.cache/ptvec-mutation');
+export const CORPUS_DIR = join(PACKAGE_ROOT, 'node_modules/.cache/ptvec-mutation');
 const TESTS = join(PACKAGE_ROOT, 'test/mutation');
 
 /** Loads the corpus (a problem is an error: the run needs the whole suite), writes it, and checks
@@ -19,12 +19,12 @@ export function writeCorpus(): number {
   const byFamily = new Map<string, LoadedVector[]>();
   for (const v of loaded.vectors) byFamily.set(v.family, [...(byFamily.get(v.family) ?? []), v]);
   const tests = new Set(readdirSync(TESTS).filter((f) => f.endsWith('.mutation.ts')));
-  rmSync(DIR, { recursive: true, force: true });
-  mkdirSync(DIR, { recursive: true });
+  rmSync(CORPUS_DIR, { recursive: true, force: true });
+  mkdirSync(CORPUS_DIR, { recursive: true });
   for (const [family, vectors] of byFamily) {
     if (!tests.has(`${family}.mutation.ts`))
       throw new Error(`test/mutation/${family}.mutation.ts is missing: its vectors would not run`);
-    writeFileSync(join(DIR, `${family}.json`), JSON.stringify(vectors));
+    writeFileSync(join(CORPUS_DIR, `${family}.json`), JSON.stringify(vectors));
   }
   return loaded.vectors.length;
 }

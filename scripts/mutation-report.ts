@@ -83,12 +83,14 @@ export function classify(report: Report, equivalentsFile: string): FileRow[] {
           replacement: m.replacement ?? '',
           status: m.status,
         };
+        // By the first line of each side: a block's whole text would not survive an edit inside it.
+        const first = (t: string) => t.split('\n')[0]!.trim();
         const known = equivalents.some(
           (e) =>
             e.file === file &&
             e.mutator === s.mutator &&
-            e.original === s.original &&
-            e.replacement === s.replacement,
+            first(e.original) === first(s.original) &&
+            first(e.replacement) === first(s.replacement),
         );
         if (known) equivalent++;
         else gaps.push(s);

@@ -100,6 +100,19 @@ describe('the comparer', () => {
       judge(v, { kind: 'observed', steps: [{ kind: 'unsupported', reason: 'no x86' }] }, {}),
     ).toEqual({ verdict: 'skip', reason: 'no x86' });
     expect(judge(v, { kind: 'observed', steps: [] }, {}).verdict).toBe('error');
+    // A wrong answer before the step it cannot do is a failure, not a skip.
+    const two = vec([
+      mkdirty({ result: '0x0000000000000867' }),
+      mkdirty({ result: '0x0000000000000867' }),
+    ]);
+    const wrongThenUnsupported: VectorObservation = {
+      kind: 'observed',
+      steps: [
+        { kind: 'result', result: '0x0000000000000027' },
+        { kind: 'unsupported', reason: 'no x86' },
+      ],
+    };
+    expect(judge(two, wrongThenUnsupported, {}).verdict).toBe('fail');
     expect(judge(v, { kind: 'error', reason: 'crashed' }, {})).toEqual({
       verdict: 'error',
       reason: 'crashed',
