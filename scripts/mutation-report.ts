@@ -19,12 +19,17 @@ export interface Report {
     Record<string, { readonly source: string; readonly mutants: readonly ReportMutant[] }>
   >;
 }
-/** A survivor no vector can kill, and why (mutation/equivalent.json). */
+/**
+ * A survivor no vector can kill, and why (mutation/equivalent.json): one mutant by its file, mutator,
+ * original and replacement text; or a kind of mutant, with `file` "*" and the original or
+ * replacement left out, and `context` a text its line (the mutant's first) contains.
+ */
 interface Equivalent {
   readonly file: string;
   readonly mutator: string;
-  readonly original: string;
-  readonly replacement: string;
+  readonly original?: string;
+  readonly replacement?: string;
+  readonly context?: string;
   readonly reason: string;
 }
 export interface Survivor {
@@ -83,14 +88,16 @@ export function classify(report: Report, equivalentsFile: string): FileRow[] {
           replacement: m.replacement ?? '',
           status: m.status,
         };
+        const line = f.source.split('\n')[m.location.start.line - 1] ?? '';
         // By the first line of each side: a block's whole text would not survive an edit inside it.
         const first = (t: string) => t.split('\n')[0]!.trim();
         const known = equivalents.some(
           (e) =>
-            e.file === file &&
+            (e.file === file || e.file === '*') &&
             e.mutator === s.mutator &&
-            first(e.original) === first(s.original) &&
-            first(e.replacement) === first(s.replacement),
+            (e.original === undefined || first(e.original) === first(s.original)) &&
+            (e.replacement === undefined || first(e.replacement) === first(s.replacement)) &&
+            (e.context === undefined || line.includes(e.context)),
         );
         if (known) equivalent++;
         else gaps.push(s);

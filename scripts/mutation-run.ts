@@ -8,7 +8,8 @@
 // evaluates (static) gets a fresh worker and every vector. A worker silent for 30 s is stopped and
 // its mutant counted as a timeout (the run did not end, which a vector would catch). The corpus is
 // loaded once, by the unmutated engine. `npm run mutation:vitest` runs Stryker's own CLI and vitest
-// runner instead (slower; the same mutants, to check this runner against).
+// runner instead (slower; the same mutants, to check this runner against). `--from REPORT...`
+// renders saved reports (reports/mutation/mutation.json is saved every minute of a run).
 
 import {
   cpSync,
@@ -30,15 +31,16 @@ import { classify, renderTable, type Report } from './mutation-report.ts';
 import { instrumentStryker } from './mutation-stryker.ts';
 import type { WorkerMessage, WorkerTask } from './mutation-worker.ts';
 
-const SANDBOX = join(PACKAGE_ROOT, '.mutation-tmp');
+const SANDBOXES = join(PACKAGE_ROOT, '.mutation-tmp');
 const WORKER = pathToFileURL(join(PACKAGE_ROOT, 'scripts/mutation-worker.ts')).href;
 // The worker runs TypeScript: it registers tsx first (a worker does not inherit the loader).
 const BOOT = new URL(
   `data:text/javascript,import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); await import(${JSON.stringify(WORKER)});`,
 );
+const EQUIVALENTS = join(PACKAGE_ROOT, 'mutation/equivalent.json');
 const SILENCE_MS = 30_000;
 const WORKERS = 2;
-const BATCH = 200;
+const BATCH = 50;
 
 type Status = 'Killed' | 'Survived' | 'NoCoverage' | 'Timeout';
 
@@ -54,28 +56,36 @@ function sourcesUnder(p: string): string[] {
   );
 }
 
-function makeSandbox(texts: ReadonlyMap<string, string>): void {
-  rmSync(SANDBOX, { recursive: true, force: true });
-  mkdirSync(SANDBOX);
+function makeSandbox(sandbox: string, texts: ReadonlyMap<string, string>): void {
+  rmSync(sandbox, { recursive: true, force: true });
+  mkdirSync(sandbox, { recursive: true });
   for (const d of ['src', 'runners', 'schemas', 'vectors/arch', 'package.json'])
-    cpSync(join(PACKAGE_ROOT, d), join(SANDBOX, d), { recursive: true });
-  symlinkSync(join(PACKAGE_ROOT, 'node_modules'), join(SANDBOX, 'node_modules'));
-  for (const [f, text] of texts) writeFileSync(join(SANDBOX, f), text);
+    cpSync(join(PACKAGE_ROOT, d), join(sandbox, d), { recursive: true });
+  symlinkSync(join(PACKAGE_ROOT, 'node_modules'), join(sandbox, 'node_modules'));
+  for (const [f, text] of texts) writeFileSync(join(sandbox, f), text);
 }
 
-/** Runs a worker; `onMessage` sees each message; resolves when it exits, or stops it after a silence. */
+/**
+ * Runs a worker; `onMessage` sees each message; resolves when it exits, or stops it after a silence
+ * longer than `silence()` (asked after each message: the running mutant's time limit).
+ */
 function runWorker(
   task: WorkerTask,
   onMessage: (m: WorkerMessage) => void,
+  silence: () => number = () => SILENCE_MS,
 ): Promise<'done' | 'silent' | 'failed'> {
   return new Promise((resolve) => {
     const w = new Worker(BOOT, { workerData: task });
-    const silent = () => void w.terminate().then(() => resolve('silent'));
+    // Resolved at once: a worker in a loop may take long to stop.
+    const silent = () => {
+      void w.terminate();
+      resolve('silent');
+    };
     let timer = setTimeout(silent, SILENCE_MS);
     w.on('message', (m: WorkerMessage) => {
       clearTimeout(timer);
-      timer = setTimeout(silent, SILENCE_MS);
       onMessage(m);
+      timer = setTimeout(silent, silence());
     });
     w.on('error', () => {
       clearTimeout(timer);
@@ -88,34 +98,47 @@ function runWorker(
   });
 }
 
-/** One pass: the sandbox with these instrumented texts, coverage, then every mutant. */
+/**
+ * One kind of mutant: its sandbox with these instrumented texts, coverage, then the mutants the
+ * vectors reach; returns the run of the static ones (a fresh worker each, the slow part), for
+ * after every kind's other mutants.
+ */
 async function pass(
   name: string,
   texts: ReadonlyMap<string, string>,
   mutants: readonly Mutant[],
   status: Map<string, Status>,
-): Promise<void> {
-  makeSandbox(texts);
+): Promise<() => Promise<void>> {
+  const sandbox = join(SANDBOXES, name);
+  makeSandbox(sandbox, texts);
   const reach = new Map<string, number[]>();
   let statics: string[] = [];
   let first: readonly string[] = [];
+  const ms: number[] = [];
   const failed: string[] = [];
-  const r = await runWorker({ kind: 'coverage', sandbox: SANDBOX, corpus: CORPUS_DIR }, (m) => {
+  const r = await runWorker({ kind: 'coverage', sandbox: sandbox, corpus: CORPUS_DIR }, (m) => {
     if (m.kind === 'static') statics = [...m.keys];
     else if (m.kind === 'first') first = m.keys;
-    else if (m.kind === 'covered')
+    else if (m.kind === 'covered') {
+      ms[m.vector] = m.ms;
       for (const k of m.keys) {
         const at = reach.get(k);
         if (at) at.push(m.vector);
         else reach.set(k, [m.vector]);
       }
-    else if (m.kind === 'baseline') failed.push(...m.failed);
+    } else if (m.kind === 'baseline') failed.push(...m.failed);
   });
   if (r !== 'done' || failed.length)
     throw new Error(`${name}: the instrumented engine fails ${failed.slice(0, 5).join(', ') || r}`);
   // Reached by the first run only: built once and kept (a table, a cache), so static too.
   statics.push(...first.filter((k) => !reach.has(k)));
   const isStatic = new Set(statics);
+  // Ten times the unmutated run of its vectors (with coverage counting) and a second: slower than
+  // that is a timeout, detected as Stryker counts it (a mutant that loops is not a passing engine).
+  const limitOf = (key: string) =>
+    1000 + 10 * reach.get(key)!.reduce((t, i) => t + (ms[i] ?? 0), 0);
+  const tickOf = (key: string) =>
+    1000 + 10 * reach.get(key)!.reduce((t, i) => Math.max(t, ms[i] ?? 0), 0);
   for (const m of mutants)
     if (!isStatic.has(m.key) && !reach.has(m.key)) status.set(m.key, 'NoCoverage');
   const dynamic = mutants.map((m) => m.key).filter((k) => !isStatic.has(k) && reach.has(k));
@@ -129,41 +152,53 @@ async function pass(
     while (queue.length) {
       const batch = queue.splice(0, BATCH);
       let current: string | undefined;
+      const limits = new Map(batch.map((key) => [key, limitOf(key)]));
+      const ticks = new Map(batch.map((key) => [key, tickOf(key)]));
       const r = await runWorker(
         {
           kind: 'mutants',
-          sandbox: SANDBOX,
+          sandbox: sandbox,
           corpus: CORPUS_DIR,
-          mutants: batch.map((key) => ({ key, vectors: reach.get(key)! })),
+          mutants: batch.map((key) => ({
+            key,
+            vectors: reach.get(key)!,
+            limitMs: limits.get(key)!,
+          })),
         },
         (m) => {
-          if (m.kind === 'start') current = m.key;
-          else if (m.kind === 'result') {
-            status.set(m.key, m.killed ? 'Killed' : 'Survived');
+          if (m.kind === 'start') {
+            current = m.key;
+            if (process.env.PTVEC_MUTATION_TRACE) process.stderr.write(`start ${m.key}\n`);
+          } else if (m.kind === 'result') {
+            status.set(m.key, m.status);
             current = undefined;
+            progress();
           }
         },
+        // One vector of the running mutant may take ten times its slowest unmutated run and a
+        // second; between mutants, the warm-up may take SILENCE_MS.
+        () => (current === undefined ? SILENCE_MS : ticks.get(current)!),
       );
       if (r !== 'done' && current !== undefined)
         status.set(current, r === 'silent' ? 'Timeout' : 'Killed');
       queue.unshift(...batch.filter((k) => !status.has(k)));
-      progress();
     }
   };
   await Promise.all([...Array(WORKERS)].map(() => drain()));
+  console.log();
   const staticQueue = [...statics];
   const drainStatic = async (): Promise<void> => {
     for (let key = staticQueue.shift(); key !== undefined; key = staticQueue.shift()) {
       const r = await runWorker(
         {
           kind: 'mutants',
-          sandbox: SANDBOX,
+          sandbox: sandbox,
           corpus: CORPUS_DIR,
           preActive: key,
           mutants: [{ key }],
         },
         (m) => {
-          if (m.kind === 'result') status.set(m.key, m.killed ? 'Killed' : 'Survived');
+          if (m.kind === 'result') status.set(m.key, m.status);
         },
       );
       // A mutant that breaks the import (the worker fails) is caught by every vector.
@@ -171,24 +206,63 @@ async function pass(
       progress();
     }
   };
-  await Promise.all([...Array(WORKERS)].map(() => drainStatic()));
-  console.log();
+  return async () => {
+    await Promise.all([...Array(WORKERS)].map(() => drainStatic()));
+    console.log();
+  };
 }
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const args = argv.filter((a) => !a.startsWith('--'));
   const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+  if (argv.includes('--from')) {
+    // --from REPORT...: the table of saved reports (a run stopped early saves what it measured).
+    const reports = args.map((p) => JSON.parse(readFileSync(p, 'utf8')) as Report);
+    const merged: Report = { files: Object.assign({}, ...reports.map((r) => r.files)) };
+    const table = renderTable(classify(merged, EQUIVALENTS), 'saved reports');
+    console.log(table);
+    if (argv.includes('--write')) writeFileSync(join(PACKAGE_ROOT, 'docs/mutation.md'), table);
+    return;
+  }
   const files = (args.length ? args : ['src/arch', 'src/machine', 'src/mm']).flatMap(sourcesUnder);
   const started = Date.now();
   console.log(`corpus: ${writeCorpus()} vectors; ${files.length} files`);
   const sources = new Map(files.map((f) => [f, readFileSync(join(PACKAGE_ROOT, f), 'utf8')]));
   const status = new Map<string, Status>();
   const mutants: Mutant[] = [];
+  // The report so far (the mutants with a result), saved every minute: a long run stopped early
+  // still leaves what it measured.
+  const save = (): Report => {
+    const report: Report = {
+      files: Object.fromEntries(
+        files.map((f) => [
+          f,
+          {
+            source: sources.get(f)!,
+            mutants: mutants
+              .filter((m) => m.file === f && status.has(m.key))
+              .map((m) => ({
+                id: m.key,
+                mutatorName: m.mutator,
+                replacement: m.replacement,
+                location: { start: m.start, end: m.end },
+                status: status.get(m.key)!,
+              })),
+          },
+        ]),
+      ),
+    };
+    mkdirSync(join(PACKAGE_ROOT, 'reports/mutation'), { recursive: true });
+    writeFileSync(join(PACKAGE_ROOT, 'reports/mutation/mutation.json'), JSON.stringify(report));
+    return report;
+  };
+  const saving = setInterval(save, 60_000);
+  const statics: (() => Promise<void>)[] = [];
   if (only !== 'bits') {
     const s = await instrumentStryker(sources);
     mutants.push(...s.mutants);
-    await pass('stryker', s.texts, s.mutants, status);
+    statics.push(await pass('stryker', s.texts, s.mutants, status));
   }
   if (only !== 'stryker') {
     const texts = new Map<string, string>();
@@ -199,32 +273,13 @@ async function main(): Promise<void> {
       bits.push(...r.mutants);
     }
     mutants.push(...bits);
-    await pass('bits', texts, bits, status);
+    statics.push(await pass('bits', texts, bits, status));
   }
-  rmSync(SANDBOX, { recursive: true, force: true });
-
-  const report: Report = {
-    files: Object.fromEntries(
-      files.map((f) => [
-        f,
-        {
-          source: sources.get(f)!,
-          mutants: mutants
-            .filter((m) => m.file === f)
-            .map((m) => ({
-              id: m.key,
-              mutatorName: m.mutator,
-              replacement: m.replacement,
-              location: { start: m.start, end: m.end },
-              status: status.get(m.key)!,
-            })),
-        },
-      ]),
-    ),
-  };
-  mkdirSync(join(PACKAGE_ROOT, 'reports/mutation'), { recursive: true });
-  writeFileSync(join(PACKAGE_ROOT, 'reports/mutation/mutation.json'), JSON.stringify(report));
-  const rows = classify(report, join(PACKAGE_ROOT, 'mutation/equivalent.json'));
+  for (const run of statics) await run();
+  clearInterval(saving);
+  rmSync(SANDBOXES, { recursive: true, force: true });
+  const report = save();
+  const rows = classify(report, EQUIVALENTS);
   const minutes = ((Date.now() - started) / 60_000).toFixed(0);
   const table = renderTable(rows, `${minutes} min on this 2-core machine`);
   console.log(table);

@@ -20,16 +20,33 @@ export type WorkerTask =
       readonly corpus: string;
       /** Switched on before the import, for a static mutant. */
       readonly preActive?: string;
-      /** Each mutant with the vectors to run (indices into the corpus; all when omitted). */
-      readonly mutants: readonly { readonly key: string; readonly vectors?: readonly number[] }[];
+      /** Each mutant with the vectors to run (indices into the corpus; all when omitted) and the time
+       * they may take before the mutant counts as a timeout. */
+      readonly mutants: readonly {
+        readonly key: string;
+        readonly vectors?: readonly number[];
+        readonly limitMs?: number;
+      }[];
     };
 export type WorkerMessage =
   | { readonly kind: 'static'; readonly keys: readonly string[]; readonly vectors: number }
   | { readonly kind: 'first'; readonly keys: readonly string[] }
-  | { readonly kind: 'covered'; readonly vector: number; readonly keys: readonly string[] }
+  | {
+      readonly kind: 'covered';
+      readonly vector: number;
+      readonly keys: readonly string[];
+      /** How long the vector took (with coverage counting), for a mutant's time limit. */
+      readonly ms: number;
+    }
   | { readonly kind: 'baseline'; readonly failed: readonly string[] }
   | { readonly kind: 'start'; readonly key: string }
-  | { readonly kind: 'result'; readonly key: string; readonly killed: boolean };
+  /** A vector of the running mutant passed: the run is alive. */
+  | { readonly kind: 'tick' }
+  | {
+      readonly kind: 'result';
+      readonly key: string;
+      readonly status: 'Killed' | 'Survived' | 'Timeout';
+    };
 
 type Bin = (x: never, y: never) => unknown;
 const OPS: Readonly<Record<string, Bin>> = {
@@ -143,9 +160,11 @@ if (task.kind === 'coverage') {
     kind: 'first',
     keys: reached(() => vectors.forEach((v) => void (passes(v) || failed.push(v.id)))),
   });
-  vectors.forEach((v, i) =>
-    post({ kind: 'covered', vector: i, keys: reached(() => void passes(v), i) }),
-  );
+  vectors.forEach((v, i) => {
+    const t0 = performance.now();
+    const keys = reached(() => void passes(v), i);
+    post({ kind: 'covered', vector: i, keys, ms: performance.now() - t0 });
+  });
   post({ kind: 'baseline', failed });
 } else {
   // The same first run, with no mutant on, before any mutant: what it builds is the original's.
@@ -155,8 +174,20 @@ if (task.kind === 'coverage') {
     post({ kind: 'start', key: m.key });
     activate(m.key);
     const which = m.vectors ?? vectors.map((_, i) => i);
-    const killed = which.some((i) => !passes(vectors[i]!));
+    const t0 = performance.now();
+    let status: 'Killed' | 'Survived' | 'Timeout' = 'Survived';
+    for (const i of which) {
+      if (!passes(vectors[i]!)) {
+        status = 'Killed';
+        break;
+      }
+      post({ kind: 'tick' });
+      if (m.limitMs !== undefined && performance.now() - t0 > m.limitMs) {
+        status = 'Timeout';
+        break;
+      }
+    }
     activate(undefined);
-    post({ kind: 'result', key: m.key, killed });
+    post({ kind: 'result', key: m.key, status });
   }
 }
