@@ -21,8 +21,8 @@ export interface Report {
 }
 /**
  * A survivor no vector can kill, and why (mutation/equivalent.json): one mutant by its file, mutator,
- * original and replacement text; or a kind of mutant, with `file` "*" and the original or
- * replacement left out, and `context` a text its line (the mutant's first) contains.
+ * the start of its original and replacement text and, where that is not unique, `context`, a text
+ * its line contains; or a kind of mutant, with `file` "*" and the texts left out.
  */
 interface Equivalent {
   readonly file: string;
@@ -89,14 +89,16 @@ export function classify(report: Report, equivalentsFile: string): FileRow[] {
           status: m.status,
         };
         const line = f.source.split('\n')[m.location.start.line - 1] ?? '';
-        // By the first line of each side: a block's whole text would not survive an edit inside it.
-        const first = (t: string) => t.split('\n')[0]!.trim();
+        // By the start of the first line of each side: a block's whole text would not survive an edit
+        // inside it (a listed text may end in … where it was cut).
+        const first = (t: string) => t.split('\n')[0]!.trim().replace(/…$/, '');
         const known = equivalents.some(
           (e) =>
             (e.file === file || e.file === '*') &&
             e.mutator === s.mutator &&
-            (e.original === undefined || first(e.original) === first(s.original)) &&
-            (e.replacement === undefined || first(e.replacement) === first(s.replacement)) &&
+            (e.original === undefined || first(s.original).startsWith(first(e.original))) &&
+            (e.replacement === undefined ||
+              first(s.replacement).startsWith(first(e.replacement))) &&
             (e.context === undefined || line.includes(e.context)),
         );
         if (known) equivalent++;
