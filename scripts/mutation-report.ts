@@ -22,7 +22,7 @@ export interface Report {
 /**
  * A survivor no vector can kill, and why (mutation/equivalent.json): one mutant by its file, mutator,
  * the start of its original and replacement text and, where that is not unique, `context`, a text
- * its line contains; or a kind of mutant, with `file` "*" and the texts left out.
+ * its line contains; or a kind of mutant, with `file` or `mutator` "*" and the texts left out.
  */
 interface Equivalent {
   readonly file: string;
@@ -95,7 +95,7 @@ export function classify(report: Report, equivalentsFile: string): FileRow[] {
         const known = equivalents.some(
           (e) =>
             (e.file === file || e.file === '*') &&
-            e.mutator === s.mutator &&
+            (e.mutator === s.mutator || e.mutator === '*') &&
             (e.original === undefined || first(s.original).startsWith(first(e.original))) &&
             (e.replacement === undefined ||
               first(s.replacement).startsWith(first(e.replacement))) &&

@@ -5,9 +5,11 @@
 // (scripts/mutation-bits-instrument.ts). Both are mutant schemata: all mutants compiled in, one
 // switched on at a time. One worker records which vectors reach each mutant; workers then run each
 // mutant against those vectors, in-process, stopping at the first that fails. A mutant the import
-// evaluates (static) gets a fresh worker and every vector. A worker silent for 30 s is stopped and
-// its mutant counted as a timeout (the run did not end, which a vector would catch). The corpus is
-// loaded once, by the unmutated engine. `npm run mutation:vitest` runs Stryker's own CLI and vitest
+// evaluates, or that only the engine's first run reaches (a table built once), is static: it gets a
+// fresh worker and every vector, after every kind's other mutants. A mutant slower than ten times
+// its vectors' unmutated run is a timeout, counted as detected as Stryker counts it; a worker that
+// goes silent longer than a vector may take is dropped. The corpus is loaded once, by the unmutated
+// engine. `npm run mutation:vitest` runs Stryker's own CLI and vitest
 // runner instead (slower; the same mutants, to check this runner against). `--from REPORT...`
 // renders saved reports (reports/mutation/mutation.json is saved every minute of a run).
 
