@@ -2,7 +2,6 @@
 // model of the vector format (the ops and features each arch has, a setup that builds, a run that
 // shows nothing wrong with the vector).
 
-import type { Step } from './vectors/generated/vector-file.ts';
 import { cpuFeatures, opsOf, runtimeProblem, vectorProblem } from './adapters/reference.ts';
 import type { LoadedVector, LoadResult, Problem } from './vectors/files.ts';
 import { checkByRunningWith, loadVectorsWith } from './vectors/load.ts';
@@ -11,8 +10,7 @@ import type { VectorModel } from './vectors/model.ts';
 export const REFERENCE_MODEL: VectorModel = {
   opsOf,
   cpuFeatures,
-  setupProblem: (arch, mode, setup, steps: readonly Step[]) =>
-    vectorProblem(arch, mode, setup, steps),
+  setupProblem: vectorProblem,
   runtimeProblem,
 };
 

@@ -5,6 +5,7 @@
 // (scripts/mutation-bits-worker.ts), each site also counting which vector reaches it.
 
 import ts from 'typescript';
+import { SWAP } from './mutation-bits-swap.ts';
 
 interface Position {
   readonly line: number;
@@ -21,15 +22,6 @@ export interface Mutant {
   readonly replacement: string;
 }
 
-/** The operator each one becomes. */
-const SWAP: Readonly<Record<string, string>> = {
-  '&': '|',
-  '|': '&',
-  '^': '|',
-  '<<': '>>',
-  '>>': '<<',
-  '>>>': '>>',
-};
 const COMPOUND: Readonly<Record<string, string>> = {
   '&=': '&',
   '|=': '|',

@@ -11,6 +11,7 @@ import type * as Adapter from '../runners/adapter.ts';
 import type * as Compare from '../runners/compare.ts';
 import type * as Reference from '../runners/adapters/reference.ts';
 import type { LoadedVector } from '../runners/vectors/files.ts';
+import { SWAP } from './mutation-bits-swap.ts';
 
 export type WorkerTask =
   | { readonly kind: 'coverage'; readonly sandbox: string; readonly corpus: string }
@@ -56,14 +57,6 @@ const OPS: Readonly<Record<string, Bin>> = {
   '<<': ((x: bigint, y: bigint) => x << y) as Bin,
   '>>': ((x: bigint, y: bigint) => x >> y) as Bin,
   '>>>': ((x: number, y: number) => x >>> y) as Bin,
-};
-const SWAP: Readonly<Record<string, string>> = {
-  '&': '|',
-  '|': '&',
-  '^': '|',
-  '<<': '>>',
-  '>>': '<<',
-  '>>>': '>>',
 };
 
 /** Our mutants' switch and coverage. */
