@@ -1,7 +1,8 @@
 // The per-file result of a mutation run (a Stryker JSON report, mutation-testing-report-schema),
-// with the survivors that mutation/equivalent.json explains set apart from the gaps.
+// with the survivors that mutation/equivalent/ explains set apart from the gaps.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 interface Position {
   readonly line: number;
@@ -20,7 +21,7 @@ export interface Report {
   >;
 }
 /**
- * A survivor no vector can kill, and why (mutation/equivalent.json): one mutant by its file, mutator,
+ * A survivor no vector can kill, and why (mutation/equivalent/): one mutant by its file, mutator,
  * the start of its original and replacement text and, where that is not unique, `context`, a text
  * its line contains; or a kind of mutant, with `file` or `mutator` "*" and the texts left out.
  */
@@ -65,10 +66,28 @@ function textAt(source: string, m: ReportMutant): string {
   ].join('\n');
 }
 
-export function classify(report: Report, equivalentsFile: string): FileRow[] {
-  const equivalents: Equivalent[] = existsSync(equivalentsFile)
-    ? (JSON.parse(readFileSync(equivalentsFile, 'utf8')) as Equivalent[])
-    : [];
+/**
+ * mutation/equivalent/: one file per source file (`machine/tlb.json` for src/machine/tlb.ts), whose
+ * entries name that file, and `all-files.json` for the kinds of mutant that hold in every file.
+ */
+export function loadEquivalents(dir: string): Equivalent[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .flatMap((f) => {
+      const entries = JSON.parse(readFileSync(join(dir, f), 'utf8')) as Equivalent[];
+      const source = f === 'all-files.json' ? '*' : `src/${f.replace(/\.json$/, '.ts')}`;
+      entries.forEach((e, i) => {
+        if (e.file !== source)
+          throw new Error(`${join(dir, f)}: /${i}/file is ${e.file}, expected ${source}`);
+      });
+      return entries;
+    });
+}
+
+export function classify(report: Report, equivalentsDir: string): FileRow[] {
+  const equivalents = loadEquivalents(equivalentsDir);
   return Object.entries(report.files)
     .map(([file, f]) => {
       let killed = 0;

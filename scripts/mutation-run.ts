@@ -39,7 +39,7 @@ const WORKER = pathToFileURL(join(PACKAGE_ROOT, 'scripts/mutation-worker.ts')).h
 const BOOT = new URL(
   `data:text/javascript,import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); await import(${JSON.stringify(WORKER)});`,
 );
-const EQUIVALENTS = join(PACKAGE_ROOT, 'mutation/equivalent.json');
+const EQUIVALENTS = join(PACKAGE_ROOT, 'mutation/equivalent');
 const SILENCE_MS = 30_000;
 const WORKERS = 2;
 const BATCH = 50;

@@ -31,5 +31,5 @@ const report = JSON.parse(
 ) as Report;
 const minutes = ((Date.now() - started) / 60_000).toFixed(1);
 console.log(
-  renderTable(classify(report, join(PACKAGE_ROOT, 'mutation/equivalent.json')), `${minutes} min`),
+  renderTable(classify(report, join(PACKAGE_ROOT, 'mutation/equivalent')), `${minutes} min`),
 );
