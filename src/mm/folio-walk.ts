@@ -5,6 +5,7 @@
 
 import type { U64 } from '../bits/u64.ts';
 import type { OpArgs } from '../ops/types.ts';
+import { page_folio, ptep_get } from './arm64-contpte.ts';
 import { checkHasSvnapot } from './hugetlb_sizes.ts';
 import { warn, type MmWalk, type WalkEvent } from './pagewalk.ts';
 import type { Vma } from './state.ts';
@@ -39,42 +40,6 @@ function migrationPfn(w: MmWalk, v: U64): U64 | null {
   return op(w, 'swp_offset', { entry: e }) as U64;
 }
 
-/** page_folio: the head of a listed large folio, or the page itself. */
-function page_folio(w: MmWalk, pfn: U64): U64 {
-  for (const f of w.st.folios)
-    if (pfn >= f.pfn && pfn < f.pfn + (1n << BigInt(f.order))) return f.pfn;
-  return pfn;
-}
-
-/**
- * ptep_get: with CONFIG_ARM64_CONTPTE a valid PTE_CONT entry gathers the dirty and young bits of its
- * whole block (arch/arm64/include/asm/pgtable.h:1757-1765, arch/arm64/mm/contpte.c:292-337); a
- * plain read elsewhere (riscv has no ptep_get of its own: a napot PTE is read as it is).
- */
-function ptep_get(w: MmWalk, ptep: number): U64 {
-  const t = w.t;
-  const orig = t.read(ptep);
-  const n = t.h.upper.contPtes(t.pageShift);
-  if (
-    n === 0 ||
-    op(w, 'pte_valid', { pte: orig }) !== true ||
-    op(w, 'pte_cont', { pte: orig }) !== true
-  )
-    return orig;
-  let pte = orig;
-  let dirty = false;
-  let young = false;
-  const first = ptep - ((ptep / 8) % n) * 8; // contpte_align_down
-  for (let i = 0; i < n; i++) {
-    const v = t.read(first + i * 8);
-    dirty ||= op(w, 'pte_dirty', { pte: v }) === true;
-    young ||= op(w, 'pte_young', { pte: v }) === true;
-  }
-  if (dirty) pte = op(w, 'pte_mkdirty', { pte }) as U64;
-  if (young) pte = op(w, 'pte_mkyoung', { pte }) as U64;
-  return pte;
-}
-
 export function folio_walk_start(
   w: MmWalk,
   vma: Vma,
@@ -93,7 +58,7 @@ export function folio_walk_start(
   const root = t.m.treeRoot(w.tree);
   const found = (pfn: U64, expose: boolean, level: FwLevel, value: U64, size: U64) => ({
     kind: 'folio_walk' as const,
-    folio: page_folio(w, pfn),
+    folio: page_folio(w, pfn).head,
     page: expose ? pfn + ((addr & (size - 1n)) >> BigInt(t.pageShift)) : null,
     level,
     value,

@@ -3,6 +3,7 @@
 
 import { MASK64, type U64 } from '../bits/u64.ts';
 import { UnsupportedError, VectorFormatError } from '../errors.ts';
+import { contpte_try_fold } from './arm64-contpte.ts';
 import { split_huge_pmd, split_huge_pud } from './huge_memory.ts';
 import type { ChainIndex, LinuxTables } from './pgtable.ts';
 import {
@@ -64,11 +65,11 @@ function walk_pte_range(w: MmWalk, pmdPa: number, pmd: U64, addr: U64, end: U64)
         const r = install(w, a, (a + page) & MASK64);
         err = r.ret;
         if (err) return err;
-        // set_pte_at; update_mmu_cache is not observable here. arm64 contpte_try_fold on the last
-        // PTE of an aligned block needs folio state: not modelled.
+        // set_pte_at = set_ptes(.., 1) (arm64 pgtable.h:1794: pte_mknoncont, no unfold of a none
+        // entry, __set_ptes, contpte_try_fold); update_mmu_cache is not observable here.
         const pte = t.h.upper.set_pte_at(r.pte);
-        if (pte !== r.pte) foldCheck(t, a, pte);
         t.write(w.tree, 4, pa, a, pte);
+        contpte_try_fold(w, a, pa, pte);
       } else {
         if (!pte_entry)
           throw new UnsupportedError('install_pte without pte_entry meets a PTE: NULL call');
@@ -101,15 +102,6 @@ function walk_pte_range(w: MmWalk, pmdPa: number, pmd: U64, addr: U64, end: U64)
     }
   }
   return 0;
-}
-
-/** arm64 contpte_try_fold: only for the last PTE of an aligned block with an aligned PFN. */
-function foldCheck(t: LinuxTables, addr: U64, pte: U64): void {
-  const n = BigInt(t.h.upper.contPtes(t.pageShift) - 1);
-  const pfn = t.op('pte_pfn', { value: pte }) as U64 | undefined;
-  const valid = (pte & 1n) !== 0n;
-  if (((addr >> BigInt(t.pageShift)) & n) === n && pfn !== undefined && (pfn & n) === n && valid)
-    throw new UnsupportedError('arm64 contpte_try_fold (needs folio state) is not modelled');
 }
 
 /**
