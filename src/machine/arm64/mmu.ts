@@ -178,6 +178,9 @@ function access(
     const elo = Number(hit.leaf & 0xffffffffn);
     const ehi = Number(hit.leaf >> 32n);
     if (!allowed(elo, ehi, hit.attrs, t, p, f)) return abort('permission', hit.level, []);
+    // The access itself still goes to memory: outside setup.memory it aborts as after a walk.
+    if (!m.mem.contains(hit.pa + Number(va - hit.vaBase)))
+      return fault('external-abort', g.levels[hit.level]!.linux, report(t, p, 0x10, va), []);
     return fromTlb(g, hit, va);
   }
   const r = walk(m.mem, g, root, hi, lo, f.PS as number);
