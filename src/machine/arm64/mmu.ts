@@ -178,8 +178,14 @@ function access(
     const elo = Number(hit.leaf & 0xffffffffn);
     const ehi = Number(hit.leaf >> 32n);
     if (!allowed(elo, ehi, hit.attrs, t, p, f)) return abort('permission', hit.level, []);
+    // The access itself still goes to memory: outside setup.memory it aborts as after a walk.
+    if (!m.mem.contains(hit.pa + Number(va - hit.vaBase)))
+      return fault('external-abort', g.levels[hit.level]!.linux, report(t, p, 0x10, va), []);
     return fromTlb(g, hit, va);
   }
+  // A TTBR base address beyond PS is an Address size fault reported at level 0, whatever the start
+  // level (Arm ARM R_VPBBF; ASL AArch64_S1Walk; linux-v6.19 arch/arm64/kvm/at.c:343-362).
+  if (beyondPs(Math.floor(root / 2 ** 32), f.PS as number)) return abort('address-size', null, []);
   const r = walk(m.mem, g, root, hi, lo, f.PS as number);
   if (r === Walk.Translation) return abort('translation', w.level, []);
   if (r === Walk.AddressSize) return abort('address-size', w.level, []);
