@@ -19,8 +19,9 @@ export const arm64Upper: ArchUpper = {
   pgd_none: (v) => v === 0n,
   pgd_bad: (v) => (v & TYPE_MASK) !== TYPE_TABLE,
   pgd_present: (v) => v !== 0n,
-  // Without 52-bit PA the table address is bits [47:PAGE_SHIFT] (__pmd_to_phys, pgtable.h:166).
-  tableAddr: (v, pageShift) => v & (((1n << 48n) - 1n) ^ ((1n << BigInt(pageShift)) - 1n)),
+  // Without 52-bit PA __pmd_to_phys (pgtable.h:166) is the entry & PTE_ADDR_LOW, bits
+  // [49:PAGE_SHIFT] (pgtable-hwdef.h:179).
+  tableAddr: (v, pageShift) => v & (((1n << 50n) - 1n) ^ ((1n << BigInt(pageShift)) - 1n)),
   // include/linux/pgtable.h:289 with PFN_PTE_SHIFT = PAGE_SHIFT.
   pte_advance_pfn: (pte, nr, pageShift) => (pte + (nr << BigInt(pageShift))) & MASK64,
   // CONT_PTE_SHIFT (arch/arm64/include/asm/pgtable-hwdef.h): 16, 128, 32 PTEs for 4K, 16K, 64K.
