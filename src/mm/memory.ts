@@ -149,8 +149,9 @@ function do_swap_page(f: FaultEnv, vmf: VmFault): number {
 
 /** :4423 handle_pte_marker. */
 function handle_pte_marker(f: FaultEnv, vmf: VmFault, entry: U64): number {
-  const marker = f.helper('softleaf_to_marker', { entry }) as U64;
-  if (marker === 0n) {
+  // softleaf_to_marker answers a number (src/mm/swapops.ts:95), 0 for an empty marker.
+  const marker = f.helper('softleaf_to_marker', { entry }) as number;
+  if (marker === 0) {
     warn(f, 'handle_pte_marker');
     return VM_FAULT_SIGBUS;
   }
