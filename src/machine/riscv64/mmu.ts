@@ -160,6 +160,9 @@ function access(
   if (hit && !(t === 'store' && (Number(hit.leaf & 0xffn) & D) === 0)) {
     const elo = Number(hit.leaf & 0xffffffffn);
     if (!allowed(elo, t, p, f)) return trap('permission', hit.level, []);
+    // PMA checks the physical address of every access, a cached translation's too.
+    const pa = hit.pa + Number(va - hit.vaBase);
+    if (!m.mem.contains(pa)) return trap('access', hit.level, []);
     return fromTlb(g, hit, va);
   }
   const r = walk(m.mem, g, cpu.root, hi, lo, f);
