@@ -101,9 +101,10 @@ function convertSetup(j: JsonObject): VectorSetup {
     map: map.map((m) => ({
       ...(m.tree === undefined ? {} : { tree: m.tree as number }),
       va: BigInt(m.va as string),
-      ...(m.raw === undefined
-        ? { pa: BigInt(m.pa as string), fields: fieldMap(m.fields) }
-        : { raw: BigInt(m.raw as string) }),
+      // As given: the builder says which of pa, fields and raw are missing or too many.
+      ...(m.pa === undefined ? {} : { pa: BigInt(m.pa as string) }),
+      ...(m.fields === undefined ? {} : { fields: fieldMap(m.fields) }),
+      ...(m.raw === undefined ? {} : { raw: BigInt(m.raw as string) }),
       size: m.size as string,
       ...(m.tables === undefined
         ? {}
