@@ -5,7 +5,7 @@
 // order-0 folios (no batching), page tables are never reclaimed (CONFIG_PT_RECLAIM off), a huge PMD
 // in the range is unsupported, no mmu notifier subscriptions.
 
-import type { U64 } from '../bits/u64.ts';
+import { MASK64, type U64 } from '../bits/u64.ts';
 import { UnsupportedError, VectorFormatError } from '../errors.ts';
 import { eachPte } from './change_protection.ts';
 import { __unmap_hugepage_range } from './hugetlb.ts';
@@ -197,9 +197,12 @@ const EINVAL = -22;
 /** mm/madvise.c madvise(start, len, MADV_DONTNEED): madvise_walk_vmas (:1671) with one gather. */
 export function madvise_dontneed(f: FaultEnv, start: U64, len: U64): number {
   const page = f.t.pageSize;
+  // mm/madvise.c:1845 is_valid_madvise: start page aligned; PAGE_ALIGN(len_in) in unsigned long arithmetic, so a
+  // len within a page of 2^64 wraps to 0 (:1857); start + len must not wrap (:1860).
   if (start & (page - 1n)) return EINVAL;
-  const alen = (len + page - 1n) & ~(page - 1n);
+  const alen = (len + page - 1n) & ~(page - 1n) & MASK64;
   if (len !== 0n && alen === 0n) return EINVAL;
+  if (start + alen > MASK64) return EINVAL;
   const end = start + alen;
   if (end === start) return 0;
   const tlb = new MmuGather(f);
