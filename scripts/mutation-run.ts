@@ -28,7 +28,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { PACKAGE_ROOT } from '../runners/paths.ts';
 import { instrument, type Mutant } from './mutation-bits-instrument.ts';
-import { CORPUS_DIR, writeCorpus } from './mutation-corpus.ts';
+import { RUN_CORPUS_DIR as CORPUS_DIR, writeCorpus } from './mutation-corpus.ts';
 import { classify, renderTable, type Report } from './mutation-report.ts';
 import { instrumentStryker } from './mutation-stryker.ts';
 import type { WorkerMessage, WorkerTask } from './mutation-worker.ts';
@@ -229,7 +229,7 @@ async function main(): Promise<void> {
   }
   const files = (args.length ? args : ['src/arch', 'src/machine', 'src/mm']).flatMap(sourcesUnder);
   const started = Date.now();
-  console.log(`corpus: ${writeCorpus()} vectors; ${files.length} files`);
+  console.log(`corpus: ${writeCorpus(CORPUS_DIR)} vectors; ${files.length} files`);
   const sources = new Map(files.map((f) => [f, readFileSync(join(PACKAGE_ROOT, f), 'utf8')]));
   const status = new Map<string, Status>();
   const mutants: Mutant[] = [];

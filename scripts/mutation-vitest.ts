@@ -9,12 +9,12 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../runners/paths.ts';
-import { writeCorpus } from './mutation-corpus.ts';
+import { VITEST_CORPUS_DIR, writeCorpus } from './mutation-corpus.ts';
 import { classify, renderTable, type Report } from './mutation-report.ts';
 
 const files = process.argv.slice(2);
 const started = Date.now();
-console.log(`corpus: ${writeCorpus()} vectors`);
+console.log(`corpus: ${writeCorpus(VITEST_CORPUS_DIR)} vectors`);
 const r = spawnSync(
   process.execPath,
   [
