@@ -51,7 +51,9 @@ function walk_pte_range(w: MmWalk, pmdPa: number, pmd: U64, addr: U64, end: U64)
   const shift = t.pageShiftN;
   const page = t.pageSize;
   const first = t.offset(4, pmdPa, addr, root(w));
-  const n = Number(((end - addr) & MASK64) >> shift);
+  // pagewalk.c:36-58 walk_pte_range_inner steps addr by PAGE_SIZE and stops once
+  // `addr >= end - PAGE_SIZE`: ceil((end - addr) / PAGE_SIZE) entries, for an unaligned range too.
+  const n = Number(((end - addr + page - 1n) & MASK64) >> shift);
   t.m.work.charge('visits', n);
   const pte_entry = ops.pte_entry;
   const pte_run = ops.pte_run;
