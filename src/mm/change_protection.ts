@@ -92,7 +92,10 @@ export function eachPte(
   const below = (c: ChainIndex, pa: number, addr: U64): boolean => {
     if (populate) pXd_alloc(f, c, pa, addr);
     let v = t.read(pa);
-    if ((c === 2 || c === 3) && t.leaf(c, v)) {
+    // :477 pmd_is_huge (include/linux/huge_mm.h): a non-present, non-none PMD (a migration or
+    // device-private entry) takes the huge path too: change_huge_pmd or __split_huge_pmd.
+    const nonPresentPmd = c === 3 && splitPmd !== undefined && !t.none(c, v) && !t.present(c, v);
+    if ((c === 2 || c === 3) && (t.leaf(c, v) || nonPresentPmd)) {
       // mm/mprotect.c:479 __split_huge_pmd, then change_pmd_prepare again.
       if (c === 2 || !splitPmd?.(pa, addr, v))
         throw new UnsupportedError('change_protection of a huge PUD or PMD is not modelled');
@@ -229,16 +232,20 @@ export function change_protection(
   };
   const fast = new PteRun(f, vma, cp_flags, present, populate ? marker() : undefined);
   // :392 pgtable_split_needed: a file VMA's huge PMD is split (cleared) so that markers can go in.
-  // :478 a partial range splits it too; a whole one goes to change_huge_pmd (not modelled).
+  // :478 a partial range splits it too; a whole one goes to change_huge_pmd (not modelled), as does
+  // every anonymous huge PMD and every non-present one.
   const size = f.t.size(3);
-  const split = vma.hasVmOps
-    ? (pa: number, addr: U64, v: U64): boolean => {
-        const haddr = addr & ~(size - 1n);
-        if (!uffd_wp && start <= haddr && haddr + size <= end) return false;
-        split_file_pmd(f, vma, pa, addr, v);
-        return true;
-      }
-    : undefined;
+  const split = (pa: number, addr: U64, v: U64): boolean => {
+    if (!f.t.present(3, v))
+      throw new UnsupportedError(
+        'change_protection of a non-present PMD (a migration or device-private entry) is not modelled',
+      );
+    if (!vma.hasVmOps) return false;
+    const haddr = addr & ~(size - 1n);
+    if (!uffd_wp && start <= haddr && haddr + size <= end) return false;
+    split_file_pmd(f, vma, pa, addr, v);
+    return true;
+  };
   eachPte(
     f,
     start,
