@@ -1,6 +1,7 @@
 // Every vector file is a test suite and every vector a test, named by its id, run against the
 // reference engine through the same adapter and comparer as `ptvec run`.
 
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { toInput } from '../runners/adapter.ts';
 import { observe } from '../runners/adapters/reference.ts';
@@ -14,6 +15,12 @@ const loaded = loadVectors([]);
 describe('the corpus', () => {
   it('loads without problems', () => {
     expect([...archProblems(), ...loaded.problems]).toEqual([]);
+  });
+  it('names its sources publicly, not by a path on the machine a vector was written on', () => {
+    const local = /\/(?:tmp|work|home|root)\/[\w.-]/;
+    expect(
+      loaded.files.filter((f) => local.test(readFileSync(f.file, 'utf8'))).map((f) => f.file),
+    ).toEqual([]);
   });
   it('has vectors for every arch', () => {
     for (const arch of ['x86_64', 'arm64', 'riscv64']) {
