@@ -101,9 +101,13 @@ export function pte_pfn(v: U64, g: Arm64Geometry): U64 {
 export function levelShift(g: Arm64Geometry, n: number): number {
   return (g.pageShift - 3) * (4 - n) + 3;
 }
-/** pmd_pfn / pud_pfn: ((__p?d_to_phys(x) & P?D_MASK) >> PAGE_SHIFT) (pgtable.h). */
+/**
+ * pmd_pfn / pud_pfn: ((__p?d_to_phys(x) & P?D_MASK) >> PAGE_SHIFT) (pgtable.h:668-692), with
+ * P?D_SIZE = 1 << P?D_SHIFT and P?D_MASK = ~(P?D_SIZE - 1) (pgtable-hwdef.h:55-67).
+ */
 export function hugePfn(v: U64, g: Arm64Geometry, n: number): U64 {
-  const mask = B.PTE_ADDR_LOW(g.pageShift) & ~((1n << BigInt(levelShift(g, n))) - 1n);
+  const size = 1n << BigInt(levelShift(g, n));
+  const mask = B.PTE_ADDR_LOW(g.pageShift) & ~(size - 1n);
   return (v & mask) >> BigInt(g.pageShift);
 }
 
