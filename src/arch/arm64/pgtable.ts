@@ -2,6 +2,7 @@
 
 import { isSet, not64, shl64, type U64 } from '../../bits/u64.ts';
 import type { KernelConfig, Mode } from '../../config.ts';
+import { ARCH_DESCRIPTIONS } from '../../layout/descriptions.generated.ts';
 import * as B from './bits.ts';
 
 export function uffdWpBit(cfg: KernelConfig): U64 {
@@ -15,22 +16,16 @@ export interface Arm64Geometry {
   readonly pageShift: number;
   readonly levels: number;
 }
-/** Granule and CONFIG_PGTABLE_LEVELS of each mode (arch/arm64/Kconfig; kernel-facts §3.3). */
+/**
+ * Granule and CONFIG_PGTABLE_LEVELS of a mode, read from its description (vectors/arch/arm64-<mode>.json):
+ * PAGE_SHIFT is the description's pageShift, and arch/arm64/Kconfig:395-404 PGTABLE_LEVELS is its number
+ * of translation levels, ARM64_HW_PGTABLE_LEVELS(VA_BITS) = (VA_BITS - 4) / (PAGE_SHIFT - 3) (4k-39: 3,
+ * 4k-48: 4, 16k-47: 3, 64k-42: 2, 64k-48: 3; kernel-facts §3.3). The runner rejects a vector whose arch
+ * has no such mode before it runs (README "ptvec lint").
+ */
 export function geometry(mode: Mode): Arm64Geometry {
-  switch (mode) {
-    case '4k-39':
-      return { pageShift: 12, levels: 3 };
-    case '4k-48':
-      return { pageShift: 12, levels: 4 };
-    case '16k-47':
-      return { pageShift: 14, levels: 3 };
-    case '64k-42':
-      return { pageShift: 16, levels: 2 };
-    case '64k-48':
-      return { pageShift: 16, levels: 3 };
-    default:
-      return { pageShift: 12, levels: 4 };
-  }
+  const d = ARCH_DESCRIPTIONS[`arm64-${mode}`]!;
+  return { pageShift: d.pageShift, levels: d.levels.length };
 }
 
 export const pte_valid = (v: U64): boolean => isSet(v, B.PTE_VALID);
@@ -106,9 +101,13 @@ export function pte_pfn(v: U64, g: Arm64Geometry): U64 {
 export function levelShift(g: Arm64Geometry, n: number): number {
   return (g.pageShift - 3) * (4 - n) + 3;
 }
-/** pmd_pfn / pud_pfn: ((__p?d_to_phys(x) & P?D_MASK) >> PAGE_SHIFT) (pgtable.h). */
+/**
+ * pmd_pfn / pud_pfn: ((__p?d_to_phys(x) & P?D_MASK) >> PAGE_SHIFT) (pgtable.h:668-692), with
+ * P?D_SIZE = 1 << P?D_SHIFT and P?D_MASK = ~(P?D_SIZE - 1) (pgtable-hwdef.h:55-67).
+ */
 export function hugePfn(v: U64, g: Arm64Geometry, n: number): U64 {
-  const mask = B.PTE_ADDR_LOW(g.pageShift) & ~((1n << BigInt(levelShift(g, n))) - 1n);
+  const size = 1n << BigInt(levelShift(g, n));
+  const mask = B.PTE_ADDR_LOW(g.pageShift) & ~(size - 1n);
   return (v & mask) >> BigInt(g.pageShift);
 }
 

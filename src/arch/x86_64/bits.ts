@@ -16,7 +16,8 @@ export const _PAGE_BIT_SPECIAL = 9;
 export const _PAGE_BIT_UFFD_WP = 10;
 export const _PAGE_BIT_SOFT_DIRTY = 11;
 export const _PAGE_BIT_PAT_LARGE = 12;
-export const _PAGE_BIT_SOFTW4 = 57;
+// _PAGE_BIT_SOFTW4 (57, pgtable_types.h:24 "available for programmer") is not defined here: no helper
+// uses it (fault.ts's pte_flags_need_flush spells its software bits out).
 export const _PAGE_BIT_SAVED_DIRTY = 58;
 export const _PAGE_BIT_PKEY_BIT0 = 59;
 export const _PAGE_BIT_NX = 63;
