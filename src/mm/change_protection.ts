@@ -15,7 +15,14 @@ import { hugetlb_change_protection } from './hugetlb.ts';
 import { MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE } from './mm_cp.ts';
 import { flush_tlb_batched_pending, type MmuGather } from './mmu_gather.ts';
 import { PteRun } from './change-pte-run.ts';
-import { emit, flushRange, pXd_alloc, softleaf_to_pfn, type FaultEnv } from './vm-fault.ts';
+import {
+  emit,
+  flushRange,
+  pXd_alloc,
+  refuse_contpte,
+  softleaf_to_pfn,
+  type FaultEnv,
+} from './vm-fault.ts';
 import { userfaultfd_wp, vma_soft_dirty_enabled, type VmaEnv } from './vma.ts';
 
 /** The arch's PTE helpers the decision reads. */
@@ -192,6 +199,7 @@ export function change_protection(
   };
   const perPte = (pa: number, addr: U64) => {
     const oldpte = f.t.read(pa);
+    refuse_contpte(f, oldpte, 'change_protection');
     if (test(f, 'pte_present', { pte: oldpte })) {
       const ptent = present(oldpte, addr);
       // modify_prot_start_ptes / modify_prot_commit_ptes: the value read is the one replaced.

@@ -14,7 +14,15 @@ import { eachPte } from './change_protection.ts';
 import { i_mmap, type LinuxState, type Mm, type Vma } from './state.ts';
 import { mapcounts } from './task_mmu.ts';
 import { pte_install_uffd_wp_if_needed } from './zap.ts';
-import { emit, flushRange, mmCpus, pageState, vm_normal_page, type FaultEnv } from './vm-fault.ts';
+import {
+  emit,
+  flushRange,
+  mmCpus,
+  pageState,
+  refuse_contpte,
+  vm_normal_page,
+  type FaultEnv,
+} from './vm-fault.ts';
 
 const test = (f: FaultEnv, name: string, a: Record<string, U64>): boolean =>
   f.helper(name, a) === true;
@@ -104,6 +112,7 @@ function try_to_unmap_one(
   const page = pageState(f.st, pfn);
   const anon_exclusive = page.anon && page.exclusive;
   const pteval = f.t.read(pa);
+  refuse_contpte(f, pteval, 'reclaim');
   // :2040 get_and_clear_ptes, the flush, :2053 folio_mark_dirty.
   f.t.write(vma.mm.tree, 4, pa, address, 0n);
   unmapFlush(f, ubc, pteval, address);

@@ -249,8 +249,29 @@ export function freeFolio(f: FaultEnv, pfn: U64): void {
 export const softleaf_to_pfn = (f: FaultEnv, entry: U64): U64 =>
   (f.helper('swp_offset', { entry }) as U64) & 0xffffffffn;
 
-/** The PTE's current value. */
-export const ptep_get = (f: FaultEnv, pa: number): U64 => f.t.read(pa);
+/**
+ * arm64 contpte (arch/arm64/mm/contpte.c): before it changes an entry of a contiguous block the kernel
+ * unfolds the block (contpte_try_unfold), and its ptep_get gathers the block's dirty and young bits.
+ * Model choice: neither is modelled on the fault, mprotect, zap and reclaim paths, so a valid
+ * PTE_CONT entry met there is refused. (folio_walk_start, install_pte and PAGEMAP_SCAN model them.)
+ */
+export const pte_is_contpte = (f: FaultEnv, v: U64): boolean =>
+  f.t.h.upper.contPtes(f.t.pageShift) > 0 &&
+  f.helper('pte_valid', { pte: v }) === true &&
+  f.helper('pte_cont', { pte: v }) === true;
+export function refuse_contpte(f: FaultEnv, v: U64, path: string): void {
+  if (pte_is_contpte(f, v))
+    throw new UnsupportedError(
+      `an arm64 contiguous (PTE_CONT) entry on the ${path} path: the contpte unfold is not modelled`,
+    );
+}
+
+/** The PTE's current value (refused for a contpte entry: see refuse_contpte). */
+export function ptep_get(f: FaultEnv, pa: number): U64 {
+  const v = f.t.read(pa);
+  refuse_contpte(f, v, 'fault');
+  return v;
+}
 
 /** set_pte_at / set_ptes of one PTE (a hugetlb fault's entry at its level): a store recorded as a change. */
 export function set_pte_at(f: FaultEnv, vmf: VmFault, pa: number, v: U64): void {

@@ -19,7 +19,14 @@ import {
   userfaultfd_wp,
   vma_is_anonymous,
 } from './userfaultfd_k.ts';
-import { emit, pageState, softleaf_to_pfn, vm_normal_page, type FaultEnv } from './vm-fault.ts';
+import {
+  emit,
+  pageState,
+  refuse_contpte,
+  softleaf_to_pfn,
+  vm_normal_page,
+  type FaultEnv,
+} from './vm-fault.ts';
 
 /** struct zap_details (include/linux/mm.h:2585); ZAP_FLAG_DROP_MARKER is `dropMarker`. */
 export interface ZapDetails {
@@ -100,6 +107,7 @@ function unmap_page_range(
     const ptent = f.t.read(pa);
     if (test(f, 'pte_none', { pte: ptent })) return;
     if (test(f, 'pte_present', { pte: ptent })) {
+      refuse_contpte(f, ptent, 'zap');
       const page = vm_normal_page(f, ptent);
       if (page === null) {
         // :1682 the zero page or a special PTE: no folio.
