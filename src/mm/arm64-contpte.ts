@@ -88,6 +88,21 @@ export function contpte_try_fold(w: MmWalk, addr: U64, ptep: number, pte: U64): 
 }
 
 /**
+ * contpte_try_unfold (pgtable.h:1722-1727) of the entry at `ptep` for `addr`: a valid PTE_CONT entry
+ * of a user mm goes to __contpte_try_unfold (contpte.c:277-289), contpte_convert of
+ * pte_mknoncont(pte). Returns the entry at `ptep` after it; a no-op where the arch has no contiguous
+ * PTEs (x86, riscv: contPtes 0).
+ */
+export function contpte_try_unfold(w: MmWalk, addr: U64, ptep: number): U64 {
+  const t = w.t;
+  const pte = t.read(ptep);
+  if (t.h.upper.contPtes(t.pageShift) === 0 || !is(w, 'pte_valid', pte)) return pte;
+  if (!is(w, 'pte_cont', pte) || w.initMm) return pte;
+  contpte_convert(w, addr, ptep, u64(w, 'pte_mknoncont', { pte }));
+  return t.read(ptep);
+}
+
+/**
  * contpte_convert (contpte.c:49): every entry of the block cleared (__ptep_get_and_clear), their
  * dirty and young bits gathered into `pte` re-based on the block's first PFN, then __set_ptes of the
  * whole block. The TLB flush between (skipped with BBML2_NOABORT) is not observable in a walk.

@@ -11,7 +11,7 @@
 // contiguous-block unfold and fold make_uffd_wp_pte causes are not events.
 
 import { MASK64, type U64 } from '../bits/u64.ts';
-import { contpte_try_fold } from './arm64-contpte.ts';
+import { contpte_try_fold, contpte_try_unfold } from './arm64-contpte.ts';
 import { change_protection } from './change_protection.ts';
 import { MM_CP_UFFD_WP } from './mm_cp.ts';
 import { MmuGather } from './mmu_gather.ts';
@@ -95,42 +95,6 @@ const access_ok = (limit: U64, ptr: U64, size: U64): boolean => ptr + size <= li
 function untagged_addr(arch: string, addr: U64): U64 {
   if (arch !== 'arm64') return addr;
   return addr & ((addr >> 55n) & 1n ? MASK64 : (1n << 56n) - 1n);
-}
-
-/**
- * arm64 contpte_try_unfold (arch/arm64/include/asm/pgtable.h:1722-1727) of the entry at `pa`: a
- * valid PTE_CONT entry (of a user mm: the scanned one) goes to __contpte_try_unfold
- * (arch/arm64/mm/contpte.c:277-289), contpte_convert (:49-69, 207-210) of pte_mknoncont(pte): the
- * block's entries cleared, their dirty and young bits gathered into the entry re-based on the
- * block's first PFN, and __set_ptes of the block. Its TLB flush is not an event (as
- * contpte_try_fold's). Returns the entry at `pa` after it; a no-op where the arch has no contiguous
- * PTEs (x86, riscv: contPtes 0).
- */
-function contpte_try_unfold(w: MmWalk, addr: U64, pa: number): U64 {
-  const t = w.t;
-  const pte = t.read(pa);
-  const n = t.h.upper.contPtes(t.pageShift);
-  const is = (name: string, v: U64): boolean => t.op(name, { pte: v }) === true;
-  const u64 = (name: string, a: Record<string, U64>): U64 => t.op(name, a) as U64;
-  if (n === 0 || !is('pte_valid', pte) || !is('pte_cont', pte)) return pte;
-  const page = t.pageSize;
-  const first = pa - ((pa / 8) % n) * 8;
-  const start = addr & ~(BigInt(n) * page - 1n);
-  const noncont = u64('pte_mknoncont', { pte });
-  const pfn = u64('pte_pfn', { value: noncont });
-  const prot = noncont ^ u64('pfn_pte', { pfn, prot: 0n });
-  let v = u64('pfn_pte', { pfn: pfn & ~BigInt(n - 1), prot });
-  // The block's entries cleared (__ptep_get_and_clear) as their bits are gathered: overwritten below.
-  for (let i = 0; i < n; i++) {
-    const ptent = t.read(first + i * 8);
-    if (is('pte_dirty', ptent)) v = u64('pte_mkdirty', { pte: v });
-    if (is('pte_young', ptent)) v = u64('pte_mkyoung', { pte: v });
-  }
-  for (let i = 0; i < n; i++) {
-    const a = (start + BigInt(i) * page) & MASK64;
-    t.write(w.tree, 4, first + i * 8, a, t.h.upper.pte_advance_pfn(v, BigInt(i), t.pageShift));
-  }
-  return t.read(pa);
 }
 
 /** A slot of the bounce buffer (kmalloc'd: a slot's categories are stale until it is written). */
