@@ -78,9 +78,14 @@ export function loadEquivalents(dir: string): Equivalent[] {
     .flatMap((f) => {
       const entries = JSON.parse(readFileSync(join(dir, f), 'utf8')) as Equivalent[];
       const source = f === 'all-files.json' ? '*' : `src/${f.replace(/\.json$/, '.ts')}`;
+      // An entry's context is text of its file's source: one the source no longer holds matches
+      // nothing and only hides that it went stale.
+      const text = source === '*' ? '' : readFileSync(join(dir, '..', '..', source), 'utf8');
       entries.forEach((e, i) => {
         if (e.file !== source)
           throw new Error(`${join(dir, f)}: /${i}/file is ${e.file}, expected ${source}`);
+        if (source !== '*' && e.context !== undefined && !text.includes(e.context))
+          throw new Error(`${join(dir, f)}: /${i}/context is no longer in ${source}: ${e.context}`);
       });
       return entries;
     });
