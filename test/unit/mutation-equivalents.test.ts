@@ -1,7 +1,7 @@
 // mutation/equivalent/ stays true to the sources it describes: every entry names the file it sits
 // in, and every context is still text of that file (scripts/mutation-report.ts loadEquivalents).
 
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -29,5 +29,6 @@ describe('mutation/equivalent', () => {
     expect(() => loadEquivalents(join(root, 'mutation/equivalent'))).toThrow(
       /\/0\/context is no longer in src\/mm\/x.ts/,
     );
+    rmSync(root, { recursive: true });
   });
 });
