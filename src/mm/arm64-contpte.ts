@@ -5,6 +5,7 @@
 import { MASK64, type U64 } from '../bits/u64.ts';
 import type { OpArgs } from '../ops/types.ts';
 import type { MmWalk } from './pagewalk-types.ts';
+import type { LinuxTables } from './pgtable.ts';
 
 const op = (w: MmWalk, name: string, a: OpArgs): unknown => w.t.op(name, a);
 const u64 = (w: MmWalk, name: string, a: OpArgs): U64 => op(w, name, a) as U64;
@@ -18,6 +19,15 @@ export function page_folio(w: MmWalk, pfn: U64): { readonly head: U64; readonly 
   return { head: pfn, order: 0 };
 }
 
+/**
+ * pte_valid_cont (arch/arm64/include/asm/pgtable.h:226): a valid PTE_CONT entry, one of a contiguous
+ * block; never on x86 and riscv (contPtes 0, and no pte_valid or pte_cont helper).
+ */
+export const pte_valid_cont = (t: LinuxTables, v: U64): boolean =>
+  t.h.upper.contPtes(t.pageShift) > 0 &&
+  t.op('pte_valid', { pte: v }) === true &&
+  t.op('pte_cont', { pte: v }) === true;
+
 /** contpte_align_down (contpte.c:24): the first PTE of `ptep`'s block of `n`. */
 const align_down = (ptep: number, n: number): number => ptep - ((ptep / 8) % n) * 8;
 
@@ -29,8 +39,8 @@ const align_down = (ptep: number, n: number): number => ptep - ((ptep / 8) % n) 
 export function ptep_get(w: MmWalk, ptep: number): U64 {
   const t = w.t;
   const orig = t.read(ptep);
+  if (!pte_valid_cont(t, orig)) return orig;
   const n = t.h.upper.contPtes(t.pageShift);
-  if (n === 0 || !is(w, 'pte_valid', orig) || !is(w, 'pte_cont', orig)) return orig;
   let dirty = false;
   let young = false;
   const first = align_down(ptep, n);
@@ -96,8 +106,7 @@ export function contpte_try_fold(w: MmWalk, addr: U64, ptep: number, pte: U64): 
 export function contpte_try_unfold(w: MmWalk, addr: U64, ptep: number): U64 {
   const t = w.t;
   const pte = t.read(ptep);
-  if (t.h.upper.contPtes(t.pageShift) === 0 || !is(w, 'pte_valid', pte)) return pte;
-  if (!is(w, 'pte_cont', pte) || w.initMm) return pte;
+  if (!pte_valid_cont(t, pte) || w.initMm) return pte;
   contpte_convert(w, addr, ptep, u64(w, 'pte_mknoncont', { pte }));
   return t.read(ptep);
 }

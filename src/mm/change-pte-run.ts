@@ -6,7 +6,8 @@ import type { U64 } from '../bits/u64.ts';
 import { MM_CP_TRY_CHANGE_WRITABLE } from './mm_cp.ts';
 import type { MmuGather } from './mmu_gather.ts';
 import type { Vma } from './state.ts';
-import { pte_is_contpte, type FaultEnv } from './vm-fault.ts';
+import { pte_valid_cont } from './arm64-contpte.ts';
+import type { FaultEnv } from './vm-fault.ts';
 
 /**
  * What a run does with a PTE of a given flag combination: SLOW (perPte), SKIP, FLAGS (its own PFN
@@ -74,7 +75,7 @@ export class PteRun {
         ? decision(SKIP)
         : decision(VALUE, Number(marker & 0xffffffffn), Number(marker >> 32n));
     const v = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
-    if (this.pageReads || f.helper('pte_present', { pte: v }) !== true || pte_is_contpte(f, v))
+    if (this.pageReads || f.helper('pte_present', { pte: v }) !== true || pte_valid_cont(f.t, v))
       return decision(SLOW);
     const v2 = v ^ this.pfnBit;
     const n1 = present(v, addr);

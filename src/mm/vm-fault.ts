@@ -9,6 +9,7 @@ import { UnsupportedError } from '../errors.ts';
 import type { AccessType, ArchReport, FaultClass, Machine } from '../machine/types.ts';
 import { tlbInvalidate, tlbInvalidateVa } from '../machine/tlb.ts';
 import type { LinuxLevel, OpArgs, OpValue } from '../ops/types.ts';
+import { pte_valid_cont } from './arm64-contpte.ts';
 import type { ChainIndex, LinuxTables } from './pgtable.ts';
 import type { Signal } from './fault-flags.ts';
 import type { VmaEnv } from './vma.ts';
@@ -255,12 +256,8 @@ export const softleaf_to_pfn = (f: FaultEnv, entry: U64): U64 =>
  * Model choice: neither is modelled on the fault, mprotect, zap and reclaim paths, so a valid
  * PTE_CONT entry met there is refused. (folio_walk_start, install_pte and PAGEMAP_SCAN model them.)
  */
-export const pte_is_contpte = (f: FaultEnv, v: U64): boolean =>
-  f.t.h.upper.contPtes(f.t.pageShift) > 0 &&
-  f.helper('pte_valid', { pte: v }) === true &&
-  f.helper('pte_cont', { pte: v }) === true;
 export function refuse_contpte(f: FaultEnv, v: U64, path: string): void {
-  if (pte_is_contpte(f, v))
+  if (pte_valid_cont(f.t, v))
     throw new UnsupportedError(
       `an arm64 contiguous (PTE_CONT) entry on the ${path} path: the contpte unfold is not modelled`,
     );
