@@ -40,6 +40,12 @@ export interface Implementation {
   readonly version?: string;
   /** Implementation choices the spec leaves open (e.g. riscv A/D update), by name. */
   readonly choices: Readonly<Record<string, string>>;
+  /**
+   * Result fields the implementation cannot observe for this vector, by op, as JSON pointers into a
+   * step's result (hardware reports no fault class, for instance): the comparer leaves them out of
+   * the expectation and the observation alike.
+   */
+  unobserved?(v: VectorInput): Readonly<Record<string, readonly string[]>>;
   /** Why the implementation does not run this vector (it is skipped with the reason), if it does not. */
   notCovered?(v: VectorInput): string | undefined;
   /**

@@ -82,10 +82,34 @@ function shown(e: Expect, choices: Readonly<Record<string, string>>): Json {
   return e.result ?? null;
 }
 
-function match(e: Expect, actual: Json, choices: Readonly<Record<string, string>>): Match {
+/** `v` without the members the pointers name (fields the implementation cannot observe). */
+export function withoutUnobserved(v: Json, pointers: readonly string[]): Json {
+  let out = v;
+  for (const p of pointers) out = without(out, p.split('/').slice(1));
+  return out;
+}
+
+function without(v: Json, path: readonly string[]): Json {
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || path.length === 0) return v;
+  const [k, ...rest] = path as [string, ...string[]];
+  const o = v as Readonly<Record<string, Json>>;
+  if (!Object.hasOwn(o, k)) return v;
+  return Object.fromEntries(
+    Object.entries(o).flatMap(([key, x]): [string, Json][] =>
+      key !== k ? [[key, x]] : rest.length === 0 ? [] : [[key, without(x, rest)]],
+    ),
+  );
+}
+
+function match(
+  e: Expect,
+  actual: Json,
+  choices: Readonly<Record<string, string>>,
+  unobserved: readonly string[] = [],
+): Match {
   if (e.either) {
     for (const alt of e.either) {
-      const m = match(alt, actual, choices);
+      const m = match(alt, actual, choices, unobserved);
       if (m.ok !== false) return m;
     }
     return { ok: false, expected: shown(e, choices) };
@@ -99,11 +123,12 @@ function match(e: Expect, actual: Json, choices: Readonly<Record<string, string>
       };
     const picked = e.byChoice.cases[value];
     if (!picked) return { ok: 'skip', reason: `no expectation for ${e.byChoice.choice}=${value}` };
-    return match(picked, actual, choices);
+    return match(picked, actual, choices, unobserved);
   }
-  return jsonEqual(e.result ?? null, actual)
+  const expected = withoutUnobserved(e.result ?? null, unobserved);
+  return jsonEqual(expected, withoutUnobserved(actual, unobserved))
     ? { ok: true }
-    : { ok: false, expected: e.result ?? null };
+    : { ok: false, expected };
 }
 
 const HEX64 = /^0x[0-9a-f]{16}$/;
@@ -129,6 +154,7 @@ export function judge(
   v: LoadedVector,
   obs: VectorObservation,
   choices: Readonly<Record<string, string>>,
+  unobserved: Readonly<Record<string, readonly string[]>> = {},
 ): Judgement {
   if (obs.kind === 'error') return { verdict: 'error', reason: obs.reason };
   if (obs.steps.length !== v.steps.length) {
@@ -147,7 +173,7 @@ export function judge(
     if (o.kind === 'unsupported') return skip(o.reason);
     const e = stepExpect(step) as Expect | undefined;
     if (!e) continue;
-    const m = match(e, o.result, choices);
+    const m = match(e, o.result, choices, unobserved[step.op]);
     if (m.ok === 'skip') return skip(m.reason);
     if (m.ok) continue;
     const level = entryLevel(step.op, step.args as Record<string, unknown>);

@@ -154,7 +154,7 @@ function entry(
   expectFail: ExpectFail | undefined,
   kept: Retention,
 ): ResultEntry {
-  const j0 = judge(v, obs, impl.choices);
+  const j0 = judge(v, obs, impl.choices, impl.unobserved?.(toInput(v)));
   const xf = expectFail?.reasons.get(v.id);
   let verdict: Verdict = j0.verdict;
   let reason = j0.reason;

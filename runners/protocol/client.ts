@@ -6,7 +6,7 @@
 
 import type { Implementation } from '../adapter.ts';
 import { DEFAULT_WINDOW } from './messages.ts';
-import { notCovered } from './negotiate.ts';
+import { notCovered, unobservedBy } from './negotiate.ts';
 import { errorObs, newRunState, start, Worker, type ExecOptions } from './session.ts';
 
 export { MAX_CONSECUTIVE_TIMEOUTS, type ExecOptions } from './session.ts';
@@ -39,6 +39,7 @@ export async function execImplementation(opts: ExecOptions): Promise<Implementat
       Object.entries(hello.choices ?? {}).filter((e): e is [string, string] => e[1] !== undefined),
     ),
     notCovered: (v) => notCovered(hello.supports, v),
+    unobserved: (v) => unobservedBy(hello.supports, v),
     incidents: () => [...incidents],
     async run(vectors, answered) {
       const st = newRunState(vectors, answered);

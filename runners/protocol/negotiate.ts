@@ -54,6 +54,21 @@ function targetReason(t: Target, v: VectorInput): string | undefined {
   return undefined;
 }
 
+/** The result members the target that covers the vector cannot observe (the hello's `unobserved`). */
+export function unobservedBy(
+  targets: readonly Target[],
+  v: VectorInput,
+): Readonly<Record<string, readonly string[]>> {
+  const t = targets.find(
+    (x) =>
+      x.arch === v.arch &&
+      x.modes.includes(v.mode as Target['modes'][number]) &&
+      x.families.includes(v.family as Target['families'][number]) &&
+      targetReason(x, v) === undefined,
+  );
+  return t?.unobserved ?? {};
+}
+
 /** Why no target covers the vector, or undefined when one does. */
 export function notCovered(targets: readonly Target[], v: VectorInput): string | undefined {
   const arch = targets.filter((t) => t.arch === v.arch);

@@ -168,3 +168,74 @@ describe('the comparer', () => {
     expect(entryLevel('pte_pfn', {})).toBeUndefined();
   });
 });
+
+describe('fields an implementation cannot observe', () => {
+  const access = (expect: unknown) => ({
+    op: 'access',
+    args: { va: '0x0000000000001000', access: 'load', priv: 'user' },
+    expect,
+  });
+  const fault = {
+    fault: {
+      class: 'permission',
+      level: 'pte',
+      report: { exception: '#PF', errorCode: '0x0005', cr2: '0x0000000000001000' },
+    },
+    updates: [],
+  };
+  const hidden = { access: ['/fault/class', '/fault/level', '/translated/level'] };
+  const seen = {
+    fault: { report: { exception: '#PF', errorCode: '0x0005', cr2: '0x0000000000001000' } },
+    updates: [],
+  };
+
+  it('are left out of the expectation and the observation alike', () => {
+    expect(judge(vec([access({ result: fault })]), observed(seen), {}, hidden).verdict).toBe(
+      'pass',
+    );
+    // Without the declaration the missing members are a difference.
+    expect(judge(vec([access({ result: fault })]), observed(seen), {}).verdict).toBe('fail');
+  });
+
+  it('leave every other member compared, in each alternative', () => {
+    const wrongCode = { ...seen, fault: { report: { ...seen.fault.report, errorCode: '0x0007' } } };
+    const j = judge(vec([access({ result: fault })]), observed(wrongCode), {}, hidden);
+    expect(j.verdict).toBe('fail');
+    expect(j.mismatches?.[0]?.expected).toEqual({
+      fault: { report: fault.fault.report },
+      updates: [],
+    });
+    const ok = { translated: { pa: '0x0000000000005000', level: 'pte' }, updates: [] };
+    const either = access({ either: [{ result: fault }, { result: ok }] });
+    const observedOk = { translated: { pa: '0x0000000000005000' }, updates: [] };
+    expect(judge(vec([either]), observed(observedOk), {}, hidden).verdict).toBe('pass');
+    const otherPa = { translated: { pa: '0x0000000000006000' }, updates: [] };
+    expect(judge(vec([either]), observed(otherPa), {}, hidden).verdict).toBe('fail');
+  });
+});
+
+describe("a protocol implementation's `unobserved`", () => {
+  it('comes from the target of its hello that covers the vector', async () => {
+    const { unobservedBy } = await import('../../runners/protocol/negotiate.ts');
+    const supports = [
+      {
+        arch: 'riscv64' as const,
+        modes: ['sv39' as const],
+        families: ['mmu' as const],
+        unobserved: { access: ['/fault/class'] },
+      },
+      { arch: 'x86_64' as const, modes: ['4level' as const], families: ['mmu' as const] },
+    ];
+    const input = (arch: string, mode: string) => ({
+      id: 't',
+      family: 'mmu',
+      arch,
+      mode,
+      config: resolveConfig(),
+      steps: [],
+    });
+    expect(unobservedBy(supports, input('riscv64', 'sv39'))).toEqual({ access: ['/fault/class'] });
+    expect(unobservedBy(supports, input('x86_64', '4level'))).toEqual({});
+    expect(unobservedBy(supports, input('riscv64', 'sv48'))).toEqual({});
+  });
+});

@@ -2699,6 +2699,12 @@ export interface Target {
    * The CPU feature keys (vector-file.schema.json CpuFeatures) the implementation honours. A vector that sets one not listed to a value other than its default, in `setup.cpus[].features` or a `set_features` step, is skipped. Absent: none.
    */
   features?: string[];
+  /**
+   * Result members the implementation cannot observe, by op: JSON pointers into a step's result (for example {"access": ["/fault/class", "/fault/level", "/translated/level"]} for hardware that reports only its own fault syndrome). The runner leaves them out of the expectation and of the answer alike; every other member is compared. Absent: every member is observed.
+   */
+  unobserved?: {
+    [k: string]: string[] | undefined;
+  };
 }
 /**
  * What the implementation observed for one vector: one answer per step, in step order.
