@@ -481,11 +481,18 @@ export function runtimeProblem(
   return r.kind === 'invalid' ? { pointer: r.pointer, message: r.message } : undefined;
 }
 
+/**
+ * The choices the engine makes where the architectures leave one open (README "Model choices"):
+ * arm64's PAMax is 48 bits (no FEAT_LPA), so a 64K-granule level-1 block is not allowed
+ * (Arm ARM AArch64.BlockDescSupported).
+ */
+export const REFERENCE_CHOICES: Readonly<Record<string, string>> = { arm64PAMax: '48' };
+
 export function referenceImplementation(): Implementation {
   return {
     name: 'ref',
     version: 'ptvec reference engine',
-    choices: {},
+    choices: REFERENCE_CHOICES,
     run: (vectors, answered) => {
       vectors.forEach((v, i) => {
         const r = checked.get(v) ?? engineRun(v);

@@ -4,7 +4,7 @@
 
 import type { Readable, Writable } from 'node:stream';
 import type { Json, StepInput, VectorObservation } from '../adapter.ts';
-import { observe } from '../adapters/reference.ts';
+import { observe, REFERENCE_CHOICES } from '../adapters/reference.ts';
 import { archDescriptions } from '../arch.ts';
 import { toolVersion } from '../run.ts';
 import { configDefaults, resolveConfig } from '../vectors/config.ts';
@@ -28,7 +28,7 @@ export function referenceHello(): ImplementationHello {
       config: Object.keys(configDefaults()),
       features: [...cpuFeatureDefaults().keys()],
     })),
-    choices: {},
+    choices: REFERENCE_CHOICES,
   };
 }
 
