@@ -101,6 +101,7 @@ export async function runBatch(
     readonly harness: string;
     readonly ram: string;
     readonly cpus: number;
+    readonly variant?: string | undefined;
     readonly timeoutMs: number;
   },
   vectors: readonly (readonly bigint[])[],

@@ -45,8 +45,18 @@ export interface QemuTarget<S = unknown> {
   readonly layout: Layout;
   /** The most CPUs the harness drives. */
   readonly maxCpus: number;
-  /** QEMU's arguments for a harness file, a memory-backend file and a CPU count. */
-  args(o: { readonly harness: string; readonly ram: string; readonly cpus: number }): string[];
+  /**
+   * The QEMU configuration a vector needs beyond the default, as a name (a CPU property that only the
+   * command line sets, e.g. riscv `svnapot=on`): vectors of one variant share a process.
+   */
+  variant?(v: VectorInput): string | undefined;
+  /** QEMU's arguments for a harness file, a memory-backend file, a CPU count and a variant. */
+  args(o: {
+    readonly harness: string;
+    readonly ram: string;
+    readonly cpus: number;
+    readonly variant?: string | undefined;
+  }): string[];
   /** The harness's exit code (harness.h EXIT_*) from QEMU's exit status, as the exit device maps it. */
   harnessExit(status: number): number;
   /** Implementation choices the architecture leaves open, as QEMU makes them. */
