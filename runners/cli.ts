@@ -7,7 +7,10 @@ import type { ParseArgsConfig } from 'node:util';
 import type { Implementation } from './adapter.ts';
 import { referenceImplementation } from './adapters/reference.ts';
 import { archDescriptions } from './arch.ts';
-import { loadExpectFail } from './expect-fail.ts';
+import { loadExpectFail, loadExpectFailDir } from './expect-fail.ts';
+import { ensureHarnesses } from './adapters/qemu/build.ts';
+import { qemuImplementation, QEMU_EXPECTED_FAILURES } from './adapters/qemu/index.ts';
+import { TARGETS } from './adapters/qemu/targets.ts';
 import { lint } from './lint.ts';
 import { renderJson } from './reporters/json.ts';
 import { renderJunit } from './reporters/junit.ts';
@@ -44,9 +47,12 @@ run / list options (filters repeat; a vector matches if it matches any value of 
   --expect-fail FILE        JSON {id: reason}: listed failures are xfail; a listed pass fails the run
   --reporter NAME[=FILE]    pretty (default), json, junit, tap, html; repeatable; without FILE to stdout
   --impl ref                the in-process reference engine (the default)
+  --impl qemu               the mmu and tlb vectors on qemu-system-{x86_64,aarch64,riscv64}, with
+                            QEMU's expected failures applied (a given --expect-fail replaces them)
   --exec "CMD ARGS"         an implementation speaking the protocol (docs/protocol.md); no shell
-  --timeout MS              --exec: the longest wait for an answer (default 10000)
-  --jobs N                  --exec: run N processes of the implementation (default 1)
+  --timeout MS              --exec: the longest wait for an answer (default 10000); --impl qemu:
+                            the longest a QEMU process may take beyond 20 ms per vector
+  --jobs N                  --exec, --impl qemu: run N processes at a time (default 1)
 
 exit status: 0 all passed/skipped/xfailed; 1 a failure, xpass or error; 2 a usage error, invalid
 vectors, or nothing selected or judged (unless --allow-empty)`;
@@ -183,8 +189,15 @@ async function implementation(values: {
   const timeoutMs = positive('--timeout', values.timeout, 10_000, 2 ** 31 - 1);
   const jobs = positive('--jobs', values.jobs, 1, 256);
   if (values.exec === undefined) {
+    if (values.impl === 'qemu') {
+      const failed = ensureHarnesses(Object.values(TARGETS));
+      if (failed) process.stderr.write(`${failed}\n`);
+      return qemuImplementation({ jobs, timeoutMs });
+    }
     if (values.impl !== undefined && values.impl !== 'ref')
-      throw new UsageError(`--impl ${values.impl}: the implementations are: ref (or use --exec)`);
+      throw new UsageError(
+        `--impl ${values.impl}: the implementations are: ref, qemu (or use --exec)`,
+      );
     if (jobs > 1)
       throw new UsageError(
         '--jobs: the in-process engine runs in one process; for N processes use --exec "npx ptvec serve" --jobs N',
@@ -237,9 +250,11 @@ async function cmdRun(argv: string[]): Promise<number> {
   const reps = reporters(values.reporter);
   const problems: Problem[] = [];
   const expectFail =
-    values['expect-fail'] === undefined
-      ? undefined
-      : loadExpectFail(values['expect-fail'], problems);
+    values['expect-fail'] !== undefined
+      ? loadExpectFail(values['expect-fail'], problems)
+      : values.impl === 'qemu' && values.exec === undefined
+        ? loadExpectFailDir(QEMU_EXPECTED_FAILURES, problems)
+        : undefined;
   if (problems.length) {
     printProblems(problems);
     return 2;

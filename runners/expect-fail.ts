@@ -1,11 +1,28 @@
 // Expected failures: a JSON object mapping vector id to the reason it fails for this implementation.
 
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { displayPath, readJsonInput } from './paths.ts';
 import type { Problem } from './vectors/files.ts';
 
 export interface ExpectFail {
   readonly file: string;
   readonly reasons: ReadonlyMap<string, string>;
+}
+
+/** Every `*.json` of a directory as one expected-failures file (the QEMU target's, one per arch). */
+export function loadExpectFailDir(dir: string, problems: Problem[]): ExpectFail | undefined {
+  const files = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.json'))
+        .sort()
+    : [];
+  const reasons = new Map<string, string>();
+  for (const f of files) {
+    const one = loadExpectFail(join(dir, f), problems);
+    if (one) for (const [id, reason] of one.reasons) reasons.set(id, reason);
+  }
+  return problems.length ? undefined : { file: displayPath(dir), reasons };
 }
 
 export function loadExpectFail(path: string, problems: Problem[]): ExpectFail | undefined {

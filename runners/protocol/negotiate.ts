@@ -66,7 +66,9 @@ export function unobservedBy(
       x.families.includes(v.family as Target['families'][number]) &&
       targetReason(x, v) === undefined,
   );
-  return t?.unobserved ?? {};
+  return Object.fromEntries(
+    Object.entries(t?.unobserved ?? {}).flatMap(([op, ps]) => (ps ? [[op, ps]] : [])),
+  );
 }
 
 /** Why no target covers the vector, or undefined when one does. */

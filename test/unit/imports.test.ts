@@ -124,6 +124,25 @@ describe('the import graph', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('keeps each QEMU target out of the others, and the QEMU adapter out of the engine', () => {
+    const qemuArch = (f: string) =>
+      f.startsWith('runners/adapters/qemu/')
+        ? ARCHES.find((a) => new RegExp(`/${a}(-[^/]*)?\\.ts$`).test(f))
+        : undefined;
+    const wrong = [...g]
+      .filter(([f]) => f.startsWith('runners/adapters/qemu/'))
+      .flatMap(([f, deps]) =>
+        deps
+          .filter((d) => {
+            const a = qemuArch(f);
+            const b = qemuArch(d);
+            return d.startsWith('src/') || (a !== undefined && b !== undefined && a !== b);
+          })
+          .map((d) => `${f} imports ${d}`),
+      );
+    expect(wrong).toEqual([]);
+  });
+
   it('keeps the vector loader free of implementations and of the commands that use it', () => {
     const above = ['runners/adapters/', 'runners/protocol/', 'runners/reporters/'];
     const wrong = [...g]
