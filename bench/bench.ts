@@ -17,6 +17,7 @@ import { benchFaults } from './fault.ts';
 import { benchMmu } from './mmu.ts';
 import { benchPagewalk } from './pagewalk.ts';
 import { benchProtocol } from './protocol.ts';
+import { benchQemu } from './qemu.ts';
 import { benchUffd } from './uffd.ts';
 
 const median = (xs: number[]): number => {
@@ -123,6 +124,7 @@ spawnSync(
 benchPagewalk('after the corpus, in this process');
 
 await benchProtocol(loaded);
+await benchQemu(loaded);
 
 benchFaults();
 benchDirty();
