@@ -5,6 +5,7 @@ import { formatMismatch } from '../../runners/reporters/pretty.ts';
 import { resolveConfig } from '../../runners/vectors/config.ts';
 import type { Step } from '../../runners/vectors/generated/vector-file.ts';
 import type { LoadedVector } from '../../runners/vectors/files.ts';
+import type { Target } from '../../runners/protocol/messages.ts';
 
 function vec(
   steps: unknown[],
@@ -217,14 +218,14 @@ describe('fields an implementation cannot observe', () => {
 describe("a protocol implementation's `unobserved`", () => {
   it('comes from the target of its hello that covers the vector', async () => {
     const { unobservedBy } = await import('../../runners/protocol/negotiate.ts');
-    const supports = [
+    const supports: Target[] = [
       {
-        arch: 'riscv64' as const,
-        modes: ['sv39' as const],
-        families: ['mmu' as const],
+        arch: 'riscv64',
+        modes: ['sv39'],
+        families: ['mmu'],
         unobserved: { access: ['/fault/class'] },
       },
-      { arch: 'x86_64' as const, modes: ['4level' as const], families: ['mmu' as const] },
+      { arch: 'x86_64', modes: ['4level'], families: ['mmu'] },
     ];
     const input = (arch: string, mode: string) => ({
       id: 't',
