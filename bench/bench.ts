@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { toInput, type VectorObservation } from '../runners/adapter.ts';
-import { observe } from '../runners/adapters/reference.ts';
+import { observe, REFERENCE_CHOICES } from '../runners/adapters/reference.ts';
 import { judge } from '../runners/compare.ts';
 import { PACKAGE_ROOT } from '../runners/paths.ts';
 import { loadVectors } from '../runners/load.ts';
@@ -46,13 +46,18 @@ const n = vectors.length;
 // Warm up the JIT, then measure whole-corpus passes.
 const PASSES = 9;
 let observed: VectorObservation[] = inputs.map(observe);
-for (let i = 0; i < 3; i++) vectors.forEach((v, j) => judge(v, observe(inputs[j]!), {}));
+for (let i = 0; i < 3; i++)
+  vectors.forEach((v, j) => judge(v, observe(inputs[j]!), REFERENCE_CHOICES));
 
-const full = timeIt(PASSES, () => vectors.forEach((v, j) => judge(v, observe(inputs[j]!), {})));
+const full = timeIt(PASSES, () =>
+  vectors.forEach((v, j) => judge(v, observe(inputs[j]!), REFERENCE_CHOICES)),
+);
 const engineOnly = timeIt(PASSES, () => {
   observed = inputs.map(observe);
 });
-const judgeOnly = timeIt(PASSES, () => vectors.forEach((v, j) => judge(v, observed[j]!, {})));
+const judgeOnly = timeIt(PASSES, () =>
+  vectors.forEach((v, j) => judge(v, observed[j]!, REFERENCE_CHOICES)),
+);
 
 const perSec = (ms: number) => (n / ms) * 1000;
 const fullRate = perSec(median(full));

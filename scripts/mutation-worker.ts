@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
+import { REFERENCE_CHOICES } from '../runners/adapters/reference.ts';
 import type * as Adapter from '../runners/adapter.ts';
 import type * as Compare from '../runners/compare.ts';
 import type * as Reference from '../runners/adapters/reference.ts';
@@ -115,7 +116,7 @@ pm.track = undefined;
 
 const passes = (v: LoadedVector): boolean => {
   try {
-    return judge(v, observe(toInput(v)), {}).verdict === 'pass';
+    return judge(v, observe(toInput(v)), REFERENCE_CHOICES).verdict === 'pass';
   } catch {
     return false;
   }

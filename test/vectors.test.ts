@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { toInput } from '../runners/adapter.ts';
-import { observe } from '../runners/adapters/reference.ts';
+import { observe, REFERENCE_CHOICES } from '../runners/adapters/reference.ts';
 import { archProblems } from '../runners/arch.ts';
 import { judge } from '../runners/compare.ts';
 import { formatMismatch, PLAIN } from '../runners/reporters/pretty.ts';
@@ -31,7 +31,7 @@ describe('the corpus', () => {
 
 describe.each(loaded.files.map((f) => [f.file, f] as const))('%s', (_name, file) => {
   it.each(file.vectors.map((v) => [v.id, v] as const))('%s', (_id, v) => {
-    const j = judge(v, observe(toInput(v)), {});
+    const j = judge(v, observe(toInput(v)), REFERENCE_CHOICES);
     const detail = [
       j.reason ?? '',
       ...(j.mismatches ?? []).flatMap((m) => formatMismatch(m, PLAIN)),

@@ -6,7 +6,12 @@
 
 import { describe, expect, it } from 'vitest';
 import { toInput, type StepObservation } from '../../runners/adapter.ts';
-import { engineSetup, engineStep, jsonValue } from '../../runners/adapters/reference.ts';
+import {
+  engineSetup,
+  engineStep,
+  jsonValue,
+  REFERENCE_CHOICES,
+} from '../../runners/adapters/reference.ts';
 import { judge } from '../../runners/compare.ts';
 import type { LoadedVector } from '../../runners/vectors/files.ts';
 import { loadVectors } from '../../runners/load.ts';
@@ -35,7 +40,7 @@ function runWith(mmu: ArchMmu, v: LoadedVector) {
     if (!op) throw new Error(`${s.op} is not a machine op`);
     return { kind: 'result', result: jsonValue(op(engineStep(s).args as OpArgs, ctx)) };
   });
-  return judge(v, { kind: 'observed', steps }, {});
+  return judge(v, { kind: 'observed', steps }, REFERENCE_CHOICES);
 }
 
 const verdicts = (arch: Arch, mmu: ArchMmu) =>

@@ -5,7 +5,7 @@
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { toInput, type Json, type VectorObservation } from '../../runners/adapter.ts';
-import { observe } from '../../runners/adapters/reference.ts';
+import { observe, REFERENCE_CHOICES } from '../../runners/adapters/reference.ts';
 import { judge } from '../../runners/compare.ts';
 import type { LoadedVector } from '../../runners/vectors/files.ts';
 import { loadVectors } from '../../runners/load.ts';
@@ -22,7 +22,7 @@ type Event = Record<string, Json>;
 type Result = { ret: number; events: Event[]; changes: Event[] };
 
 function verdicts(run: (v: LoadedVector) => VectorObservation = (v) => observe(toInput(v))) {
-  return corpus.map((v) => ({ v, j: judge(v, run(v), {}) }));
+  return corpus.map((v) => ({ v, j: judge(v, run(v), REFERENCE_CHOICES) }));
 }
 const failing = (run?: (v: LoadedVector) => VectorObservation) =>
   verdicts(run).filter((x) => x.j.verdict !== 'pass');

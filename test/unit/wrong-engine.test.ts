@@ -9,7 +9,7 @@ import {
   type StepObservation,
   type VectorObservation,
 } from '../../runners/adapter.ts';
-import { observe } from '../../runners/adapters/reference.ts';
+import { observe, REFERENCE_CHOICES } from '../../runners/adapters/reference.ts';
 import { judge } from '../../runners/compare.ts';
 import type { LoadedVector } from '../../runners/vectors/files.ts';
 import { loadVectors } from '../../runners/load.ts';
@@ -44,7 +44,7 @@ function failures(arch: string, op: string, corrupt: Corruption) {
   const run = wrongEngine(arch, op, corrupt);
   return corpus
     .filter((v) => v.arch === arch)
-    .map((v) => ({ v, j: judge(v, run(v), {}) }))
+    .map((v) => ({ v, j: judge(v, run(v), REFERENCE_CHOICES) }))
     .filter((x) => x.j.verdict === 'fail');
 }
 
