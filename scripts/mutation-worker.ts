@@ -7,7 +7,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { REFERENCE_CHOICES } from '../runners/adapters/reference.ts';
 import type * as Adapter from '../runners/adapter.ts';
 import type * as Compare from '../runners/compare.ts';
 import type * as Reference from '../runners/adapters/reference.ts';
@@ -107,7 +106,7 @@ const vectors: LoadedVector[] = readdirSync(task.corpus)
 if (task.kind === 'mutants') activate(task.preActive);
 const statics = new Set<number>();
 pm.track = statics;
-const [{ toInput }, { observe }, { judge }] = (await Promise.all([
+const [{ toInput }, { observe, REFERENCE_CHOICES }, { judge }] = (await Promise.all([
   import(join(task.sandbox, 'runners/adapter.ts')),
   import(join(task.sandbox, 'runners/adapters/reference.ts')),
   import(join(task.sandbox, 'runners/compare.ts')),
