@@ -233,8 +233,11 @@ export async function execute(
   const shard = opts.selection.shard;
   return {
     tool: { name: 'ptvec', version: toolVersion() },
-    implementation:
-      impl.version === undefined ? { name: impl.name } : { name: impl.name, version: impl.version },
+    implementation: {
+      name: impl.name,
+      ...(impl.version === undefined ? {} : { version: impl.version }),
+      ...(Object.keys(impl.choices).length ? { choices: { ...impl.choices } } : {}),
+    },
     ...(shard ? { shard: `${shard.index}/${shard.count}` } : {}),
     summary: summarize(all, problems.length),
     results: all,

@@ -67,6 +67,12 @@ export interface Report {
      * Its version, as it declared it.
      */
     version?: string;
+    /**
+     * The choices it declared where the architecture or the kernel leaves one open (they select `byChoice` expectations); absent when it declared none.
+     */
+    choices?: {
+      [k: string]: string | undefined;
+    };
   };
   /**
    * The shard this report covers, as I/N, if the run was sharded.
