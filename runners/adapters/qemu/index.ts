@@ -61,23 +61,23 @@ export function qemuImplementation(o: {
   readonly timeoutMs: number;
   /** The most vectors a process runs (BATCH by default). */
   readonly batch?: number;
+  /** The targets by arch (TARGETS by default; a test gives changed ones). */
+  readonly targets?: Readonly<Partial<Record<string, QemuTarget>>>;
 }): Implementation {
   const most = o.batch ?? BATCH;
-  const versions = new Map(Object.values(TARGETS).map((t) => [t.arch, qemuVersion(t.binary)]));
+  const targets: Readonly<Partial<Record<string, QemuTarget>>> = o.targets ?? TARGETS;
+  const all = Object.values(targets).filter((t): t is QemuTarget => t !== undefined);
+  const versions = new Map(all.map((t) => [t.arch, qemuVersion(t.binary)]));
   const shown = [
     ...new Set([...versions.values()].flatMap((x) => ('version' in x ? [x.version] : []))),
   ];
   const ramFiles: string[] = [];
   const base = process.platform === 'linux' ? '/dev/shm' : tmpdir();
-  const targetOf = (v: VectorInput): QemuTarget | undefined =>
-    TARGETS[v.arch as keyof typeof TARGETS];
+  const targetOf = (v: VectorInput): QemuTarget | undefined => targets[v.arch];
   return {
     name: 'qemu',
     ...(shown.length ? { version: shown.join(', ') } : {}),
-    choices: Object.assign({}, ...Object.values(TARGETS).map((t) => t.choices)) as Record<
-      string,
-      string
-    >,
+    choices: Object.assign({}, ...all.map((t) => t.choices)) as Record<string, string>,
     unobserved: (v) => targetOf(v)?.unobserved ?? {},
     notCovered(v) {
       if (!HARDWARE_FAMILIES.has(v.family))
