@@ -97,4 +97,15 @@ describe.skipIf(missing !== undefined)('the QEMU implementation against wrong bl
     },
     60_000,
   );
+
+  it('answers every vector of a batch it cannot run with the reason, and the run goes on', async () => {
+    const t = TARGETS.riscv64;
+    const broken: QemuTarget = {
+      ...t,
+      layout: { ...t.layout, blob: { pa: 0n, bytes: t.layout.blob.bytes } },
+    };
+    const js = await run(broken, [...OTHERS.riscv64]);
+    expect(js.map((j) => j.verdict)).toEqual(['error', 'error']);
+    expect(js[0]?.reason).toMatch(/could not run the batch: 0x0 is not in the guest's RAM/);
+  });
 });

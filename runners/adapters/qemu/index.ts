@@ -5,7 +5,7 @@
 // `error` verdict; the rest run on in a new process.
 
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { rmSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,6 +56,20 @@ function qemuVersion(binary: string): { version: string } | { missing: string } 
   }
 }
 
+/** Room the guest RAM files need in their directory: what the guests touch, not their size. */
+const RAM_ROOM = 2 ** 31;
+
+/** Where the guest RAM files go: memory (/dev/shm) when it has room, else the temporary directory. */
+function ramDirectory(): string {
+  try {
+    const st = statfsSync('/dev/shm');
+    if (st.bavail * st.bsize >= RAM_ROOM) return '/dev/shm';
+  } catch {
+    // No /dev/shm here.
+  }
+  return tmpdir();
+}
+
 export function qemuImplementation(o: {
   readonly jobs: number;
   readonly timeoutMs: number;
@@ -72,7 +86,7 @@ export function qemuImplementation(o: {
     ...new Set([...versions.values()].flatMap((x) => ('version' in x ? [x.version] : []))),
   ];
   const ramFiles: string[] = [];
-  const base = process.platform === 'linux' ? '/dev/shm' : tmpdir();
+  const base = ramDirectory();
   const targetOf = (v: VectorInput): QemuTarget | undefined => targets[v.arch];
   return {
     name: 'qemu',
@@ -137,17 +151,25 @@ export function qemuImplementation(o: {
           const first = batch[0]!;
           const ram = join(base, `ptvec-qemu-${process.pid}-${n}-${first.target.arch}.ram`);
           if (!ramFiles.includes(ram)) ramFiles.push(ram);
-          const r = await runBatch(
-            first.target,
-            {
-              harness: harnessPath(first.target),
-              ram,
-              cpus: first.cpus,
-              variant: first.variant,
-              timeoutMs: o.timeoutMs + PER_VECTOR_MS * batch.length,
-            },
-            batch.map((j) => j.words),
-          );
+          let r;
+          try {
+            r = await runBatch(
+              first.target,
+              {
+                harness: harnessPath(first.target),
+                ram,
+                cpus: first.cpus,
+                variant: first.variant,
+                timeoutMs: o.timeoutMs + PER_VECTOR_MS * batch.length,
+              },
+              batch.map((j) => j.words),
+            );
+          } catch (e) {
+            // No vector's fault (the RAM file could not be made, say): each gets the reason.
+            const reason = `the QEMU adapter could not run the batch: ${(e as Error).message}`;
+            for (const j of batch) answered(j.index, error(reason));
+            continue;
+          }
           r.done.forEach((words, k) => settle(batch[k]!, words));
           if (r.failure === undefined) continue;
           const suspect = batch[r.done.length];
