@@ -51,7 +51,7 @@ run / list options (filters repeat; a vector matches if it matches any value of 
                             QEMU's expected failures applied (a given --expect-fail replaces them)
   --exec "CMD ARGS"         an implementation speaking the protocol (docs/protocol.md); no shell
   --timeout MS              --exec: the longest wait for an answer (default 10000); --impl qemu:
-                            the longest a QEMU process may take beyond 20 ms per vector
+                            the longest a QEMU process may take beyond 5 ms per vector
   --jobs N                  --exec, --impl qemu: run N processes at a time (default 1)
 
 exit status: 0 all passed/skipped/xfailed; 1 a failure, xpass or error; 2 a usage error, invalid

@@ -108,4 +108,21 @@ describe.skipIf(missing !== undefined)('the QEMU implementation against wrong bl
     expect(js.map((j) => j.verdict)).toEqual(['error', 'error']);
     expect(js[0]?.reason).toMatch(/could not run the batch: 0x0 is not in the guest's RAM/);
   });
+
+  it('kills a QEMU that hangs, and gives each of its vectors alone its own chance', async () => {
+    const t = TARGETS.riscv64;
+    // -S: QEMU starts with its CPUs stopped, so the harness never runs.
+    const stopped: QemuTarget = { ...t, args: (o) => [...t.args(o), '-S'] };
+    const { vector } = corpusOf('riscv64');
+    const vs = OTHERS.riscv64.map(vector);
+    const qemu = qemuImplementation({ jobs: 1, timeoutMs: 500, targets: { riscv64: stopped } });
+    const obs: VectorObservation[] = [];
+    try {
+      await qemu.run(vs.map(toInput), (i, o) => (obs[i] = o));
+    } finally {
+      await qemu.close();
+    }
+    expect(obs.map((o) => o.kind)).toEqual(['error', 'error']);
+    expect(obs[0]).toMatchObject({ reason: expect.stringMatching(/did not finish within 505 ms/) });
+  }, 30_000);
 });

@@ -26,7 +26,7 @@ export const QEMU_EXPECTED_FAILURES = fileURLToPath(
  */
 const BATCH = 4000;
 /** Time each vector of a batch may add to the batch's deadline. */
-const PER_VECTOR_MS = 20;
+const PER_VECTOR_MS = 5;
 
 interface Job {
   readonly index: number;
