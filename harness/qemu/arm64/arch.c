@@ -1,8 +1,10 @@
 /* arm64 side of the QEMU harness: EL1 with the MMU on. The harness lives in TTBR1 (KBASE + PA, its
  * own tables, global entries); TTBR0, its ASID and the TCR/SCTLR bits of the vector are whatever the
- * operations say. Every walk, permission check, AF/DBM update and TLB decision is QEMU's: the harness
- * only writes words, sets registers, runs TLBIs and performs one access, reporting ESR/FAR/ELR and
- * the bytes it saw. */
+ * operations say. A vector that gives TTBR1 a root gets the harness's own top-level entries copied
+ * into slots it never uses (OP_HMAP), so the harness stays mapped while that root is in TTBR1.
+ * Every walk, permission check, AF/DBM update and TLB decision is QEMU's: the harness only writes
+ * words, sets registers, runs TLBIs and performs one access, reporting ESR/FAR/ELR and the bytes it
+ * saw. */
 #include "../common/harness.h"
 #include "arm64.h"
 
@@ -14,6 +16,8 @@ enum {
 	OP_TTBR0 = 5,      /* h, value */
 	OP_TLBI = 6,       /* h|type<<16, Xt */
 	OP_ACCESS = 7,     /* h|kind<<16|nstamp<<32|npath<<48, va, value, (pa|width<<56, stamp) * nstamp, pa * npath */
+	OP_HMAP = 8,       /* h|first<<16|count<<32, root: root[first..] = the harness's own entries */
+	OP_TTBR1 = 9,      /* h, ttbr1 (0: the harness's own root), TCR_EL1 T1SZ|TG1 (0: the harness's) */
 };
 
 /* Descriptor bits (Arm ARM D8.3). */
@@ -27,6 +31,10 @@ enum {
 #define D_PXN (1ULL << 53)
 #define D_UXN (1ULL << 54)
 #define D_NORMAL (D_SH | D_AF)
+
+/* TCR_EL1.T1SZ and TG1. */
+#define T1_MASK ((0x3fULL << 16) | (3ULL << 30))
+#define T1_HARNESS ((T1SZ_HARNESS << 16) | (2ULL << 30))
 
 #define GICD (KBASE + 0x08000000)
 #define GICC (KBASE + 0x08010000)
@@ -45,11 +53,18 @@ _Static_assert(__builtin_offsetof(struct cpu, armed) == CPU_ARMED, "CPU_ARMED");
 
 struct cpu cpus[2];
 unsigned char stacks[2][STACK_BYTES] __attribute__((aligned(4096)));
-u64 ttbr1_l1[512] __attribute__((aligned(4096)));
+/* TTBR1_EL1's root for every granule and T1SZ the harness allows (boot_tables). */
+u64 ttbr1_l1[8192] __attribute__((aligned(65536)));
 u64 idmap_l1[512] __attribute__((aligned(4096)));
+static u64 l1_4k[512] __attribute__((aligned(4096)));
 static u64 l2_dev[512] __attribute__((aligned(4096)));
 static u64 l2_hi[512] __attribute__((aligned(4096)));
 static u64 l3_img[512] __attribute__((aligned(4096)));
+static u64 l2_16k[2048] __attribute__((aligned(16384)));
+static u64 l3_16k[2048] __attribute__((aligned(16384)));
+static u64 l2_64k[8192] __attribute__((aligned(65536)));
+static u64 l3_64k_dev[8192] __attribute__((aligned(65536)));
+static u64 l3_64k_hi[8192] __attribute__((aligned(65536)));
 static u64 slots[256];
 extern char _text[], _etext[], _el0_stub[], _end[];
 extern void secondary_start(void);
@@ -66,36 +81,101 @@ static inline volatile u64 *mmio(u64 va) { return (volatile u64 *)va; }
 static inline void w32(u64 va, u32 v) { *(volatile u32 *)va = v; }
 static inline u32 r32(u64 va) { return *(volatile u32 *)va; }
 
-/* Runs at PA with the MMU off: every address below is PC-relative, so it is the PA. */
+#define SZ_2M (1ULL << 21)
+#define BLOCK_XN (D_BLOCK | D_NORMAL | D_PXN | D_UXN)
+#define DEVICE_XN (D_DEVICE | D_AF | D_PXN | D_UXN)
+
+/* The index of KBASE + pa in a table whose entries map 1 << shift bytes. */
+static inline u64 kidx(u64 pa, u64 shift, u64 entries)
+{
+	return ((KBASE + pa) >> shift) & (entries - 1);
+}
+
+/* A page of the image: code read-only, the EL0 stub executable at EL0 only (no data access at EL0),
+ * data read-write; anything else in the 2 MiB at PHYS_BASE is data. */
+static u64 image_page(u64 pa)
+{
+	if (pa < (u64)_etext)
+		return pa | D_PAGE | D_NORMAL | D_RO | D_UXN;
+	if (pa >= (u64)_el0_stub && pa < PHYS_BASE + SZ_2M)
+		return pa | D_PAGE | D_NORMAL | D_RO | D_PXN;
+	return pa | D_PAGE | D_NORMAL | D_PXN | D_UXN;
+}
+
+static void zero(u64 *t, u64 n)
+{
+	while (n--)
+		t[n] = 0;
+}
+
+/* A 64K-granule level-2 table's entries for KBASE + [0, 4 GiB): 512 MiB each. */
+static void fill_l2_64k(u64 *t)
+{
+	u64 pa;
+
+	for (pa = 0; pa < 0x100000000ULL; pa += 1ULL << 29)
+		t[kidx(pa, 29, 8192)] = pa >= 0x40000000ULL ? pa | BLOCK_XN : 0;
+	t[kidx(0, 29, 8192)] = (u64)l3_64k_dev | D_TABLE;
+	t[kidx(PHYS_BASE, 29, 8192)] = (u64)l3_64k_hi | D_TABLE;
+}
+
+/*
+ * Runs at PA with the MMU off: every address below is PC-relative, so it is the PA. The harness
+ * maps KBASE + PA for [0, 4 GiB) (devices, the vectors' window, its image, blob and result) with
+ * one root, ttbr1_l1, that serves each granule and T1SZ a vector may give TTBR1_EL1 (4K: T1SZ 30,
+ * 25, 16; 16K: 17; 64K: 22, 16). Each reads KBASE at its own indices (0-3, 496-499, 511; 2047;
+ * 8160-8167; 63), so TCR_EL1.TG1 and T1SZ can change while this root is in TTBR1_EL1 (Arm ARM
+ * D8.2: the start level, the table size and the index bits follow from TG1 and T1SZ).
+ */
 void boot_tables(void)
 {
-	u64 text = (u64)_text, etext = (u64)_etext, end = (u64)_end;
-	u64 i;
+	u64 end = (u64)_end, pa, i;
 
-	if (end > PHYS_BASE + 0x1ff000)
+	if (end > (u64)_el0_stub)
 		semihost_exit(EXIT_TRAP);
+	zero(ttbr1_l1, 8192);
+	zero(idmap_l1, 512);
+	zero(l1_4k, 512);
+	zero(l2_dev, 512);
+	zero(l3_16k, 2048);
+	zero(l2_16k, 2048);
+	zero(l3_64k_dev, 8192);
+	zero(l3_64k_hi, 8192);
+	/* 4K granule. */
 	for (i = 0; i < 512; i++) {
-		ttbr1_l1[i] = 0;
-		idmap_l1[i] = 0;
-		l2_dev[i] = 0;
-		l3_img[i] = 0;
-		l2_hi[i] = (PHYS_BASE + (i << 21)) | D_BLOCK | D_NORMAL | D_PXN | D_UXN;
+		l2_hi[i] = (PHYS_BASE + (i << 21)) | BLOCK_XN;
+		l3_img[i] = image_page(PHYS_BASE + (i << 12));
 	}
-	ttbr1_l1[0] = (u64)l2_dev | D_TABLE;
-	ttbr1_l1[1] = 0x40000000ULL | D_BLOCK | D_NORMAL | D_PXN | D_UXN;
-	ttbr1_l1[2] = 0x80000000ULL | D_BLOCK | D_NORMAL | D_PXN | D_UXN;
-	ttbr1_l1[3] = (u64)l2_hi | D_TABLE;
-	l2_dev[0x08000000 >> 21] = 0x08000000ULL | D_BLOCK | D_DEVICE | D_AF | D_PXN | D_UXN;
+	l1_4k[0] = (u64)l2_dev | D_TABLE;
+	l1_4k[1] = 0x40000000ULL | BLOCK_XN;
+	l1_4k[2] = 0x80000000ULL | BLOCK_XN;
+	l1_4k[3] = (u64)l2_hi | D_TABLE;
+	l2_dev[0x08000000 >> 21] = 0x08000000ULL | D_BLOCK | DEVICE_XN;
 	l2_hi[0] = (u64)l3_img | D_TABLE;
-	for (i = 0; i < 511; i++) {
-		u64 pa = text + (i << 12);
-		if (pa < etext)
-			l3_img[i] = pa | D_PAGE | D_NORMAL | D_RO | D_UXN;
-		else
-			l3_img[i] = pa | D_PAGE | D_NORMAL | D_PXN | D_UXN;
+	for (i = 0; i < 4; i++) {
+		ttbr1_l1[i] = l1_4k[i];
+		ttbr1_l1[kidx(i << 30, 30, 512)] = l1_4k[i];
 	}
-	/* The EL0 stub: executable at EL0 only, no data access at EL0. */
-	l3_img[511] = (u64)_el0_stub | D_PAGE | D_NORMAL | D_RO | D_PXN;
+	/* Level-0 start (T1SZ=16): a level-1 table with KBASE at 496-499. */
+	for (i = 0; i < 4; i++)
+		l1_4k[kidx(i << 30, 30, 512)] = l1_4k[i];
+	ttbr1_l1[kidx(0, 39, 512)] = (u64)l1_4k | D_TABLE;
+	/* 16K granule, level-1 start: 32 MiB blocks, the image in 16K pages. */
+	for (pa = 0x40000000ULL; pa < 0x100000000ULL; pa += 1ULL << 25)
+		l2_16k[kidx(pa, 25, 2048)] = pa | BLOCK_XN;
+	l2_16k[kidx(0x08000000, 25, 2048)] = 0x08000000ULL | D_BLOCK | DEVICE_XN;
+	l2_16k[kidx(PHYS_BASE, 25, 2048)] = (u64)l3_16k | D_TABLE;
+	for (pa = PHYS_BASE; pa < PHYS_BASE + (1ULL << 25); pa += 1ULL << 14)
+		l3_16k[kidx(pa, 14, 2048)] = image_page(pa);
+	ttbr1_l1[kidx(0, 36, 2048)] = (u64)l2_16k | D_TABLE;
+	/* 64K granule: level-2 start (T1SZ=22) in the root, level-1 start (T1SZ=16) through l2_64k. */
+	fill_l2_64k(ttbr1_l1);
+	fill_l2_64k(l2_64k);
+	ttbr1_l1[kidx(0, 42, 64)] = (u64)l2_64k | D_TABLE;
+	for (pa = 0x08000000ULL; pa < 0x0a000000ULL; pa += 1ULL << 16)
+		l3_64k_dev[kidx(pa, 16, 8192)] = pa | D_PAGE | DEVICE_XN;
+	for (pa = PHYS_BASE; pa < PHYS_BASE + (1ULL << 29); pa += 1ULL << 16)
+		l3_64k_hi[kidx(pa, 16, 8192)] = image_page(pa);
 	idmap_l1[PHYS_BASE >> 30] = PHYS_BASE | D_BLOCK | D_NORMAL;
 }
 
@@ -228,6 +308,27 @@ static void access(struct cpu *c, const u64 *op)
 	}
 }
 
+/* Every state on the way maps the harness: its own root does for each TG1/T1SZ it allows, a
+ * vector's root through the slots OP_HMAP filled. So TG1 and T1SZ change only while the harness's own
+ * root is in TTBR1_EL1. */
+static void set_ttbr1(u64 ttbr1, u64 t1)
+{
+	u64 tcr = (sysreg_read(tcr_el1) & ~T1_MASK) | (t1 ? t1 : T1_HARNESS);
+
+	if (!ttbr1) {
+		sysreg_write(ttbr1_el1, (u64)ttbr1_l1 - KBASE);
+		asm volatile("isb" ::: "memory");
+	}
+	if (sysreg_read(tcr_el1) != tcr) {
+		sysreg_write(tcr_el1, tcr);
+		asm volatile("isb" ::: "memory");
+	}
+	if (ttbr1) {
+		sysreg_write(ttbr1_el1, ttbr1);
+		asm volatile("isb" ::: "memory");
+	}
+}
+
 static u64 op_words(const u64 *op)
 {
 	u64 h = op[0];
@@ -239,6 +340,8 @@ static u64 op_words(const u64 *op)
 	case OP_TTBR0:
 	case OP_TLBI: return 2;
 	case OP_ACCESS: return 3 + 2 * ((h >> 32) & 0xffff) + (h >> 48);
+	case OP_HMAP: return 2;
+	case OP_TTBR1: return 3;
 	}
 	return 0;
 }
@@ -249,7 +352,7 @@ static void do_op(struct cpu *c, const u64 *op)
 
 	switch (h & 0xff) {
 	case OP_CONFIG:
-		v = TCR_FIXED | op[1];
+		v = (TCR_FIXED & ~T1_MASK) | (sysreg_read(tcr_el1) & T1_MASK) | op[1];
 		if (sysreg_read(tcr_el1) != v)
 			sysreg_write(tcr_el1, v);
 		v = SCTLR_FIXED | op[2];
@@ -284,6 +387,15 @@ static void do_op(struct cpu *c, const u64 *op)
 		break;
 	case OP_ACCESS:
 		access(c, op);
+		break;
+	case OP_HMAP:
+		n = (h >> 32) & 0xffff;
+		for (i = (h >> 16) & 0xffff; n--; i++)
+			wr(op[1] + 8 * i, 8, ttbr1_l1[i]);
+		asm volatile("dsb ish" ::: "memory");
+		break;
+	case OP_TTBR1:
+		set_ttbr1(op[1], op[2]);
 		break;
 	}
 }

@@ -10,7 +10,7 @@
 
 #define KBASE U(0xfffffffc00000000)
 #define PHYS_BASE U(0xc0000000)
-#define EL0_STUB_VA (KBASE + PHYS_BASE + 0x1ff000)
+#define EL0_STUB_VA (KBASE + PHYS_BASE + 0x1f0000)
 #define EL0_LOAD_OFF 0
 #define EL0_STORE_OFF 8
 #define STACK_BYTES 0x4000
@@ -43,7 +43,8 @@
 #define MAIR_VALUE 0x00ff
 /* TCR_EL1 bits the harness owns: TTBR1 (T1SZ=30, 4K, WB, inner shareable), walk attributes of
  * TTBR0, AS=1 (16-bit ASID). */
-#define TCR_FIXED ((30 << 16) | (1 << 24) | (1 << 26) | (3 << 28) | (U(2) << 30) | \
+#define T1SZ_HARNESS 30
+#define TCR_FIXED ((T1SZ_HARNESS << 16) | (1 << 24) | (1 << 26) | (3 << 28) | (U(2) << 30) | \
 		   (1 << 8) | (1 << 10) | (3 << 12) | (U(1) << 36))
 /* At boot: TTBR0 is an identity map (T0SZ=25, 4K), IPS 48 bits. */
 #define TCR_BOOT (TCR_FIXED | 25 | (U(5) << 32))

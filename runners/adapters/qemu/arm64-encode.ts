@@ -1,11 +1,13 @@
 // arm64 vectors as operations of the harness in harness/qemu/arm64/ (arch.c has the encoding).
 // The harness runs at EL1 from TTBR1_EL1, so TTBR0_EL1, its ASID and the translation bits of
-// TCR_EL1 and SCTLR_EL1 are the vector's. Nothing here decides a walk: the runner only says which
-// words to write, which to read back (the entries a walk may read) and where to put stamps (the
+// TCR_EL1 and SCTLR_EL1 are the vector's; a vector's own TTBR1_EL1 root gets the harness's entries in
+// the top-level slots that map it (arm64-ttbr1.ts). Nothing here decides a walk: the runner only says
+// which words to write, which to read back (the entries a walk may read) and where to put stamps (the
 // candidate PAs of the access), and QEMU does the rest.
 
 import type { VectorInput } from '../../adapter.ts';
 import { archDescriptions } from '../../arch.ts';
+import { harnessSlots, HARNESS_VA, PA_MASK, ttbr1Conflict, ttbr1Roots } from './arm64-ttbr1.ts';
 import { build, candidates, walkPath, WordMemory, type Memory } from './builder.ts';
 import type { BlobWriter, Encoded } from './target.ts';
 
@@ -17,10 +19,18 @@ export const BLOB_PA = 0xc1000000n;
 export const BLOB_BYTES = 0x1f000000;
 export const RESULT_PA = 0xe0000000n;
 export const RESULT_BYTES = 0x20000000;
-/** TTBR1_EL1 with T1SZ=30: the harness's VAs (KBASE + PA). */
-export const HARNESS_VA = 0xfffffffc00000000n;
 
-const OP = { config: 1n, writes: 2n, read: 3n, writeSlot: 4n, ttbr0: 5n, tlbi: 6n, access: 7n };
+const OP = {
+  config: 1n,
+  writes: 2n,
+  read: 3n,
+  writeSlot: 4n,
+  ttbr0: 5n,
+  tlbi: 6n,
+  access: 7n,
+  hmap: 8n,
+  ttbr1: 9n,
+};
 const TLBI = [
   'vae1',
   'vale1',
@@ -127,16 +137,19 @@ export function arm64NotCovered(v: VectorInput): string | undefined {
   const end = base + BigInt(s.memory.size);
   if (base < RAM_BASE || end > WINDOW_END)
     return `setup.memory [${hex(base)},${hex(end)}) is not inside the guest RAM QEMU gives vectors ([${hex(RAM_BASE)},${hex(WINDOW_END)}))`;
-  if ((s.cpus ?? []).some((c) => c.root1 !== undefined))
-    return 'the harness runs from TTBR1_EL1 (its own code and tables), so a vector cannot give TTBR1_EL1 a root (cpus[].root1)';
+  if (
+    (s.cpus ?? []).some((c) => c.root1 !== undefined) ||
+    v.steps.some((st) => st.op === 'write_ttbr1_el1')
+  ) {
+    const why = ttbr1Conflict(v);
+    if (why) return why;
+  }
   const epan =
     'QEMU 7.2 -cpu max has no FEAT_PAN3 (ID_AA64MMFR1_EL1.PAN=2): SCTLR_EL1.EPAN is RES0 and does nothing';
   if ((s.cpus ?? []).some((c) => c.features?.EPAN === true)) return epan;
   for (const st of v.steps) {
     const a = argsOf(st.args);
     if (st.op === 'set_features' && a.features?.EPAN === true) return epan;
-    if (st.op === 'write_ttbr1_el1')
-      return 'the harness runs from TTBR1_EL1 (its own code and tables), so a vector cannot write TTBR1_EL1';
     if (a.va !== undefined && BigInt(a.va) >= HARNESS_VA)
       return `VA ${a.va} is in the harness's own TTBR1_EL1 region [${hex(HARNESS_VA)}, 2^64)`;
   }
@@ -164,8 +177,10 @@ export function arm64NotCovered(v: VectorInput): string | undefined {
     if (why) return why;
   }
   const roots = [
-    ...(s.cpus ?? []).map((c) => c.root),
-    ...v.steps.filter((st) => st.op === 'write_ttbr0_el1').map((st) => argsOf(st.args).root),
+    ...(s.cpus ?? []).flatMap((c) => [c.root, c.root1]),
+    ...v.steps
+      .filter((st) => st.op === 'write_ttbr0_el1' || st.op === 'write_ttbr1_el1')
+      .map((st) => argsOf(st.args).root),
   ];
   for (const r of roots) {
     const why = typeof r === 'string' ? outside(BigInt(r) & oaMask, `the root ${r}`) : undefined;
@@ -204,7 +219,8 @@ export function arm64Encode(v: VectorInput, w: BlobWriter): Encoded<Arm64State> 
   const cpus: CpuJson[] = [...(s.cpus ?? [{}])];
   const features = cpus.map((c) => ({ ...(c.features ?? {}) }));
   const ttbr = cpus.map((c) => b.root(c.root) | (BigInt(c.asid ?? 0) << 48n));
-  const roots = new Set(ttbr.map((t) => t & ((1n << 48n) - 1n)));
+  const ttbr1 = cpus.map((c) => (c.root1 === undefined ? undefined : b.root(c.root1) & PA_MASK));
+  const roots = new Set([...ttbr, ...ttbr1].flatMap((t) => (t === undefined ? [] : [t & PA_MASK])));
   const written = new Set<bigint>();
   const mem = copy(b.mem);
   const snapshots: Memory[] = [copy(b.mem)];
@@ -223,7 +239,18 @@ export function arm64Encode(v: VectorInput, w: BlobWriter): Encoded<Arm64State> 
     w.u64(OP.config | (BigInt(cpu) << 8n), tcrOf(v, f), sctlrOf(f), ttbr[cpu]!, f.PAN ? 1n : 0n);
   };
   writes(b.writes);
+  const own = ttbr1Roots(v, b);
+  const slots = harnessSlots(v);
+  if (own.length > 0 && 'why' in slots) return { ok: false, unsupported: slots.why };
+  const hmap = 'why' in slots ? undefined : slots;
+  for (const root of own) {
+    w.u64(OP.hmap | (hmap!.first << 16n) | (hmap!.count << 32n), root);
+    for (let i = 0n; i < hmap!.count; i++) written.add(root + 8n * (hmap!.first + i));
+  }
+  const loadTtbr1 = (cpu: number, root: bigint): void =>
+    void w.u64(OP.ttbr1 | (BigInt(cpu) << 8n), root, hmap!.t1);
   cpus.forEach((_, cpu) => config(cpu));
+  ttbr1.forEach((root, cpu) => root !== undefined && loadTtbr1(cpu, root));
   w.u64(OP.tlbi | (11n << 16n), 0n); // TLBI VMALLE1IS: every CPU starts with an empty TLB
   const frames = b.tableFrames.map((f) => [f, f + b.granule] as const);
   const named = new Map<string, number>();
@@ -268,6 +295,14 @@ export function arm64Encode(v: VectorInput, w: BlobWriter): Encoded<Arm64State> 
         plans.push({ op: 'none' });
         break;
       }
+      case 'write_ttbr1_el1': {
+        const root = b.root(a.root) & PA_MASK;
+        ttbr1[Number(cpu)] = root;
+        roots.add(root);
+        loadTtbr1(Number(cpu), root | (BigInt(a.asid ?? 0) << 48n));
+        plans.push({ op: 'none' });
+        break;
+      }
       case 'tlbi': {
         const type = TLBI.indexOf(a.type!);
         const base = type % 6;
@@ -301,10 +336,15 @@ export function arm64Encode(v: VectorInput, w: BlobWriter): Encoded<Arm64State> 
           seen.add(at);
           if (stamps.length < MAX_STAMPS) stamps.push(c);
         }
-        const path = walkPath(v, mem, ttbr[Number(cpu)]! & ((1n << 48n) - 1n), va).slice(
-          0,
-          MAX_PATH,
-        );
+        // The entries a walk from either root of the CPU may read, each once.
+        const own = [ttbr[Number(cpu)]! & PA_MASK, ttbr1[Number(cpu)]];
+        const path = [
+          ...new Map(
+            own
+              .flatMap((r) => (r === undefined ? [] : walkPath(v, mem, r, va)))
+              .map((e) => [e.pa, e]),
+          ).values(),
+        ].slice(0, MAX_PATH);
         const kind = KIND[access] + (user ? EL0 : 0n);
         w.u64(
           OP.access |
@@ -327,6 +367,8 @@ export function arm64Encode(v: VectorInput, w: BlobWriter): Encoded<Arm64State> 
         return { ok: false, unsupported: `the arm64 harness has no ${st.op}` };
     }
   }
+  // The harness's own root goes back into TTBR1_EL1 before the slots it used are zeroed.
+  ttbr1.forEach((root, cpu) => root !== undefined && w.u64(OP.ttbr1 | (BigInt(cpu) << 8n), 0n, 0n));
   // Every vector leaves zeroed memory behind: the next one starts from a clean machine.
   writes([...written].map((pa) => ({ pa, value: 0n })));
   return { ok: true, state: { plans } };
