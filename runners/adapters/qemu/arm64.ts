@@ -24,6 +24,7 @@ import {
   type Plan,
 } from './arm64-encode.ts';
 import { hex64 as hex, translatedAt, wordReader } from './observe.ts';
+import { HEADLESS } from './launch.ts';
 import type { QemuTarget } from './target.ts';
 
 const hex2 = (x: bigint): string => `0x${x.toString(16).padStart(2, '0')}`;
@@ -150,13 +151,7 @@ export const arm64Target: QemuTarget<Arm64State> = {
     'enable=on,target=native',
     '-kernel',
     o.harness,
-    '-display',
-    'none',
-    '-monitor',
-    'none',
-    '-serial',
-    'none',
-    '-nodefaults',
+    ...HEADLESS,
   ],
   // Semihosting SYS_EXIT (ADP_Stopped_ApplicationExit) exits QEMU with the harness's code.
   harnessExit: (status) => status,

@@ -6,6 +6,17 @@ import { spawn } from 'node:child_process';
 import { closeSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import type { Layout, QemuTarget } from './target.ts';
 
+/** No display, monitor, serial port or default device: the harness talks through guest RAM only. */
+export const HEADLESS: readonly string[] = [
+  '-display',
+  'none',
+  '-monitor',
+  'none',
+  '-serial',
+  'none',
+  '-nodefaults',
+];
+
 const BLOB_MAGIC = 0x424c424345565450n;
 const RESULT_MAGIC = 0x534552434556545fn;
 const END_MAGIC = 0x444e454345565450n;

@@ -29,6 +29,7 @@ import {
   WINDOW_END,
 } from './riscv64-ops.ts';
 import { hex64 as hex, translatedAt, updatesOf, wordReader } from './observe.ts';
+import { HEADLESS } from './launch.ts';
 import type { QemuTarget } from './target.ts';
 
 /** The cross-arch class of a trap; page faults do not tell which (the comparer leaves it out). */
@@ -127,13 +128,7 @@ export const riscv64Target: QemuTarget<Riscv64State> = {
     'none',
     '-kernel',
     o.harness,
-    '-display',
-    'none',
-    '-monitor',
-    'none',
-    '-serial',
-    'none',
-    '-nodefaults',
+    ...HEADLESS,
   ],
   // The SiFive test device exits with the code written above 0x3333 (0 for 0x5555).
   harnessExit: (status) => status,

@@ -4,6 +4,7 @@
 // observation here. Every walk, permission check, A/D update and TLB decision is QEMU's.
 
 import type { Json, StepObservation, VectorInput, VectorObservation } from '../../adapter.ts';
+import { HEADLESS } from './launch.ts';
 import type { QemuTarget } from './target.ts';
 import {
   BLOB,
@@ -173,13 +174,7 @@ export const x86_64Target: QemuTarget<X86State> = {
     harness,
     '-device',
     'isa-debug-exit,iobase=0xf4,iosize=4',
-    '-display',
-    'none',
-    '-monitor',
-    'none',
-    '-serial',
-    'none',
-    '-nodefaults',
+    ...HEADLESS,
     '-no-reboot',
   ],
   // isa-debug-exit: QEMU exits with (value << 1) | 1.
