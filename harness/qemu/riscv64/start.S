@@ -56,12 +56,9 @@ park:
 	wfi
 	j	park
 
-	/* u64 enter_lower(u64 pc, u64 va, u64 val, struct trap *t): mret to pc at the privilege in
-	 * mstatus.MPP with a0 = va, a1 = val; returns when the lower mode traps, with the trap in *t. */
-	.text
-	.globl enter_lower
-	.balign 4
-enter_lower:
+	/* The harness's callee-saved registers and the trap record pointer (a3) into the hart's save
+	 * area (mscratch), which trap_entry restores from when the access traps back. */
+	.macro save_harness
 	csrr	t0, mscratch
 	sd	ra, 0(t0)
 	sd	sp, 8(t0)
@@ -80,6 +77,15 @@ enter_lower:
 	sd	gp, 112(t0)
 	sd	tp, 120(t0)
 	sd	a3, 128(t0)
+	.endm
+
+	/* u64 enter_lower(u64 pc, u64 va, u64 val, struct trap *t): mret to pc at the privilege in
+	 * mstatus.MPP with a0 = va, a1 = val; returns when the lower mode traps, with the trap in *t. */
+	.text
+	.globl enter_lower
+	.balign 4
+enter_lower:
+	save_harness
 	csrw	mepc, a0
 	mv	a0, a1
 	mv	a1, a2
@@ -92,24 +98,7 @@ enter_lower:
 	.globl mprv_access
 	.balign 4
 mprv_access:
-	csrr	t0, mscratch
-	sd	ra, 0(t0)
-	sd	sp, 8(t0)
-	sd	s0, 16(t0)
-	sd	s1, 24(t0)
-	sd	s2, 32(t0)
-	sd	s3, 40(t0)
-	sd	s4, 48(t0)
-	sd	s5, 56(t0)
-	sd	s6, 64(t0)
-	sd	s7, 72(t0)
-	sd	s8, 80(t0)
-	sd	s9, 88(t0)
-	sd	s10, 96(t0)
-	sd	s11, 104(t0)
-	sd	gp, 112(t0)
-	sd	tp, 120(t0)
-	sd	a3, 128(t0)
+	save_harness
 	li	t1, 1
 	sd	t1, 136(t0)
 	li	t1, MSTATUS_MPRV

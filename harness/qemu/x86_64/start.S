@@ -22,14 +22,9 @@
 	.long 0
 	.long -0x1badb002
 
-/* ------------------------------------------------------------------ 32-bit entry */
-	.section .boot, "ax"
-	.code32
-	.globl _start
-_start:
-	cli
-	movl $boot_stack_top, %esp
-	lgdt gdt_desc_phys
+/* From 32-bit protected mode into long mode on the harness's own tables (PAE, EFER.LME|NXE, paging
+ * with WP), then a far jump to the 64-bit code at the local label 1 that follows. */
+	.macro long_mode
 	movl $GDT_KDATA, %eax
 	movw %ax, %ds
 	movw %ax, %es
@@ -45,6 +40,17 @@ _start:
 	movl $(CR0_PE | CR0_ET | CR0_NE | CR0_WP | CR0_PG), %eax
 	movl %eax, %cr0
 	ljmp $GDT_KCODE, $1f
+	.endm
+
+/* ------------------------------------------------------------------ 32-bit entry */
+	.section .boot, "ax"
+	.code32
+	.globl _start
+_start:
+	cli
+	movl $boot_stack_top, %esp
+	lgdt gdt_desc_phys
+	long_mode
 	.code64
 1:	movabsq $HBASE, %rax
 	addq %rax, %rsp
@@ -57,21 +63,7 @@ _start:
 
 	.code32
 ap_start32:
-	movl $GDT_KDATA, %eax
-	movw %ax, %ds
-	movw %ax, %es
-	movw %ax, %ss
-	movl $pml4_h, %eax
-	movl %eax, %cr3
-	movl $CR4_PAE, %eax
-	movl %eax, %cr4
-	movl $MSR_EFER, %ecx
-	rdmsr
-	orl $(EFER_LME | EFER_NXE), %eax
-	wrmsr
-	movl $(CR0_PE | CR0_ET | CR0_NE | CR0_WP | CR0_PG), %eax
-	movl %eax, %cr0
-	ljmp $GDT_KCODE, $1f
+	long_mode
 	.code64
 1:	movabsq $HBASE, %rax
 	leaq percpu1 + PERCPU_SIZE(%rip), %rsp
