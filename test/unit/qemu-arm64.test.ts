@@ -9,6 +9,7 @@ import { arm64Target as target } from '../../runners/adapters/qemu/arm64.ts';
 import type { LoadedVector } from '../../runners/vectors/files.ts';
 import {
   corpusOf,
+  movedPa,
   observeOnQemu,
   qemuMissing,
   verdictOf,
@@ -82,12 +83,12 @@ const WRONG: readonly (readonly [string, string, Change])[] = [
   [
     'arm64/mmu/walk/4k-48/block-2m-load',
     'PA moved by 2 MiB',
-    (m) => void (m[0]!.pa = `0x${(BigInt(m[0]!.pa) + 0x200000n).toString(16).padStart(16, '0')}`),
+    (m) => void (m[0]!.pa = movedPa(m[0]!.pa, 0x200000n)),
   ],
   [
     'arm64/mmu/walk/4k-48/ttbr1-lowest-va',
     'TTBR1_EL1 leaf PA moved by 4 KiB',
-    (m) => void (m[0]!.pa = `0x${(BigInt(m[0]!.pa) + 0x1000n).toString(16).padStart(16, '0')}`),
+    (m) => void (m[0]!.pa = movedPa(m[0]!.pa, 0x1000n)),
   ],
   [
     'arm64/tlb/mutants-tlbi-ttbr/4k-39/ttbr1-write',
@@ -97,7 +98,7 @@ const WRONG: readonly (readonly [string, string, Change])[] = [
   [
     'arm64/mmu/walk/64k-42/ttbr1-in-range-root1',
     'TTBR1_EL1 leaf PA moved by 64 KiB',
-    (m) => void (m[1]!.pa = `0x${(BigInt(m[1]!.pa) + 0x10000n).toString(16).padStart(16, '0')}`),
+    (m) => void (m[1]!.pa = movedPa(m[1]!.pa, 0x10000n)),
   ],
 ];
 

@@ -9,6 +9,7 @@ import { riscv64Target as target } from '../../runners/adapters/qemu/riscv64.ts'
 import type { LoadedVector } from '../../runners/vectors/files.ts';
 import {
   corpusOf,
+  movedPa,
   observeOnQemu,
   qemuMissing,
   verdictOf,
@@ -67,7 +68,7 @@ const WRONG: readonly (readonly [string, string, Change])[] = [
   [
     'riscv64/mmu/walk/sv39/ok_2m_offset',
     'PA moved by 2 MiB',
-    (m) => void (m[0]!.pa = `0x${(BigInt(m[0]!.pa) + 0x200000n).toString(16).padStart(16, '0')}`),
+    (m) => void (m[0]!.pa = movedPa(m[0]!.pa, 0x200000n)),
   ],
 ];
 

@@ -31,6 +31,10 @@ export interface MappingJson {
   fields: Record<string, number>;
 }
 
+/** A hex64 physical address moved by `d` bytes. */
+export const movedPa = (pa: string, d: bigint): string =>
+  `0x${(BigInt(pa) + d).toString(16).padStart(16, '0')}`;
+
 export function corpusOf(arch: string): {
   vector: (id: string) => LoadedVector;
   changed: (id: string, what: string, change: (map: MappingJson[]) => void) => LoadedVector;

@@ -11,6 +11,7 @@ import { x86_64Target as target } from '../../runners/adapters/qemu/x86_64.ts';
 import type { LoadedVector } from '../../runners/vectors/files.ts';
 import {
   corpusOf,
+  movedPa,
   observeOnQemu,
   qemuMissing,
   verdictOf,
@@ -70,8 +71,6 @@ const EXPECTED_FAILURES = [
 ];
 
 type Change = (map: MappingJson[]) => void;
-const plus = (x: string, d: bigint): string =>
-  `0x${(BigInt(x) + d).toString(16).padStart(16, '0')}`;
 /** The vector with its setup changed and its expectations kept: QEMU must now disagree. */
 const WRONG: readonly (readonly [string, string, Change])[] = [
   ['x86_64/mmu/walk/4level/4k_user_store_sets_d', 'US cleared', (m) => void (m[0]!.fields.US = 0)],
@@ -85,17 +84,17 @@ const WRONG: readonly (readonly [string, string, Change])[] = [
   [
     'x86_64/mmu/walk/5level/1g_user_load_offset',
     'PA moved by 1 GiB',
-    (m) => void (m[0]!.pa = plus(m[0]!.pa, -0x40000000n)),
+    (m) => void (m[0]!.pa = movedPa(m[0]!.pa, -0x40000000n)),
   ],
   [
     'x86_64/mmu/walk/4level/2m_store_last_byte_sets_d',
     'PA moved by 2 MiB',
-    (m) => void (m[0]!.pa = plus(m[0]!.pa, 0x200000n)),
+    (m) => void (m[0]!.pa = movedPa(m[0]!.pa, 0x200000n)),
   ],
   [
     'x86_64/mmu/walk/5level/4k_kernel_high_half_fetch',
     'PA moved by 4 KiB',
-    (m) => void (m[0]!.pa = plus(m[0]!.pa, 0x1000n)),
+    (m) => void (m[0]!.pa = movedPa(m[0]!.pa, 0x1000n)),
   ],
   [
     'x86_64/tlb/invlpg/4level/wp_d1_stale_before_invlpg',

@@ -9,6 +9,7 @@ import type { VectorInput } from '../../adapter.ts';
 import { archDescriptions } from '../../arch.ts';
 import { harnessSlots, HARNESS_VA, PA_MASK, ttbr1Conflict, ttbr1Roots } from './arm64-ttbr1.ts';
 import { build, candidates, walkPath, WordMemory, type Memory } from './builder.ts';
+import type { Stamp } from './observe.ts';
 import type { BlobWriter, Encoded } from './target.ts';
 
 export const RAM_BASE = 0x40000000n;
@@ -60,10 +61,6 @@ const BRK_BASE = 0x700n;
 export const fetchStamp = (k: number): bigint => 0xd4200000n | ((BRK_BASE + BigInt(k)) << 5n);
 export const brkIndex = (imm: bigint): number => Number(imm - BRK_BASE);
 
-export interface Stamp {
-  readonly pa: bigint;
-  readonly linux: string;
-}
 export type Plan =
   | { readonly op: 'none' }
   | { readonly op: 'read' }

@@ -3,6 +3,12 @@
 
 import type { Json } from '../../adapter.ts';
 
+/** A physical address an access may reach, stamped before it, and the level whose entry gives it. */
+export interface Stamp {
+  readonly pa: bigint;
+  readonly linux: string;
+}
+
 export const hex64 = (x: bigint): string => `0x${x.toString(16).padStart(16, '0')}`;
 
 /** The harness's words for one vector, read in order; an error names a short or long output. */
@@ -36,10 +42,7 @@ export function updatesOf(
  * Where the access went: the candidate whose stamp it met (the PA comes from the data, never from
  * the vector), or, when none did, a value that no expectation holds, so that the vector fails.
  */
-export function translatedAt(
-  hit: { readonly pa: bigint; readonly linux: string } | undefined,
-  updates: Json,
-): Json {
+export function translatedAt(hit: Stamp | undefined, updates: Json): Json {
   return {
     translated: hit
       ? { pa: hex64(hit.pa), level: hit.linux }

@@ -26,6 +26,7 @@ import {
   WINDOW_END,
   type AccessKind,
 } from './riscv64-ops.ts';
+import type { Stamp } from './observe.ts';
 import type { BlobWriter, Encoded } from './target.ts';
 
 export interface Features {
@@ -33,11 +34,6 @@ export interface Features {
   readonly MXR: boolean;
   readonly ADUE: boolean;
   readonly PBMTE: boolean;
-}
-
-export interface Candidate {
-  readonly pa: bigint;
-  readonly linux: string;
 }
 
 export type Plan =
@@ -52,7 +48,7 @@ export type Plan =
       readonly mprv: boolean;
       readonly path: readonly bigint[];
       /** The stamped candidates, in the order of their stamps. */
-      readonly stamped: readonly Candidate[];
+      readonly stamped: readonly Stamp[];
       readonly adue: boolean;
     };
 
@@ -298,7 +294,7 @@ export function riscv64Encode(v: VectorInput, w: BlobWriter): Encoded<Riscv64Sta
         const leafAt = new Map(
           path.filter((p) => (p.value & 0xen) !== 0n).map((p) => [p.linux, p.depth]),
         );
-        const clobbers = (c: Candidate, word: bigint): boolean => {
+        const clobbers = (c: Stamp, word: bigint): boolean => {
           const depth = onPath.get(word);
           const leaf = leafAt.get(c.linux);
           return depth !== undefined && !(leaf !== undefined && leaf < depth);

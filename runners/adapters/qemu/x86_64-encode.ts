@@ -4,6 +4,7 @@
 
 import type { VectorInput } from '../../adapter.ts';
 import { build, candidates, walkPath, WordMemory, type Memory, type PathEntry } from './builder.ts';
+import type { Stamp } from './observe.ts';
 import type { BlobWriter, Encoded } from './target.ts';
 
 export const OP = {
@@ -62,12 +63,6 @@ const DEFAULTS: Readonly<Record<string, boolean>> = {
   PGE: false,
   PCIDE: false,
 };
-
-export interface Stamp {
-  /** The byte's physical address if that entry of the walk were the leaf. */
-  readonly pa: bigint;
-  readonly linux: string;
-}
 
 export type Plan =
   | { readonly op: 'none' }
