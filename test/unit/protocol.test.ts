@@ -164,7 +164,12 @@ describe('ptvec run --exec with an implementation that misbehaves', () => {
       expect(report.summary.errors).toBe(Object.keys(MISBEHAVIOURS).length);
       // One start, plus a restart for each process that had to be killed or exited.
       expect(starts).toBeGreaterThanOrEqual(1 + 7);
-      expect(report.implementation).toEqual({ name: 'misbehaving', version: '1' });
+      // The choices its hello declared are in the report.
+      expect(report.implementation).toEqual({
+        name: 'misbehaving',
+        version: '1',
+        choices: { dirtyBit: 'six' },
+      });
     },
     60_000,
   );
