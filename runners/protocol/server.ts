@@ -9,7 +9,7 @@ import { archDescriptions } from '../arch.ts';
 import { toolVersion } from '../run.ts';
 import { configDefaults, resolveConfig } from '../vectors/config.ts';
 import type { Config } from '../vectors/generated/vector-file.ts';
-import { explain, familyNames, validator } from '../vectors/schemas.ts';
+import { explain, familyNames, validator, type ValidatorRef } from '../vectors/schemas.ts';
 import { PROTOCOL_VERSIONS, type ImplementationHello, type Target } from './messages.ts';
 import { cpuFeatureDefaults } from './negotiate.ts';
 
@@ -45,9 +45,9 @@ interface VectorMsg {
 
 /** What is wrong with a vector message: the envelope, then each step as the vector schema has it. */
 function messageProblem(m: unknown): string | undefined {
-  const checks: [string, unknown, string][] = [
+  const checks: [ValidatorRef, unknown, string][] = [
     ['protocol.schema.json#/definitions/VectorMessage', m, ''],
-    ...((m as { steps?: unknown[] }).steps ?? []).map((s, i): [string, unknown, string] => [
+    ...((m as { steps?: unknown[] }).steps ?? []).map((s, i): [ValidatorRef, unknown, string] => [
       'vector-file.schema.json#/definitions/Step',
       s,
       `/steps/${i}`,

@@ -1,18 +1,19 @@
 // ajv in strict mode over schemas/, and ajv errors turned into "what was expected" messages.
+// The validators are precompiled (scripts/gen-validators.ts): a run loads no schema compiler.
 
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { SCHEMAS_DIR } from '../paths.ts';
+import { VALIDATORS, type Validate, type ValidatorRef } from './generated/validators.js';
 import { quote } from './quote.ts';
+
+export type { Validate, ValidatorRef };
 
 export interface SchemaProblem {
   readonly pointer: string;
   readonly message: string;
 }
-
-let ajv: Ajv | undefined;
-const compiled = new Map<string, ValidateFunction>();
 
 export function loadSchema(file: string): Record<string, unknown> {
   return JSON.parse(readFileSync(join(SCHEMAS_DIR, file), 'utf8')) as Record<string, unknown>;
@@ -29,24 +30,12 @@ export function familyNames(): readonly string[] {
   return families;
 }
 
-function instance(): Ajv {
-  if (!ajv) {
-    ajv = new Ajv({ strict: true, allErrors: true, discriminator: true, verbose: true });
-    for (const f of readdirSync(SCHEMAS_DIR).filter((x) => x.endsWith('.schema.json'))) {
-      ajv.addSchema(loadSchema(f), f);
-    }
-  }
-  return ajv;
-}
-
-export function validator(file: string): ValidateFunction {
-  let v = compiled.get(file);
-  if (!v) {
-    v = instance().getSchema(file);
-    if (!v) throw new Error(`no schema ${file}`);
-    compiled.set(file, v);
-  }
-  return v;
+/**
+ * The validator of a schema ref, compiled by ajv (strict, allErrors, discriminator, verbose) ahead
+ * of time; a new ref goes into scripts/gen-validators.ts VALIDATOR_REFS.
+ */
+export function validator(ref: ValidatorRef): Validate {
+  return VALIDATORS[ref];
 }
 
 const HINTS: Readonly<Record<string, string>> = {
