@@ -2,6 +2,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { cmdDecode, cmdEncode } from './cli-entries.ts';
+import { COMMANDS, helpFor, USAGE } from './cli-help.ts';
 import { out, parse, UsageError, watchStdout } from './cli-io.ts';
 import type { ParseArgsConfig } from 'node:util';
 import type { Implementation } from './adapter.ts';
@@ -21,41 +22,12 @@ import { mergeReports } from './merge.ts';
 import { execImplementation } from './protocol/client.ts';
 import { splitCommandLine } from './protocol/command-line.ts';
 import { serve } from './protocol/server.ts';
-import { execute, exitCode, summarize, type RunReport, type Summary } from './run.ts';
+import { execute, exitCode, summarize, toolVersion, type RunReport, type Summary } from './run.ts';
 import { parseShard, select, type Selection } from './select.ts';
 import { shorten } from './vectors/quote.ts';
 import { familyNames } from './vectors/schemas.ts';
 import type { Problem } from './vectors/files.ts';
 import { loadVectors } from './load.ts';
-
-const USAGE = `usage: ptvec <command> [options]
-
-commands:
-  run [PATH...]     run vectors (default: all of vectors/) against the reference engine
-  list [PATH...]    print the ids a run would select
-  lint [PATH...]    check vector files as run does: schema, ids, flags, refs, ops, work budget
-  decode VALUE      name the fields of an entry:  --arch A [--mode M] [--level pte] [--config K=V]
-  encode F=V...     build an entry from fields:   --arch A [--mode M] [--level pte] --format NAME
-  serve             the reference engine over the protocol (docs/protocol.md) on stdin/stdout
-  merge FILE...     join the JSON reports of shards into the report of the unsharded run; --reporter
-  help              this text
-
-run / list options (filters repeat; a vector matches if it matches any value of each filter given):
-  --arch A  --mode M  --family F  --tag T  --grep REGEX
-  --shard I/N               run the I-th of N deterministic slices (by id)
-  --allow-empty             exit 0 when the selection is empty or nothing in it was judged
-  --expect-fail FILE        JSON {id: reason}: listed failures are xfail; a listed pass fails the run
-  --reporter NAME[=FILE]    pretty (default), json, junit, tap, html; repeatable; without FILE to stdout
-  --impl ref                the in-process reference engine (the default)
-  --impl qemu               the mmu and tlb vectors on qemu-system-{x86_64,aarch64,riscv64}, with
-                            QEMU's expected failures applied (a given --expect-fail replaces them)
-  --exec "CMD ARGS"         an implementation speaking the protocol (docs/protocol.md); no shell
-  --timeout MS              --exec: the longest wait for an answer (default 10000); --impl qemu:
-                            the longest a QEMU process may take beyond 5 ms per vector
-  --jobs N                  --exec, --impl qemu: run N processes at a time (default 1)
-
-exit status: 0 all passed/skipped/xfailed; 1 a failure, xpass or error; 2 a usage error, invalid
-vectors, or nothing selected or judged (unless --allow-empty)`;
 
 const SELECT_OPTS = {
   arch: { type: 'string', multiple: true },
@@ -339,11 +311,30 @@ export async function main(argv: string[]): Promise<number> {
         return cmdMerge(rest);
       case 'help':
       case '--help':
-      case '-h':
-        out(USAGE + '\n');
+      case '-h': {
+        const [about, ...extra] = rest;
+        if (extra.length) throw new UsageError('help: expected at most one command');
+        if (about === undefined) {
+          out(USAGE + '\n');
+          return 0;
+        }
+        const h = helpFor(about);
+        if ('unknown' in h) throw new UsageError(h.unknown);
+        out(h.text + '\n');
+        return 0;
+      }
+      case 'version':
+      case '--version':
+      case '-V':
+        if (rest.length) throw new UsageError('version: takes no arguments');
+        out(`ptvec ${toolVersion()}\n`);
         return 0;
       default:
-        throw new UsageError(cmd === undefined ? 'expected a command' : `unknown command "${cmd}"`);
+        throw new UsageError(
+          cmd === undefined
+            ? 'expected a command'
+            : `unknown command "${cmd}" (the commands are: ${Object.keys(COMMANDS).join(', ')})`,
+        );
     }
   } catch (e) {
     if (e instanceof UsageError) {

@@ -88,6 +88,30 @@ describe('ptvec', () => {
     expect(r.err).toContain('--shard 3/2: expected I/N with 1 <= I <= N');
   });
 
+  it('--version, help COMMAND, and an unknown command or help topic named with the commands', () => {
+    const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    for (const v of [ptvec('--version'), ptvec('version')]) {
+      expect(v.code).toBe(0);
+      expect(v.out).toBe(`ptvec ${pkg.version}\n`);
+    }
+    const run = ptvec('help', 'run');
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/^usage: ptvec run \[PATH\.\.\.\]/);
+    expect(run.out).toContain('--impl qemu');
+    expect(ptvec('help', 'merge').out).toMatch(/^usage: ptvec merge FILE\.\.\./);
+    const topic = ptvec('help', 'nope');
+    expect(topic.code).toBe(2);
+    expect(topic.err).toContain('help: unknown command "nope" (the commands are: run, list,');
+    const cmd = ptvec('frob');
+    expect(cmd.code).toBe(2);
+    expect(cmd.err).toContain('unknown command "frob" (the commands are: run, list,');
+    const opt = ptvec('list', '--frob');
+    expect(opt.code).toBe(2);
+    expect(opt.err).toContain("Unknown option '--frob'");
+  });
+
   it('decode names the fields of a known Linux value', () => {
     const r = ptvec('decode', '--arch', 'x86_64', '0x8000000000000027');
     expect(r.code).toBe(0);
