@@ -26,6 +26,7 @@ import {
   WINDOW_END,
   type AccessKind,
 } from './riscv64-ops.ts';
+import { cpuFeatureDefaults } from '../../protocol/negotiate.ts';
 import type { Stamp } from './observe.ts';
 import type { BlobWriter, Encoded } from './target.ts';
 
@@ -175,7 +176,12 @@ const featuresOf = (f: Readonly<Record<string, unknown>> | undefined, was: Featu
   ADUE: typeof f?.ADUE === 'boolean' ? f.ADUE : was.ADUE,
   PBMTE: typeof f?.PBMTE === 'boolean' ? f.PBMTE : was.PBMTE,
 });
-const DEFAULTS: Features = { SUM: false, MXR: false, ADUE: false, PBMTE: false };
+/** The reset value of each feature the harness sets, from the schema (CpuFeatures defaults). */
+function defaults(): Features {
+  const d = cpuFeatureDefaults();
+  const of = (k: keyof Features): boolean => d.get(k) === true;
+  return { SUM: of('SUM'), MXR: of('MXR'), ADUE: of('ADUE'), PBMTE: of('PBMTE') };
+}
 
 function status(w: BlobWriter, hart: number, f: Features): void {
   op.status(
@@ -223,7 +229,7 @@ export function riscv64Encode(v: VectorInput, w: BlobWriter): Encoded<Riscv64Sta
     return {
       root: built.root(c?.root),
       asid: BigInt(c?.asid ?? 0),
-      features: featuresOf(c?.features, DEFAULTS),
+      features: featuresOf(c?.features, defaults()),
       oldRoots: [],
     };
   });

@@ -4,6 +4,7 @@
 
 import type { VectorInput } from '../../adapter.ts';
 import { build, candidates, walkPath, WordMemory, type Memory, type PathEntry } from './builder.ts';
+import { cpuFeatureDefaults } from '../../protocol/negotiate.ts';
 import type { Stamp } from './observe.ts';
 import type { BlobWriter, Encoded } from './target.ts';
 
@@ -54,15 +55,13 @@ const STAMPS_MAX = 16;
 
 const CR4 = { PGE: 1n << 7n, PCIDE: 1n << 17n, SMEP: 1n << 20n, SMAP: 1n << 21n } as const;
 const OTHER = { WP: 1n, NXE: 2n, AC: 4n } as const;
-const DEFAULTS: Readonly<Record<string, boolean>> = {
-  WP: true,
-  NXE: true,
-  SMEP: false,
-  SMAP: false,
-  AC: false,
-  PGE: false,
-  PCIDE: false,
-};
+/** The reset value of each feature the harness sets, from the schema (CpuFeatures defaults). */
+function defaults(): Readonly<Record<string, boolean>> {
+  const d = cpuFeatureDefaults();
+  return Object.fromEntries(
+    [...Object.keys(CR4), ...Object.keys(OTHER)].map((k) => [k, d.get(k) === true]),
+  );
+}
 
 export type Plan =
   | { readonly op: 'none' }
@@ -284,8 +283,9 @@ export function x86Encode(v: VectorInput, w: BlobWriter): Encoded<X86State> {
   const root: bigint[] = [];
   for (let c = 0; c < ncpu; c++) {
     const cpu = s.cpus?.[c];
-    features.push({ ...DEFAULTS, ...boolFeatures(cpu?.features) });
-    on(c, ...featureWords(DEFAULTS, features[c]!));
+    const reset = defaults();
+    features.push({ ...reset, ...boolFeatures(cpu?.features) });
+    on(c, ...featureWords(reset, features[c]!));
     root.push(built.root(cpu?.root));
     load(c, root[c]! | BigInt(cpu?.asid ?? 0), root[c]!);
   }
