@@ -9,9 +9,6 @@ import type { Implementation } from './adapter.ts';
 import { referenceImplementation } from './adapters/reference.ts';
 import { archDescriptions } from './arch.ts';
 import { loadExpectFail, loadExpectFailDir } from './expect-fail.ts';
-import { ensureHarnesses } from './adapters/qemu/build.ts';
-import { qemuImplementation, QEMU_EXPECTED_FAILURES } from './adapters/qemu/index.ts';
-import { TARGETS } from './adapters/qemu/targets.ts';
 import { lint } from './lint.ts';
 import { renderJson } from './reporters/json.ts';
 import { renderJunit } from './reporters/junit.ts';
@@ -162,6 +159,12 @@ async function implementation(values: {
   const jobs = positive('--jobs', values.jobs, 1, 256);
   if (values.exec === undefined) {
     if (values.impl === 'qemu') {
+      // Loaded only for --impl qemu: no other command pays for the QEMU adapter.
+      const [{ ensureHarnesses }, { qemuImplementation }, { TARGETS }] = await Promise.all([
+        import('./adapters/qemu/build.ts'),
+        import('./adapters/qemu/index.ts'),
+        import('./adapters/qemu/targets.ts'),
+      ]);
       const failed = ensureHarnesses(Object.values(TARGETS));
       if (failed) process.stderr.write(`${failed}\n`);
       return qemuImplementation({ jobs, timeoutMs });
@@ -225,7 +228,10 @@ async function cmdRun(argv: string[]): Promise<number> {
     values['expect-fail'] !== undefined
       ? loadExpectFail(values['expect-fail'], problems)
       : values.impl === 'qemu' && values.exec === undefined
-        ? loadExpectFailDir(QEMU_EXPECTED_FAILURES, problems)
+        ? loadExpectFailDir(
+            (await import('./adapters/qemu/index.ts')).QEMU_EXPECTED_FAILURES,
+            problems,
+          )
         : undefined;
   if (problems.length) {
     printProblems(problems);
