@@ -54,36 +54,38 @@ function targetReason(t: Target, v: VectorInput): string | undefined {
   return undefined;
 }
 
+/** The first target that covers the vector, or why none does. */
+function covering(
+  targets: readonly Target[],
+  v: VectorInput,
+): { target: Target } | { why: string } {
+  const arch = targets.filter((t) => t.arch === v.arch);
+  if (!arch.length) return { why: `not declared: ${v.arch}` };
+  const mode = arch.filter((t) => t.modes.includes(v.mode as Target['modes'][number]));
+  if (!mode.length) return { why: `not declared: ${v.arch} ${v.mode}` };
+  const family = mode.filter((t) => t.families.includes(v.family as Target['families'][number]));
+  if (!family.length) return { why: `not declared: family ${v.family} on ${v.arch} ${v.mode}` };
+  let first: string | undefined;
+  for (const t of family) {
+    const r = targetReason(t, v);
+    if (r === undefined) return { target: t };
+    first ??= r;
+  }
+  return { why: first! };
+}
+
+/** Why no target covers the vector, or undefined when one does. */
+export function notCovered(targets: readonly Target[], v: VectorInput): string | undefined {
+  const c = covering(targets, v);
+  return 'why' in c ? c.why : undefined;
+}
+
 /** The result members the target that covers the vector cannot observe (the hello's `unobserved`). */
 export function unobservedBy(
   targets: readonly Target[],
   v: VectorInput,
 ): Readonly<Record<string, readonly string[]>> {
-  const t = targets.find(
-    (x) =>
-      x.arch === v.arch &&
-      x.modes.includes(v.mode as Target['modes'][number]) &&
-      x.families.includes(v.family as Target['families'][number]) &&
-      targetReason(x, v) === undefined,
-  );
-  return Object.fromEntries(
-    Object.entries(t?.unobserved ?? {}).flatMap(([op, ps]) => (ps ? [[op, ps]] : [])),
-  );
-}
-
-/** Why no target covers the vector, or undefined when one does. */
-export function notCovered(targets: readonly Target[], v: VectorInput): string | undefined {
-  const arch = targets.filter((t) => t.arch === v.arch);
-  if (!arch.length) return `not declared: ${v.arch}`;
-  const mode = arch.filter((t) => t.modes.includes(v.mode as Target['modes'][number]));
-  if (!mode.length) return `not declared: ${v.arch} ${v.mode}`;
-  const family = mode.filter((t) => t.families.includes(v.family as Target['families'][number]));
-  if (!family.length) return `not declared: family ${v.family} on ${v.arch} ${v.mode}`;
-  let first: string | undefined;
-  for (const t of family) {
-    const r = targetReason(t, v);
-    if (r === undefined) return undefined;
-    first ??= r;
-  }
-  return first;
+  const c = covering(targets, v);
+  const declared = 'target' in c ? (c.target.unobserved ?? {}) : {};
+  return Object.fromEntries(Object.entries(declared).flatMap(([op, ps]) => (ps ? [[op, ps]] : [])));
 }
