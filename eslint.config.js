@@ -9,6 +9,7 @@ export default tseslint.config(
   {
     ignores: [
       'node_modules/**',
+      'dist/**',
       'runners/vectors/generated/**',
       'src/layout/descriptions.generated.ts',
       'examples/**/build/**',

@@ -1,7 +1,13 @@
 #!/usr/bin/env node
-// ptvec runs its TypeScript sources directly through tsx: no build step.
-import { register } from 'tsx/esm/api';
+// ptvec runs from its compiled JavaScript in dist/ (npm run build; npm ci and npm pack run it).
+import { existsSync } from 'node:fs';
 
-register();
-const { main } = await import('../runners/cli.ts');
+const cli = new URL('../dist/runners/cli.js', import.meta.url);
+if (!existsSync(cli)) {
+  process.stderr.write(
+    'ptvec: dist/ is not built: run `npm run build` in the ptvec checkout (npm ci does it too)\n',
+  );
+  process.exit(2);
+}
+const { main } = await import(cli.href);
 process.exitCode = await main(process.argv.slice(2));

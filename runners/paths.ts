@@ -1,17 +1,22 @@
 // Where the package's own data lives, how files are named in messages, and reading a JSON input.
 
-import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nestingDepth } from './json-depth.ts';
 
 /** The deepest JSON a user's file (a report, an expected-failures file) may be. */
 export const MAX_INPUT_DEPTH = 256;
 
-export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const SCHEMAS_DIR = fileURLToPath(new URL('../schemas', import.meta.url));
-export const VECTORS_DIR = fileURLToPath(new URL('../vectors', import.meta.url));
-export const ARCH_DIR = fileURLToPath(new URL('../vectors/arch', import.meta.url));
+/** The package's directory: above runners/ in a checkout, above dist/runners/ when compiled. */
+export const PACKAGE_ROOT = ((): string => {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const up = dirname(here);
+  return existsSync(join(up, 'package.json')) ? up : dirname(up);
+})();
+export const SCHEMAS_DIR = join(PACKAGE_ROOT, 'schemas');
+export const VECTORS_DIR = join(PACKAGE_ROOT, 'vectors');
+export const ARCH_DIR = join(PACKAGE_ROOT, 'vectors', 'arch');
 
 /** A path as a person would type it from the current directory. */
 export function displayPath(p: string): string {

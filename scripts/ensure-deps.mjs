@@ -50,3 +50,6 @@ if (QEMU_PACKAGES.every(([cmd]) => ok(cmd, ['--version']))) {
   const built = spawnSync('bash', ['scripts/build-qemu.sh'], { cwd: root, stdio: 'inherit' });
   if (built.status !== 0) console.warn('ptvec: building the QEMU harnesses failed');
 }
+
+// The compiled JavaScript the command line runs (bin/ptvec.js): tests start it as a user would.
+execSync('node scripts/build.mjs', { stdio: 'inherit', cwd: root });
