@@ -7,20 +7,26 @@ import { VectorFormatError } from '../errors.ts';
 
 const FRAME = 4096;
 const WORDS = FRAME / 4;
-const CACHE = 1024;
-/** Storage grows by a quarter (bench: heap for 262,144 PTEs within 1.25x of the tables' size). */
+/** Most vectors touch a handful of frames: storage and cache start small (a vector allocates both). */
+const FIRST_FRAMES = 4;
+const FIRST_CACHE = 64;
+const MAX_CACHE = 1024;
+/** Storage doubles while small, then grows by a quarter (bench: heap for 262,144 PTEs within 1.25x of the tables' size). */
 const GROWTH = 1.25;
+const DOUBLE_BELOW = 64;
 
 export class PhysMemory {
   readonly base: number;
   readonly end: number;
   /** Frame storage: slot s holds words [s*1024, s*1024+1024). Replaced when it grows. */
-  words = new Uint32Array(16 * WORDS);
+  words = new Uint32Array(FIRST_FRAMES * WORDS);
   private readonly slots = new Map<number, number>();
   private used = 0;
-  // A direct-mapped cache of frame -> slot in front of the Map, for the walks.
-  private readonly cachedFrame = new Float64Array(CACHE).fill(-1);
-  private readonly cachedSlot = new Int32Array(CACHE);
+  // A direct-mapped cache of frame -> slot in front of the Map, for the walks: entry c holds frame + 1
+  // (0: empty) and its slot. It doubles, emptied, while it has fewer entries than twice the frames.
+  private cachedFrame = new Float64Array(FIRST_CACHE);
+  private cachedSlot = new Int32Array(FIRST_CACHE);
+  private cacheMask = FIRST_CACHE - 1;
 
   constructor(base: number, size: number) {
     this.base = base;
@@ -37,29 +43,37 @@ export class PhysMemory {
   }
 
   private slot(frame: number, create: boolean): number {
-    const c = frame & (CACHE - 1);
-    if (this.cachedFrame[c] === frame) return this.cachedSlot[c]!;
+    const c = frame & this.cacheMask;
+    if (this.cachedFrame[c] === frame + 1) return this.cachedSlot[c]!;
     let s = this.slots.get(frame);
     if (s === undefined) {
       if (!create) return -1;
       s = this.used++;
       if (this.used * WORDS > this.words.length) {
-        const grown = new Uint32Array(Math.ceil(this.used * GROWTH) * WORDS);
+        const grown = new Uint32Array(
+          Math.ceil(this.used * (this.used < DOUBLE_BELOW ? 2 : GROWTH)) * WORDS,
+        );
         grown.set(this.words);
         this.words = grown;
       }
       this.slots.set(frame, s);
+      if (this.used * 2 > this.cachedFrame.length && this.cachedFrame.length < MAX_CACHE) {
+        this.cachedFrame = new Float64Array(this.cachedFrame.length * 2);
+        this.cachedSlot = new Int32Array(this.cachedFrame.length);
+        this.cacheMask = this.cachedFrame.length - 1;
+      }
     }
-    this.cachedFrame[c] = frame;
-    this.cachedSlot[c] = s;
+    const k = frame & this.cacheMask;
+    this.cachedFrame[k] = frame + 1;
+    this.cachedSlot[k] = s;
     return s;
   }
 
   /** Index in `words` of the low half of the word at `pa`, or -1 where nothing was ever written. */
   index(pa: number): number {
     const frame = Math.floor(pa / FRAME);
-    const c = frame & (CACHE - 1);
-    const s = this.cachedFrame[c] === frame ? this.cachedSlot[c]! : this.slot(frame, false);
+    const c = frame & this.cacheMask;
+    const s = this.cachedFrame[c] === frame + 1 ? this.cachedSlot[c]! : this.slot(frame, false);
     return s < 0 ? -1 : s * WORDS + ((pa & (FRAME - 1)) >>> 2);
   }
 
