@@ -238,7 +238,7 @@ async function cmdRun(argv: string[]): Promise<number> {
     return 2;
   }
   const impl = await implementation(values);
-  const loaded = loadVectors(positionals);
+  const loaded = loadVectors(positionals, true);
   const onProgress = progressLine();
   try {
     const report = await execute(impl, loaded, {

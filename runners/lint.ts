@@ -11,7 +11,7 @@ export interface LintResult {
 }
 
 export function lint(paths: readonly string[]): LintResult {
-  const loaded = loadVectors(paths);
+  const loaded = loadVectors(paths, true);
   const problems = [...loaded.problems];
   const valid = checkByRunning(loaded.vectors, problems);
   return { files: loaded.files.length, vectors: valid.length, problems };

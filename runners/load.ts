@@ -4,7 +4,7 @@
 
 import { cpuFeatures, opsOf, runtimeProblem, vectorProblem } from './adapters/reference.ts';
 import type { LoadedVector, LoadResult, Problem } from './vectors/files.ts';
-import { checkByRunningWith, loadVectorsWith } from './vectors/load.ts';
+import { checkByRunningWith, checkSetupsWith, loadVectorsWith } from './vectors/load.ts';
 import type { VectorModel } from './vectors/model.ts';
 
 export const REFERENCE_MODEL: VectorModel = {
@@ -14,9 +14,18 @@ export const REFERENCE_MODEL: VectorModel = {
   runtimeProblem,
 };
 
-/** The vectors of the files under `paths` (default: the package's vectors/) that pass every check. */
-export const loadVectors = (paths: readonly string[]): LoadResult =>
-  loadVectorsWith(REFERENCE_MODEL, paths);
+/**
+ * The vectors of the files under `paths` (default: the package's vectors/) that pass every check;
+ * with `setupsByRun`, except the setup's, which checkByRunning makes (see loadVectorsWith).
+ */
+export const loadVectors = (paths: readonly string[], setupsByRun = false): LoadResult =>
+  loadVectorsWith(REFERENCE_MODEL, paths, setupsByRun);
+
+/** The vectors whose setup builds and whose steps name what exists. */
+export const checkSetups = (
+  vectors: readonly LoadedVector[],
+  problems: Problem[],
+): LoadedVector[] => checkSetupsWith(REFERENCE_MODEL, vectors, problems);
 
 /**
  * The vectors whose run on the reference engine shows nothing wrong with them: within the work budget,

@@ -14,7 +14,7 @@ import {
   type LoadResult,
   type Problem,
 } from './vectors/files.ts';
-import { checkByRunning } from './load.ts';
+import { checkByRunning, checkSetups } from './load.ts';
 import { shorten } from './vectors/quote.ts';
 
 export interface ResultEntry {
@@ -181,7 +181,16 @@ export async function execute(
   opts: RunOptions,
 ): Promise<RunReport> {
   const problems: Problem[] = [...loaded.problems];
-  const chosen = checkByRunning(select(opts.selection, loaded.vectors), problems);
+  const selected = select(opts.selection, loaded.vectors);
+  // Setups the loader left to the run are checked for the vectors the run leaves out too.
+  if (loaded.setupsByRun) {
+    const taken = new Set(selected);
+    checkSetups(
+      loaded.vectors.filter((v) => !taken.has(v)),
+      problems,
+    );
+  }
+  const chosen = checkByRunning(selected, problems);
   const inputs = chosen.map(toInput);
   const results: (ResultEntry | undefined)[] = chosen.map((v, i) => {
     const skip = impl.notCovered?.(inputs[i]!);

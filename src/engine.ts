@@ -82,27 +82,31 @@ const LINUX_OPS = new Set([
 
 const DIRTY_OPS = new Set(Object.keys(dirtyOps(LINUX.x86_64)));
 
+/** Throws the first step's problem found without running it (names, scripts), located at its step. */
+function checkBuilt(v: EngineVector, built: Built | undefined): void {
+  v.steps.forEach((s, i) => {
+    try {
+      if (LINUX_OPS.has(s.op)) {
+        if (!built?.linux)
+          throw new VectorFormatError(
+            `${s.op} needs Linux mm state: setup.mms or setup.init_mm`,
+            '/args',
+          );
+        checkWalkArgs(built.linux, s.args as OpArgs, geometry(modeDesc(v.arch, v.mode)));
+        if (s.op === 'user_access') checkUserAccess(built.linux, built.machine, s.args as OpArgs);
+        if (DIRTY_OPS.has(s.op))
+          checkDirtyArgs({ ...v, linux: built.linux }, s.op, s.args as OpArgs);
+      }
+    } catch (e) {
+      throw atStep(e, i);
+    }
+  });
+}
+
 /** A step's problem found without running it (names, scripts), or undefined. */
 export function checkSteps(v: EngineVector): VectorFormatError | undefined {
   try {
-    const built = v.setup ? buildSetup(v.arch, v.mode, v.setup) : undefined;
-    v.steps.forEach((s, i) => {
-      try {
-        if (LINUX_OPS.has(s.op)) {
-          if (!built?.linux)
-            throw new VectorFormatError(
-              `${s.op} needs Linux mm state: setup.mms or setup.init_mm`,
-              '/args',
-            );
-          checkWalkArgs(built.linux, s.args as OpArgs, geometry(modeDesc(v.arch, v.mode)));
-          if (s.op === 'user_access') checkUserAccess(built.linux, built.machine, s.args as OpArgs);
-          if (DIRTY_OPS.has(s.op))
-            checkDirtyArgs({ ...v, linux: built.linux }, s.op, s.args as OpArgs);
-        }
-      } catch (e) {
-        throw atStep(e, i);
-      }
-    });
+    checkBuilt(v, v.setup ? buildSetup(v.arch, v.mode, v.setup) : undefined);
     return undefined;
   } catch (e) {
     if (e instanceof VectorFormatError) return e;
@@ -149,9 +153,14 @@ function resolve(args: StepArgs, named: ReadonlyMap<string, OpValue>, i: number)
   return out as OpArgs;
 }
 
-export function runVector(v: EngineVector): StepOutcome[] {
+/**
+ * Run the steps on a fresh build of the setup; with `check`, first make checkSteps' checks on that
+ * build (one build serves both: a VectorFormatError is thrown before any step runs).
+ */
+export function runVector(v: EngineVector, check = false): StepOutcome[] {
   const named = new Map<string, OpValue>();
   const built = v.setup ? buildSetup(v.arch, v.mode, v.setup) : undefined;
+  if (check) checkBuilt(v, built);
   const ctx = {
     arch: v.arch,
     mode: v.mode,

@@ -431,15 +431,18 @@ function weight(r: EngineRun): number {
   return n;
 }
 
-function engineRun(input: VectorInput): EngineRun {
+function engineRun(input: VectorInput, check = false): EngineRun {
   try {
-    const outcomes = runVector({
-      arch: input.arch as Arch,
-      mode: input.mode as Mode,
-      config: engineConfig(input.config),
-      ...(input.setup === undefined ? {} : { setup: engineSetup(input.setup as JsonObject) }),
-      steps: input.steps.map(engineStep),
-    });
+    const outcomes = runVector(
+      {
+        arch: input.arch as Arch,
+        mode: input.mode as Mode,
+        config: engineConfig(input.config),
+        ...(input.setup === undefined ? {} : { setup: engineSetup(input.setup as JsonObject) }),
+        steps: input.steps.map(engineStep),
+      },
+      check,
+    );
     return { kind: 'ran', outcomes };
   } catch (e) {
     if (e instanceof VectorFormatError)
@@ -470,13 +473,14 @@ function observation(r: EngineRun): VectorObservation {
 export const observe = (input: VectorInput): VectorObservation => observation(engineRun(input));
 
 /**
- * What running a vector shows about its validity (its work budget, an endless walk, a value of the
- * wrong kind): the format error, with a pointer relative to the vector, or undefined.
+ * What running a vector shows about its validity (a setup that does not build, a step naming what
+ * does not exist, its work budget, an endless walk, a value of the wrong kind): the format error,
+ * with a pointer relative to the vector, or undefined.
  */
 export function runtimeProblem(
   input: VectorInput,
 ): { pointer: string; message: string } | undefined {
-  const r = engineRun(input);
+  const r = engineRun(input, true);
   if (weight(r) <= KEEP_UP_TO) checked.set(input, r);
   return r.kind === 'invalid' ? { pointer: r.pointer, message: r.message } : undefined;
 }

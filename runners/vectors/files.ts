@@ -48,6 +48,8 @@ export interface LoadResult {
   readonly files: readonly LoadedFile[];
   readonly vectors: readonly LoadedVector[];
   readonly problems: readonly Problem[];
+  /** The setups of `vectors` are not built yet: the check by running builds them (`run`, `lint`). */
+  readonly setupsByRun?: boolean;
 }
 
 /** Vector files under the given paths (default: the package's vectors/), sorted; arch descriptions excluded. */

@@ -22,14 +22,15 @@ import { checkFile } from './semantics.ts';
 import { quote } from './quote.ts';
 import type { VectorModel } from './model.ts';
 
-/** Step references name earlier steps; the setup builds and the steps name what exists. */
+/** Step references name earlier steps; unless `setupsByRun`, the setup builds and the steps name what exists. */
 function checkVectors(
   model: VectorModel,
   vectors: readonly LoadedVector[],
   problems: Problem[],
+  setupsByRun: boolean,
 ): LoadedVector[] {
   return vectors.filter((v) => {
-    const p = checkStepRefs(v) ?? checkSetup(model, v);
+    const p = checkStepRefs(v) ?? (setupsByRun ? undefined : checkSetup(model, v));
     if (p) problems.push(p);
     return p === undefined;
   });
@@ -82,8 +83,16 @@ function checkStepRefs(v: LoadedVector): Problem | undefined {
   return undefined;
 }
 
-/** The vectors of the files under `paths` (default: the package's vectors/) that pass every check. */
-export function loadVectorsWith(model: VectorModel, paths: readonly string[]): LoadResult {
+/**
+ * The vectors of the files under `paths` (default: the package's vectors/) that pass every check.
+ * With `setupsByRun`, their setups are left to checkByRunningWith, which builds each once for the
+ * check and the run together (a command that runs the vectors passes it).
+ */
+export function loadVectorsWith(
+  model: VectorModel,
+  paths: readonly string[],
+  setupsByRun = false,
+): LoadResult {
   const problems: Problem[] = [...archProblems()];
   const files: LoadedFile[] = [];
   const found = findVectorFiles(paths, problems);
@@ -104,11 +113,22 @@ export function loadVectorsWith(model: VectorModel, paths: readonly string[]): L
     model,
     unique.filter((v) => valid.has(v)),
     problems,
+    setupsByRun,
   );
-  return { files, vectors, problems };
+  return { files, vectors, problems, ...(setupsByRun ? { setupsByRun } : {}) };
 }
 
-/** The vectors whose run shows nothing wrong with them (VectorModel.runtimeProblem). */
+/** The vectors whose setup builds and whose steps name what exists (VectorModel.setupProblem). */
+export function checkSetupsWith(
+  model: VectorModel,
+  vectors: readonly LoadedVector[],
+  problems: Problem[],
+): LoadedVector[] {
+  return checkVectors(model, vectors, problems, false);
+}
+
+/** The vectors whose run shows nothing wrong with them (VectorModel.runtimeProblem, which checks the
+ * setup as well). */
 export function checkByRunningWith(
   model: VectorModel,
   vectors: readonly LoadedVector[],
