@@ -1,6 +1,6 @@
 // The ptvec command line (DESIGN.md "The command line").
 
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { cmdDecode, cmdEncode } from './cli-entries.ts';
 import { COMMANDS, helpFor, USAGE } from './cli-help.ts';
 import { out, parse, UsageError, watchStdout } from './cli-io.ts';
@@ -19,11 +19,20 @@ import { mergeReports } from './merge.ts';
 import { execImplementation } from './protocol/client.ts';
 import { splitCommandLine } from './protocol/command-line.ts';
 import { serve } from './protocol/server.ts';
-import { execute, exitCode, summarize, toolVersion, type RunReport, type Summary } from './run.ts';
+import {
+  execute,
+  exitCode,
+  summarize,
+  toolVersion,
+  type RunOptions,
+  type RunReport,
+  type Summary,
+} from './run.ts';
+import { defaultThreads, executeInThreads, THREADS_FROM_BYTES } from './threads.ts';
 import { parseShard, select, type Selection } from './select.ts';
 import { shorten } from './vectors/quote.ts';
 import { familyNames } from './vectors/schemas.ts';
-import type { Problem } from './vectors/files.ts';
+import { findVectorFiles, type Problem } from './vectors/files.ts';
 import { loadVectors } from './load.ts';
 
 const SELECT_OPTS = {
@@ -173,10 +182,6 @@ async function implementation(values: {
       throw new UsageError(
         `--impl ${values.impl}: the implementations are: ref, qemu (or use --exec)`,
       );
-    if (jobs > 1)
-      throw new UsageError(
-        '--jobs: the in-process engine runs in one process; for N processes use --exec "npx ptvec serve" --jobs N',
-      );
     return referenceImplementation();
   }
   if (values.impl !== undefined) throw new UsageError('--impl and --exec: give one of them');
@@ -211,6 +216,13 @@ function writeReports(reps: readonly ReporterSpec[], report: RunReport): void {
   }
 }
 
+/** The reference engine's threads: --jobs, or one per core for a corpus worth starting them for. */
+function referenceThreads(jobs: string | undefined, paths: readonly string[]): number {
+  if (jobs !== undefined) return positive('--jobs', jobs, 1, 256);
+  const bytes = findVectorFiles(paths, []).reduce((n, f) => n + statSync(f).size, 0);
+  return bytes >= THREADS_FROM_BYTES ? defaultThreads() : 1;
+}
+
 async function cmdRun(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     ...SELECT_OPTS,
@@ -238,14 +250,18 @@ async function cmdRun(argv: string[]): Promise<number> {
     return 2;
   }
   const impl = await implementation(values);
-  const loaded = loadVectors(positionals, true);
   const onProgress = progressLine();
+  const opts: RunOptions = {
+    selection: sel,
+    ...(expectFail ? { expectFail } : {}),
+    ...(onProgress ? { onProgress } : {}),
+  };
   try {
-    const report = await execute(impl, loaded, {
-      selection: sel,
-      ...(expectFail ? { expectFail } : {}),
-      ...(onProgress ? { onProgress } : {}),
-    });
+    const threads = impl.name === 'ref' ? referenceThreads(values.jobs, positionals) : 1;
+    const report =
+      threads > 1
+        ? await executeInThreads(positionals, opts, threads)
+        : await execute(impl, loadVectors(positionals, true), opts);
     writeReports(reps, report);
     return Math.max(exitCode(report), emptiness(report.summary, values['allow-empty']));
   } finally {

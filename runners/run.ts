@@ -105,9 +105,10 @@ const MAX_REASON = 2000;
 
 class Retention {
   private used = 0;
+  constructor(private readonly limit: number) {}
   keep(v: Json): Json {
     const n = JSON.stringify(v).length;
-    if (this.used + n <= KEPT_OBSERVED_BYTES || n <= 64) {
+    if (this.used + n <= this.limit || n <= 64) {
       this.used += n;
       return v;
     }
@@ -181,12 +182,35 @@ export async function execute(
   opts: RunOptions,
 ): Promise<RunReport> {
   const problems: Problem[] = [...loaded.problems];
-  const selected = select(opts.selection, loaded.vectors);
+  const results = await runVectors(
+    impl,
+    loaded.vectors,
+    loaded.setupsByRun === true,
+    opts,
+    problems,
+  );
+  return report(impl, loaded.vectors, results, problems, opts);
+}
+
+/**
+ * The result entries of the vectors `opts.selection` takes from `vectors` on `impl`, in their order;
+ * the problems the check by running finds go into `problems`. `setupsByRun`: the loader left the
+ * setups to this check (LoadResult.setupsByRun).
+ */
+export async function runVectors(
+  impl: Implementation,
+  vectors: readonly LoadedVector[],
+  setupsByRun: boolean,
+  opts: RunOptions,
+  problems: Problem[],
+  keptBytes = KEPT_OBSERVED_BYTES,
+): Promise<ResultEntry[]> {
+  const selected = select(opts.selection, vectors);
   // Setups the loader left to the run are checked for the vectors the run leaves out too.
-  if (loaded.setupsByRun) {
+  if (setupsByRun) {
     const taken = new Set(selected);
     checkSetups(
-      loaded.vectors.filter((v) => !taken.has(v)),
+      vectors.filter((v) => !taken.has(v)),
       problems,
     );
   }
@@ -200,7 +224,7 @@ export async function execute(
   const total = chosen.length;
   let done = total - index.length;
   let shown = -1;
-  const kept = new Retention();
+  const kept = new Retention(keptBytes);
   // Each answer is judged as it arrives and only its result entry is kept.
   await impl.run(
     index.map((i) => inputs[i]!),
@@ -217,6 +241,22 @@ export async function execute(
       }
     },
   );
+  const none: VectorObservation = { kind: 'error', reason: 'no answer for this vector' };
+  return results.map((r, i) => r ?? entry(chosen[i]!, none, impl, opts.expectFail, kept));
+}
+
+/**
+ * The report of a run: its results, the implementation's incidents, stale expected failures (ids no
+ * vector of `vectors`, the loaded ones, has), and the problems.
+ */
+export function report(
+  impl: Implementation,
+  vectors: readonly Pick<LoadedVector, 'id'>[],
+  all: readonly ResultEntry[],
+  found: readonly Problem[],
+  opts: RunOptions,
+): RunReport {
+  const problems = [...found];
   // What the implementation did that is no vector's fault (a line while idle): reported, not judged.
   for (const message of impl.incidents?.() ?? [])
     problems.push({
@@ -225,10 +265,8 @@ export async function execute(
       message,
       severity: 'warning',
     });
-  const none: VectorObservation = { kind: 'error', reason: 'no answer for this vector' };
-  const all = results.map((r, i) => r ?? entry(chosen[i]!, none, impl, opts.expectFail, kept));
   if (opts.expectFail) {
-    const ids = new Set(loaded.vectors.map((v) => v.id));
+    const ids = new Set(vectors.map((v) => v.id));
     for (const id of opts.expectFail.reasons.keys()) {
       if (!ids.has(id))
         problems.push({

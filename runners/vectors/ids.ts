@@ -49,13 +49,13 @@ const at = (p: Place) => `${p.file}#${p.pointer}`;
  * Vectors whose id no other vector has. Every vector of the given files that shares an id is reported
  * (naming the others) and left out; so is one whose id the rest of the corpus already has.
  */
-export function checkIds(
-  vectors: readonly LoadedVector[],
+export function checkIds<V extends Pick<LoadedVector, 'id' | 'file' | 'pointer'>>(
+  vectors: readonly V[],
   paths: readonly string[],
   files: readonly string[],
   problems: Problem[],
-): LoadedVector[] {
-  const byId = new Map<string, LoadedVector[]>();
+): V[] {
+  const byId = new Map<string, V[]>();
   for (const v of vectors) byId.set(v.id, [...(byId.get(v.id) ?? []), v]);
   const corpus = paths.length ? corpusIds(paths, new Set(files)) : new Map<string, Place>();
   return vectors.filter((v) => {

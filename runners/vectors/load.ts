@@ -108,14 +108,25 @@ export function loadVectorsWith(
     found,
     problems,
   );
+  const vectors = checkLoaded(model, files, new Set(unique), problems, setupsByRun);
+  return { files, vectors, problems, ...(setupsByRun ? { setupsByRun } : {}) };
+}
+
+/** The checks after the ids': each file's own rules, step references and (unless `setupsByRun`) setups. */
+export function checkLoaded(
+  model: VectorModel,
+  files: readonly LoadedFile[],
+  unique: ReadonlySet<LoadedVector>,
+  problems: Problem[],
+  setupsByRun: boolean,
+): LoadedVector[] {
   const valid = new Set(files.flatMap((f) => checkFile(model, f, problems)));
-  const vectors = checkVectors(
+  return checkVectors(
     model,
-    unique.filter((v) => valid.has(v)),
+    files.flatMap((f) => f.vectors).filter((v) => unique.has(v) && valid.has(v)),
     problems,
     setupsByRun,
   );
-  return { files, vectors, problems, ...(setupsByRun ? { setupsByRun } : {}) };
 }
 
 /** The vectors whose setup builds and whose steps name what exists (VectorModel.setupProblem). */

@@ -1,0 +1,175 @@
+// `ptvec run` on the reference engine over several threads: each thread reads, checks, runs and
+// judges whole files, taken one at a time from a shared counter, so that a slow file does not hold
+// the others up; the one check across files (unique ids) is made on the main thread between the two
+// halves. The report is the one a single thread makes: the same results in the same order, the
+// same problems (a report sorts them).
+
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { referenceImplementation } from './adapters/reference.ts';
+import { archProblems } from './arch.ts';
+import { REFERENCE_MODEL } from './load.ts';
+import {
+  KEPT_OBSERVED_BYTES,
+  report,
+  runVectors,
+  type ResultEntry,
+  type RunOptions,
+  type RunReport,
+} from './run.ts';
+import type { Selection } from './select.ts';
+import type { ExpectFail } from './expect-fail.ts';
+import { findVectorFiles, loadFile, type LoadedFile, type Problem } from './vectors/files.ts';
+import { checkIds } from './vectors/ids.ts';
+import { checkLoaded } from './vectors/load.ts';
+
+/** Below this many bytes of vector files a run stays on one thread: a thread takes ~0.2 s to start. */
+export const THREADS_FROM_BYTES = 4 * 1024 * 1024;
+
+/** The threads a run uses by default: one per core, at most 4. */
+export const defaultThreads = (): number => Math.min(4, availableParallelism());
+
+/** What the main thread gives each worker. */
+export interface ShareData {
+  readonly files: readonly string[];
+  readonly next: SharedArrayBuffer;
+  readonly selection: Selection;
+  readonly expectFail?: ExpectFail;
+  readonly keptBytes: number;
+}
+
+/** A vector as the check of ids sees it: where it is, by file index and vector index. */
+export interface IdRecord {
+  readonly id: string;
+  readonly file: string;
+  readonly pointer: string;
+  readonly at: readonly [number, number];
+}
+
+/** A thread's part of the run. */
+export interface SharePart {
+  readonly results: readonly ResultEntry[];
+  readonly ids: readonly string[];
+  readonly problems: readonly Problem[];
+}
+
+/**
+ * One thread's share: load the files it takes, hand their ids to `exchange` (which answers the
+ * positions of the vectors whose id is not unique), then check, run and judge what it loaded.
+ */
+export async function share(
+  d: ShareData,
+  exchange: (ids: IdRecord[]) => Promise<ReadonlySet<string>>,
+): Promise<SharePart> {
+  const counter = new Int32Array(d.next);
+  const problems: Problem[] = [];
+  const mine: [number, LoadedFile][] = [];
+  for (let i = Atomics.add(counter, 0, 1); i < d.files.length; i = Atomics.add(counter, 0, 1)) {
+    const lf = loadFile(d.files[i]!, problems);
+    if (lf) mine.push([i, lf]);
+  }
+  const ids = mine.flatMap(([i, f]) =>
+    f.vectors.map((v, k) => ({ id: v.id, file: v.file, pointer: v.pointer, at: [i, k] as const })),
+  );
+  const duplicate = await exchange(ids);
+  const impl = referenceImplementation();
+  const results: ResultEntry[] = [];
+  const loadedIds: string[] = [];
+  for (const [i, f] of mine) {
+    const unique = new Set(f.vectors.filter((_, k) => !duplicate.has(`${i}:${k}`)));
+    const vectors = checkLoaded(REFERENCE_MODEL, [f], unique, problems, true);
+    loadedIds.push(...vectors.map((v) => v.id));
+    const opts: RunOptions = {
+      selection: d.selection,
+      ...(d.expectFail ? { expectFail: d.expectFail } : {}),
+    };
+    results.push(...(await runVectors(impl, vectors, true, opts, problems, d.keptBytes)));
+  }
+  return { results, ids: loadedIds, problems };
+}
+
+type FromWorker =
+  | { readonly kind: 'ids'; readonly ids: IdRecord[] }
+  | { readonly kind: 'part'; readonly part: SharePart }
+  | { readonly kind: 'failed'; readonly message: string };
+
+/** The worker's module; under the TypeScript sources (tests), the .ts file with tsx registered first. */
+function workerUrl(): URL {
+  if (!import.meta.url.endsWith('.ts')) return new URL('./threads-worker.js', import.meta.url);
+  const tsx = pathToFileURL(
+    createRequire(import.meta.url)
+      .resolve('tsx/esm/api')
+      .replace(/\.cjs$/, '.mjs'),
+  ).href;
+  const worker = new URL('./threads-worker.ts', import.meta.url).href;
+  return new URL(
+    `data:text/javascript,import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(worker)});`,
+  );
+}
+
+/** A worker's share, through messages: its ids, then (after `duplicates` resolves) its part. */
+function workerShare(
+  d: ShareData,
+  ids: (records: IdRecord[]) => void,
+  duplicates: Promise<ReadonlySet<string>>,
+): Promise<SharePart> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(workerUrl(), { workerData: d });
+    w.on('message', (m: FromWorker) => {
+      if (m.kind === 'ids') {
+        ids(m.ids);
+        void duplicates.then((set) => w.postMessage([...set]));
+      } else if (m.kind === 'part') resolve(m.part);
+      else reject(new Error(m.message));
+    });
+    w.on('error', reject);
+    w.on('exit', (code) => reject(new Error(`a run thread exited (${code}) before its part`)));
+  });
+}
+
+/** The run of the reference engine over `threads` threads (this one included). */
+export async function executeInThreads(
+  paths: readonly string[],
+  opts: RunOptions,
+  threads: number,
+): Promise<RunReport> {
+  const problems: Problem[] = [...archProblems()];
+  const files = findVectorFiles(paths, problems);
+  const d: ShareData = {
+    files,
+    next: new SharedArrayBuffer(4),
+    selection: opts.selection,
+    ...(opts.expectFail ? { expectFail: opts.expectFail } : {}),
+    keptBytes: Math.floor(KEPT_OBSERVED_BYTES / threads),
+  };
+  // The ids of every thread, then the positions of the vectors whose id is not unique, for all.
+  const records: IdRecord[][] = [];
+  let answer!: (s: ReadonlySet<string>) => void;
+  const duplicates = new Promise<ReadonlySet<string>>((r) => (answer = r));
+  const arrived = (r: IdRecord[]) => {
+    records.push(r);
+    if (records.length < threads) return;
+    const all = records.flat().sort((a, b) => a.at[0] - b.at[0] || a.at[1] - b.at[1]);
+    const unique = new Set(checkIds(all, paths, files, problems));
+    answer(new Set(all.filter((r) => !unique.has(r)).map((r) => `${r.at[0]}:${r.at[1]}`)));
+  };
+  const parts = await Promise.all([
+    ...Array.from({ length: threads - 1 }, () => workerShare(d, arrived, duplicates)),
+    share(d, (ids) => {
+      arrived(ids);
+      return duplicates;
+    }),
+  ]);
+  if (!files.length && !problems.length)
+    problems.push({ file: paths.join(' '), pointer: '', message: 'no vector files (*.json) here' });
+  // In select's order: by id.
+  const results = parts
+    .flatMap((p) => p.results)
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  opts.onProgress?.(results.length, results.length);
+  for (const p of parts) problems.push(...p.problems);
+  const ids = parts.flatMap((p) => p.ids.map((id) => ({ id })));
+  return report(referenceImplementation(), ids, results, problems, opts);
+}
