@@ -97,7 +97,7 @@ export default tseslint.config(
     ]),
   },
   {
-    files: ['bin/**/*.js', 'scripts/**/*.mjs', 'eslint.config.js'],
+    files: ['bin/**/*.js', 'scripts/**/*.mjs', 'bench/**/*.mjs', 'eslint.config.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
 );

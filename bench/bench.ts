@@ -3,8 +3,6 @@
 // run, so that a person can compare them from run to run. Never asserted in a test.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { toInput, type VectorObservation } from '../runners/adapter.ts';
@@ -15,6 +13,7 @@ import { loadVectors } from '../runners/load.ts';
 import { benchDirty } from './dirty.ts';
 import { benchFaults } from './fault.ts';
 import { benchMmu } from './mmu.ts';
+import { benchPackage } from './package.ts';
 import { benchPagewalk } from './pagewalk.ts';
 import { benchProtocol } from './protocol.ts';
 import { benchQemu } from './qemu.ts';
@@ -64,7 +63,9 @@ const fullRate = perSec(median(full));
 const TARGET = 20_000;
 
 console.log(`ptvec bench — ${n} vectors (${loaded.files.length} files), Node ${process.version}`);
-console.log(`\nin-process run (reference engine + comparer), median of ${PASSES} passes:`);
+console.log(
+  `\nin-process run (reference engine + comparer, TypeScript sources under tsx), median of ${PASSES} passes:`,
+);
 console.log(
   `  whole run        ${fmt(fullRate).padStart(10)} vectors/s   ${(fullRate / TARGET).toFixed(1)}x the 20,000/s target`,
 );
@@ -76,45 +77,7 @@ console.log(
   `  load + validate  ${loadMs.toFixed(0).padStart(10)} ms once (ajv strict, ${loaded.files.length} files)`,
 );
 
-// Cold runs: a new process each time. "no transform cache" also makes tsx recompile every source file,
-// as on a fresh clone.
-function wall(env: NodeJS.ProcessEnv): number {
-  const t = performance.now();
-  const r = spawnSync(
-    process.execPath,
-    [
-      join(PACKAGE_ROOT, 'bin/ptvec.js'),
-      'run',
-      '--reporter',
-      `json=${join(mkdtempSync(join(tmpdir(), 'ptvec-bench-')), 'r.json')}`,
-    ],
-    {
-      env: { ...process.env, ...env, CI: 'true' },
-      encoding: 'utf8',
-    },
-  );
-  const ms = performance.now() - t;
-  if (r.status !== 0 && r.status !== 1)
-    throw new Error(`ptvec run exited ${String(r.status)}: ${r.stderr}`);
-  return ms;
-}
-const nodeStart = median(
-  [0, 1, 2].map(() => {
-    const t = performance.now();
-    spawnSync(process.execPath, ['-e', '0']);
-    return performance.now() - t;
-  }),
-);
-const cold = median([0, 1, 2].map(() => wall({ TSX_DISABLE_CACHE: '1' })));
-const warm = median([0, 1, 2].map(() => wall({})));
-console.log(`\ncold \`ptvec run\` of the whole corpus (new process), median of 3:`);
-console.log(
-  `  no transform cache  ${cold.toFixed(0).padStart(6)} ms   ${(cold / 3000).toFixed(2)} of the 3 s budget`,
-);
-console.log(`  tsx cache warm      ${warm.toFixed(0).padStart(6)} ms`);
-console.log(
-  `  baseline: node -e 0 ${nodeStart.toFixed(0).padStart(6)} ms   (run = ${(cold / nodeStart).toFixed(1)}x an empty node start)`,
-);
+await benchPackage();
 
 benchMmu();
 // walk_page_range twice: in a process of its own, and here, after the corpus has made the walker's

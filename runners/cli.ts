@@ -249,7 +249,10 @@ async function cmdRun(argv: string[]): Promise<number> {
     printProblems(problems);
     return 2;
   }
-  const impl = await implementation(values);
+  // An implementation process starts while the vectors load (the hello is read after).
+  const started = implementation(values);
+  const loaded = values.exec === undefined ? undefined : loadVectors(positionals, true);
+  const impl = await started;
   const onProgress = progressLine();
   const opts: RunOptions = {
     selection: sel,
@@ -257,11 +260,12 @@ async function cmdRun(argv: string[]): Promise<number> {
     ...(onProgress ? { onProgress } : {}),
   };
   try {
-    const threads = impl.name === 'ref' ? referenceThreads(values.jobs, positionals) : 1;
+    const reference = values.exec === undefined && values.impl !== 'qemu';
+    const threads = reference ? referenceThreads(values.jobs, positionals) : 1;
     const report =
       threads > 1
         ? await executeInThreads(positionals, opts, threads)
-        : await execute(impl, loadVectors(positionals, true), opts);
+        : await execute(impl, loaded ?? loadVectors(positionals, true), opts);
     writeReports(reps, report);
     return Math.max(exitCode(report), emptiness(report.summary, values['allow-empty']));
   } finally {

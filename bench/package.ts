@@ -1,0 +1,105 @@
+// Issue 17's figures, on the compiled package (dist/, as `npx ptvec` runs it), each beside a baseline
+// measured in the same run: a cold `ptvec run` of the whole corpus against `node -e 0`; the
+// in-process throughput of the whole corpus (engine and comparer); the first verdict of a cold
+// `ptvec run --exec "ptvec serve"`.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import type * as AdapterModule from '../runners/adapter.ts';
+import type * as ReferenceModule from '../runners/adapters/reference.ts';
+import type * as CompareModule from '../runners/compare.ts';
+import type * as LoadModule from '../runners/load.ts';
+import { PACKAGE_ROOT } from '../runners/paths.ts';
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+};
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const dist = (p: string) => pathToFileURL(join(PACKAGE_ROOT, 'dist', p)).href;
+
+function wallMs(args: readonly string[]): number {
+  const t = performance.now();
+  const r = spawnSync(process.execPath, args, {
+    encoding: 'utf8',
+    env: { ...process.env, CI: 'true' },
+  });
+  const ms = performance.now() - t;
+  if (r.status !== 0)
+    throw new Error(`node ${args.join(' ')} exited ${String(r.status)}: ${r.stderr}`);
+  return ms;
+}
+
+function coldRun(extra: readonly string[]): number {
+  const out = join(mkdtempSync(join(tmpdir(), 'ptvec-bench-')), 'r.json');
+  return wallMs([join(PACKAGE_ROOT, 'bin/ptvec.js'), 'run', '--reporter', `json=${out}`, ...extra]);
+}
+
+export async function benchPackage(): Promise<void> {
+  if (!existsSync(join(PACKAGE_ROOT, 'dist/runners/cli.js'))) {
+    console.log('\nthe package: dist/ is not built (npm run build)');
+    return;
+  }
+  const RUNS = 5;
+  const nodeStart = median(Array.from({ length: RUNS }, () => wallMs(['-e', '0'])));
+  const cold = median(Array.from({ length: RUNS }, () => coldRun([])));
+  const one = median(Array.from({ length: RUNS }, () => coldRun(['--jobs', '1'])));
+  console.log(
+    `\nthe package (dist/): cold \`ptvec run\` of the whole corpus, a new process each, median of ${RUNS}:`,
+  );
+  console.log(`  baseline: node -e 0        ${nodeStart.toFixed(0).padStart(6)} ms`);
+  console.log(
+    `  ptvec run (threads)        ${cold.toFixed(0).padStart(6)} ms   ${(cold / nodeStart).toFixed(1)}x node -e 0 (target: under 1,000 ms and at most 8x)`,
+  );
+  console.log(
+    `  ptvec run --jobs 1         ${one.toFixed(0).padStart(6)} ms   ${(one / nodeStart).toFixed(1)}x node -e 0`,
+  );
+
+  const [{ toInput }, { observe, REFERENCE_CHOICES }, { judge }, { loadVectors }] =
+    (await Promise.all([
+      import(dist('runners/adapter.js')),
+      import(dist('runners/adapters/reference.js')),
+      import(dist('runners/compare.js')),
+      import(dist('runners/load.js')),
+      // The compiled modules, typed as their sources.
+    ])) as [typeof AdapterModule, typeof ReferenceModule, typeof CompareModule, typeof LoadModule];
+  const vectors = loadVectors([]).vectors;
+  const inputs = vectors.map(toInput);
+  const pass = () => {
+    const t = performance.now();
+    vectors.forEach((v, j) => judge(v, observe(inputs[j]!), REFERENCE_CHOICES));
+    return performance.now() - t;
+  };
+  for (let i = 0; i < 3; i++) pass();
+  const PASSES = 9;
+  const ms = median(Array.from({ length: PASSES }, pass));
+  const rate = (vectors.length / ms) * 1000;
+  console.log(
+    `\nin-process throughput of the whole corpus (dist/, engine + comparer), median of ${PASSES} passes:`,
+  );
+  console.log(
+    `  ${fmt(rate).padStart(8)} vectors/s   ${ms.toFixed(0)} ms a pass   ${(rate / 100_000).toFixed(2)} of the 100,000/s target`,
+  );
+
+  const first = Array.from({ length: 3 }, () => {
+    const r = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'bench/first-verdict.mjs')], {
+      encoding: 'utf8',
+    });
+    return JSON.parse(r.stdout) as { firstMs: number; reportMs: number; total: number };
+  });
+  const f = median(first.map((x) => x.firstMs));
+  const all = median(first.map((x) => x.reportMs));
+  console.log(
+    `\ncold \`ptvec run --exec "ptvec serve"\` of the whole corpus (from the process start), median of 3:`,
+  );
+  console.log(
+    `  first verdict  ${f.toFixed(0).padStart(6)} ms   (target 500 ms)   ${(f / nodeStart).toFixed(1)}x node -e 0`,
+  );
+  console.log(
+    `  report         ${all.toFixed(0).padStart(6)} ms   (${first[0]?.total ?? 0} vectors)`,
+  );
+}
