@@ -105,12 +105,16 @@ function checkBuilt(v: EngineVector, built: Built | undefined): void {
 
 /** A step's problem found without running it (names, scripts), or undefined. */
 export function checkSteps(v: EngineVector): VectorFormatError | undefined {
+  let built: Built | undefined;
   try {
-    checkBuilt(v, v.setup ? buildSetup(v.arch, v.mode, v.setup) : undefined);
+    built = v.setup ? buildSetup(v.arch, v.mode, v.setup) : undefined;
+    checkBuilt(v, built);
     return undefined;
   } catch (e) {
     if (e instanceof VectorFormatError) return e;
     throw e;
+  } finally {
+    built?.machine.mem.release();
   }
 }
 
@@ -158,9 +162,17 @@ function resolve(args: StepArgs, named: ReadonlyMap<string, OpValue>, i: number)
  * build (one build serves both: a VectorFormatError is thrown before any step runs).
  */
 export function runVector(v: EngineVector, check = false): StepOutcome[] {
-  const named = new Map<string, OpValue>();
   const built = v.setup ? buildSetup(v.arch, v.mode, v.setup) : undefined;
-  if (check) checkBuilt(v, built);
+  try {
+    if (check) checkBuilt(v, built);
+    return runSteps(v, built);
+  } finally {
+    built?.machine.mem.release();
+  }
+}
+
+function runSteps(v: EngineVector, built: Built | undefined): StepOutcome[] {
+  const named = new Map<string, OpValue>();
   const ctx = {
     arch: v.arch,
     mode: v.mode,

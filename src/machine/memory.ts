@@ -15,22 +15,49 @@ const MAX_CACHE = 1024;
 const GROWTH = 1.25;
 const DOUBLE_BELOW = 64;
 
+/**
+ * Zeroed storage and caches of released memories (PhysMemory.release), for the next ones: a vector's
+ * memory lives for one run, and allocating typed arrays for each vector cost more than its walks.
+ */
+const spare: { words: Uint32Array; frame: Float64Array; slot: Int32Array }[] = [];
+const MAX_SPARE = 16;
+const MAX_SPARE_FRAMES = 16;
+const RELEASED = new Uint32Array(0);
+
 export class PhysMemory {
   readonly base: number;
   readonly end: number;
   /** Frame storage: slot s holds words [s*1024, s*1024+1024). Replaced when it grows. */
-  words = new Uint32Array(FIRST_FRAMES * WORDS);
+  words: Uint32Array;
   private readonly slots = new Map<number, number>();
   private used = 0;
   // A direct-mapped cache of frame -> slot in front of the Map, for the walks: entry c holds frame + 1
   // (0: empty) and its slot. It doubles, emptied, while it has fewer entries than twice the frames.
-  private cachedFrame = new Float64Array(FIRST_CACHE);
-  private cachedSlot = new Int32Array(FIRST_CACHE);
+  private cachedFrame: Float64Array;
+  private cachedSlot: Int32Array;
   private cacheMask = FIRST_CACHE - 1;
 
   constructor(base: number, size: number) {
     this.base = base;
     this.end = base + size;
+    const s = spare.pop();
+    this.words = s?.words ?? new Uint32Array(FIRST_FRAMES * WORDS);
+    this.cachedFrame = s?.frame ?? new Float64Array(FIRST_CACHE);
+    this.cachedSlot = s?.slot ?? new Int32Array(FIRST_CACHE);
+  }
+
+  /** The run is over: the storage goes back, zeroed, for the next memory; this one is not used again. */
+  release(): void {
+    if (
+      spare.length < MAX_SPARE &&
+      this.words.length <= MAX_SPARE_FRAMES * WORDS &&
+      this.cachedFrame.length === FIRST_CACHE
+    ) {
+      this.words.fill(0, 0, this.used * WORDS);
+      this.cachedFrame.fill(0);
+      spare.push({ words: this.words, frame: this.cachedFrame, slot: this.cachedSlot });
+    }
+    this.words = RELEASED;
   }
 
   contains(pa: number, len = 1): boolean {
