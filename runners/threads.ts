@@ -19,7 +19,7 @@ import {
   type RunOptions,
   type RunReport,
 } from './run.ts';
-import type { Selection } from './select.ts';
+import { selects, type Selection } from './select.ts';
 import type { ExpectFail } from './expect-fail.ts';
 import { findVectorFiles, loadFile, type LoadedFile, type Problem } from './vectors/files.ts';
 import { checkIds } from './vectors/ids.ts';
@@ -34,7 +34,8 @@ export const defaultThreads = (): number => Math.min(4, availableParallelism());
 /** What the main thread gives each worker. */
 export interface ShareData {
   readonly files: readonly string[];
-  readonly next: SharedArrayBuffer;
+  /** Int32 counters shared by the threads: [0] the next file to take, [1] the vectors judged. */
+  readonly counters: SharedArrayBuffer;
   readonly selection: Selection;
   readonly expectFail?: ExpectFail;
   readonly keptBytes: number;
@@ -46,6 +47,8 @@ export interface IdRecord {
   readonly file: string;
   readonly pointer: string;
   readonly at: readonly [number, number];
+  /** Whether the selection takes it (for the progress line's total). */
+  readonly selected: boolean;
 }
 
 /** A thread's part of the run. */
@@ -62,8 +65,9 @@ export interface SharePart {
 export async function share(
   d: ShareData,
   exchange: (ids: IdRecord[]) => Promise<ReadonlySet<string>>,
+  judged: () => void = () => undefined,
 ): Promise<SharePart> {
-  const counter = new Int32Array(d.next);
+  const counter = new Int32Array(d.counters);
   const problems: Problem[] = [];
   const mine: [number, LoadedFile][] = [];
   for (let i = Atomics.add(counter, 0, 1); i < d.files.length; i = Atomics.add(counter, 0, 1)) {
@@ -71,7 +75,13 @@ export async function share(
     if (lf) mine.push([i, lf]);
   }
   const ids = mine.flatMap(([i, f]) =>
-    f.vectors.map((v, k) => ({ id: v.id, file: v.file, pointer: v.pointer, at: [i, k] as const })),
+    f.vectors.map((v, k) => ({
+      id: v.id,
+      file: v.file,
+      pointer: v.pointer,
+      at: [i, k] as const,
+      selected: selects(d.selection, v),
+    })),
   );
   const duplicate = await exchange(ids);
   const impl = referenceImplementation();
@@ -85,7 +95,10 @@ export async function share(
       selection: d.selection,
       ...(d.expectFail ? { expectFail: d.expectFail } : {}),
     };
-    results.push(...(await runVectors(impl, vectors, true, opts, problems, d.keptBytes)));
+    const r = await runVectors(impl, vectors, true, opts, problems, d.keptBytes);
+    results.push(...r);
+    Atomics.add(counter, 1, r.length);
+    judged();
   }
   return { results, ids: loadedIds, problems };
 }
@@ -139,13 +152,19 @@ export async function executeInThreads(
   const files = findVectorFiles(paths, problems);
   const d: ShareData = {
     files,
-    next: new SharedArrayBuffer(4),
+    counters: new SharedArrayBuffer(8),
     selection: opts.selection,
     ...(opts.expectFail ? { expectFail: opts.expectFail } : {}),
     keptBytes: Math.floor(KEPT_OBSERVED_BYTES / threads),
   };
   // The ids of every thread, then the positions of the vectors whose id is not unique, for all.
   const records: IdRecord[][] = [];
+  // The progress line: vectors judged by all threads, of those selected with a unique id.
+  let total = 0;
+  const judged = new Int32Array(d.counters);
+  const progress = () => {
+    if (total > 0) opts.onProgress?.(Math.min(Atomics.load(judged, 1), total), total);
+  };
   let answer!: (s: ReadonlySet<string>) => void;
   const duplicates = new Promise<ReadonlySet<string>>((r) => (answer = r));
   const arrived = (r: IdRecord[]) => {
@@ -153,15 +172,21 @@ export async function executeInThreads(
     if (records.length < threads) return;
     const all = records.flat().sort((a, b) => a.at[0] - b.at[0] || a.at[1] - b.at[1]);
     const unique = new Set(checkIds(all, paths, files, problems));
+    total = all.filter((r) => r.selected && unique.has(r)).length;
     answer(new Set(all.filter((r) => !unique.has(r)).map((r) => `${r.at[0]}:${r.at[1]}`)));
   };
+  const ticker = opts.onProgress ? setInterval(progress, 100) : undefined;
   const parts = await Promise.all([
     ...Array.from({ length: threads - 1 }, () => workerShare(d, arrived, duplicates)),
-    share(d, (ids) => {
-      arrived(ids);
-      return duplicates;
-    }),
-  ]);
+    share(
+      d,
+      (ids) => {
+        arrived(ids);
+        return duplicates;
+      },
+      progress,
+    ),
+  ]).finally(() => clearInterval(ticker));
   if (!files.length && !problems.length)
     problems.push({ file: paths.join(' '), pointer: '', message: 'no vector files (*.json) here' });
   // In select's order: by id.
