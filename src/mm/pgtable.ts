@@ -50,6 +50,65 @@ export interface LinuxHelpers {
   readonly ctx: Parameters<OpTable[string]>[1];
 }
 
+/** What LinuxTables reads of a mode's geometry: the same for every vector of the mode. */
+interface ChainLayout {
+  readonly chain: readonly ChainLevel[];
+  readonly pageShift: number;
+  readonly sizes: readonly U64[];
+  readonly masks: readonly U64[];
+  readonly indexShifts: readonly U64[];
+  readonly indexMasks: readonly U64[];
+  readonly pageShiftN: U64;
+  readonly pageSize: U64;
+  readonly p4dFoldedAtCompileTime: boolean;
+}
+
+const layouts = new WeakMap<Geometry, ChainLayout>();
+
+function layoutOf(g: Geometry): ChainLayout {
+  const hit = layouts.get(g);
+  if (hit) return hit;
+  const folded = new Map(g.desc.folded.map((f) => [f.linux, f]));
+  let real = -1;
+  const chain: ChainLevel[] = [];
+  CHAIN.forEach((name) => {
+    const isFolded = folded.has(name);
+    if (!isFolded) real = g.levels.findIndex((l) => l.linux === name);
+    // A folded level's entry is the real level it is folded into: the group's first member.
+    chain.push({
+      real: isFolded ? -1 : real,
+      first: !isFolded,
+      last: true,
+      ptrsOne: folded.get(name)?.ptrsPerTable === 1,
+    });
+  });
+  // Folded levels sit below the real level they are folded into: resolve `real` and group ends.
+  for (let c = 0; c < CHAIN.length; c++) {
+    const lv = chain[c]!;
+    if (lv.real === -1) {
+      const into = folded.get(CHAIN[c]!)!.into;
+      chain[c] = { ...lv, real: g.levels.findIndex((l) => l.linux === into) };
+    }
+  }
+  for (let c = 0; c < CHAIN.length - 1; c++)
+    if (!chain[c + 1]!.first) chain[c] = { ...chain[c]!, last: false };
+  const pageShift = g.levels[g.levels.length - 1]!.shift;
+  const sizes = chain.map((lv) => 1n << BigInt(g.levels[lv.real]!.shift));
+  const l: ChainLayout = {
+    chain,
+    pageShift,
+    sizes,
+    masks: sizes.map((s) => s - 1n),
+    indexShifts: chain.map((lv) => BigInt(g.levels[lv.real]!.shift)),
+    indexMasks: chain.map((lv) => BigInt(g.levels[lv.real]!.mask)),
+    pageShiftN: BigInt(pageShift),
+    pageSize: 1n << BigInt(pageShift),
+    p4dFoldedAtCompileTime: folded.get('p4d')?.how === 'compile-time',
+  };
+  layouts.set(g, l);
+  return l;
+}
+
 export class LinuxTables {
   readonly chain: readonly ChainLevel[];
   readonly pageShift: number;
@@ -72,39 +131,16 @@ export class LinuxTables {
     readonly g: Geometry,
     readonly h: LinuxHelpers,
   ) {
-    this.pageShift = g.levels[g.levels.length - 1]!.shift;
-    const folded = new Map(g.desc.folded.map((f) => [f.linux, f]));
-    let real = -1;
-    const chain: ChainLevel[] = [];
-    CHAIN.forEach((name) => {
-      const isFolded = folded.has(name);
-      if (!isFolded) real = g.levels.findIndex((l) => l.linux === name);
-      // A folded level's entry is the real level it is folded into: the group's first member.
-      chain.push({
-        real: isFolded ? -1 : real,
-        first: !isFolded,
-        last: true,
-        ptrsOne: folded.get(name)?.ptrsPerTable === 1,
-      });
-    });
-    // Folded levels sit below the real level they are folded into: resolve `real` and group ends.
-    for (let c = 0; c < CHAIN.length; c++) {
-      const lv = chain[c]!;
-      if (lv.real === -1) {
-        const into = folded.get(CHAIN[c]!)!.into;
-        chain[c] = { ...lv, real: g.levels.findIndex((l) => l.linux === into) };
-      }
-    }
-    for (let c = 0; c < CHAIN.length - 1; c++)
-      if (!chain[c + 1]!.first) chain[c] = { ...chain[c]!, last: false };
-    this.chain = chain;
-    this.p4dFoldedAtCompileTime = folded.get('p4d')?.how === 'compile-time';
-    this.sizes = chain.map((lv) => 1n << BigInt(g.levels[lv.real]!.shift));
-    this.masks = this.sizes.map((s) => s - 1n);
-    this.indexShifts = chain.map((lv) => BigInt(g.levels[lv.real]!.shift));
-    this.indexMasks = chain.map((lv) => BigInt(g.levels[lv.real]!.mask));
-    this.pageShiftN = BigInt(this.pageShift);
-    this.pageSize = 1n << this.pageShiftN;
+    const l = layoutOf(g);
+    this.chain = l.chain;
+    this.pageShift = l.pageShift;
+    this.sizes = l.sizes;
+    this.masks = l.masks;
+    this.indexShifts = l.indexShifts;
+    this.indexMasks = l.indexMasks;
+    this.pageShiftN = l.pageShiftN;
+    this.pageSize = l.pageSize;
+    this.p4dFoldedAtCompileTime = l.p4dFoldedAtCompileTime;
   }
 
   /** The arch file's name of the entry a chain level reads. */
