@@ -13,11 +13,8 @@ import type {
   LinuxState,
   Mm,
   PageState,
-  ScriptedVmOp,
-  SetupVmOps,
   Vma,
   VmOp,
-  VmOpsScript,
 } from './state.ts';
 
 export interface LinuxGeometry {
@@ -36,25 +33,6 @@ const hugeNames = (hstates: ReadonlyMap<number, HugeSize>): string =>
     .join(', ');
 
 const vmaAt = (i: number, j: number): string => `/setup/mms/${i}/vmas/${j}`;
-
-const SHMEM_VM_OPS: ReadonlySet<VmOp> = new Set(['fault', 'map_pages']);
-const NO_VM_OPS: ReadonlySet<VmOp> = new Set();
-const NO_SCRIPTS: Vma['vmOpsScripts'] = {};
-const SCRIPTED_VM_OPS = ['fault', 'page_mkwrite', 'pfn_mkwrite'] as const;
-
-/** The non-NULL members of a scripted vma->vm_ops. */
-const vmOpsOf = (ops: SetupVmOps | undefined): ReadonlySet<VmOp> =>
-  ops === undefined ? NO_VM_OPS : new Set(Object.keys(ops) as VmOp[]);
-
-/** The scripts of the callbacks a VMA's vm_ops has. */
-function scriptsOf(ops: SetupVmOps): Vma['vmOpsScripts'] {
-  const out: { -readonly [K in ScriptedVmOp]?: VmOpsScript } = {};
-  for (const op of SCRIPTED_VM_OPS) {
-    const script = ops[op];
-    if (script) out[op] = script;
-  }
-  return out;
-}
 
 /** The trees an mm setup names, so that the radix builder allocates their roots. */
 export function linuxTrees(s: LinuxSetup): number[] {
@@ -133,10 +111,11 @@ export function buildLinux(s: LinuxSetup, g: LinuxGeometry, ramEnd: U64): LinuxS
         file: sv.file,
         hugetlbShift: hstate?.shift,
         hstate,
-        vmOps: shmem ? SHMEM_VM_OPS : vmOpsOf(sv.vm_ops),
+        vmOps: new Set(shmem ? ['fault', 'map_pages'] : (Object.keys(sv.vm_ops ?? {}) as VmOp[])),
         // hugetlb VMAs have hugetlb_vm_ops (fs/hugetlbfs/inode.c:123), shmem ones shmem_vm_ops.
         hasVmOps: shmem || hstate !== undefined || sv.vm_ops !== undefined,
-        vmOpsScripts: sv.vm_ops === undefined ? NO_SCRIPTS : scriptsOf(sv.vm_ops),
+        // The scripts of the callbacks that exist (map_pages is `{}`, no script).
+        vmOpsScripts: sv.vm_ops ?? {},
         vmPageProt: sv.vm_page_prot,
         pageProtSet: false,
         uffd: undefined,
