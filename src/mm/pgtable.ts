@@ -277,9 +277,12 @@ export class LinuxTables {
   private lastHi = 0;
   private lastV = 0n;
 
-  /** A store to an entry, recorded as a change of (tree, level, first VA it covers). */
-  write(tree: number, c: ChainIndex, pa: number, addr: U64, value: U64): void {
-    this.writeHalves(tree, c, pa, addr, Number(value & 0xffffffffn), Number(value >> 32n));
+  /**
+   * A store to an entry, recorded as a change of (tree, level, first VA it covers): `addr` plus
+   * `pages` pages (a PTE's table base and index, as writeHalves takes them).
+   */
+  write(tree: number, c: ChainIndex, pa: number, addr: U64, value: U64, pages = 0): void {
+    this.writeHalves(tree, c, pa, addr, Number(value & 0xffffffffn), Number(value >> 32n), pages);
   }
 
   /**
