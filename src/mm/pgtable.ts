@@ -56,6 +56,8 @@ interface ChainLayout {
   readonly pageShift: number;
   readonly sizes: readonly U64[];
   readonly masks: readonly U64[];
+  /** ~mask within 64 bits: an address's first byte of its entry. */
+  readonly aligns: readonly U64[];
   readonly indexShifts: readonly U64[];
   readonly indexMasks: readonly U64[];
   readonly pageShiftN: U64;
@@ -99,6 +101,7 @@ function layoutOf(g: Geometry): ChainLayout {
     pageShift,
     sizes,
     masks: sizes.map((s) => s - 1n),
+    aligns: sizes.map((s) => ~(s - 1n) & MASK64),
     indexShifts: chain.map((lv) => BigInt(g.levels[lv.real]!.shift)),
     indexMasks: chain.map((lv) => BigInt(g.levels[lv.real]!.mask)),
     pageShiftN: BigInt(pageShift),
@@ -115,6 +118,7 @@ export class LinuxTables {
   /** Per chain level: the entry size and size - 1 (bigint constants: no allocation in the loops). */
   private readonly sizes: readonly U64[];
   private readonly masks: readonly U64[];
+  private readonly aligns: readonly U64[];
   /** Per chain level: the index shift and mask of its table (bigint constants). */
   private readonly indexShifts: readonly U64[];
   private readonly indexMasks: readonly U64[];
@@ -136,6 +140,7 @@ export class LinuxTables {
     this.pageShift = l.pageShift;
     this.sizes = l.sizes;
     this.masks = l.masks;
+    this.aligns = l.aligns;
     this.indexShifts = l.indexShifts;
     this.indexMasks = l.indexMasks;
     this.pageShiftN = l.pageShiftN;
@@ -361,11 +366,10 @@ export class LinuxTables {
     const out: EntryChange[] = [];
     this.journal.forEach(this.pageSize, (tree, c, addr, old, value) => {
       if (old === value) return;
-      const size = this.size(c);
       out.push({
         tree,
         level: this.name(c),
-        addr: addr & ~(size - 1n) & MASK64,
+        addr: addr & this.aligns[c]!,
         old,
         new: value,
         isTable: c === 4 ? NEVER_TABLE : (v: U64) => this.isTable(c, v),
