@@ -30,8 +30,8 @@ export function update_range_prot(w: MmWalk, start: U64, size: U64, set: U64, cl
   const t = w.t;
   let pending = false;
   // queue_pte_barriers (pgtable.h): inside lazy MMU mode only TIF_LAZY_MMU_PENDING is set.
-  const store = (c: 2 | 3 | 4, pa: number, addr: U64, v: U64) => {
-    t.write(w.tree, c, pa, addr, v);
+  const store = (c: 2 | 3 | 4, pa: number, addr: U64, v: U64, pages = 0) => {
+    t.write(w.tree, c, pa, addr, v, pages);
     // __set_pte_complete queues for pte_valid_not_user ((VALID|USER|UXN) == (VALID|UXN));
     // set_pmd/set_pud for any valid entry.
     if (
@@ -62,8 +62,7 @@ export function update_range_prot(w: MmWalk, start: U64, size: U64, set: U64, cl
     pud_entry: block(2, 'pageattr_pud_entry'),
     pmd_entry: block(3, 'pageattr_pmd_entry'),
     pte_entry: (wk, pa, addr0, j) => {
-      const addr = addr0 + (BigInt(j) << BigInt(t.pageShift));
-      store(4, pa, addr, masks(t.read(pa)));
+      store(4, pa, addr0, masks(t.read(pa)), j);
       return 0;
     },
   };

@@ -64,13 +64,12 @@ export function split_huge_pmd(w: MmWalk, pmdPa: number, v: bigint, addr: bigint
   // set_ptes (include/linux/pgtable.h:289): each PTE is pte_next_pfn of the one before (x86 steps
   // an inverted PTE down, and a PTE of 0 is not inverted: 0, 0x1000, 0, ...).
   const cont = step === 0n ? false : t.h.upper.contPtes(t.pageShift) > 0 && !w.initMm;
-  const page = 1n << BigInt(t.pageShift);
   let next = entry;
   for (let i = 0; i < nr; i++) {
     let e = next;
     if (step !== 0n) next = t.h.upper.pte_advance_pfn(next, 1n, t.pageShift);
     if (cont) e = u64(w, 'pte_mkcont', { pte: e });
-    t.write(w.tree, 4, table + i * 8, haddr + BigInt(i) * page, e);
+    t.write(w.tree, 4, table + i * 8, haddr, e, i);
   }
   t.write(w.tree, 3, pmdPa, haddr, t.h.upper.populate(BigInt(table), w.initMm));
   return true;

@@ -124,6 +124,12 @@ export interface WpWalk {
   total: U64;
 }
 
+// The PTEs a run changes: their index in the run and new halves (scratch of one pte_run call).
+const ks = new Int32Array(512);
+const changed = new Uint32Array(2);
+const newLo = new Int32Array(512);
+const newHi = new Int32Array(512);
+
 /** The v6.19 mm_walk_ops (:224-243), with wp_pte or clean_record_pte as pte_entry. */
 export function wpCleanOps(
   h: Helper,
@@ -136,11 +142,6 @@ export function wpCleanOps(
   // As int32 (the loop's arithmetic stays in 32-bit registers).
   const FL = x.flags.lo | 0;
   const FH = x.flags.hi | 0;
-  // The PTEs a run changes: their index in the run and new halves.
-  const ks = new Int32Array(512);
-  const changed = new Uint32Array(2);
-  const newLo = new Int32Array(512);
-  const newHi = new Int32Array(512);
   return {
     walk_lock: 'PGWALK_RDLOCK',
     // :34 wp_pte, :89 clean_record_pte, over a run of PTEs of one table (pte_run).

@@ -39,22 +39,16 @@ export type EntryCb = (w: MmWalk, pa: number, addr: U64, next: U64) => number;
 
 /** struct mm_walk_ops: absent members are NULL. */
 export interface WalkCallbacks {
-  readonly pgd_entry?: EntryCb;
-  readonly p4d_entry?: EntryCb;
-  readonly pud_entry?: EntryCb;
-  readonly pmd_entry?: EntryCb;
+  readonly pgd_entry?: EntryCb | undefined;
+  readonly p4d_entry?: EntryCb | undefined;
+  readonly pud_entry?: EntryCb | undefined;
+  readonly pmd_entry?: EntryCb | undefined;
   /**
    * The PTE at `pa` covers [addr0 + j*PAGE_SIZE, +PAGE_SIZE); `lo` and `hi` are its 32-bit halves
    * when the call is made (what *pte reads), so a callback needs no memory lookup to see it.
    */
-  readonly pte_entry?: (
-    w: MmWalk,
-    pa: number,
-    addr0: U64,
-    j: number,
-    lo: number,
-    hi: number,
-  ) => number;
+  readonly pte_entry?:
+    ((w: MmWalk, pa: number, addr0: U64, j: number, lo: number, hi: number) => number) | undefined;
   /**
    * The model's form of walk_pte_range_inner's loop for a pte_entry that only reads each PTE and
    * returns 0 or an error: one call per run of `n` PTEs of one table frame, used instead of
@@ -62,22 +56,26 @@ export interface WalkCallbacks {
    * words[i0 + 2k] (low half), words[i0 + 2k + 1] (high half); i0 < 0 is a frame never written
    * (every PTE zero).
    */
-  readonly pte_run?: (
-    w: MmWalk,
-    pa0: number,
-    addr0: U64,
-    j0: number,
-    n: number,
-    words: Uint32Array,
-    i0: number,
-  ) => number;
-  readonly pte_hole?: (w: MmWalk, addr: U64, next: U64, depth: number) => number;
-  readonly hugetlb_entry?: (w: MmWalk, pa: number, hmask: U64, addr: U64, next: U64) => number;
-  readonly test_walk?: (w: MmWalk, start: U64, end: U64) => number;
-  readonly pre_vma?: (w: MmWalk, start: U64, end: U64) => number;
-  readonly post_vma?: (w: MmWalk) => void;
+  readonly pte_run?:
+    | ((
+        w: MmWalk,
+        pa0: number,
+        addr0: U64,
+        j0: number,
+        n: number,
+        words: Uint32Array,
+        i0: number,
+      ) => number)
+    | undefined;
+  readonly pte_hole?: ((w: MmWalk, addr: U64, next: U64, depth: number) => number) | undefined;
+  readonly hugetlb_entry?:
+    ((w: MmWalk, pa: number, hmask: U64, addr: U64, next: U64) => number) | undefined;
+  readonly test_walk?: ((w: MmWalk, start: U64, end: U64) => number) | undefined;
+  readonly pre_vma?: ((w: MmWalk, start: U64, end: U64) => number) | undefined;
+  readonly post_vma?: ((w: MmWalk) => void) | undefined;
   /** Returns the error, or 0 and the PTE to install. */
-  readonly install_pte?: (w: MmWalk, addr: U64, next: U64) => { ret: number; pte: U64 };
+  readonly install_pte?:
+    ((w: MmWalk, addr: U64, next: U64) => { ret: number; pte: U64 }) | undefined;
   readonly walk_lock: WalkLock;
   /** The most ACTION_AGAIN repeats of one entry the callbacks can ask for (0 when they set none). */
   readonly repeats?: number;

@@ -50,12 +50,75 @@ export interface LinuxHelpers {
   readonly ctx: Parameters<OpTable[string]>[1];
 }
 
+/** What LinuxTables reads of a mode's geometry: the same for every vector of the mode. */
+interface ChainLayout {
+  readonly chain: readonly ChainLevel[];
+  readonly pageShift: number;
+  readonly sizes: readonly U64[];
+  readonly masks: readonly U64[];
+  /** ~mask within 64 bits: an address's first byte of its entry. */
+  readonly aligns: readonly U64[];
+  readonly indexShifts: readonly U64[];
+  readonly indexMasks: readonly U64[];
+  readonly pageShiftN: U64;
+  readonly pageSize: U64;
+  readonly p4dFoldedAtCompileTime: boolean;
+}
+
+const layouts = new WeakMap<Geometry, ChainLayout>();
+
+function layoutOf(g: Geometry): ChainLayout {
+  const hit = layouts.get(g);
+  if (hit) return hit;
+  const folded = new Map(g.desc.folded.map((f) => [f.linux, f]));
+  let real = -1;
+  const chain: ChainLevel[] = [];
+  CHAIN.forEach((name) => {
+    const isFolded = folded.has(name);
+    if (!isFolded) real = g.levels.findIndex((l) => l.linux === name);
+    // A folded level's entry is the real level it is folded into: the group's first member.
+    chain.push({
+      real: isFolded ? -1 : real,
+      first: !isFolded,
+      last: true,
+      ptrsOne: folded.get(name)?.ptrsPerTable === 1,
+    });
+  });
+  // Folded levels sit below the real level they are folded into: resolve `real` and group ends.
+  for (let c = 0; c < CHAIN.length; c++) {
+    const lv = chain[c]!;
+    if (lv.real === -1) {
+      const into = folded.get(CHAIN[c]!)!.into;
+      chain[c] = { ...lv, real: g.levels.findIndex((l) => l.linux === into) };
+    }
+  }
+  for (let c = 0; c < CHAIN.length - 1; c++)
+    if (!chain[c + 1]!.first) chain[c] = { ...chain[c]!, last: false };
+  const pageShift = g.levels[g.levels.length - 1]!.shift;
+  const sizes = chain.map((lv) => 1n << BigInt(g.levels[lv.real]!.shift));
+  const l: ChainLayout = {
+    chain,
+    pageShift,
+    sizes,
+    masks: sizes.map((s) => s - 1n),
+    aligns: sizes.map((s) => ~(s - 1n) & MASK64),
+    indexShifts: chain.map((lv) => BigInt(g.levels[lv.real]!.shift)),
+    indexMasks: chain.map((lv) => BigInt(g.levels[lv.real]!.mask)),
+    pageShiftN: BigInt(pageShift),
+    pageSize: 1n << BigInt(pageShift),
+    p4dFoldedAtCompileTime: folded.get('p4d')?.how === 'compile-time',
+  };
+  layouts.set(g, l);
+  return l;
+}
+
 export class LinuxTables {
   readonly chain: readonly ChainLevel[];
   readonly pageShift: number;
   /** Per chain level: the entry size and size - 1 (bigint constants: no allocation in the loops). */
   private readonly sizes: readonly U64[];
   private readonly masks: readonly U64[];
+  private readonly aligns: readonly U64[];
   /** Per chain level: the index shift and mask of its table (bigint constants). */
   private readonly indexShifts: readonly U64[];
   private readonly indexMasks: readonly U64[];
@@ -72,39 +135,17 @@ export class LinuxTables {
     readonly g: Geometry,
     readonly h: LinuxHelpers,
   ) {
-    this.pageShift = g.levels[g.levels.length - 1]!.shift;
-    const folded = new Map(g.desc.folded.map((f) => [f.linux, f]));
-    let real = -1;
-    const chain: ChainLevel[] = [];
-    CHAIN.forEach((name) => {
-      const isFolded = folded.has(name);
-      if (!isFolded) real = g.levels.findIndex((l) => l.linux === name);
-      // A folded level's entry is the real level it is folded into: the group's first member.
-      chain.push({
-        real: isFolded ? -1 : real,
-        first: !isFolded,
-        last: true,
-        ptrsOne: folded.get(name)?.ptrsPerTable === 1,
-      });
-    });
-    // Folded levels sit below the real level they are folded into: resolve `real` and group ends.
-    for (let c = 0; c < CHAIN.length; c++) {
-      const lv = chain[c]!;
-      if (lv.real === -1) {
-        const into = folded.get(CHAIN[c]!)!.into;
-        chain[c] = { ...lv, real: g.levels.findIndex((l) => l.linux === into) };
-      }
-    }
-    for (let c = 0; c < CHAIN.length - 1; c++)
-      if (!chain[c + 1]!.first) chain[c] = { ...chain[c]!, last: false };
-    this.chain = chain;
-    this.p4dFoldedAtCompileTime = folded.get('p4d')?.how === 'compile-time';
-    this.sizes = chain.map((lv) => 1n << BigInt(g.levels[lv.real]!.shift));
-    this.masks = this.sizes.map((s) => s - 1n);
-    this.indexShifts = chain.map((lv) => BigInt(g.levels[lv.real]!.shift));
-    this.indexMasks = chain.map((lv) => BigInt(g.levels[lv.real]!.mask));
-    this.pageShiftN = BigInt(this.pageShift);
-    this.pageSize = 1n << this.pageShiftN;
+    const l = layoutOf(g);
+    this.chain = l.chain;
+    this.pageShift = l.pageShift;
+    this.sizes = l.sizes;
+    this.masks = l.masks;
+    this.aligns = l.aligns;
+    this.indexShifts = l.indexShifts;
+    this.indexMasks = l.indexMasks;
+    this.pageShiftN = l.pageShiftN;
+    this.pageSize = l.pageSize;
+    this.p4dFoldedAtCompileTime = l.p4dFoldedAtCompileTime;
   }
 
   /** The arch file's name of the entry a chain level reads. */
@@ -241,9 +282,12 @@ export class LinuxTables {
   private lastHi = 0;
   private lastV = 0n;
 
-  /** A store to an entry, recorded as a change of (tree, level, first VA it covers). */
-  write(tree: number, c: ChainIndex, pa: number, addr: U64, value: U64): void {
-    this.writeHalves(tree, c, pa, addr, Number(value & 0xffffffffn), Number(value >> 32n));
+  /**
+   * A store to an entry, recorded as a change of (tree, level, first VA it covers): `addr` plus
+   * `pages` pages (a PTE's table base and index, as writeHalves takes them).
+   */
+  write(tree: number, c: ChainIndex, pa: number, addr: U64, value: U64, pages = 0): void {
+    this.writeHalves(tree, c, pa, addr, Number(value & 0xffffffffn), Number(value >> 32n), pages);
   }
 
   /**
@@ -322,11 +366,10 @@ export class LinuxTables {
     const out: EntryChange[] = [];
     this.journal.forEach(this.pageSize, (tree, c, addr, old, value) => {
       if (old === value) return;
-      const size = this.size(c);
       out.push({
         tree,
         level: this.name(c),
-        addr: addr & ~(size - 1n) & MASK64,
+        addr: addr & this.aligns[c]!,
         old,
         new: value,
         isTable: c === 4 ? NEVER_TABLE : (v: U64) => this.isTable(c, v),

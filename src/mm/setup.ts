@@ -32,6 +32,8 @@ const hugeNames = (hstates: ReadonlyMap<number, HugeSize>): string =>
     .map(([name]) => name)
     .join(', ');
 
+const vmaAt = (i: number, j: number): string => `/setup/mms/${i}/vmas/${j}`;
+
 /** The trees an mm setup names, so that the radix builder allocates their roots. */
 export function linuxTrees(s: LinuxSetup): number[] {
   return [...(s.mms ?? []).map((m) => m.tree ?? 0), ...(s.init_mm ? [s.init_mm.tree] : [])];
@@ -40,15 +42,20 @@ export function linuxTrees(s: LinuxSetup): number[] {
 export function buildLinux(s: LinuxSetup, g: LinuxGeometry, ramEnd: U64): LinuxState {
   const mms = new Map<string, Mm>();
   const vmas = new Map<string, Vma>();
-  const page = 1n << BigInt(g.pageShift);
+  const pageShift = BigInt(g.pageShift);
+  const page = 1n << pageShift;
   // has_svnapot(): riscv_isa is the AND of every hart's (arch/riscv/kernel/cpufeature.c:891-894); a
-  // setup without cpus has one CPU with the default features, Svnapot off.
-  const svnapot = (s.cpus ?? [{}]).every((c) => c.features?.Svnapot === true);
-  const hstates = hugetlbSizes(g.arch, g.pageShift, svnapot);
+  // setup without cpus has one CPU with the default features, Svnapot off. Asked of hugetlb VMAs only.
+  let hstates: ReadonlyMap<number, HugeSize> | undefined;
+  const hstatesOf = () =>
+    (hstates ??= hugetlbSizes(
+      g.arch,
+      g.pageShift,
+      (s.cpus ?? [{}]).every((c) => c.features?.Svnapot === true),
+    ));
   (s.mms ?? []).forEach((sm, i) => {
-    const at = `/setup/mms/${i}`;
     if (mms.has(sm.name))
-      throw new VectorFormatError(`mm "${sm.name}" is named twice`, `${at}/name`);
+      throw new VectorFormatError(`mm "${sm.name}" is named twice`, `/setup/mms/${i}/name`);
     const mm: Mm = {
       name: sm.name,
       tree: sm.tree ?? 0,
@@ -61,31 +68,30 @@ export function buildLinux(s: LinuxSetup, g: LinuxGeometry, ramEnd: U64): LinuxS
     mms.set(sm.name, mm);
     let last = 0n;
     sm.vmas.forEach((sv, j) => {
-      const vat = `${at}/vmas/${j}`;
       if (vmas.has(sv.name))
-        throw new VectorFormatError(`VMA "${sv.name}" is named twice`, `${vat}/name`);
+        throw new VectorFormatError(`VMA "${sv.name}" is named twice`, `${vmaAt(i, j)}/name`);
       if (sv.start % page !== 0n || sv.end % page !== 0n || sv.end <= sv.start)
-        throw new VectorFormatError('expected page-aligned start < end', vat);
+        throw new VectorFormatError('expected page-aligned start < end', vmaAt(i, j));
       if (sv.start < last)
         throw new VectorFormatError(
           `overlaps or precedes the VMA before it (ends ${hex64(last)}): VMAs are sorted`,
-          `${vat}/start`,
+          `${vmaAt(i, j)}/start`,
         );
       if (!g.userVa(sv.start) || !g.userVa(sv.end - 1n))
-        throw new VectorFormatError('expected a VMA inside the user address space', vat);
+        throw new VectorFormatError('expected a VMA inside the user address space', vmaAt(i, j));
       const flags = new Set(sv.flags);
       let hstate: HugeSize | undefined;
       if (sv.hugetlb !== undefined || flags.has('VM_HUGETLB')) {
         const shift = sv.hugetlb === undefined ? undefined : HUGE_SHIFT[sv.hugetlb];
-        hstate = shift === undefined ? undefined : hstates.get(shift);
+        hstate = shift === undefined ? undefined : hstatesOf().get(shift);
         if (hstate === undefined || !flags.has('VM_HUGETLB'))
           throw new VectorFormatError(
-            `a hugetlb VMA needs VM_HUGETLB and \`hugetlb\`, a size the kernel registers here (${hugeNames(hstates)})`,
-            `${vat}/hugetlb`,
+            `a hugetlb VMA needs VM_HUGETLB and \`hugetlb\`, a size the kernel registers here (${hugeNames(hstatesOf())})`,
+            `${vmaAt(i, j)}/hugetlb`,
           );
         const size = 1n << BigInt(hstate.shift);
         if (sv.start % size !== 0n || sv.end % size !== 0n)
-          throw new VectorFormatError(`expected a VMA aligned to ${sv.hugetlb}`, vat);
+          throw new VectorFormatError(`expected a VMA aligned to ${sv.hugetlb}`, vmaAt(i, j));
       }
       last = sv.end;
       // shmem_vm_ops (mm/shmem.c): ->fault is shmem_fault, with ->map_pages; no script.
@@ -93,7 +99,7 @@ export function buildLinux(s: LinuxSetup, g: LinuxGeometry, ramEnd: U64): LinuxS
       if (shmem && sv.vm_ops !== undefined)
         throw new VectorFormatError(
           'a VMA of a shmem file has shmem_vm_ops: give it no `vm_ops`',
-          `${vat}/vm_ops`,
+          `${vmaAt(i, j)}/vm_ops`,
         );
       const vma: Vma = {
         name: sv.name,
@@ -101,18 +107,15 @@ export function buildLinux(s: LinuxSetup, g: LinuxGeometry, ramEnd: U64): LinuxS
         start: sv.start,
         end: sv.end,
         flags,
-        pgoff: sv.pgoff ?? sv.start >> BigInt(g.pageShift),
+        pgoff: sv.pgoff ?? sv.start >> pageShift,
         file: sv.file,
         hugetlbShift: hstate?.shift,
-        ...(hstate === undefined ? {} : { hstate }),
+        hstate,
         vmOps: new Set(shmem ? ['fault', 'map_pages'] : (Object.keys(sv.vm_ops ?? {}) as VmOp[])),
         // hugetlb VMAs have hugetlb_vm_ops (fs/hugetlbfs/inode.c:123), shmem ones shmem_vm_ops.
         hasVmOps: shmem || hstate !== undefined || sv.vm_ops !== undefined,
-        vmOpsScripts: {
-          ...(sv.vm_ops?.fault ? { fault: sv.vm_ops.fault } : {}),
-          ...(sv.vm_ops?.page_mkwrite ? { page_mkwrite: sv.vm_ops.page_mkwrite } : {}),
-          ...(sv.vm_ops?.pfn_mkwrite ? { pfn_mkwrite: sv.vm_ops.pfn_mkwrite } : {}),
-        },
+        // The scripts of the callbacks that exist (map_pages is `{}`, no script).
+        vmOpsScripts: sv.vm_ops ?? {},
         vmPageProt: sv.vm_page_prot,
         pageProtSet: false,
         uffd: undefined,

@@ -147,7 +147,7 @@ export interface Vma {
   /** log2 of the hstate's huge page size, for a VM_HUGETLB VMA. */
   readonly hugetlbShift: number | undefined;
   /** The hstate's size and how a huge page is mapped, for a VM_HUGETLB VMA. */
-  readonly hstate?: HugeSize;
+  readonly hstate: HugeSize | undefined;
   /** The non-NULL members of vma->vm_ops (none for an anonymous VMA). */
   readonly vmOps: ReadonlySet<VmOp>;
   /** vma->vm_ops is non-NULL (vma_is_anonymous is its negation). */

@@ -52,12 +52,12 @@ export function buildUffds(s: LinuxSetup, mms: ReadonlyMap<string, Mm>): Map<str
   });
   (s.mms ?? []).forEach((sm, i) =>
     sm.vmas.forEach((sv, j) => {
-      const at = `/setup/mms/${i}/vmas/${j}`;
-      const vma = mms.get(sm.name)!.vmas[j]!;
-      const armed = UFFD_VM_FLAGS.some((x) => vma.flags.has(x));
       // VM_UFFD_* flags without a context serve the decisions that read only the flags (writenotify,
       // the write upgrade); handle_userfault without a context is VM_FAULT_SIGBUS (fs/userfaultfd.c:400).
       if (sv.uffd === undefined) return;
+      const at = `/setup/mms/${i}/vmas/${j}`;
+      const vma = mms.get(sm.name)!.vmas[j]!;
+      const armed = UFFD_VM_FLAGS.some((x) => vma.flags.has(x));
       const ctx = uffds.get(sv.uffd);
       if (!ctx) throw new VectorFormatError(`no uffd "${sv.uffd}" in setup.uffds`, `${at}/uffd`);
       if (ctx.mm.name !== sm.name)

@@ -190,94 +190,76 @@ export function scriptedOps(
   const ops: WalkCallbacks = {
     walk_lock: s.walk_lock ?? 'PGWALK_RDLOCK',
     repeats: repeatBound(s),
-    ...optional('pgd_entry', entry('pgd_entry', 0)),
-    ...optional('p4d_entry', entry('p4d_entry', 1)),
-    ...optional('pud_entry', entry('pud_entry', 2)),
-    ...optional('pmd_entry', entry('pmd_entry', 3)),
-    ...optional(
-      'pte_entry',
+    pgd_entry: entry('pgd_entry', 0),
+    p4d_entry: entry('p4d_entry', 1),
+    pud_entry: entry('pud_entry', 2),
+    pmd_entry: entry('pmd_entry', 3),
+    pte_entry:
       pte &&
-        ((w: MmWalk, pa: number, addr0: U64, j: number): number => {
-          const page = 1n << BigInt(w.t.pageShift);
-          const addr = addr0 + BigInt(j) * page;
-          emit(w, {
-            event: 'pte_entry',
-            addr,
-            next: addr + page,
-            value: w.t.read(pa),
-            ...vmaOf(w),
-          });
-          const r = pte(w, addr);
-          if (r.write !== undefined) w.t.write(w.tree, 4, pa, addr, r.write);
-          return r.ret;
-        }),
-    ),
-    ...optional(
-      'pte_hole',
+      ((w: MmWalk, pa: number, addr0: U64, j: number): number => {
+        const page = 1n << BigInt(w.t.pageShift);
+        const addr = addr0 + BigInt(j) * page;
+        emit(w, {
+          event: 'pte_entry',
+          addr,
+          next: addr + page,
+          value: w.t.read(pa),
+          ...vmaOf(w),
+        });
+        const r = pte(w, addr);
+        if (r.write !== undefined) w.t.write(w.tree, 4, pa, addr, r.write);
+        return r.ret;
+      }),
+    pte_hole:
       hole &&
-        ((w: MmWalk, addr: U64, next: U64, depth: number): number => {
-          emit(w, { event: 'pte_hole', addr, next, depth, ...vmaOf(w) });
-          return hole(w, addr).ret;
-        }),
-    ),
-    ...optional(
-      'hugetlb_entry',
+      ((w: MmWalk, addr: U64, next: U64, depth: number): number => {
+        emit(w, { event: 'pte_hole', addr, next, depth, ...vmaOf(w) });
+        return hole(w, addr).ret;
+      }),
+    hugetlb_entry:
       huge &&
-        ((w: MmWalk, pa: number, hmask: U64, addr: U64, next: U64): number => {
-          emit(w, {
-            event: 'hugetlb_entry',
-            addr,
-            next,
-            hmask,
-            value: w.t.read(pa),
-            ...vmaOf(w),
-          });
-          const r = huge(w, addr);
-          // The entry huge_pte_offset gave: by the hstate, a PUD, a PMD or a contiguous run's first.
-          if (r.write !== undefined)
-            w.t.write(w.tree, hugeEntryLevel(w, pa, addr & hmask), pa, addr, r.write);
-          return r.ret;
-        }),
-    ),
-    ...optional(
-      'test_walk',
+      ((w: MmWalk, pa: number, hmask: U64, addr: U64, next: U64): number => {
+        emit(w, {
+          event: 'hugetlb_entry',
+          addr,
+          next,
+          hmask,
+          value: w.t.read(pa),
+          ...vmaOf(w),
+        });
+        const r = huge(w, addr);
+        // The entry huge_pte_offset gave: by the hstate, a PUD, a PMD or a contiguous run's first.
+        if (r.write !== undefined)
+          w.t.write(w.tree, hugeEntryLevel(w, pa, addr & hmask), pa, addr, r.write);
+        return r.ret;
+      }),
+    test_walk:
       test &&
-        ((w: MmWalk, start: U64, end: U64): number => {
-          emit(w, { event: 'test_walk', addr: start, next: end, ...vmaOf(w) });
-          return test(w, start).ret;
-        }),
-    ),
-    ...optional(
-      'pre_vma',
+      ((w: MmWalk, start: U64, end: U64): number => {
+        emit(w, { event: 'test_walk', addr: start, next: end, ...vmaOf(w) });
+        return test(w, start).ret;
+      }),
+    pre_vma:
       pre &&
-        ((w: MmWalk, start: U64, end: U64): number => {
-          emit(w, { event: 'pre_vma', addr: start, next: end, ...vmaOf(w) });
-          return pre(w, start).ret;
-        }),
-    ),
-    ...optional(
-      'post_vma',
+      ((w: MmWalk, start: U64, end: U64): number => {
+        emit(w, { event: 'pre_vma', addr: start, next: end, ...vmaOf(w) });
+        return pre(w, start).ret;
+      }),
+    post_vma:
       post &&
-        ((w: MmWalk): void => {
-          emit(w, { event: 'post_vma', ...vmaOf(w) });
-          post(w, undefined);
-        }),
-    ),
-    ...optional(
-      'install_pte',
+      ((w: MmWalk): void => {
+        emit(w, { event: 'post_vma', ...vmaOf(w) });
+        post(w, undefined);
+      }),
+    install_pte:
       install &&
-        ((w: MmWalk, addr: U64, next: U64) => {
-          emit(w, { event: 'install_pte', addr, next, ...vmaOf(w) });
-          const r = install(w, addr);
-          return { ret: r.ret, pte: r.write ?? 0n };
-        }),
-    ),
+      ((w: MmWalk, addr: U64, next: U64) => {
+        emit(w, { event: 'install_pte', addr, next, ...vmaOf(w) });
+        const r = install(w, addr);
+        return { ret: r.ret, pte: r.write ?? 0n };
+      }),
   };
   return ops;
-}
-
-function optional<K extends string, V>(k: K, v: V | undefined): { [P in K]?: V } {
-  return (v === undefined ? {} : { [k]: v }) as { [P in K]?: V };
 }
 
 declare module '../ops/types.ts' {
