@@ -57,6 +57,7 @@ export {
 } from './run.ts';
 /** One vector's verdict from an implementation's observation. */
 export { judge, type Judgement, type Mismatch, type Verdict } from './compare.ts';
+export type { FieldDiff } from './arch.ts';
 /** Known failures (`--expect-fail FILE`): listed failures are xfail, listed passes xpass. */
 export { loadExpectFail, type ExpectFail } from './expect-fail.ts';
 
