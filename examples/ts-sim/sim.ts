@@ -55,6 +55,8 @@ function step(m: Machine, op: string, a: Args): Json {
       const va = parseHex(a.va, 'access: va');
       if (a.access !== 'load' && a.access !== 'store' && a.access !== 'fetch')
         throw new SimError('access: access must be load, store or fetch');
+      if (a.priv !== 'user' && a.priv !== 'supervisor')
+        throw new SimError('access: priv must be user or supervisor');
       const access: Access = a.access;
       return outcomeJson(m, m.mmu.translate(hart(), va, access, a.priv === 'user'), va);
     }
@@ -88,7 +90,9 @@ function step(m: Machine, op: string, a: Args): Json {
 /** A vector on a fresh machine: one observation per step; after an op it lacks, every step is unsupported. */
 export function observe(v: VectorInput): VectorObservation {
   try {
-    const m = new Machine(MODES[v.mode]!, v.setup, v.steps);
+    const levels = MODES[v.mode];
+    if (levels === undefined) throw new SimError(`ts-sim has no riscv64 mode ${v.mode}`);
+    const m = new Machine(levels, v.setup, v.steps);
     const named = new Map<string, Json>();
     let missing: string | undefined;
     const steps = v.steps.map((s): StepObservation => {
