@@ -97,6 +97,16 @@ export default tseslint.config(
     ]),
   },
   {
+    files: ['examples/**/*.ts'],
+    rules: restrict([
+      {
+        group: ['**/src/**', '**/runners/**', '../*'],
+        message:
+          "An example imports ptvec as its users do: from 'ptvec', never from the source tree.",
+      },
+    ]),
+  },
+  {
     files: ['bin/**/*.js', 'scripts/**/*.mjs', 'bench/**/*.mjs', 'eslint.config.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },

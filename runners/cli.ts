@@ -7,31 +7,20 @@ import { out, parse, UsageError, watchStdout } from './cli-io.ts';
 import type { ParseArgsConfig } from 'node:util';
 import type { Implementation } from './adapter.ts';
 import { referenceImplementation } from './adapters/reference.ts';
-import { archDescriptions } from './arch.ts';
 import { loadExpectFail, loadExpectFailDir } from './expect-fail.ts';
 import { lint } from './lint.ts';
-import { renderJson } from './reporters/json.ts';
-import { renderJunit } from './reporters/junit.ts';
-import { COLOUR, PLAIN, problemLine, renderPretty } from './reporters/pretty.ts';
-import { renderHtml } from './reporters/html.ts';
-import { renderTap } from './reporters/tap.ts';
+import { COLOUR, PLAIN, problemLine } from './reporters/pretty.ts';
+import { render, REPORTERS, type ReporterName } from './reporters/render.ts';
 import { mergeReports } from './merge.ts';
 import { execImplementation } from './protocol/client.ts';
 import { splitCommandLine } from './protocol/command-line.ts';
 import { serve } from './protocol/server.ts';
-import {
-  execute,
-  exitCode,
-  summarize,
-  toolVersion,
-  type RunOptions,
-  type RunReport,
-  type Summary,
-} from './run.ts';
+import { exitCode, summarize, toolVersion, type RunReport, type Summary } from './run.ts';
+import { run } from './run-vectors.ts';
 import { defaultThreads, executeInThreads, THREADS_FROM_BYTES } from './threads.ts';
 import { parseShard, select, type Selection } from './select.ts';
+import { unknownName } from './selection.ts';
 import { shorten } from './vectors/quote.ts';
-import { familyNames } from './vectors/schemas.ts';
 import { findVectorFiles, type Problem } from './vectors/files.ts';
 import { loadVectors } from './load.ts';
 
@@ -45,13 +34,6 @@ const SELECT_OPTS = {
   'allow-empty': { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
 
-/** Filter values that name nothing are usage errors, not empty selections. */
-function checkNames(flag: string, given: readonly string[], known: readonly string[]): void {
-  for (const g of given)
-    if (!known.includes(g))
-      throw new UsageError(`${flag} ${shorten(g)}: expected one of ${known.join(', ')}`);
-}
-
 function selection(v: {
   arch?: string[];
   mode?: string[];
@@ -60,12 +42,12 @@ function selection(v: {
   grep?: string[];
   shard?: string;
 }): Selection {
-  const descs = [...archDescriptions().values()];
-  const arches = [...new Set(descs.map((d) => d.arch))];
-  checkNames('--arch', v.arch ?? [], arches);
-  const inArch = descs.filter((d) => !v.arch?.length || v.arch.includes(d.arch));
-  checkNames('--mode', v.mode ?? [], [...new Set(inArch.map((d) => d.mode))]);
-  checkNames('--family', v.family ?? [], familyNames());
+  // Filter values that name nothing are usage errors, not empty selections.
+  const bad = unknownName(v);
+  if (bad)
+    throw new UsageError(
+      `--${bad.filter} ${shorten(bad.value)}: expected one of ${bad.known.join(', ')}`,
+    );
   const grep = (v.grep ?? []).map((g) => {
     try {
       return new RegExp(g);
@@ -107,10 +89,8 @@ function emptiness(s: Summary, allow: boolean | undefined): number {
   return allow ? 0 : 2;
 }
 
-const REPORTERS = ['pretty', 'json', 'junit', 'tap', 'html'] as const;
-
 interface ReporterSpec {
-  readonly name: (typeof REPORTERS)[number];
+  readonly name: ReporterName;
   readonly file?: string;
 }
 
@@ -129,21 +109,6 @@ function reporters(specs: string[] | undefined): ReporterSpec[] {
 }
 
 const useColour = () => process.stdout.isTTY && !process.env.NO_COLOR && !process.env.CI;
-
-function render(r: ReporterSpec, report: RunReport): string {
-  switch (r.name) {
-    case 'pretty':
-      return renderPretty(report, r.file || !useColour() ? PLAIN : COLOUR);
-    case 'json':
-      return renderJson(report);
-    case 'junit':
-      return renderJunit(report);
-    case 'tap':
-      return renderTap(report);
-    case 'html':
-      return renderHtml(report);
-  }
-}
 
 function printProblems(problems: readonly Problem[]): void {
   for (const p of problems)
@@ -203,7 +168,7 @@ function progressLine(): ((d: number, t: number) => void) | undefined {
 
 function writeReports(reps: readonly ReporterSpec[], report: RunReport): void {
   for (const r of reps) {
-    const text = render(r, report);
+    const text = render(report, r.name, r.file || !useColour() ? PLAIN : COLOUR);
     if (r.file) writeFileSync(r.file, text);
     else out(text);
   }
@@ -254,7 +219,7 @@ async function cmdRun(argv: string[]): Promise<number> {
   const loaded = values.exec === undefined ? undefined : loadVectors(positionals, true);
   const impl = await started;
   const onProgress = progressLine();
-  const opts: RunOptions = {
+  const opts = {
     selection: sel,
     ...(expectFail ? { expectFail } : {}),
     ...(onProgress ? { onProgress } : {}),
@@ -265,7 +230,7 @@ async function cmdRun(argv: string[]): Promise<number> {
     const report =
       threads > 1
         ? await executeInThreads(positionals, opts, threads)
-        : await execute(impl, loaded ?? loadVectors(positionals, true), opts);
+        : await run(impl, { ...opts, vectors: loaded ?? positionals });
     writeReports(reps, report);
     return Math.max(exitCode(report), emptiness(report.summary, values['allow-empty']));
   } finally {

@@ -1,0 +1,27 @@
+// One report in any of the formats `ptvec run --reporter NAME` writes.
+
+import type { RunReport } from '../run.ts';
+import { renderHtml } from './html.ts';
+import { renderJson } from './json.ts';
+import { renderJunit } from './junit.ts';
+import { PLAIN, renderPretty, type Style } from './pretty.ts';
+import { renderTap } from './tap.ts';
+
+export const REPORTERS = ['pretty', 'json', 'junit', 'tap', 'html'] as const;
+export type ReporterName = (typeof REPORTERS)[number];
+
+/** The report as `--reporter name` writes it; `style` colours the pretty one (default: none). */
+export function render(report: RunReport, name: ReporterName, style: Style = PLAIN): string {
+  switch (name) {
+    case 'pretty':
+      return renderPretty(report, style);
+    case 'json':
+      return renderJson(report);
+    case 'junit':
+      return renderJunit(report);
+    case 'tap':
+      return renderTap(report);
+    case 'html':
+      return renderHtml(report);
+  }
+}
