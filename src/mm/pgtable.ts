@@ -302,7 +302,7 @@ export class LinuxTables {
     addr: U64,
     lo: number,
     hi: number,
-    pages = 0,
+    pages: number,
     oldLo = this.m.mem.lo(pa),
     oldHi = this.m.mem.hi(pa),
   ): void {
