@@ -1,6 +1,6 @@
 // The ptvec command line (DESIGN.md "The command line").
 
-import { statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { cmdDecode, cmdEncode } from './cli-entries.ts';
 import { COMMANDS, helpFor, USAGE } from './cli-help.ts';
 import { out, parse, UsageError, watchStdout } from './cli-io.ts';
@@ -17,11 +17,11 @@ import { splitCommandLine } from './protocol/command-line.ts';
 import { serve } from './protocol/server.ts';
 import { exitCode, summarize, toolVersion, type RunReport, type Summary } from './run.ts';
 import { run } from './run-vectors.ts';
-import { defaultThreads, executeInThreads, THREADS_FROM_BYTES } from './threads.ts';
+import { executeInThreads } from './threads.ts';
 import { parseShard, select, type Selection } from './select.ts';
 import { unknownName } from './selection.ts';
 import { shorten } from './vectors/quote.ts';
-import { findVectorFiles, type Problem } from './vectors/files.ts';
+import type { Problem } from './vectors/files.ts';
 import { loadVectors } from './load.ts';
 
 const SELECT_OPTS = {
@@ -181,13 +181,6 @@ function writeReports(reps: readonly ReporterSpec[], report: RunReport): void {
   }
 }
 
-/** The reference engine's threads: --jobs, or one per core for a corpus worth starting them for. */
-function referenceThreads(jobs: string | undefined, paths: readonly string[]): number {
-  if (jobs !== undefined) return positive('--jobs', jobs, 1, 256);
-  const bytes = findVectorFiles(paths, []).reduce((n, f) => n + statSync(f).size, 0);
-  return bytes >= THREADS_FROM_BYTES ? defaultThreads() : 1;
-}
-
 async function cmdRun(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     ...SELECT_OPTS,
@@ -226,7 +219,7 @@ async function cmdRun(argv: string[]): Promise<number> {
   };
   try {
     const reference = values.exec === undefined && values.impl !== 'qemu';
-    const threads = reference ? referenceThreads(values.jobs, positionals) : 1;
+    const threads = reference ? positive('--jobs', values.jobs, 1, 256) : 1;
     const report =
       threads > 1
         ? await executeInThreads(positionals, opts, threads)

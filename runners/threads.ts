@@ -5,7 +5,6 @@
 // same problems (a report sorts them).
 
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { referenceImplementation } from './adapters/reference.ts';
@@ -24,12 +23,6 @@ import type { ExpectFail } from './expect-fail.ts';
 import { findVectorFiles, loadFile, type LoadedFile, type Problem } from './vectors/files.ts';
 import { checkIds } from './vectors/ids.ts';
 import { checkLoaded } from './vectors/load.ts';
-
-/** Below this many bytes of vector files a run stays on one thread: a thread takes ~0.2 s to start. */
-export const THREADS_FROM_BYTES = 4 * 1024 * 1024;
-
-/** The threads a run uses by default: one per core, at most 4. */
-export const defaultThreads = (): number => Math.min(4, availableParallelism());
 
 /** What the main thread gives each worker. */
 export interface ShareData {
