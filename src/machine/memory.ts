@@ -23,6 +23,8 @@ const spare: { words: Uint32Array; frame: Float64Array; slot: Int32Array }[] = [
 const MAX_SPARE = 16;
 const MAX_SPARE_FRAMES = 16;
 const RELEASED = new Uint32Array(0);
+const RELEASED_FRAMES = new Float64Array(0);
+const RELEASED_SLOTS = new Int32Array(0);
 
 export class PhysMemory {
   readonly base: number;
@@ -46,7 +48,10 @@ export class PhysMemory {
     this.cachedSlot = s?.slot ?? new Int32Array(FIRST_CACHE);
   }
 
-  /** The run is over: the storage goes back, zeroed, for the next memory; this one is not used again. */
+  /**
+   * The run is over: the storage goes back, zeroed, for the next memory; this one is not used again
+   * (it keeps no array of the pool, so a second release gives nothing back).
+   */
   release(): void {
     if (
       spare.length < MAX_SPARE &&
@@ -58,6 +63,8 @@ export class PhysMemory {
       spare.push({ words: this.words, frame: this.cachedFrame, slot: this.cachedSlot });
     }
     this.words = RELEASED;
+    this.cachedFrame = RELEASED_FRAMES;
+    this.cachedSlot = RELEASED_SLOTS;
   }
 
   contains(pa: number, len = 1): boolean {
