@@ -1,6 +1,7 @@
 // The ptvec command line (DESIGN.md "The command line").
 
 import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { cmdDecode, cmdEncode } from './cli-entries.ts';
 import { COMMANDS, helpFor, USAGE } from './cli-help.ts';
 import { out, parse, UsageError, watchStdout } from './cli-io.ts';
@@ -219,7 +220,10 @@ async function cmdRun(argv: string[]): Promise<number> {
   };
   try {
     const reference = values.exec === undefined && values.impl !== 'qemu';
-    const threads = reference ? positive('--jobs', values.jobs, 1, 256) : 1;
+    // At most one thread per core: a thread is a heap of its own.
+    const threads = reference
+      ? Math.min(positive('--jobs', values.jobs, 1, 256), availableParallelism())
+      : 1;
     const report =
       threads > 1
         ? await executeInThreads(positionals, opts, threads)
