@@ -64,6 +64,17 @@ describe('a threaded run of the reference engine', () => {
     expect(one.summary.failed).toBeGreaterThanOrEqual(1);
     expect(many).toEqual(one);
   });
+  it('still checks the setups of the vectors the selection leaves out', async () => {
+    const opts: RunOptions = { selection: { ...ALL.selection, family: ['uffd'] } };
+    const one = await execute(referenceImplementation(), loadVectors([dir], true), opts);
+    expect(one.problems).toContainEqual(
+      expect.objectContaining({
+        file: expect.stringMatching(/fault\/x86_64\/mprotect\.json$/),
+        pointer: '/vectors/1/setup/memory',
+      }),
+    );
+    expect(await executeInThreads([dir], opts, 2)).toEqual(one);
+  });
   it('applies the selection and the expected failures as one thread does', async () => {
     const opts: RunOptions = {
       selection: { ...ALL.selection, family: ['fault'] },
