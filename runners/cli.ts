@@ -226,7 +226,13 @@ async function cmdRun(argv: string[]): Promise<number> {
       : 1;
     const report =
       threads > 1
-        ? await executeInThreads(positionals, opts, threads)
+        ? await executeInThreads(positionals, opts, threads).catch((e: unknown) => {
+            // A thread's failure is ptvec's bug; the run still gets its report, on one thread.
+            process.stderr.write(
+              `ptvec: a run thread failed (${e instanceof Error ? e.message : String(e)}); running on one thread\n`,
+            );
+            return run(impl, { ...opts, vectors: positionals });
+          })
         : await run(impl, { ...opts, vectors: loaded ?? positionals });
     writeReports(reps, report);
     return Math.max(exitCode(report), emptiness(report.summary, values['allow-empty']));

@@ -120,9 +120,11 @@ function workerShare(
   d: ShareData,
   ids: (records: IdRecord[]) => void,
   duplicates: Promise<ReadonlySet<string>>,
+  started: Worker[],
 ): Promise<SharePart> {
   return new Promise((resolve, reject) => {
     const w = new Worker(workerUrl(), { workerData: d });
+    started.push(w);
     w.on('message', (m: FromWorker) => {
       if (m.kind === 'ids') {
         ids(m.ids);
@@ -169,8 +171,10 @@ export async function executeInThreads(
     answer(new Set(all.filter((r) => !unique.has(r)).map((r) => `${r.at[0]}:${r.at[1]}`)));
   };
   const ticker = opts.onProgress ? setInterval(progress, 100) : undefined;
+  // A thread that failed leaves the others waiting for its ids: every worker ends with the run.
+  const workers: Worker[] = [];
   const parts = await Promise.all([
-    ...Array.from({ length: threads - 1 }, () => workerShare(d, arrived, duplicates)),
+    ...Array.from({ length: threads - 1 }, () => workerShare(d, arrived, duplicates, workers)),
     share(
       d,
       (ids) => {
@@ -179,7 +183,10 @@ export async function executeInThreads(
       },
       progress,
     ),
-  ]).finally(() => clearInterval(ticker));
+  ]).finally(() => {
+    clearInterval(ticker);
+    for (const w of workers) void w.terminate();
+  });
   if (!files.length && !problems.length)
     problems.push({ file: paths.join(' '), pointer: '', message: 'no vector files (*.json) here' });
   // In select's order: by id.
