@@ -57,9 +57,23 @@ export interface Implementation {
     vectors: readonly VectorInput[],
     answered: (index: number, observation: VectorObservation) => void,
   ): Promise<void>;
+  /**
+   * Optional, used instead of `run` where present: take the vectors in batches while the runner is
+   * still loading them, so that verdicts come before the whole selection is loaded. `answered`'s
+   * index counts over all batches in the order they were added.
+   */
+  stream?(answered: (index: number, observation: VectorObservation) => void): VectorStream;
   /** What went wrong with the implementation that was no vector's fault, so far, for the report. */
   incidents?(): readonly string[];
   close(): Promise<void>;
+}
+
+/** Vectors handed to an implementation in batches (Implementation.stream). */
+export interface VectorStream {
+  /** More vectors; their ids differ from every earlier one's. */
+  add(vectors: readonly VectorInput[]): void;
+  /** No more vectors: resolves when every vector added is answered. */
+  end(): Promise<void>;
 }
 
 type VectorSource = {

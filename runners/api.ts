@@ -34,6 +34,7 @@ export type {
   StepObservation,
   VectorInput,
   VectorObservation,
+  VectorStream,
 } from './adapter.ts';
 
 /** The reference engine, in process (`ptvec run` without --exec). */

@@ -18,6 +18,13 @@ export const SCHEMAS_DIR = join(PACKAGE_ROOT, 'schemas');
 export const VECTORS_DIR = join(PACKAGE_ROOT, 'vectors');
 export const ARCH_DIR = join(PACKAGE_ROOT, 'vectors', 'arch');
 
+/** The package's version (package.json). */
+export function toolVersion(): string {
+  return (
+    JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }
+  ).version;
+}
+
 /** A path as a person would type it from the current directory. */
 export function displayPath(p: string): string {
   const r = relative(process.cwd(), p);

@@ -6,6 +6,7 @@ import { loadExpectFail, type ExpectFail } from './expect-fail.ts';
 import { loadVectors } from './load.ts';
 import { problemLine } from './reporters/pretty.ts';
 import { execute, type RunReport } from './run.ts';
+import { executeStreaming } from './run-stream.ts';
 import { selectionOf, unknownName, type Filters } from './selection.ts';
 import type { LoadResult, Problem } from './vectors/files.ts';
 
@@ -40,13 +41,14 @@ export async function run(
     expectFail = loadExpectFail(expectFail, problems);
     if (problems.length) throw new Error(problems.map(problemLine).join('\n'));
   }
-  // The setups are built once, by the check that runs each vector (runners/load.ts).
-  const loaded = isLoaded(options.vectors)
-    ? options.vectors
-    : loadVectors(options.vectors ?? [], true);
-  return execute(impl, loaded, {
+  const opts = {
     selection: selectionOf(options.selection),
     ...(expectFail ? { expectFail } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-  });
+  };
+  if (isLoaded(options.vectors)) return execute(impl, options.vectors, opts);
+  // An implementation that takes vectors as they load gets them file by file.
+  if (impl.stream) return executeStreaming(impl, options.vectors ?? [], opts);
+  // The setups are built once, by the check that runs each vector (runners/load.ts).
+  return execute(impl, loadVectors(options.vectors ?? [], true), opts);
 }

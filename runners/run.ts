@@ -1,11 +1,9 @@
 // A run: load, select, skip what the implementation does not cover, execute, judge, and build the report. Reporters render it.
 
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { toInput, type Implementation, type Json, type VectorObservation } from './adapter.ts';
 import { judge, type Mismatch, type Verdict } from './compare.ts';
 import type { ExpectFail } from './expect-fail.ts';
-import { PACKAGE_ROOT } from './paths.ts';
+import { toolVersion } from './paths.ts';
 import { select, type Selection } from './select.ts';
 import {
   stepExpect,
@@ -59,11 +57,7 @@ export interface RunReport {
   readonly problems: readonly Problem[];
 }
 
-export function toolVersion(): string {
-  return (
-    JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }
-  ).version;
-}
+export { toolVersion };
 
 export function summarize(results: readonly ResultEntry[], problems: number): Summary {
   const s: Summary = {
@@ -103,7 +97,7 @@ export const KEPT_OBSERVED_BYTES = 32 * 1024 * 1024;
 /** A reason is a line: what an implementation says of a skip or an error is kept to this length. */
 const MAX_REASON = 2000;
 
-class Retention {
+export class Retention {
   private used = 0;
   constructor(private readonly limit: number) {}
   keep(v: Json): Json {
@@ -139,7 +133,7 @@ function stepRecords(v: LoadedVector, obs: VectorObservation, kept: Retention): 
   });
 }
 
-const identity = (v: LoadedVector) => ({
+export const identity = (v: LoadedVector) => ({
   id: v.id,
   file: v.file,
   family: v.family,
@@ -148,7 +142,8 @@ const identity = (v: LoadedVector) => ({
   description: v.description,
 });
 
-function entry(
+/** A vector's result entry: its observation judged, expected failures applied. */
+export function entry(
   v: LoadedVector,
   obs: VectorObservation,
   impl: Implementation,

@@ -4,16 +4,34 @@
 // the vector that fails alone gets the `error` verdict (session.ts). Every vector gets exactly one
 // observation.
 
-import type { Implementation } from '../adapter.ts';
+import type { Implementation, VectorObservation, VectorStream } from '../adapter.ts';
 import { DEFAULT_WINDOW } from './messages.ts';
+import { ImplementationProcess } from './process.ts';
 import { notCovered, unobservedBy } from './negotiate.ts';
-import { errorObs, newRunState, start, Worker, type ExecOptions } from './session.ts';
+import {
+  addVectors,
+  endVectors,
+  errorObs,
+  newRunState,
+  start,
+  Worker,
+  type ExecOptions,
+} from './session.ts';
 
 export { MAX_CONSECUTIVE_TIMEOUTS, type ExecOptions } from './session.ts';
 
 /** The implementation behind `--exec`; its first process is started (and says hello) here. */
-export async function execImplementation(opts: ExecOptions): Promise<Implementation> {
-  const first = await start(opts);
+export function execImplementation(opts: ExecOptions): Promise<Implementation> {
+  return execImplementationFrom(opts, new ImplementationProcess(opts.argv));
+}
+
+/** execImplementation, its first process `spawned` from opts.argv by a caller that started it
+ * before loading this module (the command line). */
+export async function execImplementationFrom(
+  opts: ExecOptions,
+  spawned: ImplementationProcess,
+): Promise<Implementation> {
+  const first = await start(opts, spawned);
   const label = opts.argv.join(' ');
   if (!first.ok) {
     const reason = `the implementation (${label}) did not start: ${first.reason}`;
@@ -32,6 +50,23 @@ export async function execImplementation(opts: ExecOptions): Promise<Implementat
   const incidents: string[] = [];
   const workers: Worker[] = [new Worker(opts, window, incidents, first.proc)];
   for (let j = 1; j < opts.jobs; j++) workers.push(new Worker(opts, window, incidents));
+  const stream = (answered: (i: number, o: VectorObservation) => void): VectorStream => {
+    const st = newRunState(answered);
+    const drained = Promise.all(workers.map((w) => w.drain(st)));
+    return {
+      add: (vectors) => addVectors(st, vectors),
+      async end() {
+        endVectors(st);
+        await drained;
+        // A stopped run, or workers that could not restart, leave vectors behind.
+        const reason =
+          st.stopped ?? workers.find((w) => w.gaveUp)?.startFailure ?? 'no answer for this vector';
+        st.done.forEach((d, i) => {
+          if (!d) answered(i, errorObs(reason));
+        });
+      },
+    };
+  };
   return {
     name: hello.implementation.name,
     version: hello.implementation.version,
@@ -41,15 +76,11 @@ export async function execImplementation(opts: ExecOptions): Promise<Implementat
     notCovered: (v) => notCovered(hello.supports, v),
     unobserved: (v) => unobservedBy(hello.supports, v),
     incidents: () => [...incidents],
-    async run(vectors, answered) {
-      const st = newRunState(vectors, answered);
-      await Promise.all(workers.map((w) => w.drain(st)));
-      // A stopped run, or workers that could not restart, leave vectors behind.
-      const reason =
-        st.stopped ?? workers.find((w) => w.gaveUp)?.startFailure ?? 'no answer for this vector';
-      st.done.forEach((d, i) => {
-        if (!d) answered(i, errorObs(reason));
-      });
+    stream,
+    run(vectors, answered) {
+      const s = stream(answered);
+      s.add(vectors);
+      return s.end();
     },
     close: async () => {
       await Promise.all(workers.map((w) => w.close()));

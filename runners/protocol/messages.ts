@@ -16,8 +16,7 @@ import { explain, validator } from '../vectors/schemas.ts';
 export type { ImplementationHello, Target } from '../vectors/generated/protocol.ts';
 
 export const PROTOCOL_VERSIONS: readonly [number, ...number[]] = [1];
-/** The longest line an implementation may write, newline excluded (docs/protocol.md "Transport"). */
-export const MAX_LINE = 8 * 1024 * 1024;
+export { MAX_LINE } from './process.ts';
 /** Vectors unanswered at a time, unless the implementation asks for fewer. */
 export const DEFAULT_WINDOW = 64;
 /** The deepest nesting of arrays and objects in a line, the line's own object being level 1: the

@@ -4,8 +4,9 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { forgetGroup, killGroup, trackGroup } from './groups.ts';
-import { MAX_LINE } from './messages.ts';
 
+/** The longest line an implementation may write, newline excluded (docs/protocol.md "Transport"). */
+export const MAX_LINE = 8 * 1024 * 1024;
 const STDERR_TAIL = 2048;
 /** After the process exits, how long its pipes may take to deliver what it wrote. */
 export const EXIT_DRAIN_MS = 100;

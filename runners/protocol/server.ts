@@ -6,7 +6,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { Json, StepInput, VectorObservation } from '../adapter.ts';
 import { observe, REFERENCE_CHOICES } from '../adapters/reference.ts';
 import { archDescriptions } from '../arch.ts';
-import { toolVersion } from '../run.ts';
+import { toolVersion } from '../paths.ts';
 import { configDefaults, resolveConfig } from '../vectors/config.ts';
 import type { Config } from '../vectors/generated/vector-file.ts';
 import { explain, familyNames, validator, type ValidatorRef } from '../vectors/schemas.ts';

@@ -4,7 +4,7 @@
 // a fresh process (or runs out of time alone) is blamed. Every vector gets exactly one observation.
 
 import type { Json, VectorInput, VectorObservation } from '../adapter.ts';
-import { toolVersion } from '../run.ts';
+import { toolVersion } from '../paths.ts';
 import type { ErrorMessage, ResultMessage } from '../vectors/generated/protocol.ts';
 import {
   BYE_LINE,
@@ -42,10 +42,12 @@ export type Started =
   | { readonly ok: true; readonly proc: ImplementationProcess; readonly hello: ImplementationHello }
   | { readonly ok: false; readonly reason: string };
 
-/** Spawn and say hello; the process is killed if the hello fails. Events after the hello are held
- * for whoever takes the process. */
-export function start(opts: ExecOptions): Promise<Started> {
-  const proc = new ImplementationProcess(opts.argv);
+/** Spawn (unless given the process spawned from opts.argv) and say hello; the process is killed if
+ * the hello fails. Events after the hello are held for whoever takes the process. */
+export function start(
+  opts: ExecOptions,
+  proc = new ImplementationProcess(opts.argv),
+): Promise<Started> {
   const timeout = opts.helloTimeoutMs ?? Math.max(HELLO_TIMEOUT_MS, opts.timeoutMs);
   return new Promise((resolve) => {
     const done = (r: Started) => {
@@ -91,14 +93,15 @@ function observation(steps: readonly Json[]): VectorObservation {
   };
 }
 
-/** The shared state of one `run` call: the vectors, the queue, which are answered. */
+/** The shared state of one run: the vectors so far, the queue, which are answered. Vectors may be
+ * added while the run goes on (a streaming run): the workers wait for more until it is ended. */
 export interface RunState {
-  readonly vectors: readonly VectorInput[];
+  readonly vectors: VectorInput[];
   readonly queue: number[];
   /** Which vectors have an observation: only that is kept, the runner judges each as it arrives. */
   readonly done: boolean[];
   /** Vector index by id, for answers. */
-  readonly byId: ReadonlyMap<string, number>;
+  readonly byId: Map<string, number>;
   /** Called as each vector's observation is known, and again for a vector found answered twice
    * after its first answer: the second observation replaces the first. */
   readonly answered: (i: number, o: VectorObservation) => void;
@@ -106,29 +109,56 @@ export interface RunState {
   timeouts: number;
   /** Why the run stopped early: the reason of every vector not answered by then. */
   stopped: string | undefined;
+  /** No more vectors will be added. */
+  ended: boolean;
   /** Ends the sessions under way, when the run stops. */
   readonly aborts: Set<() => void>;
+  /** Workers waiting for vectors to be added or for the end. */
+  readonly waiting: Set<() => void>;
 }
 
-export function newRunState(
-  vectors: readonly VectorInput[],
-  answered: (i: number, o: VectorObservation) => void,
-): RunState {
+export function newRunState(answered: (i: number, o: VectorObservation) => void): RunState {
   return {
-    vectors,
-    queue: vectors.map((_, i) => i),
-    done: vectors.map(() => false),
-    byId: new Map(vectors.map((v, i) => [v.id, i])),
+    vectors: [],
+    queue: [],
+    done: [],
+    byId: new Map(),
     answered,
     timeouts: 0,
     stopped: undefined,
+    ended: false,
     aborts: new Set(),
+    waiting: new Set(),
   };
+}
+
+function wake(st: RunState): void {
+  const waiting = [...st.waiting];
+  st.waiting.clear();
+  for (const w of waiting) w();
+}
+
+/** More vectors for the run, their indices following the earlier ones'. Ids are unique in a run. */
+export function addVectors(st: RunState, vectors: readonly VectorInput[]): void {
+  for (const v of vectors) {
+    const i = st.vectors.push(v) - 1;
+    st.queue.push(i);
+    st.done.push(false);
+    st.byId.set(v.id, i);
+  }
+  wake(st);
+}
+
+/** No more vectors: the workers end once the queue is empty. */
+export function endVectors(st: RunState): void {
+  st.ended = true;
+  wake(st);
 }
 
 function stop(st: RunState, reason: string): void {
   st.stopped = reason;
   for (const abort of [...st.aborts]) abort();
+  wake(st);
 }
 
 /** The observation an answer is handed on as (the runner judges it at once and keeps the verdict). */
@@ -181,7 +211,12 @@ export class Worker {
     try {
       for (;;) {
         const alone = this.isolate.length > 0;
-        if (st.stopped !== undefined || (!alone && st.queue.length === 0)) return;
+        if (st.stopped !== undefined) return;
+        if (!alone && st.queue.length === 0) {
+          if (st.ended) return;
+          await new Promise<void>((resolve) => st.waiting.add(resolve));
+          continue;
+        }
         const proc = await this.ensure();
         if (!proc || st.stopped !== undefined) return;
         await this.session(st, proc, alone);

@@ -45,7 +45,8 @@ function checkSetup(model: VectorModel, v: LoadedVector): Problem | undefined {
   return bad && { file: v.file, pointer: `${v.pointer}${bad.pointer}`, message: bad.message };
 }
 
-function checkStepRefs(v: LoadedVector): Problem | undefined {
+/** Step references name earlier steps, and a step another feeds on has its own expectation. */
+export function checkStepRefs(v: LoadedVector): Problem | undefined {
   const names = new Map<string, number>();
   for (const [i, s] of v.steps.entries()) {
     for (const [k, a] of Object.entries(s.args)) {

@@ -1,8 +1,10 @@
-// Small builders for unit tests: a vector file on disk, and a loaded vector in memory.
+// Small builders for unit tests: a vector file on disk, a loaded vector in memory, a corpus with
+// problems of every kind.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../../runners/paths.ts';
 
 export const tmp = (): string => mkdtempSync(join(tmpdir(), 'ptvec-test-'));
 
@@ -45,3 +47,44 @@ export const oneVmaSetup = (
   memory: MEMORY,
   mms: [{ name: 'mm', vmas: [{ name: 'a', start: '0x0000000000400000', end, flags, ...over }] }],
 });
+
+interface File {
+  vectors: {
+    id: string;
+    description: unknown;
+    setup?: { memory: { base: string } };
+    steps: { expect?: unknown }[];
+  }[];
+}
+
+/** Copies of a few corpus files under new ids, with problems put in. */
+export function corpusWithProblems(): string {
+  const root = join(mkdtempSync(join(tmpdir(), 'ptvec-problems-')), 'vectors');
+  const files = [
+    'fault/x86_64/loop-anon.json',
+    'fault/x86_64/mprotect.json',
+    'uffd/arm64/api.json',
+    'uffd/arm64/changes-bases.json',
+    'pte/riscv64/laws.json',
+  ];
+  const data = files.map(
+    (f) => JSON.parse(readFileSync(join(PACKAGE_ROOT, 'vectors', f), 'utf8')) as File,
+  );
+  for (const d of data) for (const v of d.vectors) v.id += '-copy';
+  data[0]!.vectors[1]!.id = data[0]!.vectors[0]!.id;
+  data[0]!.vectors[2]!.description = 5;
+  // A wrong expectation: the first 64-bit result of the pte file, its last digit changed.
+  const step = data[4]!.vectors
+    .flatMap((v) => v.steps)
+    .find((s) => typeof (s.expect as { result?: unknown } | undefined)?.result === 'string')!;
+  const r = (step.expect as { result: string }).result;
+  step.expect = { result: r.slice(0, -1) + (r.endsWith('0') ? '1' : '0') };
+  data[1]!.vectors[1]!.setup!.memory.base = '0x0000000000000123';
+  data[2]!.vectors[0]!.id = data[3]!.vectors[0]!.id;
+  files.forEach((f, i) => {
+    mkdirSync(join(root, f, '..'), { recursive: true });
+    writeFileSync(join(root, f), JSON.stringify(data[i]));
+  });
+  writeFileSync(join(root, 'fault', 'not-json.json'), '{"vectors": [');
+  return root;
+}

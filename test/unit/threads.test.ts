@@ -2,56 +2,12 @@
 // one thread reports: the same results in the same order and the same problems, also for files with
 // problems of every kind (schema, duplicate ids within and across files, setup, wrong expectations).
 
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { referenceImplementation } from '../../runners/adapters/reference.ts';
 import { loadVectors } from '../../runners/load.ts';
-import { PACKAGE_ROOT } from '../../runners/paths.ts';
 import { execute, type RunOptions } from '../../runners/run.ts';
 import { executeInThreads } from '../../runners/threads.ts';
-
-interface File {
-  vectors: {
-    id: string;
-    description: unknown;
-    setup?: { memory: { base: string } };
-    steps: { expect?: unknown }[];
-  }[];
-}
-
-/** Copies of a few corpus files under new ids, with problems put in. */
-function corpusWithProblems(): string {
-  const root = join(mkdtempSync(join(tmpdir(), 'ptvec-threads-')), 'vectors');
-  const files = [
-    'fault/x86_64/loop-anon.json',
-    'fault/x86_64/mprotect.json',
-    'uffd/arm64/api.json',
-    'uffd/arm64/changes-bases.json',
-    'pte/riscv64/laws.json',
-  ];
-  const data = files.map(
-    (f) => JSON.parse(readFileSync(join(PACKAGE_ROOT, 'vectors', f), 'utf8')) as File,
-  );
-  for (const d of data) for (const v of d.vectors) v.id += '-copy';
-  data[0]!.vectors[1]!.id = data[0]!.vectors[0]!.id;
-  data[0]!.vectors[2]!.description = 5;
-  // A wrong expectation: the first 64-bit result of the pte file, its last digit changed.
-  const step = data[4]!.vectors
-    .flatMap((v) => v.steps)
-    .find((s) => typeof (s.expect as { result?: unknown } | undefined)?.result === 'string')!;
-  const r = (step.expect as { result: string }).result;
-  step.expect = { result: r.slice(0, -1) + (r.endsWith('0') ? '1' : '0') };
-  data[1]!.vectors[1]!.setup!.memory.base = '0x0000000000000123';
-  data[2]!.vectors[0]!.id = data[3]!.vectors[0]!.id;
-  files.forEach((f, i) => {
-    mkdirSync(join(root, f, '..'), { recursive: true });
-    writeFileSync(join(root, f), JSON.stringify(data[i]));
-  });
-  writeFileSync(join(root, 'fault', 'not-json.json'), '{"vectors": [');
-  return root;
-}
+import { corpusWithProblems } from './helpers.ts';
 
 const ALL: RunOptions = { selection: { arch: [], mode: [], family: [], tag: [], grep: [] } };
 
