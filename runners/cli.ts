@@ -1,29 +1,20 @@
-// The ptvec command line (DESIGN.md "The command line").
+// The ptvec command line (DESIGN.md "The command line"). Each command imports what it needs when it runs: `run --exec` starts the implementation's process
+// before the loader and the engine are imported, and `serve` imports no loader.
 
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { cmdDecode, cmdEncode } from './cli-entries.ts';
-import { COMMANDS, helpFor, USAGE } from './cli-help.ts';
-import { out, parse, UsageError, watchStdout } from './cli-io.ts';
 import type { ParseArgsConfig } from 'node:util';
 import type { Implementation } from './adapter.ts';
-import { referenceImplementation } from './adapters/reference.ts';
+import { COMMANDS, helpFor, USAGE } from './cli-help.ts';
+import { out, parse, UsageError, watchStdout } from './cli-io.ts';
 import { loadExpectFail, loadExpectFailDir } from './expect-fail.ts';
-import { lint } from './lint.ts';
-import { COLOUR, PLAIN, problemLine } from './reporters/pretty.ts';
-import { render, REPORTERS, type ReporterName } from './reporters/render.ts';
-import { mergeReports } from './merge.ts';
-import { execImplementation } from './protocol/client.ts';
+import { toolVersion } from './paths.ts';
 import { splitCommandLine } from './protocol/command-line.ts';
-import { serve } from './protocol/server.ts';
-import { exitCode, summarize, toolVersion, type RunReport, type Summary } from './run.ts';
-import { run } from './run-vectors.ts';
-import { executeInThreads } from './threads.ts';
-import { parseShard, select, type Selection } from './select.ts';
-import { unknownName } from './selection.ts';
+import { REPORTERS, type ReporterName } from './reporters/names.ts';
+import type { RunReport, Summary } from './run.ts';
+import { parseShard, type Selection } from './select.ts';
 import { shorten } from './vectors/quote.ts';
 import type { Problem } from './vectors/files.ts';
-import { loadVectors } from './load.ts';
 
 const SELECT_OPTS = {
   arch: { type: 'string', multiple: true },
@@ -35,15 +26,16 @@ const SELECT_OPTS = {
   'allow-empty': { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
 
-function selection(v: {
+async function selection(v: {
   arch?: string[];
   mode?: string[];
   family?: string[];
   tag?: string[];
   grep?: string[];
   shard?: string;
-}): Selection {
+}): Promise<Selection> {
   // Filter values that name nothing are usage errors, not empty selections.
+  const { unknownName } = await import('./selection.ts');
   const bad = unknownName(v);
   if (bad)
     throw new UsageError(
@@ -111,7 +103,9 @@ function reporters(specs: string[] | undefined): ReporterSpec[] {
 
 const useColour = () => process.stdout.isTTY && !process.env.NO_COLOR && !process.env.CI;
 
-function printProblems(problems: readonly Problem[]): void {
+async function printProblems(problems: readonly Problem[]): Promise<void> {
+  if (!problems.length) return;
+  const { problemLine } = await import('./reporters/pretty.ts');
   for (const p of problems)
     process.stderr.write(`${p.severity === 'warning' ? 'warning' : 'error'}: ${problemLine(p)}\n`);
 }
@@ -123,37 +117,45 @@ const positive = (flag: string, v: string | undefined, dflt: number, max: number
   return Number(v);
 };
 
-async function implementation(values: {
+/** The implementation the options name, checked here and started by the function returned. */
+function implementation(values: {
   impl?: string;
   exec?: string;
   timeout?: string;
   jobs?: string;
-}): Promise<Implementation> {
+}): () => Promise<Implementation> {
   // setTimeout fires at once for a delay past 2^31 - 1 ms; more processes than this serve nothing.
   const timeoutMs = positive('--timeout', values.timeout, 10_000, 2 ** 31 - 1);
   const jobs = positive('--jobs', values.jobs, 1, 256);
   if (values.exec === undefined) {
-    if (values.impl === 'qemu') {
-      // Loaded only for --impl qemu: no other command pays for the QEMU adapter.
-      const [{ ensureHarnesses }, { qemuImplementation }, { TARGETS }] = await Promise.all([
-        import('./adapters/qemu/build.ts'),
-        import('./adapters/qemu/index.ts'),
-        import('./adapters/qemu/targets.ts'),
-      ]);
-      const failed = ensureHarnesses(Object.values(TARGETS));
-      if (failed) process.stderr.write(`${failed}\n`);
-      return qemuImplementation({ jobs, timeoutMs });
-    }
+    if (values.impl === 'qemu')
+      return async () => {
+        // Loaded only for --impl qemu: no other command pays for the QEMU adapter.
+        const [{ ensureHarnesses }, { qemuImplementation }, { TARGETS }] = await Promise.all([
+          import('./adapters/qemu/build.ts'),
+          import('./adapters/qemu/index.ts'),
+          import('./adapters/qemu/targets.ts'),
+        ]);
+        const failed = ensureHarnesses(Object.values(TARGETS));
+        if (failed) process.stderr.write(`${failed}\n`);
+        return qemuImplementation({ jobs, timeoutMs });
+      };
     if (values.impl !== undefined && values.impl !== 'ref')
       throw new UsageError(
         `--impl ${values.impl}: the implementations are: ref, qemu (or use --exec)`,
       );
-    return referenceImplementation();
+    return async () => (await import('./adapters/reference.ts')).referenceImplementation();
   }
   if (values.impl !== undefined) throw new UsageError('--impl and --exec: give one of them');
   const argv = splitCommandLine(values.exec);
   if ('error' in argv) throw new UsageError(`--exec ${values.exec}: ${argv.error}`);
-  return execImplementation({ argv, timeoutMs, jobs });
+  return async () => {
+    // Spawned before the protocol's modules load (they bring the schemas' validators).
+    const { ImplementationProcess } = await import('./protocol/process.ts');
+    const first = new ImplementationProcess(argv);
+    const { execImplementationFrom } = await import('./protocol/client.ts');
+    return execImplementationFrom({ argv, timeoutMs, jobs }, first);
+  };
 }
 
 function progressLine(): ((d: number, t: number) => void) | undefined {
@@ -167,7 +169,11 @@ function progressLine(): ((d: number, t: number) => void) | undefined {
   };
 }
 
-function writeReports(reps: readonly ReporterSpec[], report: RunReport): void {
+async function writeReports(reps: readonly ReporterSpec[], report: RunReport): Promise<void> {
+  const [{ render }, { COLOUR, PLAIN }] = await Promise.all([
+    import('./reporters/render.ts'),
+    import('./reporters/pretty.ts'),
+  ]);
   for (const r of reps) {
     const text = render(report, r.name, r.file || !useColour() ? PLAIN : COLOUR);
     if (r.file) writeFileSync(r.file, text);
@@ -178,7 +184,7 @@ function writeReports(reps: readonly ReporterSpec[], report: RunReport): void {
     process.stderr.write(
       `${s.total} vectors: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped, ${s.xfailed} xfailed, ${s.xpassed} xpassed, ${s.errors} errors, ${s.problems} problems\n`,
     );
-    printProblems(report.problems);
+    await printProblems(report.problems);
   }
 }
 
@@ -192,91 +198,121 @@ async function cmdRun(argv: string[]): Promise<number> {
     timeout: { type: 'string' },
     jobs: { type: 'string' },
   });
-  const sel = selection(values);
-  const reps = reporters(values.reporter);
-  const problems: Problem[] = [];
-  const expectFail =
-    values['expect-fail'] !== undefined
-      ? loadExpectFail(values['expect-fail'], problems)
-      : values.impl === 'qemu' && values.exec === undefined
-        ? loadExpectFailDir(
-            (await import('./adapters/qemu/index.ts')).QEMU_EXPECTED_FAILURES,
-            problems,
-          )
-        : undefined;
-  if (problems.length) {
-    printProblems(problems);
-    return 2;
-  }
-  // An implementation process starts while the vectors load (the hello is read after).
-  const started = implementation(values);
-  const loaded = values.exec === undefined ? undefined : loadVectors(positionals, true);
-  const impl = await started;
-  const onProgress = progressLine();
-  const opts = {
-    selection: sel,
-    ...(expectFail ? { expectFail } : {}),
-    ...(onProgress ? { onProgress } : {}),
-  };
+  const start = implementation(values);
+  // The process behind --exec boots while the other options are checked and the vectors load; the
+  // run hands it each file's vectors as soon as it has said hello (runners/run-stream.ts).
+  const early = values.exec === undefined ? undefined : start();
+  let impl: Implementation | undefined;
   try {
-    const reference = values.exec === undefined && values.impl !== 'qemu';
-    // At most one thread per core: a thread is a heap of its own.
-    const threads = reference
-      ? Math.min(positive('--jobs', values.jobs, 1, 256), availableParallelism())
-      : 1;
-    const report =
-      threads > 1
-        ? await executeInThreads(positionals, opts, threads).catch((e: unknown) => {
-            // A thread's failure is ptvec's bug; the run still gets its report, on one thread.
-            process.stderr.write(
-              `ptvec: a run thread failed (${e instanceof Error ? e.message : String(e)}); running on one thread\n`,
-            );
-            return run(impl, { ...opts, vectors: positionals });
-          })
-        : await run(impl, { ...opts, vectors: loaded ?? positionals });
-    writeReports(reps, report);
+    const sel = await selection(values);
+    const reps = reporters(values.reporter);
+    const problems: Problem[] = [];
+    const expectFail =
+      values['expect-fail'] !== undefined
+        ? loadExpectFail(values['expect-fail'], problems)
+        : values.impl === 'qemu' && values.exec === undefined
+          ? loadExpectFailDir(
+              (await import('./adapters/qemu/index.ts')).QEMU_EXPECTED_FAILURES,
+              problems,
+            )
+          : undefined;
+    if (problems.length) {
+      await printProblems(problems);
+      return 2;
+    }
+    const onProgress = progressLine();
+    const opts = {
+      selection: sel,
+      ...(expectFail ? { expectFail } : {}),
+      ...(onProgress ? { onProgress } : {}),
+    };
+    let report: RunReport;
+    if (early) {
+      const { executeStreaming } = await import('./run-stream.ts');
+      report = await executeStreaming(
+        early.then((i) => (impl = i)),
+        positionals,
+        opts,
+      );
+    } else {
+      impl = await start();
+      const { run } = await import('./run-vectors.ts');
+      // At most one thread per core: a thread is a heap of its own.
+      const threads =
+        values.impl !== 'qemu'
+          ? Math.min(positive('--jobs', values.jobs, 1, 256), availableParallelism())
+          : 1;
+      const on = impl;
+      report =
+        threads > 1
+          ? await (
+              await import('./threads.ts')
+            )
+              .executeInThreads(positionals, opts, threads)
+              .catch((e: unknown) => {
+                // A thread's failure is ptvec's bug; the run still gets its report, on one thread.
+                process.stderr.write(
+                  `ptvec: a run thread failed (${e instanceof Error ? e.message : String(e)}); running on one thread\n`,
+                );
+                return run(on, { ...opts, vectors: positionals });
+              })
+          : await run(impl, { ...opts, vectors: positionals });
+    }
+    await writeReports(reps, report);
+    const { exitCode } = await import('./run.ts');
     return Math.max(exitCode(report), emptiness(report.summary, values['allow-empty']));
   } finally {
-    await impl.close();
+    await (impl ?? (await early?.catch(() => undefined)))?.close();
   }
 }
 
-function cmdMerge(argv: string[]): number {
+async function cmdMerge(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     reporter: { type: 'string', multiple: true },
   });
   const reps = reporters(values.reporter);
   if (!positionals.length) throw new UsageError('merge: expected the JSON reports of the shards');
+  const [{ mergeReports }, { exitCode }] = await Promise.all([
+    import('./merge.ts'),
+    import('./run.ts'),
+  ]);
   const m = mergeReports(positionals);
   if (!m.report) {
-    printProblems(m.problems);
+    await printProblems(m.problems);
     return 2;
   }
-  writeReports(reps, m.report);
+  await writeReports(reps, m.report);
   return exitCode(m.report);
 }
 
 async function cmdServe(argv: string[]): Promise<number> {
   parse(argv, {});
+  const { serve } = await import('./protocol/server.ts');
   return serve(process.stdin, process.stdout, process.stderr);
 }
 
-function cmdList(argv: string[]): number {
+async function cmdList(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, SELECT_OPTS);
-  const sel = selection(values);
+  const sel = await selection(values);
+  const [{ loadVectors }, { select }, { summarize }] = await Promise.all([
+    import('./load.ts'),
+    import('./select.ts'),
+    import('./run.ts'),
+  ]);
   const loaded = loadVectors(positionals);
   const chosen = select(sel, loaded.vectors);
   out(chosen.map((v) => `${v.id}\n`).join(''));
-  printProblems(loaded.problems);
+  await printProblems(loaded.problems);
   const invalid = loaded.problems.some((p) => p.severity !== 'warning') ? 2 : 0;
   const empty = chosen.length ? 0 : emptiness(summarize([], 0), values['allow-empty']);
   return Math.max(invalid, empty);
 }
 
-function cmdLint(argv: string[]): number {
+async function cmdLint(argv: string[]): Promise<number> {
   const { positionals } = parse(argv, {});
+  const { lint } = await import('./lint.ts');
   const r = lint(positionals);
-  printProblems(r.problems);
+  await printProblems(r.problems);
   const errors = r.problems.filter((p) => p.severity !== 'warning').length;
   process.stderr.write(
     `${r.files} files, ${r.vectors} vectors, ${errors} errors, ${r.problems.length - errors} warnings\n`,
@@ -292,17 +328,17 @@ export async function main(argv: string[]): Promise<number> {
       case 'run':
         return await cmdRun(rest);
       case 'list':
-        return cmdList(rest);
+        return await cmdList(rest);
       case 'lint':
-        return cmdLint(rest);
+        return await cmdLint(rest);
       case 'decode':
-        return cmdDecode(rest);
+        return (await import('./cli-entries.ts')).cmdDecode(rest);
       case 'encode':
-        return cmdEncode(rest);
+        return (await import('./cli-entries.ts')).cmdEncode(rest);
       case 'serve':
         return await cmdServe(rest);
       case 'merge':
-        return cmdMerge(rest);
+        return await cmdMerge(rest);
       case 'help':
       case '--help':
       case '-h': {

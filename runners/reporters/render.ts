@@ -7,8 +7,9 @@ import { renderJunit } from './junit.ts';
 import { PLAIN, renderPretty, type Style } from './pretty.ts';
 import { renderTap } from './tap.ts';
 
-export const REPORTERS = ['pretty', 'json', 'junit', 'tap', 'html'] as const;
-export type ReporterName = (typeof REPORTERS)[number];
+import type { ReporterName } from './names.ts';
+
+export { REPORTERS, type ReporterName } from './names.ts';
 
 /** The report as `--reporter name` writes it; `style` colours the pretty one (default: none). */
 export function render(report: RunReport, name: ReporterName, style: Style = PLAIN): string {
