@@ -117,44 +117,58 @@ const positive = (flag: string, v: string | undefined, dflt: number, max: number
   return Number(v);
 };
 
-/** The implementation the options name, checked here and started by the function returned. */
+interface Starter {
+  readonly start: () => Promise<Implementation>;
+  /** Kill what `start` spawned, for a run that ends before it uses it (a usage error). */
+  readonly abandon?: () => void;
+}
+
+/** The implementation the options name, checked here and started by `start`. */
 function implementation(values: {
   impl?: string;
   exec?: string;
   timeout?: string;
   jobs?: string;
-}): () => Promise<Implementation> {
+}): Starter {
   // setTimeout fires at once for a delay past 2^31 - 1 ms; more processes than this serve nothing.
   const timeoutMs = positive('--timeout', values.timeout, 10_000, 2 ** 31 - 1);
   const jobs = positive('--jobs', values.jobs, 1, 256);
   if (values.exec === undefined) {
     if (values.impl === 'qemu')
-      return async () => {
-        // Loaded only for --impl qemu: no other command pays for the QEMU adapter.
-        const [{ ensureHarnesses }, { qemuImplementation }, { TARGETS }] = await Promise.all([
-          import('./adapters/qemu/build.ts'),
-          import('./adapters/qemu/index.ts'),
-          import('./adapters/qemu/targets.ts'),
-        ]);
-        const failed = ensureHarnesses(Object.values(TARGETS));
-        if (failed) process.stderr.write(`${failed}\n`);
-        return qemuImplementation({ jobs, timeoutMs });
+      return {
+        start: async () => {
+          // Loaded only for --impl qemu: no other command pays for the QEMU adapter.
+          const [{ ensureHarnesses }, { qemuImplementation }, { TARGETS }] = await Promise.all([
+            import('./adapters/qemu/build.ts'),
+            import('./adapters/qemu/index.ts'),
+            import('./adapters/qemu/targets.ts'),
+          ]);
+          const failed = ensureHarnesses(Object.values(TARGETS));
+          if (failed) process.stderr.write(`${failed}\n`);
+          return qemuImplementation({ jobs, timeoutMs });
+        },
       };
     if (values.impl !== undefined && values.impl !== 'ref')
       throw new UsageError(
         `--impl ${values.impl}: the implementations are: ref, qemu (or use --exec)`,
       );
-    return async () => (await import('./adapters/reference.ts')).referenceImplementation();
+    return {
+      start: async () => (await import('./adapters/reference.ts')).referenceImplementation(),
+    };
   }
   if (values.impl !== undefined) throw new UsageError('--impl and --exec: give one of them');
   const argv = splitCommandLine(values.exec);
   if ('error' in argv) throw new UsageError(`--exec ${values.exec}: ${argv.error}`);
-  return async () => {
-    // Spawned before the protocol's modules load (they bring the schemas' validators).
-    const { ImplementationProcess } = await import('./protocol/process.ts');
-    const first = new ImplementationProcess(argv);
-    const { execImplementationFrom } = await import('./protocol/client.ts');
-    return execImplementationFrom({ argv, timeoutMs, jobs }, first);
+  let first: { kill(): Promise<void> } | undefined;
+  return {
+    start: async () => {
+      // Spawned before the protocol's modules load (they bring the schemas' validators).
+      const { ImplementationProcess } = await import('./protocol/process.ts');
+      const proc = (first = new ImplementationProcess(argv));
+      const { execImplementationFrom } = await import('./protocol/client.ts');
+      return execImplementationFrom({ argv, timeoutMs, jobs }, proc);
+    },
+    abandon: () => void first?.kill(),
   };
 }
 
@@ -198,10 +212,10 @@ async function cmdRun(argv: string[]): Promise<number> {
     timeout: { type: 'string' },
     jobs: { type: 'string' },
   });
-  const start = implementation(values);
+  const starter = implementation(values);
   // The process behind --exec boots while the other options are checked and the vectors load; the
   // run hands it each file's vectors as soon as it has said hello (runners/run-stream.ts).
-  const early = values.exec === undefined ? undefined : start();
+  const early = values.exec === undefined ? undefined : starter.start();
   let impl: Implementation | undefined;
   try {
     const sel = await selection(values);
@@ -235,7 +249,7 @@ async function cmdRun(argv: string[]): Promise<number> {
         opts,
       );
     } else {
-      impl = await start();
+      impl = await starter.start();
       const { run } = await import('./run-vectors.ts');
       // At most one thread per core: a thread is a heap of its own.
       const threads =
@@ -262,6 +276,8 @@ async function cmdRun(argv: string[]): Promise<number> {
     const { exitCode } = await import('./run.ts');
     return Math.max(exitCode(report), emptiness(report.summary, values['allow-empty']));
   } finally {
+    // Not waiting for the hello of a process the run never used.
+    if (impl === undefined) starter.abandon?.();
     await (impl ?? (await early?.catch(() => undefined)))?.close();
   }
 }
