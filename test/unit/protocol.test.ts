@@ -6,11 +6,13 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { toInput } from '../../runners/adapter.ts';
 import { referenceImplementation } from '../../runners/adapters/reference.ts';
 import { PACKAGE_ROOT } from '../../runners/paths.ts';
 import { execImplementation, type ExecOptions } from '../../runners/protocol/client.ts';
 import { splitCommandLine } from '../../runners/protocol/command-line.ts';
 import { execute, type RunReport } from '../../runners/run.ts';
+import { run as runFiles } from '../../runners/run-vectors.ts';
 import type { Selection } from '../../runners/select.ts';
 import { loadVectors } from '../../runners/load.ts';
 import { tmp, vectorFile, writeJson } from './helpers.ts';
@@ -229,6 +231,60 @@ describe('ptvec run --exec with an implementation that misbehaves', () => {
       args: { pte: expect.any(String) },
       expect: { result: expect.any(Boolean) },
     });
+  });
+});
+
+/** The corpus again, each vector in a file of its own: a streamed run hands them over one by one. */
+function oneFileEach(dir: string): string {
+  const out = tmp();
+  for (const name of ['fake.json', 'riscv.json']) {
+    const data = JSON.parse(readFileSync(join(dir, name), 'utf8')) as { vectors: unknown[] };
+    data.vectors.forEach((v, i) =>
+      writeJson(out, `${name.replace('.json', '')}-${String(i).padStart(2, '0')}.json`, {
+        ...data,
+        vectors: [v],
+      }),
+    );
+  }
+  return out;
+}
+
+describe('ptvec run --exec, streamed a file at a time', () => {
+  const dir = corpus();
+  const split = oneFileEach(dir);
+  it.each([1, 3])(
+    'gives the verdicts of a run of the loaded vectors (--jobs %i)',
+    async (jobs) => {
+      const whole = await run(dir, { jobs });
+      const impl = await execImplementation({ argv: ['node', FAKE], timeoutMs: 400, jobs });
+      try {
+        const streamed = await runFiles(impl, { vectors: [split] });
+        expect(streamed.results.length).toBe(whole.report.results.length);
+        expect(verdicts(streamed)).toEqual(verdicts(whole.report));
+        expect(streamed.summary).toEqual(whole.report.summary);
+      } finally {
+        await impl.close();
+      }
+    },
+    60_000,
+  );
+
+  it('keeps its processes for vectors added after the earlier ones were all answered', async () => {
+    const ok = loadVectors([dir])
+      .vectors.filter((v) => /\/ok-0[0-5]$/.test(v.id))
+      .map(toInput);
+    const impl = await execImplementation({ argv: ['node', FAKE], timeoutMs: 4000, jobs: 2 });
+    try {
+      const got: [number, string][] = [];
+      const s = impl.stream!((i, o) => got.push([i, o.kind]));
+      s.add(ok.slice(0, 3));
+      for (let t = 0; got.length < 3 && t < 500; t++) await new Promise((r) => setTimeout(r, 10));
+      s.add(ok.slice(3));
+      await s.end();
+      expect(got.sort((a, b) => a[0] - b[0])).toEqual(ok.map((_, i) => [i, 'observed']));
+    } finally {
+      await impl.close();
+    }
   });
 });
 
