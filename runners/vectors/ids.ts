@@ -56,11 +56,16 @@ export function checkIds<V extends Pick<LoadedVector, 'id' | 'file' | 'pointer'>
   problems: Problem[],
 ): V[] {
   const byId = new Map<string, V[]>();
-  for (const v of vectors) byId.set(v.id, [...(byId.get(v.id) ?? []), v]);
+  for (const v of vectors) {
+    const same = byId.get(v.id);
+    if (same) same.push(v);
+    else byId.set(v.id, [v]);
+  }
   const corpus = paths.length ? corpusIds(paths, new Set(files)) : new Map<string, Place>();
   return vectors.filter((v) => {
     const same = byId.get(v.id) ?? [];
     const old = corpus.get(v.id);
+    if (same.length === 1 && old === undefined) return true;
     const others = [...same.filter((o) => o !== v).map(at), ...(old ? [at(old)] : [])];
     if (!others.length) return true;
     problems.push({
