@@ -1,6 +1,5 @@
 // `ptvec serve` as the package runs it (dist/), noting when it writes its first answer: the wall-clock
-// time, in ms since the epoch, goes to the file PTVEC_PROBE names (bench/package.ts reads it). The
-// runner judges that answer as it reads it.
+// time, in ms since the epoch, goes to the file PTVEC_PROBE names (bench/package.ts reads it).
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
