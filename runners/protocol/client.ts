@@ -21,7 +21,7 @@ import {
 export { MAX_CONSECUTIVE_TIMEOUTS, type ExecOptions } from './session.ts';
 
 /** The implementation behind `--exec`; its first process is started (and says hello) here. */
-export function execImplementation(opts: ExecOptions): Promise<Implementation> {
+export async function execImplementation(opts: ExecOptions): Promise<Implementation> {
   return execImplementationFrom(opts, new ImplementationProcess(opts.argv));
 }
 
