@@ -1,5 +1,6 @@
-// The ptvec command line (DESIGN.md "The command line"). Each command imports what it needs when it runs: `run --exec` starts the implementation's process
-// before the loader and the engine are imported, and `serve` imports no loader.
+// The ptvec command line (DESIGN.md "The command line"). Each command imports what it needs when
+// it runs: `run --exec` starts the implementation's process before the loader and the engine are
+// imported, and `serve` imports no loader.
 
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -12,7 +13,7 @@ import { toolVersion } from './paths.ts';
 import { splitCommandLine } from './protocol/command-line.ts';
 import { REPORTERS, type ReporterName } from './reporters/names.ts';
 import type { RunReport, Summary } from './run.ts';
-import { parseShard, type Selection } from './select.ts';
+import { parseShard, select, type Selection } from './select.ts';
 import { shorten } from './vectors/quote.ts';
 import type { Problem } from './vectors/files.ts';
 
@@ -257,19 +258,16 @@ async function cmdRun(argv: string[]): Promise<number> {
           ? Math.min(positive('--jobs', values.jobs, 1, 256), availableParallelism())
           : 1;
       const on = impl;
+      const { executeInThreads } = await import('./threads.ts');
       report =
         threads > 1
-          ? await (
-              await import('./threads.ts')
-            )
-              .executeInThreads(positionals, opts, threads)
-              .catch((e: unknown) => {
-                // A thread's failure is ptvec's bug; the run still gets its report, on one thread.
-                process.stderr.write(
-                  `ptvec: a run thread failed (${e instanceof Error ? e.message : String(e)}); running on one thread\n`,
-                );
-                return run(on, { ...opts, vectors: positionals });
-              })
+          ? await executeInThreads(positionals, opts, threads).catch((e: unknown) => {
+              // A thread's failure is ptvec's bug; the run still gets its report, on one thread.
+              process.stderr.write(
+                `ptvec: a run thread failed (${e instanceof Error ? e.message : String(e)}); running on one thread\n`,
+              );
+              return run(on, { ...opts, vectors: positionals });
+            })
           : await run(impl, { ...opts, vectors: positionals });
     }
     await writeReports(reps, report);
@@ -310,9 +308,8 @@ async function cmdServe(argv: string[]): Promise<number> {
 async function cmdList(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, SELECT_OPTS);
   const sel = await selection(values);
-  const [{ loadVectors }, { select }, { summarize }] = await Promise.all([
+  const [{ loadVectors }, { summarize }] = await Promise.all([
     import('./load.ts'),
-    import('./select.ts'),
     import('./run.ts'),
   ]);
   const loaded = loadVectors(positionals);
