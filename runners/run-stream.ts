@@ -139,6 +139,11 @@ export async function executeStreaming(
           else if (checkByRunning([v], mine).length) pending.push(v);
         }
         if (mine.length) own.set(v, mine);
+        // Until the implementation has its first vector, each one goes as soon as it is checked.
+        if (stream === undefined && pending.length) {
+          await nextTurn();
+          flush();
+        }
       }
     }
     flush();
