@@ -32,6 +32,7 @@ import {
   type UffdResult,
   type Signal,
 } from '../../src/index.ts';
+import { REFERENCE_CHOICES } from './reference-choices.ts';
 import type {
   Implementation,
   Json,
@@ -485,12 +486,7 @@ export function runtimeProblem(
   return r.kind === 'invalid' ? { pointer: r.pointer, message: r.message } : undefined;
 }
 
-/**
- * The choices the engine makes where the architectures leave one open (README "Model choices"):
- * arm64's PAMax is 48 bits (no FEAT_LPA), so a 64K-granule level-1 block is not allowed
- * (Arm ARM AArch64.BlockDescSupported).
- */
-export const REFERENCE_CHOICES: Readonly<Record<string, string>> = { arm64PAMax: '48' };
+export { REFERENCE_CHOICES };
 
 export function referenceImplementation(): Implementation {
   return {

@@ -1,10 +1,11 @@
 // `ptvec serve`: the reference engine behind the protocol (docs/protocol.md), on stdin/stdout.
 // It answers in order; what it cannot parse gets an `error` answer when it has an id, and a line
-// on stderr otherwise.
+// on stderr otherwise. It says hello before it loads the engine, which loads while the runner
+// reads the hello and sends the first vectors.
 
 import type { Readable, Writable } from 'node:stream';
 import type { Json, StepInput, VectorObservation } from '../adapter.ts';
-import { observe, REFERENCE_CHOICES } from '../adapters/reference.ts';
+import { REFERENCE_CHOICES } from '../adapters/reference-choices.ts';
 import { archDescriptions } from '../arch.ts';
 import { toolVersion } from '../paths.ts';
 import { configDefaults, resolveConfig } from '../vectors/config.ts';
@@ -63,8 +64,14 @@ function messageProblem(m: unknown): string | undefined {
   return undefined;
 }
 
-/** The answer line to one input line, or a diagnostic for stderr; `bye` ends the session. */
-function answer(line: string): { out?: string; err?: string; bye?: true } {
+type Observe = (v: VectorMsg & { config: Required<Config> }) => VectorObservation;
+
+/** The answer line to one input line, or a diagnostic for stderr; `bye` ends the session; `engine`
+ * says that a vector waits for the engine to load. */
+function answer(
+  line: string,
+  observe: Observe | undefined,
+): { out?: string; err?: string; bye?: true; engine?: true } {
   let m: unknown;
   try {
     m = JSON.parse(line);
@@ -81,6 +88,7 @@ function answer(line: string): { out?: string; err?: string; bye?: true } {
     return { out: JSON.stringify(referenceHello()) };
   }
   if (type !== 'vector') return { err: `ptvec serve: ignored a message of type ${String(type)}` };
+  if (observe === undefined) return { engine: true };
   // A partial config is allowed here (docs/protocol.md): defaults are filled in before checking.
   const v = m as VectorMsg;
   const full = { ...v, config: resolveConfig(v.config) };
@@ -110,6 +118,12 @@ function answer(line: string): { out?: string; err?: string; bye?: true } {
 }
 
 export function serve(input: Readable, output: Writable, log: Writable): Promise<number> {
+  let observe: Observe | undefined;
+  let engine: Promise<void> | undefined;
+  const load = () =>
+    (engine ??= import('../adapters/reference.ts').then((m) => {
+      observe = m.observe;
+    }));
   return new Promise((resolve) => {
     let rest = '';
     let finished = false;
@@ -119,17 +133,22 @@ export function serve(input: Readable, output: Writable, log: Writable): Promise
       input.pause();
       output.write('', () => resolve(0));
     };
-    input.setEncoding('utf8');
-    input.on('data', (chunk: string) => {
-      if (finished) return;
-      const lines = (rest + chunk).split('\n');
-      rest = lines.pop() ?? '';
+    /** Answers the lines in order; at a vector before the engine has loaded, waits for it. */
+    const answerAll = async (lines: readonly string[]): Promise<void> => {
       const out: string[] = [];
-      let bye = false;
       let sent = false;
       for (const line of lines) {
+        if (finished) return;
         if (line.trim() === '') continue;
-        const a = answer(line);
+        let a = answer(line, observe);
+        if (a.engine) {
+          if (out.length) output.write(out.join('\n') + '\n');
+          out.length = 0;
+          input.pause();
+          await load();
+          input.resume();
+          a = answer(line, observe);
+        }
         // The first answer of a chunk goes at once (the runner judges it while the rest are worked
         // out); the others go together.
         if (a.out !== undefined && !sent) {
@@ -137,18 +156,27 @@ export function serve(input: Readable, output: Writable, log: Writable): Promise
           sent = true;
         } else if (a.out !== undefined) out.push(a.out);
         if (a.err !== undefined) log.write(a.err + '\n');
-        if ((bye = a.bye === true)) break;
+        if (a.bye) {
+          if (out.length) output.write(out.join('\n') + '\n');
+          return finish();
+        }
       }
       if (out.length) output.write(out.join('\n') + '\n');
-      if (bye) finish();
+      // After the hello, the engine loads while the runner prepares the first vectors.
+      void load();
+    };
+    let queue = Promise.resolve();
+    input.setEncoding('utf8');
+    input.on('data', (chunk: string) => {
+      const lines = (rest + chunk).split('\n');
+      rest = lines.pop() ?? '';
+      queue = queue.then(() => answerAll(lines));
     });
     input.on('end', () => {
-      if (rest.trim() !== '') {
-        const a = answer(rest);
-        if (a.out !== undefined) output.write(a.out + '\n');
-        if (a.err !== undefined) log.write(a.err + '\n');
-      }
-      finish();
+      queue = queue.then(async () => {
+        await answerAll([rest]);
+        finish();
+      });
     });
   });
 }
