@@ -109,24 +109,58 @@ export function withFields(
 ): U64 {
   const fmt = lv.formats.find((f) => f.name === format);
   if (!fmt) throw new VectorFormatError(`${lv.linux} has no format "${format}"`, pointer);
+  const table = placesOf(fmt);
   let out = value;
   for (const [name, v] of given) {
-    const f = fmt.fields.find((x) => x.name === name);
-    if (!f) {
+    const p = table.get(name);
+    if (!p) {
       const names = fmt.fields.map((x) => x.name).join(', ');
       throw new VectorFormatError(
         `the ${lv.linux} format "${format}" has no field "${name}" (it has: ${names})`,
         `${pointer}/${name}`,
       );
     }
-    const width = f.msb - f.lsb + 1;
-    if (v > genmask(width - 1, 0))
+    if (v > p.max)
       throw new VectorFormatError(
-        `field "${name}" is ${width} bits wide; 0x${v.toString(16)} does not fit`,
+        `field "${name}" is ${p.width} bits wide; 0x${v.toString(16)} does not fit`,
         `${pointer}/${name}`,
       );
-    const stored = f.inverted ? ~v & genmask(width - 1, 0) : v;
-    out = (out & ~fieldMask(f)) | (stored << BigInt(f.lsb));
+    const stored = p.inverted ? ~v & p.max : v;
+    out = (out & p.clear) | (stored << p.lsb);
   }
   return out;
+}
+
+/** Where a field of a format goes, as bigint constants (computed once per format description). */
+interface FieldPlace {
+  readonly width: number;
+  /** GENMASK(width - 1, 0): the largest value the field holds. */
+  readonly max: U64;
+  /** ~GENMASK(msb, lsb): every bit but the field's. */
+  readonly clear: U64;
+  readonly lsb: U64;
+  readonly inverted: boolean;
+}
+const places = new WeakMap<FormatDesc, ReadonlyMap<string, FieldPlace>>();
+
+function placesOf(fmt: FormatDesc): ReadonlyMap<string, FieldPlace> {
+  let table = places.get(fmt);
+  if (!table) {
+    const m = new Map<string, FieldPlace>();
+    for (const f of fmt.fields) {
+      // The first field of a name wins, as a search by name would find it.
+      if (m.has(f.name)) continue;
+      const width = f.msb - f.lsb + 1;
+      m.set(f.name, {
+        width,
+        max: genmask(width - 1, 0),
+        clear: ~fieldMask(f),
+        lsb: BigInt(f.lsb),
+        inverted: f.inverted === true,
+      });
+    }
+    table = m;
+    places.set(fmt, table);
+  }
+  return table;
 }

@@ -7,6 +7,7 @@ import { withFields } from '../layout/layout.ts';
 import type { LinuxLevel } from '../ops/types.ts';
 import type { ArchMmu } from './arch.ts';
 import { SIZE_SHIFT, type Geometry } from './geometry.ts';
+import { splitVa, vaIndex } from './halves.ts';
 import { paNumber, PhysMemory } from './memory.ts';
 import type { Cpu, Machine, RootArg } from './types.ts';
 import { Work } from './work.ts';
@@ -71,12 +72,11 @@ export class Builder {
     this.tables = s.tables === undefined ? this.mem.base : paNumber(s.tables, '/setup/tables');
     if (this.tables % g.granule !== 0)
       throw new VectorFormatError(`expected a ${g.granule}-byte aligned address`, '/setup/tables');
-    const used = [
-      ...(s.map ?? []).map((m) => m.tree ?? 0),
-      ...(s.cpus ?? []).flatMap((c) => [treeOf(c.root), treeOf(c.root1)]),
-      ...(s.trees ?? []),
-    ];
-    this.trees = used.reduce((a, b) => Math.max(a, b), 0) + 1;
+    let last = 0;
+    for (const m of s.map ?? []) last = Math.max(last, m.tree ?? 0);
+    for (const c of s.cpus ?? []) last = Math.max(last, treeOf(c.root), treeOf(c.root1));
+    for (const t of s.trees ?? []) last = Math.max(last, t);
+    this.trees = last + 1;
     this.next = this.tables;
     for (let i = 0; i < this.trees; i++) this.allocate('/setup/tables');
   }
@@ -133,10 +133,12 @@ export class Builder {
         );
     } else if (m.pa !== undefined || m.fields !== undefined)
       throw new VectorFormatError('`raw` is the whole entry: no `pa` or `fields` with it', at);
+    // The table indices from the VA's 32-bit halves (DESIGN.md: no bigint in the walks).
+    const [hi, lo] = splitVa(m.va);
     let table = this.root(m.tree ?? 0);
     for (let i = 0; i < leaf; i++) {
       const lv = g.levels[i]!;
-      const slot = table + Number((m.va >> BigInt(lv.shift)) & BigInt(lv.mask)) * 8;
+      const slot = table + vaIndex(hi, lo, lv.shift, lv.mask) * 8;
       if (this.leaves.has(slot))
         throw new VectorFormatError(
           `overlaps an earlier mapping: the ${lv.linux} entry for ${hex64(m.va)} is already a leaf`,
@@ -158,22 +160,17 @@ export class Builder {
       table = child;
     }
     const lv = g.levels[leaf]!;
-    const slot = table + Number((m.va >> BigInt(lv.shift)) & BigInt(lv.mask)) * 8;
+    const slot = table + vaIndex(hi, lo, lv.shift, lv.mask) * 8;
     if (this.leaves.has(slot) || this.children.has(slot))
       throw new VectorFormatError(
         `overlaps an earlier mapping: the ${lv.linux} entry for ${hex64(m.va)} is in use`,
         at,
       );
-    const fmt = lv.desc.formats.find((f) => f.name === mmu.leafFormat(g, leaf));
+    const format = mmu.leafFormat(g, leaf);
+    const fmt = lv.desc.formats.find((f) => f.name === format);
     const value =
       m.raw ??
-      withFields(
-        lv.desc,
-        mmu.leafFormat(g, leaf),
-        (fmt?.value ?? 0n) | mmu.addr(m.pa!),
-        m.fields!,
-        `${at}/fields`,
-      );
+      withFields(lv.desc, format, (fmt?.value ?? 0n) | mmu.addr(m.pa!), m.fields!, `${at}/fields`);
     this.leaves.add(slot);
     this.mem.write64(slot, value);
   }
@@ -215,9 +212,8 @@ export function buildMachine(
   tableEntry?: TableEntryFor,
 ): Machine {
   const b = new Builder(mmu, g, s, tableEntry);
-  (s.map ?? []).forEach((m, i) => {
-    b.insert(m, `/setup/map/${i}`);
-  });
+  const map = s.map ?? [];
+  for (let i = 0; i < map.length; i++) b.insert(map[i]!, `/setup/map/${i}`);
   (s.words ?? []).forEach((w, i) => {
     const pa = paNumber(w.pa, `/setup/words/${i}/pa`);
     if (pa % 8 !== 0 || !b.mem.contains(pa, 8))
