@@ -134,7 +134,9 @@ function isRef(v: unknown): v is StepRef {
 
 function resolve(args: StepArgs, named: ReadonlyMap<string, OpValue>, i: number): OpArgs {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(args)) {
+  const given = args as Readonly<Record<string, unknown>>;
+  for (const k in given) {
+    const v = given[k];
     if (!isRef(v)) {
       out[k] = v;
       continue;
@@ -182,10 +184,11 @@ function runSteps(v: EngineVector, built: Built | undefined): StepOutcome[] {
   };
   const out: StepOutcome[] = [];
   let blocked: string | undefined;
-  v.steps.forEach((s, i) => {
+  for (let i = 0; i < v.steps.length; i++) {
+    const s = v.steps[i]!;
     if (blocked !== undefined) {
       out.push({ kind: 'unsupported', reason: blocked });
-      return;
+      continue;
     }
     try {
       const value = lookupOp(v.arch, s.op)(resolve(s.args, named, i), ctx);
@@ -197,6 +200,6 @@ function runSteps(v: EngineVector, built: Built | undefined): StepOutcome[] {
       blocked = e.message;
       out.push({ kind: 'unsupported', reason: e.message });
     }
-  });
+  }
   return out;
 }

@@ -134,8 +134,15 @@ export const MMUS: Readonly<Record<Arch, ArchMmu>> = {
   riscv64: riscvMmu,
 };
 
+// The tables as Maps, for lookupOp (a Map lookup by name is cheaper than an own-property test).
+const OP_MAPS: Readonly<Record<Arch, ReadonlyMap<string, OpImpl>>> = {
+  x86_64: new Map(Object.entries(TABLES.x86_64)),
+  arm64: new Map(Object.entries(TABLES.arm64)),
+  riscv64: new Map(Object.entries(TABLES.riscv64)),
+};
+
 export function lookupOp(arch: Arch, op: string): OpImpl {
-  const impl = Object.hasOwn(TABLES[arch], op) ? TABLES[arch][op] : undefined;
+  const impl = OP_MAPS[arch].get(op);
   if (!impl) throw new UnsupportedError(`${op} is not defined on ${arch}`);
   return impl;
 }
