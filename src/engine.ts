@@ -56,7 +56,7 @@ export function buildSetup(arch: Arch, mode: Mode, setup: VectorSetup): Built {
       : userTrees.has(tree)
         ? LINUX[arch].upper.populate(pa, false)
         : undefined;
-  const machine = buildMachine(mmu, g, { ...setup, trees: linuxTrees(setup) }, tableEntry);
+  const machine = buildMachine(mmu, g, setup, tableEntry, linuxTrees(setup));
   if (!hasLinux) return { machine, linux: undefined };
   const userBits = BigInt(arch === 'arm64' ? g.vaBits : g.vaBits - 1);
   const linux = buildLinux(
