@@ -33,8 +33,16 @@ import { x86Upper } from './arch/x86_64/pgalloc.ts';
 import { arg } from './ops/args.ts';
 import type { OpImpl, OpTable } from './ops/types.ts';
 
+// The descriptions by arch, then mode: a lookup that builds no `${arch}-${mode}` key per call.
+const BY_MODE = new Map<string, Map<string, ModeDesc>>();
+for (const d of Object.values(ARCH_DESCRIPTIONS)) {
+  if (!d) continue;
+  const modes = BY_MODE.get(d.arch) ?? new Map<string, ModeDesc>();
+  BY_MODE.set(d.arch, modes.set(d.mode, d));
+}
+
 export function modeDesc(arch: Arch, mode: Mode): ModeDesc {
-  const d = ARCH_DESCRIPTIONS[`${arch}-${mode}`];
+  const d = BY_MODE.get(arch)?.get(mode);
   if (!d) throw new VectorFormatError(`${arch} has no mode "${mode}"`, '/mode');
   return d;
 }
