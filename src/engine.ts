@@ -58,13 +58,14 @@ export function buildSetup(arch: Arch, mode: Mode, setup: VectorSetup): Built {
         : undefined;
   const machine = buildMachine(mmu, g, setup, tableEntry, linuxTrees(setup));
   if (!hasLinux) return { machine, linux: undefined };
-  const userBits = BigInt(arch === 'arm64' ? g.vaBits : g.vaBits - 1);
+  // va >> userBits === 0n, as compares (no bigint made per VMA).
+  const userEnd = 1n << BigInt(arch === 'arm64' ? g.vaBits : g.vaBits - 1);
   const linux = buildLinux(
     setup,
     {
       pageShift: g.levels[g.levels.length - 1]!.shift,
       arch,
-      userVa: (va) => va >> userBits === 0n,
+      userVa: (va) => va >= 0n && va < userEnd,
     },
     setup.memory.base + setup.memory.size,
   );
