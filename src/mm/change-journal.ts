@@ -43,7 +43,8 @@ export class ChangeJournal {
   /** Per 4 KiB frame of entries: a bit per entry, set once journalled. */
   private frames = new Map<number, Int32Array<ArrayBuffer>>();
   private lastFrame = -1;
-  private lastBits = new Int32Array(0);
+  /** Read only once lastFrame is a frame: the empty array shared by every journal until then. */
+  private lastBits: Int32Array = NO_SLOTS;
   /** By PA: where a journalled entry's new halves are in `slots`. */
   private index: Map<number, number> | undefined;
 
