@@ -134,8 +134,12 @@ function isRef(v: unknown): v is StepRef {
 }
 
 function resolve(args: StepArgs, named: ReadonlyMap<string, OpValue>, i: number): OpArgs {
-  const out: Record<string, unknown> = {};
   const given = args as Readonly<Record<string, unknown>>;
+  // Most steps name no earlier step: their arguments are passed as they are.
+  let refs = false;
+  for (const k in given) refs ||= isRef(given[k]);
+  if (!refs) return args as OpArgs;
+  const out: Record<string, unknown> = {};
   for (const k in given) {
     const v = given[k];
     if (!isRef(v)) {
