@@ -31,6 +31,8 @@ interface Expect {
 
 type Match = { ok: true } | { ok: false; expected: Json } | { ok: 'skip'; reason: string };
 const MATCHED: Match = { ok: true };
+const NOTHING_UNOBSERVED: readonly string[] = [];
+const NOTHING_UNOBSERVED_BY_OP: Readonly<Record<string, readonly string[]>> = {};
 
 export function jsonEqual(a: Json, b: Json): boolean {
   if (a === b) return true;
@@ -117,7 +119,7 @@ function match(
   e: Expect,
   actual: Json,
   choices: Readonly<Record<string, string>>,
-  unobserved: readonly string[] = [],
+  unobserved: readonly string[] = NOTHING_UNOBSERVED,
 ): Match {
   if (e.either) {
     for (const alt of e.either) {
@@ -170,7 +172,7 @@ export function judge(
   v: LoadedVector,
   obs: VectorObservation,
   choices: Readonly<Record<string, string>>,
-  unobserved: Readonly<Record<string, readonly string[]>> = {},
+  unobserved: Readonly<Record<string, readonly string[]>> = NOTHING_UNOBSERVED_BY_OP,
 ): Judgement {
   if (obs.kind === 'error') return { verdict: 'error', reason: obs.reason };
   if (obs.steps.length !== v.steps.length) {

@@ -54,7 +54,8 @@ function fieldMap(v: unknown): Map<string, bigint> {
 }
 
 // Loops rather than Object.entries/fromEntries: every step's arguments pass through here.
-const big = (v: unknown): unknown => (typeof v === 'string' && HEX.test(v) ? BigInt(v) : v);
+const big = (v: unknown): unknown =>
+  typeof v === 'string' && v.charCodeAt(1) === 0x78 && HEX.test(v) ? BigInt(v) : v;
 
 /** Hex strings anywhere inside a JSON value as bigint (walk scripts: `write`, `when.addr`). */
 function deepBig(v: unknown): unknown {
