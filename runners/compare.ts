@@ -30,17 +30,31 @@ interface Expect {
 }
 
 type Match = { ok: true } | { ok: false; expected: Json } | { ok: 'skip'; reason: string };
+const MATCHED: Match = { ok: true };
+const NOTHING_UNOBSERVED: readonly string[] = [];
+const NOTHING_UNOBSERVED_BY_OP: Readonly<Record<string, readonly string[]>> = {};
 
 export function jsonEqual(a: Json, b: Json): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
+  // Loops rather than Object.keys arrays and closures: the judge compares every step of every vector.
+  if (Array.isArray(a)) {
+    const xa = a as readonly Json[];
+    const xb = b as readonly Json[];
+    if (xa.length !== xb.length) return false;
+    for (let i = 0; i < xa.length; i++) if (!jsonEqual(xa[i] ?? null, xb[i] ?? null)) return false;
+    return true;
+  }
   const ra = a as Readonly<Record<string, Json>>;
   const rb = b as Readonly<Record<string, Json>>;
-  return ka.every((k) => Object.hasOwn(rb, k) && jsonEqual(ra[k] ?? null, rb[k] ?? null));
+  let n = 0;
+  for (const k in ra) {
+    if (!Object.hasOwn(rb, k) || !jsonEqual(ra[k] ?? null, rb[k] ?? null)) return false;
+    n++;
+  }
+  for (const k in rb) if (Object.hasOwn(rb, k)) n--;
+  return n === 0;
 }
 
 /** Where two JSON values first differ (a JSON pointer below them), and the two values there. */
@@ -105,7 +119,7 @@ function match(
   e: Expect,
   actual: Json,
   choices: Readonly<Record<string, string>>,
-  unobserved: readonly string[] = [],
+  unobserved: readonly string[] = NOTHING_UNOBSERVED,
 ): Match {
   if (e.either) {
     for (const alt of e.either) {
@@ -127,7 +141,7 @@ function match(
   }
   const expected = withoutUnobserved(e.result ?? null, unobserved);
   return jsonEqual(expected, withoutUnobserved(actual, unobserved))
-    ? { ok: true }
+    ? MATCHED
     : { ok: false, expected };
 }
 
@@ -150,11 +164,15 @@ export function entryLevel(
   return undefined;
 }
 
+function skipOrFail(mismatches: readonly Mismatch[], reason: string): Judgement {
+  return mismatches.length ? { verdict: 'fail', mismatches } : { verdict: 'skip', reason };
+}
+
 export function judge(
   v: LoadedVector,
   obs: VectorObservation,
   choices: Readonly<Record<string, string>>,
-  unobserved: Readonly<Record<string, readonly string[]>> = {},
+  unobserved: Readonly<Record<string, readonly string[]>> = NOTHING_UNOBSERVED_BY_OP,
 ): Judgement {
   if (obs.kind === 'error') return { verdict: 'error', reason: obs.reason };
   if (obs.steps.length !== v.steps.length) {
@@ -164,17 +182,16 @@ export function judge(
     };
   }
   const mismatches: Mismatch[] = [];
-  for (const [i, step] of v.steps.entries()) {
+  for (let i = 0; i < v.steps.length; i++) {
+    const step = v.steps[i]!;
     const o = obs.steps[i] as StepObservation;
     // A step the implementation cannot do, or a choice it does not declare, skips the vector,
     // unless an earlier step already answered wrongly.
-    const skip = (reason: string): Judgement =>
-      mismatches.length ? { verdict: 'fail', mismatches } : { verdict: 'skip', reason };
-    if (o.kind === 'unsupported') return skip(o.reason);
+    if (o.kind === 'unsupported') return skipOrFail(mismatches, o.reason);
     const e = stepExpect(step) as Expect | undefined;
     if (!e) continue;
     const m = match(e, o.result, choices, unobserved[step.op]);
-    if (m.ok === 'skip') return skip(m.reason);
+    if (m.ok === 'skip') return skipOrFail(mismatches, m.reason);
     if (m.ok) continue;
     const level = entryLevel(step.op, step.args as Record<string, unknown>);
     const base = {

@@ -56,15 +56,16 @@ export function buildSetup(arch: Arch, mode: Mode, setup: VectorSetup): Built {
       : userTrees.has(tree)
         ? LINUX[arch].upper.populate(pa, false)
         : undefined;
-  const machine = buildMachine(mmu, g, { ...setup, trees: linuxTrees(setup) }, tableEntry);
+  const machine = buildMachine(mmu, g, setup, tableEntry, linuxTrees(setup));
   if (!hasLinux) return { machine, linux: undefined };
-  const userBits = BigInt(arch === 'arm64' ? g.vaBits : g.vaBits - 1);
+  // va >> userBits === 0n, as compares (no bigint made per VMA).
+  const userEnd = 1n << BigInt(arch === 'arm64' ? g.vaBits : g.vaBits - 1);
   const linux = buildLinux(
     setup,
     {
       pageShift: g.levels[g.levels.length - 1]!.shift,
       arch,
-      userVa: (va) => va >> userBits === 0n,
+      userVa: (va) => va >= 0n && va < userEnd,
     },
     setup.memory.base + setup.memory.size,
   );
@@ -133,8 +134,14 @@ function isRef(v: unknown): v is StepRef {
 }
 
 function resolve(args: StepArgs, named: ReadonlyMap<string, OpValue>, i: number): OpArgs {
+  const given = args as Readonly<Record<string, unknown>>;
+  // Most steps name no earlier step: their arguments are passed as they are.
+  let refs = false;
+  for (const k in given) refs ||= isRef(given[k]);
+  if (!refs) return args as OpArgs;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(args)) {
+  for (const k in given) {
+    const v = given[k];
     if (!isRef(v)) {
       out[k] = v;
       continue;
@@ -182,10 +189,11 @@ function runSteps(v: EngineVector, built: Built | undefined): StepOutcome[] {
   };
   const out: StepOutcome[] = [];
   let blocked: string | undefined;
-  v.steps.forEach((s, i) => {
+  for (let i = 0; i < v.steps.length; i++) {
+    const s = v.steps[i]!;
     if (blocked !== undefined) {
       out.push({ kind: 'unsupported', reason: blocked });
-      return;
+      continue;
     }
     try {
       const value = lookupOp(v.arch, s.op)(resolve(s.args, named, i), ctx);
@@ -197,6 +205,6 @@ function runSteps(v: EngineVector, built: Built | undefined): StepOutcome[] {
       blocked = e.message;
       out.push({ kind: 'unsupported', reason: e.message });
     }
-  });
+  }
   return out;
 }

@@ -33,8 +33,16 @@ import { x86Upper } from './arch/x86_64/pgalloc.ts';
 import { arg } from './ops/args.ts';
 import type { OpImpl, OpTable } from './ops/types.ts';
 
+// The descriptions by arch, then mode: a lookup that builds no `${arch}-${mode}` key per call.
+const BY_MODE = new Map<string, Map<string, ModeDesc>>();
+for (const d of Object.values(ARCH_DESCRIPTIONS)) {
+  if (!d) continue;
+  const modes = BY_MODE.get(d.arch) ?? new Map<string, ModeDesc>();
+  BY_MODE.set(d.arch, modes.set(d.mode, d));
+}
+
 export function modeDesc(arch: Arch, mode: Mode): ModeDesc {
-  const d = ARCH_DESCRIPTIONS[`${arch}-${mode}`];
+  const d = BY_MODE.get(arch)?.get(mode);
   if (!d) throw new VectorFormatError(`${arch} has no mode "${mode}"`, '/mode');
   return d;
 }
@@ -134,8 +142,15 @@ export const MMUS: Readonly<Record<Arch, ArchMmu>> = {
   riscv64: riscvMmu,
 };
 
+// The tables as Maps, for lookupOp (a Map lookup by name is cheaper than an own-property test).
+const OP_MAPS: Readonly<Record<Arch, ReadonlyMap<string, OpImpl>>> = {
+  x86_64: new Map(Object.entries(TABLES.x86_64)),
+  arm64: new Map(Object.entries(TABLES.arm64)),
+  riscv64: new Map(Object.entries(TABLES.riscv64)),
+};
+
 export function lookupOp(arch: Arch, op: string): OpImpl {
-  const impl = Object.hasOwn(TABLES[arch], op) ? TABLES[arch][op] : undefined;
+  const impl = OP_MAPS[arch].get(op);
   if (!impl) throw new UnsupportedError(`${op} is not defined on ${arch}`);
   return impl;
 }

@@ -3,7 +3,6 @@
 
 import {
   checkSteps,
-  CONFIG_KEYS,
   hex64,
   runVector,
   VectorFormatError,
@@ -49,18 +48,25 @@ type JsonObject = Readonly<Record<string, unknown>>;
 
 /** Field name to value (integer or hex) as the engine's Map of bigint. */
 function fieldMap(v: unknown): Map<string, bigint> {
-  return new Map(
-    Object.entries(v as Record<string, number | string>).map(([k, x]) => [k, BigInt(x)]),
-  );
+  const out = new Map<string, bigint>();
+  const o = v as Readonly<Record<string, number | string>>;
+  for (const k in o) out.set(k, BigInt(o[k]!));
+  return out;
 }
 
-const big = (v: unknown): unknown => (typeof v === 'string' && HEX.test(v) ? BigInt(v) : v);
+// Loops rather than Object.entries/fromEntries: every step's arguments pass through here.
+const big = (v: unknown): unknown =>
+  typeof v === 'string' && v.charCodeAt(1) === 0x78 && HEX.test(v) ? BigInt(v) : v;
 
 /** Hex strings anywhere inside a JSON value as bigint (walk scripts: `write`, `when.addr`). */
 function deepBig(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(deepBig);
-  if (typeof v === 'object' && v !== null)
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, deepBig(x)]));
+  if (typeof v === 'object' && v !== null) {
+    const o = v as JsonObject;
+    const out: Record<string, unknown> = {};
+    for (const k in o) out[k] = deepBig(o[k]);
+    return out;
+  }
   return big(v);
 }
 
@@ -181,9 +187,10 @@ export function vectorProblem(
 }
 
 export function engineStep(s: StepInput): EngineStep {
-  const args = Object.fromEntries(
-    Object.entries(s.args).map(([k, v]) => [k, argValue(k, v)]),
-  ) as StepArgs;
+  const given = s.args as JsonObject;
+  const out: Record<string, unknown> = {};
+  for (const k in given) out[k] = argValue(k, given[k]);
+  const args = out as StepArgs;
   return s.name === undefined ? { op: s.op, args } : { op: s.op, name: s.name, args };
 }
 
@@ -213,13 +220,24 @@ function accessJson(o: AccessOutcome): Json {
 
 function eventJson(e: WalkEvent): Json {
   const out: Record<string, Json> = {};
-  for (const [k, x] of Object.entries(e)) out[k] = typeof x === 'bigint' ? hex64(x) : (x as Json);
+  const o = e as unknown as JsonObject;
+  for (const k in o) {
+    const x = o[k];
+    out[k] = typeof x === 'bigint' ? hex64(x) : (x as Json);
+  }
   return out;
 }
 
+const entryJson = (c: EntryChange, x: bigint): string => (c.isTable(x) ? 'table' : hex64(x));
+
 function changeJson(c: EntryChange): Json {
-  const val = (x: bigint) => (c.isTable(x) ? 'table' : hex64(x));
-  return { tree: c.tree, level: c.level, addr: hex64(c.addr), old: val(c.old), new: val(c.new) };
+  return {
+    tree: c.tree,
+    level: c.level,
+    addr: hex64(c.addr),
+    old: entryJson(c, c.old),
+    new: entryJson(c, c.new),
+  };
 }
 
 function signalJson(s: Signal): Json {
@@ -228,7 +246,9 @@ function signalJson(s: Signal): Json {
 
 function faultEventJson(e: FaultEvent): Json {
   const out: Record<string, Json> = {};
-  for (const [k, x] of Object.entries(e)) {
+  const o = e as unknown as JsonObject;
+  for (const k in o) {
+    const x = o[k];
     if (k === 'flags') out[k] = faultFlagNames(x as number);
     else if (k === 'ret') out[k] = vmFaultNames(x as number);
     else if (k === 'report') out[k] = reportJson(x as ArchReport);
@@ -389,10 +409,29 @@ export function jsonValue(v: OpValue): Json {
   return v;
 }
 
+/**
+ * The engine's KernelConfig from the resolved config: CONFIG_KEYS, written out so that each vector's
+ * copy is one object literal (the compiler checks that none is missing).
+ */
 function engineConfig(c: VectorInput['config']): KernelConfig {
-  const out: Record<string, boolean | string> = {};
-  for (const k of CONFIG_KEYS) out[k] = c[k];
-  return out as unknown as KernelConfig;
+  return {
+    CONFIG_MEM_SOFT_DIRTY: c.CONFIG_MEM_SOFT_DIRTY,
+    CONFIG_USERFAULTFD: c.CONFIG_USERFAULTFD,
+    CONFIG_PTE_MARKER_UFFD_WP: c.CONFIG_PTE_MARKER_UFFD_WP,
+    CONFIG_TRANSPARENT_HUGEPAGE: c.CONFIG_TRANSPARENT_HUGEPAGE,
+    CONFIG_MIGRATION: c.CONFIG_MIGRATION,
+    CONFIG_DEVICE_PRIVATE: c.CONFIG_DEVICE_PRIVATE,
+    CONFIG_MEMORY_FAILURE: c.CONFIG_MEMORY_FAILURE,
+    X86_FEATURE_SHSTK: c.X86_FEATURE_SHSTK,
+    CONFIG_X86_USER_SHADOW_STACK: c.CONFIG_X86_USER_SHADOW_STACK,
+    CONFIG_X86_INTEL_MEMORY_PROTECTION_KEYS: c.CONFIG_X86_INTEL_MEMORY_PROTECTION_KEYS,
+    ARM64_HAS_EPAN: c.ARM64_HAS_EPAN,
+    Svrsw60t59b: c.Svrsw60t59b,
+    Svpbmt: c.Svpbmt,
+    Svnapot: c.Svnapot,
+    Svvptc: c.Svvptc,
+    variant: c.variant,
+  };
 }
 
 /** What the engine made of a vector: its steps' outcomes, a format error it found while running, or a

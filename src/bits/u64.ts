@@ -42,6 +42,9 @@ export function shl64(x: bigint, n: number): U64 {
   return (x << BigInt(n)) & MASK64;
 }
 
+const ZEROS = '0000000000000000';
+
 export function hex64(x: bigint): string {
-  return '0x' + x.toString(16).padStart(16, '0');
+  const s = x.toString(16);
+  return '0x' + ZEROS.slice(s.length) + s;
 }

@@ -1,12 +1,13 @@
 // The setup of a vector: memory, the radix builder, raw words, CPUs. Everything it rejects is a
 // VectorFormatError naming the entry (schemas/vector-file.schema.json#/definitions/Setup).
 
-import { hex64, type U64 } from '../bits/u64.ts';
+import { hex64, MASK64, type U64 } from '../bits/u64.ts';
 import { VectorFormatError } from '../errors.ts';
 import { withFields } from '../layout/layout.ts';
 import type { LinuxLevel } from '../ops/types.ts';
 import type { ArchMmu } from './arch.ts';
 import { SIZE_SHIFT, type Geometry } from './geometry.ts';
+import { splitVa, vaIndex, vaOffset } from './halves.ts';
 import { paNumber, PhysMemory } from './memory.ts';
 import type { Cpu, Machine, RootArg } from './types.ts';
 import { Work } from './work.ts';
@@ -34,11 +35,14 @@ export interface EngineSetup {
   readonly map?: readonly SetupMapping[];
   readonly words?: readonly { readonly pa: U64; readonly value: U64 }[];
   readonly cpus?: readonly SetupCpu[];
-  /** Further trees the setup uses (the mm layer's mms and init_mm). */
-  readonly trees?: readonly number[];
 }
 
 const MAX_MEMORY = 1n << 48n;
+/** 2^s - 1 for every leaf size shift s. */
+const LOW_BITS: readonly U64[] = Object.values(SIZE_SHIFT).reduce<U64[]>((t, s) => {
+  t[s] = (1n << BigInt(s)) - 1n;
+  return t;
+}, []);
 
 function treeOf(r: RootArg | undefined): number {
   return r !== undefined && typeof r === 'object' ? r.tree : -1;
@@ -60,6 +64,8 @@ export class Builder {
     s: EngineSetup,
     /** The table entry for a new table in a tree; the arch's hardware default when it gives none. */
     private readonly tableEntry: TableEntryFor = () => undefined,
+    /** Further trees the setup uses (the mm layer's mms and init_mm). */
+    trees: readonly number[] = [],
   ) {
     const { base, size } = s.memory;
     if (base % 4096n !== 0n || size % 4096n !== 0n || size === 0n || size > MAX_MEMORY)
@@ -71,12 +77,11 @@ export class Builder {
     this.tables = s.tables === undefined ? this.mem.base : paNumber(s.tables, '/setup/tables');
     if (this.tables % g.granule !== 0)
       throw new VectorFormatError(`expected a ${g.granule}-byte aligned address`, '/setup/tables');
-    const used = [
-      ...(s.map ?? []).map((m) => m.tree ?? 0),
-      ...(s.cpus ?? []).flatMap((c) => [treeOf(c.root), treeOf(c.root1)]),
-      ...(s.trees ?? []),
-    ];
-    this.trees = used.reduce((a, b) => Math.max(a, b), 0) + 1;
+    let last = 0;
+    for (const m of s.map ?? []) last = Math.max(last, m.tree ?? 0);
+    for (const c of s.cpus ?? []) last = Math.max(last, treeOf(c.root), treeOf(c.root1));
+    for (const t of trees) last = Math.max(last, t);
+    this.trees = last + 1;
     this.next = this.tables;
     for (let i = 0; i < this.trees; i++) this.allocate('/setup/tables');
   }
@@ -114,8 +119,9 @@ export class Builder {
         `${at}/size`,
       );
     }
-    const size = 1n << BigInt(shift);
-    if (m.va % size !== 0n || m.va >> 64n !== 0n || !mmu.vaValid(g, m.va))
+    // The VA in 32-bit halves for its alignment and table indices (a bigint `%` divides).
+    const [hi, lo] = splitVa(m.va);
+    if (vaOffset(hi, lo, shift) !== 0 || m.va < 0n || m.va > MASK64 || !mmu.vaValid(g, m.va))
       throw new VectorFormatError(
         `expected a VA aligned to ${m.size} inside the ${g.desc.mode} address space`,
         `${at}/va`,
@@ -123,10 +129,10 @@ export class Builder {
     if (m.raw === undefined) {
       if (m.pa === undefined || m.fields === undefined)
         throw new VectorFormatError('expected `pa` and `fields`, or `raw`', at);
-      if (m.pa % size !== 0n)
+      if ((m.pa & LOW_BITS[shift]!) !== 0n)
         throw new VectorFormatError(`expected a PA aligned to ${m.size}`, `${at}/pa`);
       const pa = paNumber(m.pa, `${at}/pa`);
-      if (!this.mem.contains(pa, Number(size)))
+      if (!this.mem.contains(pa, 2 ** shift))
         throw new VectorFormatError(
           `${hex64(m.pa)} + ${m.size} is outside setup.memory`,
           `${at}/pa`,
@@ -136,7 +142,7 @@ export class Builder {
     let table = this.root(m.tree ?? 0);
     for (let i = 0; i < leaf; i++) {
       const lv = g.levels[i]!;
-      const slot = table + Number((m.va >> BigInt(lv.shift)) & BigInt(lv.mask)) * 8;
+      const slot = table + vaIndex(hi, lo, lv.shift, lv.mask) * 8;
       if (this.leaves.has(slot))
         throw new VectorFormatError(
           `overlaps an earlier mapping: the ${lv.linux} entry for ${hex64(m.va)} is already a leaf`,
@@ -158,22 +164,17 @@ export class Builder {
       table = child;
     }
     const lv = g.levels[leaf]!;
-    const slot = table + Number((m.va >> BigInt(lv.shift)) & BigInt(lv.mask)) * 8;
+    const slot = table + vaIndex(hi, lo, lv.shift, lv.mask) * 8;
     if (this.leaves.has(slot) || this.children.has(slot))
       throw new VectorFormatError(
         `overlaps an earlier mapping: the ${lv.linux} entry for ${hex64(m.va)} is in use`,
         at,
       );
-    const fmt = lv.desc.formats.find((f) => f.name === mmu.leafFormat(g, leaf));
+    const format = mmu.leafFormat(g, leaf);
+    const fmt = lv.desc.formats.find((f) => f.name === format);
     const value =
       m.raw ??
-      withFields(
-        lv.desc,
-        mmu.leafFormat(g, leaf),
-        (fmt?.value ?? 0n) | mmu.addr(m.pa!),
-        m.fields!,
-        `${at}/fields`,
-      );
+      withFields(lv.desc, format, (fmt?.value ?? 0n) | mmu.addr(m.pa!), m.fields!, `${at}/fields`);
     this.leaves.add(slot);
     this.mem.write64(slot, value);
   }
@@ -213,11 +214,11 @@ export function buildMachine(
   g: Geometry,
   s: EngineSetup,
   tableEntry?: TableEntryFor,
+  trees?: readonly number[],
 ): Machine {
-  const b = new Builder(mmu, g, s, tableEntry);
-  (s.map ?? []).forEach((m, i) => {
-    b.insert(m, `/setup/map/${i}`);
-  });
+  const b = new Builder(mmu, g, s, tableEntry, trees);
+  const map = s.map ?? [];
+  for (let i = 0; i < map.length; i++) b.insert(map[i]!, `/setup/map/${i}`);
   (s.words ?? []).forEach((w, i) => {
     const pa = paNumber(w.pa, `/setup/words/${i}/pa`);
     if (pa % 8 !== 0 || !b.mem.contains(pa, 8))

@@ -135,9 +135,11 @@ export class PhysMemory {
   }
 }
 
+const PA_LIMIT = 1n << 52n;
+
 /** A bigint PA or size as a number, or a format error (the model's addresses are below 2^52). */
 export function paNumber(v: bigint, pointer: string): number {
-  if (v >= 1n << 52n)
+  if (v >= PA_LIMIT)
     throw new VectorFormatError(`address ${v.toString(16)} is beyond 2^52`, pointer);
   return Number(v);
 }

@@ -61,6 +61,19 @@ export function cacheLeaf(
   shift: number,
   e: Omit<TlbEntry, 'vaBase' | 'size'>,
 ): void {
-  const size = 1n << BigInt(shift);
-  tlbFill(cpu, { ...e, vaBase: va & ~(size - 1n), size });
+  // Each field by name (a spread of `e` copies slowly); the bigint sizes come from a table.
+  const size = LEAF_SIZE[shift]!;
+  tlbFill(cpu, {
+    asid: e.asid,
+    global: e.global,
+    level: e.level,
+    leaf: e.leaf,
+    pa: e.pa,
+    attrs: e.attrs,
+    vaBase: va & ~(size - 1n),
+    size,
+  });
 }
+
+/** 2^shift as a bigint, for every shift of a 64-bit address. */
+const LEAF_SIZE: readonly bigint[] = Array.from({ length: 64 }, (_, s) => 1n << BigInt(s));

@@ -43,7 +43,8 @@ export class ChangeJournal {
   /** Per 4 KiB frame of entries: a bit per entry, set once journalled. */
   private frames = new Map<number, Int32Array<ArrayBuffer>>();
   private lastFrame = -1;
-  private lastBits = new Int32Array(0);
+  /** Read only once lastFrame is a frame: the empty array shared by every journal until then. */
+  private lastBits: Int32Array = NO_SLOTS;
   /** By PA: where a journalled entry's new halves are in `slots`. */
   private index: Map<number, number> | undefined;
 
@@ -277,30 +278,50 @@ export class ChangeJournal {
     this.index = undefined;
   }
 
-  /** Each journalled entry, its address with `page` the size of the pages counted by PAGES. */
+  /**
+   * Each journalled entry whose value changed, its address with `page` the size of the pages counted
+   * by PAGES (an entry stored back to its old value is left out before any bigint is made of it).
+   */
   forEach(
     page: U64,
     f: (tree: number, c: ChainIndex, addr: U64, old: U64, value: U64) => void,
   ): void {
     const s = this.slots;
-    const v = (k: number) => (BigInt(s[k + 1]! >>> 0) << 32n) | BigInt(s[k]! >>> 0);
+    const same = (a: number, b: number) => s[a] === s[b] && s[a + 1] === s[b + 1];
     for (let o = 0; o < this.end;) {
       const tree = (s[o + META]! >> 3) & 31;
       const c = (s[o + META]! & 7) as ChainIndex;
       const base = this.bases[s[o + BASE]!]!;
       const n = (s[o + META]! & RUN) === 0 ? 0 : s[o + COUNT]!;
       if (n === 0) {
-        f(tree, c, (base + BigInt(s[o + PAGES]!) * page) & MASK64, v(o + OLD_LO), v(o + NEW_LO));
+        if (!same(o + OLD_LO, o + NEW_LO))
+          f(
+            tree,
+            c,
+            (base + BigInt(s[o + PAGES]!) * page) & MASK64,
+            word(s, o + OLD_LO),
+            word(s, o + NEW_LO),
+          );
         o += STRIDE;
         continue;
       }
       for (let k = 0; k < n; k++) {
+        const old = o + STRIDE + 2 * k;
+        const now = o + STRIDE + 2 * (n + k);
+        if (same(old, now)) continue;
         const addr = (base + BigInt(s[o + PAGES]! + k) * page) & MASK64;
-        f(tree, c, addr, v(o + STRIDE + 2 * k), v(o + STRIDE + 2 * (n + k)));
+        f(tree, c, addr, word(s, old), word(s, now));
       }
       o += STRIDE + 4 * n;
     }
   }
+}
+
+/** The 64-bit value of halves s[k] (low) and s[k + 1]; one bigint when the high half is zero. */
+function word(s: Int32Array, k: number): U64 {
+  const hi = s[k + 1]! >>> 0;
+  const lo = BigInt(s[k]! >>> 0);
+  return hi === 0 ? lo : (BigInt(hi) << 32n) | lo;
 }
 
 /** Bits [e, end) of a frame's bitset were all clear: now set. False (and none set) otherwise. */

@@ -365,7 +365,6 @@ export class LinuxTables {
     const depth = (l: LinuxLevel) => CHAIN.indexOf(l);
     const out: EntryChange[] = [];
     this.journal.forEach(this.pageSize, (tree, c, addr, old, value) => {
-      if (old === value) return;
       out.push({
         tree,
         level: this.name(c),
