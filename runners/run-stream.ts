@@ -44,6 +44,8 @@ function streamOf(
 }
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** The longest the loading holds the event loop between two turns, about. */
+const TURN_MS = 4;
 
 /**
  * The report of the vectors `opts.selection` takes from the files under `paths`, run on the
@@ -74,6 +76,7 @@ export async function executeStreaming(
   let loading = true;
   let done = 0;
   let shown = -1;
+  let turn = performance.now();
 
   const progress = () => {
     const total = sent.length + skipped.length;
@@ -139,16 +142,18 @@ export async function executeStreaming(
           else if (checkByRunning([v], mine).length) pending.push(v);
         }
         if (mine.length) own.set(v, mine);
-        // Until the implementation has its first vector, each one goes as soon as it is checked.
-        if (stream === undefined && pending.length) {
-          await nextTurn();
+        // The first vector goes as soon as it is checked; then at least every few ms, the answers
+        // that arrived are judged and the workers take the new vectors.
+        if (pending.length && (stream === undefined || performance.now() - turn > TURN_MS)) {
           flush();
+          await nextTurn();
+          turn = performance.now();
         }
       }
     }
     flush();
-    // Answers that arrived while the file loaded are judged, and the workers take the new vectors.
     await nextTurn();
+    turn = performance.now();
   }
   if (!found.length && !problems.length)
     problems.push({ file: paths.join(' '), pointer: '', message: 'no vector files (*.json) here' });
