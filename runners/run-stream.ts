@@ -96,7 +96,7 @@ export async function executeStreaming(
     progress();
   };
   const flush = () => {
-    if (impl === undefined) return;
+    if (impl === undefined || pending.length === 0) return;
     stream ??= streamOf(impl, answered);
     const batch: VectorInput[] = [];
     for (const v of pending) {
