@@ -8,6 +8,7 @@ import { buildMachine, type EngineSetup } from './machine/builder.ts';
 import { geometry } from './machine/geometry.ts';
 import type { Machine } from './machine/types.ts';
 import { buildLinux, linuxTrees } from './mm/setup.ts';
+import { taskSize } from './mm/munmap.ts';
 import type { LinuxSetup, LinuxState } from './mm/state.ts';
 import { checkUserAccess, faultOps } from './mm/fault-ops.ts';
 import { checkDirtyArgs, dirtyOps } from './mm/dirty-ops.ts';
@@ -58,8 +59,8 @@ export function buildSetup(arch: Arch, mode: Mode, setup: VectorSetup): Built {
         : undefined;
   const machine = buildMachine(mmu, g, setup, tableEntry, linuxTrees(setup));
   if (!hasLinux) return { machine, linux: undefined };
-  // va >> userBits === 0n, as compares (no bigint made per VMA).
-  const userEnd = 1n << BigInt(arch === 'arm64' ? g.vaBits : g.vaBits - 1);
+  // A VMA lies below TASK_SIZE: x86_64's is a page short of 2^47 (2^56), its last page never mapped.
+  const userEnd = taskSize(arch, g.vaBits);
   const linux = buildLinux(
     setup,
     {
