@@ -3,7 +3,8 @@
 # README.md and docs/ promise, none of the development tree), install it into an empty project
 # (npm registry only: the package's dependencies and typescript), and there run `npx ptvec run` on
 # a family, `npx ptvec run --exec` against the C example, and a TypeScript consumer of the library
-# API compiled with `tsc --strict`. Needs cc, pkg-config and jansson for the C example.
+# API compiled with `tsc --strict`, and the TypeScript examples of the published README.md and docs/,
+# compiled the same way. Needs cc, pkg-config and jansson for the C example.
 # Usage: bash scripts/pack-test.sh [WORKDIR]   (default: a fresh temporary directory, removed after)
 set -Eeuo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -140,5 +141,36 @@ EOF
 npx --no -- tsc --strict --module nodenext --moduleResolution nodenext --target es2022 --outDir out consumer.ts
 say "node out/consumer.js"
 node out/consumer.js
+
+# What the published README and docs show of the API compiles as it is written: every ```ts block of
+# node_modules/ptvec's README.md and docs/*.md, with `simulate` (the README's stand-in for the user's
+# simulator) declared, compiled with tsc --strict; library.md's example also runs.
+say "the TypeScript of the published README.md and docs/*.md, compiled with tsc --strict"
+mkdir -p snippets
+cat >snippets/simulate.d.ts <<'EOF'
+declare function simulate(v: import('ptvec').VectorInput): import('ptvec').VectorObservation;
+EOF
+node -e '
+  const fs = require("fs");
+  const docs = fs.readdirSync("node_modules/ptvec/docs").map((f) => "docs/" + f);
+  let n = 0;
+  for (const doc of ["README.md", ...docs.filter((d) => d.endsWith(".md"))]) {
+    const text = fs.readFileSync("node_modules/ptvec/" + doc, "utf8");
+    for (const m of text.matchAll(/^```ts\n([\s\S]*?)^```$/gm)) {
+      const name = `snippets/${doc.replace(/\W/g, "-")}-${++n}.ts`;
+      fs.writeFileSync(name, m[1]);
+      console.log(`  ${name}`);
+    }
+  }
+  if (n < 2) {
+    console.error("  expected the examples of README.md and docs/library.md");
+    process.exit(1);
+  }'
+npx --no -- tsc --strict --module nodenext --moduleResolution nodenext --target es2022 \
+  --outDir snippets/out snippets/*.ts
+say "node: docs/library.md's example (the reference engine on riscv64 mmu and tlb; exit code 0)"
+node snippets/out/docs-library-md-*.js >library.out
+grep -q " passed" library.out && [[ "$(tail -n 1 library.out)" == 0 ]]
+echo "  $(grep -m 1 ' passed' library.out)"
 
 echo "pack-test: all checks passed"
