@@ -3,8 +3,8 @@
 # README.md and docs/ promise, none of the development tree), install it into an empty project
 # (npm registry only: the package's dependencies and typescript), and there run `npx ptvec run` on
 # a family, `npx ptvec run --exec` against the C example, and a TypeScript consumer of the library
-# API compiled with `tsc --strict`, and the TypeScript examples of the published README.md and docs/,
-# compiled the same way. Needs cc, pkg-config and jansson for the C example.
+# API compiled with `tsc --strict`; it lints and runs a vector file of the user's own, and compiles the
+# TypeScript examples of the published README.md and docs/ the same way. Needs cc, pkg-config and jansson for the C example.
 # Usage: bash scripts/pack-test.sh [WORKDIR]   (default: a fresh temporary directory, removed after)
 set -Eeuo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -85,6 +85,42 @@ node -e '
   const s = JSON.parse(require("fs").readFileSync("pte.json", "utf8")).summary;
   console.log(`  ${s.passed} passed of ${s.total}`);
   if (s.failed || s.errors || !s.passed) process.exit(1);'
+
+say "a vector file of the user's own: npx ptvec lint and run my-vectors (exit 0), a duplicate id (exit 2)"
+mkdir -p my-vectors
+cat >my-vectors/wrprotect.json <<'EOF'
+{
+  "$schema": "../node_modules/ptvec/schemas/vector-file.schema.json",
+  "formatVersion": 1,
+  "family": "pte",
+  "title": "pte_wrprotect moves Dirty to SavedDirty",
+  "refs": ["linux-v6.19 arch/x86/include/asm/pgtable.h:408 pte_wrprotect"],
+  "defaults": { "arch": "x86_64", "mode": "4level" },
+  "vectors": [
+    {
+      "id": "x86_64/pte/mine/wrprotect-dirty",
+      "description": "P|RW|A|D: RW cleared, D moved to bit 58",
+      "steps": [
+        {
+          "op": "pte_wrprotect",
+          "args": { "pte": "0x0000000000000063" },
+          "expect": { "result": "0x0400000000000021" }
+        }
+      ]
+    }
+  ]
+}
+EOF
+[[ "$(npx --no -- ptvec lint my-vectors 2>&1)" == "1 files, 1 vectors, 0 errors, 0 warnings" ]]
+npx --no -- ptvec run my-vectors --reporter json=mine.json >/dev/null
+node -e '
+  const s = JSON.parse(require("fs").readFileSync("mine.json", "utf8")).summary;
+  if (s.passed !== 1 || s.total !== 1) process.exit(1);'
+sed -i 's#x86_64/pte/mine/#x86_64/pte/example/#' my-vectors/wrprotect.json
+status=0
+npx --no -- ptvec lint my-vectors >lint.out 2>&1 || status=$?
+[[ $status == 2 ]] && grep -q 'duplicate id "x86_64/pte/example/wrprotect-dirty": also at node_modules/ptvec/vectors/' lint.out
+echo "  lint: $(grep -m 1 'duplicate id' lint.out | cut -c1-100)..."
 
 say "build the C example (examples/c-impl/build.sh: cc, pkg-config, jansson)"
 sh "$root/examples/c-impl/build.sh" "$work/c-impl"
