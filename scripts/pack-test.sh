@@ -4,7 +4,8 @@
 # (npm registry only: the package's dependencies and typescript), and there run `npx ptvec run` on
 # a family, `npx ptvec run --exec` against the C example, and a TypeScript consumer of the library
 # API compiled with `tsc --strict`; it lints and runs a vector file of the user's own, and compiles the
-# TypeScript examples of the published README.md and docs/ the same way. Needs cc, pkg-config and jansson for the C example.
+# TypeScript examples of the published README.md and docs/ the same way. Needs cc, pkg-config and
+# jansson for the C example.
 # Usage: bash scripts/pack-test.sh [WORKDIR]   (default: a fresh temporary directory, removed after)
 set -Eeuo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
