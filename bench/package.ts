@@ -76,8 +76,8 @@ export async function benchPackage(): Promise<void> {
   const vectors = loadVectors([]).vectors;
   const inputs = vectors.map(toInput);
   const pass = () => {
-    // New setup objects each pass, made before the timing: the adapter converts a setup once per
-    // object (engineSetup), which a pass over the same objects would measure as free.
+    // New setup objects each pass, made before the timing, as a run that had just loaded them has:
+    // a cache by object (as engineSetup once kept) would make a pass over the same objects free.
     const fresh = freshSetups(inputs);
     const t = performance.now();
     vectors.forEach((v, j) => judge(v, observe(fresh[j]!), REFERENCE_CHOICES));
