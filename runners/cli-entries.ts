@@ -60,7 +60,7 @@ export function cmdDecode(argv: string[]): number {
   const t = entryTarget(values);
   const raw = positionals[0];
   if (positionals.length !== 1 || raw === undefined || !/^(0x)?[0-9a-fA-F]{1,16}$/.test(raw))
-    throw new UsageError('decode: expected one hex VALUE, e.g. 0x8000000000000027');
+    throw new UsageError('expected one hex VALUE, e.g. 0x8000000000000027');
   const value =
     '0x' +
     BigInt(raw.startsWith('0x') ? raw : `0x${raw}`)
@@ -103,12 +103,12 @@ export function cmdEncode(argv: string[]): number {
   const { values, positionals } = parse(argv, { ...ENTRY_OPTS, format: { type: 'string' } });
   const t = entryTarget(values);
   if (!values.format)
-    throw new UsageError('encode: --format is required (e.g. present, leaf, table, swap)');
+    throw new UsageError('--format is required (e.g. present, leaf, table, swap)');
   const fields: Record<string, Json> = {};
   for (const p of positionals) {
     const m = /^([A-Za-z][A-Za-z0-9_]*)=((?:0x)?[0-9a-fA-F]+)$/.exec(p);
     if (!m?.[1] || m[2] === undefined)
-      throw new UsageError(`encode: ${p}: expected FIELD=VALUE (decimal or 0x hex)`);
+      throw new UsageError(`${p}: expected FIELD=VALUE (decimal or 0x hex)`);
     const n = BigInt(m[2].startsWith('0x') ? m[2].toLowerCase() : m[2]);
     fields[m[1]] = n <= 0xffffffffn ? Number(n) : '0x' + n.toString(16);
   }

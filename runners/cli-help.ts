@@ -1,5 +1,7 @@
 // `ptvec help [COMMAND]` and `ptvec --version`: the usage of the whole tool and of each command.
 
+import { closest } from './cli-io.ts';
+
 const SELECT = `filters (each repeats; a vector matches if it matches any value of each filter given):
   --arch A  --mode M  --family F  --tag T  --grep REGEX
   --shard I/N               the I-th of N deterministic slices (by id)
@@ -73,12 +75,19 @@ ${Object.values(COMMANDS)
 
 ${RUN.slice(RUN.indexOf('filters'))}`;
 
+/** The command named `name` (not a member of every object, such as "constructor"). */
+export const command = (name: string): (typeof COMMANDS)[string] | undefined =>
+  Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+
+/** Why `name` is no command, with the one it may be a typo of. */
+export function unknownCommand(name: string): string {
+  const names = Object.keys(COMMANDS);
+  const near = closest(name, names);
+  return `unknown command "${name}"${near ? ` (did you mean ${near}?)` : ''} (the commands are: ${names.join(', ')})`;
+}
+
 /** The usage of one command, or why there is none. */
 export function helpFor(cmd: string): { text: string } | { unknown: string } {
-  const c = COMMANDS[cmd];
-  return c
-    ? { text: c.help }
-    : {
-        unknown: `help: unknown command "${cmd}" (the commands are: ${Object.keys(COMMANDS).join(', ')})`,
-      };
+  const c = command(cmd);
+  return c ? { text: c.help } : { unknown: `help: ${unknownCommand(cmd)}` };
 }

@@ -6,8 +6,8 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { ParseArgsConfig } from 'node:util';
 import type { Implementation } from './adapter.ts';
-import { COMMANDS, helpFor, USAGE } from './cli-help.ts';
-import { out, parse, UsageError, watchStdout } from './cli-io.ts';
+import { command, helpFor, unknownCommand, USAGE } from './cli-help.ts';
+import { asksHelp, out, parse, UsageError, watchStdout } from './cli-io.ts';
 import { loadExpectFail, loadExpectFailDir } from './expect-fail.ts';
 import { toolVersion } from './paths.ts';
 import { splitCommandLine } from './protocol/command-line.ts';
@@ -285,7 +285,7 @@ async function cmdMerge(argv: string[]): Promise<number> {
     reporter: { type: 'string', multiple: true },
   });
   const reps = reporters(values.reporter);
-  if (!positionals.length) throw new UsageError('merge: expected the JSON reports of the shards');
+  if (!positionals.length) throw new UsageError('expected the JSON reports of the shards');
   const [{ mergeReports }, { exitCode }] = await Promise.all([
     import('./merge.ts'),
     import('./run.ts'),
@@ -336,6 +336,12 @@ async function cmdLint(argv: string[]): Promise<number> {
 export async function main(argv: string[]): Promise<number> {
   watchStdout();
   const [cmd, ...rest] = argv;
+  // A command's own usage: `ptvec run --help` as `ptvec help run`, and after its usage errors.
+  const own = cmd !== undefined && cmd !== 'help' && cmd !== 'version' ? command(cmd) : undefined;
+  if (own && asksHelp(rest)) {
+    out(own.help + '\n');
+    return 0;
+  }
   try {
     switch (cmd) {
       case 'run':
@@ -373,15 +379,13 @@ export async function main(argv: string[]): Promise<number> {
         out(`ptvec ${toolVersion()}\n`);
         return 0;
       default:
-        throw new UsageError(
-          cmd === undefined
-            ? 'expected a command'
-            : `unknown command "${cmd}" (the commands are: ${Object.keys(COMMANDS).join(', ')})`,
-        );
+        throw new UsageError(cmd === undefined ? 'expected a command' : unknownCommand(cmd));
     }
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`ptvec: ${e.message}\n\n${USAGE}\n`);
+      process.stderr.write(
+        own ? `ptvec ${cmd}: ${e.message}\n\n${own.help}\n` : `ptvec: ${e.message}\n\n${USAGE}\n`,
+      );
       return 2;
     }
     throw e;

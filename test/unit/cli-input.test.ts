@@ -169,3 +169,17 @@ describe('the command line', () => {
     expect(report.results[0]?.mismatches[0]?.actual.events).toHaveLength(512);
   });
 });
+
+describe('closest: the name a typo may mean', () => {
+  it('within two edits (a swap of neighbours is one), and only for names longer than twice that', async () => {
+    const { closest } = await import('../../runners/cli-io.ts');
+    const flags = ['--arch', '--mode', '--family', '--tag', '--grep', '--shard'];
+    expect(closest('--familly', flags)).toBe('--family');
+    expect(closest('--arhc', flags)).toBe('--arch');
+    expect(closest('--grpe', flags)).toBe('--grep');
+    expect(closest('--frob', flags)).toBeUndefined();
+    expect(closest('lnit', ['run', 'list', 'lint'])).toBe('lint');
+    expect(closest('rn', ['run', 'list'])).toBe('run');
+    expect(closest('xy', ['run', 'list'])).toBeUndefined();
+  });
+});

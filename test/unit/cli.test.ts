@@ -109,7 +109,39 @@ describe('ptvec', () => {
     expect(cmd.err).toContain('unknown command "frob" (the commands are: run, list,');
     const opt = ptvec('list', '--frob');
     expect(opt.code).toBe(2);
-    expect(opt.err).toContain("Unknown option '--frob'");
+    expect(opt.err).toMatch(/^ptvec list: unknown option --frob\n\nusage: ptvec list /);
+  });
+
+  it('a typo of a command or option is named with what it may mean; COMMAND --help is help COMMAND', () => {
+    const cmd = ptvec('lnit');
+    expect(cmd.code).toBe(2);
+    expect(cmd.err).toContain('unknown command "lnit" (did you mean lint?)');
+    expect(ptvec('help', 'runn').err).toContain('help: unknown command "runn" (did you mean run?)');
+    // A member of every object is no command.
+    for (const r of [ptvec('constructor'), ptvec('help', 'constructor')]) {
+      expect(r.code).toBe(2);
+      expect(r.err).toContain('unknown command "constructor" (the commands are: run,');
+    }
+    const opt = ptvec('run', '--familly', 'pte');
+    expect(opt.code).toBe(2);
+    expect(opt.err).toMatch(
+      /^ptvec run: unknown option --familly \(did you mean --family\?\)\n\nusage: ptvec run /,
+    );
+    expect(ptvec('merge').err).toMatch(
+      /^ptvec merge: expected the JSON reports of the shards\n\nusage: ptvec merge /,
+    );
+    for (const [cmd, flag] of [
+      ['lint', '--help'],
+      ['run', '-h'],
+      ['list', '--help'],
+    ] as const) {
+      const r = ptvec(cmd, '--arch', 'x86_64', flag);
+      expect(r.code).toBe(0);
+      expect(r.out).toBe(ptvec('help', cmd).out);
+      expect(r.out).toMatch(new RegExp(`^usage: ptvec ${cmd} `));
+    }
+    // After "--", --help is a PATH.
+    expect(ptvec('list', '--', '--help').err).toContain('--help: no such file or directory');
   });
 
   it('decode names the fields of a known Linux value', () => {
