@@ -1,7 +1,7 @@
 // Issue 17's figures, on the compiled package (dist/, as `npx ptvec` runs it), each beside a baseline
 // measured in the same run: a cold `ptvec run` of the whole corpus against `node -e 0`; the
 // in-process throughput of the whole corpus (engine and comparer); the first verdict of a cold
-// `ptvec run --exec "ptvec serve"`.
+// `ptvec run --exec "ptvec serve"`. The throughput is also split by phase (bench/phases.ts).
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -16,6 +16,7 @@ import type * as CompareModule from '../runners/compare.ts';
 import type * as LoadModule from '../runners/load.ts';
 import type { RunReport } from '../runners/run.ts';
 import { PACKAGE_ROOT } from '../runners/paths.ts';
+import { benchPhases } from './phases.ts';
 
 const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -93,6 +94,7 @@ export async function benchPackage(): Promise<void> {
   console.log(
     `  ${fmt(rate).padStart(8)} vectors/s   ${ms.toFixed(0)} ms a pass   ${(rate / 100_000).toFixed(2)} of the 100,000/s target`,
   );
+  await benchPhases(vectors, () => freshSetups(inputs), ms);
 
   // The real command line on a pseudo-terminal (script(1)), so that it shows its progress line from
   // the first verdict on, with `ptvec serve` behind a probe noting when it writes its first answer
