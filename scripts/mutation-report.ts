@@ -25,7 +25,7 @@ export interface Report {
  * the start of its original and replacement text and, where that is not unique, `context`, a text
  * its line contains; or a kind of mutant, with `file` or `mutator` "*" and the texts left out.
  */
-interface Equivalent {
+export interface Equivalent {
   readonly file: string;
   readonly mutator: string;
   readonly original?: string;
@@ -54,7 +54,7 @@ export interface FileRow {
 const DETECTED = new Set(['Killed', 'Timeout', 'RuntimeError']);
 const UNDETECTED = new Set(['Survived', 'NoCoverage']);
 
-function textAt(source: string, m: ReportMutant): string {
+function textAt(source: string, m: Pick<ReportMutant, 'location'>): string {
   const lines = source.split('\n');
   const { start, end } = m.location;
   if (start.line === end.line)
@@ -91,6 +91,29 @@ export function loadEquivalents(dir: string): Equivalent[] {
     });
 }
 
+/** Whether mutation/equivalent/ lists the mutant `m` of `file` (whose text is `source`). */
+export function isEquivalent(
+  equivalents: readonly Equivalent[],
+  file: string,
+  source: string,
+  m: Pick<ReportMutant, 'mutatorName' | 'replacement' | 'location'>,
+): boolean {
+  const original = textAt(source, m);
+  const replacement = m.replacement ?? '';
+  const line = source.split('\n')[m.location.start.line - 1] ?? '';
+  // By the start of the first line of each side: a block's whole text would not survive an edit
+  // inside it (a listed text may end in … where it was cut).
+  const first = (t: string) => t.split('\n')[0]!.trim().replace(/…$/, '');
+  return equivalents.some(
+    (e) =>
+      (e.file === file || e.file === '*') &&
+      (e.mutator === m.mutatorName || e.mutator === '*') &&
+      (e.original === undefined || first(original).startsWith(first(e.original))) &&
+      (e.replacement === undefined || first(replacement).startsWith(first(e.replacement))) &&
+      (e.context === undefined || line.includes(e.context)),
+  );
+}
+
 export function classify(report: Report, equivalentsDir: string): FileRow[] {
   const equivalents = loadEquivalents(equivalentsDir);
   return Object.entries(report.files)
@@ -112,20 +135,7 @@ export function classify(report: Report, equivalentsDir: string): FileRow[] {
           replacement: m.replacement ?? '',
           status: m.status,
         };
-        const line = f.source.split('\n')[m.location.start.line - 1] ?? '';
-        // By the start of the first line of each side: a block's whole text would not survive an edit
-        // inside it (a listed text may end in … where it was cut).
-        const first = (t: string) => t.split('\n')[0]!.trim().replace(/…$/, '');
-        const known = equivalents.some(
-          (e) =>
-            (e.file === file || e.file === '*') &&
-            (e.mutator === s.mutator || e.mutator === '*') &&
-            (e.original === undefined || first(s.original).startsWith(first(e.original))) &&
-            (e.replacement === undefined ||
-              first(s.replacement).startsWith(first(e.replacement))) &&
-            (e.context === undefined || line.includes(e.context)),
-        );
-        if (known) equivalent++;
+        if (isEquivalent(equivalents, file, f.source, m)) equivalent++;
         else gaps.push(s);
       }
       return { file, mutants, killed, equivalent, gaps };

@@ -29,7 +29,13 @@ import { Worker } from 'node:worker_threads';
 import { PACKAGE_ROOT } from '../runners/paths.ts';
 import { instrument, type Mutant } from './mutation-bits-instrument.ts';
 import { RUN_CORPUS_DIR as CORPUS_DIR, writeCorpus } from './mutation-corpus.ts';
-import { classify, renderTable, type Report } from './mutation-report.ts';
+import {
+  classify,
+  isEquivalent,
+  loadEquivalents,
+  renderTable,
+  type Report,
+} from './mutation-report.ts';
 import { instrumentStryker } from './mutation-stryker.ts';
 import type { WorkerMessage, WorkerTask } from './mutation-worker.ts';
 
@@ -110,6 +116,7 @@ async function pass(
   texts: ReadonlyMap<string, string>,
   mutants: readonly Mutant[],
   status: Map<string, Status>,
+  listed: (m: Mutant) => boolean,
 ): Promise<() => Promise<void>> {
   const sandbox = join(SANDBOXES, name);
   makeSandbox(sandbox, texts);
@@ -188,7 +195,13 @@ async function pass(
   };
   await Promise.all([...Array(WORKERS)].map(() => drain()));
   console.log();
-  const staticQueue = [...statics];
+  // A survivor that mutation/equivalent/ does not list runs again in a fresh worker, switched on
+  // before the first run: a mutant that acts only on a miss of a cache (the geometries, a mode's
+  // level chain) survives a worker whose earlier runs filled that cache.
+  const byKey = new Map(mutants.map((m) => [m.key, m]));
+  const confirm = dynamic.filter((k) => status.get(k) === 'Survived' && !listed(byKey.get(k)!));
+  for (const k of confirm) status.delete(k);
+  const staticQueue = [...statics, ...confirm];
   const drainStatic = async (): Promise<void> => {
     for (let key = staticQueue.shift(); key !== undefined; key = staticQueue.shift()) {
       const r = await runWorker(
@@ -260,11 +273,18 @@ async function main(): Promise<void> {
     return report;
   };
   const saving = setInterval(save, 60_000);
+  const equivalents = loadEquivalents(EQUIVALENTS);
+  const listed = (m: Mutant) =>
+    isEquivalent(equivalents, m.file, sources.get(m.file)!, {
+      mutatorName: m.mutator,
+      replacement: m.replacement,
+      location: { start: m.start, end: m.end },
+    });
   const statics: (() => Promise<void>)[] = [];
   if (only !== 'bits') {
     const s = await instrumentStryker(sources);
     mutants.push(...s.mutants);
-    statics.push(await pass('stryker', s.texts, s.mutants, status));
+    statics.push(await pass('stryker', s.texts, s.mutants, status, listed));
   }
   if (only !== 'stryker') {
     const texts = new Map<string, string>();
@@ -275,7 +295,7 @@ async function main(): Promise<void> {
       bits.push(...r.mutants);
     }
     mutants.push(...bits);
-    statics.push(await pass('bits', texts, bits, status));
+    statics.push(await pass('bits', texts, bits, status, listed));
   }
   for (const run of statics) await run();
   clearInterval(saving);
