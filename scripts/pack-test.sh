@@ -193,9 +193,16 @@ node -e '
   let n = 0;
   for (const doc of ["README.md", ...docs.filter((d) => d.endsWith(".md"))]) {
     const text = fs.readFileSync("node_modules/ptvec/" + doc, "utf8");
-    for (const m of text.matchAll(/^```ts\n([\s\S]*?)^```$/gm)) {
+    // A fence may be indented (inside a list item); every one opened must be taken.
+    const blocks = [...text.matchAll(/^( *)```(?:ts|typescript)\n([\s\S]*?)^\1```$/gm)];
+    const opened = text.match(/^ *```(?:ts|typescript)$/gm)?.length ?? 0;
+    if (blocks.length !== opened) {
+      console.error(`  ${doc}: ${opened} TypeScript blocks, ${blocks.length} of them closed`);
+      process.exit(1);
+    }
+    for (const [, indent, code] of blocks) {
       const name = `snippets/${doc.replace(/\W/g, "-")}-${++n}.ts`;
-      fs.writeFileSync(name, m[1]);
+      fs.writeFileSync(name, code.replace(new RegExp(`^${indent}`, "gm"), ""));
       console.log(`  ${name}`);
     }
   }
