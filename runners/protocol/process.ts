@@ -16,6 +16,9 @@ export type ProcessEvent =
   | { readonly kind: 'overflow' }
   | { readonly kind: 'exit'; readonly reason: string };
 
+/** The most characters of vector lines joined into one write. */
+const WRITE_CHUNK = 1 << 20;
+
 export class ImplementationProcess {
   private readonly child: ChildProcess;
   private readonly pgid: number | undefined;
@@ -77,7 +80,18 @@ export class ImplementationProcess {
   private flush(): void {
     const lines = this.outbox;
     this.outbox = [];
-    if (!this.exited && lines.length > 0) this.child.stdin?.write(lines.join('\n') + '\n');
+    if (this.exited) return;
+    // In writes of about WRITE_CHUNK: few system calls, and no string near V8's length limit
+    // however large the vectors of a window are.
+    let from = 0;
+    let size = 0;
+    for (let i = 0; i < lines.length; i++) {
+      size += lines[i]!.length + 1;
+      if (size < WRITE_CHUNK && i < lines.length - 1) continue;
+      this.child.stdin?.write(lines.slice(from, i + 1).join('\n') + '\n');
+      from = i + 1;
+      size = 0;
+    }
   }
 
   /** False from the moment it is killed, before the kill is reported. */
@@ -104,6 +118,8 @@ export class ImplementationProcess {
   /** bye, close stdin, and kill it if it has not exited after `graceMs`. */
   async close(byeLine: string, graceMs: number): Promise<void> {
     this.send(byeLine);
+    // What is held for the turn's write goes before the end of stdin.
+    this.flush();
     this.child.stdin?.end();
     const timer = setTimeout(() => void this.kill(), graceMs);
     await this.exitPromise;
