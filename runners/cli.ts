@@ -2,7 +2,8 @@
 // it runs: `run --exec` starts the implementation's process before the loader and the engine are
 // imported, and `serve` imports no loader.
 
-import { writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { availableParallelism } from 'node:os';
 import type { ParseArgsConfig } from 'node:util';
 import type { Implementation } from './adapter.ts';
@@ -99,7 +100,39 @@ function reporters(specs: string[] | undefined): ReporterSpec[] {
   });
   if (out.filter((r) => !r.file).length > 1)
     throw new UsageError('--reporter: at most one reporter can write to stdout');
+  // Before the run: a report that cannot be written is found now, not after the run. Its directory
+  // is made if need be (`--reporter junit=reports/ptvec.xml` in a fresh CI checkout).
+  for (const r of out) {
+    if (!r.file) continue;
+    const because = prepareReportFile(r.file);
+    if (because) throw new UsageError(`--reporter ${r.name}=${r.file}: ${because}`);
+  }
   return out;
+}
+
+/** Writes a report file; why it could not, or undefined. */
+function writeReport(file: string, text: string): string | undefined {
+  try {
+    writeFileSync(file, text);
+    return undefined;
+  } catch (e) {
+    return `cannot write: ${(e as Error).message}`;
+  }
+}
+
+/** Makes the directory of a report file; why the file cannot be written there, or undefined. */
+function prepareReportFile(file: string): string | undefined {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    accessSync(existsSync(file) ? file : dirname(file), constants.W_OK);
+    if (existsSync(file) && statSync(file).isDirectory()) return 'cannot write: it is a directory';
+    return undefined;
+  } catch (e) {
+    const { code, message } = e as NodeJS.ErrnoException;
+    return code === 'EEXIST' || code === 'ENOTDIR'
+      ? `cannot write: a file is in the way of its directory ${dirname(file)}`
+      : `cannot write: ${message}`;
+  }
 }
 
 const useColour = () => process.stdout.isTTY && !process.env.NO_COLOR && !process.env.CI;
@@ -184,15 +217,24 @@ function progressLine(): ((d: number, t: number) => void) | undefined {
   };
 }
 
-async function writeReports(reps: readonly ReporterSpec[], report: RunReport): Promise<void> {
+/** Writes every report; false if one could not be written (said on stderr; the others still are). */
+async function writeReports(reps: readonly ReporterSpec[], report: RunReport): Promise<boolean> {
   const [{ render }, { COLOUR, PLAIN }] = await Promise.all([
     import('./reporters/render.ts'),
     import('./reporters/pretty.ts'),
   ]);
+  let wrote = true;
   for (const r of reps) {
     const text = render(report, r.name, r.file || !useColour() ? PLAIN : COLOUR);
-    if (r.file) writeFileSync(r.file, text);
-    else out(text);
+    if (!r.file) {
+      out(text);
+      continue;
+    }
+    const because = prepareReportFile(r.file) ?? writeReport(r.file, text);
+    if (because) {
+      wrote = false;
+      process.stderr.write(`ptvec: --reporter ${r.name}=${r.file}: ${because}\n`);
+    }
   }
   if (!reps.some((r) => r.name === 'pretty' && !r.file)) {
     const s = report.summary;
@@ -201,6 +243,7 @@ async function writeReports(reps: readonly ReporterSpec[], report: RunReport): P
     );
     await printProblems(report.problems);
   }
+  return wrote;
 }
 
 async function cmdRun(argv: string[]): Promise<number> {
@@ -270,9 +313,13 @@ async function cmdRun(argv: string[]): Promise<number> {
             })
           : await run(impl, { ...opts, vectors: positionals });
     }
-    await writeReports(reps, report);
+    const wrote = await writeReports(reps, report);
     const { exitCode } = await import('./run.ts');
-    return Math.max(exitCode(report), emptiness(report.summary, values['allow-empty']));
+    return Math.max(
+      exitCode(report),
+      emptiness(report.summary, values['allow-empty']),
+      wrote ? 0 : 2,
+    );
   } finally {
     // Not waiting for the hello of a process the run never used.
     if (impl === undefined) starter.abandon?.();
@@ -295,8 +342,8 @@ async function cmdMerge(argv: string[]): Promise<number> {
     await printProblems(m.problems);
     return 2;
   }
-  await writeReports(reps, m.report);
-  return exitCode(m.report);
+  const wrote = await writeReports(reps, m.report);
+  return wrote ? exitCode(m.report) : 2;
 }
 
 async function cmdServe(argv: string[]): Promise<number> {

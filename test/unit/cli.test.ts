@@ -144,6 +144,25 @@ describe('ptvec', () => {
     expect(ptvec('list', '--', '--help').err).toContain('--help: no such file or directory');
   });
 
+  it('--reporter FILE: its directory is made; a FILE that cannot be written stops the run before it starts', () => {
+    const d = tmp();
+    writeJson(d, 'ok.json', vectorFile([dirtyVector('x86_64/pte/t/ok')]));
+    const nested = join(d, 'reports', 'ci', 'r.json');
+    const ok = ptvec('run', join(d, 'ok.json'), '--reporter', `json=${nested}`);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(readFileSync(nested, 'utf8'))).toMatchObject({ summary: { passed: 1 } });
+    // A regular file where the directory should be.
+    const blocked = join(d, 'ok.json', 'r.xml');
+    const r = ptvec('run', join(d, 'ok.json'), '--reporter', `junit=${blocked}`);
+    expect(r.code).toBe(2);
+    expect(r.err.startsWith(`ptvec run: --reporter junit=${blocked}: cannot write: `)).toBe(true);
+    expect(r.err).toContain(`a file is in the way of its directory ${join(d, 'ok.json')}`);
+    expect(r.err).not.toMatch(/vectors against|\n {4}at /);
+    const dir = ptvec('run', join(d, 'ok.json'), '--reporter', `json=${d}`);
+    expect(dir.code).toBe(2);
+    expect(dir.err).toContain(': cannot write: it is a directory');
+  });
+
   it('decode names the fields of a known Linux value', () => {
     const r = ptvec('decode', '--arch', 'x86_64', '0x8000000000000027');
     expect(r.code).toBe(0);
