@@ -79,6 +79,10 @@ export function findVectorFiles(paths: readonly string[], problems: Problem[]): 
 
 /** "invalid JSON" with the line and column where the text first goes wrong. */
 function jsonProblem(text: string, err: unknown): string {
+  // RFC 8259 §8.1: a JSON text is not to begin with a byte order mark, and a parser may ignore one.
+  // The choice: a vector file with one is refused, with this message rather than JSON.parse's.
+  if (text.charCodeAt(0) === 0xfeff)
+    return 'invalid JSON: the file begins with a byte order mark (U+FEFF); save it as UTF-8 without one';
   const at = locateJsonError(text);
   if (at) return `invalid JSON at line ${at.line} column ${at.column}: expected ${at.expected}`;
   return `invalid JSON: ${err instanceof Error ? err.message : String(err)}`;

@@ -81,6 +81,20 @@ describe('loading vector files', () => {
     expect(r.problems[0]?.pointer).toBe('');
   });
 
+  it('says that a file begins with a byte order mark, which JSON.parse reports as line 1 column 1', () => {
+    const d = tmp();
+    writeJson(
+      d,
+      'bom.json',
+      `\ufeff${JSON.stringify(vectorFile([dirtyVector('x86_64/pte/t/bom')]))}`,
+    );
+    const r = loadVectors([d]);
+    expect(r.problems[0]?.message).toBe(
+      'invalid JSON: the file begins with a byte order mark (U+FEFF); save it as UTF-8 without one',
+    );
+    expect(r.vectors).toEqual([]);
+  });
+
   it('rejects duplicate ids across files and references to unknown steps', () => {
     const d = tmp();
     writeJson(d, 'a.json', vectorFile([dirtyVector('x86_64/pte/t/dup')]));

@@ -343,6 +343,8 @@ describe('ptvec serve', () => {
           mode: '4level',
           steps: [{ op: 'pte_mkdirty', args: { pte: 'zz' } }],
         },
+        // The envelope itself wrong: the pointer is the message's root.
+        { type: 'vector', id: 'bare' },
         { type: 'bye' },
       ]
         .map((m) => JSON.stringify(m))
@@ -368,6 +370,11 @@ describe('ptvec serve', () => {
       steps: [{ result: '0x0000000000000867' }],
     });
     expect(lines[2]).toMatchObject({ type: 'error', id: 'bad' });
-    expect(lines).toHaveLength(3);
+    expect(lines[3]).toEqual({
+      type: 'error',
+      id: 'bare',
+      reason: 'invalid vector message at /: missing required property "family"',
+    });
+    expect(lines).toHaveLength(4);
   });
 });
