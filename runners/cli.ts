@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import type { ParseArgsConfig } from 'node:util';
 import type { Implementation } from './adapter.ts';
 import { command, helpFor, unknownCommand, USAGE } from './cli-help.ts';
-import { asksHelp, out, parse, UsageError, watchStdout } from './cli-io.ts';
+import { asksHelp, closest, out, parse, UsageError, watchStdout } from './cli-io.ts';
 import { loadExpectFail, loadExpectFailDir } from './expect-fail.ts';
 import { toolVersion } from './paths.ts';
 import { splitCommandLine } from './protocol/command-line.ts';
@@ -39,10 +39,12 @@ async function selection(v: {
   // Filter values that name nothing are usage errors, not empty selections.
   const { unknownName } = await import('./selection.ts');
   const bad = unknownName(v);
-  if (bad)
+  if (bad) {
+    const near = closest(bad.value, bad.known);
     throw new UsageError(
-      `--${bad.filter} ${shorten(bad.value)}: expected one of ${bad.known.join(', ')}`,
+      `--${bad.filter} ${shorten(bad.value)}: expected one of ${bad.known.join(', ')}${near ? ` (did you mean ${near}?)` : ''}`,
     );
+  }
   const grep = (v.grep ?? []).map((g) => {
     try {
       return new RegExp(g);

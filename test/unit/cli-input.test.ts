@@ -34,9 +34,15 @@ describe('the command line', () => {
   });
 
   it.each([
-    [['--arch', 'riscv'], /--arch riscv: expected one of arm64, riscv64, x86_64/],
-    [['--family', 'ptes'], /--family ptes: expected one of layout, pte, mmu/],
-    [['--arch', 'x86_64', '--mode', 'sv39'], /--mode sv39: expected one of 4level, 5level/],
+    [
+      ['--arch', 'riscv'],
+      /--arch riscv: expected one of arm64, riscv64, x86_64 \(did you mean riscv64\?\)\n/,
+    ],
+    [
+      ['--family', 'ptes'],
+      /--family ptes: expected one of layout, pte, mmu.* \(did you mean pte\?\)/,
+    ],
+    [['--arch', 'x86_64', '--mode', 'sv39'], /--mode sv39: expected one of 4level, 5level\n/],
   ])('takes a filter that names nothing (%j) as a usage error', (args, message) => {
     for (const cmd of ['run', 'list']) {
       const r = ptvec(cmd, ...args);
