@@ -2,17 +2,15 @@
 // it runs: `run --exec` starts the implementation's process before the loader and the engine are
 // imported, and `serve` imports no loader.
 
-import { accessSync, constants, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { availableParallelism } from 'node:os';
 import type { ParseArgsConfig } from 'node:util';
 import type { Implementation } from './adapter.ts';
 import { command, helpFor, unknownCommand, USAGE } from './cli-help.ts';
 import { asksHelp, closest, out, parse, UsageError, watchStdout } from './cli-io.ts';
+import { printProblems, reporters, writeReports } from './cli-reports.ts';
 import { loadExpectFail, loadExpectFailDir } from './expect-fail.ts';
 import { toolVersion } from './paths.ts';
 import { splitCommandLine } from './protocol/command-line.ts';
-import { REPORTERS, type ReporterName } from './reporters/names.ts';
 import type { RunReport, Summary } from './run.ts';
 import { parseShard, select, type Selection } from './select.ts';
 import { shorten } from './vectors/quote.ts';
@@ -86,66 +84,6 @@ function emptiness(s: Summary, allow: boolean | undefined): number {
   return allow ? 0 : 2;
 }
 
-interface ReporterSpec {
-  readonly name: ReporterName;
-  readonly file?: string;
-}
-
-function reporters(specs: string[] | undefined): ReporterSpec[] {
-  const out = (specs ?? ['pretty']).map((s): ReporterSpec => {
-    const [name, file] = s.split(/=(.*)/s, 2) as [ReporterSpec['name'], string | undefined];
-    if (!REPORTERS.includes(name))
-      throw new UsageError(
-        `--reporter ${s}: expected pretty, json, junit, tap or html, optionally =FILE`,
-      );
-    return file ? { name, file } : { name };
-  });
-  if (out.filter((r) => !r.file).length > 1)
-    throw new UsageError('--reporter: at most one reporter can write to stdout');
-  // Before the run: a report that cannot be written is found now, not after the run. Its directory
-  // is made if need be (`--reporter junit=reports/ptvec.xml` in a fresh CI checkout).
-  for (const r of out) {
-    if (!r.file) continue;
-    const because = prepareReportFile(r.file);
-    if (because) throw new UsageError(`--reporter ${r.name}=${r.file}: ${because}`);
-  }
-  return out;
-}
-
-/** Writes a report file; why it could not, or undefined. */
-function writeReport(file: string, text: string): string | undefined {
-  try {
-    writeFileSync(file, text);
-    return undefined;
-  } catch (e) {
-    return `cannot write: ${(e as Error).message}`;
-  }
-}
-
-/** Makes the directory of a report file; why the file cannot be written there, or undefined. */
-function prepareReportFile(file: string): string | undefined {
-  try {
-    mkdirSync(dirname(file), { recursive: true });
-    accessSync(existsSync(file) ? file : dirname(file), constants.W_OK);
-    if (existsSync(file) && statSync(file).isDirectory()) return 'cannot write: it is a directory';
-    return undefined;
-  } catch (e) {
-    const { code, message } = e as NodeJS.ErrnoException;
-    return code === 'EEXIST' || code === 'ENOTDIR'
-      ? `cannot write: a file is in the way of its directory ${dirname(file)}`
-      : `cannot write: ${message}`;
-  }
-}
-
-const useColour = () => process.stdout.isTTY && !process.env.NO_COLOR && !process.env.CI;
-
-async function printProblems(problems: readonly Problem[]): Promise<void> {
-  if (!problems.length) return;
-  const { problemLine } = await import('./reporters/pretty.ts');
-  for (const p of problems)
-    process.stderr.write(`${p.severity === 'warning' ? 'warning' : 'error'}: ${problemLine(p)}\n`);
-}
-
 const positive = (flag: string, v: string | undefined, dflt: number, max: number): number => {
   if (v === undefined) return dflt;
   if (!/^[1-9][0-9]*$/.test(v) || Number(v) > max)
@@ -217,35 +155,6 @@ function progressLine(): ((d: number, t: number) => void) | undefined {
       d === t ? '\r\u001b[K' : `\r\u001b[K${d}/${t} vectors (${Math.floor((100 * d) / t)}%) ${s}s`,
     );
   };
-}
-
-/** Writes every report; false if one could not be written (said on stderr; the others still are). */
-async function writeReports(reps: readonly ReporterSpec[], report: RunReport): Promise<boolean> {
-  const [{ render }, { COLOUR, PLAIN }] = await Promise.all([
-    import('./reporters/render.ts'),
-    import('./reporters/pretty.ts'),
-  ]);
-  let wrote = true;
-  for (const r of reps) {
-    const text = render(report, r.name, r.file || !useColour() ? PLAIN : COLOUR);
-    if (!r.file) {
-      out(text);
-      continue;
-    }
-    const because = prepareReportFile(r.file) ?? writeReport(r.file, text);
-    if (because) {
-      wrote = false;
-      process.stderr.write(`ptvec: --reporter ${r.name}=${r.file}: ${because}\n`);
-    }
-  }
-  if (!reps.some((r) => r.name === 'pretty' && !r.file)) {
-    const s = report.summary;
-    process.stderr.write(
-      `${s.total} vectors: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped, ${s.xfailed} xfailed, ${s.xpassed} xpassed, ${s.errors} errors, ${s.problems} problems\n`,
-    );
-    await printProblems(report.problems);
-  }
-  return wrote;
 }
 
 async function cmdRun(argv: string[]): Promise<number> {

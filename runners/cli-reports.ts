@@ -1,0 +1,102 @@
+// The reports a command writes: `--reporter NAME[=FILE]` parsed and checked before the run (a FILE's
+// directory is made, a FILE that cannot be written is a usage error), the reports rendered and
+// written after it, and the problems of the vector files on stderr.
+
+import { accessSync, constants, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { out, UsageError } from './cli-io.ts';
+import { REPORTERS, type ReporterName } from './reporters/names.ts';
+import type { RunReport } from './run.ts';
+import type { Problem } from './vectors/files.ts';
+
+export interface ReporterSpec {
+  readonly name: ReporterName;
+  readonly file?: string;
+}
+
+export function reporters(specs: string[] | undefined): ReporterSpec[] {
+  const parsed = (specs ?? ['pretty']).map((s): ReporterSpec => {
+    const [name, file] = s.split(/=(.*)/s, 2) as [ReporterSpec['name'], string | undefined];
+    if (!REPORTERS.includes(name))
+      throw new UsageError(
+        `--reporter ${s}: expected pretty, json, junit, tap or html, optionally =FILE`,
+      );
+    return file ? { name, file } : { name };
+  });
+  if (parsed.filter((r) => !r.file).length > 1)
+    throw new UsageError('--reporter: at most one reporter can write to stdout');
+  // Before the run: a report that cannot be written is found now, not after the run. Its directory
+  // is made if need be (`--reporter junit=reports/ptvec.xml` in a fresh CI checkout).
+  for (const r of parsed) {
+    if (!r.file) continue;
+    const because = prepareReportFile(r.file);
+    if (because) throw new UsageError(`--reporter ${r.name}=${r.file}: ${because}`);
+  }
+  return parsed;
+}
+
+/** Writes a report file; why it could not, or undefined. */
+function writeReport(file: string, text: string): string | undefined {
+  try {
+    writeFileSync(file, text);
+    return undefined;
+  } catch (e) {
+    return `cannot write: ${(e as Error).message}`;
+  }
+}
+
+/** Makes the directory of a report file; why the file cannot be written there, or undefined. */
+function prepareReportFile(file: string): string | undefined {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    accessSync(existsSync(file) ? file : dirname(file), constants.W_OK);
+    if (existsSync(file) && statSync(file).isDirectory()) return 'cannot write: it is a directory';
+    return undefined;
+  } catch (e) {
+    const { code, message } = e as NodeJS.ErrnoException;
+    return code === 'EEXIST' || code === 'ENOTDIR'
+      ? `cannot write: a file is in the way of its directory ${dirname(file)}`
+      : `cannot write: ${message}`;
+  }
+}
+
+const useColour = () => process.stdout.isTTY && !process.env.NO_COLOR && !process.env.CI;
+
+export async function printProblems(problems: readonly Problem[]): Promise<void> {
+  if (!problems.length) return;
+  const { problemLine } = await import('./reporters/pretty.ts');
+  for (const p of problems)
+    process.stderr.write(`${p.severity === 'warning' ? 'warning' : 'error'}: ${problemLine(p)}\n`);
+}
+
+/** Writes every report; false if one could not be written (said on stderr; the others still are). */
+export async function writeReports(
+  reps: readonly ReporterSpec[],
+  report: RunReport,
+): Promise<boolean> {
+  const [{ render }, { COLOUR, PLAIN }] = await Promise.all([
+    import('./reporters/render.ts'),
+    import('./reporters/pretty.ts'),
+  ]);
+  let wrote = true;
+  for (const r of reps) {
+    const text = render(report, r.name, r.file || !useColour() ? PLAIN : COLOUR);
+    if (!r.file) {
+      out(text);
+      continue;
+    }
+    const because = prepareReportFile(r.file) ?? writeReport(r.file, text);
+    if (because) {
+      wrote = false;
+      process.stderr.write(`ptvec: --reporter ${r.name}=${r.file}: ${because}\n`);
+    }
+  }
+  if (!reps.some((r) => r.name === 'pretty' && !r.file)) {
+    const s = report.summary;
+    process.stderr.write(
+      `${s.total} vectors: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped, ${s.xfailed} xfailed, ${s.xpassed} xpassed, ${s.errors} errors, ${s.problems} problems\n`,
+    );
+    await printProblems(report.problems);
+  }
+  return wrote;
+}
