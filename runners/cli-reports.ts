@@ -85,7 +85,8 @@ export async function writeReports(
       out(text);
       continue;
     }
-    const because = prepareReportFile(r.file) ?? writeReport(r.file, text);
+    // Its directory was made before the run (reporters).
+    const because = writeReport(r.file, text);
     if (because) {
       wrote = false;
       process.stderr.write(`ptvec: --reporter ${r.name}=${r.file}: ${because}\n`);

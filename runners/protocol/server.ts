@@ -58,7 +58,8 @@ function messageProblem(m: unknown): string | undefined {
     const validate = validator(schema);
     if (!validate(data)) {
       const p = explain(validate.errors ?? [])[0];
-      return `invalid vector message at ${`${at}${p?.pointer ?? ''}` || '/'}: ${p?.message ?? 'does not match the schema'}`;
+      const where = `${at}${p?.pointer ?? ''}` || '/';
+      return `invalid vector message at ${where}: ${p?.message ?? 'does not match the schema'}`;
     }
   }
   return undefined;
