@@ -8,6 +8,7 @@ import { out, UsageError } from './cli-io.ts';
 import { REPORTERS, type ReporterName } from './reporters/names.ts';
 import type { RunReport } from './run.ts';
 import type { Problem } from './vectors/files.ts';
+import { counted } from './vectors/quote.ts';
 
 export interface ReporterSpec {
   readonly name: ReporterName;
@@ -95,7 +96,7 @@ export async function writeReports(
   if (!reps.some((r) => r.name === 'pretty' && !r.file)) {
     const s = report.summary;
     process.stderr.write(
-      `${s.total} vectors: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped, ${s.xfailed} xfailed, ${s.xpassed} xpassed, ${s.errors} errors, ${s.problems} problems\n`,
+      `${counted(s.total, 'vector')}: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped, ${s.xfailed} xfailed, ${s.xpassed} xpassed, ${counted(s.errors, 'error')}, ${counted(s.problems, 'problem')}\n`,
     );
     await printProblems(report.problems);
   }

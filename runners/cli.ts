@@ -13,7 +13,7 @@ import { toolVersion } from './paths.ts';
 import { splitCommandLine } from './protocol/command-line.ts';
 import type { RunReport, Summary } from './run.ts';
 import { parseShard, select, type Selection } from './select.ts';
-import { shorten } from './vectors/quote.ts';
+import { counted, shorten } from './vectors/quote.ts';
 import type { Problem } from './vectors/files.ts';
 
 const SELECT_OPTS = {
@@ -286,7 +286,7 @@ async function cmdLint(argv: string[]): Promise<number> {
   await printProblems(r.problems);
   const errors = r.problems.filter((p) => p.severity !== 'warning').length;
   process.stderr.write(
-    `${r.files} files, ${r.vectors} vectors, ${errors} errors, ${r.problems.length - errors} warnings\n`,
+    `${counted(r.files, 'file')}, ${counted(r.vectors, 'vector')}, ${counted(errors, 'error')}, ${counted(r.problems.length - errors, 'warning')}\n`,
   );
   return errors ? 2 : 0;
 }

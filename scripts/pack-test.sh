@@ -112,7 +112,7 @@ cat >my-vectors/wrprotect.json <<'EOF'
   ]
 }
 EOF
-[[ "$(npx --no -- ptvec lint my-vectors 2>&1)" == "1 files, 1 vectors, 0 errors, 0 warnings" ]]
+[[ "$(npx --no -- ptvec lint my-vectors 2>&1)" == "1 file, 1 vector, 0 errors, 0 warnings" ]]
 npx --no -- ptvec run my-vectors --reporter json=mine.json >/dev/null
 node -e '
   const s = JSON.parse(require("fs").readFileSync("mine.json", "utf8")).summary;

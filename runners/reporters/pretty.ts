@@ -5,7 +5,7 @@ import type { Json } from '../adapter.ts';
 import { firstDifference, type Mismatch } from '../compare.ts';
 import type { ResultEntry, RunReport } from '../run.ts';
 import type { Problem } from '../vectors/files.ts';
-import { quote, shorten } from '../vectors/quote.ts';
+import { counted, quote, shorten } from '../vectors/quote.ts';
 
 export interface Style {
   readonly red: (s: string) => string;
@@ -99,12 +99,12 @@ export function renderPretty(report: RunReport, st: Style): string {
     `${s.skipped} skipped`,
     `${s.xfailed} xfailed`,
     s.xpassed ? st.red(`${s.xpassed} xpassed`) : `${s.xpassed} xpassed`,
-    s.errors ? st.red(`${s.errors} errors`) : `${s.errors} errors`,
+    s.errors ? st.red(counted(s.errors, 'error')) : counted(s.errors, 'error'),
   ];
   const invalid = report.problems.filter((p) => p.severity !== 'warning').length;
   if (invalid) parts.push(st.red(`${invalid} invalid`));
   out.push(
-    `${st.bold(`${s.total} vectors`)} against ${report.implementation.name}: ${parts.join(', ')}`,
+    `${st.bold(counted(s.total, 'vector'))} against ${report.implementation.name}: ${parts.join(', ')}`,
   );
   return out.join('\n') + '\n';
 }

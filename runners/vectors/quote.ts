@@ -2,6 +2,9 @@
 
 const LIMIT = 120;
 
+/** A count and its noun, singular for one: "1 vector", "2 vectors". */
+export const counted = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 /** A string of at most `limit` characters, its length said when it was cut. */
 export function shorten(s: string, limit = LIMIT): string {
   if (s.length <= limit) return s;

@@ -131,7 +131,22 @@ describe('the command line', () => {
     expect(r.out).toMatch(
       /invalid .*big\.json: the file is \d+ bytes; a vector file may have at most 33554432/,
     );
-    expect(r.out).toContain('1 vectors against ref: 1 passed');
+    expect(r.out).toContain('1 vector against ref: 1 passed');
+  });
+
+  it('counts in the singular for one and in the plural otherwise, in every summary line', () => {
+    const d = tmp();
+    writeJson(
+      d,
+      'two.json',
+      vectorFile([dirtyVector('x86_64/pte/t/one'), dirtyVector('x86_64/pte/t/two')]),
+    );
+    expect(ptvec('lint', d).err).toBe('1 file, 2 vectors, 0 errors, 0 warnings\n');
+    const r = ptvec('run', d, '--reporter', `pretty=${join(tmp(), 'p.txt')}`);
+    expect(r.code).toBe(0);
+    expect(r.err).toBe(
+      '2 vectors: 2 passed, 0 failed, 0 skipped, 0 xfailed, 0 xpassed, 0 errors, 0 problems\n',
+    );
   });
 
   it('shortens a huge observed value in the pretty report, and keeps it whole in JSON', () => {

@@ -55,7 +55,7 @@ describe('ptvec', () => {
     expect(r.out).toMatch(
       /invalid .*broken\.json#\/vectors\/0\/steps\/0\/args\/pte: expected a Hex64 string/,
     );
-    expect(r.out).toContain('1 vectors against ref: 1 passed');
+    expect(r.out).toContain('1 vector against ref: 1 passed');
     expect(r.err).not.toMatch(/\bat .*\.ts:\d+/); // no stack trace
   });
 

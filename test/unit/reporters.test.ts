@@ -86,7 +86,7 @@ describe('reporters', () => {
     );
     expect(text).toContain('skipped 1: pte_shstk is not defined on arm64');
     expect(text).toMatch(
-      /6 vectors against ref: 1 passed, 1 failed, 1 skipped, 1 xfailed, 1 xpassed, 1 errors, 1 invalid\n$/,
+      /6 vectors against ref: 1 passed, 1 failed, 1 skipped, 1 xfailed, 1 xpassed, 1 error, 1 invalid\n$/,
     );
   });
 
