@@ -25,7 +25,7 @@ const median = (xs: readonly number[]): number => {
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const dist = (p: string) => pathToFileURL(join(PACKAGE_ROOT, 'dist', p)).href;
 
-function wallMs(args: readonly string[]): number {
+function timed(args: readonly string[]): { ms: number; stdout: string } {
   const t = performance.now();
   const r = spawnSync(process.execPath, args, {
     encoding: 'utf8',
@@ -34,13 +34,34 @@ function wallMs(args: readonly string[]): number {
   const ms = performance.now() - t;
   if (r.status !== 0)
     throw new Error(`node ${args.join(' ')} exited ${String(r.status)}: ${r.stderr}`);
-  return ms;
+  return { ms, stdout: r.stdout };
+}
+const wallMs = (args: readonly string[]): number => timed(args).ms;
+
+/** A new process reading and parsing every vector file (`parse`), and validating it (`validate`). */
+function floorMs(mode: 'parse' | 'validate', vectors: number): number {
+  const r = timed([join(PACKAGE_ROOT, 'bench/corpus-floor.mjs'), mode]);
+  if (Number(r.stdout) !== vectors)
+    throw new Error(
+      `bench/corpus-floor.mjs ${mode} read ${r.stdout.trim()} vectors, not ${vectors}`,
+    );
+  return r.ms;
 }
 
+let lastReport = '';
 function coldRun(extra: readonly string[]): number {
-  const out = join(mkdtempSync(join(tmpdir(), 'ptvec-bench-')), 'r.json');
-  return wallMs([join(PACKAGE_ROOT, 'bin/ptvec.js'), 'run', '--reporter', `json=${out}`, ...extra]);
+  lastReport = join(mkdtempSync(join(tmpdir(), 'ptvec-bench-')), 'r.json');
+  return wallMs([
+    join(PACKAGE_ROOT, 'bin/ptvec.js'),
+    'run',
+    '--reporter',
+    `json=${lastReport}`,
+    ...extra,
+  ]);
 }
+/** The number of vectors the last cold run judged. */
+const readReportTotal = (): number =>
+  (JSON.parse(readFileSync(lastReport, 'utf8')) as RunReport).summary.total;
 
 /** The inputs with copies of their setups (the JSON of a run that had just loaded them). */
 export const freshSetups = (inputs: readonly VectorInput[]): VectorInput[] =>
@@ -52,18 +73,37 @@ export async function benchPackage(): Promise<void> {
     return;
   }
   const RUNS = 5;
-  const nodeStart = median(Array.from({ length: RUNS }, () => wallMs(['-e', '0'])));
-  const cold = median(Array.from({ length: RUNS }, () => coldRun([])));
-  const two = median(Array.from({ length: RUNS }, () => coldRun(['--jobs', '2'])));
+  // Interleaved, so that a change in the machine's speed during the bench touches each alike.
+  const runs = { node: [] as number[], parse: [] as number[], validate: [] as number[] };
+  const colds = { one: [] as number[], two: [] as number[] };
+  let vectorCount = 0;
+  for (let i = 0; i < RUNS; i++) {
+    runs.node.push(wallMs(['-e', '0']));
+    colds.one.push(coldRun([]));
+    vectorCount ||= readReportTotal();
+    runs.parse.push(floorMs('parse', vectorCount));
+    runs.validate.push(floorMs('validate', vectorCount));
+    colds.two.push(coldRun(['--jobs', '2']));
+  }
+  const nodeStart = median(runs.node);
+  const cold = median(colds.one);
+  const two = median(colds.two);
+  const times = (ms: number) =>
+    `${ms.toFixed(0).padStart(6)} ms   ${(ms / nodeStart).toFixed(1)}x node -e 0`;
   console.log(
     `\nthe package (dist/): cold \`ptvec run\` of the whole corpus, a new process each, median of ${RUNS}:`,
   );
   console.log(`  baseline: node -e 0        ${nodeStart.toFixed(0).padStart(6)} ms`);
   console.log(
-    `  ptvec run                  ${cold.toFixed(0).padStart(6)} ms   ${(cold / nodeStart).toFixed(1)}x node -e 0 (target: under 1,000 ms and at most 8x)`,
+    `  ptvec run                  ${times(cold)} (target: under 1,000 ms and at most 8x)`,
+  );
+  console.log(`  ptvec run --jobs 2         ${times(two)} (two threads)`);
+  // What any run of this corpus pays before its engine runs a vector.
+  console.log(
+    `  floor: read and parse      ${times(median(runs.parse))} (node reading and JSON.parse-ing every vector file)`,
   );
   console.log(
-    `  ptvec run --jobs 2         ${two.toFixed(0).padStart(6)} ms   ${(two / nodeStart).toFixed(1)}x node -e 0 (two threads)`,
+    `  floor: and validate        ${times(median(runs.validate))} (the same, then the precompiled schema validator on each)`,
   );
 
   const [{ toInput }, { observe, REFERENCE_CHOICES }, { judge }, { loadVectors }] =
@@ -94,6 +134,26 @@ export async function benchPackage(): Promise<void> {
   console.log(
     `  ${fmt(rate).padStart(8)} vectors/s   ${ms.toFixed(0)} ms a pass   ${(rate / 100_000).toFixed(2)} of the 100,000/s target`,
   );
+  // The same pass by family, each vector timed alone (three passes): the average a vector costs, which
+  // 100,000/s puts at 10 µs for the corpus.
+  const byFamily = new Map<string, { n: number; ms: number }>();
+  for (let p = 0; p < 3; p++) {
+    const fresh = freshSetups(inputs);
+    vectors.forEach((v, j) => {
+      const t = performance.now();
+      judge(v, observe(fresh[j]!), REFERENCE_CHOICES);
+      const f = byFamily.get(v.family) ?? { n: 0, ms: 0 };
+      f.n += p === 0 ? 1 : 0;
+      f.ms += (performance.now() - t) / 3;
+      byFamily.set(v.family, f);
+    });
+  }
+  const familyMs = [...byFamily.values()].reduce((a, f) => a + f.ms, 0);
+  console.log('  by family (each vector timed alone; 10 µs a vector is 100,000/s):');
+  for (const [family, f] of [...byFamily].sort((a, b) => b[1].ms - a[1].ms))
+    console.log(
+      `    ${family.padEnd(9)} ${String(f.n).padStart(5)} vectors ${((f.ms * 1000) / f.n).toFixed(0).padStart(5)} µs a vector ${fmt((f.n / f.ms) * 1000).padStart(8)}/s ${((100 * f.ms) / familyMs).toFixed(0).padStart(3)}% of the pass`,
+    );
   await benchPhases(vectors, () => freshSetups(inputs), ms);
 
   // The real command line on a pseudo-terminal (script(1)), so that it shows its progress line from
