@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ARCH_DIR, displayPath } from './paths.ts';
 import type { ArchDescription, Field, Level } from './vectors/generated/arch.ts';
 import type { Problem } from './vectors/files.ts';
-import { explain, validator } from './vectors/schemas.ts';
+import { schemaProblems, validator } from './vectors/schemas.ts';
 
 let cache: Map<string, ArchDescription> | undefined;
 const loadProblems: Problem[] = [];
@@ -22,7 +22,7 @@ export function archDescriptions(): ReadonlyMap<string, ArchDescription> {
       const path = join(ARCH_DIR, f);
       const data: unknown = JSON.parse(readFileSync(path, 'utf8'));
       if (!validate(data)) {
-        for (const p of explain(validate.errors ?? []))
+        for (const p of schemaProblems(validate))
           loadProblems.push({ file: displayPath(path), ...p });
         continue;
       }

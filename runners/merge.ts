@@ -4,7 +4,7 @@
 import { displayPath, readJsonInput } from './paths.ts';
 import { sortProblems, summarize, type ResultEntry, type RunReport } from './run.ts';
 import type { Problem } from './vectors/files.ts';
-import { explain, validator } from './vectors/schemas.ts';
+import { schemaProblems, validator } from './vectors/schemas.ts';
 
 export interface Merged {
   readonly report?: RunReport;
@@ -28,7 +28,7 @@ export function mergeReports(paths: readonly string[]): Merged {
     }
     const data = read.data;
     if (!validate(data)) {
-      for (const p of explain(validate.errors ?? []).slice(0, 3)) problems.push({ file, ...p });
+      for (const p of schemaProblems(validate).slice(0, 3)) problems.push({ file, ...p });
       continue;
     }
     reports.push({ file, r: data as RunReport });

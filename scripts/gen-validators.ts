@@ -42,6 +42,47 @@ const BANNER =
 const PRELUDE =
   "import { createRequire } from 'node:module';\n\nconst require = createRequire(import.meta.url);";
 
+/** The most errors one validation gathers; it stops there (runners/vectors/schemas.ts says so). */
+export const MAX_SCHEMA_ERRORS = 1000;
+
+/**
+ * With allErrors, ajv's code gathers the errors of each referenced schema with
+ * `vErrors = vErrors.concat(...)`, a copy per call: quadratic in the errors. A vector file of nine
+ * million bytes of `{}` vectors validated for hours, and nothing bounds allErrors (ajv's answer in
+ * ajv-validator/ajv#2012: do not use it on untrusted input). The code is rewritten to append in
+ * place and to throw TooManyErrors, with the errors so far, once it holds more than
+ * MAX_SCHEMA_ERRORS: a validation costs time and memory linear in its input. The rewrite must take
+ * every gathering site, or the generation fails.
+ */
+const BOUNDED = `
+export const MAX_SCHEMA_ERRORS = ${MAX_SCHEMA_ERRORS};
+export class TooManyErrors {
+  constructor(errors) {
+    this.errors = errors;
+  }
+}
+function pushError(list, e) {
+  list.push(e);
+  if (list.length > MAX_SCHEMA_ERRORS) throw new TooManyErrors(list);
+}
+function appendErrors(list, more) {
+  if (list === null) return more;
+  for (const e of more) pushError(list, e);
+  return list;
+}`;
+
+function bounded(code: string): string {
+  const out = code
+    .replace(
+      /vErrors = vErrors === null \? ([\w.]+)\.errors : vErrors\.concat\(\1\.errors\);/g,
+      'vErrors = appendErrors(vErrors, $1.errors);',
+    )
+    .replace(/vErrors\.push\((err\d+)\);/g, 'pushError(vErrors, $1);');
+  const left = /vErrors\.(concat|push)\b|\.concat\(/.exec(out);
+  if (left) throw new Error(`standalone code gathers errors in a form not rewritten: ${left[0]}`);
+  return out;
+}
+
 function checkRequires(code: string): string {
   for (const m of code.matchAll(/\brequire\("([^"]*)"\)/g)) {
     if (!/^ajv\/dist\/runtime\/[a-z0-9]+$/.test(m[1] ?? ''))
@@ -68,11 +109,11 @@ export function validatorsModule(): string {
   const exports = Object.fromEntries(Object.entries(VALIDATOR_REFS).map(([ref, n]) => [n, ref]));
   // An ES module is strict anyway; the directive would no longer be first after the imports.
   const source = standalone.default(ajv, exports).replace(/^"use strict";/, '');
-  const code = checkRequires(source);
+  const code = bounded(checkRequires(source));
   const table = Object.entries(VALIDATOR_REFS)
     .map(([ref, n]) => `  ${JSON.stringify(ref)}: ${n},`)
     .join('\n');
-  return `${BANNER}\n${PRELUDE}\n${code}\n\nexport const VALIDATORS = {\n${table}\n};\n`;
+  return `${BANNER}\n${PRELUDE}\n${BOUNDED}\n${code}\n\nexport const VALIDATORS = {\n${table}\n};\n`;
 }
 
 export function validatorsTypes(): string {
@@ -83,10 +124,20 @@ export function validatorsTypes(): string {
 
 import type { ErrorObject } from 'ajv';
 
-/** A precompiled validator: false, with \`errors\` set, when the data does not match its schema. */
+/**
+ * A precompiled validator: false, with \`errors\` set, when the data does not match its schema; it
+ * throws TooManyErrors when there are more than MAX_SCHEMA_ERRORS.
+ */
 export interface Validate {
   (data: unknown): boolean;
   errors?: ErrorObject[] | null;
+}
+
+/** The most errors one validation gathers: with more, the validator throws TooManyErrors. */
+export declare const MAX_SCHEMA_ERRORS: number;
+/** What a validator throws once it has gathered more than MAX_SCHEMA_ERRORS errors. */
+export declare class TooManyErrors {
+  readonly errors: ErrorObject[];
 }
 
 /** The schema refs that have a precompiled validator. */

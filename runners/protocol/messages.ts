@@ -11,7 +11,7 @@ import type {
 } from '../vectors/generated/protocol.ts';
 import { nestingDepth } from '../json-depth.ts';
 import { shorten } from '../vectors/quote.ts';
-import { explain, validator } from '../vectors/schemas.ts';
+import { schemaProblems, validator } from '../vectors/schemas.ts';
 
 export type { ImplementationHello, Target } from '../vectors/generated/protocol.ts';
 
@@ -141,7 +141,7 @@ export function parseImplementationLine(
   if (isPlainResult(data)) return { kind: 'answer', message: data };
   const validate = validator('protocol.schema.json#/definitions/ImplementationMessage');
   if (!validate(data)) {
-    const first = explain(validate.errors ?? [])[0];
+    const first = schemaProblems(validate)[0];
     return {
       kind: 'garbage',
       reason: `garbage on stdout: ${quoted()} is not a protocol message${first ? ` (at ${first.pointer || '/'}: ${first.message})` : ''}`,

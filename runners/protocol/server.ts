@@ -10,7 +10,7 @@ import { archDescriptions } from '../arch.ts';
 import { toolVersion } from '../paths.ts';
 import { configDefaults, resolveConfig } from '../vectors/config.ts';
 import type { Config } from '../vectors/generated/vector-file.ts';
-import { explain, familyNames, validator, type ValidatorRef } from '../vectors/schemas.ts';
+import { schemaProblems, familyNames, validator, type ValidatorRef } from '../vectors/schemas.ts';
 import { PROTOCOL_VERSIONS, type ImplementationHello, type Target } from './messages.ts';
 import { cpuFeatureDefaults } from './negotiate.ts';
 
@@ -57,7 +57,7 @@ function messageProblem(m: unknown): string | undefined {
   for (const [schema, data, at] of checks) {
     const validate = validator(schema);
     if (!validate(data)) {
-      const p = explain(validate.errors ?? [])[0];
+      const p = schemaProblems(validate)[0];
       const where = `${at}${p?.pointer ?? ''}` || '/';
       return `invalid vector message at ${where}: ${p?.message ?? 'does not match the schema'}`;
     }

@@ -7,7 +7,7 @@ import { displayPath, VECTORS_DIR } from '../paths.ts';
 import { resolveConfig, type ResolvedConfig } from './config.ts';
 import type { Step, Vector, VectorFile } from './generated/vector-file.ts';
 import { locateJsonError } from './json-position.ts';
-import { explain, validator } from './schemas.ts';
+import { schemaProblems, validator } from './schemas.ts';
 
 export interface Problem {
   readonly file: string;
@@ -122,7 +122,7 @@ export function loadFile(path: string, problems: Problem[]): LoadedFile | undefi
   const validate = validator('vector-file.schema.json');
   const badVectors = new Set<number>();
   if (!validate(data)) {
-    const found = explain(validate.errors ?? []);
+    const found = schemaProblems(validate);
     let envelope = false;
     for (const p of found) {
       problems.push({ file, pointer: p.pointer, message: p.message });

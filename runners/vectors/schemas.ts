@@ -5,10 +5,26 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ErrorObject } from 'ajv';
 import { SCHEMAS_DIR } from '../paths.ts';
-import { VALIDATORS, type Validate, type ValidatorRef } from './generated/validators.js';
+import {
+  MAX_SCHEMA_ERRORS,
+  TooManyErrors,
+  VALIDATORS,
+  type ValidatorRef,
+} from './generated/validators.js';
 import { quote } from './quote.ts';
 
-export type { Validate, ValidatorRef };
+export type { ValidatorRef };
+
+/**
+ * A validator: false, with `errors`, when the data does not match its schema. It gives up after
+ * MAX_SCHEMA_ERRORS errors (`stopped`), so that no input makes it slow or large: its errors are then
+ * the first ones, and the data after them was not checked.
+ */
+export interface Validate {
+  (data: unknown): boolean;
+  readonly errors: readonly ErrorObject[];
+  readonly stopped: boolean;
+}
 
 export interface SchemaProblem {
   readonly pointer: string;
@@ -30,12 +46,36 @@ export function familyNames(): readonly string[] {
   return families;
 }
 
+const validators = new Map<ValidatorRef, Validate>();
+
 /**
  * The validator of a schema ref, compiled by ajv (strict, allErrors, discriminator, verbose) ahead
  * of time; a new ref goes into scripts/gen-validators.ts VALIDATOR_REFS.
  */
 export function validator(ref: ValidatorRef): Validate {
-  return VALIDATORS[ref];
+  let v = validators.get(ref);
+  if (v) return v;
+  const compiled = VALIDATORS[ref];
+  const state = { errors: [] as readonly ErrorObject[], stopped: false };
+  const check = (data: unknown): boolean => {
+    try {
+      const ok = compiled(data);
+      state.errors = compiled.errors ?? [];
+      state.stopped = false;
+      return ok;
+    } catch (e) {
+      if (!(e instanceof TooManyErrors)) throw e;
+      state.errors = e.errors;
+      state.stopped = true;
+      return false;
+    }
+  };
+  v = Object.defineProperties(check, {
+    errors: { get: () => state.errors },
+    stopped: { get: () => state.stopped },
+  }) as Validate;
+  validators.set(ref, v);
+  return v;
 }
 
 const HINTS: Readonly<Record<string, string>> = {
@@ -93,7 +133,7 @@ const ONE_OF_FORMS: Readonly<Record<string, string>> = {
  * One message per offending value. When a oneOf fails, the errors of its branches are noise; for a
  * 64-bit argument they are replaced by the two forms it accepts.
  */
-export function explain(errors: readonly ErrorObject[]): SchemaProblem[] {
+function explain(errors: readonly ErrorObject[]): SchemaProblem[] {
   const titled = (e: ErrorObject) =>
     (e.parentSchema as { title?: string } | undefined)?.title ?? '';
   // A oneOf over known forms replaces every error at or below its value with one message.
@@ -115,4 +155,15 @@ export function explain(errors: readonly ErrorObject[]): SchemaProblem[] {
     out.push({ pointer: e.instancePath, message });
   }
   return out;
+}
+
+/** What a validator found, one message per offending value; the last says so if it gave up. */
+export function schemaProblems(v: Validate): SchemaProblem[] {
+  const found = explain(v.stopped ? v.errors.slice(0, MAX_SCHEMA_ERRORS) : v.errors);
+  if (v.stopped)
+    found.push({
+      pointer: '',
+      message: `more than ${MAX_SCHEMA_ERRORS} schema errors: the check stopped after the first ${MAX_SCHEMA_ERRORS}, and nothing after them was checked`,
+    });
+  return found;
 }

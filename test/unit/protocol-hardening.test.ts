@@ -134,6 +134,17 @@ describe('answers over a bound', () => {
     });
   });
 
+  it('checks an answer with a million errors in time linear in it: the schema check stops at MAX_SCHEMA_ERRORS', () => {
+    // 2.4 MB, under MAX_ANSWER_BYTES: 800,000 steps that are neither a result nor unsupported.
+    const line = `{"type":"result","id":"x","steps":[${Array(800_000).fill('{}').join(',')}]}`;
+    expect(parseImplementationLine(line)).toMatchObject({
+      kind: 'garbage',
+      reason: expect.stringMatching(
+        /is not a protocol message \(at \/steps\/0: missing required property "result"\)$/,
+      ),
+    });
+  });
+
   it('gives an answer too deep or too long an error, without restarting the process, and writes the report', () => {
     const dir = corpus([...oks(6).map((v) => v.id.split('/').pop()!), 'deep', 'huge']);
     const out = tmp();

@@ -3,10 +3,20 @@
 
 import type { ErrorObject } from 'ajv';
 
-/** A precompiled validator: false, with `errors` set, when the data does not match its schema. */
+/**
+ * A precompiled validator: false, with `errors` set, when the data does not match its schema; it
+ * throws TooManyErrors when there are more than MAX_SCHEMA_ERRORS.
+ */
 export interface Validate {
   (data: unknown): boolean;
   errors?: ErrorObject[] | null;
+}
+
+/** The most errors one validation gathers: with more, the validator throws TooManyErrors. */
+export declare const MAX_SCHEMA_ERRORS: number;
+/** What a validator throws once it has gathered more than MAX_SCHEMA_ERRORS errors. */
+export declare class TooManyErrors {
+  readonly errors: ErrorObject[];
 }
 
 /** The schema refs that have a precompiled validator. */

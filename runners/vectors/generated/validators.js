@@ -4,6 +4,22 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 
+export const MAX_SCHEMA_ERRORS = 1000;
+export class TooManyErrors {
+  constructor(errors) {
+    this.errors = errors;
+  }
+}
+function pushError(list, e) {
+  list.push(e);
+  if (list.length > MAX_SCHEMA_ERRORS) throw new TooManyErrors(list);
+}
+function appendErrors(list, more) {
+  if (list === null) return more;
+  for (const e of more) pushError(list, e);
+  return list;
+}
+
 export const vectorFile = validate10;
 const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://ptvec.dev/schemas/vector-file.schema.json","title":"VectorFile","description":"A ptvec vector file (format version 1): a group of vectors on one topic, with the references that define their expectations.","type":"object","additionalProperties":false,"required":["$schema","formatVersion","family","title","refs","defaults","vectors"],"properties":{"$schema":{"description":"Path or URL of this schema, for editors.","type":"string"},"formatVersion":{"description":"The vector format version; this schema is version 1.","type":"integer","const":1},"family":{"description":"The op family; the file lives under vectors/<family>/.","type":"string","enum":["layout","pte","mmu","tlb","walk","pageattr","fault","dirty","uffd"]},"title":{"description":"One line: the topic of the file.","type":"string","minLength":1},"header":{"description":"Prose lines: what the file covers and how its expectations were derived.","type":"array","items":{"type":"string"}},"refs":{"description":"Where the behaviour under test is defined; applies to every vector of the file.","$ref":"common.schema.json#/definitions/Refs"},"notes":{"description":"Named reasons that vectors cite in `flags`.","type":"object","additionalProperties":{"$ref":"#/definitions/Note"}},"defaults":{"description":"Arch, mode and config shared by the file's vectors.","type":"object","additionalProperties":false,"required":["arch","mode"],"properties":{"arch":{"description":"The default arch.","$ref":"common.schema.json#/definitions/Arch"},"mode":{"description":"The default mode.","$ref":"common.schema.json#/definitions/Mode"},"config":{"description":"Default config keys for the file's vectors.","$ref":"common.schema.json#/definitions/Config"}}},"vectors":{"description":"The vectors.","type":"array","minItems":1,"items":{"$ref":"#/definitions/Vector"}}},"definitions":{"U64Arg":{"title":"U64Arg","description":"A 64-bit input: a Hex64 literal, or the result of an earlier step of this vector by that step's `name`.","oneOf":[{"$ref":"common.schema.json#/definitions/Hex64"},{"$ref":"#/definitions/StepRef"}]},"StepRef":{"title":"StepRef","description":"The result of an earlier step, named by that step's `name`.","type":"object","additionalProperties":false,"required":["step"],"properties":{"step":{"description":"The `name` of an earlier step of the same vector.","$ref":"#/definitions/StepName"}}},"StepName":{"title":"StepName","description":"A name for a step's result, unique in its vector.","type":"string","pattern":"^[a-z][a-z0-9_]*$"},"Choice":{"title":"Choice","description":"The name of an implementation choice that the architecture or kernel leaves open; an implementation declares its value.","type":"string","pattern":"^[a-z][a-zA-Z0-9]*$"},"ExpectBool":{"title":"ExpectBool","description":"What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"result":{"type":"boolean","description":"The boolean the helper returns (C's non-zero is true)."},"either":{"description":"Alternatives the spec allows; the observation must equal one of them.","type":"array","minItems":2,"items":{"$ref":"#/definitions/ExpectBool"}},"byChoice":{"description":"Alternatives keyed by the value of an implementation choice.","type":"object","additionalProperties":false,"required":["choice","cases"],"properties":{"choice":{"description":"The implementation choice that selects the case.","$ref":"#/definitions/Choice"},"cases":{"description":"Choice value to expected outcome.","type":"object","minProperties":1,"additionalProperties":{"$ref":"#/definitions/ExpectBool"}}}}}},"ExpectU64":{"title":"ExpectU64","description":"What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"result":{"$ref":"common.schema.json#/definitions/Hex64","description":"The 64-bit value the helper returns."},"either":{"description":"Alternatives the spec allows; the observation must equal one of them.","type":"array","minItems":2,"items":{"$ref":"#/definitions/ExpectU64"}},"byChoice":{"description":"Alternatives keyed by the value of an implementation choice.","type":"object","additionalProperties":false,"required":["choice","cases"],"properties":{"choice":{"description":"The implementation choice that selects the case.","$ref":"#/definitions/Choice"},"cases":{"description":"Choice value to expected outcome.","type":"object","minProperties":1,"additionalProperties":{"$ref":"#/definitions/ExpectU64"}}}}}},"ExpectInt":{"title":"ExpectInt","description":"What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"result":{"type":"integer","minimum":0,"description":"The integer the helper returns."},"either":{"description":"Alternatives the spec allows; the observation must equal one of them.","type":"array","minItems":2,"items":{"$ref":"#/definitions/ExpectInt"}},"byChoice":{"description":"Alternatives keyed by the value of an implementation choice.","type":"object","additionalProperties":false,"required":["choice","cases"],"properties":{"choice":{"description":"The implementation choice that selects the case.","$ref":"#/definitions/Choice"},"cases":{"description":"Choice value to expected outcome.","type":"object","minProperties":1,"additionalProperties":{"$ref":"#/definitions/ExpectInt"}}}}}},"ExpectSoftleafType":{"title":"ExpectSoftleafType","description":"What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"result":{"type":"string","enum":["SOFTLEAF_NONE","SOFTLEAF_SWAP","SOFTLEAF_MIGRATION_READ","SOFTLEAF_MIGRATION_READ_EXCLUSIVE","SOFTLEAF_MIGRATION_WRITE","SOFTLEAF_DEVICE_PRIVATE_READ","SOFTLEAF_DEVICE_PRIVATE_WRITE","SOFTLEAF_DEVICE_EXCLUSIVE","SOFTLEAF_HWPOISON","SOFTLEAF_MARKER"],"description":"The enum softleaf_type value (include/linux/leafops.h:19-35)."},"either":{"description":"Alternatives the spec allows; the observation must equal one of them.","type":"array","minItems":2,"items":{"$ref":"#/definitions/ExpectSoftleafType"}},"byChoice":{"description":"Alternatives keyed by the value of an implementation choice.","type":"object","additionalProperties":false,"required":["choice","cases"],"properties":{"choice":{"description":"The implementation choice that selects the case.","$ref":"#/definitions/Choice"},"cases":{"description":"Choice value to expected outcome.","type":"object","minProperties":1,"additionalProperties":{"$ref":"#/definitions/ExpectSoftleafType"}}}}}},"ExpectDecoded":{"title":"ExpectDecoded","description":"What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"result":{"$ref":"#/definitions/DecodedEntry","description":"The decoded entry: the format that matched and every field of it."},"either":{"description":"Alternatives the spec allows; the observation must equal one of them.","type":"array","minItems":2,"items":{"$ref":"#/definitions/ExpectDecoded"}},"byChoice":{"description":"Alternatives keyed by the value of an implementation choice.","type":"object","additionalProperties":false,"required":["choice","cases"],"properties":{"choice":{"description":"The implementation choice that selects the case.","$ref":"#/definitions/Choice"},"cases":{"description":"Choice value to expected outcome.","type":"object","minProperties":1,"additionalProperties":{"$ref":"#/definitions/ExpectDecoded"}}}}}},"FieldValue":{"title":"FieldValue","description":"A field's value: an integer for fields of 32 bits or fewer, lowercase hex with the field's width in digits for wider fields.","oneOf":[{"type":"integer","minimum":0,"maximum":4294967295},{"$ref":"common.schema.json#/definitions/HexAny"}]},"DecodedEntry":{"title":"DecodedEntry","description":"An entry decoded by the arch description's formats.","type":"object","additionalProperties":false,"required":["format","fields"],"properties":{"format":{"description":"The name of the first format (in the level's order) whose match the value satisfies.","type":"string"},"fields":{"description":"Every field of that format, by name.","type":"object","additionalProperties":{"$ref":"#/definitions/FieldValue"}}}},"PtePredicateStep":{"title":"PtePredicateStep","description":"A pte_t predicate, named as in the arch's pgtable.h or include/linux (arch-only helpers such as x86 pte_shstk or arm64 pte_hw_dirty exist only on their arch).","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"A pte_t predicate, named as in the arch's pgtable.h or include/linux (arch-only helpers such as x86 pte_shstk or arm64 pte_hw_dirty exist only on their arch).","type":"string","enum":["pte_present","pte_none","pte_write","pte_dirty","pte_young","pte_special","pte_protnone","pte_uffd_wp","pte_soft_dirty","pte_swp_uffd_wp","pte_swp_soft_dirty","pte_swp_exclusive","pte_swp_uffd_wp_any","pte_is_marker","pte_is_uffd_wp_marker","pte_is_uffd_marker","pte_shstk","pte_valid","pte_present_invalid","pte_hw_dirty","pte_sw_dirty","pte_rdonly","pte_user","pte_user_exec","pte_cont","pte_napot","pte_swp_uffd_wp_special"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["pte"],"properties":{"pte":{"$ref":"#/definitions/U64Arg","description":"The pte_t value."}},"description":"Arguments: one pte_t."},"expect":{"$ref":"#/definitions/ExpectBool","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"PteTransformStep":{"title":"PteTransformStep","description":"A pte_t to pte_t helper.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"A pte_t to pte_t helper.","type":"string","enum":["pte_mkwrite_novma","pte_wrprotect","pte_mkdirty","pte_mkclean","pte_mkyoung","pte_mkold","pte_mkspecial","pte_mkuffd_wp","pte_clear_uffd_wp","pte_mksoft_dirty","pte_clear_soft_dirty","pte_swp_mkuffd_wp","pte_swp_clear_uffd_wp","pte_swp_mksoft_dirty","pte_swp_clear_soft_dirty","pte_swp_mkexclusive","pte_swp_clear_exclusive","pte_swp_clear_flags","pte_mksaveddirty","pte_clear_saveddirty","pte_mkwrite_shstk","pte_mkinvalid","pte_mkcont","pte_mknoncont"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["pte"],"properties":{"pte":{"$ref":"#/definitions/U64Arg","description":"The pte_t value."}},"description":"Arguments: one pte_t."},"expect":{"$ref":"#/definitions/ExpectU64","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"PteMkwriteStep":{"title":"PteMkwriteStep","description":"pte_mkwrite(pte, vma): x86 arch/x86/mm/pgtable.c:802, generic include/linux/pgtable.h:896.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"pte_mkwrite(pte, vma): x86 arch/x86/mm/pgtable.c:802, generic include/linux/pgtable.h:896.","type":"string","enum":["pte_mkwrite"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["pte","vmFlags"],"properties":{"pte":{"$ref":"#/definitions/U64Arg","description":"The pte_t value."},"vmFlags":{"description":"The vma's vm_flags, by name.","type":"array","uniqueItems":true,"items":{"$ref":"common.schema.json#/definitions/VmFlag"}}},"description":"Arguments: the pte and the vma's flags."},"expect":{"$ref":"#/definitions/ExpectU64","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"PteModifyStep":{"title":"PteModifyStep","description":"pte_modify(pte, newprot) / pmd_modify(pmd, newprot).","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"pte_modify(pte, newprot) / pmd_modify(pmd, newprot).","type":"string","enum":["pte_modify","pmd_modify"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["value","prot"],"properties":{"value":{"$ref":"#/definitions/U64Arg","description":"The pte_t or pmd_t value."},"prot":{"$ref":"#/definitions/U64Arg","description":"The new pgprot_t value."}},"description":"Arguments: the entry and the new protection."},"expect":{"$ref":"#/definitions/ExpectU64","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"PfnEntryStep":{"title":"PfnEntryStep","description":"pfn_pte(pfn, prot) and its pmd/pud forms.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"pfn_pte(pfn, prot) and its pmd/pud forms.","type":"string","enum":["pfn_pte","pfn_pmd","pfn_pud"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["pfn","prot"],"properties":{"pfn":{"$ref":"#/definitions/U64Arg","description":"The page frame number."},"prot":{"$ref":"#/definitions/U64Arg","description":"The pgprot_t value."}},"description":"Arguments: a pfn and a protection."},"expect":{"$ref":"#/definitions/ExpectU64","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"EntryPfnStep":{"title":"EntryPfnStep","description":"pte_pfn(pte) and its pmd/pud forms: the page frame number.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"pte_pfn(pte) and its pmd/pud forms: the page frame number.","type":"string","enum":["pte_pfn","pmd_pfn","pud_pfn"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["value"],"properties":{"value":{"$ref":"#/definitions/U64Arg","description":"The entry."}},"description":"Arguments: the entry."},"expect":{"$ref":"#/definitions/ExpectU64","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"PmdPredicateStep":{"title":"PmdPredicateStep","description":"A pmd_t predicate.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"A pmd_t predicate.","type":"string","enum":["pmd_present","pmd_none","pmd_bad","pmd_leaf","pmd_trans_huge","pmd_write","pmd_dirty","pmd_young","pmd_protnone","pmd_uffd_wp","pmd_soft_dirty","pmd_special","pmd_table","pmd_sect"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["pmd"],"properties":{"pmd":{"$ref":"#/definitions/U64Arg","description":"The pmd_t value."}},"description":"Arguments: one pmd_t."},"expect":{"$ref":"#/definitions/ExpectBool","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"PmdTransformStep":{"title":"PmdTransformStep","description":"A pmd_t to pmd_t helper.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"A pmd_t to pmd_t helper.","type":"string","enum":["pmd_mkwrite_novma","pmd_wrprotect","pmd_mkdirty","pmd_mkclean","pmd_mkyoung","pmd_mkold","pmd_mkhuge","pmd_mkinvalid","pmd_mkuffd_wp","pmd_clear_uffd_wp","pmd_mksoft_dirty","pmd_clear_soft_dirty","pmd_mkspecial"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["pmd"],"properties":{"pmd":{"$ref":"#/definitions/U64Arg","description":"The pmd_t value."}},"description":"Arguments: one pmd_t."},"expect":{"$ref":"#/definitions/ExpectU64","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"PudPredicateStep":{"title":"PudPredicateStep","description":"A pud_t predicate.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"A pud_t predicate.","type":"string","enum":["pud_present","pud_none","pud_bad","pud_leaf","pud_trans_huge","pud_write","pud_dirty","pud_young","pud_special","pud_sect","pud_table"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["pud"],"properties":{"pud":{"$ref":"#/definitions/U64Arg","description":"The pud_t value."}},"description":"Arguments: one pud_t."},"expect":{"$ref":"#/definitions/ExpectBool","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"PudTransformStep":{"title":"PudTransformStep","description":"A pud_t to pud_t helper.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"A pud_t to pud_t helper.","type":"string","enum":["pud_mkwrite","pud_wrprotect","pud_mkdirty","pud_mkclean","pud_mkyoung","pud_mkold","pud_mkhuge","pud_mkinvalid","pud_mkspecial"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["pud"],"properties":{"pud":{"$ref":"#/definitions/U64Arg","description":"The pud_t value."}},"description":"Arguments: one pud_t."},"expect":{"$ref":"#/definitions/ExpectU64","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"SwpEntryStep":{"title":"SwpEntryStep","description":"Make a swap entry: the arch's __swp_entry(type, offset) (its swp_entry_t.val is the PTE bits) or the arch-independent swp_entry (include/linux/swapops.h:84).","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"Make a swap entry: the arch's __swp_entry(type, offset) (its swp_entry_t.val is the PTE bits) or the arch-independent swp_entry (include/linux/swapops.h:84).","type":"string","enum":["__swp_entry","swp_entry"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["type","offset"],"properties":{"type":{"description":"The swap type.","type":"integer","minimum":0,"maximum":255},"offset":{"$ref":"#/definitions/U64Arg","description":"The swap offset."}},"description":"Arguments: type and offset."},"expect":{"$ref":"#/definitions/ExpectU64","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"SwpFieldIntStep":{"title":"SwpFieldIntStep","description":"An integer field of a swap entry: the arch's __swp_type, the generic swp_type, or softleaf_to_marker (leafops.h:317).","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"An integer field of a swap entry: the arch's __swp_type, the generic swp_type, or softleaf_to_marker (leafops.h:317).","type":"string","enum":["__swp_type","swp_type","softleaf_to_marker"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["entry"],"properties":{"entry":{"$ref":"#/definitions/U64Arg","description":"The swp_entry_t / softleaf_t value (.val)."}},"description":"Arguments: one swap entry."},"expect":{"$ref":"#/definitions/ExpectInt","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"SwpFieldU64Step":{"title":"SwpFieldU64Step","description":"The offset of a swap entry: the arch's __swp_offset or the generic swp_offset.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"The offset of a swap entry: the arch's __swp_offset or the generic swp_offset.","type":"string","enum":["__swp_offset","swp_offset"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["entry"],"properties":{"entry":{"$ref":"#/definitions/U64Arg","description":"The swp_entry_t / softleaf_t value (.val)."}},"description":"Arguments: one swap entry."},"expect":{"$ref":"#/definitions/ExpectU64","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"SwpEntryToPteStep":{"title":"SwpEntryToPteStep","description":"swp_entry_to_pte(entry) (swapops.h:114).","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"swp_entry_to_pte(entry) (swapops.h:114).","type":"string","enum":["swp_entry_to_pte"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["entry"],"properties":{"entry":{"$ref":"#/definitions/U64Arg","description":"The swp_entry_t / softleaf_t value (.val)."}},"description":"Arguments: one swap entry."},"expect":{"$ref":"#/definitions/ExpectU64","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"SoftleafFromPteStep":{"title":"SoftleafFromPteStep","description":"softleaf_from_pte(pte) (leafops.h:55): the arch-independent entry, 0 for a present or none pte.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"softleaf_from_pte(pte) (leafops.h:55): the arch-independent entry, 0 for a present or none pte.","type":"string","enum":["softleaf_from_pte"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["pte"],"properties":{"pte":{"$ref":"#/definitions/U64Arg","description":"The pte_t value."}},"description":"Arguments: one pte_t."},"expect":{"$ref":"#/definitions/ExpectU64","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"SoftleafTypeStep":{"title":"SoftleafTypeStep","description":"softleaf_type(entry) (leafops.h:140).","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"softleaf_type(entry) (leafops.h:140).","type":"string","enum":["softleaf_type"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["entry"],"properties":{"entry":{"$ref":"#/definitions/U64Arg","description":"The swp_entry_t / softleaf_t value (.val)."}},"description":"Arguments: one swap entry."},"expect":{"$ref":"#/definitions/ExpectSoftleafType","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"SoftleafPredicateStep":{"title":"SoftleafPredicateStep","description":"A softleaf_t predicate (include/linux/leafops.h).","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"A softleaf_t predicate (include/linux/leafops.h).","type":"string","enum":["softleaf_is_none","softleaf_is_swap","softleaf_is_migration","softleaf_is_marker","softleaf_is_uffd_wp_marker","softleaf_is_poison_marker","softleaf_is_guard_marker","softleaf_has_pfn"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["entry"],"properties":{"entry":{"$ref":"#/definitions/U64Arg","description":"The swp_entry_t / softleaf_t value (.val)."}},"description":"Arguments: one swap entry."},"expect":{"$ref":"#/definitions/ExpectBool","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"MakePteMarkerStep":{"title":"MakePteMarkerStep","description":"make_pte_marker(marker) (swapops.h:302-310).","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"make_pte_marker(marker) (swapops.h:302-310).","type":"string","enum":["make_pte_marker"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["marker"],"properties":{"marker":{"description":"The pte_marker bits: PTE_MARKER_UFFD_WP=1, PTE_MARKER_POISONED=2, PTE_MARKER_GUARD=4 (swapops.h:281-300).","type":"integer","minimum":0,"maximum":7}},"description":"Arguments: the marker bits."},"expect":{"$ref":"#/definitions/ExpectU64","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"VmGetPageProtStep":{"title":"VmGetPageProtStep","description":"vm_get_page_prot(vm_flags): the pgprot_t of a vma's flags.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"vm_get_page_prot(vm_flags): the pgprot_t of a vma's flags.","type":"string","enum":["vm_get_page_prot"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["vmFlags"],"properties":{"vmFlags":{"description":"The vma's vm_flags, by name.","type":"array","uniqueItems":true,"items":{"$ref":"common.schema.json#/definitions/VmFlag"}}},"description":"Arguments: the vm_flags."},"expect":{"$ref":"#/definitions/ExpectU64","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"DecodeStep":{"title":"DecodeStep","description":"Decode an entry at a level by the arch description's formats.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"Decode an entry at a level by the arch description's formats.","type":"string","enum":["decode"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["level","value"],"properties":{"level":{"description":"The Linux level of the entry.","$ref":"common.schema.json#/definitions/LinuxLevel"},"value":{"$ref":"#/definitions/U64Arg","description":"The entry."}},"description":"Arguments: level and value."},"expect":{"$ref":"#/definitions/ExpectDecoded","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"EncodeStep":{"title":"EncodeStep","description":"Encode an entry at a level from a format's named fields; fields left out are 0.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"Encode an entry at a level from a format's named fields; fields left out are 0.","type":"string","enum":["encode"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["level","format","fields"],"properties":{"level":{"description":"The Linux level of the entry.","$ref":"common.schema.json#/definitions/LinuxLevel"},"format":{"description":"The format to encode, by name.","type":"string"},"fields":{"description":"Field values by name.","type":"object","additionalProperties":{"$ref":"#/definitions/FieldValue"}}},"description":"Arguments: level, format and fields."},"expect":{"$ref":"#/definitions/ExpectU64","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"Step":{"title":"Step","description":"One operation and what it must produce.","type":"object","required":["op"],"properties":{"op":{"description":"The operation, by the spec's name for it.","type":"string"}},"discriminator":{"propertyName":"op"},"oneOf":[{"$ref":"#/definitions/PtePredicateStep"},{"$ref":"#/definitions/PteTransformStep"},{"$ref":"#/definitions/PteMkwriteStep"},{"$ref":"#/definitions/PteModifyStep"},{"$ref":"#/definitions/PfnEntryStep"},{"$ref":"#/definitions/EntryPfnStep"},{"$ref":"#/definitions/PmdPredicateStep"},{"$ref":"#/definitions/PmdTransformStep"},{"$ref":"#/definitions/PudPredicateStep"},{"$ref":"#/definitions/PudTransformStep"},{"$ref":"#/definitions/SwpEntryStep"},{"$ref":"#/definitions/SwpFieldIntStep"},{"$ref":"#/definitions/SwpFieldU64Step"},{"$ref":"#/definitions/SwpEntryToPteStep"},{"$ref":"#/definitions/SoftleafFromPteStep"},{"$ref":"#/definitions/SoftleafTypeStep"},{"$ref":"#/definitions/SoftleafPredicateStep"},{"$ref":"#/definitions/MakePteMarkerStep"},{"$ref":"#/definitions/VmGetPageProtStep"},{"$ref":"#/definitions/DecodeStep"},{"$ref":"#/definitions/EncodeStep"},{"$ref":"#/definitions/AccessStep"},{"$ref":"#/definitions/ReadStep"},{"$ref":"#/definitions/WriteStep"},{"$ref":"#/definitions/WriteCr3Step"},{"$ref":"#/definitions/WriteTtbrStep"},{"$ref":"#/definitions/WriteSatpStep"},{"$ref":"#/definitions/SetFeaturesStep"},{"$ref":"#/definitions/InvlpgStep"},{"$ref":"#/definitions/InvpcidStep"},{"$ref":"#/definitions/TlbiStep"},{"$ref":"#/definitions/SfenceVmaStep"},{"$ref":"#/definitions/WalkPageRangeStep"},{"$ref":"#/definitions/WalkPageRangeVmaStep"},{"$ref":"#/definitions/WalkPageVmaStep"},{"$ref":"#/definitions/WalkPageMappingStep"},{"$ref":"#/definitions/WalkKernelStep"},{"$ref":"#/definitions/WalkPageRangeDebugStep"},{"$ref":"#/definitions/FolioWalkStartStep"},{"$ref":"#/definitions/UpdateRangeProtStep"},{"$ref":"#/definitions/ChangeMemoryCommonStep"},{"$ref":"#/definitions/SetMemoryStep"},{"$ref":"#/definitions/VmaWantsWritenotifyStep"},{"$ref":"#/definitions/VmaSetPageProtStep"},{"$ref":"#/definitions/VmaWantsManualPteWriteUpgradeStep"},{"$ref":"#/definitions/CanChangePteWritableStep"},{"$ref":"#/definitions/HandlePageFaultStep"},{"$ref":"#/definitions/DoMemAbortStep"},{"$ref":"#/definitions/UserAccessStep"},{"$ref":"#/definitions/MprotectStep"},{"$ref":"#/definitions/WpSharedMappingRangeStep"},{"$ref":"#/definitions/CleanRecordSharedMappingRangeStep"},{"$ref":"#/definitions/UffdioApiStep"},{"$ref":"#/definitions/UffdioRegisterStep"},{"$ref":"#/definitions/UffdioUnregisterStep"},{"$ref":"#/definitions/UffdioWriteprotectStep"},{"$ref":"#/definitions/UffdioWakeStep"},{"$ref":"#/definitions/MadviseStep"},{"$ref":"#/definitions/TryToUnmapStep"},{"$ref":"#/definitions/UnmapMappingPagesStep"},{"$ref":"#/definitions/PagemapStep"},{"$ref":"#/definitions/PagemapScanStep"},{"$ref":"#/definitions/MunmapStep"},{"$ref":"#/definitions/ExitMmapStep"},{"$ref":"#/definitions/UffdWpSpecialStep"}]},"Note":{"title":"Note","description":"A named reason that vectors exist, cited by their `flags`.","type":"object","additionalProperties":false,"required":["description"],"properties":{"description":{"description":"What the vectors with this flag check and why it matters.","type":"string","minLength":1},"bugType":{"description":"The kind of implementation bug these vectors catch.","type":"string","enum":["wrong-bit","missing-check","lost-state","config-dependent","quirk","law","edge-case"]}}},"Vector":{"title":"Vector","description":"One test: optional overrides, then steps whose results are checked.","type":"object","additionalProperties":false,"required":["id","description","steps"],"properties":{"id":{"description":"Stable, unique across the corpus, never reused after deletion: <arch>/<family>/<topic>/<case>.","type":"string","pattern":"^[a-z0-9_]+(?:[./-][a-z0-9_]+)*$","maxLength":160},"description":{"description":"One line: what this vector checks.","type":"string","minLength":1},"flags":{"description":"Names of notes (the file's `notes`) that apply to this vector.","type":"array","uniqueItems":true,"items":{"type":"string"}},"tags":{"description":"Free-form labels for `--tag` selection.","type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[a-z0-9][a-z0-9-]*$"}},"refs":{"description":"References for this vector, in addition to the file's.","$ref":"common.schema.json#/definitions/Refs"},"arch":{"description":"Overrides the file's default arch.","$ref":"common.schema.json#/definitions/Arch"},"mode":{"description":"Overrides the file's default mode.","$ref":"common.schema.json#/definitions/Mode"},"config":{"description":"Config keys that override the file's defaults for this vector.","$ref":"common.schema.json#/definitions/Config"},"setup":{"description":"The machine the steps start from (mmu, tlb and later families).","$ref":"#/definitions/Setup"},"steps":{"description":"The operations, in order.","type":"array","minItems":1,"maxItems":256,"items":{"$ref":"#/definitions/Step"}}}},"TreeRef":{"title":"TreeRef","description":"The root table of a page-table tree that the setup's radix builder made, by tree number.","type":"object","additionalProperties":false,"required":["tree"],"properties":{"tree":{"description":"Tree number (the `tree` of `setup.map` entries).","type":"integer","minimum":0,"maximum":15}}},"RootArg":{"title":"RootArg","description":"A translation-table root: its physical address as Hex64 (must be aligned to the granule), or a builder tree.","oneOf":[{"$ref":"common.schema.json#/definitions/Hex64"},{"$ref":"#/definitions/TreeRef"}]},"CpuFeatures":{"title":"CpuFeatures","description":"Control-register state that changes translation, by the architecture's names. Each key belongs to one arch (`ptvec lint` rejects a key of another arch); omitted keys take the default given here.","type":"object","additionalProperties":false,"properties":{"WP":{"description":"x86_64 CR0.WP: supervisor writes honour R/W (SDM §4.6.1).","type":"boolean","default":true},"NXE":{"description":"x86_64 EFER.NXE: XD (bit 63) is execute-disable; when false bit 63 is reserved (SDM §4.6, §4.7).","type":"boolean","default":true},"SMEP":{"description":"x86_64 CR4.SMEP: supervisor fetches from user-mode addresses fault.","type":"boolean","default":false},"SMAP":{"description":"x86_64 CR4.SMAP: supervisor data accesses to user-mode addresses fault unless AC is set.","type":"boolean","default":false},"AC":{"description":"x86_64 EFLAGS.AC: with SMAP, explicit supervisor data accesses to user-mode addresses are allowed.","type":"boolean","default":false},"PGE":{"description":"x86_64 CR4.PGE: G (bit 8) of a leaf makes the translation global (survives CR3 writes, matches every PCID).","type":"boolean","default":false},"PCIDE":{"description":"x86_64 CR4.PCIDE: TLB entries are tagged with the PCID in CR3[11:0].","type":"boolean","default":false},"MAXPHYADDR":{"description":"x86_64 CPUID.80000008H:EAX[7:0]: address bits at or above it in a present entry are reserved.","type":"integer","minimum":36,"maximum":52,"default":52},"HA":{"description":"arm64 TCR_EL1.HA: hardware sets AF instead of taking an Access flag fault.","type":"boolean","default":false},"HD":{"description":"arm64 TCR_EL1.HD: with HA, a write to a DBM=1 AP[2]=1 page clears AP[2] instead of faulting.","type":"boolean","default":false},"PAN":{"description":"arm64 PSTATE.PAN: EL1 data accesses to EL0-accessible pages fault.","type":"boolean","default":false},"EPAN":{"description":"arm64 SCTLR_EL1.EPAN: PAN also covers EL0-executable (execute-only) pages.","type":"boolean","default":false},"WXN":{"description":"arm64 SCTLR_EL1.WXN: writable pages are not executable.","type":"boolean","default":false},"PS":{"description":"arm64 TCR_EL1.IPS as a bit count: output addresses at or above 2^PS are Address size faults.","type":"integer","enum":[32,36,40,42,44,48],"default":48},"SUM":{"description":"riscv64 sstatus.SUM: S-mode loads and stores may access U=1 pages.","type":"boolean","default":false},"MXR":{"description":"riscv64 sstatus.MXR: loads from executable pages succeed.","type":"boolean","default":false},"ADUE":{"description":"riscv64 menvcfg.ADUE (Svadu): hardware sets A and D; when false (Svade) A=0, or D=0 on a store, is a page fault.","type":"boolean","default":false},"Svnapot":{"description":"riscv64 Svnapot: N=1 with ppn[3:0]=1000 in a level-0 leaf maps 64 KiB; otherwise N is reserved.","type":"boolean","default":false},"PBMTE":{"description":"riscv64 menvcfg.PBMTE (Svpbmt): PBMT may be 0-2; otherwise non-zero PBMT is reserved.","type":"boolean","default":false},"Svrsw60t59b":{"description":"riscv64 Svrsw60t59b: PTE bits 60:59 are for software, not reserved.","type":"boolean","default":false},"C":{"description":"riscv64 misa.C (compressed instructions, Zca): IALIGN=16, so only an odd pc is a misaligned fetch; when false IALIGN=32 and a pc not 4-byte aligned is.","type":"boolean","default":true}}},"Mapping":{"title":"Mapping","description":"One leaf the radix builder writes: the entry at the level whose leaf size is `size`, with tables created on the way; either `pa` and `fields`, or `raw`.","type":"object","additionalProperties":false,"required":["va","size"],"properties":{"tree":{"description":"Which tree (root table) the mapping goes into; 0 when omitted. Roots are allocated first, tree 0 first.","type":"integer","minimum":0,"maximum":15,"default":0},"va":{"$ref":"common.schema.json#/definitions/Hex64","description":"First virtual address; aligned to `size` and canonical for the mode."},"pa":{"$ref":"common.schema.json#/definitions/Hex64","description":"First physical address; aligned to `size`; the whole range inside `setup.memory`."},"size":{"description":"Leaf size; one of the mode's leaf sizes (x86_64 4K/2M/1G; arm64 4K granule 4K/2M/1G, 16K 16K/32M, 64K 64K/512M; riscv64 4K/2M/1G, 512G from Sv48, 256T in Sv57).","type":"string","enum":["4K","16K","64K","2M","32M","512M","1G","512G","256T"]},"fields":{"description":"Named fields of the leaf (the leaf format of vectors/arch/<arch>-<mode>.json at that level: x86 `present`/`leaf`, arm64 `page`/`block`, riscv `leaf`); the format's match bits and the address are filled in; other bits are 0.","$ref":"#/definitions/FieldValues"},"tables":{"description":"Fields to set in the table entries on this mapping's path, by Linux level, after the builder has created or found them (later mappings win).","type":"object","additionalProperties":false,"properties":{"pgd":{"description":"Fields of the pgd table entry.","$ref":"#/definitions/FieldValues"},"p4d":{"description":"Fields of the p4d table entry.","$ref":"#/definitions/FieldValues"},"pud":{"description":"Fields of the pud table entry.","$ref":"#/definitions/FieldValues"},"pmd":{"description":"Fields of the pmd table entry.","$ref":"#/definitions/FieldValues"}}},"raw":{"$ref":"common.schema.json#/definitions/Hex64","description":"The leaf's whole value, written as is instead of `pa` and `fields`: a non-present entry (a swap or migration entry, a PTE marker) at this VA, with the tables on the way created as for any mapping."}}},"FieldValues":{"title":"FieldValues","description":"Field name to value (integer, or Hex64 for wide fields).","type":"object","additionalProperties":{"oneOf":[{"type":"integer","minimum":0},{"$ref":"common.schema.json#/definitions/Hex64"}]}},"Cpu":{"title":"Cpu","description":"One CPU: its translation root(s), address-space tag and features. Privilege is given per access.","type":"object","additionalProperties":false,"properties":{"root":{"description":"x86 CR3 / arm64 TTBR0_EL1 / riscv satp root table; tree 0 when omitted.","$ref":"#/definitions/RootArg"},"root1":{"description":"arm64 only: TTBR1_EL1's root, used for VAs with bit 55 set. Without it such VAs take a Translation fault at level 0 (TCR_EL1.EPD1=1).","$ref":"#/definitions/RootArg"},"asid":{"description":"x86 PCID (CR3[11:0], with PCIDE), arm64 ASID (TTBR0_EL1[63:48], TCR.A1=0, 16-bit), riscv satp.ASID; 0 when omitted.","type":"integer","minimum":0,"maximum":65535,"default":0},"features":{"description":"Feature state; defaults as in CpuFeatures.","$ref":"#/definitions/CpuFeatures"}}},"Setup":{"title":"Setup","description":"The machine a vector starts from: physical memory, page tables built from a mapping list and raw words, and CPUs. Memory is zero except what the setup writes.","type":"object","additionalProperties":false,"required":["memory"],"properties":{"memory":{"description":"The RAM of the machine: [base, base+size). Every table, mapped page and setup word lies inside it. An access outside it (possible through raw words) is modelled as the platform's bus error: riscv64 an access fault (PMA), arm64 a synchronous external abort (FSC 0x10, or 0x14+level on a walk); x86_64 has no architected fault for it, so a walk that reads outside memory is unsupported and a data access translates.","type":"object","additionalProperties":false,"required":["base","size"],"properties":{"base":{"$ref":"common.schema.json#/definitions/Hex64","description":"First byte; 4 KiB aligned."},"size":{"$ref":"common.schema.json#/definitions/Hex64","description":"Bytes; a multiple of 4 KiB, at most 2^48."}}},"tables":{"$ref":"common.schema.json#/definitions/Hex64","description":"Where the radix builder allocates tables: one granule-sized, granule-aligned, zeroed frame each, upward from here in the order first needed (roots of trees 0..n first). Defaults to memory.base."},"map":{"description":"Mappings, inserted in order. Overlapping mappings in one tree are an error.","type":"array","maxItems":4096,"items":{"$ref":"#/definitions/Mapping"}},"words":{"description":"Raw 64-bit words written after the mappings (little-endian, 8-byte aligned).","type":"array","maxItems":4096,"items":{"$ref":"#/definitions/Word"}},"cpus":{"description":"The CPUs; one CPU with defaults when omitted.","type":"array","minItems":1,"maxItems":8,"items":{"$ref":"#/definitions/Cpu"}},"mms":{"description":"User mm_structs with VMAs (walk, fault, dirty and uffd families).","type":"array","maxItems":4,"items":{"$ref":"#/definitions/Mm"}},"init_mm":{"$ref":"#/definitions/InitMm","description":"The kernel's init_mm."},"zero_pfn":{"$ref":"common.schema.json#/definitions/Hex64","description":"The PFN of the shared zero page (my_zero_pfn/is_zero_pfn); when omitted no PFN is the zero page."},"huge_zero_pfn":{"$ref":"common.schema.json#/definitions/Hex64","description":"The head PFN of the huge zero folio (is_huge_zero_pmd); when omitted there is none."},"folios":{"description":"Large folios, for page_folio().","type":"array","maxItems":64,"items":{"$ref":"#/definitions/Folio"}},"files":{"description":"Files VMAs map, with the properties of their address_space that the kernel reads. A file a VMA names but that is not listed has none of them declared: an op that needs one is a format error.","type":"array","maxItems":16,"items":{"$ref":"#/definitions/File"}},"pages":{"description":"Pages whose struct page state matters to a step (anonymous, exclusive, reference count).","type":"array","maxItems":256,"items":{"$ref":"#/definitions/Page"}},"free_pages":{"type":"array","maxItems":256,"uniqueItems":true,"items":{"$ref":"common.schema.json#/definitions/Hex64"},"description":"PFNs of free order-0 pages, in the order the page allocator hands them out for new folios (anonymous pages, COW copies). When none is left, the allocation fails (VM_FAULT_OOM). Page tables come from `tables` as for the walk family."},"swap_devices":{"type":"array","maxItems":4,"items":{"$ref":"#/definitions/SwapDevice"},"description":"The swap devices that are on (the uffd family's swap-in). A swap PTE whose type has no device here cannot be faulted in."},"uffds":{"description":"userfaultfd contexts (the uffd family).","type":"array","maxItems":4,"items":{"$ref":"#/definitions/Uffd"}}}},"Word":{"title":"Word","description":"A 64-bit word of physical memory.","type":"object","additionalProperties":false,"required":["pa","value"],"properties":{"pa":{"$ref":"common.schema.json#/definitions/Hex64","description":"Physical address, 8-byte aligned."},"value":{"$ref":"common.schema.json#/definitions/Hex64","description":"The value."}}},"FaultClass":{"title":"FaultClass","description":"The cross-arch cause of a fault: `translation` (no valid entry: P=0, V=0, invalid descriptor, riscv pointer at level 0, arm64 block where blocks are not allowed), `reserved` (a reserved bit or encoding in a valid entry), `misaligned` (a large leaf whose address bits below its size are not zero: x86 RSVD, riscv step 5), `alignment` (a fetch from a PC the architecture forbids, before translation: arm64 PC alignment fault, riscv instruction-address-misaligned; level null), `address-size` (arm64 output or table address beyond PS), `access-flag` (A/AF clear and hardware does not set it), `dirty` (riscv Svade store with D clear), `permission` (rights deny the access), `non-canonical` (the VA is outside the mode's address space), `access` (riscv PMA/PMP access fault), `external-abort` (arm64 external abort on a walk).","type":"string","enum":["translation","reserved","misaligned","alignment","address-size","access-flag","dirty","permission","non-canonical","access","external-abort"]},"X86Report":{"title":"X86Report","description":"x86_64 exception: #PF with its error code (SDM §4.7: P, W/R, U/S, RSVD, I/D) and CR2, or #GP(0) for a non-canonical address (no CR2).","type":"object","additionalProperties":false,"required":["exception","errorCode"],"properties":{"exception":{"description":"The exception mnemonic.","type":"string","enum":["#PF","#GP"]},"errorCode":{"description":"The error code as 4 hex digits.","type":"string","pattern":"^0x[0-9a-f]{4}$"},"cr2":{"$ref":"common.schema.json#/definitions/Hex64","description":"CR2 (the linear address); #PF only."}}},"Arm64Report":{"title":"Arm64Report","description":"arm64 abort taken to EL1: ESR_EL1.EC, DFSC/IFSC and WnR, and FAR_EL1.","type":"object","additionalProperties":false,"required":["ec","fsc","far"],"properties":{"ec":{"description":"ESR_EL1.EC: 0x20/0x21 instruction abort from EL0/EL1, 0x24/0x25 data abort from EL0/EL1, 0x22 PC alignment fault (from either EL).","type":"string","pattern":"^0x[0-9a-f]{2}$"},"fsc":{"description":"ESR_EL1.ISS.DFSC or IFSC (6 bits); 0x00 for a PC alignment fault, whose ISS is RES0.","type":"string","pattern":"^0x[0-9a-f]{2}$"},"wnr":{"description":"ESR_EL1.ISS.WnR: data aborts only.","type":"boolean"},"far":{"$ref":"common.schema.json#/definitions/Hex64","description":"FAR_EL1."}}},"Riscv64Report":{"title":"Riscv64Report","description":"riscv64 trap taken to S-mode: scause and stval.","type":"object","additionalProperties":false,"required":["scause","stval"],"properties":{"scause":{"description":"12/13/15 instruction/load/store page fault; 1/5/7 access faults; 0 instruction address misaligned.","type":"integer","enum":[0,1,5,7,12,13,15]},"stval":{"$ref":"common.schema.json#/definitions/Hex64","description":"stval: the faulting VA. The spec also allows 0; the suite models the VA, which Linux requires (arch/riscv/mm/fault.c reads badaddr)."}}},"Update":{"title":"Update","description":"A page-table word the hardware wrote during the access (A/D, AF, AP[2]), with its new value, in the order written.","type":"object","additionalProperties":false,"required":["pa","value"],"properties":{"pa":{"$ref":"common.schema.json#/definitions/Hex64","description":"Physical address of the entry."},"value":{"$ref":"common.schema.json#/definitions/Hex64","description":"Its value after the write."}}},"AccessResult":{"title":"AccessResult","description":"What an access did: `translated` or `fault`, and `updates`, the page-table words the hardware wrote.","type":"object","additionalProperties":false,"required":["updates"],"minProperties":2,"maxProperties":2,"properties":{"translated":{"description":"The access completed.","type":"object","additionalProperties":false,"required":["pa","level"],"properties":{"pa":{"$ref":"common.schema.json#/definitions/Hex64","description":"The physical address accessed."},"level":{"description":"Linux level of the leaf that mapped it.","$ref":"common.schema.json#/definitions/LinuxLevel"}}},"fault":{"description":"The access faulted.","type":"object","additionalProperties":false,"required":["class","level","report"],"properties":{"class":{"$ref":"#/definitions/FaultClass","description":"Cross-arch cause."},"level":{"description":"Linux level of the entry that caused it: where the walk stopped; the leaf for permission, A/D and misalignment faults and for an output address outside memory; the entry that pointed outside memory for a failed table read. null when no entry did (non-canonical VA, a root outside memory, arm64 TTBR1 disabled).","oneOf":[{"$ref":"common.schema.json#/definitions/LinuxLevel"},{"type":"null"}]},"report":{"description":"The architecture's own report.","oneOf":[{"$ref":"#/definitions/X86Report"},{"$ref":"#/definitions/Arm64Report"},{"$ref":"#/definitions/Riscv64Report"}]}}},"updates":{"description":"Page-table words written by the hardware, in order; [] when none.","type":"array","items":{"$ref":"#/definitions/Update"}}}},"X86InstructionResult":{"title":"X86InstructionResult","description":"x86_64 MOV to CR3 / MOV to CR4: null when the instruction completed (the register is loaded and the TLB invalidated as SDM §4.10.4.1 says), or the exception it raised instead, which leaves every register and the TLBs unchanged: #GP(0) for CR3 reserved bits 63:MAXPHYADDR or bit 63 with CR4.PCIDE=0 (SDM vol. 2B MOV; vol. 3A §4.5 Tables 4-12/4-13), or for setting CR4.PCIDE while CR3[11:0] != 000H (§4.10.1).","oneOf":[{"type":"null","description":"The instruction completed."},{"$ref":"#/definitions/X86Report"}]},"ExpectX86Instruction":{"title":"ExpectX86Instruction","description":"What an x86_64 control-register step must produce: exactly one of `result` or `either` (any one of the listed alternatives is correct, e.g. where Intel and AMD differ).","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"result":{"$ref":"#/definitions/X86InstructionResult","description":"null (completed) or the exception."},"either":{"description":"Alternatives the specs allow; the observation must equal one of them.","type":"array","minItems":2,"items":{"$ref":"#/definitions/ExpectX86Instruction"}}}},"ExpectAccess":{"title":"ExpectAccess","description":"What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"result":{"$ref":"#/definitions/AccessResult","description":"The outcome of the access."},"either":{"description":"Alternatives the spec allows; the observation must equal one of them.","type":"array","minItems":2,"items":{"$ref":"#/definitions/ExpectAccess"}},"byChoice":{"description":"Alternatives keyed by the value of an implementation choice.","type":"object","additionalProperties":false,"required":["choice","cases"],"properties":{"choice":{"description":"The implementation choice that selects the case.","$ref":"#/definitions/Choice"},"cases":{"description":"Choice value to expected outcome.","type":"object","minProperties":1,"additionalProperties":{"$ref":"#/definitions/ExpectAccess"}}}}}},"AccessStep":{"title":"AccessStep","description":"A load, store or instruction fetch of one byte at `va` by a CPU at a privilege: the MMU's translation (TLB, walk, permission checks, A/D) and its outcome.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"A load, store or instruction fetch of one byte at `va` by a CPU at a privilege: the MMU's translation (TLB, walk, permission checks, A/D) and its outcome.","type":"string","enum":["access"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["va","access","priv"],"properties":{"cpu":{"description":"The CPU that executes the step (index into `setup.cpus`); 0 when omitted.","type":"integer","minimum":0,"maximum":7,"default":0},"va":{"$ref":"common.schema.json#/definitions/Hex64","description":"The virtual address."},"access":{"description":"The access type.","type":"string","enum":["load","store","fetch"]},"priv":{"description":"user = x86 CPL3 / arm64 EL0 / riscv U; supervisor = CPL0 / EL1 / S.","type":"string","enum":["user","supervisor"]}},"description":"Arguments."},"expect":{"$ref":"#/definitions/ExpectAccess","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"ReadStep":{"title":"ReadStep","description":"Read a 64-bit word of physical memory (8-byte aligned).","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"Read a 64-bit word of physical memory (8-byte aligned).","type":"string","enum":["read"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["pa"],"properties":{"pa":{"$ref":"common.schema.json#/definitions/Hex64","description":"Physical address."}},"description":"Arguments."},"expect":{"$ref":"#/definitions/ExpectU64","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"WriteStep":{"title":"WriteStep","description":"Software writes a 64-bit word of physical memory (a page-table entry store); TLBs are not touched.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"Software writes a 64-bit word of physical memory (a page-table entry store); TLBs are not touched.","type":"string","enum":["write"]},"args":{"type":"object","additionalProperties":false,"required":["pa","value"],"properties":{"pa":{"$ref":"common.schema.json#/definitions/Hex64","description":"Physical address, 8-byte aligned."},"value":{"$ref":"#/definitions/U64Arg","description":"The value."}},"description":"Arguments."}}},"WriteCr3Step":{"title":"WriteCr3Step","description":"x86_64 MOV to CR3: new root and CR3[11:0]; flushes the new current PCID's non-global entries unless PCIDE and bit 63 (noflush) are set (SDM §4.10.4.1). #GP(0), changing nothing, when the root has a bit at or above MAXPHYADDR or noflush is set with PCIDE=0 (reserved CR3 bits).","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"x86_64 MOV to CR3: new root and CR3[11:0]; flushes the new current PCID's non-global entries unless PCIDE and bit 63 (noflush) are set (SDM §4.10.4.1). #GP(0), changing nothing, when the root has a bit at or above MAXPHYADDR or noflush is set with PCIDE=0 (reserved CR3 bits).","type":"string","enum":["write_cr3"]},"args":{"type":"object","additionalProperties":false,"required":["root"],"properties":{"cpu":{"description":"The CPU that executes the step (index into `setup.cpus`); 0 when omitted.","type":"integer","minimum":0,"maximum":7,"default":0},"root":{"$ref":"#/definitions/RootArg","description":"The PML4/PML5 table."},"pcid":{"description":"CR3[11:0] (meaningful with PCIDE).","type":"integer","minimum":0,"maximum":4095,"default":0},"noflush":{"description":"Source bit 63 (with PCIDE: keep the PCID's entries).","type":"boolean","default":false}},"description":"Arguments."},"expect":{"$ref":"#/definitions/ExpectX86Instruction","description":"null when the MOV completed, or its #GP(0). A step without `expect` is assumed to complete."}}},"WriteTtbrStep":{"title":"WriteTtbrStep","description":"arm64 MSR TTBR0_EL1/TTBR1_EL1 (+ISB): new root; TTBR0 also sets the ASID (TCR.A1=0). No TLB maintenance.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"arm64 MSR TTBR0_EL1/TTBR1_EL1 (+ISB): new root; TTBR0 also sets the ASID (TCR.A1=0). No TLB maintenance.","type":"string","enum":["write_ttbr0_el1","write_ttbr1_el1"]},"args":{"type":"object","additionalProperties":false,"required":["root"],"properties":{"cpu":{"description":"The CPU that executes the step (index into `setup.cpus`); 0 when omitted.","type":"integer","minimum":0,"maximum":7,"default":0},"root":{"$ref":"#/definitions/RootArg","description":"The top-level table."},"asid":{"description":"TTBR0_EL1[63:48]; ignored for TTBR1.","type":"integer","minimum":0,"maximum":65535,"default":0}},"description":"Arguments."}}},"WriteSatpStep":{"title":"WriteSatpStep","description":"riscv64 CSRW satp: new root and ASID, the mode's MODE. Does not flush or order (riscv priv: satp).","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"riscv64 CSRW satp: new root and ASID, the mode's MODE. Does not flush or order (riscv priv: satp).","type":"string","enum":["write_satp"]},"args":{"type":"object","additionalProperties":false,"required":["root"],"properties":{"cpu":{"description":"The CPU that executes the step (index into `setup.cpus`); 0 when omitted.","type":"integer","minimum":0,"maximum":7,"default":0},"root":{"$ref":"#/definitions/RootArg","description":"The root table."},"asid":{"description":"satp.ASID.","type":"integer","minimum":0,"maximum":65535,"default":0}},"description":"Arguments."}}},"SetFeaturesStep":{"title":"SetFeaturesStep","description":"Change control-register state (CR0/CR4/EFER/EFLAGS, TCR/SCTLR/PSTATE, sstatus/menvcfg). x86 CR4 writes flush as SDM §4.10.4.1 says (PGE or PCIDE change: everything; SMEP 0->1: the current PCID); nothing else touches TLBs. x86: setting PCIDE while CR3[11:0] != 000H is #GP(0) and changes nothing (SDM §4.10.1); MAXPHYADDR is CPUID, not settable here.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"Change control-register state (CR0/CR4/EFER/EFLAGS, TCR/SCTLR/PSTATE, sstatus/menvcfg). x86 CR4 writes flush as SDM §4.10.4.1 says (PGE or PCIDE change: everything; SMEP 0->1: the current PCID); nothing else touches TLBs. x86: setting PCIDE while CR3[11:0] != 000H is #GP(0) and changes nothing (SDM §4.10.1); MAXPHYADDR is CPUID, not settable here.","type":"string","enum":["set_features"]},"args":{"type":"object","additionalProperties":false,"required":["features"],"properties":{"cpu":{"description":"The CPU that executes the step (index into `setup.cpus`); 0 when omitted.","type":"integer","minimum":0,"maximum":7,"default":0},"features":{"$ref":"#/definitions/CpuFeatures","description":"The keys to change."}},"description":"Arguments."},"expect":{"$ref":"#/definitions/ExpectX86Instruction","description":"x86_64 only: null when the write completed, or its #GP(0) (then no register changed). A step without `expect` is assumed to complete."}}},"InvlpgStep":{"title":"InvlpgStep","description":"x86_64 INVLPG: the current PCID's and global entries for the page of `va` (SDM §4.10.4.1). Local.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"x86_64 INVLPG: the current PCID's and global entries for the page of `va` (SDM §4.10.4.1). Local.","type":"string","enum":["invlpg"]},"args":{"type":"object","additionalProperties":false,"required":["va"],"properties":{"cpu":{"description":"The CPU that executes the step (index into `setup.cpus`); 0 when omitted.","type":"integer","minimum":0,"maximum":7,"default":0},"va":{"$ref":"common.schema.json#/definitions/Hex64","description":"The linear address."}},"description":"Arguments."}}},"InvpcidStep":{"title":"InvpcidStep","description":"x86_64 INVPCID: type 0 one address of a PCID (non-global), 1 a PCID (non-global), 2 all including global, 3 all except global. Local.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"x86_64 INVPCID: type 0 one address of a PCID (non-global), 1 a PCID (non-global), 2 all including global, 3 all except global. Local.","type":"string","enum":["invpcid"]},"args":{"type":"object","additionalProperties":false,"required":["type"],"properties":{"cpu":{"description":"The CPU that executes the step (index into `setup.cpus`); 0 when omitted.","type":"integer","minimum":0,"maximum":7,"default":0},"type":{"description":"The INVPCID type.","type":"integer","enum":[0,1,2,3]},"pcid":{"description":"The PCID (types 0 and 1).","type":"integer","minimum":0,"maximum":4095,"default":0},"va":{"$ref":"common.schema.json#/definitions/Hex64","description":"The linear address (type 0)."}},"description":"Arguments."}}},"TlbiStep":{"title":"TlbiStep","description":"arm64 TLBI (+DSB+ISB), EL1&0 regime. The IS forms reach every CPU, the others only the issuing CPU.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"arm64 TLBI (+DSB+ISB), EL1&0 regime. The IS forms reach every CPU, the others only the issuing CPU.","type":"string","enum":["tlbi"]},"args":{"type":"object","additionalProperties":false,"required":["type"],"properties":{"cpu":{"description":"The CPU that executes the step (index into `setup.cpus`); 0 when omitted.","type":"integer","minimum":0,"maximum":7,"default":0},"type":{"description":"The TLBI operation: vae1 (VA+ASID, and global entries for VA), vale1 (same, last level only), vaae1/vaale1 (VA, any ASID), aside1 (non-global entries of ASID), vmalle1 (everything); *is = broadcast.","type":"string","enum":["vae1","vale1","vaae1","vaale1","aside1","vmalle1","vae1is","vale1is","vaae1is","vaale1is","aside1is","vmalle1is"]},"va":{"$ref":"common.schema.json#/definitions/Hex64","description":"The VA (Xt[43:0] = VA[55:12]) for the VA forms."},"asid":{"description":"The ASID (Xt[63:48]) for vae1/vale1/aside1.","type":"integer","minimum":0,"maximum":65535,"default":0}},"description":"Arguments."}}},"SfenceVmaStep":{"title":"SfenceVmaStep","description":"riscv64 SFENCE.VMA rs1, rs2 on one hart: `va` absent = rs1 x0 (all addresses), `asid` absent = rs2 x0 (all address spaces, globals included).","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"riscv64 SFENCE.VMA rs1, rs2 on one hart: `va` absent = rs1 x0 (all addresses), `asid` absent = rs2 x0 (all address spaces, globals included).","type":"string","enum":["sfence_vma"]},"args":{"type":"object","additionalProperties":false,"required":[],"properties":{"cpu":{"description":"The CPU that executes the step (index into `setup.cpus`); 0 when omitted.","type":"integer","minimum":0,"maximum":7,"default":0},"va":{"$ref":"common.schema.json#/definitions/Hex64","description":"rs1: the VA; only leaf entries for it are invalidated."},"asid":{"description":"rs2: the ASID; global mappings are not invalidated.","type":"integer","minimum":0,"maximum":65535}},"description":"Arguments."}}},"VmArea":{"title":"VmArea","description":"A vm_area_struct of a user mm (include/linux/mm_types.h).","type":"object","additionalProperties":false,"required":["name","start","end","flags"],"properties":{"name":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40,"description":"The VMA's name, unique in the setup; steps, rules and traces refer to it."},"start":{"$ref":"common.schema.json#/definitions/Hex64","description":"vm_start; page aligned."},"end":{"$ref":"common.schema.json#/definitions/Hex64","description":"vm_end (exclusive); page aligned, above vm_start, at most the start of the next VMA of its mm."},"flags":{"description":"vm_flags by name.","type":"array","uniqueItems":true,"items":{"$ref":"common.schema.json#/definitions/VmFlag"}},"pgoff":{"$ref":"common.schema.json#/definitions/Hex64","description":"vm_pgoff: the file offset in pages of vm_start. Defaults to vm_start >> PAGE_SHIFT (what an anonymous VMA gets)."},"file":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40,"description":"The file (address_space) the VMA maps; VMAs of one file form its i_mmap interval tree. An anonymous VMA has none."},"hugetlb":{"description":"For a VM_HUGETLB VMA: the hstate's huge page size, one Linux v6.19 registers for the arch and granule. x86_64 and riscv64: 2M (PMD) and 1G (PUD); riscv64 also 64K (Svnapot, NAPOT_CONT64KB_ORDER) when every CPU of setup.cpus has Svnapot (has_svnapot(); config.Svnapot must then be true as well). arm64 (arch/arm64/mm/hugetlbpage.c:52-66): 4K granule 64K (CONT_PTE), 2M (PMD), 32M (CONT_PMD), 1G (PUD); 16K granule 2M (CONT_PTE), 32M (PMD), 1G (CONT_PMD); 64K granule 2M (CONT_PTE), 512M (PMD), 16G (CONT_PMD). Any other size is a format error.","type":"string","enum":["64K","2M","32M","512M","1G","16G"]},"vm_ops":{"$ref":"#/definitions/VmOps","description":"The callbacks of the VMA's vm_operations_struct (include/linux/mm.h); an anonymous VMA has none."},"vm_page_prot":{"$ref":"common.schema.json#/definitions/Hex64","description":"vma->vm_page_prot as the mapping's ->mmap left it. Defaults to vm_get_page_prot(vm_flags), what mmap_region (mm/vma.c) sets before ->mmap and before vma_set_page_prot."},"uffd":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40,"description":"vma->vm_userfaultfd_ctx: the userfaultfd context (setup.uffds) the VMA is registered with; it needs one of VM_UFFD_MISSING, VM_UFFD_WP, VM_UFFD_MINOR. Those flags without `uffd` serve the decisions that read only the flags (writenotify, the write upgrade); a fault that reaches handle_userfault on such a VMA gets VM_FAULT_SIGBUS, as the kernel does without a context."}}},"Mm":{"title":"Mm","description":"A user mm_struct: its page tables (a tree of the radix builder, built with the arch's pXd_populate table entries) and its VMAs, sorted by address.","type":"object","additionalProperties":false,"required":["name","vmas"],"properties":{"name":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40,"description":"The mm's name; steps refer to it."},"tree":{"description":"The radix builder tree that is mm->pgd; 0 when omitted.","type":"integer","minimum":0,"maximum":15,"default":0},"vmas":{"description":"The VMAs, in address order, not overlapping.","type":"array","maxItems":64,"items":{"$ref":"#/definitions/VmArea"}},"tlb_flush_pending":{"type":"integer","minimum":0,"maximum":64,"default":0,"description":"mm->tlb_flush_pending at the start: TLB flushes other threads have pending (with one, mm_tlb_flush_nested holds inside a helper's walk, which then flushes its whole range)."},"mmu_notifiers":{"type":"array","maxItems":8,"uniqueItems":true,"items":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40},"description":"mmu notifier subscriptions of the mm, by name, in the order they were registered (the kernel calls the newest first: hlist_add_head_rcu). Each has invalidate_range_start and _end."}}},"VmStruct":{"title":"VmStruct","description":"A vmalloc area (struct vm_struct) of the kernel, for find_vm_area() in arm64 change_memory_common().","type":"object","additionalProperties":false,"required":["addr","size","flags"],"properties":{"addr":{"$ref":"common.schema.json#/definitions/Hex64","description":"area->addr; page aligned."},"size":{"$ref":"common.schema.json#/definitions/Hex64","description":"area->size in bytes, including the guard page unless VM_NO_GUARD."},"flags":{"description":"area->flags by name (include/linux/vmalloc.h).","type":"array","uniqueItems":true,"items":{"type":"string","enum":["VM_IOREMAP","VM_ALLOC","VM_MAP","VM_USERMAP","VM_DMA_COHERENT","VM_UNINITIALIZED","VM_NO_GUARD","VM_KASAN","VM_FLUSH_RESET_PERMS","VM_MAP_PUT_PAGES","VM_ALLOW_HUGE_VMAP","VM_SPARSE"]}},"pages":{"description":"area->pages: the physical address of each backing page (area->nr_pages is its length).","type":"array","maxItems":64,"items":{"$ref":"common.schema.json#/definitions/Hex64"}}}},"InitMm":{"title":"InitMm","description":"The kernel's init_mm: its page tables (a radix builder tree, built with the arch's kernel pXd_populate table entries), and for arm64 the state pageattr.c reads.","type":"object","additionalProperties":false,"required":["tree"],"properties":{"tree":{"description":"The radix builder tree that is init_mm.pgd (swapper_pg_dir).","type":"integer","minimum":0,"maximum":15},"vm_areas":{"description":"arm64: the vmalloc areas find_vm_area() knows.","type":"array","maxItems":16,"items":{"$ref":"#/definitions/VmStruct"}},"linear_map":{"description":"arm64: the linear map, for page_address(): PA p (memstart <= p) is at VA `va + (p - pa)`.","type":"object","additionalProperties":false,"required":["va","pa"],"properties":{"va":{"$ref":"common.schema.json#/definitions/Hex64","description":"PAGE_OFFSET: the VA of PA `pa`."},"pa":{"$ref":"common.schema.json#/definitions/Hex64","description":"memstart_addr."}}},"rodata_full":{"description":"arm64 rodata_full (CONFIG_RODATA_FULL_DEFAULT_ENABLED=y makes it true): RDONLY changes also go to the linear-map alias of each backing page.","type":"boolean","default":true},"bti":{"description":"arm64 system_supports_bti_kernel(): PTE_MAYBE_GP is PTE_GP (bit 50) when true, 0 when false.","type":"boolean","default":false}}},"Folio":{"title":"Folio","description":"A large folio: 2^order pages from a head PFN aligned to 2^order. Pages not in one are order-0 folios.","type":"object","additionalProperties":false,"required":["pfn","order"],"properties":{"pfn":{"$ref":"common.schema.json#/definitions/Hex64","description":"The head page's PFN."},"order":{"description":"folio_order().","type":"integer","minimum":1,"maximum":18}}},"CallbackRule":{"title":"CallbackRule","description":"What one callback does on the calls that match `when`. The first rule that matches and has not used up `times` applies; fields it leaves out come from the callback's defaults.","type":"object","additionalProperties":false,"properties":{"when":{"description":"Which calls the rule applies to: all given fields must match.","type":"object","additionalProperties":false,"properties":{"addr":{"$ref":"common.schema.json#/definitions/Hex64","description":"The call's `addr` (start for test_walk/pre_vma)."},"call":{"description":"The call's number among this callback's calls in this step, from 1.","type":"integer","minimum":1},"vma":{"description":"The VMA of the walk at the call (walk->vma), by name; null for no VMA.","oneOf":[{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40},{"type":"null"}]}}},"times":{"description":"How many matching calls the rule applies to before it is used up. A rule that sets ACTION_AGAIN needs `times` or `when.call` (an unbounded ACTION_AGAIN loop is a format error).","type":"integer","minimum":1,"maximum":64},"return":{"description":"The callback's return value (0, a negative errno, or a positive caller-specific value). Not for post_vma (void).","type":"integer","minimum":-4095,"maximum":2147483647},"action":{"description":"The walk->action the callback sets (pud_entry and pmd_entry only).","type":"string","enum":["ACTION_SUBTREE","ACTION_CONTINUE","ACTION_AGAIN"]},"write":{"$ref":"common.schema.json#/definitions/Hex64","description":"A value the callback stores through its entry pointer (p?d_entry, pte_entry, hugetlb_entry), or the PTE install_pte returns in *ptep."}}},"Callback":{"title":"Callback","description":"A scripted mm_walk_ops callback: its defaults and rules. An empty object is a callback that returns 0 and does nothing else.","type":"object","additionalProperties":false,"properties":{"return":{"description":"Default return value; 0 when omitted. Not for post_vma.","type":"integer","minimum":-4095,"maximum":2147483647},"action":{"description":"Default walk->action set (pud_entry, pmd_entry only); ACTION_AGAIN only in a bounded rule.","type":"string","enum":["ACTION_SUBTREE","ACTION_CONTINUE"]},"write":{"$ref":"common.schema.json#/definitions/Hex64","description":"Default value stored through the entry pointer, or the PTE install_pte returns."},"rules":{"description":"Rules, first match wins.","type":"array","maxItems":32,"items":{"$ref":"#/definitions/CallbackRule"}}}},"WalkOps":{"title":"WalkOps","description":"struct mm_walk_ops (include/linux/pagewalk.h): the callbacks that exist (absent ones are NULL) and walk_lock.","type":"object","additionalProperties":false,"properties":{"pgd_entry":{"$ref":"#/definitions/Callback","description":"ops->pgd_entry."},"p4d_entry":{"$ref":"#/definitions/Callback","description":"ops->p4d_entry."},"pud_entry":{"$ref":"#/definitions/Callback","description":"ops->pud_entry."},"pmd_entry":{"$ref":"#/definitions/Callback","description":"ops->pmd_entry."},"pte_entry":{"$ref":"#/definitions/Callback","description":"ops->pte_entry."},"pte_hole":{"$ref":"#/definitions/Callback","description":"ops->pte_hole."},"hugetlb_entry":{"$ref":"#/definitions/Callback","description":"ops->hugetlb_entry."},"test_walk":{"$ref":"#/definitions/Callback","description":"ops->test_walk."},"pre_vma":{"$ref":"#/definitions/Callback","description":"ops->pre_vma."},"post_vma":{"$ref":"#/definitions/Callback","description":"ops->post_vma."},"install_pte":{"$ref":"#/definitions/Callback","description":"ops->install_pte."},"walk_lock":{"description":"enum page_walk_lock; PGWALK_RDLOCK when omitted.","type":"string","enum":["PGWALK_RDLOCK","PGWALK_WRLOCK","PGWALK_WRLOCK_VERIFY","PGWALK_VMA_RDLOCK_VERIFY"],"default":"PGWALK_RDLOCK"}}},"WalkEvent":{"title":"WalkEvent","description":"One observable event of a Linux op, in order: a callback call with its arguments (the entry value it was passed, read before the callback's own store), a WARN, a TLB flush, lazy-MMU mode changes.","type":"object","additionalProperties":false,"required":["event"],"properties":{"event":{"description":"The callback's name, or `warn`, `flush_tlb_kernel_range`, `arch_enter_lazy_mmu_mode`, `arch_leave_lazy_mmu_mode`, `vm_unmap_aliases`.","type":"string","enum":["pgd_entry","p4d_entry","pud_entry","pmd_entry","pte_entry","pte_hole","hugetlb_entry","test_walk","pre_vma","post_vma","install_pte","warn","flush_tlb_kernel_range","arch_enter_lazy_mmu_mode","arch_leave_lazy_mmu_mode","vm_unmap_aliases"]},"addr":{"$ref":"common.schema.json#/definitions/Hex64","description":"The `addr` argument (start for test_walk/pre_vma, start for flush_tlb_kernel_range)."},"next":{"$ref":"common.schema.json#/definitions/Hex64","description":"The `next`/`end` argument."},"depth":{"description":"pte_hole's depth: -1 unknown, 0 PGD, 1 P4D, 2 PUD, 3 PMD (folded levels skipped by real_depth()).","type":"integer","minimum":-1,"maximum":3},"value":{"$ref":"#/definitions/EntryValue","description":"The entry the callback's pointer points at, when it is called: `table` for a table the op allocated (where it is is the implementation's choice)."},"hmask":{"$ref":"common.schema.json#/definitions/Hex64","description":"hugetlb_entry's hmask."},"vma":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40,"description":"walk->vma at the call, by name; absent when NULL."},"func":{"description":"For `warn`: the function whose WARN fired (e.g. `mmap_assert_locked`, `pageattr_pmd_entry`, `change_memory_common`).","type":"string"},"barriers":{"description":"For arch_leave_lazy_mmu_mode: whether the queued dsb(ishst); isb were emitted (TIF_LAZY_MMU_PENDING was set).","type":"boolean"}}},"EntryValue":{"title":"EntryValue","description":"An entry's value: Hex64, or `table` for a pgd/p4d/pud/pmd entry that points to a next-level table (its address is the implementation's choice).","oneOf":[{"$ref":"common.schema.json#/definitions/Hex64"},{"type":"string","enum":["table"]}]},"EntryChange":{"title":"EntryChange","description":"A page-table entry whose value differs after the step (first value before, last value after).","type":"object","additionalProperties":false,"required":["tree","level","addr","old","new"],"properties":{"tree":{"description":"The radix builder tree (mm or init_mm) the entry is in.","type":"integer","minimum":0,"maximum":15},"level":{"$ref":"common.schema.json#/definitions/LinuxLevel","description":"The level of the entry as the mode's arch description (vectors/arch) names it; the top entry of a mode with folded levels is `pgd`."},"addr":{"$ref":"common.schema.json#/definitions/Hex64","description":"The first VA the entry covers."},"old":{"$ref":"#/definitions/EntryValue","description":"Before."},"new":{"$ref":"#/definitions/EntryValue","description":"After."}}},"WalkResult":{"title":"WalkResult","description":"What a Linux page-table op did: its return value, its events in order, and the entries it changed (sorted by tree, addr, then level from pgd to pte).","type":"object","additionalProperties":false,"required":["ret","events","changes"],"properties":{"ret":{"description":"The return value (0, a negative errno such as -22 for -EINVAL, or a callback's positive value).","type":"integer"},"events":{"type":"array","items":{"$ref":"#/definitions/WalkEvent"},"description":"Events in order."},"changes":{"type":"array","items":{"$ref":"#/definitions/EntryChange"},"description":"Changed entries."}}},"FolioWalkResult":{"title":"FolioWalkResult","description":"What folio_walk_start() returns: NULL (folio null) or the folio with the struct folio_walk it filled; and its WARNs.","type":"object","additionalProperties":false,"required":["folio","events"],"properties":{"folio":{"description":"The PFN of the returned folio's head page, or null for NULL.","oneOf":[{"$ref":"common.schema.json#/definitions/Hex64"},{"type":"null"}]},"page":{"description":"fw->page as a PFN; null when not exposed (zero page, migration entry). Only with a folio.","oneOf":[{"$ref":"common.schema.json#/definitions/Hex64"},{"type":"null"}]},"level":{"description":"fw->level. Only with a folio.","type":"string","enum":["FW_LEVEL_PTE","FW_LEVEL_PMD","FW_LEVEL_PUD"]},"value":{"$ref":"common.schema.json#/definitions/Hex64","description":"fw->pte / fw->pmd / fw->pud. Only with a folio."},"events":{"type":"array","items":{"$ref":"#/definitions/WalkEvent"},"description":"WARNs, in order."}}},"ExpectWalk":{"title":"ExpectWalk","description":"What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"result":{"$ref":"#/definitions/WalkResult","description":"The return value, events and changed entries."},"either":{"description":"Alternatives the spec allows; the observation must equal one of them.","type":"array","minItems":2,"items":{"$ref":"#/definitions/ExpectWalk"}},"byChoice":{"description":"Alternatives keyed by the value of an implementation choice.","type":"object","additionalProperties":false,"required":["choice","cases"],"properties":{"choice":{"description":"The implementation choice that selects the case.","$ref":"#/definitions/Choice"},"cases":{"description":"Choice value to expected outcome.","type":"object","minProperties":1,"additionalProperties":{"$ref":"#/definitions/ExpectWalk"}}}}}},"ExpectFolioWalk":{"title":"ExpectFolioWalk","description":"What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"result":{"$ref":"#/definitions/FolioWalkResult","description":"The folio walk result."},"either":{"description":"Alternatives the spec allows; the observation must equal one of them.","type":"array","minItems":2,"items":{"$ref":"#/definitions/ExpectFolioWalk"}},"byChoice":{"description":"Alternatives keyed by the value of an implementation choice.","type":"object","additionalProperties":false,"required":["choice","cases"],"properties":{"choice":{"description":"The implementation choice that selects the case.","$ref":"#/definitions/Choice"},"cases":{"description":"Choice value to expected outcome.","type":"object","minProperties":1,"additionalProperties":{"$ref":"#/definitions/ExpectFolioWalk"}}}}}},"WalkPageRangeStep":{"title":"WalkPageRangeStep","description":"walk_page_range (mm/pagewalk.c:578), or walk_page_range_mm_unsafe (:455, mm/internal.h; allows install_pte): walk [start, end) of an mm, VMA by VMA.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"walk_page_range (mm/pagewalk.c:578), or walk_page_range_mm_unsafe (:455, mm/internal.h; allows install_pte): walk [start, end) of an mm, VMA by VMA.","type":"string","enum":["walk_page_range","walk_page_range_mm_unsafe"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["mm","start","end","ops"],"properties":{"mm":{"description":"The mm, by name (setup.mms); null for walk.mm == NULL.","oneOf":[{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40},{"type":"null"}]},"start":{"$ref":"common.schema.json#/definitions/Hex64","description":"start."},"end":{"$ref":"common.schema.json#/definitions/Hex64","description":"end (exclusive)."},"alloc_one_fails":{"description":"The Nth page-table allocation of the step (p4d_alloc_one, pud_alloc_one, pmd_alloc_one or pte_alloc_one, from 1, in the order install_pte's walk calls __p4d_alloc .. __pte_alloc) returns NULL, as when the page allocator has no page: that __p?d_alloc returns -ENOMEM (mm/memory.c:451-455, 6620-6671). Needs install_pte.","type":"integer","minimum":1,"maximum":64},"ops":{"$ref":"#/definitions/WalkOps","description":"The mm_walk_ops."},"locks":{"description":"Locks the caller holds (for the lock assertions that WARN without lockdep: rwsem_assert_held_nolockdep). When omitted, what the op requires.","type":"object","additionalProperties":false,"properties":{"mmap_lock":{"description":"mm->mmap_lock (init_mm's for kernel walks).","type":"string","enum":["none","read","write"]}}}},"description":"Arguments."},"expect":{"$ref":"#/definitions/ExpectWalk","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"WalkPageRangeVmaStep":{"title":"WalkPageRangeVmaStep","description":"walk_page_range_vma (mm/pagewalk.c:717), or walk_page_range_vma_unsafe (:697, mm/internal.h; allows install_pte): walk [start, end) inside one VMA, without test_walk.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"walk_page_range_vma (mm/pagewalk.c:717), or walk_page_range_vma_unsafe (:697, mm/internal.h; allows install_pte): walk [start, end) inside one VMA, without test_walk.","type":"string","enum":["walk_page_range_vma","walk_page_range_vma_unsafe"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["vma","start","end","ops"],"properties":{"vma":{"description":"A VMA: by name, or by an address inside it (find_vma semantics: an address in no VMA is a format error).","oneOf":[{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40},{"$ref":"common.schema.json#/definitions/Hex64"}]},"start":{"$ref":"common.schema.json#/definitions/Hex64","description":"start."},"end":{"$ref":"common.schema.json#/definitions/Hex64","description":"end (exclusive)."},"vm_mm":{"description":"null: the VMA's vm_mm is NULL (a VMA in no mm, like x86's vsyscall gate_vma); walk.mm = vma->vm_mm is then NULL and the op returns -EINVAL. Omitted: the VMA's own mm.","type":"null"},"alloc_one_fails":{"description":"The Nth page-table allocation of the step (p4d_alloc_one, pud_alloc_one, pmd_alloc_one or pte_alloc_one, from 1, in the order install_pte's walk calls __p4d_alloc .. __pte_alloc) returns NULL, as when the page allocator has no page: that __p?d_alloc returns -ENOMEM (mm/memory.c:451-455, 6620-6671). Needs install_pte.","type":"integer","minimum":1,"maximum":64},"ops":{"$ref":"#/definitions/WalkOps","description":"The mm_walk_ops."},"locks":{"description":"Locks the caller holds (for the lock assertions that WARN without lockdep: rwsem_assert_held_nolockdep). When omitted, what the op requires.","type":"object","additionalProperties":false,"properties":{"mmap_lock":{"description":"mm->mmap_lock (init_mm's for kernel walks).","type":"string","enum":["none","read","write"]}}}},"description":"Arguments."},"expect":{"$ref":"#/definitions/ExpectWalk","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"WalkPageVmaStep":{"title":"WalkPageVmaStep","description":"walk_page_vma (mm/pagewalk.c:727): walk a whole VMA, without test_walk.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"walk_page_vma (mm/pagewalk.c:727): walk a whole VMA, without test_walk.","type":"string","enum":["walk_page_vma"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["vma","ops"],"properties":{"vma":{"description":"A VMA: by name, or by an address inside it (find_vma semantics: an address in no VMA is a format error).","oneOf":[{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40},{"$ref":"common.schema.json#/definitions/Hex64"}]},"vm_mm":{"description":"null: the VMA's vm_mm is NULL (a VMA in no mm, like x86's vsyscall gate_vma); walk.mm = vma->vm_mm is then NULL and the op returns -EINVAL. Omitted: the VMA's own mm.","type":"null"},"ops":{"$ref":"#/definitions/WalkOps","description":"The mm_walk_ops."},"locks":{"description":"Locks the caller holds (for the lock assertions that WARN without lockdep: rwsem_assert_held_nolockdep). When omitted, what the op requires.","type":"object","additionalProperties":false,"properties":{"mmap_lock":{"description":"mm->mmap_lock (init_mm's for kernel walks).","type":"string","enum":["none","read","write"]}}}},"description":"Arguments."},"expect":{"$ref":"#/definitions/ExpectWalk","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"WalkPageMappingStep":{"title":"WalkPageMappingStep","description":"walk_page_mapping (mm/pagewalk.c:777): walk every VMA of a file that maps pages [first_index, first_index+nr), in i_mmap interval-tree order.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"walk_page_mapping (mm/pagewalk.c:777): walk every VMA of a file that maps pages [first_index, first_index+nr), in i_mmap interval-tree order.","type":"string","enum":["walk_page_mapping"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["file","first_index","nr","ops"],"properties":{"file":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40,"description":"The file (address_space), by the name its VMAs give."},"first_index":{"$ref":"common.schema.json#/definitions/Hex64","description":"first_index (a page offset in the file)."},"nr":{"$ref":"common.schema.json#/definitions/Hex64","description":"nr (pages)."},"ops":{"$ref":"#/definitions/WalkOps","description":"The mm_walk_ops."},"locks":{"description":"Locks the caller holds (for the lock assertions that WARN without lockdep: rwsem_assert_held_nolockdep). walk_page_mapping asserts none (mm/pagewalk.c:762-767: i_mmap_rwsem is the caller's, lockdep only), so any value gives the same result; when omitted, none.","type":"object","additionalProperties":false,"properties":{"mmap_lock":{"description":"mm->mmap_lock (init_mm's for kernel walks).","type":"string","enum":["none","read","write"]}}}},"description":"Arguments."},"expect":{"$ref":"#/definitions/ExpectWalk","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"WalkKernelStep":{"title":"WalkKernelStep","description":"walk_kernel_page_table_range (mm/pagewalk.c:606; asserts init_mm.mmap_lock) or its _lockless form (:629): a no_vma walk of init_mm (or of `pgd`).","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"walk_kernel_page_table_range (mm/pagewalk.c:606; asserts init_mm.mmap_lock) or its _lockless form (:629): a no_vma walk of init_mm (or of `pgd`).","type":"string","enum":["walk_kernel_page_table_range","walk_kernel_page_table_range_lockless"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["start","end","ops"],"properties":{"start":{"$ref":"common.schema.json#/definitions/Hex64","description":"start."},"end":{"$ref":"common.schema.json#/definitions/Hex64","description":"end (exclusive)."},"pgd":{"description":"The pgd to walk instead of init_mm.pgd: a radix builder tree; init_mm's when omitted (NULL).","$ref":"#/definitions/TreeRef"},"ops":{"$ref":"#/definitions/WalkOps","description":"The mm_walk_ops."},"locks":{"description":"Locks the caller holds (for the lock assertions that WARN without lockdep: rwsem_assert_held_nolockdep). When omitted, what the op requires.","type":"object","additionalProperties":false,"properties":{"mmap_lock":{"description":"mm->mmap_lock (init_mm's for kernel walks).","type":"string","enum":["none","read","write"]}}}},"description":"Arguments."},"expect":{"$ref":"#/definitions/ExpectWalk","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"WalkPageRangeDebugStep":{"title":"WalkPageRangeDebugStep","description":"walk_page_range_debug (mm/pagewalk.c:663): a no_vma walk of a user mm's page tables (or of `pgd`) under its mmap write lock; mm `init_mm` goes to walk_kernel_page_table_range (:676-678).","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"walk_page_range_debug (mm/pagewalk.c:663): a no_vma walk of a user mm's page tables (or of `pgd`) under its mmap write lock; mm `init_mm` goes to walk_kernel_page_table_range (:676-678).","type":"string","enum":["walk_page_range_debug"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["mm","start","end","ops"],"properties":{"mm":{"description":"The mm, by name (setup.mms); `init_mm` for &init_mm (setup.init_mm); null for mm == NULL.","oneOf":[{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40},{"type":"null"}]},"start":{"$ref":"common.schema.json#/definitions/Hex64","description":"start."},"end":{"$ref":"common.schema.json#/definitions/Hex64","description":"end (exclusive)."},"pgd":{"description":"The pgd to walk instead of mm->pgd: a radix builder tree; the mm's when omitted (NULL).","$ref":"#/definitions/TreeRef"},"ops":{"$ref":"#/definitions/WalkOps","description":"The mm_walk_ops."},"locks":{"description":"Locks the caller holds (for the lock assertions that WARN without lockdep: rwsem_assert_held_nolockdep). When omitted, what the op requires: the mm's write lock, init_mm's read lock.","type":"object","additionalProperties":false,"properties":{"mmap_lock":{"description":"mm->mmap_lock (init_mm's for kernel walks).","type":"string","enum":["none","read","write"]}}}},"description":"Arguments."},"expect":{"$ref":"#/definitions/ExpectWalk","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"FolioWalkStartStep":{"title":"FolioWalkStartStep","description":"folio_walk_start (mm/pagewalk.c:882): walk to the folio mapped at addr in a VMA; FW_MIGRATION / FW_ZEROPAGE widen what is returned.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"folio_walk_start (mm/pagewalk.c:882): walk to the folio mapped at addr in a VMA; FW_MIGRATION / FW_ZEROPAGE widen what is returned.","type":"string","enum":["folio_walk_start"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["vma","addr"],"properties":{"vma":{"description":"A VMA: by name, or by an address inside it (find_vma semantics: an address in no VMA is a format error).","oneOf":[{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40},{"$ref":"common.schema.json#/definitions/Hex64"}]},"addr":{"$ref":"common.schema.json#/definitions/Hex64","description":"The address."},"flags":{"description":"folio_walk_flags_t by name.","type":"array","uniqueItems":true,"items":{"type":"string","enum":["FW_MIGRATION","FW_ZEROPAGE"]}},"locks":{"description":"Locks the caller holds (for the lock assertions that WARN without lockdep: rwsem_assert_held_nolockdep). When omitted, what the op requires.","type":"object","additionalProperties":false,"properties":{"mmap_lock":{"description":"mm->mmap_lock (init_mm's for kernel walks).","type":"string","enum":["none","read","write"]}}}},"description":"Arguments."},"expect":{"$ref":"#/definitions/ExpectFolioWalk","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"UpdateRangeProtStep":{"title":"UpdateRangeProtStep","description":"arm64 update_range_prot (arch/arm64/mm/pageattr.c:100): a lazy-MMU, lockless kernel walk that sets `set` and clears `clear` in every block and page entry of [start, start+size).","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"arm64 update_range_prot (arch/arm64/mm/pageattr.c:100): a lazy-MMU, lockless kernel walk that sets `set` and clears `clear` in every block and page entry of [start, start+size).","type":"string","enum":["update_range_prot"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["start","size","set","clear"],"properties":{"start":{"$ref":"common.schema.json#/definitions/Hex64","description":"start."},"size":{"$ref":"common.schema.json#/definitions/Hex64","description":"size in bytes."},"set":{"$ref":"common.schema.json#/definitions/Hex64","description":"A pgprot mask (the value of PTE_RDONLY, PTE_PXN, ... as the arch defines them)."},"clear":{"$ref":"common.schema.json#/definitions/Hex64","description":"A pgprot mask (the value of PTE_RDONLY, PTE_PXN, ... as the arch defines them)."}},"description":"Arguments."},"expect":{"$ref":"#/definitions/ExpectWalk","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"ChangeMemoryCommonStep":{"title":"ChangeMemoryCommonStep","description":"arm64 __change_memory_common (arch/arm64/mm/pageattr.c:127): update_range_prot, then flush_tlb_kernel_range unless only PTE_VALID is set.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"arm64 __change_memory_common (arch/arm64/mm/pageattr.c:127): update_range_prot, then flush_tlb_kernel_range unless only PTE_VALID is set.","type":"string","enum":["__change_memory_common"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["start","size","set","clear"],"properties":{"start":{"$ref":"common.schema.json#/definitions/Hex64","description":"start."},"size":{"$ref":"common.schema.json#/definitions/Hex64","description":"size in bytes."},"set":{"$ref":"common.schema.json#/definitions/Hex64","description":"A pgprot mask (the value of PTE_RDONLY, PTE_PXN, ... as the arch defines them)."},"clear":{"$ref":"common.schema.json#/definitions/Hex64","description":"A pgprot mask (the value of PTE_RDONLY, PTE_PXN, ... as the arch defines them)."}},"description":"Arguments."},"expect":{"$ref":"#/definitions/ExpectWalk","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"SetMemoryStep":{"title":"SetMemoryStep","description":"arm64 set_memory_ro/rw/nx/x (change_memory_common, arch/arm64/mm/pageattr.c:144) and set_memory_valid (__change_memory_common): change the permissions of numpages pages of a vmalloc area.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"arm64 set_memory_ro/rw/nx/x (change_memory_common, arch/arm64/mm/pageattr.c:144) and set_memory_valid (__change_memory_common): change the permissions of numpages pages of a vmalloc area.","type":"string","enum":["set_memory_ro","set_memory_rw","set_memory_nx","set_memory_x","set_memory_valid"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["addr","numpages"],"properties":{"addr":{"$ref":"common.schema.json#/definitions/Hex64","description":"addr."},"numpages":{"description":"numpages (int).","type":"integer","minimum":0,"maximum":1048576},"enable":{"description":"set_memory_valid only: make valid (true) or invalid.","type":"boolean"}},"description":"Arguments."},"expect":{"$ref":"#/definitions/ExpectWalk","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"VmOpsCallback":{"title":"VmOpsCallback","description":"A callback of vm_operations_struct that exists, scripted. `{}` behaves as the page cache does: `fault` returns VM_FAULT_LOCKED with the page cached at vmf->pgoff (VM_FAULT_SIGBUS when none is cached: the file ends there), `page_mkwrite` VM_FAULT_LOCKED, `pfn_mkwrite` 0.","type":"object","additionalProperties":false,"properties":{"return":{"$ref":"#/definitions/VmFaultReturn","description":"Default return value."},"rules":{"type":"array","maxItems":16,"items":{"$ref":"#/definitions/VmOpsRule"},"description":"Rules, first match wins."}}},"VmOps":{"title":"VmOps","description":"Which callbacks of struct vm_operations_struct the VMA has: a member present here is non-NULL. `vm_ops: {}` is a vm_operations_struct with none; a VMA without `vm_ops` is anonymous (vma_is_anonymous).","type":"object","additionalProperties":false,"properties":{"fault":{"$ref":"#/definitions/VmOpsCallback","description":"vm_ops->fault."},"page_mkwrite":{"$ref":"#/definitions/VmOpsCallback","description":"vm_ops->page_mkwrite: the first write to a page of a shared mapping is notified."},"pfn_mkwrite":{"$ref":"#/definitions/VmOpsCallback","description":"vm_ops->pfn_mkwrite: the same for a VM_PFNMAP or VM_MIXEDMAP page without a struct page."},"map_pages":{"type":"object","additionalProperties":false,"properties":{},"description":"vm_ops->map_pages exists (`{}`): a fault under the per-VMA lock may call ->fault without a retry under mmap_lock (vmf_can_call_fault). The model never maps pages around the fault (fault_around_bytes is PAGE_SIZE)."}}},"File":{"title":"File","description":"A file (its address_space) that VMAs map by name.","type":"object","additionalProperties":false,"required":["name","can_writeback"],"properties":{"name":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40,"description":"The name VMAs give in `file`."},"can_writeback":{"type":"boolean","description":"mapping_can_writeback (include/linux/backing-dev.h): the backing device writes back dirty pages (a disk filesystem: true; tmpfs/shmem and ramfs: false)."},"pages":{"type":"array","maxItems":256,"description":"The file's page cache: which page indexes have a folio (order 0), its PFN and whether it is dirty. An index not listed is past the end of the file for the default `fault`.","items":{"type":"object","additionalProperties":false,"required":["index","pfn"],"properties":{"index":{"$ref":"common.schema.json#/definitions/Hex64","description":"The page index (pgoff)."},"pfn":{"$ref":"common.schema.json#/definitions/Hex64","description":"The folio's PFN."},"dirty":{"type":"boolean","description":"folio_test_dirty (default false)."}}}},"swapfile":{"type":"boolean","description":"IS_SWAPFILE(inode): the file is an active swap file (do_page_mkwrite refuses with VM_FAULT_SIGBUS). Default false."},"shmem":{"type":"boolean","description":"A shmem/tmpfs file (or a MAP_SHARED|MAP_ANONYMOUS mapping's): its VMAs have shmem_vm_ops (vma_is_shmem; `fault` is shmem_fault, and `map_pages`), and a VMA mapping it gives no `vm_ops`. Default false."},"size":{"$ref":"common.schema.json#/definitions/Hex64","description":"i_size in pages: shmem_fault refuses page indexes at or past it with VM_FAULT_SIGBUS (mm/shmem.c:2501). Required for a shmem file; for other files the default `fault` refuses indexes with no page cached."}}},"VmaWantsWritenotifyStep":{"title":"VmaWantsWritenotifyStep","description":"vma_wants_writenotify(vma, vm_page_prot) (mm/vma.c:2079): whether a shared writable VMA's PTEs must start read-only so that the first write to each page faults.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"vma_wants_writenotify(vma, vm_page_prot) (mm/vma.c:2079): whether a shared writable VMA's PTEs must start read-only so that the first write to each page faults.","type":"string","enum":["vma_wants_writenotify"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["vma","prot"],"description":"Arguments: the VMA and the vm_page_prot to judge.","properties":{"vma":{"description":"The VMA, by name.","type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40},"prot":{"$ref":"#/definitions/U64Arg","description":"The vm_page_prot argument (vma_set_page_prot passes vm_pgprot_modify(vma->vm_page_prot, vm_flags))."}}},"expect":{"$ref":"#/definitions/ExpectBool","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"VmaSetPageProtStep":{"title":"VmaSetPageProtStep","description":"vma_set_page_prot(vma) (mm/mmap.c:81): recompute vma->vm_page_prot from vm_flags, with the private protection_map entry when vma_wants_writenotify; the result is the new vm_page_prot, which later steps see.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"vma_set_page_prot(vma) (mm/mmap.c:81): recompute vma->vm_page_prot from vm_flags, with the private protection_map entry when vma_wants_writenotify; the result is the new vm_page_prot, which later steps see.","type":"string","enum":["vma_set_page_prot"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["vma"],"description":"Arguments: the VMA.","properties":{"vma":{"description":"The VMA, by name.","type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40}}},"expect":{"$ref":"#/definitions/ExpectU64","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"Page":{"title":"Page","description":"The state of a struct page that the kernel reads (include/linux/page-flags.h). A PFN of RAM that is not listed is not PageAnon.","type":"object","additionalProperties":false,"required":["pfn","anon"],"properties":{"pfn":{"$ref":"common.schema.json#/definitions/Hex64","description":"The page frame number."},"anon":{"type":"boolean","description":"PageAnon: the page is anonymous memory."},"exclusive":{"type":"boolean","description":"PageAnonExclusive: the anonymous page is mapped by one process only, so it may be written without copying (default false). Only for an anonymous page."},"refcount":{"type":"integer","minimum":1,"maximum":1000,"description":"folio_ref_count (default 1: the one mapping)."},"ksm":{"type":"boolean","description":"folio_test_ksm (default false)."},"swapcache":{"type":"boolean","description":"folio_test_swapcache: the anonymous folio is also in the swap cache, which holds a reference (default false)."},"swap":{"$ref":"#/definitions/SwapSlot","description":"folio->swap: the swap slot of a folio in the swap cache (swapcache true). A fault on a swap PTE of this slot finds the folio there; reclaim writes it into the PTEs that map the folio."}}},"SwapSlot":{"title":"SwapSlot","description":"A swap slot: swp_entry(type, offset) (include/linux/swapops.h:84).","type":"object","additionalProperties":false,"required":["type","offset"],"properties":{"type":{"type":"integer","minimum":0,"maximum":31,"description":"The swap device (swp_type)."},"offset":{"$ref":"common.schema.json#/definitions/Hex64","description":"The slot on the device (swp_offset)."}}},"SwapDevice":{"title":"SwapDevice","description":"A swapped-on device (struct swap_info_struct): what a fault on a swap PTE of its type reads.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"type":"integer","minimum":0,"maximum":31,"description":"Its swap type."},"synchronous_io":{"type":"boolean","description":"SWP_SYNCHRONOUS_IO (zram, pmem; default false): a fault on a slot no other PTE holds reads it into a new folio that skips the swap cache (mm/memory.c:4710), which is exclusive."}}},"VmaWantsManualPteWriteUpgradeStep":{"title":"VmaWantsManualPteWriteUpgradeStep","description":"vma_wants_manual_pte_write_upgrade(vma) (mm/vma.h:406): whether mprotect must decide PTE by PTE that a PTE may become writable (MM_CP_TRY_CHANGE_WRITABLE): a shared VMA asks vma_wants_writenotify with its vm_page_prot, a private one whether it is VM_WRITE.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"vma_wants_manual_pte_write_upgrade(vma) (mm/vma.h:406): whether mprotect must decide PTE by PTE that a PTE may become writable (MM_CP_TRY_CHANGE_WRITABLE): a shared VMA asks vma_wants_writenotify with its vm_page_prot, a private one whether it is VM_WRITE.","type":"string","enum":["vma_wants_manual_pte_write_upgrade"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["vma"],"description":"Arguments: the VMA.","properties":{"vma":{"description":"The VMA, by name.","type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40}}},"expect":{"$ref":"#/definitions/ExpectBool","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"CanChangePteWritableStep":{"title":"CanChangePteWritableStep","description":"can_change_pte_writable(vma, addr, pte) (mm/mprotect.c:98): whether change_protection may make a PTE of a VM_WRITE VMA writable at once, as the write-fault handler would: a shared PTE only when dirty, a private one only over an exclusive anonymous page; never when soft-dirty or uffd-wp tracking needs the write fault, nor for a PROT_NONE PTE.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"can_change_pte_writable(vma, addr, pte) (mm/mprotect.c:98): whether change_protection may make a PTE of a VM_WRITE VMA writable at once, as the write-fault handler would: a shared PTE only when dirty, a private one only over an exclusive anonymous page; never when soft-dirty or uffd-wp tracking needs the write fault, nor for a PROT_NONE PTE.","type":"string","enum":["can_change_pte_writable"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["vma","addr","pte"],"description":"Arguments: the VMA (VM_WRITE), the address and the PTE.","properties":{"vma":{"description":"The VMA, by name; it must have VM_WRITE (the kernel WARNs otherwise).","type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40},"addr":{"$ref":"common.schema.json#/definitions/Hex64","description":"The address the PTE maps, inside the VMA."},"pte":{"$ref":"#/definitions/U64Arg","description":"The PTE."}}},"expect":{"$ref":"#/definitions/ExpectBool","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"FaultFlag":{"title":"FaultFlag","description":"enum fault_flag (include/linux/mm_types.h:1687).","type":"string","enum":["FAULT_FLAG_WRITE","FAULT_FLAG_MKWRITE","FAULT_FLAG_ALLOW_RETRY","FAULT_FLAG_RETRY_NOWAIT","FAULT_FLAG_KILLABLE","FAULT_FLAG_TRIED","FAULT_FLAG_USER","FAULT_FLAG_REMOTE","FAULT_FLAG_INSTRUCTION","FAULT_FLAG_INTERRUPTIBLE","FAULT_FLAG_UNSHARE","FAULT_FLAG_ORIG_PTE_VALID","FAULT_FLAG_VMA_LOCK"]},"Signal":{"title":"Signal","description":"A signal the kernel delivers to the task, with its siginfo.","type":"object","additionalProperties":false,"required":["si_signo","si_code","si_addr"],"properties":{"si_signo":{"type":"string","enum":["SIGSEGV","SIGBUS","SIGKILL"],"description":"The signal."},"si_code":{"type":"string","enum":["SEGV_MAPERR","SEGV_ACCERR","SEGV_PKUERR","BUS_ADRALN","BUS_ADRERR","BUS_OBJERR","BUS_MCEERR_AR","SI_KERNEL"],"description":"siginfo si_code (include/uapi/asm-generic/siginfo.h)."},"si_addr":{"$ref":"common.schema.json#/definitions/Hex64","description":"siginfo si_addr: the faulting address as the kernel reports it."}}},"PageFaultEntry":{"title":"PageFaultEntry","description":"What the arch's entry for a page fault taken in user mode does before the fault is handled: it calls handle_mm_fault, or it sends a signal.","oneOf":[{"type":"object","additionalProperties":false,"required":["handle_mm_fault"],"properties":{"handle_mm_fault":{"type":"object","additionalProperties":false,"required":["vma","address","flags"],"description":"The first call handle_mm_fault(vma, address, flags).","properties":{"vma":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40,"description":"The VMA, by name."},"address":{"$ref":"common.schema.json#/definitions/Hex64","description":"The address argument (unmasked)."},"flags":{"type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/FaultFlag"},"description":"The fault flags, by name, in the order of their values (FAULT_FLAG_WRITE, bit 0, first)."}}}}},{"type":"object","additionalProperties":false,"required":["signal"],"properties":{"signal":{"$ref":"#/definitions/Signal","description":"The signal delivered instead."}}}]},"ExpectPageFaultEntry":{"title":"ExpectPageFaultEntry","description":"The expected outcome of a page-fault entry step.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"result":{"$ref":"#/definitions/PageFaultEntry","description":"The outcome."},"either":{"type":"array","minItems":2,"items":{"type":"object","additionalProperties":false,"required":["result"],"properties":{"result":{"$ref":"#/definitions/PageFaultEntry","description":"An allowed outcome."}}},"description":"Outcomes the spec allows."}}},"HandlePageFaultStep":{"title":"HandlePageFaultStep","description":"The arch's entry for a page fault taken in user mode (x86_64 arch/x86/mm/fault.c:1462 handle_page_fault with error_code and the CR2 address; riscv64 arch/riscv/mm/fault.c:278 handle_page_fault with scause and stval), up to its first call of handle_mm_fault: the fault flags it computes, the VMA it finds and checks (access_error), or the signal it delivers instead.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"The arch's entry for a page fault taken in user mode (x86_64 arch/x86/mm/fault.c:1462 handle_page_fault with error_code and the CR2 address; riscv64 arch/riscv/mm/fault.c:278 handle_page_fault with scause and stval), up to its first call of handle_mm_fault: the fault flags it computes, the VMA it finds and checks (access_error), or the signal it delivers instead.","type":"string","enum":["handle_page_fault"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"description":"Arguments: current->mm and the fault as the hardware reported it, in the arch's own form.","oneOf":[{"type":"object","additionalProperties":false,"required":["mm","error_code","address"],"properties":{"mm":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40,"description":"current->mm, by name."},"error_code":{"type":"string","pattern":"^0x[0-9a-f]{4}$","description":"x86_64: the #PF error code (X86_PF_PROT bit 0, WRITE 1, USER 2, RSVD 3, INSTR 4, PK 5, SHSTK 6, SGX 15), as the mmu family's report gives it."},"address":{"$ref":"common.schema.json#/definitions/Hex64","description":"x86_64: CR2, the faulting address."}}},{"type":"object","additionalProperties":false,"required":["mm","cause","badaddr"],"properties":{"mm":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40,"description":"current->mm, by name."},"cause":{"type":"integer","enum":[12,13,15],"description":"riscv64: scause, EXC_INST_PAGE_FAULT 12, EXC_LOAD_PAGE_FAULT 13 or EXC_STORE_PAGE_FAULT 15."},"badaddr":{"$ref":"common.schema.json#/definitions/Hex64","description":"riscv64: stval, the faulting address."}}}]},"expect":{"$ref":"#/definitions/ExpectPageFaultEntry","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"DoMemAbortStep":{"title":"DoMemAbortStep","description":"arm64 arch/arm64/mm/fault.c:928 do_mem_abort for a data or instruction abort taken from EL0, over the fault_info table (:861), up to the first call of handle_mm_fault (do_translation_fault, do_page_fault :556, do_alignment_fault, do_bad): the fault flags, the VMA it finds and checks against the vm_flags the abort needs, or the signal it sends instead.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"arm64 arch/arm64/mm/fault.c:928 do_mem_abort for a data or instruction abort taken from EL0, over the fault_info table (:861), up to the first call of handle_mm_fault (do_translation_fault, do_page_fault :556, do_alignment_fault, do_bad): the fault flags, the VMA it finds and checks against the vm_flags the abort needs, or the signal it sends instead.","type":"string","enum":["do_mem_abort"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["mm","esr","far"],"description":"Arguments: current->mm and the abort as ESR_EL1 and FAR_EL1 report it.","properties":{"mm":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40,"description":"current->mm, by name."},"esr":{"$ref":"common.schema.json#/definitions/Hex64","description":"ESR_EL1: EC (bits 31:26) 0x24 for a data abort from EL0 or 0x20 for an instruction abort, IL, and the ISS with CM (bit 8), WnR (bit 6) and the fault status (bits 5:0)."},"far":{"$ref":"common.schema.json#/definitions/Hex64","description":"FAR_EL1, the faulting address (untagged: its top byte follows bit 55)."}}},"expect":{"$ref":"#/definitions/ExpectPageFaultEntry","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"VmFaultCode":{"title":"VmFaultCode","description":"enum vm_fault_reason (include/linux/mm_types.h:1570): the bits of a vm_fault_t.","type":"string","enum":["VM_FAULT_OOM","VM_FAULT_SIGBUS","VM_FAULT_MAJOR","VM_FAULT_HWPOISON","VM_FAULT_HWPOISON_LARGE","VM_FAULT_SIGSEGV","VM_FAULT_NOPAGE","VM_FAULT_LOCKED","VM_FAULT_RETRY","VM_FAULT_FALLBACK","VM_FAULT_DONE_COW","VM_FAULT_NEEDDSYNC","VM_FAULT_COMPLETED"]},"VmFaultReturn":{"title":"VmFaultReturn","description":"A vm_fault_t a scripted callback returns, as the names of its bits ([] is 0). VM_FAULT_HWPOISON_LARGE, VM_FAULT_FALLBACK, VM_FAULT_NEEDDSYNC and VM_FAULT_COMPLETED are not returned by these callbacks of a regular VMA.","type":"array","uniqueItems":true,"maxItems":9,"items":{"type":"string","enum":["VM_FAULT_OOM","VM_FAULT_SIGBUS","VM_FAULT_MAJOR","VM_FAULT_HWPOISON","VM_FAULT_SIGSEGV","VM_FAULT_NOPAGE","VM_FAULT_LOCKED","VM_FAULT_RETRY","VM_FAULT_DONE_COW"]}},"RaceAction":{"title":"RaceAction","description":"What another thread or CPU does while the kernel runs a vm_operations_struct callback with the page-table lock dropped: exactly one action.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"set_pte":{"description":"Another thread stores `value` into the PTE that maps `addr` in the faulting mm (the PTE table must exist); no TLB flush.","type":"object","additionalProperties":false,"required":["addr","value"],"properties":{"addr":{"$ref":"common.schema.json#/definitions/Hex64","description":"A user address; the PTE of its page."},"value":{"$ref":"common.schema.json#/definitions/Hex64","description":"The new PTE value."}}},"zap_pte":{"description":"Another thread unmaps the page at `addr` of the faulting mm (madvise(MADV_DONTNEED) of one page): the PTE is cleared and the page flushed from the TLBs of every CPU running the mm.","type":"object","additionalProperties":false,"required":["addr"],"properties":{"addr":{"$ref":"common.schema.json#/definitions/Hex64","description":"A user address; the PTE of its page."}}},"truncate":{"description":"Another thread truncates the page at `index` of `file`: every PTE that maps it in any VMA of the file is cleared and flushed as zap_pte does, and the folio leaves the page cache (folio->mapping becomes NULL).","type":"object","additionalProperties":false,"required":["file","index"],"properties":{"file":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40,"description":"The file, by name (setup.files)."},"index":{"$ref":"common.schema.json#/definitions/Hex64","description":"The page index (pgoff) in the file."}}},"access":{"description":"Another CPU's user-mode access through its MMU and TLB (A/D updates included). A fault it takes is recorded as an `exception` event of that CPU and not handled.","type":"object","additionalProperties":false,"required":["cpu","va","access"],"properties":{"cpu":{"type":"integer","minimum":0,"maximum":7,"description":"The CPU (index into setup.cpus)."},"va":{"$ref":"common.schema.json#/definitions/Hex64","description":"The virtual address."},"access":{"type":"string","enum":["load","store","fetch"],"description":"The access type."}}}}},"VmOpsRule":{"title":"VmOpsRule","description":"What a vm_operations_struct callback does on the calls that match `when`: the first rule that matches and has not used up `times` applies; what it leaves out comes from the callback's defaults.","type":"object","additionalProperties":false,"properties":{"when":{"description":"Which calls the rule applies to: all given fields must match.","type":"object","additionalProperties":false,"properties":{"call":{"type":"integer","minimum":1,"description":"The call's number among this callback's calls for this VMA in the vector (all steps), from 1."},"address":{"$ref":"common.schema.json#/definitions/Hex64","description":"vmf->address (page aligned)."},"pgoff":{"$ref":"common.schema.json#/definitions/Hex64","description":"vmf->pgoff."}}},"times":{"type":"integer","minimum":1,"maximum":64,"description":"How many matching calls the rule applies to before it is used up (counted over the vector's steps)."},"return":{"$ref":"#/definitions/VmFaultReturn","description":"The callback's return value."},"during":{"type":"array","maxItems":8,"items":{"$ref":"#/definitions/RaceAction"},"description":"What other threads and CPUs do, in order, while the callback runs (before it returns)."}}},"FaultEvent":{"title":"FaultEvent","description":"One observable event of a user access, in order: a fault the hardware took (`exception`), handle_mm_fault with its flags and result, a vm_operations_struct callback with its arguments and result, folio_mark_dirty, a TLB flush the kernel issued (one page, or a range: `tlb_flush` is an mmu_gather's flush of the entries it collected, `flush_tlb_range` a direct flush_tlb_range of a range: the seed's flush of a whole VMA, reclaim's flush of a page, a split huge PMD, PAGEMAP_SCAN's flush; `arch_tlbbatch_flush` reclaim's batched flush of the CPUs it gathered, x86 every non-global entry and riscv every entry of their TLBs; `flush_tlb_mm` the flush of the whole mm that flush_tlb_batched_pending owes after a batched reclaim) with the CPUs whose TLBs it reached (an arch's empty flush is no event), a WARN.","type":"object","additionalProperties":false,"required":["event"],"properties":{"event":{"type":"string","enum":["exception","handle_mm_fault","fault","page_mkwrite","pfn_mkwrite","folio_mark_dirty","flush_tlb_page","flush_tlb_fix_spurious_fault","local_flush_tlb_page","update_mmu_cache","update_mmu_tlb","warn","tlb_flush","flush_tlb_range","arch_tlbbatch_flush","flush_tlb_mm"],"description":"What happened."},"fullmm":{"type":"boolean","const":true,"description":"`tlb_flush` of the whole mm, no range: an mmu_gather with tlb->fullmm (x86 flush_tlb_mm_range(0, TLB_FLUSH_ALL), arm64 and riscv flush_tlb_mm). hugetlb_change_protection's gather is finished inside the caller's (mm_tlb_flush_nested, mm/mmu_gather.c:516), which forces it."},"freed_tables":{"type":"boolean","description":"`tlb_flush` with `fullmm`: tlb->freed_tables (forced for a nested gather)."},"cpu":{"type":"integer","minimum":0,"maximum":7,"description":"`exception`: the CPU that took it."},"class":{"$ref":"#/definitions/FaultClass","description":"`exception`: the cross-arch cause."},"level":{"description":"`exception`: the Linux level of the entry that caused it, as in an `access` step's fault.","oneOf":[{"$ref":"common.schema.json#/definitions/LinuxLevel"},{"type":"null"}]},"report":{"description":"`exception`: the architecture's own report.","oneOf":[{"$ref":"#/definitions/X86Report"},{"$ref":"#/definitions/Arm64Report"},{"$ref":"#/definitions/Riscv64Report"}]},"vma":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40,"description":"handle_mm_fault and callbacks: the VMA, by name."},"address":{"$ref":"common.schema.json#/definitions/Hex64","description":"handle_mm_fault: its address argument (unmasked); callbacks: vmf->address (page aligned)."},"pgoff":{"$ref":"common.schema.json#/definitions/Hex64","description":"Callbacks: vmf->pgoff."},"flags":{"type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/FaultFlag"},"description":"handle_mm_fault: its flags; callbacks: vmf->flags, by name in the order of their values."},"ret":{"type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/VmFaultCode"},"description":"handle_mm_fault and callbacks: the vm_fault_t returned, as the names of its bits ([] is 0)."},"pfn":{"$ref":"common.schema.json#/definitions/Hex64","description":"folio_mark_dirty: the folio's PFN."},"addr":{"$ref":"common.schema.json#/definitions/Hex64","description":"TLB flushes: the address flushed, or the start of the range."},"cpus":{"type":"array","uniqueItems":true,"items":{"type":"integer","minimum":0,"maximum":7},"description":"TLB flushes: the CPUs whose TLBs the flush reached, ascending."},"func":{"type":"string","description":"`warn`: the function whose WARN fired."},"end":{"$ref":"common.schema.json#/definitions/Hex64","description":"Range flushes (`tlb_flush`, `flush_tlb_range`): the end of the range (exclusive)."}}},"FaultOutcome":{"title":"FaultOutcome","description":"How the access ended, or that it waits: exactly one member.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"translated":{"type":"object","additionalProperties":false,"required":["pa","level"],"description":"The access completed.","properties":{"pa":{"$ref":"common.schema.json#/definitions/Hex64","description":"The physical address accessed."},"level":{"$ref":"common.schema.json#/definitions/LinuxLevel","description":"Linux level of the leaf that mapped it."}}},"signal":{"$ref":"#/definitions/Signal","description":"A signal was delivered instead."},"pagefault_out_of_memory":{"type":"boolean","const":true,"description":"handle_mm_fault returned VM_FAULT_OOM and the arch called pagefault_out_of_memory(): the OOM killer decides what happens next, which the model does not follow."},"blocked":{"type":"object","additionalProperties":false,"required":["uffd","flags","address"],"description":"The access waits in handle_userfault (fs/userfaultfd.c:381) for its userfaultfd: the message it queued (a UFFD_EVENT_PAGEFAULT). A later step that wakes the range (UFFDIO_WRITEPROTECT resolving, UFFDIO_WAKE) continues it; until then its CPU runs nothing else.","properties":{"uffd":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40,"description":"The context."},"flags":{"type":"array","uniqueItems":true,"items":{"type":"string","enum":["UFFD_PAGEFAULT_FLAG_WRITE","UFFD_PAGEFAULT_FLAG_WP","UFFD_PAGEFAULT_FLAG_MINOR"]},"description":"msg.arg.pagefault.flags by name."},"address":{"$ref":"common.schema.json#/definitions/Hex64","description":"msg.arg.pagefault.address: the page-aligned address, or the exact one with UFFD_FEATURE_EXACT_ADDRESS."}}}}},"FaultLoopResult":{"title":"FaultLoopResult","description":"What a user access did: how it ended, the events in order, and the page-table entries that changed (by the hardware or the kernel; sorted by tree, addr, then level from pgd to pte).","type":"object","additionalProperties":false,"required":["outcome","events","changes"],"properties":{"outcome":{"$ref":"#/definitions/FaultOutcome","description":"How it ended."},"events":{"type":"array","items":{"$ref":"#/definitions/FaultEvent"},"description":"Events in order."},"changes":{"type":"array","items":{"$ref":"#/definitions/EntryChange"},"description":"Changed entries."}}},"ExpectFaultLoop":{"title":"ExpectFaultLoop","description":"What the step must produce: exactly one of `result`, `either` (any one of the listed alternatives is correct) or `byChoice` (the alternative is chosen by an implementation choice).","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"result":{"$ref":"#/definitions/FaultLoopResult","description":"The outcome, events and changed entries."},"either":{"description":"Alternatives the spec allows; the observation must equal one of them.","type":"array","minItems":2,"items":{"$ref":"#/definitions/ExpectFaultLoop"}},"byChoice":{"description":"Alternatives keyed by the value of an implementation choice.","type":"object","additionalProperties":false,"required":["choice","cases"],"properties":{"choice":{"description":"The implementation choice that selects the case.","$ref":"#/definitions/Choice"},"cases":{"description":"Choice value to expected outcome.","type":"object","minProperties":1,"additionalProperties":{"$ref":"#/definitions/ExpectFaultLoop"}}}}}},"UserAccessStep":{"title":"UserAccessStep","description":"A user-mode load, store or instruction fetch by a CPU running an mm, with Linux handling its faults: the MMU and TLB decide; a fault enters the arch's entry (x86_64 handle_page_fault, arm64 do_mem_abort, riscv64 handle_page_fault), handle_mm_fault and the handler the PTE selects, and the access is retried until it completes or a signal is delivered.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"A user-mode load, store or instruction fetch by a CPU running an mm, with Linux handling its faults: the MMU and TLB decide; a fault enters the arch's entry (x86_64 handle_page_fault, arm64 do_mem_abort, riscv64 handle_page_fault), handle_mm_fault and the handler the PTE selects, and the access is retried until it completes or a signal is delivered.","type":"string","enum":["user_access"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["mm","va","access"],"description":"Arguments.","properties":{"cpu":{"description":"The CPU that executes the access (index into `setup.cpus`); 0 when omitted. Its translation root must be the mm's tree.","type":"integer","minimum":0,"maximum":7,"default":0},"mm":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40,"description":"current->mm, by name (setup.mms)."},"va":{"$ref":"common.schema.json#/definitions/Hex64","description":"The virtual address."},"access":{"description":"The access type.","type":"string","enum":["load","store","fetch"]}}},"expect":{"$ref":"#/definitions/ExpectFaultLoop","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"MprotectResult":{"title":"MprotectResult","description":"What mprotect did: its return value, the VMAs mprotect_fixup changed with their new vm_flags and vm_page_prot, the events in order (TLB flushes), and the changed page-table entries.","type":"object","additionalProperties":false,"required":["ret","vmas","events","changes"],"properties":{"ret":{"type":"integer","description":"0, or a negative errno (-12 -ENOMEM, -13 -EACCES, -22 -EINVAL)."},"vmas":{"type":"array","description":"The VMAs whose vm_flags changed, in address order.","items":{"type":"object","additionalProperties":false,"required":["name","flags","vm_page_prot"],"properties":{"name":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40,"description":"The VMA."},"flags":{"type":"array","uniqueItems":true,"items":{"$ref":"common.schema.json#/definitions/VmFlag"},"description":"vm_flags after, in the order of common.schema.json VmFlag."},"vm_page_prot":{"$ref":"common.schema.json#/definitions/Hex64","description":"vma->vm_page_prot after."}}}},"events":{"type":"array","items":{"$ref":"#/definitions/FaultEvent"},"description":"Events in order."},"changes":{"type":"array","items":{"$ref":"#/definitions/EntryChange"},"description":"Changed entries."}}},"ExpectMprotect":{"title":"ExpectMprotect","description":"What the step must produce: exactly one of `result`, `either` or `byChoice`.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"result":{"$ref":"#/definitions/MprotectResult","description":"The outcome."},"either":{"description":"Alternatives the spec allows; the observation must equal one of them.","type":"array","minItems":2,"items":{"$ref":"#/definitions/ExpectMprotect"}},"byChoice":{"description":"Alternatives keyed by the value of an implementation choice.","type":"object","additionalProperties":false,"required":["choice","cases"],"properties":{"choice":{"description":"The implementation choice that selects the case.","$ref":"#/definitions/Choice"},"cases":{"description":"Choice value to expected outcome.","type":"object","minProperties":1,"additionalProperties":{"$ref":"#/definitions/ExpectMprotect"}}}}}},"MprotectStep":{"title":"MprotectStep","description":"mprotect(start, len, prot) of an mm (mm/mprotect.c:801 do_mprotect_pkey with pkey -1): each VMA of the range through mprotect_fixup (:695): vm_flags, vma_set_page_prot, and change_protection with MM_CP_TRY_CHANGE_WRITABLE when vma_wants_manual_pte_write_upgrade; with config variant seed-2005-page_mkwrite, the 2005 patch's rule instead.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"mprotect(start, len, prot) of an mm (mm/mprotect.c:801 do_mprotect_pkey with pkey -1): each VMA of the range through mprotect_fixup (:695): vm_flags, vma_set_page_prot, and change_protection with MM_CP_TRY_CHANGE_WRITABLE when vma_wants_manual_pte_write_upgrade; with config variant seed-2005-page_mkwrite, the 2005 patch's rule instead.","type":"string","enum":["mprotect"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["mm","start","len","prot"],"description":"Arguments.","properties":{"mm":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40,"description":"current->mm, by name (setup.mms)."},"start":{"$ref":"common.schema.json#/definitions/Hex64","description":"start."},"len":{"$ref":"common.schema.json#/definitions/Hex64","description":"len (rounded up to pages)."},"prot":{"type":"array","uniqueItems":true,"items":{"type":"string","enum":["PROT_READ","PROT_WRITE","PROT_EXEC"]},"description":"The PROT_* bits; [] is PROT_NONE."}}},"expect":{"$ref":"#/definitions/ExpectMprotect","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"DirtyEvent":{"title":"DirtyEvent","description":"One observable event of a dirty helper, in order: each mmu notifier subscription's invalidate_range_start/end (with the notifier, the mm and the range; start also the range's event), inc/dec_tlb_flush_pending (the mm and the count after), flush_tlb_range (the VMA, the range and the CPUs whose TLBs it reached), and WARNs. flush_cache_range is empty on the three architectures: no event.","type":"object","additionalProperties":false,"required":["event"],"properties":{"event":{"type":"string","enum":["warn","mmu_notifier_invalidate_range_start","mmu_notifier_invalidate_range_end","inc_tlb_flush_pending","dec_tlb_flush_pending","flush_tlb_range"],"description":"What happened."},"notifier":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40,"description":"Notifier events: the subscription."},"mm":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40,"description":"The mm."},"range_event":{"type":"string","enum":["MMU_NOTIFY_PROTECTION_PAGE"],"description":"invalidate_range_start: enum mmu_notifier_event of the range."},"addr":{"$ref":"common.schema.json#/definitions/Hex64","description":"The range's start."},"end":{"$ref":"common.schema.json#/definitions/Hex64","description":"The range's end (exclusive)."},"vma":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40,"description":"flush_tlb_range: the VMA."},"cpus":{"type":"array","uniqueItems":true,"items":{"type":"integer","minimum":0,"maximum":7},"description":"flush_tlb_range: the CPUs whose TLBs it reached (those running the mm), ascending."},"count":{"type":"integer","minimum":0,"description":"inc/dec_tlb_flush_pending: mm->tlb_flush_pending after."},"func":{"type":"string","description":"warn: the function whose WARN fired (wp_clean_pmd_entry, wp_clean_pud_entry, apply_as_range, walk_as_pmd_range, walk_as_pud_range, wp_shared_mapping_range, clean_record_shared_mapping_range)."}}},"DirtyResult":{"title":"DirtyResult","description":"What a write-protect helper did: the count, the events, the changed entries.","type":"object","additionalProperties":false,"required":["ret","events","changes"],"properties":{"ret":{"type":"integer","minimum":0,"description":"The number of PTEs write-protected or cleaned."},"events":{"type":"array","items":{"$ref":"#/definitions/DirtyEvent"},"description":"Events in order."},"changes":{"type":"array","items":{"$ref":"#/definitions/EntryChange"},"description":"Changed entries (sorted by tree, addr, then level)."}}},"CleanResult":{"title":"CleanResult","description":"What a clean-and-record helper did: the count, the bitmap and *start/*end after, the events, the changed entries.","type":"object","additionalProperties":false,"required":["ret","bitmap","start","end","events","changes"],"properties":{"ret":{"type":"integer","minimum":0,"description":"The number of PTEs write-protected or cleaned."},"events":{"type":"array","items":{"$ref":"#/definitions/DirtyEvent"},"description":"Events in order."},"changes":{"type":"array","items":{"$ref":"#/definitions/EntryChange"},"description":"Changed entries (sorted by tree, addr, then level)."},"bitmap":{"type":"array","items":{"$ref":"common.schema.json#/definitions/Hex64"},"description":"The bitmap after the call, as the unsigned long words given (bit i of word k is page bitmap_pgoff + 64k + i)."},"start":{"$ref":"common.schema.json#/definitions/Hex64","description":"*start after the call."},"end":{"$ref":"common.schema.json#/definitions/Hex64","description":"*end after the call."}}},"ExpectDirty":{"title":"ExpectDirty","description":"What the step must produce: exactly one of `result`, `either` or `byChoice`.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"result":{"$ref":"#/definitions/DirtyResult","description":"The outcome."},"either":{"description":"Alternatives the spec allows; the observation must equal one of them.","type":"array","minItems":2,"items":{"$ref":"#/definitions/ExpectDirty"}},"byChoice":{"description":"Alternatives keyed by the value of an implementation choice.","type":"object","additionalProperties":false,"required":["choice","cases"],"properties":{"choice":{"description":"The implementation choice that selects the case.","$ref":"#/definitions/Choice"},"cases":{"description":"Choice value to expected outcome.","type":"object","minProperties":1,"additionalProperties":{"$ref":"#/definitions/ExpectDirty"}}}}}},"ExpectClean":{"title":"ExpectClean","description":"What the step must produce: exactly one of `result`, `either` or `byChoice`.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"result":{"$ref":"#/definitions/CleanResult","description":"The outcome."},"either":{"description":"Alternatives the spec allows; the observation must equal one of them.","type":"array","minItems":2,"items":{"$ref":"#/definitions/ExpectClean"}},"byChoice":{"description":"Alternatives keyed by the value of an implementation choice.","type":"object","additionalProperties":false,"required":["choice","cases"],"properties":{"choice":{"description":"The implementation choice that selects the case.","$ref":"#/definitions/Choice"},"cases":{"description":"Choice value to expected outcome.","type":"object","minProperties":1,"additionalProperties":{"$ref":"#/definitions/ExpectClean"}}}}}},"WpSharedMappingRangeStep":{"title":"WpSharedMappingRangeStep","description":"Write-protect every PTE that maps pages [first_index, first_index + nr) of a file, in every VMA of every mm that maps them: v6.19 mm/mapping_dirty_helpers.c:263 wp_shared_mapping_range, or the seed's 2019 apply_as_wrprotect (mm/as_dirty_helpers.c of the patch).","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"Write-protect every PTE that maps pages [first_index, first_index + nr) of a file, in every VMA of every mm that maps them: v6.19 mm/mapping_dirty_helpers.c:263 wp_shared_mapping_range, or the seed's 2019 apply_as_wrprotect (mm/as_dirty_helpers.c of the patch).","type":"string","enum":["wp_shared_mapping_range","apply_as_wrprotect"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["file","first_index","nr"],"description":"Arguments.","properties":{"file":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40,"description":"The address_space, by file name."},"first_index":{"$ref":"common.schema.json#/definitions/Hex64","description":"first_index: the first page offset."},"nr":{"$ref":"common.schema.json#/definitions/Hex64","description":"nr: the number of page offsets."}}},"expect":{"$ref":"#/definitions/ExpectDirty","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"CleanRecordSharedMappingRangeStep":{"title":"CleanRecordSharedMappingRangeStep","description":"Clean every dirty PTE that maps pages [first_index, first_index + nr) of a file, in every VMA of every mm that maps them, and record each in a bitmap: v6.19 mm/mapping_dirty_helpers.c:313 clean_record_shared_mapping_range, or the seed's 2019 apply_as_clean.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"Clean every dirty PTE that maps pages [first_index, first_index + nr) of a file, in every VMA of every mm that maps them, and record each in a bitmap: v6.19 mm/mapping_dirty_helpers.c:313 clean_record_shared_mapping_range, or the seed's 2019 apply_as_clean.","type":"string","enum":["clean_record_shared_mapping_range","apply_as_clean"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["file","first_index","nr","bitmap_pgoff","bitmap","start","end"],"description":"Arguments.","properties":{"file":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40,"description":"The address_space, by file name."},"first_index":{"$ref":"common.schema.json#/definitions/Hex64","description":"first_index: the first page offset."},"nr":{"$ref":"common.schema.json#/definitions/Hex64","description":"nr: the number of page offsets."},"bitmap_pgoff":{"$ref":"common.schema.json#/definitions/Hex64","description":"bitmap_pgoff: the page offset of bit 0."},"bitmap":{"type":"array","minItems":1,"maxItems":4096,"items":{"$ref":"common.schema.json#/definitions/Hex64"},"description":"The bitmap as unsigned long words; it must cover [first_index, first_index + nr) from bitmap_pgoff."},"start":{"$ref":"common.schema.json#/definitions/Hex64","description":"*start on entry (a bit number relative to bitmap_pgoff); *start >= *end means none set."},"end":{"$ref":"common.schema.json#/definitions/Hex64","description":"*end on entry."}}},"expect":{"$ref":"#/definitions/ExpectClean","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"UffdFeature":{"title":"UffdFeature","description":"A UFFD_FEATURE_* bit by the name after UFFD_FEATURE_ (include/uapi/linux/userfaultfd.h:234-250), listed in the order of their values.","type":"string","enum":["PAGEFAULT_FLAG_WP","EVENT_FORK","EVENT_REMAP","EVENT_REMOVE","MISSING_HUGETLBFS","MISSING_SHMEM","EVENT_UNMAP","SIGBUS","THREAD_ID","MINOR_HUGETLBFS","MINOR_SHMEM","EXACT_ADDRESS","WP_HUGETLBFS_SHMEM","WP_UNPOPULATED","POISON","WP_ASYNC","MOVE"]},"UffdIoctl":{"title":"UffdIoctl","description":"An ioctl a userfaultfd reports as available (the bits of uffdio_api.ioctls / uffdio_register.ioctls, include/uapi/linux/userfaultfd.h:46-82), listed in the order of their numbers.","type":"string","enum":["UFFDIO_REGISTER","UFFDIO_UNREGISTER","UFFDIO_WAKE","UFFDIO_COPY","UFFDIO_ZEROPAGE","UFFDIO_MOVE","UFFDIO_WRITEPROTECT","UFFDIO_CONTINUE","UFFDIO_POISON","UFFDIO_API"]},"Uffd":{"title":"Uffd","description":"A userfaultfd context (struct userfaultfd_ctx, fs/userfaultfd.c) of an mm.","type":"object","additionalProperties":false,"required":["name","mm"],"properties":{"name":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40,"description":"The context's name; VMAs (`uffd`) and steps refer to it."},"mm":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40,"description":"The mm the userfaultfd was created in (ctx->mm), by name (setup.mms)."},"features":{"type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/UffdFeature"},"description":"The features UFFDIO_API enabled (ctx->features); with WP_ASYNC, WP_UNPOPULATED must be listed too (userfaultfd_api adds it, fs/userfaultfd.c:1992-1994). Omitted: UFFDIO_API has not been called yet (a `uffdio_api` step can call it). A feature the config would refuse is a format error."},"user_mode_only":{"type":"boolean","description":"Created with UFFD_USER_MODE_ONLY (ctx->flags). Default false."}}},"UffdApiResult":{"title":"UffdApiResult","description":"What UFFDIO_API returned: the ioctl's return value and the uffdio_api struct copied back (zeroed on -EINVAL/-EPERM, fs/userfaultfd.c:2029-2033).","type":"object","additionalProperties":false,"required":["ret","features","ioctls"],"properties":{"ret":{"type":"integer","description":"0, or a negative errno (-22 -EINVAL, -1 -EPERM)."},"features":{"type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/UffdFeature"},"description":"uffdio_api.features after: the features this kernel supports, in value order."},"ioctls":{"type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/UffdIoctl"},"description":"uffdio_api.ioctls after."}}},"ExpectUffdApi":{"title":"ExpectUffdApi","description":"What the step must produce: exactly one of `result`, `either` or `byChoice`.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"result":{"$ref":"#/definitions/UffdApiResult","description":"The outcome."},"either":{"description":"Alternatives the spec allows; the observation must equal one of them.","type":"array","minItems":2,"items":{"$ref":"#/definitions/ExpectUffdApi"}},"byChoice":{"description":"Alternatives keyed by the value of an implementation choice.","type":"object","additionalProperties":false,"required":["choice","cases"],"properties":{"choice":{"description":"The implementation choice that selects the case.","$ref":"#/definitions/Choice"},"cases":{"description":"Choice value to expected outcome.","type":"object","minProperties":1,"additionalProperties":{"$ref":"#/definitions/ExpectUffdApi"}}}}}},"UffdioApiStep":{"title":"UffdioApiStep","description":"UFFDIO_API on a context that has not had it (fs/userfaultfd.c:1972 userfaultfd_api): the features requested, checked against what the arch and config support.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"UFFDIO_API on a context that has not had it (fs/userfaultfd.c:1972 userfaultfd_api): the features requested, checked against what the arch and config support.","type":"string","enum":["uffdio_api"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["uffd","api","features"],"description":"Arguments.","properties":{"uffd":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40,"description":"The userfaultfd context, by name (setup.uffds)."},"api":{"$ref":"common.schema.json#/definitions/Hex64","description":"uffdio_api.api (UFFD_API is 0xaa)."},"features":{"type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/UffdFeature"},"description":"uffdio_api.features requested."}}},"expect":{"$ref":"#/definitions/ExpectUffdApi","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"UffdRegisterResult":{"title":"UffdRegisterResult","description":"What UFFDIO_REGISTER did: its return value, uffdio_register.ioctls copied back (on success), and the VMAs whose flags it changed.","type":"object","additionalProperties":false,"required":["ret","ioctls","vmas"],"properties":{"ret":{"type":"integer","description":"0, or a negative errno (-22 -EINVAL, -1 -EPERM, -16 -EBUSY)."},"ioctls":{"type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/UffdIoctl"},"description":"uffdio_register.ioctls after ([] on an error)."},"vmas":{"type":"array","description":"The VMAs whose vm_flags changed, in address order.","items":{"type":"object","additionalProperties":false,"required":["name","flags","vm_page_prot"],"properties":{"name":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40,"description":"The VMA."},"flags":{"type":"array","uniqueItems":true,"items":{"$ref":"common.schema.json#/definitions/VmFlag"},"description":"vm_flags after, in the order of common.schema.json VmFlag."},"vm_page_prot":{"$ref":"common.schema.json#/definitions/Hex64","description":"vma->vm_page_prot after."}}}}}},"ExpectUffdRegister":{"title":"ExpectUffdRegister","description":"What the step must produce: exactly one of `result`, `either` or `byChoice`.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"result":{"$ref":"#/definitions/UffdRegisterResult","description":"The outcome."},"either":{"description":"Alternatives the spec allows; the observation must equal one of them.","type":"array","minItems":2,"items":{"$ref":"#/definitions/ExpectUffdRegister"}},"byChoice":{"description":"Alternatives keyed by the value of an implementation choice.","type":"object","additionalProperties":false,"required":["choice","cases"],"properties":{"choice":{"description":"The implementation choice that selects the case.","$ref":"#/definitions/Choice"},"cases":{"description":"Choice value to expected outcome.","type":"object","minProperties":1,"additionalProperties":{"$ref":"#/definitions/ExpectUffdRegister"}}}}}},"UffdioRegisterStep":{"title":"UffdioRegisterStep","description":"UFFDIO_REGISTER (fs/userfaultfd.c:1261 userfaultfd_register): check the range and every VMA in it (vma_can_userfault, VM_MAYWRITE, another context), then set the VM_UFFD_* flags and the context on each (mm/userfaultfd.c:2011 userfaultfd_register_range). Model choice: VMAs are neither split nor merged, so a range that would split one is unsupported.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"UFFDIO_REGISTER (fs/userfaultfd.c:1261 userfaultfd_register): check the range and every VMA in it (vma_can_userfault, VM_MAYWRITE, another context), then set the VM_UFFD_* flags and the context on each (mm/userfaultfd.c:2011 userfaultfd_register_range). Model choice: VMAs are neither split nor merged, so a range that would split one is unsupported.","type":"string","enum":["uffdio_register"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["uffd","start","len","mode"],"description":"Arguments.","properties":{"uffd":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40,"description":"The userfaultfd context, by name (setup.uffds)."},"start":{"$ref":"common.schema.json#/definitions/Hex64","description":"start."},"len":{"$ref":"common.schema.json#/definitions/Hex64","description":"len."},"mode":{"type":"array","uniqueItems":true,"items":{"type":"string","enum":["MISSING","WP","MINOR"]},"description":"UFFDIO_REGISTER_MODE_* bits by the name after UFFDIO_REGISTER_MODE_; [] is mode 0."}}},"expect":{"$ref":"#/definitions/ExpectUffdRegister","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"WokenAccess":{"title":"WokenAccess","description":"A user access that waited in handle_userfault and was woken by the step: it continues where it waited (handle_userfault returns VM_FAULT_RETRY) and runs until it completes, ends, or waits again.","type":"object","additionalProperties":false,"required":["cpu","va","result"],"properties":{"cpu":{"type":"integer","minimum":0,"maximum":7,"description":"The CPU of the access."},"va":{"$ref":"common.schema.json#/definitions/Hex64","description":"The access's address."},"result":{"$ref":"#/definitions/FaultLoopResult","description":"What the rest of the access did."}}},"UffdRangeResult":{"title":"UffdRangeResult","description":"What UFFDIO_WRITEPROTECT or UFFDIO_WAKE did: its return value, the events (TLB flushes), the changed entries, and the accesses it woke.","type":"object","additionalProperties":false,"required":["ret","events","changes","woken"],"properties":{"ret":{"type":"integer","description":"0, or a negative errno (-22 -EINVAL, -2 -ENOENT, -11 -EAGAIN)."},"events":{"type":"array","items":{"$ref":"#/definitions/FaultEvent"},"description":"Events in order."},"changes":{"type":"array","items":{"$ref":"#/definitions/EntryChange"},"description":"Changed entries (the step's own; a woken access lists its own)."},"woken":{"type":"array","items":{"$ref":"#/definitions/WokenAccess"},"description":"The accesses the step woke, in the order the wait queue wakes them (the last to wait first)."}}},"ExpectUffdRange":{"title":"ExpectUffdRange","description":"What the step must produce: exactly one of `result`, `either` or `byChoice`.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"result":{"$ref":"#/definitions/UffdRangeResult","description":"The outcome."},"either":{"description":"Alternatives the spec allows; the observation must equal one of them.","type":"array","minItems":2,"items":{"$ref":"#/definitions/ExpectUffdRange"}},"byChoice":{"description":"Alternatives keyed by the value of an implementation choice.","type":"object","additionalProperties":false,"required":["choice","cases"],"properties":{"choice":{"description":"The implementation choice that selects the case.","$ref":"#/definitions/Choice"},"cases":{"description":"Choice value to expected outcome.","type":"object","minProperties":1,"additionalProperties":{"$ref":"#/definitions/ExpectUffdRange"}}}}}},"UffdioWriteprotectStep":{"title":"UffdioWriteprotectStep","description":"UFFDIO_WRITEPROTECT (fs/userfaultfd.c:1718 userfaultfd_writeprotect, mm/userfaultfd.c:936 mwriteprotect_range, :907 uffd_wp_range): change_protection of each VMA of the range with MM_CP_UFFD_WP, or MM_CP_UFFD_WP_RESOLVE (and MM_CP_TRY_CHANGE_WRITABLE where the VMA wants a manual write upgrade); then, resolving without DONTWAKE, wake the accesses waiting in the range.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"UFFDIO_WRITEPROTECT (fs/userfaultfd.c:1718 userfaultfd_writeprotect, mm/userfaultfd.c:936 mwriteprotect_range, :907 uffd_wp_range): change_protection of each VMA of the range with MM_CP_UFFD_WP, or MM_CP_UFFD_WP_RESOLVE (and MM_CP_TRY_CHANGE_WRITABLE where the VMA wants a manual write upgrade); then, resolving without DONTWAKE, wake the accesses waiting in the range.","type":"string","enum":["uffdio_writeprotect"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["uffd","start","len","mode"],"description":"Arguments.","properties":{"uffd":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40,"description":"The userfaultfd context, by name (setup.uffds)."},"start":{"$ref":"common.schema.json#/definitions/Hex64","description":"start."},"len":{"$ref":"common.schema.json#/definitions/Hex64","description":"len."},"mode":{"type":"array","uniqueItems":true,"items":{"type":"string","enum":["WP","DONTWAKE"]},"description":"UFFDIO_WRITEPROTECT_MODE_* bits by the name after UFFDIO_WRITEPROTECT_MODE_; [] resolves (removes the protection) and wakes."}}},"expect":{"$ref":"#/definitions/ExpectUffdRange","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"UffdioWakeStep":{"title":"UffdioWakeStep","description":"UFFDIO_WAKE (fs/userfaultfd.c:1572 userfaultfd_wake): wake the accesses waiting in the range.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"UFFDIO_WAKE (fs/userfaultfd.c:1572 userfaultfd_wake): wake the accesses waiting in the range.","type":"string","enum":["uffdio_wake"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["uffd","start","len"],"description":"Arguments.","properties":{"uffd":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40,"description":"The userfaultfd context, by name (setup.uffds)."},"start":{"$ref":"common.schema.json#/definitions/Hex64","description":"start."},"len":{"$ref":"common.schema.json#/definitions/Hex64","description":"len."}}},"expect":{"$ref":"#/definitions/ExpectUffdRange","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"UffdUnregisterResult":{"title":"UffdUnregisterResult","description":"What UFFDIO_UNREGISTER did: its return value, the VMAs whose flags changed, the events, the changed entries (uffd_wp_range's resolve of each VM_UFFD_WP VMA), and the accesses it woke (only those waiting in VM_UFFD_MISSING VMAs).","type":"object","additionalProperties":false,"required":["ret","vmas","events","changes","woken"],"properties":{"ret":{"type":"integer","description":"0, or a negative errno (-22 -EINVAL)."},"vmas":{"type":"array","description":"The VMAs whose vm_flags changed, in address order.","items":{"type":"object","additionalProperties":false,"required":["name","flags","vm_page_prot"],"properties":{"name":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40,"description":"The VMA."},"flags":{"type":"array","uniqueItems":true,"items":{"$ref":"common.schema.json#/definitions/VmFlag"},"description":"vm_flags after, in the order of common.schema.json VmFlag."},"vm_page_prot":{"$ref":"common.schema.json#/definitions/Hex64","description":"vma->vm_page_prot after."}}}},"events":{"type":"array","items":{"$ref":"#/definitions/FaultEvent"},"description":"Events in order."},"changes":{"type":"array","items":{"$ref":"#/definitions/EntryChange"},"description":"Changed entries (the step's own; a woken access lists its own)."},"woken":{"type":"array","items":{"$ref":"#/definitions/WokenAccess"},"description":"The accesses the step woke, in the order the wait queue wakes them (the last to wait first)."}}},"ExpectUffdUnregister":{"title":"ExpectUffdUnregister","description":"What the step must produce: exactly one of `result`, `either` or `byChoice`.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"result":{"$ref":"#/definitions/UffdUnregisterResult","description":"The outcome."},"either":{"description":"Alternatives the spec allows; the observation must equal one of them.","type":"array","minItems":2,"items":{"$ref":"#/definitions/ExpectUffdUnregister"}},"byChoice":{"description":"Alternatives keyed by the value of an implementation choice.","type":"object","additionalProperties":false,"required":["choice","cases"],"properties":{"choice":{"description":"The implementation choice that selects the case.","$ref":"#/definitions/Choice"},"cases":{"description":"Choice value to expected outcome.","type":"object","minProperties":1,"additionalProperties":{"$ref":"#/definitions/ExpectUffdUnregister"}}}}}},"UffdioUnregisterStep":{"title":"UffdioUnregisterStep","description":"UFFDIO_UNREGISTER (fs/userfaultfd.c:1435 userfaultfd_unregister): check every VMA of the range, wake the waiters of VM_UFFD_MISSING ones, and clear each registered VMA (mm/userfaultfd.c:1975 userfaultfd_clear_vma: uffd_wp_range resolve, then the flags). Model choice: VMAs are neither split nor merged.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"UFFDIO_UNREGISTER (fs/userfaultfd.c:1435 userfaultfd_unregister): check every VMA of the range, wake the waiters of VM_UFFD_MISSING ones, and clear each registered VMA (mm/userfaultfd.c:1975 userfaultfd_clear_vma: uffd_wp_range resolve, then the flags). Model choice: VMAs are neither split nor merged.","type":"string","enum":["uffdio_unregister"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["uffd","start","len"],"description":"Arguments.","properties":{"uffd":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40,"description":"The userfaultfd context, by name (setup.uffds)."},"start":{"$ref":"common.schema.json#/definitions/Hex64","description":"start."},"len":{"$ref":"common.schema.json#/definitions/Hex64","description":"len."}}},"expect":{"$ref":"#/definitions/ExpectUffdUnregister","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"ZapResult":{"title":"ZapResult","description":"What a zap did: its return value (0 for unmap_mapping_pages, which returns nothing), the events (TLB flushes, folio_mark_dirty, WARNs) and the changed entries.","type":"object","additionalProperties":false,"required":["ret","events","changes"],"properties":{"ret":{"type":"integer","description":"0, or a negative errno (-22 -EINVAL)."},"events":{"type":"array","items":{"$ref":"#/definitions/FaultEvent"},"description":"Events in order."},"changes":{"type":"array","items":{"$ref":"#/definitions/EntryChange"},"description":"Changed entries (the step's own; a woken access lists its own)."}}},"ExpectZap":{"title":"ExpectZap","description":"What the step must produce: exactly one of `result`, `either` or `byChoice`.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"result":{"$ref":"#/definitions/ZapResult","description":"The outcome."},"either":{"description":"Alternatives the spec allows; the observation must equal one of them.","type":"array","minItems":2,"items":{"$ref":"#/definitions/ExpectZap"}},"byChoice":{"description":"Alternatives keyed by the value of an implementation choice.","type":"object","additionalProperties":false,"required":["choice","cases"],"properties":{"choice":{"description":"The implementation choice that selects the case.","$ref":"#/definitions/Choice"},"cases":{"description":"Choice value to expected outcome.","type":"object","minProperties":1,"additionalProperties":{"$ref":"#/definitions/ExpectZap"}}}}}},"MadviseStep":{"title":"MadviseStep","description":"madvise(start, len, MADV_DONTNEED) (mm/madvise.c madvise_dontneed_single_vma): zap_page_range_single_batched of each VMA's part of the range with details {reclaim_pt, even_cows} (mm/memory.c zap_pte_range, zap_present_ptes, zap_nonpresent_ptes, zap_install_uffd_wp_if_needed). Model choice: page tables are not reclaimed (CONFIG_PT_RECLAIM off).","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"madvise(start, len, MADV_DONTNEED) (mm/madvise.c madvise_dontneed_single_vma): zap_page_range_single_batched of each VMA's part of the range with details {reclaim_pt, even_cows} (mm/memory.c zap_pte_range, zap_present_ptes, zap_nonpresent_ptes, zap_install_uffd_wp_if_needed). Model choice: page tables are not reclaimed (CONFIG_PT_RECLAIM off).","type":"string","enum":["madvise"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["mm","start","len","advice"],"description":"Arguments.","properties":{"mm":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40,"description":"current->mm, by name (setup.mms)."},"start":{"$ref":"common.schema.json#/definitions/Hex64","description":"start."},"len":{"$ref":"common.schema.json#/definitions/Hex64","description":"len."},"advice":{"type":"string","enum":["MADV_DONTNEED"],"description":"The advice."}}},"expect":{"$ref":"#/definitions/ExpectZap","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"TryToUnmapStep":{"title":"TryToUnmapStep","description":"Reclaim's unmap of one order-0 folio: try_to_unmap(folio, TTU_BATCH_FLUSH) (mm/vmscan.c:1347, mm/rmap.c:2260) with try_to_unmap_one (mm/rmap.c:1852) at each PTE that maps it, found by the rmap (a page-cache folio by its file's i_mmap, an anonymous folio in every VMA). Each PTE is cleared and flushed (a dirty one dirties the folio); in a file VMA registered for uffd-wp, a uffd-wp PTE becomes a uffd-wp marker (pte_install_uffd_wp_if_needed); an anonymous folio, which must be in the swap cache (setup.pages swap), leaves its swap entry with the exclusive, soft-dirty and uffd-wp bits. A VM_LOCKED VMA stops the walk. The folio itself stays in the page cache or swap cache. `ret` is the number of PTEs that still map the folio (0: reclaim can go on).","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"Reclaim's unmap of one order-0 folio: try_to_unmap(folio, TTU_BATCH_FLUSH) (mm/vmscan.c:1347, mm/rmap.c:2260) with try_to_unmap_one (mm/rmap.c:1852) at each PTE that maps it, found by the rmap (a page-cache folio by its file's i_mmap, an anonymous folio in every VMA). Each PTE is cleared and flushed (a dirty one dirties the folio); in a file VMA registered for uffd-wp, a uffd-wp PTE becomes a uffd-wp marker (pte_install_uffd_wp_if_needed); an anonymous folio, which must be in the swap cache (setup.pages swap), leaves its swap entry with the exclusive, soft-dirty and uffd-wp bits. A VM_LOCKED VMA stops the walk. The folio itself stays in the page cache or swap cache. `ret` is the number of PTEs that still map the folio (0: reclaim can go on).","type":"string","enum":["try_to_unmap"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["pfn"],"description":"Arguments.","properties":{"pfn":{"$ref":"common.schema.json#/definitions/Hex64","description":"The folio's PFN: an anonymous page of setup.pages or a page of a file's page cache."}}},"expect":{"$ref":"#/definitions/ExpectZap","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"UnmapMappingPagesStep":{"title":"UnmapMappingPagesStep","description":"unmap_mapping_pages(mapping, start, nr, even_cows) (mm/memory.c:4260): zap pages [start, start + nr) of a file in every VMA that maps them, with details {even_cows} (what truncation and hole punching do first).","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"unmap_mapping_pages(mapping, start, nr, even_cows) (mm/memory.c:4260): zap pages [start, start + nr) of a file in every VMA that maps them, with details {even_cows} (what truncation and hole punching do first).","type":"string","enum":["unmap_mapping_pages"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["file","start","nr","even_cows"],"description":"Arguments.","properties":{"file":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40,"description":"The address_space, by file name."},"start":{"$ref":"common.schema.json#/definitions/Hex64","description":"start: the first page offset."},"nr":{"$ref":"common.schema.json#/definitions/Hex64","description":"nr: the number of page offsets."},"even_cows":{"type":"boolean","description":"even_cows: also zap the private COWed anonymous pages (truncation: true; hole punching: false)."}}},"expect":{"$ref":"#/definitions/ExpectZap","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"PagemapResult":{"title":"PagemapResult","description":"The 64-bit entries read from /proc/pid/pagemap (fs/proc/task_mmu.c pagemap_read), one per page.","type":"object","additionalProperties":false,"required":["entries"],"properties":{"entries":{"type":"array","items":{"$ref":"common.schema.json#/definitions/Hex64"},"description":"The entries, in address order: PM_PRESENT bit 63, PM_SWAP 62, PM_FILE 61, PM_UFFD_WP 57, PM_MMAP_EXCLUSIVE 56, PM_SOFT_DIRTY 55, and the PFN or the swap type and offset in bits 0-54."}}},"ExpectPagemap":{"title":"ExpectPagemap","description":"What the step must produce: exactly one of `result`, `either` or `byChoice`.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"result":{"$ref":"#/definitions/PagemapResult","description":"The outcome."},"either":{"description":"Alternatives the spec allows; the observation must equal one of them.","type":"array","minItems":2,"items":{"$ref":"#/definitions/ExpectPagemap"}},"byChoice":{"description":"Alternatives keyed by the value of an implementation choice.","type":"object","additionalProperties":false,"required":["choice","cases"],"properties":{"choice":{"description":"The implementation choice that selects the case.","$ref":"#/definitions/Choice"},"cases":{"description":"Choice value to expected outcome.","type":"object","minProperties":1,"additionalProperties":{"$ref":"#/definitions/ExpectPagemap"}}}}}},"PagemapStep":{"title":"PagemapStep","description":"A read of /proc/pid/pagemap of an mm (fs/proc/task_mmu.c:2005 pagemap_read, pagemap_pmd_range, pte_to_pagemap_entry, pagemap_pte_hole): what user space sees of each page of the range.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"A read of /proc/pid/pagemap of an mm (fs/proc/task_mmu.c:2005 pagemap_read, pagemap_pmd_range, pte_to_pagemap_entry, pagemap_pte_hole): what user space sees of each page of the range.","type":"string","enum":["pagemap"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["mm","start","count"],"description":"Arguments.","properties":{"mm":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40,"description":"current->mm, by name (setup.mms)."},"start":{"$ref":"common.schema.json#/definitions/Hex64","description":"The first virtual address (page aligned)."},"count":{"type":"integer","minimum":1,"maximum":4096,"description":"How many pages' entries to read."},"show_pfn":{"type":"boolean","description":"pm->show_pfn: the reader had CAP_SYS_ADMIN when it opened the file (file_ns_capable at open). Default true."}}},"expect":{"$ref":"#/definitions/ExpectPagemap","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"PagemapScanCategory":{"title":"PagemapScanCategory","description":"A PAGE_IS_* category of PAGEMAP_SCAN (include/uapi/linux/fs.h:448-456), by name.","type":"string","enum":["PAGE_IS_WPALLOWED","PAGE_IS_WRITTEN","PAGE_IS_FILE","PAGE_IS_PRESENT","PAGE_IS_SWAPPED","PAGE_IS_PFNZERO","PAGE_IS_HUGE","PAGE_IS_SOFT_DIRTY","PAGE_IS_GUARD"]},"PagemapScanCategories":{"title":"PagemapScanCategories","description":"A category mask of struct pm_scan_arg as a list of its bits: each a PAGE_IS_* name, or the number (0-63) of a bit the UAPI leaves undefined (pagemap_scan_get_args refuses those with -EINVAL).","type":"array","uniqueItems":true,"maxItems":64,"items":{"oneOf":[{"$ref":"#/definitions/PagemapScanCategory"},{"type":"integer","minimum":0,"maximum":63,"description":"A bit by its number."}]}},"PagemapScanFlags":{"title":"PagemapScanFlags","description":"pm_scan_arg.flags as a list of its bits: each a PM_SCAN_* name (include/uapi/linux/fs.h:471-472), or the number (0-63) of a bit the UAPI leaves undefined (pagemap_scan_get_args refuses those with -EINVAL).","type":"array","uniqueItems":true,"maxItems":64,"items":{"oneOf":[{"type":"string","enum":["PM_SCAN_WP_MATCHING","PM_SCAN_CHECK_WPASYNC"],"description":"A flag by name."},{"type":"integer","minimum":0,"maximum":63,"description":"A bit by its number."}]}},"PagemapScanRegion":{"title":"PagemapScanRegion","description":"A struct page_region the ioctl copied to `vec` (include/uapi/linux/fs.h:464-468).","type":"object","additionalProperties":false,"required":["start","end","categories"],"properties":{"start":{"$ref":"common.schema.json#/definitions/Hex64","description":"The first address of the region."},"end":{"$ref":"common.schema.json#/definitions/Hex64","description":"The end of the region (exclusive)."},"categories":{"type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/PagemapScanCategory"},"description":"The region's categories, masked by return_mask, in the order of their bits."}}},"PagemapScanResult":{"title":"PagemapScanResult","description":"What the PAGEMAP_SCAN ioctl did: its return value, the regions it wrote to `vec`, the walk_end it wrote back, the TLB flushes and the entries write-protection changed.","type":"object","additionalProperties":false,"required":["ret","regions","walk_end","events","changes"],"properties":{"ret":{"type":"integer","description":"The number of regions written, or a negative errno (-22 -EINVAL, -14 -EFAULT, -1 -EPERM)."},"regions":{"type":"array","items":{"$ref":"#/definitions/PagemapScanRegion"},"description":"The page_region entries written to `vec`, in order (also after an -EPERM: those found before it)."},"walk_end":{"oneOf":[{"$ref":"common.schema.json#/definitions/Hex64"},{"type":"null"}],"description":"arg->walk_end as the ioctl wrote it back: where the scan stopped (the untagged, page-aligned end when it did not stop early); null when an argument check failed and nothing was written back."},"events":{"type":"array","items":{"$ref":"#/definitions/FaultEvent"},"description":"Events in order: `flush_tlb_range` after the PTEs of a PMD were write-protected (pagemap_scan_pmd_entry), `tlb_flush` from the mmu_gather of a hole's uffd_wp_range."},"changes":{"type":"array","items":{"$ref":"#/definitions/EntryChange"},"description":"Changed entries: PTEs write-protected, markers installed, page tables a hole's uffd_wp_range allocated."}}},"ExpectPagemapScan":{"title":"ExpectPagemapScan","description":"What the step must produce: exactly one of `result`, `either` or `byChoice`.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"result":{"$ref":"#/definitions/PagemapScanResult","description":"The outcome."},"either":{"description":"Alternatives the spec allows; the observation must equal one of them.","type":"array","minItems":2,"items":{"$ref":"#/definitions/ExpectPagemapScan"}},"byChoice":{"description":"Alternatives keyed by the value of an implementation choice.","type":"object","additionalProperties":false,"required":["choice","cases"],"properties":{"choice":{"description":"The implementation choice that selects the case.","$ref":"#/definitions/Choice"},"cases":{"description":"Choice value to expected outcome.","type":"object","minProperties":1,"additionalProperties":{"$ref":"#/definitions/ExpectPagemapScan"}}}}}},"PagemapScanStep":{"title":"PagemapScanStep","description":"The PAGEMAP_SCAN ioctl on /proc/pid/pagemap of an mm (fs/proc/task_mmu.c:3021 do_pagemap_scan, :2923 pagemap_scan_get_args, pagemap_scan_ops :2916): the regions of pages whose PAGE_IS_* categories match, and with PM_SCAN_WP_MATCHING their uffd-wp write protection. Arguments are the fields of struct pm_scan_arg (include/uapi/linux/fs.h:490-503); a field left out is 0, `size` is sizeof(struct pm_scan_arg). Model choices: no huge PMD and no hugetlb VMA in the range (unsupported); no LAM or pointer masking; the copies to and from user memory succeed.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"The PAGEMAP_SCAN ioctl on /proc/pid/pagemap of an mm (fs/proc/task_mmu.c:3021 do_pagemap_scan, :2923 pagemap_scan_get_args, pagemap_scan_ops :2916): the regions of pages whose PAGE_IS_* categories match, and with PM_SCAN_WP_MATCHING their uffd-wp write protection. Arguments are the fields of struct pm_scan_arg (include/uapi/linux/fs.h:490-503); a field left out is 0, `size` is sizeof(struct pm_scan_arg). Model choices: no huge PMD and no hugetlb VMA in the range (unsupported); no LAM or pointer masking; the copies to and from user memory succeed.","type":"string","enum":["pagemap_scan"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["mm","start","end"],"description":"Arguments: the mm whose pagemap file is open, and struct pm_scan_arg.","properties":{"mm":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40,"description":"The mm of the process whose /proc/pid/pagemap is open, by name (setup.mms)."},"size":{"$ref":"common.schema.json#/definitions/Hex64","description":"arg.size; default sizeof(struct pm_scan_arg), 0x60. Any other value is -EINVAL."},"flags":{"$ref":"#/definitions/PagemapScanFlags","description":"arg.flags: PM_SCAN_WP_MATCHING, PM_SCAN_CHECK_WPASYNC (or an undefined bit by number)."},"start":{"$ref":"common.schema.json#/definitions/Hex64","description":"arg.start: the first address (page aligned, else -EINVAL; arm64 clears the tag byte first)."},"end":{"$ref":"common.schema.json#/definitions/Hex64","description":"arg.end: the end of the range, exclusive (rounded up to a page)."},"vec":{"$ref":"common.schema.json#/definitions/Hex64","description":"arg.vec: the user address of the page_region array; default 0, no array (then vec_len must be 0). Only access_ok checks it (model choice)."},"vec_len":{"$ref":"common.schema.json#/definitions/Hex64","description":"arg.vec_len: how many page_region entries `vec` holds; default 0 (no output: nothing is reported, max_pages is ignored)."},"max_pages":{"$ref":"common.schema.json#/definitions/Hex64","description":"arg.max_pages: the most pages to report; default 0, no limit."},"category_inverted":{"$ref":"#/definitions/PagemapScanCategories","description":"arg.category_inverted: categories that match when 0."},"category_mask":{"$ref":"#/definitions/PagemapScanCategories","description":"arg.category_mask: categories a page must all have (after inversion)."},"category_anyof_mask":{"$ref":"#/definitions/PagemapScanCategories","description":"arg.category_anyof_mask: categories of which a page must have one (after inversion); [] tests nothing."},"return_mask":{"$ref":"#/definitions/PagemapScanCategories","description":"arg.return_mask: the categories reported in the regions (regions merge where these are equal)."}}},"expect":{"$ref":"#/definitions/ExpectPagemapScan","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"UffdWpSpecialStep":{"title":"UffdWpSpecialStep","description":"The 2021 userfaultfd-wp RFC's pte_swp_mkuffd_wp_special(vma) (seed 003, include/linux/userfaultfd_k.h of the patch): the special swap PTE UFFD_WP_SWP_PTE_SPECIAL for a file VMA (it WARNs for an anonymous one). Config variant seed-2021-uffd-wp-special, x86_64 only.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"The 2021 userfaultfd-wp RFC's pte_swp_mkuffd_wp_special(vma) (seed 003, include/linux/userfaultfd_k.h of the patch): the special swap PTE UFFD_WP_SWP_PTE_SPECIAL for a file VMA (it WARNs for an anonymous one). Config variant seed-2021-uffd-wp-special, x86_64 only.","type":"string","enum":["pte_swp_mkuffd_wp_special"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"description":"Arguments: none (the VMA is a file VMA).","properties":{}},"expect":{"$ref":"#/definitions/ExpectU64","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"MunmapEvent":{"title":"MunmapEvent","description":"One event of munmap or exit_mmap, in order: folio_mark_dirty when a dirty page-cache page is zapped, a WARN, or a TLB flush: the arch's tlb_flush(tlb) with what the mmu_gather gathered since the last one (include/asm-generic/tlb.h:496 tlb_flush_mmu_tlbonly), at the force flush of a dirty file page, at tlb_end_vma (arm64 and riscv; x86 selects MMU_GATHER_MERGE_VMAS), at tlb_free_vmas for a VM_PFNMAP/VM_MIXEDMAP VMA, and at tlb_finish_mmu. An arch's flush that issues nothing (arm64 full-mm without freed tables, arch/arm64/include/asm/tlb.h:63-67) is no event.","type":"object","additionalProperties":false,"required":["event"],"properties":{"event":{"type":"string","enum":["tlb_flush","folio_mark_dirty","warn","flush_tlb_mm"],"description":"What happened."},"addr":{"$ref":"common.schema.json#/definitions/Hex64","description":"munmap's `tlb_flush`: tlb->start, the lowest address gathered (a present PTE cleared, or the address of a page table freed: pte_free_tlb and its siblings gather [addr, addr + PAGE_SIZE), include/asm-generic/tlb.h:742-776)."},"end":{"$ref":"common.schema.json#/definitions/Hex64","description":"munmap's `tlb_flush`: tlb->end (exclusive)."},"fullmm":{"type":"boolean","const":true,"description":"exit_mmap's `tlb_flush` (tlb_gather_mmu_fullmm): the whole address space, no range (x86 flush_tlb_mm_range(0, TLB_FLUSH_ALL), arm64 and riscv flush_tlb_mm)."},"freed_tables":{"type":"boolean","description":"`tlb_flush`: tlb->freed_tables, page tables were freed since the last flush (x86 then also reaches lazy-TLB CPUs, arm64 invalidates the walk cache with vae1is, riscv flushes the whole ASID)."},"cpus":{"type":"array","uniqueItems":true,"items":{"type":"integer","minimum":0,"maximum":7},"description":"`tlb_flush`: the CPUs running the mm, whose TLBs the flush reached, ascending."},"pfn":{"$ref":"common.schema.json#/definitions/Hex64","description":"folio_mark_dirty: the folio's PFN."},"func":{"type":"string","description":"`warn`: the function whose WARN fired."}}},"MunmapVma":{"title":"MunmapVma","description":"A VMA of the mm after the step, in address order.","type":"object","additionalProperties":false,"required":["name","start","end","pgoff","flags"],"properties":{"name":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","description":"The VMA's name: the setup's, or `<name>_<k>` (k >= 2) for the remainder above a range munmap split off."},"start":{"$ref":"common.schema.json#/definitions/Hex64","description":"vm_start."},"end":{"$ref":"common.schema.json#/definitions/Hex64","description":"vm_end (exclusive)."},"pgoff":{"$ref":"common.schema.json#/definitions/Hex64","description":"vm_pgoff (the remainder above a split: the VMA's plus the pages below it, mm/vma.c:521)."},"flags":{"type":"array","uniqueItems":true,"items":{"$ref":"common.schema.json#/definitions/VmFlag"},"description":"vm_flags, by name in the order of common.schema.json VmFlag."},"uffd":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40,"description":"vm_userfaultfd_ctx, by name (setup.uffds); absent when the VMA is registered with none."}}},"UffdUnmapMessage":{"title":"UffdUnmapMessage","description":"A UFFD_EVENT_UNMAP message munmap sent to a userfaultfd (fs/userfaultfd.c:859 userfaultfd_unmap_complete; include/uapi/linux/userfaultfd.h:134-137, :155): one per context with UFFD_FEATURE_EVENT_UNMAP that had a VMA in the range, in the order of their first VMA.","type":"object","additionalProperties":false,"required":["uffd","event","start","end"],"properties":{"uffd":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40,"description":"The userfaultfd context, by name (setup.uffds)."},"event":{"type":"string","enum":["UFFD_EVENT_UNMAP"],"description":"msg.event."},"start":{"$ref":"common.schema.json#/definitions/Hex64","description":"msg.arg.remove.start: the start of the whole munmap range (mm/vma.c:1460), not the VMA's part of it."},"end":{"$ref":"common.schema.json#/definitions/Hex64","description":"msg.arg.remove.end: start + PAGE_ALIGN(len)."}}},"MunmapResult":{"title":"MunmapResult","description":"What munmap or exit_mmap did: the return value, the VMAs of the mm after, the events, the changed entries (zapped PTEs, and the entry that pointed to each page table freed: a freed table's own entries are left as they are) and the userfaultfd messages.","type":"object","additionalProperties":false,"required":["ret","vmas","events","changes","uffd_events"],"properties":{"ret":{"type":"integer","description":"0, or a negative errno (-22 -EINVAL, -12 -ENOMEM); exit_mmap returns nothing: 0."},"vmas":{"type":"array","items":{"$ref":"#/definitions/MunmapVma"},"description":"Every VMA of the mm after the step, in address order ([] after exit_mmap)."},"events":{"type":"array","items":{"$ref":"#/definitions/MunmapEvent"},"description":"Events in order."},"changes":{"type":"array","items":{"$ref":"#/definitions/EntryChange"},"description":"Changed entries."},"uffd_events":{"type":"array","items":{"$ref":"#/definitions/UffdUnmapMessage"},"description":"The UFFD_EVENT_UNMAP messages, in the order sent ([] for exit_mmap, an error or a range with no VMA)."}}},"ExpectMunmap":{"title":"ExpectMunmap","description":"What the step must produce: exactly one of `result`, `either` or `byChoice`.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"result":{"$ref":"#/definitions/MunmapResult","description":"The outcome."},"either":{"description":"Alternatives the spec allows; the observation must equal one of them.","type":"array","minItems":2,"items":{"$ref":"#/definitions/ExpectMunmap"}},"byChoice":{"description":"Alternatives keyed by the value of an implementation choice.","type":"object","additionalProperties":false,"required":["choice","cases"],"properties":{"choice":{"description":"The implementation choice that selects the case.","$ref":"#/definitions/Choice"},"cases":{"description":"Choice value to expected outcome.","type":"object","minProperties":1,"additionalProperties":{"$ref":"#/definitions/ExpectMunmap"}}}}}},"MunmapStep":{"title":"MunmapStep","description":"munmap(start, len) of an mm (mm/mmap.c:1074 SYSCALL munmap, mm/vma.c:3237 __vm_munmap, :1605 do_vmi_munmap, :1558 do_vmi_align_munmap): the argument checks (-EINVAL), the split of a VMA the range begins or ends inside (both remainders keep vm_flags and the userfaultfd context; the one below keeps the VMA's name, the one above is `<name>_2`), unmap_vmas with ZAP_FLAG_DROP_MARKER and even_cows (mm/memory.c:2086: uffd-wp PTEs, uffd-wp, guard and poison markers and swap entries are all dropped, no marker is installed), free_pgtables between the VMAs below and above (mm/memory.c:373), tlb_finish_mmu, and the UFFD_EVENT_UNMAP message of each context with UFFD_FEATURE_EVENT_UNMAP that had a VMA in the range (fs/userfaultfd.c:833, :859). Model choices: no sealed VMAs, no hugetlb VMA or huge PMD in or at the edge of the range (unsupported), the monitor reads the event at once.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"munmap(start, len) of an mm (mm/mmap.c:1074 SYSCALL munmap, mm/vma.c:3237 __vm_munmap, :1605 do_vmi_munmap, :1558 do_vmi_align_munmap): the argument checks (-EINVAL), the split of a VMA the range begins or ends inside (both remainders keep vm_flags and the userfaultfd context; the one below keeps the VMA's name, the one above is `<name>_2`), unmap_vmas with ZAP_FLAG_DROP_MARKER and even_cows (mm/memory.c:2086: uffd-wp PTEs, uffd-wp, guard and poison markers and swap entries are all dropped, no marker is installed), free_pgtables between the VMAs below and above (mm/memory.c:373), tlb_finish_mmu, and the UFFD_EVENT_UNMAP message of each context with UFFD_FEATURE_EVENT_UNMAP that had a VMA in the range (fs/userfaultfd.c:833, :859). Model choices: no sealed VMAs, no hugetlb VMA or huge PMD in or at the edge of the range (unsupported), the monitor reads the event at once.","type":"string","enum":["munmap"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["mm","start","len"],"description":"Arguments.","properties":{"mm":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40,"description":"current->mm, by name (setup.mms)."},"start":{"$ref":"common.schema.json#/definitions/Hex64","description":"addr, as user space passes it (arm64 untags it)."},"len":{"$ref":"common.schema.json#/definitions/Hex64","description":"len, rounded up to pages."}}},"expect":{"$ref":"#/definitions/ExpectMunmap","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}},"ExitMmapStep":{"title":"ExitMmapStep","description":"exit_mmap of an mm (mm/mmap.c:1251): unmap_vmas of every VMA with a full-mm mmu_gather (the same zap details as munmap), free_pgtables with floor and ceiling 0, tlb_finish_mmu; the mm is left with no VMA. Model choices: no mmu notifiers, no x86 LDT, no hugetlb VMA (unsupported).","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"exit_mmap of an mm (mm/mmap.c:1251): unmap_vmas of every VMA with a full-mm mmu_gather (the same zap details as munmap), free_pgtables with floor and ceiling 0, tlb_finish_mmu; the mm is left with no VMA. Model choices: no mmu notifiers, no x86 LDT, no hugetlb VMA (unsupported).","type":"string","enum":["exit_mmap"]},"name":{"description":"Names this step's result so that later steps can use it as an input.","$ref":"#/definitions/StepName"},"args":{"type":"object","additionalProperties":false,"required":["mm"],"description":"Arguments.","properties":{"mm":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":40,"description":"The mm whose last user is gone, by name (setup.mms)."}}},"expect":{"$ref":"#/definitions/ExpectMunmap","description":"The expected outcome. A step without `expect` only computes an input for later steps; `ptvec lint` requires at least one expectation per vector."}}}}};
 const schema15 = {"title":"Note","description":"A named reason that vectors exist, cited by their `flags`.","type":"object","additionalProperties":false,"required":["description"],"properties":{"description":{"description":"What the vectors with this flag check and why it matters.","type":"string","minLength":1},"bugType":{"description":"The kind of implementation bug these vectors catch.","type":"string","enum":["wrong-bit","missing-check","lost-state","config-dependent","quirk","law","edge-case"]}}};
@@ -26,7 +42,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -40,7 +56,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -51,7 +67,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -63,7 +79,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -98,7 +114,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -109,7 +125,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -127,7 +143,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -138,7 +154,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -159,7 +175,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -182,7 +198,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -201,7 +217,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -211,7 +227,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -222,7 +238,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -235,7 +251,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -246,7 +262,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -256,7 +272,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -271,7 +287,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -282,7 +298,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -296,7 +312,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -307,7 +323,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -320,7 +336,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -330,14 +346,14 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
 }
 if(data.fields !== undefined){
 if(!(validate18(data.fields, {instancePath:instancePath+"/fields",parentData:data,parentDataProperty:"fields",rootData}))){
-vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
+vErrors = appendErrors(vErrors, validate18.errors);
 errors = vErrors.length;
 }
 }
@@ -351,32 +367,32 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
 }
 if(data5.pgd !== undefined){
 if(!(validate18(data5.pgd, {instancePath:instancePath+"/tables/pgd",parentData:data5,parentDataProperty:"pgd",rootData}))){
-vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
+vErrors = appendErrors(vErrors, validate18.errors);
 errors = vErrors.length;
 }
 }
 if(data5.p4d !== undefined){
 if(!(validate18(data5.p4d, {instancePath:instancePath+"/tables/p4d",parentData:data5,parentDataProperty:"p4d",rootData}))){
-vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
+vErrors = appendErrors(vErrors, validate18.errors);
 errors = vErrors.length;
 }
 }
 if(data5.pud !== undefined){
 if(!(validate18(data5.pud, {instancePath:instancePath+"/tables/pud",parentData:data5,parentDataProperty:"pud",rootData}))){
-vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
+vErrors = appendErrors(vErrors, validate18.errors);
 errors = vErrors.length;
 }
 }
 if(data5.pmd !== undefined){
 if(!(validate18(data5.pmd, {instancePath:instancePath+"/tables/pmd",parentData:data5,parentDataProperty:"pmd",rootData}))){
-vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
+vErrors = appendErrors(vErrors, validate18.errors);
 errors = vErrors.length;
 }
 }
@@ -387,7 +403,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -401,7 +417,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -412,7 +428,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -424,7 +440,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -444,7 +460,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -454,7 +470,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -465,7 +481,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -479,7 +495,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -490,7 +506,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -504,7 +520,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -515,7 +531,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -527,7 +543,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -554,7 +570,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -565,7 +581,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -582,7 +598,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -593,7 +609,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -606,7 +622,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -617,7 +633,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -627,7 +643,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -640,7 +656,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -661,7 +677,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -692,20 +708,20 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
 }
 if(data.root !== undefined){
 if(!(validate28(data.root, {instancePath:instancePath+"/root",parentData:data,parentDataProperty:"root",rootData}))){
-vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
+vErrors = appendErrors(vErrors, validate28.errors);
 errors = vErrors.length;
 }
 }
 if(data.root1 !== undefined){
 if(!(validate28(data.root1, {instancePath:instancePath+"/root1",parentData:data,parentDataProperty:"root1",rootData}))){
-vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
+vErrors = appendErrors(vErrors, validate28.errors);
 errors = vErrors.length;
 }
 }
@@ -717,7 +733,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -728,7 +744,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -738,7 +754,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -754,7 +770,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -767,7 +783,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -780,7 +796,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -793,7 +809,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -806,7 +822,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -819,7 +835,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -832,7 +848,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -845,7 +861,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -858,7 +874,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -869,7 +885,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -879,7 +895,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -893,7 +909,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -906,7 +922,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -919,7 +935,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -932,7 +948,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -945,7 +961,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -958,7 +974,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -968,7 +984,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -981,7 +997,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 }
@@ -994,7 +1010,7 @@ if(vErrors === null){
 vErrors = [err23];
 }
 else {
-vErrors.push(err23);
+pushError(vErrors, err23);
 }
 errors++;
 }
@@ -1007,7 +1023,7 @@ if(vErrors === null){
 vErrors = [err24];
 }
 else {
-vErrors.push(err24);
+pushError(vErrors, err24);
 }
 errors++;
 }
@@ -1020,7 +1036,7 @@ if(vErrors === null){
 vErrors = [err25];
 }
 else {
-vErrors.push(err25);
+pushError(vErrors, err25);
 }
 errors++;
 }
@@ -1033,7 +1049,7 @@ if(vErrors === null){
 vErrors = [err26];
 }
 else {
-vErrors.push(err26);
+pushError(vErrors, err26);
 }
 errors++;
 }
@@ -1046,7 +1062,7 @@ if(vErrors === null){
 vErrors = [err27];
 }
 else {
-vErrors.push(err27);
+pushError(vErrors, err27);
 }
 errors++;
 }
@@ -1059,7 +1075,7 @@ if(vErrors === null){
 vErrors = [err28];
 }
 else {
-vErrors.push(err28);
+pushError(vErrors, err28);
 }
 errors++;
 }
@@ -1071,7 +1087,7 @@ if(vErrors === null){
 vErrors = [err29];
 }
 else {
-vErrors.push(err29);
+pushError(vErrors, err29);
 }
 errors++;
 }
@@ -1083,7 +1099,7 @@ if(vErrors === null){
 vErrors = [err30];
 }
 else {
-vErrors.push(err30);
+pushError(vErrors, err30);
 }
 errors++;
 }
@@ -1111,7 +1127,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -1121,7 +1137,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -1132,7 +1148,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -1146,7 +1162,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -1156,7 +1172,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -1167,7 +1183,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -1181,7 +1197,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -1192,7 +1208,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -1206,7 +1222,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -1217,7 +1233,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -1229,7 +1245,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -1243,7 +1259,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -1254,7 +1270,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -1268,7 +1284,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -1279,7 +1295,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -1291,7 +1307,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -1305,7 +1321,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -1315,7 +1331,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -1326,7 +1342,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -1340,7 +1356,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -1350,7 +1366,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -1361,7 +1377,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -1375,7 +1391,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 }
@@ -1386,7 +1402,7 @@ if(vErrors === null){
 vErrors = [err23];
 }
 else {
-vErrors.push(err23);
+pushError(vErrors, err23);
 }
 errors++;
 }
@@ -1398,7 +1414,7 @@ if(vErrors === null){
 vErrors = [err24];
 }
 else {
-vErrors.push(err24);
+pushError(vErrors, err24);
 }
 errors++;
 }
@@ -1412,7 +1428,7 @@ if(vErrors === null){
 vErrors = [err25];
 }
 else {
-vErrors.push(err25);
+pushError(vErrors, err25);
 }
 errors++;
 }
@@ -1422,7 +1438,7 @@ if(vErrors === null){
 vErrors = [err26];
 }
 else {
-vErrors.push(err26);
+pushError(vErrors, err26);
 }
 errors++;
 }
@@ -1432,7 +1448,7 @@ if(vErrors === null){
 vErrors = [err27];
 }
 else {
-vErrors.push(err27);
+pushError(vErrors, err27);
 }
 errors++;
 }
@@ -1443,7 +1459,7 @@ if(vErrors === null){
 vErrors = [err28];
 }
 else {
-vErrors.push(err28);
+pushError(vErrors, err28);
 }
 errors++;
 }
@@ -1456,7 +1472,7 @@ if(vErrors === null){
 vErrors = [err29];
 }
 else {
-vErrors.push(err29);
+pushError(vErrors, err29);
 }
 errors++;
 }
@@ -1467,7 +1483,7 @@ if(vErrors === null){
 vErrors = [err30];
 }
 else {
-vErrors.push(err30);
+pushError(vErrors, err30);
 }
 errors++;
 }
@@ -1477,7 +1493,7 @@ if(vErrors === null){
 vErrors = [err31];
 }
 else {
-vErrors.push(err31);
+pushError(vErrors, err31);
 }
 errors++;
 }
@@ -1492,7 +1508,7 @@ if(vErrors === null){
 vErrors = [err32];
 }
 else {
-vErrors.push(err32);
+pushError(vErrors, err32);
 }
 errors++;
 }
@@ -1503,7 +1519,7 @@ if(vErrors === null){
 vErrors = [err33];
 }
 else {
-vErrors.push(err33);
+pushError(vErrors, err33);
 }
 errors++;
 }
@@ -1516,7 +1532,7 @@ if(vErrors === null){
 vErrors = [err34];
 }
 else {
-vErrors.push(err34);
+pushError(vErrors, err34);
 }
 errors++;
 }
@@ -1526,7 +1542,7 @@ if(vErrors === null){
 vErrors = [err35];
 }
 else {
-vErrors.push(err35);
+pushError(vErrors, err35);
 }
 errors++;
 }
@@ -1538,7 +1554,7 @@ if(vErrors === null){
 vErrors = [err36];
 }
 else {
-vErrors.push(err36);
+pushError(vErrors, err36);
 }
 errors++;
 }
@@ -1550,7 +1566,7 @@ if(vErrors === null){
 vErrors = [err37];
 }
 else {
-vErrors.push(err37);
+pushError(vErrors, err37);
 }
 errors++;
 }
@@ -1570,7 +1586,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -1585,7 +1601,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -1598,7 +1614,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -1609,7 +1625,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -1624,7 +1640,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -1635,7 +1651,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -1649,7 +1665,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -1660,7 +1676,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -1672,7 +1688,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -1685,7 +1701,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -1696,7 +1712,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -1706,7 +1722,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -1721,7 +1737,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -1734,7 +1750,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -1744,7 +1760,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -1765,7 +1781,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 break;
@@ -1780,7 +1796,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -1794,14 +1810,14 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
 const len1 = data7.length;
 for(let i2=0; i2<len1; i2++){
 if(!(validate37(data7[i2], {instancePath:instancePath+"/during/" + i2,parentData:data7,parentDataProperty:i2,rootData}))){
-vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+vErrors = appendErrors(vErrors, validate37.errors);
 errors = vErrors.length;
 }
 }
@@ -1812,7 +1828,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -1824,7 +1840,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -1844,7 +1860,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -1858,7 +1874,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -1871,7 +1887,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -1881,7 +1897,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -1902,7 +1918,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 break;
@@ -1917,7 +1933,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -1931,14 +1947,14 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
 const len1 = data2.length;
 for(let i2=0; i2<len1; i2++){
 if(!(validate36(data2[i2], {instancePath:instancePath+"/rules/" + i2,parentData:data2,parentDataProperty:i2,rootData}))){
-vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+vErrors = appendErrors(vErrors, validate36.errors);
 errors = vErrors.length;
 }
 }
@@ -1949,7 +1965,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -1961,7 +1977,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -1981,26 +1997,26 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
 }
 if(data.fault !== undefined){
 if(!(validate35(data.fault, {instancePath:instancePath+"/fault",parentData:data,parentDataProperty:"fault",rootData}))){
-vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+vErrors = appendErrors(vErrors, validate35.errors);
 errors = vErrors.length;
 }
 }
 if(data.page_mkwrite !== undefined){
 if(!(validate35(data.page_mkwrite, {instancePath:instancePath+"/page_mkwrite",parentData:data,parentDataProperty:"page_mkwrite",rootData}))){
-vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+vErrors = appendErrors(vErrors, validate35.errors);
 errors = vErrors.length;
 }
 }
 if(data.pfn_mkwrite !== undefined){
 if(!(validate35(data.pfn_mkwrite, {instancePath:instancePath+"/pfn_mkwrite",parentData:data,parentDataProperty:"pfn_mkwrite",rootData}))){
-vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+vErrors = appendErrors(vErrors, validate35.errors);
 errors = vErrors.length;
 }
 }
@@ -2013,7 +2029,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -2024,7 +2040,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -2036,7 +2052,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -2055,7 +2071,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -2065,7 +2081,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -2075,7 +2091,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -2085,7 +2101,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -2096,7 +2112,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -2110,7 +2126,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -2120,7 +2136,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -2131,7 +2147,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -2145,7 +2161,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -2156,7 +2172,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -2170,7 +2186,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -2181,7 +2197,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -2198,7 +2214,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -2208,7 +2224,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -2225,7 +2241,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 break outer0;
@@ -2240,7 +2256,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -2254,7 +2270,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -2265,7 +2281,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -2279,7 +2295,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -2289,7 +2305,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -2300,7 +2316,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -2313,7 +2329,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -2323,14 +2339,14 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 }
 }
 if(data.vm_ops !== undefined){
 if(!(validate34(data.vm_ops, {instancePath:instancePath+"/vm_ops",parentData:data,parentDataProperty:"vm_ops",rootData}))){
-vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
+vErrors = appendErrors(vErrors, validate34.errors);
 errors = vErrors.length;
 }
 }
@@ -2343,7 +2359,7 @@ if(vErrors === null){
 vErrors = [err23];
 }
 else {
-vErrors.push(err23);
+pushError(vErrors, err23);
 }
 errors++;
 }
@@ -2354,7 +2370,7 @@ if(vErrors === null){
 vErrors = [err24];
 }
 else {
-vErrors.push(err24);
+pushError(vErrors, err24);
 }
 errors++;
 }
@@ -2368,7 +2384,7 @@ if(vErrors === null){
 vErrors = [err25];
 }
 else {
-vErrors.push(err25);
+pushError(vErrors, err25);
 }
 errors++;
 }
@@ -2378,7 +2394,7 @@ if(vErrors === null){
 vErrors = [err26];
 }
 else {
-vErrors.push(err26);
+pushError(vErrors, err26);
 }
 errors++;
 }
@@ -2389,7 +2405,7 @@ if(vErrors === null){
 vErrors = [err27];
 }
 else {
-vErrors.push(err27);
+pushError(vErrors, err27);
 }
 errors++;
 }
@@ -2401,7 +2417,7 @@ if(vErrors === null){
 vErrors = [err28];
 }
 else {
-vErrors.push(err28);
+pushError(vErrors, err28);
 }
 errors++;
 }
@@ -2420,7 +2436,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -2430,7 +2446,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -2441,7 +2457,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -2455,7 +2471,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -2465,7 +2481,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -2476,7 +2492,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -2489,7 +2505,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -2500,7 +2516,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -2510,7 +2526,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -2525,14 +2541,14 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
 const len0 = data2.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate33(data2[i0], {instancePath:instancePath+"/vmas/" + i0,parentData:data2,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+vErrors = appendErrors(vErrors, validate33.errors);
 errors = vErrors.length;
 }
 }
@@ -2543,7 +2559,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -2556,7 +2572,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -2567,7 +2583,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -2577,7 +2593,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -2592,7 +2608,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -2606,7 +2622,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -2616,7 +2632,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -2627,7 +2643,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -2648,7 +2664,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 break;
@@ -2663,7 +2679,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -2675,7 +2691,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -2696,7 +2712,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -2706,7 +2722,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -2716,7 +2732,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -2727,7 +2743,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -2741,7 +2757,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -2752,7 +2768,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -2766,7 +2782,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -2777,7 +2793,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -2794,7 +2810,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -2804,7 +2820,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -2825,7 +2841,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 break;
@@ -2840,7 +2856,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -2854,7 +2870,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -2868,7 +2884,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -2879,7 +2895,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -2891,7 +2907,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -2903,7 +2919,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -2922,7 +2938,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -2933,7 +2949,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -2946,7 +2962,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -2957,7 +2973,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -2967,7 +2983,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -2982,14 +2998,14 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
 const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate47(data1[i0], {instancePath:instancePath+"/vm_areas/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
+vErrors = appendErrors(vErrors, validate47.errors);
 errors = vErrors.length;
 }
 }
@@ -3000,7 +3016,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -3014,7 +3030,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -3024,7 +3040,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -3035,7 +3051,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -3049,7 +3065,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -3060,7 +3076,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -3074,7 +3090,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -3085,7 +3101,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -3097,7 +3113,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -3110,7 +3126,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -3123,7 +3139,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -3135,7 +3151,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -3155,7 +3171,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -3165,7 +3181,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -3176,7 +3192,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -3190,7 +3206,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -3201,7 +3217,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -3214,7 +3230,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -3225,7 +3241,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -3235,7 +3251,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -3248,7 +3264,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -3268,7 +3284,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -3278,7 +3294,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -3289,7 +3305,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -3303,7 +3319,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -3313,7 +3329,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -3324,7 +3340,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -3337,7 +3353,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -3351,7 +3367,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -3365,7 +3381,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -3375,7 +3391,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -3386,7 +3402,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -3400,7 +3416,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -3411,7 +3427,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -3425,7 +3441,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -3436,7 +3452,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -3449,7 +3465,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -3461,7 +3477,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -3473,7 +3489,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -3486,7 +3502,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -3499,7 +3515,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -3513,7 +3529,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -3524,7 +3540,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -3536,7 +3552,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 }
@@ -3557,7 +3573,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -3567,7 +3583,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -3578,7 +3594,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -3591,7 +3607,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -3602,7 +3618,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -3612,7 +3628,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -3627,7 +3643,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -3638,7 +3654,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -3650,7 +3666,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -3669,7 +3685,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -3679,7 +3695,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -3690,7 +3706,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -3704,7 +3720,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -3715,7 +3731,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -3728,7 +3744,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -3741,7 +3757,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -3754,7 +3770,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -3765,7 +3781,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -3775,7 +3791,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -3789,7 +3805,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -3802,14 +3818,14 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
 }
 if(data.swap !== undefined){
 if(!(validate55(data.swap, {instancePath:instancePath+"/swap",parentData:data,parentDataProperty:"swap",rootData}))){
-vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+vErrors = appendErrors(vErrors, validate55.errors);
 errors = vErrors.length;
 }
 }
@@ -3820,7 +3836,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -3841,7 +3857,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -3851,7 +3867,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -3862,7 +3878,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -3876,7 +3892,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -3886,7 +3902,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -3897,7 +3913,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -3911,7 +3927,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -3921,7 +3937,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -3932,7 +3948,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -3949,7 +3965,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -3959,7 +3975,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -3976,7 +3992,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 break outer0;
@@ -3991,7 +4007,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -4004,7 +4020,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -4016,7 +4032,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -4035,7 +4051,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -4046,7 +4062,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -4060,7 +4076,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -4070,7 +4086,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -4081,7 +4097,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -4095,7 +4111,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -4106,7 +4122,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -4120,7 +4136,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -4131,7 +4147,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -4143,7 +4159,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -4157,7 +4173,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -4168,7 +4184,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -4182,14 +4198,14 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
 const len0 = data4.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate17(data4[i0], {instancePath:instancePath+"/map/" + i0,parentData:data4,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
+vErrors = appendErrors(vErrors, validate17.errors);
 errors = vErrors.length;
 }
 }
@@ -4200,7 +4216,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -4214,14 +4230,14 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
 const len1 = data6.length;
 for(let i1=0; i1<len1; i1++){
 if(!(validate25(data6[i1], {instancePath:instancePath+"/words/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+vErrors = appendErrors(vErrors, validate25.errors);
 errors = vErrors.length;
 }
 }
@@ -4232,7 +4248,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -4246,7 +4262,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -4256,14 +4272,14 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
 const len2 = data8.length;
 for(let i2=0; i2<len2; i2++){
 if(!(validate27(data8[i2], {instancePath:instancePath+"/cpus/" + i2,parentData:data8,parentDataProperty:i2,rootData}))){
-vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+vErrors = appendErrors(vErrors, validate27.errors);
 errors = vErrors.length;
 }
 }
@@ -4274,7 +4290,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -4288,14 +4304,14 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
 const len3 = data10.length;
 for(let i3=0; i3<len3; i3++){
 if(!(validate32(data10[i3], {instancePath:instancePath+"/mms/" + i3,parentData:data10,parentDataProperty:i3,rootData}))){
-vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
+vErrors = appendErrors(vErrors, validate32.errors);
 errors = vErrors.length;
 }
 }
@@ -4306,14 +4322,14 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
 }
 if(data.init_mm !== undefined){
 if(!(validate46(data.init_mm, {instancePath:instancePath+"/init_mm",parentData:data,parentDataProperty:"init_mm",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+vErrors = appendErrors(vErrors, validate46.errors);
 errors = vErrors.length;
 }
 }
@@ -4326,7 +4342,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -4337,7 +4353,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 }
@@ -4351,7 +4367,7 @@ if(vErrors === null){
 vErrors = [err23];
 }
 else {
-vErrors.push(err23);
+pushError(vErrors, err23);
 }
 errors++;
 }
@@ -4362,7 +4378,7 @@ if(vErrors === null){
 vErrors = [err24];
 }
 else {
-vErrors.push(err24);
+pushError(vErrors, err24);
 }
 errors++;
 }
@@ -4376,14 +4392,14 @@ if(vErrors === null){
 vErrors = [err25];
 }
 else {
-vErrors.push(err25);
+pushError(vErrors, err25);
 }
 errors++;
 }
 const len4 = data15.length;
 for(let i4=0; i4<len4; i4++){
 if(!(validate50(data15[i4], {instancePath:instancePath+"/folios/" + i4,parentData:data15,parentDataProperty:i4,rootData}))){
-vErrors = vErrors === null ? validate50.errors : vErrors.concat(validate50.errors);
+vErrors = appendErrors(vErrors, validate50.errors);
 errors = vErrors.length;
 }
 }
@@ -4394,7 +4410,7 @@ if(vErrors === null){
 vErrors = [err26];
 }
 else {
-vErrors.push(err26);
+pushError(vErrors, err26);
 }
 errors++;
 }
@@ -4408,14 +4424,14 @@ if(vErrors === null){
 vErrors = [err27];
 }
 else {
-vErrors.push(err27);
+pushError(vErrors, err27);
 }
 errors++;
 }
 const len5 = data17.length;
 for(let i5=0; i5<len5; i5++){
 if(!(validate52(data17[i5], {instancePath:instancePath+"/files/" + i5,parentData:data17,parentDataProperty:i5,rootData}))){
-vErrors = vErrors === null ? validate52.errors : vErrors.concat(validate52.errors);
+vErrors = appendErrors(vErrors, validate52.errors);
 errors = vErrors.length;
 }
 }
@@ -4426,7 +4442,7 @@ if(vErrors === null){
 vErrors = [err28];
 }
 else {
-vErrors.push(err28);
+pushError(vErrors, err28);
 }
 errors++;
 }
@@ -4440,14 +4456,14 @@ if(vErrors === null){
 vErrors = [err29];
 }
 else {
-vErrors.push(err29);
+pushError(vErrors, err29);
 }
 errors++;
 }
 const len6 = data19.length;
 for(let i6=0; i6<len6; i6++){
 if(!(validate54(data19[i6], {instancePath:instancePath+"/pages/" + i6,parentData:data19,parentDataProperty:i6,rootData}))){
-vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+vErrors = appendErrors(vErrors, validate54.errors);
 errors = vErrors.length;
 }
 }
@@ -4458,7 +4474,7 @@ if(vErrors === null){
 vErrors = [err30];
 }
 else {
-vErrors.push(err30);
+pushError(vErrors, err30);
 }
 errors++;
 }
@@ -4472,7 +4488,7 @@ if(vErrors === null){
 vErrors = [err31];
 }
 else {
-vErrors.push(err31);
+pushError(vErrors, err31);
 }
 errors++;
 }
@@ -4486,7 +4502,7 @@ if(vErrors === null){
 vErrors = [err32];
 }
 else {
-vErrors.push(err32);
+pushError(vErrors, err32);
 }
 errors++;
 }
@@ -4497,7 +4513,7 @@ if(vErrors === null){
 vErrors = [err33];
 }
 else {
-vErrors.push(err33);
+pushError(vErrors, err33);
 }
 errors++;
 }
@@ -4514,7 +4530,7 @@ if(vErrors === null){
 vErrors = [err34];
 }
 else {
-vErrors.push(err34);
+pushError(vErrors, err34);
 }
 errors++;
 break outer0;
@@ -4529,7 +4545,7 @@ if(vErrors === null){
 vErrors = [err35];
 }
 else {
-vErrors.push(err35);
+pushError(vErrors, err35);
 }
 errors++;
 }
@@ -4543,7 +4559,7 @@ if(vErrors === null){
 vErrors = [err36];
 }
 else {
-vErrors.push(err36);
+pushError(vErrors, err36);
 }
 errors++;
 }
@@ -4557,7 +4573,7 @@ if(vErrors === null){
 vErrors = [err37];
 }
 else {
-vErrors.push(err37);
+pushError(vErrors, err37);
 }
 errors++;
 }
@@ -4568,7 +4584,7 @@ if(vErrors === null){
 vErrors = [err38];
 }
 else {
-vErrors.push(err38);
+pushError(vErrors, err38);
 }
 errors++;
 }
@@ -4581,7 +4597,7 @@ if(vErrors === null){
 vErrors = [err39];
 }
 else {
-vErrors.push(err39);
+pushError(vErrors, err39);
 }
 errors++;
 }
@@ -4592,7 +4608,7 @@ if(vErrors === null){
 vErrors = [err40];
 }
 else {
-vErrors.push(err40);
+pushError(vErrors, err40);
 }
 errors++;
 }
@@ -4602,7 +4618,7 @@ if(vErrors === null){
 vErrors = [err41];
 }
 else {
-vErrors.push(err41);
+pushError(vErrors, err41);
 }
 errors++;
 }
@@ -4616,7 +4632,7 @@ if(vErrors === null){
 vErrors = [err42];
 }
 else {
-vErrors.push(err42);
+pushError(vErrors, err42);
 }
 errors++;
 }
@@ -4628,7 +4644,7 @@ if(vErrors === null){
 vErrors = [err43];
 }
 else {
-vErrors.push(err43);
+pushError(vErrors, err43);
 }
 errors++;
 }
@@ -4640,7 +4656,7 @@ if(vErrors === null){
 vErrors = [err44];
 }
 else {
-vErrors.push(err44);
+pushError(vErrors, err44);
 }
 errors++;
 }
@@ -4654,14 +4670,14 @@ if(vErrors === null){
 vErrors = [err45];
 }
 else {
-vErrors.push(err45);
+pushError(vErrors, err45);
 }
 errors++;
 }
 const len9 = data27.length;
 for(let i10=0; i10<len9; i10++){
 if(!(validate58(data27[i10], {instancePath:instancePath+"/uffds/" + i10,parentData:data27,parentDataProperty:i10,rootData}))){
-vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
+vErrors = appendErrors(vErrors, validate58.errors);
 errors = vErrors.length;
 }
 }
@@ -4672,7 +4688,7 @@ if(vErrors === null){
 vErrors = [err46];
 }
 else {
-vErrors.push(err46);
+pushError(vErrors, err46);
 }
 errors++;
 }
@@ -4684,7 +4700,7 @@ if(vErrors === null){
 vErrors = [err47];
 }
 else {
-vErrors.push(err47);
+pushError(vErrors, err47);
 }
 errors++;
 }
@@ -4708,7 +4724,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -4719,7 +4735,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -4733,7 +4749,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -4744,7 +4760,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -4756,7 +4772,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -4779,7 +4795,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -4790,7 +4806,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -4801,7 +4817,7 @@ passing0 = 0;
 }
 const _errs4 = errors;
 if(!(validate64(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
+vErrors = appendErrors(vErrors, validate64.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs4 === errors;
@@ -4821,7 +4837,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -4855,7 +4871,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -4865,7 +4881,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -4876,7 +4892,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -4889,7 +4905,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -4903,14 +4919,14 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
 const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 if(!(wrapper0.validate(data1[i0], {instancePath:instancePath+"/either/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? wrapper0.validate.errors : vErrors.concat(wrapper0.validate.errors);
+vErrors = appendErrors(vErrors, wrapper0.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -4921,7 +4937,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -4935,7 +4951,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -4945,7 +4961,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -4956,7 +4972,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -4970,7 +4986,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -4981,7 +4997,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -4995,13 +5011,13 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
 for(const key2 in data5){
 if(!(wrapper0.validate(data5[key2], {instancePath:instancePath+"/byChoice/cases/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data5,parentDataProperty:key2,rootData}))){
-vErrors = vErrors === null ? wrapper0.validate.errors : vErrors.concat(wrapper0.validate.errors);
+vErrors = appendErrors(vErrors, wrapper0.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -5012,7 +5028,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -5024,7 +5040,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -5036,7 +5052,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -5055,7 +5071,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -5065,7 +5081,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -5076,7 +5092,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -5089,7 +5105,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -5099,7 +5115,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -5113,7 +5129,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -5124,7 +5140,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -5138,7 +5154,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -5149,14 +5165,14 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
 }
 if(data2.pte !== undefined){
 if(!(validate63(data2.pte, {instancePath:instancePath+"/args/pte",parentData:data2,parentDataProperty:"pte",rootData}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+vErrors = appendErrors(vErrors, validate63.errors);
 errors = vErrors.length;
 }
 }
@@ -5167,14 +5183,14 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate67(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate67.errors : vErrors.concat(validate67.errors);
+vErrors = appendErrors(vErrors, validate67.errors);
 errors = vErrors.length;
 }
 }
@@ -5185,7 +5201,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -5207,7 +5223,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -5217,7 +5233,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -5228,7 +5244,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -5242,7 +5258,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -5253,7 +5269,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -5267,14 +5283,14 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
 const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 if(!(wrapper2.validate(data1[i0], {instancePath:instancePath+"/either/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? wrapper2.validate.errors : vErrors.concat(wrapper2.validate.errors);
+vErrors = appendErrors(vErrors, wrapper2.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -5285,7 +5301,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -5299,7 +5315,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -5309,7 +5325,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -5320,7 +5336,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -5334,7 +5350,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -5345,7 +5361,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -5359,13 +5375,13 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
 for(const key2 in data5){
 if(!(wrapper2.validate(data5[key2], {instancePath:instancePath+"/byChoice/cases/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data5,parentDataProperty:key2,rootData}))){
-vErrors = vErrors === null ? wrapper2.validate.errors : vErrors.concat(wrapper2.validate.errors);
+vErrors = appendErrors(vErrors, wrapper2.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -5376,7 +5392,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -5388,7 +5404,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -5400,7 +5416,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -5419,7 +5435,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -5429,7 +5445,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -5440,7 +5456,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -5453,7 +5469,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -5463,7 +5479,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -5477,7 +5493,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -5488,7 +5504,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -5502,7 +5518,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -5513,14 +5529,14 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
 }
 if(data2.pte !== undefined){
 if(!(validate63(data2.pte, {instancePath:instancePath+"/args/pte",parentData:data2,parentDataProperty:"pte",rootData}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+vErrors = appendErrors(vErrors, validate63.errors);
 errors = vErrors.length;
 }
 }
@@ -5531,14 +5547,14 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate71(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
+vErrors = appendErrors(vErrors, validate71.errors);
 errors = vErrors.length;
 }
 }
@@ -5549,7 +5565,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -5569,7 +5585,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -5579,7 +5595,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -5590,7 +5606,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -5603,7 +5619,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -5613,7 +5629,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -5627,7 +5643,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -5638,7 +5654,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -5652,7 +5668,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -5662,7 +5678,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -5673,14 +5689,14 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
 }
 if(data2.pte !== undefined){
 if(!(validate63(data2.pte, {instancePath:instancePath+"/args/pte",parentData:data2,parentDataProperty:"pte",rootData}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+vErrors = appendErrors(vErrors, validate63.errors);
 errors = vErrors.length;
 }
 }
@@ -5696,7 +5712,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -5706,7 +5722,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -5723,7 +5739,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 break outer0;
@@ -5738,7 +5754,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -5750,14 +5766,14 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate71(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
+vErrors = appendErrors(vErrors, validate71.errors);
 errors = vErrors.length;
 }
 }
@@ -5768,7 +5784,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -5788,7 +5804,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -5798,7 +5814,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -5809,7 +5825,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -5822,7 +5838,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -5832,7 +5848,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -5846,7 +5862,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -5857,7 +5873,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -5871,7 +5887,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -5881,7 +5897,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -5892,20 +5908,20 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
 }
 if(data2.value !== undefined){
 if(!(validate63(data2.value, {instancePath:instancePath+"/args/value",parentData:data2,parentDataProperty:"value",rootData}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+vErrors = appendErrors(vErrors, validate63.errors);
 errors = vErrors.length;
 }
 }
 if(data2.prot !== undefined){
 if(!(validate63(data2.prot, {instancePath:instancePath+"/args/prot",parentData:data2,parentDataProperty:"prot",rootData}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+vErrors = appendErrors(vErrors, validate63.errors);
 errors = vErrors.length;
 }
 }
@@ -5916,14 +5932,14 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate71(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
+vErrors = appendErrors(vErrors, validate71.errors);
 errors = vErrors.length;
 }
 }
@@ -5934,7 +5950,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -5954,7 +5970,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -5964,7 +5980,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -5975,7 +5991,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -5988,7 +6004,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -5998,7 +6014,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -6012,7 +6028,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -6023,7 +6039,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -6037,7 +6053,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -6047,7 +6063,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -6058,20 +6074,20 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
 }
 if(data2.pfn !== undefined){
 if(!(validate63(data2.pfn, {instancePath:instancePath+"/args/pfn",parentData:data2,parentDataProperty:"pfn",rootData}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+vErrors = appendErrors(vErrors, validate63.errors);
 errors = vErrors.length;
 }
 }
 if(data2.prot !== undefined){
 if(!(validate63(data2.prot, {instancePath:instancePath+"/args/prot",parentData:data2,parentDataProperty:"prot",rootData}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+vErrors = appendErrors(vErrors, validate63.errors);
 errors = vErrors.length;
 }
 }
@@ -6082,14 +6098,14 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate71(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
+vErrors = appendErrors(vErrors, validate71.errors);
 errors = vErrors.length;
 }
 }
@@ -6100,7 +6116,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -6120,7 +6136,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -6130,7 +6146,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -6141,7 +6157,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -6154,7 +6170,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -6164,7 +6180,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -6178,7 +6194,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -6189,7 +6205,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -6203,7 +6219,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -6214,14 +6230,14 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
 }
 if(data2.value !== undefined){
 if(!(validate63(data2.value, {instancePath:instancePath+"/args/value",parentData:data2,parentDataProperty:"value",rootData}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+vErrors = appendErrors(vErrors, validate63.errors);
 errors = vErrors.length;
 }
 }
@@ -6232,14 +6248,14 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate71(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
+vErrors = appendErrors(vErrors, validate71.errors);
 errors = vErrors.length;
 }
 }
@@ -6250,7 +6266,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -6270,7 +6286,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -6280,7 +6296,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -6291,7 +6307,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -6304,7 +6320,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -6314,7 +6330,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -6328,7 +6344,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -6339,7 +6355,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -6353,7 +6369,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -6364,14 +6380,14 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
 }
 if(data2.pmd !== undefined){
 if(!(validate63(data2.pmd, {instancePath:instancePath+"/args/pmd",parentData:data2,parentDataProperty:"pmd",rootData}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+vErrors = appendErrors(vErrors, validate63.errors);
 errors = vErrors.length;
 }
 }
@@ -6382,14 +6398,14 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate67(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate67.errors : vErrors.concat(validate67.errors);
+vErrors = appendErrors(vErrors, validate67.errors);
 errors = vErrors.length;
 }
 }
@@ -6400,7 +6416,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -6420,7 +6436,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -6430,7 +6446,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -6441,7 +6457,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -6454,7 +6470,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -6464,7 +6480,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -6478,7 +6494,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -6489,7 +6505,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -6503,7 +6519,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -6514,14 +6530,14 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
 }
 if(data2.pmd !== undefined){
 if(!(validate63(data2.pmd, {instancePath:instancePath+"/args/pmd",parentData:data2,parentDataProperty:"pmd",rootData}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+vErrors = appendErrors(vErrors, validate63.errors);
 errors = vErrors.length;
 }
 }
@@ -6532,14 +6548,14 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate71(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
+vErrors = appendErrors(vErrors, validate71.errors);
 errors = vErrors.length;
 }
 }
@@ -6550,7 +6566,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -6570,7 +6586,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -6580,7 +6596,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -6591,7 +6607,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -6604,7 +6620,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -6614,7 +6630,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -6628,7 +6644,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -6639,7 +6655,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -6653,7 +6669,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -6664,14 +6680,14 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
 }
 if(data2.pud !== undefined){
 if(!(validate63(data2.pud, {instancePath:instancePath+"/args/pud",parentData:data2,parentDataProperty:"pud",rootData}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+vErrors = appendErrors(vErrors, validate63.errors);
 errors = vErrors.length;
 }
 }
@@ -6682,14 +6698,14 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate67(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate67.errors : vErrors.concat(validate67.errors);
+vErrors = appendErrors(vErrors, validate67.errors);
 errors = vErrors.length;
 }
 }
@@ -6700,7 +6716,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -6720,7 +6736,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -6730,7 +6746,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -6741,7 +6757,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -6754,7 +6770,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -6764,7 +6780,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -6778,7 +6794,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -6789,7 +6805,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -6803,7 +6819,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -6814,14 +6830,14 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
 }
 if(data2.pud !== undefined){
 if(!(validate63(data2.pud, {instancePath:instancePath+"/args/pud",parentData:data2,parentDataProperty:"pud",rootData}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+vErrors = appendErrors(vErrors, validate63.errors);
 errors = vErrors.length;
 }
 }
@@ -6832,14 +6848,14 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate71(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
+vErrors = appendErrors(vErrors, validate71.errors);
 errors = vErrors.length;
 }
 }
@@ -6850,7 +6866,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -6870,7 +6886,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -6880,7 +6896,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -6891,7 +6907,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -6904,7 +6920,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -6914,7 +6930,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -6928,7 +6944,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -6939,7 +6955,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -6953,7 +6969,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -6963,7 +6979,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -6974,7 +6990,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -6987,7 +7003,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -6998,7 +7014,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -7008,7 +7024,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -7016,7 +7032,7 @@ errors++;
 }
 if(data2.offset !== undefined){
 if(!(validate63(data2.offset, {instancePath:instancePath+"/args/offset",parentData:data2,parentDataProperty:"offset",rootData}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+vErrors = appendErrors(vErrors, validate63.errors);
 errors = vErrors.length;
 }
 }
@@ -7027,14 +7043,14 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate71(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
+vErrors = appendErrors(vErrors, validate71.errors);
 errors = vErrors.length;
 }
 }
@@ -7045,7 +7061,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -7067,7 +7083,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -7077,7 +7093,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -7088,7 +7104,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -7101,7 +7117,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -7112,7 +7128,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -7127,14 +7143,14 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
 const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 if(!(wrapper4.validate(data1[i0], {instancePath:instancePath+"/either/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? wrapper4.validate.errors : vErrors.concat(wrapper4.validate.errors);
+vErrors = appendErrors(vErrors, wrapper4.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -7145,7 +7161,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -7159,7 +7175,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -7169,7 +7185,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -7180,7 +7196,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -7194,7 +7210,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -7205,7 +7221,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -7219,13 +7235,13 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
 for(const key2 in data5){
 if(!(wrapper4.validate(data5[key2], {instancePath:instancePath+"/byChoice/cases/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data5,parentDataProperty:key2,rootData}))){
-vErrors = vErrors === null ? wrapper4.validate.errors : vErrors.concat(wrapper4.validate.errors);
+vErrors = appendErrors(vErrors, wrapper4.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -7236,7 +7252,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -7248,7 +7264,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -7260,7 +7276,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -7279,7 +7295,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -7289,7 +7305,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -7300,7 +7316,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -7313,7 +7329,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -7323,7 +7339,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -7337,7 +7353,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -7348,7 +7364,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -7362,7 +7378,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -7373,14 +7389,14 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
 }
 if(data2.entry !== undefined){
 if(!(validate63(data2.entry, {instancePath:instancePath+"/args/entry",parentData:data2,parentDataProperty:"entry",rootData}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+vErrors = appendErrors(vErrors, validate63.errors);
 errors = vErrors.length;
 }
 }
@@ -7391,14 +7407,14 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate104(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate104.errors : vErrors.concat(validate104.errors);
+vErrors = appendErrors(vErrors, validate104.errors);
 errors = vErrors.length;
 }
 }
@@ -7409,7 +7425,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -7429,7 +7445,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -7439,7 +7455,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -7450,7 +7466,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -7463,7 +7479,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -7473,7 +7489,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -7487,7 +7503,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -7498,7 +7514,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -7512,7 +7528,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -7523,14 +7539,14 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
 }
 if(data2.entry !== undefined){
 if(!(validate63(data2.entry, {instancePath:instancePath+"/args/entry",parentData:data2,parentDataProperty:"entry",rootData}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+vErrors = appendErrors(vErrors, validate63.errors);
 errors = vErrors.length;
 }
 }
@@ -7541,14 +7557,14 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate71(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
+vErrors = appendErrors(vErrors, validate71.errors);
 errors = vErrors.length;
 }
 }
@@ -7559,7 +7575,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -7579,7 +7595,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -7589,7 +7605,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -7600,7 +7616,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -7613,7 +7629,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -7623,7 +7639,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -7637,7 +7653,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -7648,7 +7664,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -7662,7 +7678,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -7673,14 +7689,14 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
 }
 if(data2.entry !== undefined){
 if(!(validate63(data2.entry, {instancePath:instancePath+"/args/entry",parentData:data2,parentDataProperty:"entry",rootData}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+vErrors = appendErrors(vErrors, validate63.errors);
 errors = vErrors.length;
 }
 }
@@ -7691,14 +7707,14 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate71(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
+vErrors = appendErrors(vErrors, validate71.errors);
 errors = vErrors.length;
 }
 }
@@ -7709,7 +7725,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -7729,7 +7745,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -7739,7 +7755,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -7750,7 +7766,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -7763,7 +7779,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -7773,7 +7789,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -7787,7 +7803,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -7798,7 +7814,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -7812,7 +7828,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -7823,14 +7839,14 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
 }
 if(data2.pte !== undefined){
 if(!(validate63(data2.pte, {instancePath:instancePath+"/args/pte",parentData:data2,parentDataProperty:"pte",rootData}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+vErrors = appendErrors(vErrors, validate63.errors);
 errors = vErrors.length;
 }
 }
@@ -7841,14 +7857,14 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate71(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
+vErrors = appendErrors(vErrors, validate71.errors);
 errors = vErrors.length;
 }
 }
@@ -7859,7 +7875,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -7881,7 +7897,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -7891,7 +7907,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -7902,7 +7918,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -7915,7 +7931,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -7925,7 +7941,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -7939,14 +7955,14 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
 const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 if(!(wrapper6.validate(data1[i0], {instancePath:instancePath+"/either/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? wrapper6.validate.errors : vErrors.concat(wrapper6.validate.errors);
+vErrors = appendErrors(vErrors, wrapper6.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -7957,7 +7973,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -7971,7 +7987,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -7981,7 +7997,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -7992,7 +8008,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -8006,7 +8022,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -8017,7 +8033,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -8031,13 +8047,13 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
 for(const key2 in data5){
 if(!(wrapper6.validate(data5[key2], {instancePath:instancePath+"/byChoice/cases/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data5,parentDataProperty:key2,rootData}))){
-vErrors = vErrors === null ? wrapper6.validate.errors : vErrors.concat(wrapper6.validate.errors);
+vErrors = appendErrors(vErrors, wrapper6.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -8048,7 +8064,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -8060,7 +8076,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -8072,7 +8088,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -8091,7 +8107,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -8101,7 +8117,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -8112,7 +8128,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -8125,7 +8141,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -8135,7 +8151,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -8149,7 +8165,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -8160,7 +8176,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -8174,7 +8190,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -8185,14 +8201,14 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
 }
 if(data2.entry !== undefined){
 if(!(validate63(data2.entry, {instancePath:instancePath+"/args/entry",parentData:data2,parentDataProperty:"entry",rootData}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+vErrors = appendErrors(vErrors, validate63.errors);
 errors = vErrors.length;
 }
 }
@@ -8203,14 +8219,14 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate117(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate117.errors : vErrors.concat(validate117.errors);
+vErrors = appendErrors(vErrors, validate117.errors);
 errors = vErrors.length;
 }
 }
@@ -8221,7 +8237,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -8241,7 +8257,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -8251,7 +8267,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -8262,7 +8278,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -8275,7 +8291,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -8285,7 +8301,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -8299,7 +8315,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -8310,7 +8326,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -8324,7 +8340,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -8335,14 +8351,14 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
 }
 if(data2.entry !== undefined){
 if(!(validate63(data2.entry, {instancePath:instancePath+"/args/entry",parentData:data2,parentDataProperty:"entry",rootData}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+vErrors = appendErrors(vErrors, validate63.errors);
 errors = vErrors.length;
 }
 }
@@ -8353,14 +8369,14 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate67(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate67.errors : vErrors.concat(validate67.errors);
+vErrors = appendErrors(vErrors, validate67.errors);
 errors = vErrors.length;
 }
 }
@@ -8371,7 +8387,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -8391,7 +8407,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -8401,7 +8417,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -8412,7 +8428,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -8425,7 +8441,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -8435,7 +8451,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -8449,7 +8465,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -8460,7 +8476,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -8474,7 +8490,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -8485,7 +8501,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -8498,7 +8514,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -8509,7 +8525,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -8519,7 +8535,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -8532,14 +8548,14 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate71(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
+vErrors = appendErrors(vErrors, validate71.errors);
 errors = vErrors.length;
 }
 }
@@ -8550,7 +8566,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -8570,7 +8586,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -8580,7 +8596,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -8591,7 +8607,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -8604,7 +8620,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -8614,7 +8630,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -8628,7 +8644,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -8639,7 +8655,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -8653,7 +8669,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -8664,7 +8680,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -8681,7 +8697,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -8691,7 +8707,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -8708,7 +8724,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 break outer0;
@@ -8723,7 +8739,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -8735,14 +8751,14 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate71(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
+vErrors = appendErrors(vErrors, validate71.errors);
 errors = vErrors.length;
 }
 }
@@ -8753,7 +8769,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -8782,7 +8798,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -8793,7 +8809,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -8803,7 +8819,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -8821,7 +8837,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -8832,7 +8848,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -8853,7 +8869,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -8883,7 +8899,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -8893,7 +8909,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -8904,7 +8920,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -8917,7 +8933,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -8927,7 +8943,7 @@ let data1 = data.fields;
 if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
 for(const key1 in data1){
 if(!(validate130(data1[key1], {instancePath:instancePath+"/fields/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data1,parentDataProperty:key1,rootData}))){
-vErrors = vErrors === null ? validate130.errors : vErrors.concat(validate130.errors);
+vErrors = appendErrors(vErrors, validate130.errors);
 errors = vErrors.length;
 }
 }
@@ -8938,7 +8954,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -8950,7 +8966,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -8970,7 +8986,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -8980,7 +8996,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -8991,14 +9007,14 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
 }
 if(data.result !== undefined){
 if(!(validate129(data.result, {instancePath:instancePath+"/result",parentData:data,parentDataProperty:"result",rootData}))){
-vErrors = vErrors === null ? validate129.errors : vErrors.concat(validate129.errors);
+vErrors = appendErrors(vErrors, validate129.errors);
 errors = vErrors.length;
 }
 }
@@ -9011,14 +9027,14 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
 const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 if(!(wrapper8.validate(data1[i0], {instancePath:instancePath+"/either/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? wrapper8.validate.errors : vErrors.concat(wrapper8.validate.errors);
+vErrors = appendErrors(vErrors, wrapper8.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -9029,7 +9045,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -9043,7 +9059,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -9053,7 +9069,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -9064,7 +9080,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -9078,7 +9094,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -9089,7 +9105,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -9103,13 +9119,13 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
 for(const key2 in data5){
 if(!(wrapper8.validate(data5[key2], {instancePath:instancePath+"/byChoice/cases/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data5,parentDataProperty:key2,rootData}))){
-vErrors = vErrors === null ? wrapper8.validate.errors : vErrors.concat(wrapper8.validate.errors);
+vErrors = appendErrors(vErrors, wrapper8.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -9120,7 +9136,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -9132,7 +9148,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -9144,7 +9160,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -9163,7 +9179,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -9173,7 +9189,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -9184,7 +9200,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -9197,7 +9213,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -9207,7 +9223,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -9221,7 +9237,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -9232,7 +9248,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -9246,7 +9262,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -9256,7 +9272,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -9267,7 +9283,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -9280,7 +9296,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -9290,14 +9306,14 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
 }
 if(data2.value !== undefined){
 if(!(validate63(data2.value, {instancePath:instancePath+"/args/value",parentData:data2,parentDataProperty:"value",rootData}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+vErrors = appendErrors(vErrors, validate63.errors);
 errors = vErrors.length;
 }
 }
@@ -9308,14 +9324,14 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate128(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate128.errors : vErrors.concat(validate128.errors);
+vErrors = appendErrors(vErrors, validate128.errors);
 errors = vErrors.length;
 }
 }
@@ -9326,7 +9342,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -9346,7 +9362,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -9356,7 +9372,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -9367,7 +9383,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -9380,7 +9396,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -9390,7 +9406,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -9404,7 +9420,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -9415,7 +9431,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -9429,7 +9445,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -9439,7 +9455,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -9449,7 +9465,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -9460,7 +9476,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -9473,7 +9489,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -9483,7 +9499,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -9496,7 +9512,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -9506,7 +9522,7 @@ let data5 = data2.fields;
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 for(const key2 in data5){
 if(!(validate130(data5[key2], {instancePath:instancePath+"/args/fields/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data5,parentDataProperty:key2,rootData}))){
-vErrors = vErrors === null ? validate130.errors : vErrors.concat(validate130.errors);
+vErrors = appendErrors(vErrors, validate130.errors);
 errors = vErrors.length;
 }
 }
@@ -9517,7 +9533,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -9529,14 +9545,14 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate71(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
+vErrors = appendErrors(vErrors, validate71.errors);
 errors = vErrors.length;
 }
 }
@@ -9547,7 +9563,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -9572,7 +9588,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -9582,7 +9598,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -9593,7 +9609,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -9606,7 +9622,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -9616,7 +9632,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -9630,7 +9646,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -9641,7 +9657,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -9655,7 +9671,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -9666,7 +9682,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -9678,7 +9694,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -9699,7 +9715,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -9709,7 +9725,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -9719,7 +9735,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -9730,7 +9746,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -9744,7 +9760,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -9755,7 +9771,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -9769,7 +9785,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -9780,7 +9796,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -9793,7 +9809,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -9807,7 +9823,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -9818,7 +9834,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -9830,7 +9846,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -9850,7 +9866,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -9860,7 +9876,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -9871,7 +9887,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -9884,7 +9900,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -9894,7 +9910,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -9908,7 +9924,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -9919,7 +9935,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -9931,7 +9947,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -9951,7 +9967,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -9961,7 +9977,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -9972,7 +9988,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -9986,7 +10002,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -9997,7 +10013,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -10011,7 +10027,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -10022,7 +10038,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -10034,7 +10050,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -10053,7 +10069,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -10063,7 +10079,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -10073,7 +10089,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -10084,7 +10100,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -10098,7 +10114,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -10108,7 +10124,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -10119,7 +10135,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -10133,7 +10149,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -10144,7 +10160,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -10157,7 +10173,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -10167,7 +10183,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -10179,7 +10195,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -10193,7 +10209,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -10203,7 +10219,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -10213,7 +10229,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -10224,7 +10240,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -10237,7 +10253,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -10247,7 +10263,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -10264,7 +10280,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -10274,7 +10290,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -10290,7 +10306,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -10311,7 +10327,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -10334,7 +10350,7 @@ let valid8 = false;
 let passing1 = null;
 const _errs26 = errors;
 if(!(validate140(data6, {instancePath:instancePath+"/fault/report",parentData:data3,parentDataProperty:"report",rootData}))){
-vErrors = vErrors === null ? validate140.errors : vErrors.concat(validate140.errors);
+vErrors = appendErrors(vErrors, validate140.errors);
 errors = vErrors.length;
 }
 var _valid1 = _errs26 === errors;
@@ -10344,7 +10360,7 @@ passing1 = 0;
 }
 const _errs27 = errors;
 if(!(validate142(data6, {instancePath:instancePath+"/fault/report",parentData:data3,parentDataProperty:"report",rootData}))){
-vErrors = vErrors === null ? validate142.errors : vErrors.concat(validate142.errors);
+vErrors = appendErrors(vErrors, validate142.errors);
 errors = vErrors.length;
 }
 var _valid1 = _errs27 === errors;
@@ -10359,7 +10375,7 @@ passing1 = 1;
 }
 const _errs28 = errors;
 if(!(validate144(data6, {instancePath:instancePath+"/fault/report",parentData:data3,parentDataProperty:"report",rootData}))){
-vErrors = vErrors === null ? validate144.errors : vErrors.concat(validate144.errors);
+vErrors = appendErrors(vErrors, validate144.errors);
 errors = vErrors.length;
 }
 var _valid1 = _errs28 === errors;
@@ -10380,7 +10396,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 }
@@ -10403,7 +10419,7 @@ if(vErrors === null){
 vErrors = [err23];
 }
 else {
-vErrors.push(err23);
+pushError(vErrors, err23);
 }
 errors++;
 }
@@ -10414,7 +10430,7 @@ if(Array.isArray(data7)){
 const len0 = data7.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate146(data7[i0], {instancePath:instancePath+"/updates/" + i0,parentData:data7,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate146.errors : vErrors.concat(validate146.errors);
+vErrors = appendErrors(vErrors, validate146.errors);
 errors = vErrors.length;
 }
 }
@@ -10425,7 +10441,7 @@ if(vErrors === null){
 vErrors = [err24];
 }
 else {
-vErrors.push(err24);
+pushError(vErrors, err24);
 }
 errors++;
 }
@@ -10437,7 +10453,7 @@ if(vErrors === null){
 vErrors = [err25];
 }
 else {
-vErrors.push(err25);
+pushError(vErrors, err25);
 }
 errors++;
 }
@@ -10457,7 +10473,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -10467,7 +10483,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -10478,14 +10494,14 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
 }
 if(data.result !== undefined){
 if(!(validate139(data.result, {instancePath:instancePath+"/result",parentData:data,parentDataProperty:"result",rootData}))){
-vErrors = vErrors === null ? validate139.errors : vErrors.concat(validate139.errors);
+vErrors = appendErrors(vErrors, validate139.errors);
 errors = vErrors.length;
 }
 }
@@ -10498,14 +10514,14 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
 const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 if(!(wrapper10.validate(data1[i0], {instancePath:instancePath+"/either/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? wrapper10.validate.errors : vErrors.concat(wrapper10.validate.errors);
+vErrors = appendErrors(vErrors, wrapper10.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -10516,7 +10532,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -10530,7 +10546,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -10540,7 +10556,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -10551,7 +10567,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -10565,7 +10581,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -10576,7 +10592,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -10590,13 +10606,13 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
 for(const key2 in data5){
 if(!(wrapper10.validate(data5[key2], {instancePath:instancePath+"/byChoice/cases/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data5,parentDataProperty:key2,rootData}))){
-vErrors = vErrors === null ? wrapper10.validate.errors : vErrors.concat(wrapper10.validate.errors);
+vErrors = appendErrors(vErrors, wrapper10.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -10607,7 +10623,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -10619,7 +10635,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -10631,7 +10647,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -10650,7 +10666,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -10660,7 +10676,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -10671,7 +10687,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -10684,7 +10700,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -10694,7 +10710,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -10708,7 +10724,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -10719,7 +10735,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -10733,7 +10749,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -10743,7 +10759,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -10753,7 +10769,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -10764,7 +10780,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -10777,7 +10793,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -10788,7 +10804,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -10798,7 +10814,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -10813,7 +10829,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -10824,7 +10840,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -10837,7 +10853,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -10847,7 +10863,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -10860,7 +10876,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -10870,7 +10886,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -10882,14 +10898,14 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate138(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate138.errors : vErrors.concat(validate138.errors);
+vErrors = appendErrors(vErrors, validate138.errors);
 errors = vErrors.length;
 }
 }
@@ -10900,7 +10916,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -10920,7 +10936,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -10930,7 +10946,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -10941,7 +10957,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -10954,7 +10970,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -10964,7 +10980,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -10978,7 +10994,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -10989,7 +11005,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -11003,7 +11019,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -11014,7 +11030,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -11028,7 +11044,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -11039,7 +11055,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -11051,14 +11067,14 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate71(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
+vErrors = appendErrors(vErrors, validate71.errors);
 errors = vErrors.length;
 }
 }
@@ -11069,7 +11085,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -11089,7 +11105,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -11099,7 +11115,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -11110,7 +11126,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -11123,7 +11139,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -11133,7 +11149,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -11147,7 +11163,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -11157,7 +11173,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -11168,7 +11184,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -11182,7 +11198,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -11193,14 +11209,14 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
 }
 if(data1.value !== undefined){
 if(!(validate63(data1.value, {instancePath:instancePath+"/args/value",parentData:data1,parentDataProperty:"value",rootData}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+vErrors = appendErrors(vErrors, validate63.errors);
 errors = vErrors.length;
 }
 }
@@ -11211,7 +11227,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -11223,7 +11239,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -11248,7 +11264,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -11259,7 +11275,7 @@ passing0 = 0;
 }
 const _errs3 = errors;
 if(!(validate140(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate140.errors : vErrors.concat(validate140.errors);
+vErrors = appendErrors(vErrors, validate140.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs3 === errors;
@@ -11279,7 +11295,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -11310,7 +11326,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -11320,7 +11336,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -11331,14 +11347,14 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
 }
 if(data.result !== undefined){
 if(!(validate157(data.result, {instancePath:instancePath+"/result",parentData:data,parentDataProperty:"result",rootData}))){
-vErrors = vErrors === null ? validate157.errors : vErrors.concat(validate157.errors);
+vErrors = appendErrors(vErrors, validate157.errors);
 errors = vErrors.length;
 }
 }
@@ -11351,14 +11367,14 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
 const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 if(!(wrapper12.validate(data1[i0], {instancePath:instancePath+"/either/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? wrapper12.validate.errors : vErrors.concat(wrapper12.validate.errors);
+vErrors = appendErrors(vErrors, wrapper12.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -11369,7 +11385,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -11381,7 +11397,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -11400,7 +11416,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -11410,7 +11426,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -11421,7 +11437,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -11434,7 +11450,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -11444,7 +11460,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -11458,7 +11474,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -11469,7 +11485,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -11482,7 +11498,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -11493,7 +11509,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -11503,7 +11519,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -11511,7 +11527,7 @@ errors++;
 }
 if(data1.root !== undefined){
 if(!(validate28(data1.root, {instancePath:instancePath+"/args/root",parentData:data1,parentDataProperty:"root",rootData}))){
-vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
+vErrors = appendErrors(vErrors, validate28.errors);
 errors = vErrors.length;
 }
 }
@@ -11523,7 +11539,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -11534,7 +11550,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -11544,7 +11560,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -11558,7 +11574,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -11570,14 +11586,14 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate156(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate156.errors : vErrors.concat(validate156.errors);
+vErrors = appendErrors(vErrors, validate156.errors);
 errors = vErrors.length;
 }
 }
@@ -11588,7 +11604,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -11608,7 +11624,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -11618,7 +11634,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -11629,7 +11645,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -11642,7 +11658,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -11652,7 +11668,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -11666,7 +11682,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -11677,7 +11693,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -11690,7 +11706,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -11701,7 +11717,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -11711,7 +11727,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -11719,7 +11735,7 @@ errors++;
 }
 if(data1.root !== undefined){
 if(!(validate28(data1.root, {instancePath:instancePath+"/args/root",parentData:data1,parentDataProperty:"root",rootData}))){
-vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
+vErrors = appendErrors(vErrors, validate28.errors);
 errors = vErrors.length;
 }
 }
@@ -11731,7 +11747,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -11742,7 +11758,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -11752,7 +11768,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -11765,7 +11781,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -11777,7 +11793,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -11797,7 +11813,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -11807,7 +11823,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -11818,7 +11834,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -11831,7 +11847,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -11841,7 +11857,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -11855,7 +11871,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -11866,7 +11882,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -11879,7 +11895,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -11890,7 +11906,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -11900,7 +11916,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -11908,7 +11924,7 @@ errors++;
 }
 if(data1.root !== undefined){
 if(!(validate28(data1.root, {instancePath:instancePath+"/args/root",parentData:data1,parentDataProperty:"root",rootData}))){
-vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
+vErrors = appendErrors(vErrors, validate28.errors);
 errors = vErrors.length;
 }
 }
@@ -11920,7 +11936,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -11931,7 +11947,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -11941,7 +11957,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -11954,7 +11970,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -11966,7 +11982,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -11986,7 +12002,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -11996,7 +12012,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -12007,7 +12023,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -12020,7 +12036,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -12030,7 +12046,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -12044,7 +12060,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -12055,7 +12071,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -12068,7 +12084,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -12079,7 +12095,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -12089,7 +12105,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -12105,7 +12121,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -12118,7 +12134,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -12131,7 +12147,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -12144,7 +12160,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -12157,7 +12173,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -12170,7 +12186,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -12183,7 +12199,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -12196,7 +12212,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -12209,7 +12225,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -12220,7 +12236,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -12230,7 +12246,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -12244,7 +12260,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -12257,7 +12273,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 }
@@ -12270,7 +12286,7 @@ if(vErrors === null){
 vErrors = [err23];
 }
 else {
-vErrors.push(err23);
+pushError(vErrors, err23);
 }
 errors++;
 }
@@ -12283,7 +12299,7 @@ if(vErrors === null){
 vErrors = [err24];
 }
 else {
-vErrors.push(err24);
+pushError(vErrors, err24);
 }
 errors++;
 }
@@ -12296,7 +12312,7 @@ if(vErrors === null){
 vErrors = [err25];
 }
 else {
-vErrors.push(err25);
+pushError(vErrors, err25);
 }
 errors++;
 }
@@ -12309,7 +12325,7 @@ if(vErrors === null){
 vErrors = [err26];
 }
 else {
-vErrors.push(err26);
+pushError(vErrors, err26);
 }
 errors++;
 }
@@ -12319,7 +12335,7 @@ if(vErrors === null){
 vErrors = [err27];
 }
 else {
-vErrors.push(err27);
+pushError(vErrors, err27);
 }
 errors++;
 }
@@ -12332,7 +12348,7 @@ if(vErrors === null){
 vErrors = [err28];
 }
 else {
-vErrors.push(err28);
+pushError(vErrors, err28);
 }
 errors++;
 }
@@ -12345,7 +12361,7 @@ if(vErrors === null){
 vErrors = [err29];
 }
 else {
-vErrors.push(err29);
+pushError(vErrors, err29);
 }
 errors++;
 }
@@ -12358,7 +12374,7 @@ if(vErrors === null){
 vErrors = [err30];
 }
 else {
-vErrors.push(err30);
+pushError(vErrors, err30);
 }
 errors++;
 }
@@ -12371,7 +12387,7 @@ if(vErrors === null){
 vErrors = [err31];
 }
 else {
-vErrors.push(err31);
+pushError(vErrors, err31);
 }
 errors++;
 }
@@ -12384,7 +12400,7 @@ if(vErrors === null){
 vErrors = [err32];
 }
 else {
-vErrors.push(err32);
+pushError(vErrors, err32);
 }
 errors++;
 }
@@ -12397,7 +12413,7 @@ if(vErrors === null){
 vErrors = [err33];
 }
 else {
-vErrors.push(err33);
+pushError(vErrors, err33);
 }
 errors++;
 }
@@ -12410,7 +12426,7 @@ if(vErrors === null){
 vErrors = [err34];
 }
 else {
-vErrors.push(err34);
+pushError(vErrors, err34);
 }
 errors++;
 }
@@ -12422,7 +12438,7 @@ if(vErrors === null){
 vErrors = [err35];
 }
 else {
-vErrors.push(err35);
+pushError(vErrors, err35);
 }
 errors++;
 }
@@ -12434,14 +12450,14 @@ if(vErrors === null){
 vErrors = [err36];
 }
 else {
-vErrors.push(err36);
+pushError(vErrors, err36);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate156(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate156.errors : vErrors.concat(validate156.errors);
+vErrors = appendErrors(vErrors, validate156.errors);
 errors = vErrors.length;
 }
 }
@@ -12452,7 +12468,7 @@ if(vErrors === null){
 vErrors = [err37];
 }
 else {
-vErrors.push(err37);
+pushError(vErrors, err37);
 }
 errors++;
 }
@@ -12472,7 +12488,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -12482,7 +12498,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -12493,7 +12509,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -12506,7 +12522,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -12516,7 +12532,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -12530,7 +12546,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -12541,7 +12557,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -12554,7 +12570,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -12565,7 +12581,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -12575,7 +12591,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -12590,7 +12606,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -12601,7 +12617,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -12613,7 +12629,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -12625,7 +12641,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -12645,7 +12661,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -12655,7 +12671,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -12666,7 +12682,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -12679,7 +12695,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -12689,7 +12705,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -12703,7 +12719,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -12714,7 +12730,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -12727,7 +12743,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -12738,7 +12754,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -12748,7 +12764,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -12762,7 +12778,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -12772,7 +12788,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -12785,7 +12801,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -12796,7 +12812,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -12806,7 +12822,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -12821,7 +12837,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -12832,7 +12848,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -12844,7 +12860,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -12856,7 +12872,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -12876,7 +12892,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -12886,7 +12902,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -12897,7 +12913,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -12910,7 +12926,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -12920,7 +12936,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -12934,7 +12950,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -12945,7 +12961,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -12958,7 +12974,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -12969,7 +12985,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -12979,7 +12995,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -12993,7 +13009,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -13003,7 +13019,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -13017,7 +13033,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -13028,7 +13044,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -13041,7 +13057,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -13052,7 +13068,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -13062,7 +13078,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -13075,7 +13091,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -13087,7 +13103,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -13107,7 +13123,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -13117,7 +13133,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -13128,7 +13144,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -13141,7 +13157,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -13151,7 +13167,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -13166,7 +13182,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -13179,7 +13195,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -13190,7 +13206,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -13200,7 +13216,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -13215,7 +13231,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -13226,7 +13242,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -13239,7 +13255,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -13250,7 +13266,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -13260,7 +13276,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -13273,7 +13289,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -13285,7 +13301,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -13309,7 +13325,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -13324,7 +13340,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -13338,7 +13354,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -13349,7 +13365,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -13362,7 +13378,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -13373,7 +13389,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -13392,7 +13408,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -13402,7 +13418,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -13413,7 +13429,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -13429,7 +13445,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -13450,7 +13466,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -13473,7 +13489,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -13486,7 +13502,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -13497,7 +13513,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -13507,7 +13523,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -13521,7 +13537,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -13532,7 +13548,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -13542,7 +13558,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -13556,7 +13572,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -13566,7 +13582,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -13580,7 +13596,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -13591,7 +13607,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -13603,7 +13619,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 }
@@ -13623,7 +13639,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -13636,7 +13652,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -13647,7 +13663,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -13657,7 +13673,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -13671,7 +13687,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -13681,7 +13697,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -13695,7 +13711,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -13706,7 +13722,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -13720,14 +13736,14 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
 const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate174(data3[i0], {instancePath:instancePath+"/rules/" + i0,parentData:data3,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate174.errors : vErrors.concat(validate174.errors);
+vErrors = appendErrors(vErrors, validate174.errors);
 errors = vErrors.length;
 }
 }
@@ -13738,7 +13754,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -13750,7 +13766,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -13770,74 +13786,74 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
 }
 if(data.pgd_entry !== undefined){
 if(!(validate173(data.pgd_entry, {instancePath:instancePath+"/pgd_entry",parentData:data,parentDataProperty:"pgd_entry",rootData}))){
-vErrors = vErrors === null ? validate173.errors : vErrors.concat(validate173.errors);
+vErrors = appendErrors(vErrors, validate173.errors);
 errors = vErrors.length;
 }
 }
 if(data.p4d_entry !== undefined){
 if(!(validate173(data.p4d_entry, {instancePath:instancePath+"/p4d_entry",parentData:data,parentDataProperty:"p4d_entry",rootData}))){
-vErrors = vErrors === null ? validate173.errors : vErrors.concat(validate173.errors);
+vErrors = appendErrors(vErrors, validate173.errors);
 errors = vErrors.length;
 }
 }
 if(data.pud_entry !== undefined){
 if(!(validate173(data.pud_entry, {instancePath:instancePath+"/pud_entry",parentData:data,parentDataProperty:"pud_entry",rootData}))){
-vErrors = vErrors === null ? validate173.errors : vErrors.concat(validate173.errors);
+vErrors = appendErrors(vErrors, validate173.errors);
 errors = vErrors.length;
 }
 }
 if(data.pmd_entry !== undefined){
 if(!(validate173(data.pmd_entry, {instancePath:instancePath+"/pmd_entry",parentData:data,parentDataProperty:"pmd_entry",rootData}))){
-vErrors = vErrors === null ? validate173.errors : vErrors.concat(validate173.errors);
+vErrors = appendErrors(vErrors, validate173.errors);
 errors = vErrors.length;
 }
 }
 if(data.pte_entry !== undefined){
 if(!(validate173(data.pte_entry, {instancePath:instancePath+"/pte_entry",parentData:data,parentDataProperty:"pte_entry",rootData}))){
-vErrors = vErrors === null ? validate173.errors : vErrors.concat(validate173.errors);
+vErrors = appendErrors(vErrors, validate173.errors);
 errors = vErrors.length;
 }
 }
 if(data.pte_hole !== undefined){
 if(!(validate173(data.pte_hole, {instancePath:instancePath+"/pte_hole",parentData:data,parentDataProperty:"pte_hole",rootData}))){
-vErrors = vErrors === null ? validate173.errors : vErrors.concat(validate173.errors);
+vErrors = appendErrors(vErrors, validate173.errors);
 errors = vErrors.length;
 }
 }
 if(data.hugetlb_entry !== undefined){
 if(!(validate173(data.hugetlb_entry, {instancePath:instancePath+"/hugetlb_entry",parentData:data,parentDataProperty:"hugetlb_entry",rootData}))){
-vErrors = vErrors === null ? validate173.errors : vErrors.concat(validate173.errors);
+vErrors = appendErrors(vErrors, validate173.errors);
 errors = vErrors.length;
 }
 }
 if(data.test_walk !== undefined){
 if(!(validate173(data.test_walk, {instancePath:instancePath+"/test_walk",parentData:data,parentDataProperty:"test_walk",rootData}))){
-vErrors = vErrors === null ? validate173.errors : vErrors.concat(validate173.errors);
+vErrors = appendErrors(vErrors, validate173.errors);
 errors = vErrors.length;
 }
 }
 if(data.pre_vma !== undefined){
 if(!(validate173(data.pre_vma, {instancePath:instancePath+"/pre_vma",parentData:data,parentDataProperty:"pre_vma",rootData}))){
-vErrors = vErrors === null ? validate173.errors : vErrors.concat(validate173.errors);
+vErrors = appendErrors(vErrors, validate173.errors);
 errors = vErrors.length;
 }
 }
 if(data.post_vma !== undefined){
 if(!(validate173(data.post_vma, {instancePath:instancePath+"/post_vma",parentData:data,parentDataProperty:"post_vma",rootData}))){
-vErrors = vErrors === null ? validate173.errors : vErrors.concat(validate173.errors);
+vErrors = appendErrors(vErrors, validate173.errors);
 errors = vErrors.length;
 }
 }
 if(data.install_pte !== undefined){
 if(!(validate173(data.install_pte, {instancePath:instancePath+"/install_pte",parentData:data,parentDataProperty:"install_pte",rootData}))){
-vErrors = vErrors === null ? validate173.errors : vErrors.concat(validate173.errors);
+vErrors = appendErrors(vErrors, validate173.errors);
 errors = vErrors.length;
 }
 }
@@ -13849,7 +13865,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -13859,7 +13875,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -13871,7 +13887,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -13898,7 +13914,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -13909,7 +13925,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -13925,7 +13941,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -13935,7 +13951,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -13956,7 +13972,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -13986,7 +14002,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -13997,7 +14013,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -14010,7 +14026,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -14020,7 +14036,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -14034,7 +14050,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -14045,7 +14061,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -14059,7 +14075,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -14070,7 +14086,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -14083,7 +14099,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -14094,7 +14110,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -14104,7 +14120,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -14112,7 +14128,7 @@ errors++;
 }
 if(data.value !== undefined){
 if(!(validate191(data.value, {instancePath:instancePath+"/value",parentData:data,parentDataProperty:"value",rootData}))){
-vErrors = vErrors === null ? validate191.errors : vErrors.concat(validate191.errors);
+vErrors = appendErrors(vErrors, validate191.errors);
 errors = vErrors.length;
 }
 }
@@ -14125,7 +14141,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -14136,7 +14152,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -14150,7 +14166,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -14160,7 +14176,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -14171,7 +14187,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -14184,7 +14200,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -14197,7 +14213,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -14209,7 +14225,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -14229,7 +14245,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -14239,7 +14255,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -14249,7 +14265,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -14259,7 +14275,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -14269,7 +14285,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -14280,7 +14296,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -14293,7 +14309,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -14304,7 +14320,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -14314,7 +14330,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -14328,7 +14344,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -14338,7 +14354,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -14352,7 +14368,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -14363,20 +14379,20 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
 }
 if(data.old !== undefined){
 if(!(validate191(data.old, {instancePath:instancePath+"/old",parentData:data,parentDataProperty:"old",rootData}))){
-vErrors = vErrors === null ? validate191.errors : vErrors.concat(validate191.errors);
+vErrors = appendErrors(vErrors, validate191.errors);
 errors = vErrors.length;
 }
 }
 if(data.new !== undefined){
 if(!(validate191(data.new, {instancePath:instancePath+"/new",parentData:data,parentDataProperty:"new",rootData}))){
-vErrors = vErrors === null ? validate191.errors : vErrors.concat(validate191.errors);
+vErrors = appendErrors(vErrors, validate191.errors);
 errors = vErrors.length;
 }
 }
@@ -14387,7 +14403,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -14406,7 +14422,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -14416,7 +14432,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -14426,7 +14442,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -14437,7 +14453,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -14450,7 +14466,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -14461,7 +14477,7 @@ if(Array.isArray(data1)){
 const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate190(data1[i0], {instancePath:instancePath+"/events/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate190.errors : vErrors.concat(validate190.errors);
+vErrors = appendErrors(vErrors, validate190.errors);
 errors = vErrors.length;
 }
 }
@@ -14472,7 +14488,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -14483,7 +14499,7 @@ if(Array.isArray(data3)){
 const len1 = data3.length;
 for(let i1=0; i1<len1; i1++){
 if(!(validate194(data3[i1], {instancePath:instancePath+"/changes/" + i1,parentData:data3,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate194.errors : vErrors.concat(validate194.errors);
+vErrors = appendErrors(vErrors, validate194.errors);
 errors = vErrors.length;
 }
 }
@@ -14494,7 +14510,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -14506,7 +14522,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -14526,7 +14542,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -14536,7 +14552,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -14547,14 +14563,14 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
 }
 if(data.result !== undefined){
 if(!(validate189(data.result, {instancePath:instancePath+"/result",parentData:data,parentDataProperty:"result",rootData}))){
-vErrors = vErrors === null ? validate189.errors : vErrors.concat(validate189.errors);
+vErrors = appendErrors(vErrors, validate189.errors);
 errors = vErrors.length;
 }
 }
@@ -14567,14 +14583,14 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
 const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 if(!(wrapper13.validate(data1[i0], {instancePath:instancePath+"/either/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? wrapper13.validate.errors : vErrors.concat(wrapper13.validate.errors);
+vErrors = appendErrors(vErrors, wrapper13.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -14585,7 +14601,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -14599,7 +14615,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -14609,7 +14625,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -14620,7 +14636,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -14634,7 +14650,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -14645,7 +14661,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -14659,13 +14675,13 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
 for(const key2 in data5){
 if(!(wrapper13.validate(data5[key2], {instancePath:instancePath+"/byChoice/cases/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data5,parentDataProperty:key2,rootData}))){
-vErrors = vErrors === null ? wrapper13.validate.errors : vErrors.concat(wrapper13.validate.errors);
+vErrors = appendErrors(vErrors, wrapper13.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -14676,7 +14692,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -14688,7 +14704,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -14700,7 +14716,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -14719,7 +14735,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -14729,7 +14745,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -14740,7 +14756,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -14753,7 +14769,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -14763,7 +14779,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -14777,7 +14793,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -14788,7 +14804,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -14802,7 +14818,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -14812,7 +14828,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -14822,7 +14838,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -14832,7 +14848,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -14843,7 +14859,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -14861,7 +14877,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -14871,7 +14887,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -14882,7 +14898,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -14898,7 +14914,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -14919,7 +14935,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -14944,7 +14960,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -14955,7 +14971,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -14969,7 +14985,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -14980,7 +14996,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -14993,7 +15009,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -15004,7 +15020,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 }
@@ -15014,7 +15030,7 @@ if(vErrors === null){
 vErrors = [err23];
 }
 else {
-vErrors.push(err23);
+pushError(vErrors, err23);
 }
 errors++;
 }
@@ -15022,7 +15038,7 @@ errors++;
 }
 if(data2.ops !== undefined){
 if(!(validate172(data2.ops, {instancePath:instancePath+"/args/ops",parentData:data2,parentDataProperty:"ops",rootData}))){
-vErrors = vErrors === null ? validate172.errors : vErrors.concat(validate172.errors);
+vErrors = appendErrors(vErrors, validate172.errors);
 errors = vErrors.length;
 }
 }
@@ -15036,7 +15052,7 @@ if(vErrors === null){
 vErrors = [err24];
 }
 else {
-vErrors.push(err24);
+pushError(vErrors, err24);
 }
 errors++;
 }
@@ -15049,7 +15065,7 @@ if(vErrors === null){
 vErrors = [err25];
 }
 else {
-vErrors.push(err25);
+pushError(vErrors, err25);
 }
 errors++;
 }
@@ -15059,7 +15075,7 @@ if(vErrors === null){
 vErrors = [err26];
 }
 else {
-vErrors.push(err26);
+pushError(vErrors, err26);
 }
 errors++;
 }
@@ -15071,7 +15087,7 @@ if(vErrors === null){
 vErrors = [err27];
 }
 else {
-vErrors.push(err27);
+pushError(vErrors, err27);
 }
 errors++;
 }
@@ -15083,14 +15099,14 @@ if(vErrors === null){
 vErrors = [err28];
 }
 else {
-vErrors.push(err28);
+pushError(vErrors, err28);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate188(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate188.errors : vErrors.concat(validate188.errors);
+vErrors = appendErrors(vErrors, validate188.errors);
 errors = vErrors.length;
 }
 }
@@ -15101,7 +15117,7 @@ if(vErrors === null){
 vErrors = [err29];
 }
 else {
-vErrors.push(err29);
+pushError(vErrors, err29);
 }
 errors++;
 }
@@ -15121,7 +15137,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -15131,7 +15147,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -15142,7 +15158,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -15155,7 +15171,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -15165,7 +15181,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -15179,7 +15195,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -15190,7 +15206,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -15204,7 +15220,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -15214,7 +15230,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -15224,7 +15240,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -15234,7 +15250,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -15245,7 +15261,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -15263,7 +15279,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -15273,7 +15289,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -15284,7 +15300,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -15301,7 +15317,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -15312,7 +15328,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -15333,7 +15349,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -15358,7 +15374,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -15369,7 +15385,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -15383,7 +15399,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -15394,7 +15410,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -15407,7 +15423,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 }
@@ -15420,7 +15436,7 @@ if(vErrors === null){
 vErrors = [err23];
 }
 else {
-vErrors.push(err23);
+pushError(vErrors, err23);
 }
 errors++;
 }
@@ -15431,7 +15447,7 @@ if(vErrors === null){
 vErrors = [err24];
 }
 else {
-vErrors.push(err24);
+pushError(vErrors, err24);
 }
 errors++;
 }
@@ -15441,7 +15457,7 @@ if(vErrors === null){
 vErrors = [err25];
 }
 else {
-vErrors.push(err25);
+pushError(vErrors, err25);
 }
 errors++;
 }
@@ -15449,7 +15465,7 @@ errors++;
 }
 if(data2.ops !== undefined){
 if(!(validate172(data2.ops, {instancePath:instancePath+"/args/ops",parentData:data2,parentDataProperty:"ops",rootData}))){
-vErrors = vErrors === null ? validate172.errors : vErrors.concat(validate172.errors);
+vErrors = appendErrors(vErrors, validate172.errors);
 errors = vErrors.length;
 }
 }
@@ -15463,7 +15479,7 @@ if(vErrors === null){
 vErrors = [err26];
 }
 else {
-vErrors.push(err26);
+pushError(vErrors, err26);
 }
 errors++;
 }
@@ -15476,7 +15492,7 @@ if(vErrors === null){
 vErrors = [err27];
 }
 else {
-vErrors.push(err27);
+pushError(vErrors, err27);
 }
 errors++;
 }
@@ -15486,7 +15502,7 @@ if(vErrors === null){
 vErrors = [err28];
 }
 else {
-vErrors.push(err28);
+pushError(vErrors, err28);
 }
 errors++;
 }
@@ -15498,7 +15514,7 @@ if(vErrors === null){
 vErrors = [err29];
 }
 else {
-vErrors.push(err29);
+pushError(vErrors, err29);
 }
 errors++;
 }
@@ -15510,14 +15526,14 @@ if(vErrors === null){
 vErrors = [err30];
 }
 else {
-vErrors.push(err30);
+pushError(vErrors, err30);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate188(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate188.errors : vErrors.concat(validate188.errors);
+vErrors = appendErrors(vErrors, validate188.errors);
 errors = vErrors.length;
 }
 }
@@ -15528,7 +15544,7 @@ if(vErrors === null){
 vErrors = [err31];
 }
 else {
-vErrors.push(err31);
+pushError(vErrors, err31);
 }
 errors++;
 }
@@ -15548,7 +15564,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -15558,7 +15574,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -15569,7 +15585,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -15582,7 +15598,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -15592,7 +15608,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -15606,7 +15622,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -15617,7 +15633,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -15631,7 +15647,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -15641,7 +15657,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -15652,7 +15668,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -15670,7 +15686,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -15680,7 +15696,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -15691,7 +15707,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -15708,7 +15724,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -15719,7 +15735,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -15740,7 +15756,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -15764,14 +15780,14 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
 }
 if(data2.ops !== undefined){
 if(!(validate172(data2.ops, {instancePath:instancePath+"/args/ops",parentData:data2,parentDataProperty:"ops",rootData}))){
-vErrors = vErrors === null ? validate172.errors : vErrors.concat(validate172.errors);
+vErrors = appendErrors(vErrors, validate172.errors);
 errors = vErrors.length;
 }
 }
@@ -15785,7 +15801,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -15798,7 +15814,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -15808,7 +15824,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -15820,7 +15836,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -15832,14 +15848,14 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate188(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate188.errors : vErrors.concat(validate188.errors);
+vErrors = appendErrors(vErrors, validate188.errors);
 errors = vErrors.length;
 }
 }
@@ -15850,7 +15866,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 }
@@ -15870,7 +15886,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -15880,7 +15896,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -15891,7 +15907,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -15904,7 +15920,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -15914,7 +15930,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -15928,7 +15944,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -15939,7 +15955,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -15953,7 +15969,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -15963,7 +15979,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -15973,7 +15989,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -15983,7 +15999,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -15994,7 +16010,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -16008,7 +16024,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -16018,7 +16034,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -16029,7 +16045,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -16043,7 +16059,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -16054,7 +16070,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -16068,7 +16084,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -16079,14 +16095,14 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
 }
 if(data2.ops !== undefined){
 if(!(validate172(data2.ops, {instancePath:instancePath+"/args/ops",parentData:data2,parentDataProperty:"ops",rootData}))){
-vErrors = vErrors === null ? validate172.errors : vErrors.concat(validate172.errors);
+vErrors = appendErrors(vErrors, validate172.errors);
 errors = vErrors.length;
 }
 }
@@ -16100,7 +16116,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -16113,7 +16129,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -16123,7 +16139,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -16135,7 +16151,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 }
@@ -16147,14 +16163,14 @@ if(vErrors === null){
 vErrors = [err23];
 }
 else {
-vErrors.push(err23);
+pushError(vErrors, err23);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate188(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate188.errors : vErrors.concat(validate188.errors);
+vErrors = appendErrors(vErrors, validate188.errors);
 errors = vErrors.length;
 }
 }
@@ -16165,7 +16181,7 @@ if(vErrors === null){
 vErrors = [err24];
 }
 else {
-vErrors.push(err24);
+pushError(vErrors, err24);
 }
 errors++;
 }
@@ -16185,7 +16201,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -16195,7 +16211,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -16206,7 +16222,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -16219,7 +16235,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -16229,7 +16245,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -16243,7 +16259,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -16254,7 +16270,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -16268,7 +16284,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -16278,7 +16294,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -16288,7 +16304,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -16299,7 +16315,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -16313,7 +16329,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -16324,7 +16340,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -16338,7 +16354,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -16349,7 +16365,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -16363,7 +16379,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -16374,7 +16390,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -16387,7 +16403,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -16398,7 +16414,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -16408,7 +16424,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -16421,14 +16437,14 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
 }
 if(data2.ops !== undefined){
 if(!(validate172(data2.ops, {instancePath:instancePath+"/args/ops",parentData:data2,parentDataProperty:"ops",rootData}))){
-vErrors = vErrors === null ? validate172.errors : vErrors.concat(validate172.errors);
+vErrors = appendErrors(vErrors, validate172.errors);
 errors = vErrors.length;
 }
 }
@@ -16442,7 +16458,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -16455,7 +16471,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 }
@@ -16465,7 +16481,7 @@ if(vErrors === null){
 vErrors = [err23];
 }
 else {
-vErrors.push(err23);
+pushError(vErrors, err23);
 }
 errors++;
 }
@@ -16477,7 +16493,7 @@ if(vErrors === null){
 vErrors = [err24];
 }
 else {
-vErrors.push(err24);
+pushError(vErrors, err24);
 }
 errors++;
 }
@@ -16489,14 +16505,14 @@ if(vErrors === null){
 vErrors = [err25];
 }
 else {
-vErrors.push(err25);
+pushError(vErrors, err25);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate188(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate188.errors : vErrors.concat(validate188.errors);
+vErrors = appendErrors(vErrors, validate188.errors);
 errors = vErrors.length;
 }
 }
@@ -16507,7 +16523,7 @@ if(vErrors === null){
 vErrors = [err26];
 }
 else {
-vErrors.push(err26);
+pushError(vErrors, err26);
 }
 errors++;
 }
@@ -16527,7 +16543,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -16537,7 +16553,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -16548,7 +16564,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -16561,7 +16577,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -16571,7 +16587,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -16585,7 +16601,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -16596,7 +16612,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -16610,7 +16626,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -16620,7 +16636,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -16630,7 +16646,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -16640,7 +16656,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -16651,7 +16667,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -16669,7 +16685,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -16679,7 +16695,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -16690,7 +16706,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -16706,7 +16722,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -16727,7 +16743,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -16752,7 +16768,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -16763,7 +16779,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -16777,7 +16793,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -16788,7 +16804,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -16802,7 +16818,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -16813,7 +16829,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 }
@@ -16826,7 +16842,7 @@ if(vErrors === null){
 vErrors = [err23];
 }
 else {
-vErrors.push(err23);
+pushError(vErrors, err23);
 }
 errors++;
 }
@@ -16837,7 +16853,7 @@ if(vErrors === null){
 vErrors = [err24];
 }
 else {
-vErrors.push(err24);
+pushError(vErrors, err24);
 }
 errors++;
 }
@@ -16847,7 +16863,7 @@ if(vErrors === null){
 vErrors = [err25];
 }
 else {
-vErrors.push(err25);
+pushError(vErrors, err25);
 }
 errors++;
 }
@@ -16860,14 +16876,14 @@ if(vErrors === null){
 vErrors = [err26];
 }
 else {
-vErrors.push(err26);
+pushError(vErrors, err26);
 }
 errors++;
 }
 }
 if(data2.ops !== undefined){
 if(!(validate172(data2.ops, {instancePath:instancePath+"/args/ops",parentData:data2,parentDataProperty:"ops",rootData}))){
-vErrors = vErrors === null ? validate172.errors : vErrors.concat(validate172.errors);
+vErrors = appendErrors(vErrors, validate172.errors);
 errors = vErrors.length;
 }
 }
@@ -16881,7 +16897,7 @@ if(vErrors === null){
 vErrors = [err27];
 }
 else {
-vErrors.push(err27);
+pushError(vErrors, err27);
 }
 errors++;
 }
@@ -16894,7 +16910,7 @@ if(vErrors === null){
 vErrors = [err28];
 }
 else {
-vErrors.push(err28);
+pushError(vErrors, err28);
 }
 errors++;
 }
@@ -16904,7 +16920,7 @@ if(vErrors === null){
 vErrors = [err29];
 }
 else {
-vErrors.push(err29);
+pushError(vErrors, err29);
 }
 errors++;
 }
@@ -16916,7 +16932,7 @@ if(vErrors === null){
 vErrors = [err30];
 }
 else {
-vErrors.push(err30);
+pushError(vErrors, err30);
 }
 errors++;
 }
@@ -16928,14 +16944,14 @@ if(vErrors === null){
 vErrors = [err31];
 }
 else {
-vErrors.push(err31);
+pushError(vErrors, err31);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate188(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate188.errors : vErrors.concat(validate188.errors);
+vErrors = appendErrors(vErrors, validate188.errors);
 errors = vErrors.length;
 }
 }
@@ -16946,7 +16962,7 @@ if(vErrors === null){
 vErrors = [err32];
 }
 else {
-vErrors.push(err32);
+pushError(vErrors, err32);
 }
 errors++;
 }
@@ -16968,7 +16984,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -16978,7 +16994,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -16989,7 +17005,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -17007,7 +17023,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -17018,7 +17034,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -17034,7 +17050,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -17055,7 +17071,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -17084,7 +17100,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -17095,7 +17111,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -17111,7 +17127,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -17132,7 +17148,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -17156,7 +17172,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -17166,7 +17182,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -17180,7 +17196,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -17191,7 +17207,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -17202,7 +17218,7 @@ if(Array.isArray(data4)){
 const len0 = data4.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate190(data4[i0], {instancePath:instancePath+"/events/" + i0,parentData:data4,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate190.errors : vErrors.concat(validate190.errors);
+vErrors = appendErrors(vErrors, validate190.errors);
 errors = vErrors.length;
 }
 }
@@ -17213,7 +17229,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -17225,7 +17241,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -17245,7 +17261,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -17255,7 +17271,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -17266,14 +17282,14 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
 }
 if(data.result !== undefined){
 if(!(validate217(data.result, {instancePath:instancePath+"/result",parentData:data,parentDataProperty:"result",rootData}))){
-vErrors = vErrors === null ? validate217.errors : vErrors.concat(validate217.errors);
+vErrors = appendErrors(vErrors, validate217.errors);
 errors = vErrors.length;
 }
 }
@@ -17286,14 +17302,14 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
 const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 if(!(wrapper15.validate(data1[i0], {instancePath:instancePath+"/either/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? wrapper15.validate.errors : vErrors.concat(wrapper15.validate.errors);
+vErrors = appendErrors(vErrors, wrapper15.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -17304,7 +17320,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -17318,7 +17334,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -17328,7 +17344,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -17339,7 +17355,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -17353,7 +17369,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -17364,7 +17380,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -17378,13 +17394,13 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
 for(const key2 in data5){
 if(!(wrapper15.validate(data5[key2], {instancePath:instancePath+"/byChoice/cases/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data5,parentDataProperty:key2,rootData}))){
-vErrors = vErrors === null ? wrapper15.validate.errors : vErrors.concat(wrapper15.validate.errors);
+vErrors = appendErrors(vErrors, wrapper15.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -17395,7 +17411,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -17407,7 +17423,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -17419,7 +17435,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -17438,7 +17454,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -17448,7 +17464,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -17459,7 +17475,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -17472,7 +17488,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -17482,7 +17498,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -17496,7 +17512,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -17507,7 +17523,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -17521,7 +17537,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -17531,7 +17547,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -17542,7 +17558,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -17560,7 +17576,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -17570,7 +17586,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -17581,7 +17597,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -17598,7 +17614,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -17609,7 +17625,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -17630,7 +17646,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -17655,7 +17671,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -17666,7 +17682,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -17683,7 +17699,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -17693,7 +17709,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -17714,7 +17730,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 break;
@@ -17729,7 +17745,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -17744,7 +17760,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 }
@@ -17757,7 +17773,7 @@ if(vErrors === null){
 vErrors = [err23];
 }
 else {
-vErrors.push(err23);
+pushError(vErrors, err23);
 }
 errors++;
 }
@@ -17767,7 +17783,7 @@ if(vErrors === null){
 vErrors = [err24];
 }
 else {
-vErrors.push(err24);
+pushError(vErrors, err24);
 }
 errors++;
 }
@@ -17779,7 +17795,7 @@ if(vErrors === null){
 vErrors = [err25];
 }
 else {
-vErrors.push(err25);
+pushError(vErrors, err25);
 }
 errors++;
 }
@@ -17791,14 +17807,14 @@ if(vErrors === null){
 vErrors = [err26];
 }
 else {
-vErrors.push(err26);
+pushError(vErrors, err26);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate216(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate216.errors : vErrors.concat(validate216.errors);
+vErrors = appendErrors(vErrors, validate216.errors);
 errors = vErrors.length;
 }
 }
@@ -17809,7 +17825,7 @@ if(vErrors === null){
 vErrors = [err27];
 }
 else {
-vErrors.push(err27);
+pushError(vErrors, err27);
 }
 errors++;
 }
@@ -17829,7 +17845,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -17839,7 +17855,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -17850,7 +17866,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -17863,7 +17879,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -17873,7 +17889,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -17887,7 +17903,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -17898,7 +17914,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -17912,7 +17928,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -17922,7 +17938,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -17932,7 +17948,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -17942,7 +17958,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -17953,7 +17969,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -17967,7 +17983,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -17978,7 +17994,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -17992,7 +18008,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -18003,7 +18019,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -18017,7 +18033,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -18028,7 +18044,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -18042,7 +18058,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -18053,7 +18069,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -18065,14 +18081,14 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate188(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate188.errors : vErrors.concat(validate188.errors);
+vErrors = appendErrors(vErrors, validate188.errors);
 errors = vErrors.length;
 }
 }
@@ -18083,7 +18099,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -18103,7 +18119,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -18113,7 +18129,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -18124,7 +18140,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -18137,7 +18153,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -18147,7 +18163,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -18161,7 +18177,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -18172,7 +18188,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -18186,7 +18202,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -18196,7 +18212,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -18206,7 +18222,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -18216,7 +18232,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -18227,7 +18243,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -18241,7 +18257,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -18252,7 +18268,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -18266,7 +18282,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -18277,7 +18293,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -18291,7 +18307,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -18302,7 +18318,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -18316,7 +18332,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -18327,7 +18343,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -18339,14 +18355,14 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate188(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate188.errors : vErrors.concat(validate188.errors);
+vErrors = appendErrors(vErrors, validate188.errors);
 errors = vErrors.length;
 }
 }
@@ -18357,7 +18373,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -18377,7 +18393,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -18387,7 +18403,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -18398,7 +18414,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -18411,7 +18427,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -18421,7 +18437,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -18435,7 +18451,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -18446,7 +18462,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -18460,7 +18476,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -18470,7 +18486,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -18481,7 +18497,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -18495,7 +18511,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -18506,7 +18522,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -18519,7 +18535,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -18530,7 +18546,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -18540,7 +18556,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -18554,7 +18570,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -18566,14 +18582,14 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate188(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate188.errors : vErrors.concat(validate188.errors);
+vErrors = appendErrors(vErrors, validate188.errors);
 errors = vErrors.length;
 }
 }
@@ -18584,7 +18600,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -18604,7 +18620,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -18614,7 +18630,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -18625,7 +18641,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -18638,7 +18654,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -18648,7 +18664,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -18662,7 +18678,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -18673,7 +18689,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -18687,7 +18703,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -18697,7 +18713,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -18708,7 +18724,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -18722,7 +18738,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -18732,7 +18748,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -18743,14 +18759,14 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
 }
 if(data2.prot !== undefined){
 if(!(validate63(data2.prot, {instancePath:instancePath+"/args/prot",parentData:data2,parentDataProperty:"prot",rootData}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+vErrors = appendErrors(vErrors, validate63.errors);
 errors = vErrors.length;
 }
 }
@@ -18761,14 +18777,14 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate67(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate67.errors : vErrors.concat(validate67.errors);
+vErrors = appendErrors(vErrors, validate67.errors);
 errors = vErrors.length;
 }
 }
@@ -18779,7 +18795,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -18799,7 +18815,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -18809,7 +18825,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -18820,7 +18836,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -18833,7 +18849,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -18843,7 +18859,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -18857,7 +18873,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -18868,7 +18884,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -18882,7 +18898,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -18893,7 +18909,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -18907,7 +18923,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -18917,7 +18933,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -18928,7 +18944,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -18940,14 +18956,14 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate71(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
+vErrors = appendErrors(vErrors, validate71.errors);
 errors = vErrors.length;
 }
 }
@@ -18958,7 +18974,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -18978,7 +18994,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -18988,7 +19004,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -18999,7 +19015,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -19012,7 +19028,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -19022,7 +19038,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -19036,7 +19052,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -19047,7 +19063,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -19061,7 +19077,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -19072,7 +19088,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -19086,7 +19102,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -19096,7 +19112,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -19107,7 +19123,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -19119,14 +19135,14 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate67(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate67.errors : vErrors.concat(validate67.errors);
+vErrors = appendErrors(vErrors, validate67.errors);
 errors = vErrors.length;
 }
 }
@@ -19137,7 +19153,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -19157,7 +19173,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -19167,7 +19183,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -19178,7 +19194,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -19191,7 +19207,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -19201,7 +19217,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -19215,7 +19231,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -19226,7 +19242,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -19240,7 +19256,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -19250,7 +19266,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -19260,7 +19276,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -19271,7 +19287,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -19285,7 +19301,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -19295,7 +19311,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -19306,7 +19322,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -19320,7 +19336,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -19331,14 +19347,14 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
 }
 if(data2.pte !== undefined){
 if(!(validate63(data2.pte, {instancePath:instancePath+"/args/pte",parentData:data2,parentDataProperty:"pte",rootData}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+vErrors = appendErrors(vErrors, validate63.errors);
 errors = vErrors.length;
 }
 }
@@ -19349,14 +19365,14 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate67(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate67.errors : vErrors.concat(validate67.errors);
+vErrors = appendErrors(vErrors, validate67.errors);
 errors = vErrors.length;
 }
 }
@@ -19367,7 +19383,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -19391,7 +19407,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -19401,7 +19417,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -19411,7 +19427,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -19422,7 +19438,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -19435,7 +19451,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -19445,7 +19461,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -19458,7 +19474,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -19468,7 +19484,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -19482,7 +19498,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -19493,7 +19509,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -19505,7 +19521,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -19528,7 +19544,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -19539,7 +19555,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -19553,7 +19569,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -19563,7 +19579,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -19573,7 +19589,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -19584,7 +19600,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -19598,7 +19614,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -19608,7 +19624,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -19619,7 +19635,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -19633,7 +19649,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -19644,7 +19660,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -19661,7 +19677,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -19671,7 +19687,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -19688,7 +19704,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 break outer0;
@@ -19703,7 +19719,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -19715,7 +19731,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -19727,7 +19743,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -19744,7 +19760,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -19755,14 +19771,14 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
 }
 if(data.signal !== undefined){
 if(!(validate240(data.signal, {instancePath:instancePath+"/signal",parentData:data,parentDataProperty:"signal",rootData}))){
-vErrors = vErrors === null ? validate240.errors : vErrors.concat(validate240.errors);
+vErrors = appendErrors(vErrors, validate240.errors);
 errors = vErrors.length;
 }
 }
@@ -19773,7 +19789,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -19794,7 +19810,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -19824,7 +19840,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -19834,7 +19850,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -19845,14 +19861,14 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
 }
 if(data.result !== undefined){
 if(!(validate239(data.result, {instancePath:instancePath+"/result",parentData:data,parentDataProperty:"result",rootData}))){
-vErrors = vErrors === null ? validate239.errors : vErrors.concat(validate239.errors);
+vErrors = appendErrors(vErrors, validate239.errors);
 errors = vErrors.length;
 }
 }
@@ -19865,7 +19881,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -19879,7 +19895,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -19890,14 +19906,14 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
 }
 if(data2.result !== undefined){
 if(!(validate239(data2.result, {instancePath:instancePath+"/either/" + i0+"/result",parentData:data2,parentDataProperty:"result",rootData}))){
-vErrors = vErrors === null ? validate239.errors : vErrors.concat(validate239.errors);
+vErrors = appendErrors(vErrors, validate239.errors);
 errors = vErrors.length;
 }
 }
@@ -19908,7 +19924,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -19920,7 +19936,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -19932,7 +19948,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -19951,7 +19967,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -19961,7 +19977,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -19972,7 +19988,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -19985,7 +20001,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -19995,7 +20011,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -20009,7 +20025,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -20020,7 +20036,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -20038,7 +20054,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -20048,7 +20064,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -20058,7 +20074,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -20069,7 +20085,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -20083,7 +20099,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -20093,7 +20109,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -20104,7 +20120,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -20118,7 +20134,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -20129,7 +20145,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -20143,7 +20159,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -20154,7 +20170,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -20166,7 +20182,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -20183,7 +20199,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -20193,7 +20209,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -20203,7 +20219,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -20214,7 +20230,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 }
@@ -20228,7 +20244,7 @@ if(vErrors === null){
 vErrors = [err23];
 }
 else {
-vErrors.push(err23);
+pushError(vErrors, err23);
 }
 errors++;
 }
@@ -20238,7 +20254,7 @@ if(vErrors === null){
 vErrors = [err24];
 }
 else {
-vErrors.push(err24);
+pushError(vErrors, err24);
 }
 errors++;
 }
@@ -20249,7 +20265,7 @@ if(vErrors === null){
 vErrors = [err25];
 }
 else {
-vErrors.push(err25);
+pushError(vErrors, err25);
 }
 errors++;
 }
@@ -20262,7 +20278,7 @@ if(vErrors === null){
 vErrors = [err26];
 }
 else {
-vErrors.push(err26);
+pushError(vErrors, err26);
 }
 errors++;
 }
@@ -20272,7 +20288,7 @@ if(vErrors === null){
 vErrors = [err27];
 }
 else {
-vErrors.push(err27);
+pushError(vErrors, err27);
 }
 errors++;
 }
@@ -20286,7 +20302,7 @@ if(vErrors === null){
 vErrors = [err28];
 }
 else {
-vErrors.push(err28);
+pushError(vErrors, err28);
 }
 errors++;
 }
@@ -20297,7 +20313,7 @@ if(vErrors === null){
 vErrors = [err29];
 }
 else {
-vErrors.push(err29);
+pushError(vErrors, err29);
 }
 errors++;
 }
@@ -20309,7 +20325,7 @@ if(vErrors === null){
 vErrors = [err30];
 }
 else {
-vErrors.push(err30);
+pushError(vErrors, err30);
 }
 errors++;
 }
@@ -20330,7 +20346,7 @@ if(vErrors === null){
 vErrors = [err31];
 }
 else {
-vErrors.push(err31);
+pushError(vErrors, err31);
 }
 errors++;
 }
@@ -20348,7 +20364,7 @@ vErrors = null;
 }
 if(data.expect !== undefined){
 if(!(validate238(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate238.errors : vErrors.concat(validate238.errors);
+vErrors = appendErrors(vErrors, validate238.errors);
 errors = vErrors.length;
 }
 }
@@ -20359,7 +20375,7 @@ if(vErrors === null){
 vErrors = [err32];
 }
 else {
-vErrors.push(err32);
+pushError(vErrors, err32);
 }
 errors++;
 }
@@ -20379,7 +20395,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -20389,7 +20405,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -20400,7 +20416,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -20413,7 +20429,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -20423,7 +20439,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -20437,7 +20453,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -20448,7 +20464,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -20462,7 +20478,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -20472,7 +20488,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -20482,7 +20498,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -20493,7 +20509,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -20507,7 +20523,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -20517,7 +20533,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -20528,7 +20544,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -20542,7 +20558,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -20553,7 +20569,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -20567,7 +20583,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -20578,7 +20594,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -20590,14 +20606,14 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate238(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate238.errors : vErrors.concat(validate238.errors);
+vErrors = appendErrors(vErrors, validate238.errors);
 errors = vErrors.length;
 }
 }
@@ -20608,7 +20624,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -20631,7 +20647,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -20641,7 +20657,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -20652,7 +20668,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -20666,7 +20682,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -20676,7 +20692,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -20687,7 +20703,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -20701,7 +20717,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -20712,7 +20728,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -20725,7 +20741,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -20735,7 +20751,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -20747,14 +20763,14 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
 }
 if(data.signal !== undefined){
 if(!(validate240(data.signal, {instancePath:instancePath+"/signal",parentData:data,parentDataProperty:"signal",rootData}))){
-vErrors = vErrors === null ? validate240.errors : vErrors.concat(validate240.errors);
+vErrors = appendErrors(vErrors, validate240.errors);
 errors = vErrors.length;
 }
 }
@@ -20766,7 +20782,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -20776,7 +20792,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -20790,7 +20806,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -20800,7 +20816,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -20810,7 +20826,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -20821,7 +20837,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -20835,7 +20851,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -20845,7 +20861,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -20856,7 +20872,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -20873,7 +20889,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -20883,7 +20899,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -20904,7 +20920,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 break;
@@ -20919,7 +20935,7 @@ if(vErrors === null){
 vErrors = [err23];
 }
 else {
-vErrors.push(err23);
+pushError(vErrors, err23);
 }
 errors++;
 }
@@ -20933,7 +20949,7 @@ if(vErrors === null){
 vErrors = [err24];
 }
 else {
-vErrors.push(err24);
+pushError(vErrors, err24);
 }
 errors++;
 }
@@ -20944,7 +20960,7 @@ if(vErrors === null){
 vErrors = [err25];
 }
 else {
-vErrors.push(err25);
+pushError(vErrors, err25);
 }
 errors++;
 }
@@ -20956,7 +20972,7 @@ if(vErrors === null){
 vErrors = [err26];
 }
 else {
-vErrors.push(err26);
+pushError(vErrors, err26);
 }
 errors++;
 }
@@ -20968,7 +20984,7 @@ if(vErrors === null){
 vErrors = [err27];
 }
 else {
-vErrors.push(err27);
+pushError(vErrors, err27);
 }
 errors++;
 }
@@ -20989,7 +21005,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -21000,7 +21016,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -21013,7 +21029,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -21023,7 +21039,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -21036,7 +21052,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -21046,7 +21062,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -21059,7 +21075,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -21072,7 +21088,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -21083,7 +21099,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -21093,7 +21109,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -21107,7 +21123,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -21117,7 +21133,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -21134,7 +21150,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -21144,7 +21160,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -21160,7 +21176,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -21181,7 +21197,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -21204,7 +21220,7 @@ let valid4 = false;
 let passing1 = null;
 const _errs22 = errors;
 if(!(validate140(data6, {instancePath:instancePath+"/report",parentData:data,parentDataProperty:"report",rootData}))){
-vErrors = vErrors === null ? validate140.errors : vErrors.concat(validate140.errors);
+vErrors = appendErrors(vErrors, validate140.errors);
 errors = vErrors.length;
 }
 var _valid1 = _errs22 === errors;
@@ -21214,7 +21230,7 @@ passing1 = 0;
 }
 const _errs23 = errors;
 if(!(validate142(data6, {instancePath:instancePath+"/report",parentData:data,parentDataProperty:"report",rootData}))){
-vErrors = vErrors === null ? validate142.errors : vErrors.concat(validate142.errors);
+vErrors = appendErrors(vErrors, validate142.errors);
 errors = vErrors.length;
 }
 var _valid1 = _errs23 === errors;
@@ -21229,7 +21245,7 @@ passing1 = 1;
 }
 const _errs24 = errors;
 if(!(validate144(data6, {instancePath:instancePath+"/report",parentData:data,parentDataProperty:"report",rootData}))){
-vErrors = vErrors === null ? validate144.errors : vErrors.concat(validate144.errors);
+vErrors = appendErrors(vErrors, validate144.errors);
 errors = vErrors.length;
 }
 var _valid1 = _errs24 === errors;
@@ -21250,7 +21266,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -21275,7 +21291,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -21285,7 +21301,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -21296,7 +21312,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -21310,7 +21326,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -21321,7 +21337,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -21335,7 +21351,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 }
@@ -21346,7 +21362,7 @@ if(vErrors === null){
 vErrors = [err23];
 }
 else {
-vErrors.push(err23);
+pushError(vErrors, err23);
 }
 errors++;
 }
@@ -21363,7 +21379,7 @@ if(vErrors === null){
 vErrors = [err24];
 }
 else {
-vErrors.push(err24);
+pushError(vErrors, err24);
 }
 errors++;
 }
@@ -21373,7 +21389,7 @@ if(vErrors === null){
 vErrors = [err25];
 }
 else {
-vErrors.push(err25);
+pushError(vErrors, err25);
 }
 errors++;
 }
@@ -21390,7 +21406,7 @@ if(vErrors === null){
 vErrors = [err26];
 }
 else {
-vErrors.push(err26);
+pushError(vErrors, err26);
 }
 errors++;
 break outer0;
@@ -21405,7 +21421,7 @@ if(vErrors === null){
 vErrors = [err27];
 }
 else {
-vErrors.push(err27);
+pushError(vErrors, err27);
 }
 errors++;
 }
@@ -21422,7 +21438,7 @@ if(vErrors === null){
 vErrors = [err28];
 }
 else {
-vErrors.push(err28);
+pushError(vErrors, err28);
 }
 errors++;
 }
@@ -21432,7 +21448,7 @@ if(vErrors === null){
 vErrors = [err29];
 }
 else {
-vErrors.push(err29);
+pushError(vErrors, err29);
 }
 errors++;
 }
@@ -21449,7 +21465,7 @@ if(vErrors === null){
 vErrors = [err30];
 }
 else {
-vErrors.push(err30);
+pushError(vErrors, err30);
 }
 errors++;
 break outer1;
@@ -21464,7 +21480,7 @@ if(vErrors === null){
 vErrors = [err31];
 }
 else {
-vErrors.push(err31);
+pushError(vErrors, err31);
 }
 errors++;
 }
@@ -21478,7 +21494,7 @@ if(vErrors === null){
 vErrors = [err32];
 }
 else {
-vErrors.push(err32);
+pushError(vErrors, err32);
 }
 errors++;
 }
@@ -21489,7 +21505,7 @@ if(vErrors === null){
 vErrors = [err33];
 }
 else {
-vErrors.push(err33);
+pushError(vErrors, err33);
 }
 errors++;
 }
@@ -21503,7 +21519,7 @@ if(vErrors === null){
 vErrors = [err34];
 }
 else {
-vErrors.push(err34);
+pushError(vErrors, err34);
 }
 errors++;
 }
@@ -21514,7 +21530,7 @@ if(vErrors === null){
 vErrors = [err35];
 }
 else {
-vErrors.push(err35);
+pushError(vErrors, err35);
 }
 errors++;
 }
@@ -21531,7 +21547,7 @@ if(vErrors === null){
 vErrors = [err36];
 }
 else {
-vErrors.push(err36);
+pushError(vErrors, err36);
 }
 errors++;
 }
@@ -21542,7 +21558,7 @@ if(vErrors === null){
 vErrors = [err37];
 }
 else {
-vErrors.push(err37);
+pushError(vErrors, err37);
 }
 errors++;
 }
@@ -21552,7 +21568,7 @@ if(vErrors === null){
 vErrors = [err38];
 }
 else {
-vErrors.push(err38);
+pushError(vErrors, err38);
 }
 errors++;
 }
@@ -21574,7 +21590,7 @@ if(vErrors === null){
 vErrors = [err39];
 }
 else {
-vErrors.push(err39);
+pushError(vErrors, err39);
 }
 errors++;
 break;
@@ -21589,7 +21605,7 @@ if(vErrors === null){
 vErrors = [err40];
 }
 else {
-vErrors.push(err40);
+pushError(vErrors, err40);
 }
 errors++;
 }
@@ -21602,7 +21618,7 @@ if(vErrors === null){
 vErrors = [err41];
 }
 else {
-vErrors.push(err41);
+pushError(vErrors, err41);
 }
 errors++;
 }
@@ -21616,7 +21632,7 @@ if(vErrors === null){
 vErrors = [err42];
 }
 else {
-vErrors.push(err42);
+pushError(vErrors, err42);
 }
 errors++;
 }
@@ -21627,7 +21643,7 @@ if(vErrors === null){
 vErrors = [err43];
 }
 else {
-vErrors.push(err43);
+pushError(vErrors, err43);
 }
 errors++;
 }
@@ -21639,7 +21655,7 @@ if(vErrors === null){
 vErrors = [err44];
 }
 else {
-vErrors.push(err44);
+pushError(vErrors, err44);
 }
 errors++;
 }
@@ -21658,7 +21674,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -21668,7 +21684,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -21678,7 +21694,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -21689,14 +21705,14 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
 }
 if(data.outcome !== undefined){
 if(!(validate250(data.outcome, {instancePath:instancePath+"/outcome",parentData:data,parentDataProperty:"outcome",rootData}))){
-vErrors = vErrors === null ? validate250.errors : vErrors.concat(validate250.errors);
+vErrors = appendErrors(vErrors, validate250.errors);
 errors = vErrors.length;
 }
 }
@@ -21706,7 +21722,7 @@ if(Array.isArray(data1)){
 const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate253(data1[i0], {instancePath:instancePath+"/events/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate253.errors : vErrors.concat(validate253.errors);
+vErrors = appendErrors(vErrors, validate253.errors);
 errors = vErrors.length;
 }
 }
@@ -21717,7 +21733,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -21728,7 +21744,7 @@ if(Array.isArray(data3)){
 const len1 = data3.length;
 for(let i1=0; i1<len1; i1++){
 if(!(validate194(data3[i1], {instancePath:instancePath+"/changes/" + i1,parentData:data3,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate194.errors : vErrors.concat(validate194.errors);
+vErrors = appendErrors(vErrors, validate194.errors);
 errors = vErrors.length;
 }
 }
@@ -21739,7 +21755,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -21751,7 +21767,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -21771,7 +21787,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -21781,7 +21797,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -21792,14 +21808,14 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
 }
 if(data.result !== undefined){
 if(!(validate249(data.result, {instancePath:instancePath+"/result",parentData:data,parentDataProperty:"result",rootData}))){
-vErrors = vErrors === null ? validate249.errors : vErrors.concat(validate249.errors);
+vErrors = appendErrors(vErrors, validate249.errors);
 errors = vErrors.length;
 }
 }
@@ -21812,14 +21828,14 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
 const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 if(!(wrapper17.validate(data1[i0], {instancePath:instancePath+"/either/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? wrapper17.validate.errors : vErrors.concat(wrapper17.validate.errors);
+vErrors = appendErrors(vErrors, wrapper17.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -21830,7 +21846,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -21844,7 +21860,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -21854,7 +21870,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -21865,7 +21881,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -21879,7 +21895,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -21890,7 +21906,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -21904,13 +21920,13 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
 for(const key2 in data5){
 if(!(wrapper17.validate(data5[key2], {instancePath:instancePath+"/byChoice/cases/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data5,parentDataProperty:key2,rootData}))){
-vErrors = vErrors === null ? wrapper17.validate.errors : vErrors.concat(wrapper17.validate.errors);
+vErrors = appendErrors(vErrors, wrapper17.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -21921,7 +21937,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -21933,7 +21949,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -21945,7 +21961,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -21964,7 +21980,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -21974,7 +21990,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -21985,7 +22001,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -21998,7 +22014,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -22008,7 +22024,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -22022,7 +22038,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -22033,7 +22049,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -22047,7 +22063,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -22057,7 +22073,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -22067,7 +22083,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -22078,7 +22094,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -22091,7 +22107,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -22102,7 +22118,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -22112,7 +22128,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -22127,7 +22143,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -22137,7 +22153,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -22148,7 +22164,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -22162,7 +22178,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -22173,7 +22189,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -22186,7 +22202,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -22196,7 +22212,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -22208,14 +22224,14 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate248(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate248.errors : vErrors.concat(validate248.errors);
+vErrors = appendErrors(vErrors, validate248.errors);
 errors = vErrors.length;
 }
 }
@@ -22226,7 +22242,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 }
@@ -22248,7 +22264,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -22258,7 +22274,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -22268,7 +22284,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -22278,7 +22294,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -22289,7 +22305,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -22302,7 +22318,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -22320,7 +22336,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -22330,7 +22346,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -22340,7 +22356,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -22351,7 +22367,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -22365,7 +22381,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -22375,7 +22391,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -22386,7 +22402,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -22403,7 +22419,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -22413,7 +22429,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -22430,7 +22446,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 break outer0;
@@ -22445,7 +22461,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -22459,7 +22475,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -22470,7 +22486,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -22482,7 +22498,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -22494,7 +22510,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -22505,7 +22521,7 @@ if(Array.isArray(data7)){
 const len2 = data7.length;
 for(let i3=0; i3<len2; i3++){
 if(!(validate253(data7[i3], {instancePath:instancePath+"/events/" + i3,parentData:data7,parentDataProperty:i3,rootData}))){
-vErrors = vErrors === null ? validate253.errors : vErrors.concat(validate253.errors);
+vErrors = appendErrors(vErrors, validate253.errors);
 errors = vErrors.length;
 }
 }
@@ -22516,7 +22532,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -22527,7 +22543,7 @@ if(Array.isArray(data9)){
 const len3 = data9.length;
 for(let i4=0; i4<len3; i4++){
 if(!(validate194(data9[i4], {instancePath:instancePath+"/changes/" + i4,parentData:data9,parentDataProperty:i4,rootData}))){
-vErrors = vErrors === null ? validate194.errors : vErrors.concat(validate194.errors);
+vErrors = appendErrors(vErrors, validate194.errors);
 errors = vErrors.length;
 }
 }
@@ -22538,7 +22554,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 }
@@ -22550,7 +22566,7 @@ if(vErrors === null){
 vErrors = [err23];
 }
 else {
-vErrors.push(err23);
+pushError(vErrors, err23);
 }
 errors++;
 }
@@ -22570,7 +22586,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -22580,7 +22596,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -22591,14 +22607,14 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
 }
 if(data.result !== undefined){
 if(!(validate263(data.result, {instancePath:instancePath+"/result",parentData:data,parentDataProperty:"result",rootData}))){
-vErrors = vErrors === null ? validate263.errors : vErrors.concat(validate263.errors);
+vErrors = appendErrors(vErrors, validate263.errors);
 errors = vErrors.length;
 }
 }
@@ -22611,14 +22627,14 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
 const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 if(!(wrapper19.validate(data1[i0], {instancePath:instancePath+"/either/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? wrapper19.validate.errors : vErrors.concat(wrapper19.validate.errors);
+vErrors = appendErrors(vErrors, wrapper19.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -22629,7 +22645,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -22643,7 +22659,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -22653,7 +22669,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -22664,7 +22680,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -22678,7 +22694,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -22689,7 +22705,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -22703,13 +22719,13 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
 for(const key2 in data5){
 if(!(wrapper19.validate(data5[key2], {instancePath:instancePath+"/byChoice/cases/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data5,parentDataProperty:key2,rootData}))){
-vErrors = vErrors === null ? wrapper19.validate.errors : vErrors.concat(wrapper19.validate.errors);
+vErrors = appendErrors(vErrors, wrapper19.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -22720,7 +22736,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -22732,7 +22748,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -22744,7 +22760,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -22763,7 +22779,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -22773,7 +22789,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -22784,7 +22800,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -22797,7 +22813,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -22807,7 +22823,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -22821,7 +22837,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -22832,7 +22848,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -22846,7 +22862,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -22856,7 +22872,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -22866,7 +22882,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -22876,7 +22892,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -22887,7 +22903,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -22901,7 +22917,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -22911,7 +22927,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -22922,7 +22938,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -22936,7 +22952,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -22947,7 +22963,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -22961,7 +22977,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -22972,7 +22988,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -22989,7 +23005,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -22999,7 +23015,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -23020,7 +23036,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 break;
@@ -23035,7 +23051,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 }
@@ -23047,14 +23063,14 @@ if(vErrors === null){
 vErrors = [err23];
 }
 else {
-vErrors.push(err23);
+pushError(vErrors, err23);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate262(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate262.errors : vErrors.concat(validate262.errors);
+vErrors = appendErrors(vErrors, validate262.errors);
 errors = vErrors.length;
 }
 }
@@ -23065,7 +23081,7 @@ if(vErrors === null){
 vErrors = [err24];
 }
 else {
-vErrors.push(err24);
+pushError(vErrors, err24);
 }
 errors++;
 }
@@ -23088,7 +23104,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -23099,7 +23115,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -23112,7 +23128,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -23122,7 +23138,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -23136,7 +23152,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -23146,7 +23162,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -23157,7 +23173,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -23171,7 +23187,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -23181,7 +23197,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -23192,7 +23208,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -23205,7 +23221,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -23215,7 +23231,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -23229,7 +23245,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -23240,7 +23256,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -23254,7 +23270,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -23265,7 +23281,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -23279,7 +23295,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -23289,7 +23305,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -23300,7 +23316,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -23317,7 +23333,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -23328,7 +23344,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -23338,7 +23354,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -23360,7 +23376,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 break;
@@ -23375,7 +23391,7 @@ if(vErrors === null){
 vErrors = [err23];
 }
 else {
-vErrors.push(err23);
+pushError(vErrors, err23);
 }
 errors++;
 }
@@ -23388,7 +23404,7 @@ if(vErrors === null){
 vErrors = [err24];
 }
 else {
-vErrors.push(err24);
+pushError(vErrors, err24);
 }
 errors++;
 }
@@ -23399,7 +23415,7 @@ if(vErrors === null){
 vErrors = [err25];
 }
 else {
-vErrors.push(err25);
+pushError(vErrors, err25);
 }
 errors++;
 }
@@ -23413,7 +23429,7 @@ if(vErrors === null){
 vErrors = [err26];
 }
 else {
-vErrors.push(err26);
+pushError(vErrors, err26);
 }
 errors++;
 }
@@ -23425,7 +23441,7 @@ if(vErrors === null){
 vErrors = [err27];
 }
 else {
-vErrors.push(err27);
+pushError(vErrors, err27);
 }
 errors++;
 }
@@ -23444,7 +23460,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -23454,7 +23470,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -23464,7 +23480,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -23475,7 +23491,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -23488,7 +23504,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -23499,7 +23515,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -23511,7 +23527,7 @@ if(Array.isArray(data1)){
 const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate271(data1[i0], {instancePath:instancePath+"/events/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate271.errors : vErrors.concat(validate271.errors);
+vErrors = appendErrors(vErrors, validate271.errors);
 errors = vErrors.length;
 }
 }
@@ -23522,7 +23538,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -23533,7 +23549,7 @@ if(Array.isArray(data3)){
 const len1 = data3.length;
 for(let i1=0; i1<len1; i1++){
 if(!(validate194(data3[i1], {instancePath:instancePath+"/changes/" + i1,parentData:data3,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate194.errors : vErrors.concat(validate194.errors);
+vErrors = appendErrors(vErrors, validate194.errors);
 errors = vErrors.length;
 }
 }
@@ -23544,7 +23560,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -23556,7 +23572,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -23576,7 +23592,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -23586,7 +23602,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -23597,14 +23613,14 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
 }
 if(data.result !== undefined){
 if(!(validate270(data.result, {instancePath:instancePath+"/result",parentData:data,parentDataProperty:"result",rootData}))){
-vErrors = vErrors === null ? validate270.errors : vErrors.concat(validate270.errors);
+vErrors = appendErrors(vErrors, validate270.errors);
 errors = vErrors.length;
 }
 }
@@ -23617,14 +23633,14 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
 const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 if(!(wrapper21.validate(data1[i0], {instancePath:instancePath+"/either/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? wrapper21.validate.errors : vErrors.concat(wrapper21.validate.errors);
+vErrors = appendErrors(vErrors, wrapper21.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -23635,7 +23651,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -23649,7 +23665,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -23659,7 +23675,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -23670,7 +23686,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -23684,7 +23700,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -23695,7 +23711,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -23709,13 +23725,13 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
 for(const key2 in data5){
 if(!(wrapper21.validate(data5[key2], {instancePath:instancePath+"/byChoice/cases/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data5,parentDataProperty:key2,rootData}))){
-vErrors = vErrors === null ? wrapper21.validate.errors : vErrors.concat(wrapper21.validate.errors);
+vErrors = appendErrors(vErrors, wrapper21.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -23726,7 +23742,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -23738,7 +23754,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -23750,7 +23766,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -23769,7 +23785,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -23779,7 +23795,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -23790,7 +23806,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -23803,7 +23819,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -23813,7 +23829,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -23827,7 +23843,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -23838,7 +23854,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -23852,7 +23868,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -23862,7 +23878,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -23872,7 +23888,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -23883,7 +23899,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -23897,7 +23913,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -23907,7 +23923,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -23918,7 +23934,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -23932,7 +23948,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -23943,7 +23959,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -23957,7 +23973,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -23968,7 +23984,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -23980,14 +23996,14 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate269(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate269.errors : vErrors.concat(validate269.errors);
+vErrors = appendErrors(vErrors, validate269.errors);
 errors = vErrors.length;
 }
 }
@@ -23998,7 +24014,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -24020,7 +24036,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -24030,7 +24046,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -24040,7 +24056,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -24050,7 +24066,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -24060,7 +24076,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -24070,7 +24086,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -24081,7 +24097,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -24094,7 +24110,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -24105,7 +24121,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -24117,7 +24133,7 @@ if(Array.isArray(data1)){
 const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate271(data1[i0], {instancePath:instancePath+"/events/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate271.errors : vErrors.concat(validate271.errors);
+vErrors = appendErrors(vErrors, validate271.errors);
 errors = vErrors.length;
 }
 }
@@ -24128,7 +24144,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -24139,7 +24155,7 @@ if(Array.isArray(data3)){
 const len1 = data3.length;
 for(let i1=0; i1<len1; i1++){
 if(!(validate194(data3[i1], {instancePath:instancePath+"/changes/" + i1,parentData:data3,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate194.errors : vErrors.concat(validate194.errors);
+vErrors = appendErrors(vErrors, validate194.errors);
 errors = vErrors.length;
 }
 }
@@ -24150,7 +24166,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -24168,7 +24184,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -24179,7 +24195,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -24191,7 +24207,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -24205,7 +24221,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -24216,7 +24232,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -24230,7 +24246,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -24241,7 +24257,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -24253,7 +24269,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -24273,7 +24289,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -24283,7 +24299,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -24294,14 +24310,14 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
 }
 if(data.result !== undefined){
 if(!(validate278(data.result, {instancePath:instancePath+"/result",parentData:data,parentDataProperty:"result",rootData}))){
-vErrors = vErrors === null ? validate278.errors : vErrors.concat(validate278.errors);
+vErrors = appendErrors(vErrors, validate278.errors);
 errors = vErrors.length;
 }
 }
@@ -24314,14 +24330,14 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
 const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 if(!(wrapper23.validate(data1[i0], {instancePath:instancePath+"/either/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? wrapper23.validate.errors : vErrors.concat(wrapper23.validate.errors);
+vErrors = appendErrors(vErrors, wrapper23.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -24332,7 +24348,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -24346,7 +24362,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -24356,7 +24372,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -24367,7 +24383,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -24381,7 +24397,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -24392,7 +24408,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -24406,13 +24422,13 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
 for(const key2 in data5){
 if(!(wrapper23.validate(data5[key2], {instancePath:instancePath+"/byChoice/cases/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data5,parentDataProperty:key2,rootData}))){
-vErrors = vErrors === null ? wrapper23.validate.errors : vErrors.concat(wrapper23.validate.errors);
+vErrors = appendErrors(vErrors, wrapper23.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -24423,7 +24439,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -24435,7 +24451,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -24447,7 +24463,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -24466,7 +24482,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -24476,7 +24492,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -24487,7 +24503,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -24500,7 +24516,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -24510,7 +24526,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -24524,7 +24540,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -24535,7 +24551,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -24549,7 +24565,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -24559,7 +24575,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -24569,7 +24585,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -24579,7 +24595,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -24589,7 +24605,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -24599,7 +24615,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -24609,7 +24625,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -24620,7 +24636,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -24634,7 +24650,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -24644,7 +24660,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -24655,7 +24671,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -24669,7 +24685,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -24680,7 +24696,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -24694,7 +24710,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -24705,7 +24721,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -24719,7 +24735,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 }
@@ -24730,7 +24746,7 @@ if(vErrors === null){
 vErrors = [err23];
 }
 else {
-vErrors.push(err23);
+pushError(vErrors, err23);
 }
 errors++;
 }
@@ -24744,7 +24760,7 @@ if(vErrors === null){
 vErrors = [err24];
 }
 else {
-vErrors.push(err24);
+pushError(vErrors, err24);
 }
 errors++;
 }
@@ -24754,7 +24770,7 @@ if(vErrors === null){
 vErrors = [err25];
 }
 else {
-vErrors.push(err25);
+pushError(vErrors, err25);
 }
 errors++;
 }
@@ -24768,7 +24784,7 @@ if(vErrors === null){
 vErrors = [err26];
 }
 else {
-vErrors.push(err26);
+pushError(vErrors, err26);
 }
 errors++;
 }
@@ -24779,7 +24795,7 @@ if(vErrors === null){
 vErrors = [err27];
 }
 else {
-vErrors.push(err27);
+pushError(vErrors, err27);
 }
 errors++;
 }
@@ -24791,7 +24807,7 @@ if(vErrors === null){
 vErrors = [err28];
 }
 else {
-vErrors.push(err28);
+pushError(vErrors, err28);
 }
 errors++;
 }
@@ -24805,7 +24821,7 @@ if(vErrors === null){
 vErrors = [err29];
 }
 else {
-vErrors.push(err29);
+pushError(vErrors, err29);
 }
 errors++;
 }
@@ -24816,7 +24832,7 @@ if(vErrors === null){
 vErrors = [err30];
 }
 else {
-vErrors.push(err30);
+pushError(vErrors, err30);
 }
 errors++;
 }
@@ -24830,7 +24846,7 @@ if(vErrors === null){
 vErrors = [err31];
 }
 else {
-vErrors.push(err31);
+pushError(vErrors, err31);
 }
 errors++;
 }
@@ -24841,7 +24857,7 @@ if(vErrors === null){
 vErrors = [err32];
 }
 else {
-vErrors.push(err32);
+pushError(vErrors, err32);
 }
 errors++;
 }
@@ -24853,14 +24869,14 @@ if(vErrors === null){
 vErrors = [err33];
 }
 else {
-vErrors.push(err33);
+pushError(vErrors, err33);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate277(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate277.errors : vErrors.concat(validate277.errors);
+vErrors = appendErrors(vErrors, validate277.errors);
 errors = vErrors.length;
 }
 }
@@ -24871,7 +24887,7 @@ if(vErrors === null){
 vErrors = [err34];
 }
 else {
-vErrors.push(err34);
+pushError(vErrors, err34);
 }
 errors++;
 }
@@ -24894,7 +24910,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -24904,7 +24920,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -24914,7 +24930,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -24925,7 +24941,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -24938,7 +24954,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -24955,7 +24971,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -24965,7 +24981,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -24982,7 +24998,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 break outer0;
@@ -24997,7 +25013,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -25014,7 +25030,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -25024,7 +25040,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -25041,7 +25057,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 break outer1;
@@ -25056,7 +25072,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -25068,7 +25084,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -25088,7 +25104,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -25098,7 +25114,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -25109,14 +25125,14 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
 }
 if(data.result !== undefined){
 if(!(validate285(data.result, {instancePath:instancePath+"/result",parentData:data,parentDataProperty:"result",rootData}))){
-vErrors = vErrors === null ? validate285.errors : vErrors.concat(validate285.errors);
+vErrors = appendErrors(vErrors, validate285.errors);
 errors = vErrors.length;
 }
 }
@@ -25129,14 +25145,14 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
 const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 if(!(wrapper25.validate(data1[i0], {instancePath:instancePath+"/either/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? wrapper25.validate.errors : vErrors.concat(wrapper25.validate.errors);
+vErrors = appendErrors(vErrors, wrapper25.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -25147,7 +25163,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -25161,7 +25177,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -25171,7 +25187,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -25182,7 +25198,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -25196,7 +25212,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -25207,7 +25223,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -25221,13 +25237,13 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
 for(const key2 in data5){
 if(!(wrapper25.validate(data5[key2], {instancePath:instancePath+"/byChoice/cases/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data5,parentDataProperty:key2,rootData}))){
-vErrors = vErrors === null ? wrapper25.validate.errors : vErrors.concat(wrapper25.validate.errors);
+vErrors = appendErrors(vErrors, wrapper25.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -25238,7 +25254,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -25250,7 +25266,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -25262,7 +25278,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -25281,7 +25297,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -25291,7 +25307,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -25302,7 +25318,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -25315,7 +25331,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -25325,7 +25341,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -25339,7 +25355,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -25350,7 +25366,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -25364,7 +25380,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -25374,7 +25390,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -25384,7 +25400,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -25395,7 +25411,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -25409,7 +25425,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -25419,7 +25435,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -25430,7 +25446,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -25444,7 +25460,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -25455,7 +25471,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -25472,7 +25488,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -25482,7 +25498,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -25499,7 +25515,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 break outer0;
@@ -25514,7 +25530,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -25526,14 +25542,14 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate284(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate284.errors : vErrors.concat(validate284.errors);
+vErrors = appendErrors(vErrors, validate284.errors);
 errors = vErrors.length;
 }
 }
@@ -25544,7 +25560,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -25566,7 +25582,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -25576,7 +25592,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -25586,7 +25602,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -25597,7 +25613,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -25610,7 +25626,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -25627,7 +25643,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -25637,7 +25653,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -25654,7 +25670,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 break outer0;
@@ -25669,7 +25685,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -25687,7 +25703,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -25697,7 +25713,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -25707,7 +25723,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -25718,7 +25734,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -25732,7 +25748,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -25742,7 +25758,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -25753,7 +25769,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -25770,7 +25786,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -25780,7 +25796,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -25797,7 +25813,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 break outer1;
@@ -25812,7 +25828,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -25826,7 +25842,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -25837,7 +25853,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -25849,7 +25865,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 }
@@ -25861,7 +25877,7 @@ if(vErrors === null){
 vErrors = [err23];
 }
 else {
-vErrors.push(err23);
+pushError(vErrors, err23);
 }
 errors++;
 }
@@ -25873,7 +25889,7 @@ if(vErrors === null){
 vErrors = [err24];
 }
 else {
-vErrors.push(err24);
+pushError(vErrors, err24);
 }
 errors++;
 }
@@ -25893,7 +25909,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -25903,7 +25919,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -25914,14 +25930,14 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
 }
 if(data.result !== undefined){
 if(!(validate290(data.result, {instancePath:instancePath+"/result",parentData:data,parentDataProperty:"result",rootData}))){
-vErrors = vErrors === null ? validate290.errors : vErrors.concat(validate290.errors);
+vErrors = appendErrors(vErrors, validate290.errors);
 errors = vErrors.length;
 }
 }
@@ -25934,14 +25950,14 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
 const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 if(!(wrapper27.validate(data1[i0], {instancePath:instancePath+"/either/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? wrapper27.validate.errors : vErrors.concat(wrapper27.validate.errors);
+vErrors = appendErrors(vErrors, wrapper27.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -25952,7 +25968,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -25966,7 +25982,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -25976,7 +25992,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -25987,7 +26003,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -26001,7 +26017,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -26012,7 +26028,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -26026,13 +26042,13 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
 for(const key2 in data5){
 if(!(wrapper27.validate(data5[key2], {instancePath:instancePath+"/byChoice/cases/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data5,parentDataProperty:key2,rootData}))){
-vErrors = vErrors === null ? wrapper27.validate.errors : vErrors.concat(wrapper27.validate.errors);
+vErrors = appendErrors(vErrors, wrapper27.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -26043,7 +26059,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -26055,7 +26071,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -26067,7 +26083,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -26086,7 +26102,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -26096,7 +26112,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -26107,7 +26123,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -26120,7 +26136,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -26130,7 +26146,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -26144,7 +26160,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -26155,7 +26171,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -26169,7 +26185,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -26179,7 +26195,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -26189,7 +26205,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -26199,7 +26215,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -26210,7 +26226,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -26224,7 +26240,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -26234,7 +26250,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -26245,7 +26261,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -26259,7 +26275,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -26270,7 +26286,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -26284,7 +26300,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -26295,7 +26311,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -26312,7 +26328,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -26322,7 +26338,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -26343,7 +26359,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 break;
@@ -26358,7 +26374,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 }
@@ -26370,14 +26386,14 @@ if(vErrors === null){
 vErrors = [err23];
 }
 else {
-vErrors.push(err23);
+pushError(vErrors, err23);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate289(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate289.errors : vErrors.concat(validate289.errors);
+vErrors = appendErrors(vErrors, validate289.errors);
 errors = vErrors.length;
 }
 }
@@ -26388,7 +26404,7 @@ if(vErrors === null){
 vErrors = [err24];
 }
 else {
-vErrors.push(err24);
+pushError(vErrors, err24);
 }
 errors++;
 }
@@ -26411,7 +26427,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -26421,7 +26437,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -26431,7 +26447,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -26442,7 +26458,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -26455,7 +26471,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -26466,7 +26482,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -26476,7 +26492,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -26491,7 +26507,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -26502,14 +26518,14 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
 }
 if(data.result !== undefined){
 if(!(validate249(data.result, {instancePath:instancePath+"/result",parentData:data,parentDataProperty:"result",rootData}))){
-vErrors = vErrors === null ? validate249.errors : vErrors.concat(validate249.errors);
+vErrors = appendErrors(vErrors, validate249.errors);
 errors = vErrors.length;
 }
 }
@@ -26520,7 +26536,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -26539,7 +26555,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -26549,7 +26565,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -26559,7 +26575,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -26569,7 +26585,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -26579,7 +26595,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -26590,7 +26606,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -26603,7 +26619,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -26621,7 +26637,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -26631,7 +26647,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -26641,7 +26657,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -26652,7 +26668,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -26666,7 +26682,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -26676,7 +26692,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -26687,7 +26703,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -26704,7 +26720,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -26714,7 +26730,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -26731,7 +26747,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 break outer0;
@@ -26746,7 +26762,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -26760,7 +26776,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -26771,7 +26787,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -26783,7 +26799,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -26795,7 +26811,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -26806,7 +26822,7 @@ if(Array.isArray(data7)){
 const len2 = data7.length;
 for(let i3=0; i3<len2; i3++){
 if(!(validate253(data7[i3], {instancePath:instancePath+"/events/" + i3,parentData:data7,parentDataProperty:i3,rootData}))){
-vErrors = vErrors === null ? validate253.errors : vErrors.concat(validate253.errors);
+vErrors = appendErrors(vErrors, validate253.errors);
 errors = vErrors.length;
 }
 }
@@ -26817,7 +26833,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 }
@@ -26828,7 +26844,7 @@ if(Array.isArray(data9)){
 const len3 = data9.length;
 for(let i4=0; i4<len3; i4++){
 if(!(validate194(data9[i4], {instancePath:instancePath+"/changes/" + i4,parentData:data9,parentDataProperty:i4,rootData}))){
-vErrors = vErrors === null ? validate194.errors : vErrors.concat(validate194.errors);
+vErrors = appendErrors(vErrors, validate194.errors);
 errors = vErrors.length;
 }
 }
@@ -26839,7 +26855,7 @@ if(vErrors === null){
 vErrors = [err23];
 }
 else {
-vErrors.push(err23);
+pushError(vErrors, err23);
 }
 errors++;
 }
@@ -26850,7 +26866,7 @@ if(Array.isArray(data11)){
 const len4 = data11.length;
 for(let i5=0; i5<len4; i5++){
 if(!(validate298(data11[i5], {instancePath:instancePath+"/woken/" + i5,parentData:data11,parentDataProperty:i5,rootData}))){
-vErrors = vErrors === null ? validate298.errors : vErrors.concat(validate298.errors);
+vErrors = appendErrors(vErrors, validate298.errors);
 errors = vErrors.length;
 }
 }
@@ -26861,7 +26877,7 @@ if(vErrors === null){
 vErrors = [err24];
 }
 else {
-vErrors.push(err24);
+pushError(vErrors, err24);
 }
 errors++;
 }
@@ -26873,7 +26889,7 @@ if(vErrors === null){
 vErrors = [err25];
 }
 else {
-vErrors.push(err25);
+pushError(vErrors, err25);
 }
 errors++;
 }
@@ -26893,7 +26909,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -26903,7 +26919,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -26914,14 +26930,14 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
 }
 if(data.result !== undefined){
 if(!(validate295(data.result, {instancePath:instancePath+"/result",parentData:data,parentDataProperty:"result",rootData}))){
-vErrors = vErrors === null ? validate295.errors : vErrors.concat(validate295.errors);
+vErrors = appendErrors(vErrors, validate295.errors);
 errors = vErrors.length;
 }
 }
@@ -26934,14 +26950,14 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
 const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 if(!(wrapper29.validate(data1[i0], {instancePath:instancePath+"/either/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? wrapper29.validate.errors : vErrors.concat(wrapper29.validate.errors);
+vErrors = appendErrors(vErrors, wrapper29.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -26952,7 +26968,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -26966,7 +26982,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -26976,7 +26992,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -26987,7 +27003,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -27001,7 +27017,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -27012,7 +27028,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -27026,13 +27042,13 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
 for(const key2 in data5){
 if(!(wrapper29.validate(data5[key2], {instancePath:instancePath+"/byChoice/cases/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data5,parentDataProperty:key2,rootData}))){
-vErrors = vErrors === null ? wrapper29.validate.errors : vErrors.concat(wrapper29.validate.errors);
+vErrors = appendErrors(vErrors, wrapper29.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -27043,7 +27059,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -27055,7 +27071,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -27067,7 +27083,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -27086,7 +27102,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -27096,7 +27112,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -27107,7 +27123,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -27120,7 +27136,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -27130,7 +27146,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -27144,7 +27160,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -27155,7 +27171,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -27169,7 +27185,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -27179,7 +27195,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -27189,7 +27205,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -27200,7 +27216,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -27214,7 +27230,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -27224,7 +27240,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -27235,7 +27251,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -27249,7 +27265,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -27260,7 +27276,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -27274,7 +27290,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -27285,7 +27301,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -27297,14 +27313,14 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate294(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate294.errors : vErrors.concat(validate294.errors);
+vErrors = appendErrors(vErrors, validate294.errors);
 errors = vErrors.length;
 }
 }
@@ -27315,7 +27331,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -27337,7 +27353,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -27347,7 +27363,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -27357,7 +27373,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -27367,7 +27383,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -27378,7 +27394,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -27391,7 +27407,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -27402,7 +27418,7 @@ if(Array.isArray(data1)){
 const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate253(data1[i0], {instancePath:instancePath+"/events/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate253.errors : vErrors.concat(validate253.errors);
+vErrors = appendErrors(vErrors, validate253.errors);
 errors = vErrors.length;
 }
 }
@@ -27413,7 +27429,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -27424,7 +27440,7 @@ if(Array.isArray(data3)){
 const len1 = data3.length;
 for(let i1=0; i1<len1; i1++){
 if(!(validate194(data3[i1], {instancePath:instancePath+"/changes/" + i1,parentData:data3,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate194.errors : vErrors.concat(validate194.errors);
+vErrors = appendErrors(vErrors, validate194.errors);
 errors = vErrors.length;
 }
 }
@@ -27435,7 +27451,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -27446,7 +27462,7 @@ if(Array.isArray(data5)){
 const len2 = data5.length;
 for(let i2=0; i2<len2; i2++){
 if(!(validate298(data5[i2], {instancePath:instancePath+"/woken/" + i2,parentData:data5,parentDataProperty:i2,rootData}))){
-vErrors = vErrors === null ? validate298.errors : vErrors.concat(validate298.errors);
+vErrors = appendErrors(vErrors, validate298.errors);
 errors = vErrors.length;
 }
 }
@@ -27457,7 +27473,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -27469,7 +27485,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -27489,7 +27505,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -27499,7 +27515,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -27510,14 +27526,14 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
 }
 if(data.result !== undefined){
 if(!(validate305(data.result, {instancePath:instancePath+"/result",parentData:data,parentDataProperty:"result",rootData}))){
-vErrors = vErrors === null ? validate305.errors : vErrors.concat(validate305.errors);
+vErrors = appendErrors(vErrors, validate305.errors);
 errors = vErrors.length;
 }
 }
@@ -27530,14 +27546,14 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
 const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 if(!(wrapper31.validate(data1[i0], {instancePath:instancePath+"/either/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? wrapper31.validate.errors : vErrors.concat(wrapper31.validate.errors);
+vErrors = appendErrors(vErrors, wrapper31.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -27548,7 +27564,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -27562,7 +27578,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -27572,7 +27588,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -27583,7 +27599,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -27597,7 +27613,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -27608,7 +27624,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -27622,13 +27638,13 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
 for(const key2 in data5){
 if(!(wrapper31.validate(data5[key2], {instancePath:instancePath+"/byChoice/cases/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data5,parentDataProperty:key2,rootData}))){
-vErrors = vErrors === null ? wrapper31.validate.errors : vErrors.concat(wrapper31.validate.errors);
+vErrors = appendErrors(vErrors, wrapper31.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -27639,7 +27655,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -27651,7 +27667,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -27663,7 +27679,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -27682,7 +27698,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -27692,7 +27708,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -27703,7 +27719,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -27716,7 +27732,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -27726,7 +27742,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -27740,7 +27756,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -27751,7 +27767,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -27765,7 +27781,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -27775,7 +27791,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -27785,7 +27801,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -27795,7 +27811,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -27806,7 +27822,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -27820,7 +27836,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -27830,7 +27846,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -27841,7 +27857,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -27855,7 +27871,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -27866,7 +27882,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -27880,7 +27896,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -27891,7 +27907,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -27908,7 +27924,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -27918,7 +27934,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -27939,7 +27955,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 break;
@@ -27954,7 +27970,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 }
@@ -27966,14 +27982,14 @@ if(vErrors === null){
 vErrors = [err23];
 }
 else {
-vErrors.push(err23);
+pushError(vErrors, err23);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate304(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate304.errors : vErrors.concat(validate304.errors);
+vErrors = appendErrors(vErrors, validate304.errors);
 errors = vErrors.length;
 }
 }
@@ -27984,7 +28000,7 @@ if(vErrors === null){
 vErrors = [err24];
 }
 else {
-vErrors.push(err24);
+pushError(vErrors, err24);
 }
 errors++;
 }
@@ -28004,7 +28020,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -28014,7 +28030,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -28025,7 +28041,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -28038,7 +28054,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -28048,7 +28064,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -28062,7 +28078,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -28073,7 +28089,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -28087,7 +28103,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -28097,7 +28113,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -28107,7 +28123,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -28118,7 +28134,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -28132,7 +28148,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -28142,7 +28158,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -28153,7 +28169,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -28167,7 +28183,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -28178,7 +28194,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -28192,7 +28208,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -28203,7 +28219,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -28215,14 +28231,14 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate304(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate304.errors : vErrors.concat(validate304.errors);
+vErrors = appendErrors(vErrors, validate304.errors);
 errors = vErrors.length;
 }
 }
@@ -28233,7 +28249,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -28255,7 +28271,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -28265,7 +28281,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -28275,7 +28291,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -28286,7 +28302,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -28299,7 +28315,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -28310,7 +28326,7 @@ if(Array.isArray(data1)){
 const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate253(data1[i0], {instancePath:instancePath+"/events/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate253.errors : vErrors.concat(validate253.errors);
+vErrors = appendErrors(vErrors, validate253.errors);
 errors = vErrors.length;
 }
 }
@@ -28321,7 +28337,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -28332,7 +28348,7 @@ if(Array.isArray(data3)){
 const len1 = data3.length;
 for(let i1=0; i1<len1; i1++){
 if(!(validate194(data3[i1], {instancePath:instancePath+"/changes/" + i1,parentData:data3,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate194.errors : vErrors.concat(validate194.errors);
+vErrors = appendErrors(vErrors, validate194.errors);
 errors = vErrors.length;
 }
 }
@@ -28343,7 +28359,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -28355,7 +28371,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -28375,7 +28391,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -28385,7 +28401,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -28396,14 +28412,14 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
 }
 if(data.result !== undefined){
 if(!(validate315(data.result, {instancePath:instancePath+"/result",parentData:data,parentDataProperty:"result",rootData}))){
-vErrors = vErrors === null ? validate315.errors : vErrors.concat(validate315.errors);
+vErrors = appendErrors(vErrors, validate315.errors);
 errors = vErrors.length;
 }
 }
@@ -28416,14 +28432,14 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
 const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 if(!(wrapper33.validate(data1[i0], {instancePath:instancePath+"/either/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? wrapper33.validate.errors : vErrors.concat(wrapper33.validate.errors);
+vErrors = appendErrors(vErrors, wrapper33.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -28434,7 +28450,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -28448,7 +28464,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -28458,7 +28474,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -28469,7 +28485,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -28483,7 +28499,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -28494,7 +28510,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -28508,13 +28524,13 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
 for(const key2 in data5){
 if(!(wrapper33.validate(data5[key2], {instancePath:instancePath+"/byChoice/cases/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data5,parentDataProperty:key2,rootData}))){
-vErrors = vErrors === null ? wrapper33.validate.errors : vErrors.concat(wrapper33.validate.errors);
+vErrors = appendErrors(vErrors, wrapper33.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -28525,7 +28541,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -28537,7 +28553,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -28549,7 +28565,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -28568,7 +28584,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -28578,7 +28594,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -28589,7 +28605,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -28602,7 +28618,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -28612,7 +28628,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -28626,7 +28642,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -28637,7 +28653,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -28651,7 +28667,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -28661,7 +28677,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -28671,7 +28687,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -28681,7 +28697,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -28692,7 +28708,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -28706,7 +28722,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -28716,7 +28732,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -28727,7 +28743,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -28741,7 +28757,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -28752,7 +28768,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -28766,7 +28782,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -28777,7 +28793,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -28790,7 +28806,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -28800,7 +28816,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -28812,14 +28828,14 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate314(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate314.errors : vErrors.concat(validate314.errors);
+vErrors = appendErrors(vErrors, validate314.errors);
 errors = vErrors.length;
 }
 }
@@ -28830,7 +28846,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 }
@@ -28850,7 +28866,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -28860,7 +28876,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -28871,7 +28887,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -28884,7 +28900,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -28894,7 +28910,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -28908,7 +28924,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -28919,7 +28935,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -28933,7 +28949,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -28944,7 +28960,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -28958,7 +28974,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -28969,7 +28985,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -28981,14 +28997,14 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate314(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate314.errors : vErrors.concat(validate314.errors);
+vErrors = appendErrors(vErrors, validate314.errors);
 errors = vErrors.length;
 }
 }
@@ -28999,7 +29015,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -29019,7 +29035,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -29029,7 +29045,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -29040,7 +29056,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -29053,7 +29069,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -29063,7 +29079,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -29077,7 +29093,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -29088,7 +29104,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -29102,7 +29118,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -29112,7 +29128,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -29122,7 +29138,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -29132,7 +29148,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -29143,7 +29159,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -29157,7 +29173,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -29167,7 +29183,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -29178,7 +29194,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -29192,7 +29208,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -29203,7 +29219,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -29217,7 +29233,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -29228,7 +29244,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -29241,7 +29257,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -29253,14 +29269,14 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate314(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate314.errors : vErrors.concat(validate314.errors);
+vErrors = appendErrors(vErrors, validate314.errors);
 errors = vErrors.length;
 }
 }
@@ -29271,7 +29287,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -29293,7 +29309,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -29304,7 +29320,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -29322,7 +29338,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -29333,7 +29349,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -29345,7 +29361,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -29357,7 +29373,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -29377,7 +29393,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -29387,7 +29403,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -29398,14 +29414,14 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
 }
 if(data.result !== undefined){
 if(!(validate326(data.result, {instancePath:instancePath+"/result",parentData:data,parentDataProperty:"result",rootData}))){
-vErrors = vErrors === null ? validate326.errors : vErrors.concat(validate326.errors);
+vErrors = appendErrors(vErrors, validate326.errors);
 errors = vErrors.length;
 }
 }
@@ -29418,14 +29434,14 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
 const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 if(!(wrapper35.validate(data1[i0], {instancePath:instancePath+"/either/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? wrapper35.validate.errors : vErrors.concat(wrapper35.validate.errors);
+vErrors = appendErrors(vErrors, wrapper35.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -29436,7 +29452,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -29450,7 +29466,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -29460,7 +29476,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -29471,7 +29487,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -29485,7 +29501,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -29496,7 +29512,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -29510,13 +29526,13 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
 for(const key2 in data5){
 if(!(wrapper35.validate(data5[key2], {instancePath:instancePath+"/byChoice/cases/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data5,parentDataProperty:key2,rootData}))){
-vErrors = vErrors === null ? wrapper35.validate.errors : vErrors.concat(wrapper35.validate.errors);
+vErrors = appendErrors(vErrors, wrapper35.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -29527,7 +29543,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -29539,7 +29555,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -29551,7 +29567,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -29570,7 +29586,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -29580,7 +29596,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -29591,7 +29607,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -29604,7 +29620,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -29614,7 +29630,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -29628,7 +29644,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -29639,7 +29655,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -29653,7 +29669,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -29663,7 +29679,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -29673,7 +29689,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -29684,7 +29700,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -29698,7 +29714,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -29708,7 +29724,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -29719,7 +29735,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -29733,7 +29749,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -29744,7 +29760,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -29757,7 +29773,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -29768,7 +29784,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -29778,7 +29794,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -29792,7 +29808,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -29804,14 +29820,14 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate325(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate325.errors : vErrors.concat(validate325.errors);
+vErrors = appendErrors(vErrors, validate325.errors);
 errors = vErrors.length;
 }
 }
@@ -29822,7 +29838,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -29845,7 +29861,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -29862,7 +29878,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -29872,7 +29888,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -29888,7 +29904,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -29899,7 +29915,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -29909,7 +29925,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -29931,7 +29947,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -29959,7 +29975,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 break outer0;
@@ -29974,7 +29990,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -29996,7 +30012,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -30006,7 +30022,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -30016,7 +30032,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -30027,7 +30043,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -30041,7 +30057,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -30052,7 +30068,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -30066,7 +30082,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -30077,7 +30093,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -30094,7 +30110,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -30104,7 +30120,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -30121,7 +30137,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 break outer0;
@@ -30136,7 +30152,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -30148,7 +30164,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -30167,7 +30183,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -30177,7 +30193,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -30187,7 +30203,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -30197,7 +30213,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -30207,7 +30223,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -30218,7 +30234,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -30231,7 +30247,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -30242,7 +30258,7 @@ if(Array.isArray(data1)){
 const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate337(data1[i0], {instancePath:instancePath+"/regions/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate337.errors : vErrors.concat(validate337.errors);
+vErrors = appendErrors(vErrors, validate337.errors);
 errors = vErrors.length;
 }
 }
@@ -30253,7 +30269,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -30271,7 +30287,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -30282,7 +30298,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -30298,7 +30314,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -30319,7 +30335,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -30341,7 +30357,7 @@ if(Array.isArray(data4)){
 const len1 = data4.length;
 for(let i1=0; i1<len1; i1++){
 if(!(validate253(data4[i1], {instancePath:instancePath+"/events/" + i1,parentData:data4,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate253.errors : vErrors.concat(validate253.errors);
+vErrors = appendErrors(vErrors, validate253.errors);
 errors = vErrors.length;
 }
 }
@@ -30352,7 +30368,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -30363,7 +30379,7 @@ if(Array.isArray(data6)){
 const len2 = data6.length;
 for(let i2=0; i2<len2; i2++){
 if(!(validate194(data6[i2], {instancePath:instancePath+"/changes/" + i2,parentData:data6,parentDataProperty:i2,rootData}))){
-vErrors = vErrors === null ? validate194.errors : vErrors.concat(validate194.errors);
+vErrors = appendErrors(vErrors, validate194.errors);
 errors = vErrors.length;
 }
 }
@@ -30374,7 +30390,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -30386,7 +30402,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -30406,7 +30422,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -30416,7 +30432,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -30427,14 +30443,14 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
 }
 if(data.result !== undefined){
 if(!(validate336(data.result, {instancePath:instancePath+"/result",parentData:data,parentDataProperty:"result",rootData}))){
-vErrors = vErrors === null ? validate336.errors : vErrors.concat(validate336.errors);
+vErrors = appendErrors(vErrors, validate336.errors);
 errors = vErrors.length;
 }
 }
@@ -30447,14 +30463,14 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
 const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 if(!(wrapper37.validate(data1[i0], {instancePath:instancePath+"/either/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? wrapper37.validate.errors : vErrors.concat(wrapper37.validate.errors);
+vErrors = appendErrors(vErrors, wrapper37.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -30465,7 +30481,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -30479,7 +30495,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -30489,7 +30505,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -30500,7 +30516,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -30514,7 +30530,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -30525,7 +30541,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -30539,13 +30555,13 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
 for(const key2 in data5){
 if(!(wrapper37.validate(data5[key2], {instancePath:instancePath+"/byChoice/cases/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data5,parentDataProperty:key2,rootData}))){
-vErrors = vErrors === null ? wrapper37.validate.errors : vErrors.concat(wrapper37.validate.errors);
+vErrors = appendErrors(vErrors, wrapper37.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -30556,7 +30572,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -30568,7 +30584,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -30580,7 +30596,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -30599,7 +30615,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -30609,7 +30625,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -30620,7 +30636,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -30633,7 +30649,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -30643,7 +30659,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -30657,7 +30673,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -30668,7 +30684,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -30682,7 +30698,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -30692,7 +30708,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -30702,7 +30718,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -30713,7 +30729,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -30727,7 +30743,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -30737,7 +30753,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -30748,7 +30764,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -30762,7 +30778,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -30773,7 +30789,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -30787,7 +30803,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -30804,7 +30820,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -30814,7 +30830,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -30830,7 +30846,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -30841,7 +30857,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -30851,7 +30867,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -30873,7 +30889,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 }
@@ -30901,7 +30917,7 @@ if(vErrors === null){
 vErrors = [err23];
 }
 else {
-vErrors.push(err23);
+pushError(vErrors, err23);
 }
 errors++;
 break outer0;
@@ -30916,7 +30932,7 @@ if(vErrors === null){
 vErrors = [err24];
 }
 else {
-vErrors.push(err24);
+pushError(vErrors, err24);
 }
 errors++;
 }
@@ -30930,7 +30946,7 @@ if(vErrors === null){
 vErrors = [err25];
 }
 else {
-vErrors.push(err25);
+pushError(vErrors, err25);
 }
 errors++;
 }
@@ -30941,7 +30957,7 @@ if(vErrors === null){
 vErrors = [err26];
 }
 else {
-vErrors.push(err26);
+pushError(vErrors, err26);
 }
 errors++;
 }
@@ -30955,7 +30971,7 @@ if(vErrors === null){
 vErrors = [err27];
 }
 else {
-vErrors.push(err27);
+pushError(vErrors, err27);
 }
 errors++;
 }
@@ -30966,7 +30982,7 @@ if(vErrors === null){
 vErrors = [err28];
 }
 else {
-vErrors.push(err28);
+pushError(vErrors, err28);
 }
 errors++;
 }
@@ -30980,7 +30996,7 @@ if(vErrors === null){
 vErrors = [err29];
 }
 else {
-vErrors.push(err29);
+pushError(vErrors, err29);
 }
 errors++;
 }
@@ -30991,7 +31007,7 @@ if(vErrors === null){
 vErrors = [err30];
 }
 else {
-vErrors.push(err30);
+pushError(vErrors, err30);
 }
 errors++;
 }
@@ -31005,7 +31021,7 @@ if(vErrors === null){
 vErrors = [err31];
 }
 else {
-vErrors.push(err31);
+pushError(vErrors, err31);
 }
 errors++;
 }
@@ -31016,7 +31032,7 @@ if(vErrors === null){
 vErrors = [err32];
 }
 else {
-vErrors.push(err32);
+pushError(vErrors, err32);
 }
 errors++;
 }
@@ -31030,7 +31046,7 @@ if(vErrors === null){
 vErrors = [err33];
 }
 else {
-vErrors.push(err33);
+pushError(vErrors, err33);
 }
 errors++;
 }
@@ -31041,32 +31057,32 @@ if(vErrors === null){
 vErrors = [err34];
 }
 else {
-vErrors.push(err34);
+pushError(vErrors, err34);
 }
 errors++;
 }
 }
 if(data2.category_inverted !== undefined){
 if(!(validate330(data2.category_inverted, {instancePath:instancePath+"/args/category_inverted",parentData:data2,parentDataProperty:"category_inverted",rootData}))){
-vErrors = vErrors === null ? validate330.errors : vErrors.concat(validate330.errors);
+vErrors = appendErrors(vErrors, validate330.errors);
 errors = vErrors.length;
 }
 }
 if(data2.category_mask !== undefined){
 if(!(validate330(data2.category_mask, {instancePath:instancePath+"/args/category_mask",parentData:data2,parentDataProperty:"category_mask",rootData}))){
-vErrors = vErrors === null ? validate330.errors : vErrors.concat(validate330.errors);
+vErrors = appendErrors(vErrors, validate330.errors);
 errors = vErrors.length;
 }
 }
 if(data2.category_anyof_mask !== undefined){
 if(!(validate330(data2.category_anyof_mask, {instancePath:instancePath+"/args/category_anyof_mask",parentData:data2,parentDataProperty:"category_anyof_mask",rootData}))){
-vErrors = vErrors === null ? validate330.errors : vErrors.concat(validate330.errors);
+vErrors = appendErrors(vErrors, validate330.errors);
 errors = vErrors.length;
 }
 }
 if(data2.return_mask !== undefined){
 if(!(validate330(data2.return_mask, {instancePath:instancePath+"/args/return_mask",parentData:data2,parentDataProperty:"return_mask",rootData}))){
-vErrors = vErrors === null ? validate330.errors : vErrors.concat(validate330.errors);
+vErrors = appendErrors(vErrors, validate330.errors);
 errors = vErrors.length;
 }
 }
@@ -31077,14 +31093,14 @@ if(vErrors === null){
 vErrors = [err35];
 }
 else {
-vErrors.push(err35);
+pushError(vErrors, err35);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate335(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate335.errors : vErrors.concat(validate335.errors);
+vErrors = appendErrors(vErrors, validate335.errors);
 errors = vErrors.length;
 }
 }
@@ -31095,7 +31111,7 @@ if(vErrors === null){
 vErrors = [err36];
 }
 else {
-vErrors.push(err36);
+pushError(vErrors, err36);
 }
 errors++;
 }
@@ -31118,7 +31134,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -31128,7 +31144,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -31138,7 +31154,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -31148,7 +31164,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -31158,7 +31174,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -31169,7 +31185,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -31183,7 +31199,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -31194,7 +31210,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -31208,7 +31224,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -31219,7 +31235,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -31233,7 +31249,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -31244,7 +31260,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -31258,7 +31274,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -31269,7 +31285,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -31286,7 +31302,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -31296,7 +31312,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -31313,7 +31329,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 break outer0;
@@ -31328,7 +31344,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -31342,7 +31358,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -31352,7 +31368,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -31363,7 +31379,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -31375,7 +31391,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -31395,7 +31411,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -31406,7 +31422,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -31419,7 +31435,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -31429,7 +31445,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -31443,7 +31459,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -31454,7 +31470,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -31468,7 +31484,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -31479,7 +31495,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -31492,7 +31508,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -31502,7 +31518,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -31515,7 +31531,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -31532,7 +31548,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -31543,7 +31559,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -31553,7 +31569,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -31575,7 +31591,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 break;
@@ -31590,7 +31606,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -31604,7 +31620,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -31615,7 +31631,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -31628,7 +31644,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -31640,7 +31656,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -31660,7 +31676,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -31670,7 +31686,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -31680,7 +31696,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -31690,7 +31706,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -31701,7 +31717,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -31715,7 +31731,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -31725,7 +31741,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -31736,7 +31752,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -31749,7 +31765,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -31759,7 +31775,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -31773,7 +31789,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -31784,7 +31800,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -31798,7 +31814,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -31809,7 +31825,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -31821,7 +31837,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -31840,7 +31856,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -31850,7 +31866,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -31860,7 +31876,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -31870,7 +31886,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -31880,7 +31896,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -31891,7 +31907,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -31904,7 +31920,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -31915,7 +31931,7 @@ if(Array.isArray(data1)){
 const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate346(data1[i0], {instancePath:instancePath+"/vmas/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate346.errors : vErrors.concat(validate346.errors);
+vErrors = appendErrors(vErrors, validate346.errors);
 errors = vErrors.length;
 }
 }
@@ -31926,7 +31942,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -31937,7 +31953,7 @@ if(Array.isArray(data3)){
 const len1 = data3.length;
 for(let i1=0; i1<len1; i1++){
 if(!(validate348(data3[i1], {instancePath:instancePath+"/events/" + i1,parentData:data3,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate348.errors : vErrors.concat(validate348.errors);
+vErrors = appendErrors(vErrors, validate348.errors);
 errors = vErrors.length;
 }
 }
@@ -31948,7 +31964,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -31959,7 +31975,7 @@ if(Array.isArray(data5)){
 const len2 = data5.length;
 for(let i2=0; i2<len2; i2++){
 if(!(validate194(data5[i2], {instancePath:instancePath+"/changes/" + i2,parentData:data5,parentDataProperty:i2,rootData}))){
-vErrors = vErrors === null ? validate194.errors : vErrors.concat(validate194.errors);
+vErrors = appendErrors(vErrors, validate194.errors);
 errors = vErrors.length;
 }
 }
@@ -31970,7 +31986,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -31981,7 +31997,7 @@ if(Array.isArray(data7)){
 const len3 = data7.length;
 for(let i3=0; i3<len3; i3++){
 if(!(validate351(data7[i3], {instancePath:instancePath+"/uffd_events/" + i3,parentData:data7,parentDataProperty:i3,rootData}))){
-vErrors = vErrors === null ? validate351.errors : vErrors.concat(validate351.errors);
+vErrors = appendErrors(vErrors, validate351.errors);
 errors = vErrors.length;
 }
 }
@@ -31992,7 +32008,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -32004,7 +32020,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -32024,7 +32040,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -32034,7 +32050,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -32045,14 +32061,14 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
 }
 if(data.result !== undefined){
 if(!(validate345(data.result, {instancePath:instancePath+"/result",parentData:data,parentDataProperty:"result",rootData}))){
-vErrors = vErrors === null ? validate345.errors : vErrors.concat(validate345.errors);
+vErrors = appendErrors(vErrors, validate345.errors);
 errors = vErrors.length;
 }
 }
@@ -32065,14 +32081,14 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
 const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 if(!(wrapper39.validate(data1[i0], {instancePath:instancePath+"/either/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? wrapper39.validate.errors : vErrors.concat(wrapper39.validate.errors);
+vErrors = appendErrors(vErrors, wrapper39.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -32083,7 +32099,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -32097,7 +32113,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -32107,7 +32123,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -32118,7 +32134,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -32132,7 +32148,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -32143,7 +32159,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -32157,13 +32173,13 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
 for(const key2 in data5){
 if(!(wrapper39.validate(data5[key2], {instancePath:instancePath+"/byChoice/cases/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data5,parentDataProperty:key2,rootData}))){
-vErrors = vErrors === null ? wrapper39.validate.errors : vErrors.concat(wrapper39.validate.errors);
+vErrors = appendErrors(vErrors, wrapper39.validate.errors);
 errors = vErrors.length;
 }
 }
@@ -32174,7 +32190,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -32186,7 +32202,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -32198,7 +32214,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -32217,7 +32233,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -32227,7 +32243,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -32238,7 +32254,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -32251,7 +32267,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -32261,7 +32277,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -32275,7 +32291,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -32286,7 +32302,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -32300,7 +32316,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -32310,7 +32326,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -32320,7 +32336,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -32331,7 +32347,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -32345,7 +32361,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -32355,7 +32371,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -32366,7 +32382,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -32380,7 +32396,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -32391,7 +32407,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -32405,7 +32421,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -32416,7 +32432,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -32428,14 +32444,14 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate344(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate344.errors : vErrors.concat(validate344.errors);
+vErrors = appendErrors(vErrors, validate344.errors);
 errors = vErrors.length;
 }
 }
@@ -32446,7 +32462,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -32466,7 +32482,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -32476,7 +32492,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -32487,7 +32503,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -32500,7 +32516,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -32510,7 +32526,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -32524,7 +32540,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -32535,7 +32551,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -32549,7 +32565,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -32560,7 +32576,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -32574,7 +32590,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -32584,7 +32600,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -32595,7 +32611,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -32607,14 +32623,14 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate344(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate344.errors : vErrors.concat(validate344.errors);
+vErrors = appendErrors(vErrors, validate344.errors);
 errors = vErrors.length;
 }
 }
@@ -32625,7 +32641,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -32645,7 +32661,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -32655,7 +32671,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -32666,7 +32682,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -32679,7 +32695,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -32689,7 +32705,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -32703,7 +32719,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -32714,7 +32730,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -32728,7 +32744,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -32739,14 +32755,14 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
 }
 if(data.expect !== undefined){
 if(!(validate71(data.expect, {instancePath:instancePath+"/expect",parentData:data,parentDataProperty:"expect",rootData}))){
-vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
+vErrors = appendErrors(vErrors, validate71.errors);
 errors = vErrors.length;
 }
 }
@@ -32757,7 +32773,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -32776,7 +32792,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -32788,7 +32804,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -32797,1099 +32813,1099 @@ const tag0 = data.op;
 if(typeof tag0 == "string"){
 if(tag0 === "pte_present"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_none"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_write"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_dirty"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_young"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_special"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_protnone"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_uffd_wp"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_soft_dirty"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_swp_uffd_wp"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_swp_soft_dirty"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_swp_exclusive"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_swp_uffd_wp_any"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_is_marker"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_is_uffd_wp_marker"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_is_uffd_marker"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_shstk"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_valid"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_present_invalid"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_hw_dirty"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_sw_dirty"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_rdonly"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_user"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_user_exec"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_cont"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_napot"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_swp_uffd_wp_special"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_mkwrite_novma"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_wrprotect"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_mkdirty"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_mkclean"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_mkyoung"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_mkold"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_mkspecial"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_mkuffd_wp"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_clear_uffd_wp"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_mksoft_dirty"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_clear_soft_dirty"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_swp_mkuffd_wp"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_swp_clear_uffd_wp"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_swp_mksoft_dirty"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_swp_clear_soft_dirty"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_swp_mkexclusive"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_swp_clear_exclusive"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_swp_clear_flags"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_mksaveddirty"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_clear_saveddirty"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_mkwrite_shstk"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_mkinvalid"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_mkcont"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_mknoncont"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_mkwrite"){
 if(!(validate73(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate73.errors : vErrors.concat(validate73.errors);
+vErrors = appendErrors(vErrors, validate73.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_modify"){
 if(!(validate76(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
+vErrors = appendErrors(vErrors, validate76.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_modify"){
 if(!(validate76(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
+vErrors = appendErrors(vErrors, validate76.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pfn_pte"){
 if(!(validate80(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate80.errors : vErrors.concat(validate80.errors);
+vErrors = appendErrors(vErrors, validate80.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pfn_pmd"){
 if(!(validate80(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate80.errors : vErrors.concat(validate80.errors);
+vErrors = appendErrors(vErrors, validate80.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pfn_pud"){
 if(!(validate80(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate80.errors : vErrors.concat(validate80.errors);
+vErrors = appendErrors(vErrors, validate80.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_pfn"){
 if(!(validate84(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate84.errors : vErrors.concat(validate84.errors);
+vErrors = appendErrors(vErrors, validate84.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_pfn"){
 if(!(validate84(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate84.errors : vErrors.concat(validate84.errors);
+vErrors = appendErrors(vErrors, validate84.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_pfn"){
 if(!(validate84(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate84.errors : vErrors.concat(validate84.errors);
+vErrors = appendErrors(vErrors, validate84.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_present"){
 if(!(validate87(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+vErrors = appendErrors(vErrors, validate87.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_none"){
 if(!(validate87(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+vErrors = appendErrors(vErrors, validate87.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_bad"){
 if(!(validate87(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+vErrors = appendErrors(vErrors, validate87.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_leaf"){
 if(!(validate87(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+vErrors = appendErrors(vErrors, validate87.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_trans_huge"){
 if(!(validate87(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+vErrors = appendErrors(vErrors, validate87.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_write"){
 if(!(validate87(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+vErrors = appendErrors(vErrors, validate87.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_dirty"){
 if(!(validate87(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+vErrors = appendErrors(vErrors, validate87.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_young"){
 if(!(validate87(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+vErrors = appendErrors(vErrors, validate87.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_protnone"){
 if(!(validate87(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+vErrors = appendErrors(vErrors, validate87.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_uffd_wp"){
 if(!(validate87(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+vErrors = appendErrors(vErrors, validate87.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_soft_dirty"){
 if(!(validate87(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+vErrors = appendErrors(vErrors, validate87.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_special"){
 if(!(validate87(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+vErrors = appendErrors(vErrors, validate87.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_table"){
 if(!(validate87(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+vErrors = appendErrors(vErrors, validate87.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_sect"){
 if(!(validate87(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+vErrors = appendErrors(vErrors, validate87.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_mkwrite_novma"){
 if(!(validate90(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+vErrors = appendErrors(vErrors, validate90.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_wrprotect"){
 if(!(validate90(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+vErrors = appendErrors(vErrors, validate90.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_mkdirty"){
 if(!(validate90(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+vErrors = appendErrors(vErrors, validate90.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_mkclean"){
 if(!(validate90(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+vErrors = appendErrors(vErrors, validate90.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_mkyoung"){
 if(!(validate90(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+vErrors = appendErrors(vErrors, validate90.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_mkold"){
 if(!(validate90(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+vErrors = appendErrors(vErrors, validate90.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_mkhuge"){
 if(!(validate90(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+vErrors = appendErrors(vErrors, validate90.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_mkinvalid"){
 if(!(validate90(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+vErrors = appendErrors(vErrors, validate90.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_mkuffd_wp"){
 if(!(validate90(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+vErrors = appendErrors(vErrors, validate90.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_clear_uffd_wp"){
 if(!(validate90(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+vErrors = appendErrors(vErrors, validate90.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_mksoft_dirty"){
 if(!(validate90(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+vErrors = appendErrors(vErrors, validate90.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_clear_soft_dirty"){
 if(!(validate90(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+vErrors = appendErrors(vErrors, validate90.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_mkspecial"){
 if(!(validate90(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+vErrors = appendErrors(vErrors, validate90.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_present"){
 if(!(validate93(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
+vErrors = appendErrors(vErrors, validate93.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_none"){
 if(!(validate93(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
+vErrors = appendErrors(vErrors, validate93.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_bad"){
 if(!(validate93(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
+vErrors = appendErrors(vErrors, validate93.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_leaf"){
 if(!(validate93(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
+vErrors = appendErrors(vErrors, validate93.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_trans_huge"){
 if(!(validate93(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
+vErrors = appendErrors(vErrors, validate93.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_write"){
 if(!(validate93(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
+vErrors = appendErrors(vErrors, validate93.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_dirty"){
 if(!(validate93(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
+vErrors = appendErrors(vErrors, validate93.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_young"){
 if(!(validate93(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
+vErrors = appendErrors(vErrors, validate93.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_special"){
 if(!(validate93(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
+vErrors = appendErrors(vErrors, validate93.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_sect"){
 if(!(validate93(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
+vErrors = appendErrors(vErrors, validate93.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_table"){
 if(!(validate93(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
+vErrors = appendErrors(vErrors, validate93.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_mkwrite"){
 if(!(validate96(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate96.errors : vErrors.concat(validate96.errors);
+vErrors = appendErrors(vErrors, validate96.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_wrprotect"){
 if(!(validate96(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate96.errors : vErrors.concat(validate96.errors);
+vErrors = appendErrors(vErrors, validate96.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_mkdirty"){
 if(!(validate96(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate96.errors : vErrors.concat(validate96.errors);
+vErrors = appendErrors(vErrors, validate96.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_mkclean"){
 if(!(validate96(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate96.errors : vErrors.concat(validate96.errors);
+vErrors = appendErrors(vErrors, validate96.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_mkyoung"){
 if(!(validate96(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate96.errors : vErrors.concat(validate96.errors);
+vErrors = appendErrors(vErrors, validate96.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_mkold"){
 if(!(validate96(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate96.errors : vErrors.concat(validate96.errors);
+vErrors = appendErrors(vErrors, validate96.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_mkhuge"){
 if(!(validate96(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate96.errors : vErrors.concat(validate96.errors);
+vErrors = appendErrors(vErrors, validate96.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_mkinvalid"){
 if(!(validate96(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate96.errors : vErrors.concat(validate96.errors);
+vErrors = appendErrors(vErrors, validate96.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_mkspecial"){
 if(!(validate96(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate96.errors : vErrors.concat(validate96.errors);
+vErrors = appendErrors(vErrors, validate96.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "__swp_entry"){
 if(!(validate99(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate99.errors : vErrors.concat(validate99.errors);
+vErrors = appendErrors(vErrors, validate99.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "swp_entry"){
 if(!(validate99(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate99.errors : vErrors.concat(validate99.errors);
+vErrors = appendErrors(vErrors, validate99.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "__swp_type"){
 if(!(validate102(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate102.errors : vErrors.concat(validate102.errors);
+vErrors = appendErrors(vErrors, validate102.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "swp_type"){
 if(!(validate102(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate102.errors : vErrors.concat(validate102.errors);
+vErrors = appendErrors(vErrors, validate102.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "softleaf_to_marker"){
 if(!(validate102(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate102.errors : vErrors.concat(validate102.errors);
+vErrors = appendErrors(vErrors, validate102.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "__swp_offset"){
 if(!(validate106(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate106.errors : vErrors.concat(validate106.errors);
+vErrors = appendErrors(vErrors, validate106.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "swp_offset"){
 if(!(validate106(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate106.errors : vErrors.concat(validate106.errors);
+vErrors = appendErrors(vErrors, validate106.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "swp_entry_to_pte"){
 if(!(validate109(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate109.errors : vErrors.concat(validate109.errors);
+vErrors = appendErrors(vErrors, validate109.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "softleaf_from_pte"){
 if(!(validate112(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate112.errors : vErrors.concat(validate112.errors);
+vErrors = appendErrors(vErrors, validate112.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "softleaf_type"){
 if(!(validate115(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate115.errors : vErrors.concat(validate115.errors);
+vErrors = appendErrors(vErrors, validate115.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "softleaf_is_none"){
 if(!(validate119(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate119.errors : vErrors.concat(validate119.errors);
+vErrors = appendErrors(vErrors, validate119.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "softleaf_is_swap"){
 if(!(validate119(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate119.errors : vErrors.concat(validate119.errors);
+vErrors = appendErrors(vErrors, validate119.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "softleaf_is_migration"){
 if(!(validate119(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate119.errors : vErrors.concat(validate119.errors);
+vErrors = appendErrors(vErrors, validate119.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "softleaf_is_marker"){
 if(!(validate119(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate119.errors : vErrors.concat(validate119.errors);
+vErrors = appendErrors(vErrors, validate119.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "softleaf_is_uffd_wp_marker"){
 if(!(validate119(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate119.errors : vErrors.concat(validate119.errors);
+vErrors = appendErrors(vErrors, validate119.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "softleaf_is_poison_marker"){
 if(!(validate119(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate119.errors : vErrors.concat(validate119.errors);
+vErrors = appendErrors(vErrors, validate119.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "softleaf_is_guard_marker"){
 if(!(validate119(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate119.errors : vErrors.concat(validate119.errors);
+vErrors = appendErrors(vErrors, validate119.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "softleaf_has_pfn"){
 if(!(validate119(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate119.errors : vErrors.concat(validate119.errors);
+vErrors = appendErrors(vErrors, validate119.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "make_pte_marker"){
 if(!(validate122(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate122.errors : vErrors.concat(validate122.errors);
+vErrors = appendErrors(vErrors, validate122.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "vm_get_page_prot"){
 if(!(validate124(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
+vErrors = appendErrors(vErrors, validate124.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "decode"){
 if(!(validate126(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate126.errors : vErrors.concat(validate126.errors);
+vErrors = appendErrors(vErrors, validate126.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "encode"){
 if(!(validate134(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate134.errors : vErrors.concat(validate134.errors);
+vErrors = appendErrors(vErrors, validate134.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "access"){
 if(!(validate137(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate137.errors : vErrors.concat(validate137.errors);
+vErrors = appendErrors(vErrors, validate137.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "read"){
 if(!(validate150(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate150.errors : vErrors.concat(validate150.errors);
+vErrors = appendErrors(vErrors, validate150.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "write"){
 if(!(validate152(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate152.errors : vErrors.concat(validate152.errors);
+vErrors = appendErrors(vErrors, validate152.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "write_cr3"){
 if(!(validate154(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate154.errors : vErrors.concat(validate154.errors);
+vErrors = appendErrors(vErrors, validate154.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "write_ttbr0_el1"){
 if(!(validate161(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate161.errors : vErrors.concat(validate161.errors);
+vErrors = appendErrors(vErrors, validate161.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "write_ttbr1_el1"){
 if(!(validate161(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate161.errors : vErrors.concat(validate161.errors);
+vErrors = appendErrors(vErrors, validate161.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "write_satp"){
 if(!(validate163(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate163.errors : vErrors.concat(validate163.errors);
+vErrors = appendErrors(vErrors, validate163.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "set_features"){
 if(!(validate165(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate165.errors : vErrors.concat(validate165.errors);
+vErrors = appendErrors(vErrors, validate165.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "invlpg"){
 if(!(validate167(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate167.errors : vErrors.concat(validate167.errors);
+vErrors = appendErrors(vErrors, validate167.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "invpcid"){
 if(!(validate168(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate168.errors : vErrors.concat(validate168.errors);
+vErrors = appendErrors(vErrors, validate168.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "tlbi"){
 if(!(validate169(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate169.errors : vErrors.concat(validate169.errors);
+vErrors = appendErrors(vErrors, validate169.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "sfence_vma"){
 if(!(validate170(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate170.errors : vErrors.concat(validate170.errors);
+vErrors = appendErrors(vErrors, validate170.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "walk_page_range"){
 if(!(validate171(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate171.errors : vErrors.concat(validate171.errors);
+vErrors = appendErrors(vErrors, validate171.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "walk_page_range_mm_unsafe"){
 if(!(validate171(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate171.errors : vErrors.concat(validate171.errors);
+vErrors = appendErrors(vErrors, validate171.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "walk_page_range_vma"){
 if(!(validate200(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate200.errors : vErrors.concat(validate200.errors);
+vErrors = appendErrors(vErrors, validate200.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "walk_page_range_vma_unsafe"){
 if(!(validate200(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate200.errors : vErrors.concat(validate200.errors);
+vErrors = appendErrors(vErrors, validate200.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "walk_page_vma"){
 if(!(validate203(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate203.errors : vErrors.concat(validate203.errors);
+vErrors = appendErrors(vErrors, validate203.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "walk_page_mapping"){
 if(!(validate206(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate206.errors : vErrors.concat(validate206.errors);
+vErrors = appendErrors(vErrors, validate206.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "walk_kernel_page_table_range"){
 if(!(validate209(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate209.errors : vErrors.concat(validate209.errors);
+vErrors = appendErrors(vErrors, validate209.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "walk_kernel_page_table_range_lockless"){
 if(!(validate209(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate209.errors : vErrors.concat(validate209.errors);
+vErrors = appendErrors(vErrors, validate209.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "walk_page_range_debug"){
 if(!(validate212(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate212.errors : vErrors.concat(validate212.errors);
+vErrors = appendErrors(vErrors, validate212.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "folio_walk_start"){
 if(!(validate215(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate215.errors : vErrors.concat(validate215.errors);
+vErrors = appendErrors(vErrors, validate215.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "update_range_prot"){
 if(!(validate221(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate221.errors : vErrors.concat(validate221.errors);
+vErrors = appendErrors(vErrors, validate221.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "__change_memory_common"){
 if(!(validate223(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate223.errors : vErrors.concat(validate223.errors);
+vErrors = appendErrors(vErrors, validate223.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "set_memory_ro"){
 if(!(validate225(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate225.errors : vErrors.concat(validate225.errors);
+vErrors = appendErrors(vErrors, validate225.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "set_memory_rw"){
 if(!(validate225(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate225.errors : vErrors.concat(validate225.errors);
+vErrors = appendErrors(vErrors, validate225.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "set_memory_nx"){
 if(!(validate225(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate225.errors : vErrors.concat(validate225.errors);
+vErrors = appendErrors(vErrors, validate225.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "set_memory_x"){
 if(!(validate225(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate225.errors : vErrors.concat(validate225.errors);
+vErrors = appendErrors(vErrors, validate225.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "set_memory_valid"){
 if(!(validate225(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate225.errors : vErrors.concat(validate225.errors);
+vErrors = appendErrors(vErrors, validate225.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "vma_wants_writenotify"){
 if(!(validate227(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate227.errors : vErrors.concat(validate227.errors);
+vErrors = appendErrors(vErrors, validate227.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "vma_set_page_prot"){
 if(!(validate230(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate230.errors : vErrors.concat(validate230.errors);
+vErrors = appendErrors(vErrors, validate230.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "vma_wants_manual_pte_write_upgrade"){
 if(!(validate232(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate232.errors : vErrors.concat(validate232.errors);
+vErrors = appendErrors(vErrors, validate232.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "can_change_pte_writable"){
 if(!(validate234(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
+vErrors = appendErrors(vErrors, validate234.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "handle_page_fault"){
 if(!(validate237(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate237.errors : vErrors.concat(validate237.errors);
+vErrors = appendErrors(vErrors, validate237.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "do_mem_abort"){
 if(!(validate245(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate245.errors : vErrors.concat(validate245.errors);
+vErrors = appendErrors(vErrors, validate245.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "user_access"){
 if(!(validate247(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate247.errors : vErrors.concat(validate247.errors);
+vErrors = appendErrors(vErrors, validate247.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "mprotect"){
 if(!(validate261(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate261.errors : vErrors.concat(validate261.errors);
+vErrors = appendErrors(vErrors, validate261.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "wp_shared_mapping_range"){
 if(!(validate268(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate268.errors : vErrors.concat(validate268.errors);
+vErrors = appendErrors(vErrors, validate268.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "apply_as_wrprotect"){
 if(!(validate268(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate268.errors : vErrors.concat(validate268.errors);
+vErrors = appendErrors(vErrors, validate268.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "clean_record_shared_mapping_range"){
 if(!(validate276(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate276.errors : vErrors.concat(validate276.errors);
+vErrors = appendErrors(vErrors, validate276.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "apply_as_clean"){
 if(!(validate276(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate276.errors : vErrors.concat(validate276.errors);
+vErrors = appendErrors(vErrors, validate276.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "uffdio_api"){
 if(!(validate283(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate283.errors : vErrors.concat(validate283.errors);
+vErrors = appendErrors(vErrors, validate283.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "uffdio_register"){
 if(!(validate288(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate288.errors : vErrors.concat(validate288.errors);
+vErrors = appendErrors(vErrors, validate288.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "uffdio_unregister"){
 if(!(validate293(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate293.errors : vErrors.concat(validate293.errors);
+vErrors = appendErrors(vErrors, validate293.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "uffdio_writeprotect"){
 if(!(validate303(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate303.errors : vErrors.concat(validate303.errors);
+vErrors = appendErrors(vErrors, validate303.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "uffdio_wake"){
 if(!(validate311(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate311.errors : vErrors.concat(validate311.errors);
+vErrors = appendErrors(vErrors, validate311.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "madvise"){
 if(!(validate313(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate313.errors : vErrors.concat(validate313.errors);
+vErrors = appendErrors(vErrors, validate313.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "try_to_unmap"){
 if(!(validate320(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate320.errors : vErrors.concat(validate320.errors);
+vErrors = appendErrors(vErrors, validate320.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "unmap_mapping_pages"){
 if(!(validate322(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate322.errors : vErrors.concat(validate322.errors);
+vErrors = appendErrors(vErrors, validate322.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pagemap"){
 if(!(validate324(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate324.errors : vErrors.concat(validate324.errors);
+vErrors = appendErrors(vErrors, validate324.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pagemap_scan"){
 if(!(validate329(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate329.errors : vErrors.concat(validate329.errors);
+vErrors = appendErrors(vErrors, validate329.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "munmap"){
 if(!(validate343(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate343.errors : vErrors.concat(validate343.errors);
+vErrors = appendErrors(vErrors, validate343.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "exit_mmap"){
 if(!(validate355(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate355.errors : vErrors.concat(validate355.errors);
+vErrors = appendErrors(vErrors, validate355.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_swp_mkuffd_wp_special"){
 if(!(validate357(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate357.errors : vErrors.concat(validate357.errors);
+vErrors = appendErrors(vErrors, validate357.errors);
 errors = vErrors.length;
 }
 }
@@ -33899,7 +33915,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -33910,7 +33926,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -33921,7 +33937,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -33940,7 +33956,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -33950,7 +33966,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -33960,7 +33976,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -33971,7 +33987,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -33985,7 +34001,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -33995,7 +34011,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -34006,7 +34022,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -34020,7 +34036,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -34031,7 +34047,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -34048,7 +34064,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -34069,7 +34085,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 break;
@@ -34084,7 +34100,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -34102,7 +34118,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -34113,7 +34129,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -34134,7 +34150,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 break;
@@ -34149,14 +34165,14 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
 }
 if(data.refs !== undefined){
 if(!(validate12(data.refs, {instancePath:instancePath+"/refs",parentData:data,parentDataProperty:"refs",rootData}))){
-vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.errors);
+vErrors = appendErrors(vErrors, validate12.errors);
 errors = vErrors.length;
 }
 }
@@ -34168,7 +34184,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -34178,7 +34194,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -34191,7 +34207,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -34201,7 +34217,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -34216,7 +34232,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -34229,7 +34245,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -34242,7 +34258,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 }
@@ -34255,7 +34271,7 @@ if(vErrors === null){
 vErrors = [err23];
 }
 else {
-vErrors.push(err23);
+pushError(vErrors, err23);
 }
 errors++;
 }
@@ -34268,7 +34284,7 @@ if(vErrors === null){
 vErrors = [err24];
 }
 else {
-vErrors.push(err24);
+pushError(vErrors, err24);
 }
 errors++;
 }
@@ -34281,7 +34297,7 @@ if(vErrors === null){
 vErrors = [err25];
 }
 else {
-vErrors.push(err25);
+pushError(vErrors, err25);
 }
 errors++;
 }
@@ -34294,7 +34310,7 @@ if(vErrors === null){
 vErrors = [err26];
 }
 else {
-vErrors.push(err26);
+pushError(vErrors, err26);
 }
 errors++;
 }
@@ -34307,7 +34323,7 @@ if(vErrors === null){
 vErrors = [err27];
 }
 else {
-vErrors.push(err27);
+pushError(vErrors, err27);
 }
 errors++;
 }
@@ -34320,7 +34336,7 @@ if(vErrors === null){
 vErrors = [err28];
 }
 else {
-vErrors.push(err28);
+pushError(vErrors, err28);
 }
 errors++;
 }
@@ -34333,7 +34349,7 @@ if(vErrors === null){
 vErrors = [err29];
 }
 else {
-vErrors.push(err29);
+pushError(vErrors, err29);
 }
 errors++;
 }
@@ -34346,7 +34362,7 @@ if(vErrors === null){
 vErrors = [err30];
 }
 else {
-vErrors.push(err30);
+pushError(vErrors, err30);
 }
 errors++;
 }
@@ -34359,7 +34375,7 @@ if(vErrors === null){
 vErrors = [err31];
 }
 else {
-vErrors.push(err31);
+pushError(vErrors, err31);
 }
 errors++;
 }
@@ -34372,7 +34388,7 @@ if(vErrors === null){
 vErrors = [err32];
 }
 else {
-vErrors.push(err32);
+pushError(vErrors, err32);
 }
 errors++;
 }
@@ -34385,7 +34401,7 @@ if(vErrors === null){
 vErrors = [err33];
 }
 else {
-vErrors.push(err33);
+pushError(vErrors, err33);
 }
 errors++;
 }
@@ -34398,7 +34414,7 @@ if(vErrors === null){
 vErrors = [err34];
 }
 else {
-vErrors.push(err34);
+pushError(vErrors, err34);
 }
 errors++;
 }
@@ -34411,7 +34427,7 @@ if(vErrors === null){
 vErrors = [err35];
 }
 else {
-vErrors.push(err35);
+pushError(vErrors, err35);
 }
 errors++;
 }
@@ -34424,7 +34440,7 @@ if(vErrors === null){
 vErrors = [err36];
 }
 else {
-vErrors.push(err36);
+pushError(vErrors, err36);
 }
 errors++;
 }
@@ -34434,7 +34450,7 @@ if(vErrors === null){
 vErrors = [err37];
 }
 else {
-vErrors.push(err37);
+pushError(vErrors, err37);
 }
 errors++;
 }
@@ -34446,14 +34462,14 @@ if(vErrors === null){
 vErrors = [err38];
 }
 else {
-vErrors.push(err38);
+pushError(vErrors, err38);
 }
 errors++;
 }
 }
 if(data.setup !== undefined){
 if(!(validate16(data.setup, {instancePath:instancePath+"/setup",parentData:data,parentDataProperty:"setup",rootData}))){
-vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);
+vErrors = appendErrors(vErrors, validate16.errors);
 errors = vErrors.length;
 }
 }
@@ -34466,7 +34482,7 @@ if(vErrors === null){
 vErrors = [err39];
 }
 else {
-vErrors.push(err39);
+pushError(vErrors, err39);
 }
 errors++;
 }
@@ -34476,14 +34492,14 @@ if(vErrors === null){
 vErrors = [err40];
 }
 else {
-vErrors.push(err40);
+pushError(vErrors, err40);
 }
 errors++;
 }
 const len2 = data27.length;
 for(let i4=0; i4<len2; i4++){
 if(!(validate61(data27[i4], {instancePath:instancePath+"/steps/" + i4,parentData:data27,parentDataProperty:i4,rootData}))){
-vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
+vErrors = appendErrors(vErrors, validate61.errors);
 errors = vErrors.length;
 }
 }
@@ -34494,7 +34510,7 @@ if(vErrors === null){
 vErrors = [err41];
 }
 else {
-vErrors.push(err41);
+pushError(vErrors, err41);
 }
 errors++;
 }
@@ -34506,7 +34522,7 @@ if(vErrors === null){
 vErrors = [err42];
 }
 else {
-vErrors.push(err42);
+pushError(vErrors, err42);
 }
 errors++;
 }
@@ -34526,7 +34542,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -34536,7 +34552,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -34546,7 +34562,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -34556,7 +34572,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -34566,7 +34582,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -34576,7 +34592,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -34586,7 +34602,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -34597,7 +34613,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -34610,7 +34626,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -34623,7 +34639,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -34633,7 +34649,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -34646,7 +34662,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -34656,7 +34672,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -34670,7 +34686,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -34681,7 +34697,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -34698,7 +34714,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -34710,14 +34726,14 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
 }
 if(data.refs !== undefined){
 if(!(validate12(data.refs, {instancePath:instancePath+"/refs",parentData:data,parentDataProperty:"refs",rootData}))){
-vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.errors);
+vErrors = appendErrors(vErrors, validate12.errors);
 errors = vErrors.length;
 }
 }
@@ -34733,7 +34749,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -34744,7 +34760,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -34758,7 +34774,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -34769,7 +34785,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -34782,7 +34798,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -34792,7 +34808,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 }
@@ -34804,7 +34820,7 @@ if(vErrors === null){
 vErrors = [err23];
 }
 else {
-vErrors.push(err23);
+pushError(vErrors, err23);
 }
 errors++;
 }
@@ -34816,7 +34832,7 @@ if(vErrors === null){
 vErrors = [err24];
 }
 else {
-vErrors.push(err24);
+pushError(vErrors, err24);
 }
 errors++;
 }
@@ -34830,7 +34846,7 @@ if(vErrors === null){
 vErrors = [err25];
 }
 else {
-vErrors.push(err25);
+pushError(vErrors, err25);
 }
 errors++;
 }
@@ -34840,7 +34856,7 @@ if(vErrors === null){
 vErrors = [err26];
 }
 else {
-vErrors.push(err26);
+pushError(vErrors, err26);
 }
 errors++;
 }
@@ -34851,7 +34867,7 @@ if(vErrors === null){
 vErrors = [err27];
 }
 else {
-vErrors.push(err27);
+pushError(vErrors, err27);
 }
 errors++;
 }
@@ -34864,7 +34880,7 @@ if(vErrors === null){
 vErrors = [err28];
 }
 else {
-vErrors.push(err28);
+pushError(vErrors, err28);
 }
 errors++;
 }
@@ -34874,7 +34890,7 @@ if(vErrors === null){
 vErrors = [err29];
 }
 else {
-vErrors.push(err29);
+pushError(vErrors, err29);
 }
 errors++;
 }
@@ -34887,7 +34903,7 @@ if(vErrors === null){
 vErrors = [err30];
 }
 else {
-vErrors.push(err30);
+pushError(vErrors, err30);
 }
 errors++;
 }
@@ -34897,7 +34913,7 @@ if(vErrors === null){
 vErrors = [err31];
 }
 else {
-vErrors.push(err31);
+pushError(vErrors, err31);
 }
 errors++;
 }
@@ -34912,7 +34928,7 @@ if(vErrors === null){
 vErrors = [err32];
 }
 else {
-vErrors.push(err32);
+pushError(vErrors, err32);
 }
 errors++;
 }
@@ -34925,7 +34941,7 @@ if(vErrors === null){
 vErrors = [err33];
 }
 else {
-vErrors.push(err33);
+pushError(vErrors, err33);
 }
 errors++;
 }
@@ -34938,7 +34954,7 @@ if(vErrors === null){
 vErrors = [err34];
 }
 else {
-vErrors.push(err34);
+pushError(vErrors, err34);
 }
 errors++;
 }
@@ -34951,7 +34967,7 @@ if(vErrors === null){
 vErrors = [err35];
 }
 else {
-vErrors.push(err35);
+pushError(vErrors, err35);
 }
 errors++;
 }
@@ -34964,7 +34980,7 @@ if(vErrors === null){
 vErrors = [err36];
 }
 else {
-vErrors.push(err36);
+pushError(vErrors, err36);
 }
 errors++;
 }
@@ -34977,7 +34993,7 @@ if(vErrors === null){
 vErrors = [err37];
 }
 else {
-vErrors.push(err37);
+pushError(vErrors, err37);
 }
 errors++;
 }
@@ -34990,7 +35006,7 @@ if(vErrors === null){
 vErrors = [err38];
 }
 else {
-vErrors.push(err38);
+pushError(vErrors, err38);
 }
 errors++;
 }
@@ -35003,7 +35019,7 @@ if(vErrors === null){
 vErrors = [err39];
 }
 else {
-vErrors.push(err39);
+pushError(vErrors, err39);
 }
 errors++;
 }
@@ -35016,7 +35032,7 @@ if(vErrors === null){
 vErrors = [err40];
 }
 else {
-vErrors.push(err40);
+pushError(vErrors, err40);
 }
 errors++;
 }
@@ -35029,7 +35045,7 @@ if(vErrors === null){
 vErrors = [err41];
 }
 else {
-vErrors.push(err41);
+pushError(vErrors, err41);
 }
 errors++;
 }
@@ -35042,7 +35058,7 @@ if(vErrors === null){
 vErrors = [err42];
 }
 else {
-vErrors.push(err42);
+pushError(vErrors, err42);
 }
 errors++;
 }
@@ -35055,7 +35071,7 @@ if(vErrors === null){
 vErrors = [err43];
 }
 else {
-vErrors.push(err43);
+pushError(vErrors, err43);
 }
 errors++;
 }
@@ -35068,7 +35084,7 @@ if(vErrors === null){
 vErrors = [err44];
 }
 else {
-vErrors.push(err44);
+pushError(vErrors, err44);
 }
 errors++;
 }
@@ -35081,7 +35097,7 @@ if(vErrors === null){
 vErrors = [err45];
 }
 else {
-vErrors.push(err45);
+pushError(vErrors, err45);
 }
 errors++;
 }
@@ -35094,7 +35110,7 @@ if(vErrors === null){
 vErrors = [err46];
 }
 else {
-vErrors.push(err46);
+pushError(vErrors, err46);
 }
 errors++;
 }
@@ -35107,7 +35123,7 @@ if(vErrors === null){
 vErrors = [err47];
 }
 else {
-vErrors.push(err47);
+pushError(vErrors, err47);
 }
 errors++;
 }
@@ -35120,7 +35136,7 @@ if(vErrors === null){
 vErrors = [err48];
 }
 else {
-vErrors.push(err48);
+pushError(vErrors, err48);
 }
 errors++;
 }
@@ -35130,7 +35146,7 @@ if(vErrors === null){
 vErrors = [err49];
 }
 else {
-vErrors.push(err49);
+pushError(vErrors, err49);
 }
 errors++;
 }
@@ -35142,7 +35158,7 @@ if(vErrors === null){
 vErrors = [err50];
 }
 else {
-vErrors.push(err50);
+pushError(vErrors, err50);
 }
 errors++;
 }
@@ -35154,7 +35170,7 @@ if(vErrors === null){
 vErrors = [err51];
 }
 else {
-vErrors.push(err51);
+pushError(vErrors, err51);
 }
 errors++;
 }
@@ -35168,14 +35184,14 @@ if(vErrors === null){
 vErrors = [err52];
 }
 else {
-vErrors.push(err52);
+pushError(vErrors, err52);
 }
 errors++;
 }
 const len1 = data31.length;
 for(let i1=0; i1<len1; i1++){
 if(!(validate14(data31[i1], {instancePath:instancePath+"/vectors/" + i1,parentData:data31,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
+vErrors = appendErrors(vErrors, validate14.errors);
 errors = vErrors.length;
 }
 }
@@ -35186,7 +35202,7 @@ if(vErrors === null){
 vErrors = [err53];
 }
 else {
-vErrors.push(err53);
+pushError(vErrors, err53);
 }
 errors++;
 }
@@ -35198,7 +35214,7 @@ if(vErrors === null){
 vErrors = [err54];
 }
 else {
-vErrors.push(err54);
+pushError(vErrors, err54);
 }
 errors++;
 }
@@ -35218,7 +35234,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -35230,7 +35246,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -35239,1099 +35255,1099 @@ const tag0 = data.op;
 if(typeof tag0 == "string"){
 if(tag0 === "pte_present"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_none"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_write"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_dirty"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_young"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_special"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_protnone"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_uffd_wp"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_soft_dirty"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_swp_uffd_wp"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_swp_soft_dirty"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_swp_exclusive"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_swp_uffd_wp_any"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_is_marker"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_is_uffd_wp_marker"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_is_uffd_marker"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_shstk"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_valid"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_present_invalid"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_hw_dirty"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_sw_dirty"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_rdonly"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_user"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_user_exec"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_cont"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_napot"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_swp_uffd_wp_special"){
 if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+vErrors = appendErrors(vErrors, validate62.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_mkwrite_novma"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_wrprotect"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_mkdirty"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_mkclean"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_mkyoung"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_mkold"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_mkspecial"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_mkuffd_wp"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_clear_uffd_wp"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_mksoft_dirty"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_clear_soft_dirty"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_swp_mkuffd_wp"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_swp_clear_uffd_wp"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_swp_mksoft_dirty"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_swp_clear_soft_dirty"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_swp_mkexclusive"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_swp_clear_exclusive"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_swp_clear_flags"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_mksaveddirty"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_clear_saveddirty"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_mkwrite_shstk"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_mkinvalid"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_mkcont"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_mknoncont"){
 if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+vErrors = appendErrors(vErrors, validate69.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_mkwrite"){
 if(!(validate73(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate73.errors : vErrors.concat(validate73.errors);
+vErrors = appendErrors(vErrors, validate73.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_modify"){
 if(!(validate76(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
+vErrors = appendErrors(vErrors, validate76.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_modify"){
 if(!(validate76(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
+vErrors = appendErrors(vErrors, validate76.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pfn_pte"){
 if(!(validate80(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate80.errors : vErrors.concat(validate80.errors);
+vErrors = appendErrors(vErrors, validate80.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pfn_pmd"){
 if(!(validate80(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate80.errors : vErrors.concat(validate80.errors);
+vErrors = appendErrors(vErrors, validate80.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pfn_pud"){
 if(!(validate80(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate80.errors : vErrors.concat(validate80.errors);
+vErrors = appendErrors(vErrors, validate80.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_pfn"){
 if(!(validate84(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate84.errors : vErrors.concat(validate84.errors);
+vErrors = appendErrors(vErrors, validate84.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_pfn"){
 if(!(validate84(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate84.errors : vErrors.concat(validate84.errors);
+vErrors = appendErrors(vErrors, validate84.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_pfn"){
 if(!(validate84(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate84.errors : vErrors.concat(validate84.errors);
+vErrors = appendErrors(vErrors, validate84.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_present"){
 if(!(validate87(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+vErrors = appendErrors(vErrors, validate87.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_none"){
 if(!(validate87(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+vErrors = appendErrors(vErrors, validate87.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_bad"){
 if(!(validate87(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+vErrors = appendErrors(vErrors, validate87.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_leaf"){
 if(!(validate87(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+vErrors = appendErrors(vErrors, validate87.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_trans_huge"){
 if(!(validate87(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+vErrors = appendErrors(vErrors, validate87.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_write"){
 if(!(validate87(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+vErrors = appendErrors(vErrors, validate87.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_dirty"){
 if(!(validate87(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+vErrors = appendErrors(vErrors, validate87.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_young"){
 if(!(validate87(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+vErrors = appendErrors(vErrors, validate87.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_protnone"){
 if(!(validate87(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+vErrors = appendErrors(vErrors, validate87.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_uffd_wp"){
 if(!(validate87(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+vErrors = appendErrors(vErrors, validate87.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_soft_dirty"){
 if(!(validate87(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+vErrors = appendErrors(vErrors, validate87.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_special"){
 if(!(validate87(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+vErrors = appendErrors(vErrors, validate87.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_table"){
 if(!(validate87(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+vErrors = appendErrors(vErrors, validate87.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_sect"){
 if(!(validate87(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+vErrors = appendErrors(vErrors, validate87.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_mkwrite_novma"){
 if(!(validate90(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+vErrors = appendErrors(vErrors, validate90.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_wrprotect"){
 if(!(validate90(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+vErrors = appendErrors(vErrors, validate90.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_mkdirty"){
 if(!(validate90(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+vErrors = appendErrors(vErrors, validate90.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_mkclean"){
 if(!(validate90(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+vErrors = appendErrors(vErrors, validate90.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_mkyoung"){
 if(!(validate90(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+vErrors = appendErrors(vErrors, validate90.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_mkold"){
 if(!(validate90(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+vErrors = appendErrors(vErrors, validate90.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_mkhuge"){
 if(!(validate90(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+vErrors = appendErrors(vErrors, validate90.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_mkinvalid"){
 if(!(validate90(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+vErrors = appendErrors(vErrors, validate90.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_mkuffd_wp"){
 if(!(validate90(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+vErrors = appendErrors(vErrors, validate90.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_clear_uffd_wp"){
 if(!(validate90(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+vErrors = appendErrors(vErrors, validate90.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_mksoft_dirty"){
 if(!(validate90(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+vErrors = appendErrors(vErrors, validate90.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_clear_soft_dirty"){
 if(!(validate90(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+vErrors = appendErrors(vErrors, validate90.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pmd_mkspecial"){
 if(!(validate90(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+vErrors = appendErrors(vErrors, validate90.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_present"){
 if(!(validate93(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
+vErrors = appendErrors(vErrors, validate93.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_none"){
 if(!(validate93(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
+vErrors = appendErrors(vErrors, validate93.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_bad"){
 if(!(validate93(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
+vErrors = appendErrors(vErrors, validate93.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_leaf"){
 if(!(validate93(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
+vErrors = appendErrors(vErrors, validate93.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_trans_huge"){
 if(!(validate93(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
+vErrors = appendErrors(vErrors, validate93.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_write"){
 if(!(validate93(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
+vErrors = appendErrors(vErrors, validate93.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_dirty"){
 if(!(validate93(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
+vErrors = appendErrors(vErrors, validate93.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_young"){
 if(!(validate93(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
+vErrors = appendErrors(vErrors, validate93.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_special"){
 if(!(validate93(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
+vErrors = appendErrors(vErrors, validate93.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_sect"){
 if(!(validate93(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
+vErrors = appendErrors(vErrors, validate93.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_table"){
 if(!(validate93(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
+vErrors = appendErrors(vErrors, validate93.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_mkwrite"){
 if(!(validate96(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate96.errors : vErrors.concat(validate96.errors);
+vErrors = appendErrors(vErrors, validate96.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_wrprotect"){
 if(!(validate96(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate96.errors : vErrors.concat(validate96.errors);
+vErrors = appendErrors(vErrors, validate96.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_mkdirty"){
 if(!(validate96(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate96.errors : vErrors.concat(validate96.errors);
+vErrors = appendErrors(vErrors, validate96.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_mkclean"){
 if(!(validate96(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate96.errors : vErrors.concat(validate96.errors);
+vErrors = appendErrors(vErrors, validate96.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_mkyoung"){
 if(!(validate96(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate96.errors : vErrors.concat(validate96.errors);
+vErrors = appendErrors(vErrors, validate96.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_mkold"){
 if(!(validate96(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate96.errors : vErrors.concat(validate96.errors);
+vErrors = appendErrors(vErrors, validate96.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_mkhuge"){
 if(!(validate96(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate96.errors : vErrors.concat(validate96.errors);
+vErrors = appendErrors(vErrors, validate96.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_mkinvalid"){
 if(!(validate96(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate96.errors : vErrors.concat(validate96.errors);
+vErrors = appendErrors(vErrors, validate96.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pud_mkspecial"){
 if(!(validate96(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate96.errors : vErrors.concat(validate96.errors);
+vErrors = appendErrors(vErrors, validate96.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "__swp_entry"){
 if(!(validate99(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate99.errors : vErrors.concat(validate99.errors);
+vErrors = appendErrors(vErrors, validate99.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "swp_entry"){
 if(!(validate99(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate99.errors : vErrors.concat(validate99.errors);
+vErrors = appendErrors(vErrors, validate99.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "__swp_type"){
 if(!(validate102(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate102.errors : vErrors.concat(validate102.errors);
+vErrors = appendErrors(vErrors, validate102.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "swp_type"){
 if(!(validate102(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate102.errors : vErrors.concat(validate102.errors);
+vErrors = appendErrors(vErrors, validate102.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "softleaf_to_marker"){
 if(!(validate102(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate102.errors : vErrors.concat(validate102.errors);
+vErrors = appendErrors(vErrors, validate102.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "__swp_offset"){
 if(!(validate106(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate106.errors : vErrors.concat(validate106.errors);
+vErrors = appendErrors(vErrors, validate106.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "swp_offset"){
 if(!(validate106(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate106.errors : vErrors.concat(validate106.errors);
+vErrors = appendErrors(vErrors, validate106.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "swp_entry_to_pte"){
 if(!(validate109(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate109.errors : vErrors.concat(validate109.errors);
+vErrors = appendErrors(vErrors, validate109.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "softleaf_from_pte"){
 if(!(validate112(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate112.errors : vErrors.concat(validate112.errors);
+vErrors = appendErrors(vErrors, validate112.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "softleaf_type"){
 if(!(validate115(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate115.errors : vErrors.concat(validate115.errors);
+vErrors = appendErrors(vErrors, validate115.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "softleaf_is_none"){
 if(!(validate119(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate119.errors : vErrors.concat(validate119.errors);
+vErrors = appendErrors(vErrors, validate119.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "softleaf_is_swap"){
 if(!(validate119(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate119.errors : vErrors.concat(validate119.errors);
+vErrors = appendErrors(vErrors, validate119.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "softleaf_is_migration"){
 if(!(validate119(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate119.errors : vErrors.concat(validate119.errors);
+vErrors = appendErrors(vErrors, validate119.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "softleaf_is_marker"){
 if(!(validate119(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate119.errors : vErrors.concat(validate119.errors);
+vErrors = appendErrors(vErrors, validate119.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "softleaf_is_uffd_wp_marker"){
 if(!(validate119(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate119.errors : vErrors.concat(validate119.errors);
+vErrors = appendErrors(vErrors, validate119.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "softleaf_is_poison_marker"){
 if(!(validate119(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate119.errors : vErrors.concat(validate119.errors);
+vErrors = appendErrors(vErrors, validate119.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "softleaf_is_guard_marker"){
 if(!(validate119(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate119.errors : vErrors.concat(validate119.errors);
+vErrors = appendErrors(vErrors, validate119.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "softleaf_has_pfn"){
 if(!(validate119(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate119.errors : vErrors.concat(validate119.errors);
+vErrors = appendErrors(vErrors, validate119.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "make_pte_marker"){
 if(!(validate122(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate122.errors : vErrors.concat(validate122.errors);
+vErrors = appendErrors(vErrors, validate122.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "vm_get_page_prot"){
 if(!(validate124(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
+vErrors = appendErrors(vErrors, validate124.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "decode"){
 if(!(validate126(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate126.errors : vErrors.concat(validate126.errors);
+vErrors = appendErrors(vErrors, validate126.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "encode"){
 if(!(validate134(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate134.errors : vErrors.concat(validate134.errors);
+vErrors = appendErrors(vErrors, validate134.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "access"){
 if(!(validate137(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate137.errors : vErrors.concat(validate137.errors);
+vErrors = appendErrors(vErrors, validate137.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "read"){
 if(!(validate150(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate150.errors : vErrors.concat(validate150.errors);
+vErrors = appendErrors(vErrors, validate150.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "write"){
 if(!(validate152(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate152.errors : vErrors.concat(validate152.errors);
+vErrors = appendErrors(vErrors, validate152.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "write_cr3"){
 if(!(validate154(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate154.errors : vErrors.concat(validate154.errors);
+vErrors = appendErrors(vErrors, validate154.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "write_ttbr0_el1"){
 if(!(validate161(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate161.errors : vErrors.concat(validate161.errors);
+vErrors = appendErrors(vErrors, validate161.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "write_ttbr1_el1"){
 if(!(validate161(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate161.errors : vErrors.concat(validate161.errors);
+vErrors = appendErrors(vErrors, validate161.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "write_satp"){
 if(!(validate163(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate163.errors : vErrors.concat(validate163.errors);
+vErrors = appendErrors(vErrors, validate163.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "set_features"){
 if(!(validate165(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate165.errors : vErrors.concat(validate165.errors);
+vErrors = appendErrors(vErrors, validate165.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "invlpg"){
 if(!(validate167(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate167.errors : vErrors.concat(validate167.errors);
+vErrors = appendErrors(vErrors, validate167.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "invpcid"){
 if(!(validate168(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate168.errors : vErrors.concat(validate168.errors);
+vErrors = appendErrors(vErrors, validate168.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "tlbi"){
 if(!(validate169(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate169.errors : vErrors.concat(validate169.errors);
+vErrors = appendErrors(vErrors, validate169.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "sfence_vma"){
 if(!(validate170(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate170.errors : vErrors.concat(validate170.errors);
+vErrors = appendErrors(vErrors, validate170.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "walk_page_range"){
 if(!(validate171(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate171.errors : vErrors.concat(validate171.errors);
+vErrors = appendErrors(vErrors, validate171.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "walk_page_range_mm_unsafe"){
 if(!(validate171(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate171.errors : vErrors.concat(validate171.errors);
+vErrors = appendErrors(vErrors, validate171.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "walk_page_range_vma"){
 if(!(validate200(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate200.errors : vErrors.concat(validate200.errors);
+vErrors = appendErrors(vErrors, validate200.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "walk_page_range_vma_unsafe"){
 if(!(validate200(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate200.errors : vErrors.concat(validate200.errors);
+vErrors = appendErrors(vErrors, validate200.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "walk_page_vma"){
 if(!(validate203(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate203.errors : vErrors.concat(validate203.errors);
+vErrors = appendErrors(vErrors, validate203.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "walk_page_mapping"){
 if(!(validate206(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate206.errors : vErrors.concat(validate206.errors);
+vErrors = appendErrors(vErrors, validate206.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "walk_kernel_page_table_range"){
 if(!(validate209(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate209.errors : vErrors.concat(validate209.errors);
+vErrors = appendErrors(vErrors, validate209.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "walk_kernel_page_table_range_lockless"){
 if(!(validate209(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate209.errors : vErrors.concat(validate209.errors);
+vErrors = appendErrors(vErrors, validate209.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "walk_page_range_debug"){
 if(!(validate212(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate212.errors : vErrors.concat(validate212.errors);
+vErrors = appendErrors(vErrors, validate212.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "folio_walk_start"){
 if(!(validate215(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate215.errors : vErrors.concat(validate215.errors);
+vErrors = appendErrors(vErrors, validate215.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "update_range_prot"){
 if(!(validate221(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate221.errors : vErrors.concat(validate221.errors);
+vErrors = appendErrors(vErrors, validate221.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "__change_memory_common"){
 if(!(validate223(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate223.errors : vErrors.concat(validate223.errors);
+vErrors = appendErrors(vErrors, validate223.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "set_memory_ro"){
 if(!(validate225(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate225.errors : vErrors.concat(validate225.errors);
+vErrors = appendErrors(vErrors, validate225.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "set_memory_rw"){
 if(!(validate225(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate225.errors : vErrors.concat(validate225.errors);
+vErrors = appendErrors(vErrors, validate225.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "set_memory_nx"){
 if(!(validate225(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate225.errors : vErrors.concat(validate225.errors);
+vErrors = appendErrors(vErrors, validate225.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "set_memory_x"){
 if(!(validate225(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate225.errors : vErrors.concat(validate225.errors);
+vErrors = appendErrors(vErrors, validate225.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "set_memory_valid"){
 if(!(validate225(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate225.errors : vErrors.concat(validate225.errors);
+vErrors = appendErrors(vErrors, validate225.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "vma_wants_writenotify"){
 if(!(validate227(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate227.errors : vErrors.concat(validate227.errors);
+vErrors = appendErrors(vErrors, validate227.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "vma_set_page_prot"){
 if(!(validate230(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate230.errors : vErrors.concat(validate230.errors);
+vErrors = appendErrors(vErrors, validate230.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "vma_wants_manual_pte_write_upgrade"){
 if(!(validate232(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate232.errors : vErrors.concat(validate232.errors);
+vErrors = appendErrors(vErrors, validate232.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "can_change_pte_writable"){
 if(!(validate234(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
+vErrors = appendErrors(vErrors, validate234.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "handle_page_fault"){
 if(!(validate237(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate237.errors : vErrors.concat(validate237.errors);
+vErrors = appendErrors(vErrors, validate237.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "do_mem_abort"){
 if(!(validate245(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate245.errors : vErrors.concat(validate245.errors);
+vErrors = appendErrors(vErrors, validate245.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "user_access"){
 if(!(validate247(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate247.errors : vErrors.concat(validate247.errors);
+vErrors = appendErrors(vErrors, validate247.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "mprotect"){
 if(!(validate261(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate261.errors : vErrors.concat(validate261.errors);
+vErrors = appendErrors(vErrors, validate261.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "wp_shared_mapping_range"){
 if(!(validate268(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate268.errors : vErrors.concat(validate268.errors);
+vErrors = appendErrors(vErrors, validate268.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "apply_as_wrprotect"){
 if(!(validate268(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate268.errors : vErrors.concat(validate268.errors);
+vErrors = appendErrors(vErrors, validate268.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "clean_record_shared_mapping_range"){
 if(!(validate276(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate276.errors : vErrors.concat(validate276.errors);
+vErrors = appendErrors(vErrors, validate276.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "apply_as_clean"){
 if(!(validate276(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate276.errors : vErrors.concat(validate276.errors);
+vErrors = appendErrors(vErrors, validate276.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "uffdio_api"){
 if(!(validate283(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate283.errors : vErrors.concat(validate283.errors);
+vErrors = appendErrors(vErrors, validate283.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "uffdio_register"){
 if(!(validate288(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate288.errors : vErrors.concat(validate288.errors);
+vErrors = appendErrors(vErrors, validate288.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "uffdio_unregister"){
 if(!(validate293(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate293.errors : vErrors.concat(validate293.errors);
+vErrors = appendErrors(vErrors, validate293.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "uffdio_writeprotect"){
 if(!(validate303(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate303.errors : vErrors.concat(validate303.errors);
+vErrors = appendErrors(vErrors, validate303.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "uffdio_wake"){
 if(!(validate311(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate311.errors : vErrors.concat(validate311.errors);
+vErrors = appendErrors(vErrors, validate311.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "madvise"){
 if(!(validate313(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate313.errors : vErrors.concat(validate313.errors);
+vErrors = appendErrors(vErrors, validate313.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "try_to_unmap"){
 if(!(validate320(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate320.errors : vErrors.concat(validate320.errors);
+vErrors = appendErrors(vErrors, validate320.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "unmap_mapping_pages"){
 if(!(validate322(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate322.errors : vErrors.concat(validate322.errors);
+vErrors = appendErrors(vErrors, validate322.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pagemap"){
 if(!(validate324(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate324.errors : vErrors.concat(validate324.errors);
+vErrors = appendErrors(vErrors, validate324.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pagemap_scan"){
 if(!(validate329(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate329.errors : vErrors.concat(validate329.errors);
+vErrors = appendErrors(vErrors, validate329.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "munmap"){
 if(!(validate343(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate343.errors : vErrors.concat(validate343.errors);
+vErrors = appendErrors(vErrors, validate343.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "exit_mmap"){
 if(!(validate355(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate355.errors : vErrors.concat(validate355.errors);
+vErrors = appendErrors(vErrors, validate355.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "pte_swp_mkuffd_wp_special"){
 if(!(validate357(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate357.errors : vErrors.concat(validate357.errors);
+vErrors = appendErrors(vErrors, validate357.errors);
 errors = vErrors.length;
 }
 }
@@ -36341,7 +36357,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -36352,7 +36368,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -36363,7 +36379,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -36384,7 +36400,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -36398,7 +36414,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -36409,7 +36425,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -36421,7 +36437,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -36446,7 +36462,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -36456,7 +36472,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -36467,7 +36483,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -36481,7 +36497,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -36492,7 +36508,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -36506,7 +36522,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -36517,7 +36533,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -36529,7 +36545,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -36548,7 +36564,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -36558,7 +36574,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -36568,7 +36584,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -36578,7 +36594,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -36589,7 +36605,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -36603,7 +36619,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -36614,14 +36630,14 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
 }
 if(data.match !== undefined){
 if(!(validate733(data.match, {instancePath:instancePath+"/match",parentData:data,parentDataProperty:"match",rootData}))){
-vErrors = vErrors === null ? validate733.errors : vErrors.concat(validate733.errors);
+vErrors = appendErrors(vErrors, validate733.errors);
 errors = vErrors.length;
 }
 }
@@ -36633,7 +36649,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -36651,7 +36667,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -36661,7 +36677,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -36671,7 +36687,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -36681,7 +36697,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -36692,7 +36708,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -36706,7 +36722,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -36717,7 +36733,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -36731,7 +36747,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -36741,7 +36757,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -36754,7 +36770,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -36765,7 +36781,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -36775,7 +36791,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -36788,7 +36804,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -36801,7 +36817,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -36811,7 +36827,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 }
@@ -36824,7 +36840,7 @@ if(vErrors === null){
 vErrors = [err23];
 }
 else {
-vErrors.push(err23);
+pushError(vErrors, err23);
 }
 errors++;
 }
@@ -36837,7 +36853,7 @@ if(vErrors === null){
 vErrors = [err24];
 }
 else {
-vErrors.push(err24);
+pushError(vErrors, err24);
 }
 errors++;
 }
@@ -36854,7 +36870,7 @@ if(vErrors === null){
 vErrors = [err25];
 }
 else {
-vErrors.push(err25);
+pushError(vErrors, err25);
 }
 errors++;
 }
@@ -36875,7 +36891,7 @@ if(vErrors === null){
 vErrors = [err26];
 }
 else {
-vErrors.push(err26);
+pushError(vErrors, err26);
 }
 errors++;
 break;
@@ -36890,7 +36906,7 @@ if(vErrors === null){
 vErrors = [err27];
 }
 else {
-vErrors.push(err27);
+pushError(vErrors, err27);
 }
 errors++;
 }
@@ -36904,7 +36920,7 @@ if(vErrors === null){
 vErrors = [err28];
 }
 else {
-vErrors.push(err28);
+pushError(vErrors, err28);
 }
 errors++;
 }
@@ -36915,7 +36931,7 @@ if(vErrors === null){
 vErrors = [err29];
 }
 else {
-vErrors.push(err29);
+pushError(vErrors, err29);
 }
 errors++;
 }
@@ -36927,7 +36943,7 @@ if(vErrors === null){
 vErrors = [err30];
 }
 else {
-vErrors.push(err30);
+pushError(vErrors, err30);
 }
 errors++;
 }
@@ -36939,7 +36955,7 @@ if(vErrors === null){
 vErrors = [err31];
 }
 else {
-vErrors.push(err31);
+pushError(vErrors, err31);
 }
 errors++;
 }
@@ -36951,7 +36967,7 @@ if(vErrors === null){
 vErrors = [err32];
 }
 else {
-vErrors.push(err32);
+pushError(vErrors, err32);
 }
 errors++;
 }
@@ -36970,7 +36986,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -36980,7 +36996,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -36990,7 +37006,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -37000,7 +37016,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -37010,7 +37026,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -37020,7 +37036,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -37030,7 +37046,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -37041,7 +37057,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -37054,7 +37070,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -37064,7 +37080,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -37077,7 +37093,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -37090,7 +37106,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -37101,7 +37117,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -37111,7 +37127,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -37126,7 +37142,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -37136,7 +37152,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -37149,7 +37165,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -37160,7 +37176,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -37170,7 +37186,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -37183,7 +37199,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -37196,7 +37212,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -37207,7 +37223,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -37226,7 +37242,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 }
@@ -37237,7 +37253,7 @@ if(vErrors === null){
 vErrors = [err23];
 }
 else {
-vErrors.push(err23);
+pushError(vErrors, err23);
 }
 errors++;
 }
@@ -37253,7 +37269,7 @@ if(vErrors === null){
 vErrors = [err24];
 }
 else {
-vErrors.push(err24);
+pushError(vErrors, err24);
 }
 errors++;
 }
@@ -37274,7 +37290,7 @@ if(vErrors === null){
 vErrors = [err25];
 }
 else {
-vErrors.push(err25);
+pushError(vErrors, err25);
 }
 errors++;
 }
@@ -37298,7 +37314,7 @@ if(vErrors === null){
 vErrors = [err26];
 }
 else {
-vErrors.push(err26);
+pushError(vErrors, err26);
 }
 errors++;
 }
@@ -37309,7 +37325,7 @@ if(vErrors === null){
 vErrors = [err27];
 }
 else {
-vErrors.push(err27);
+pushError(vErrors, err27);
 }
 errors++;
 }
@@ -37324,14 +37340,14 @@ if(vErrors === null){
 vErrors = [err28];
 }
 else {
-vErrors.push(err28);
+pushError(vErrors, err28);
 }
 errors++;
 }
 const len1 = data8.length;
 for(let i1=0; i1<len1; i1++){
 if(!(validate732(data8[i1], {instancePath:instancePath+"/formats/" + i1,parentData:data8,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate732.errors : vErrors.concat(validate732.errors);
+vErrors = appendErrors(vErrors, validate732.errors);
 errors = vErrors.length;
 }
 }
@@ -37342,7 +37358,7 @@ if(vErrors === null){
 vErrors = [err29];
 }
 else {
-vErrors.push(err29);
+pushError(vErrors, err29);
 }
 errors++;
 }
@@ -37354,7 +37370,7 @@ if(vErrors === null){
 vErrors = [err30];
 }
 else {
-vErrors.push(err30);
+pushError(vErrors, err30);
 }
 errors++;
 }
@@ -37374,7 +37390,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -37384,7 +37400,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -37394,7 +37410,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -37404,7 +37420,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -37415,7 +37431,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -37428,7 +37444,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -37438,7 +37454,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -37451,7 +37467,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -37461,7 +37477,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -37474,7 +37490,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -37485,7 +37501,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -37499,7 +37515,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -37509,7 +37525,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -37521,7 +37537,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -37541,7 +37557,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -37551,7 +37567,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -37561,7 +37577,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -37571,7 +37587,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -37581,7 +37597,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -37591,7 +37607,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -37601,7 +37617,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -37611,7 +37627,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -37621,7 +37637,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -37631,7 +37647,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -37642,7 +37658,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -37655,7 +37671,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -37668,7 +37684,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -37678,7 +37694,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -37691,7 +37707,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -37701,7 +37717,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -37714,7 +37730,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -37724,7 +37740,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -37737,14 +37753,14 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
 }
 if(data.refs !== undefined){
 if(!(validate729(data.refs, {instancePath:instancePath+"/refs",parentData:data,parentDataProperty:"refs",rootData}))){
-vErrors = vErrors === null ? validate729.errors : vErrors.concat(validate729.errors);
+vErrors = appendErrors(vErrors, validate729.errors);
 errors = vErrors.length;
 }
 }
@@ -37756,7 +37772,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -37767,7 +37783,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -37777,7 +37793,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -37791,7 +37807,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 }
@@ -37801,7 +37817,7 @@ if(vErrors === null){
 vErrors = [err23];
 }
 else {
-vErrors.push(err23);
+pushError(vErrors, err23);
 }
 errors++;
 }
@@ -37815,7 +37831,7 @@ if(vErrors === null){
 vErrors = [err24];
 }
 else {
-vErrors.push(err24);
+pushError(vErrors, err24);
 }
 errors++;
 }
@@ -37825,14 +37841,14 @@ if(vErrors === null){
 vErrors = [err25];
 }
 else {
-vErrors.push(err25);
+pushError(vErrors, err25);
 }
 errors++;
 }
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate731(data8[i0], {instancePath:instancePath+"/levels/" + i0,parentData:data8,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate731.errors : vErrors.concat(validate731.errors);
+vErrors = appendErrors(vErrors, validate731.errors);
 errors = vErrors.length;
 }
 }
@@ -37843,7 +37859,7 @@ if(vErrors === null){
 vErrors = [err26];
 }
 else {
-vErrors.push(err26);
+pushError(vErrors, err26);
 }
 errors++;
 }
@@ -37854,7 +37870,7 @@ if(Array.isArray(data10)){
 const len1 = data10.length;
 for(let i1=0; i1<len1; i1++){
 if(!(validate737(data10[i1], {instancePath:instancePath+"/folded/" + i1,parentData:data10,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate737.errors : vErrors.concat(validate737.errors);
+vErrors = appendErrors(vErrors, validate737.errors);
 errors = vErrors.length;
 }
 }
@@ -37865,7 +37881,7 @@ if(vErrors === null){
 vErrors = [err27];
 }
 else {
-vErrors.push(err27);
+pushError(vErrors, err27);
 }
 errors++;
 }
@@ -37877,7 +37893,7 @@ if(vErrors === null){
 vErrors = [err28];
 }
 else {
-vErrors.push(err28);
+pushError(vErrors, err28);
 }
 errors++;
 }
@@ -37905,7 +37921,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -37915,7 +37931,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -37925,7 +37941,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -37935,7 +37951,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -37945,7 +37961,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -37956,7 +37972,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -37969,7 +37985,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -37982,7 +37998,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -37993,7 +38009,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -38007,7 +38023,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -38020,7 +38036,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -38030,7 +38046,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -38048,7 +38064,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -38058,7 +38074,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -38068,7 +38084,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -38078,7 +38094,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -38089,7 +38105,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -38102,7 +38118,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -38116,7 +38132,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -38126,7 +38142,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -38139,7 +38155,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -38150,7 +38166,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -38160,7 +38176,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 }
@@ -38173,7 +38189,7 @@ if(vErrors === null){
 vErrors = [err23];
 }
 else {
-vErrors.push(err23);
+pushError(vErrors, err23);
 }
 errors++;
 }
@@ -38186,7 +38202,7 @@ if(vErrors === null){
 vErrors = [err24];
 }
 else {
-vErrors.push(err24);
+pushError(vErrors, err24);
 }
 errors++;
 }
@@ -38199,7 +38215,7 @@ if(vErrors === null){
 vErrors = [err25];
 }
 else {
-vErrors.push(err25);
+pushError(vErrors, err25);
 }
 errors++;
 }
@@ -38211,7 +38227,7 @@ if(vErrors === null){
 vErrors = [err26];
 }
 else {
-vErrors.push(err26);
+pushError(vErrors, err26);
 }
 errors++;
 }
@@ -38223,7 +38239,7 @@ if(vErrors === null){
 vErrors = [err27];
 }
 else {
-vErrors.push(err27);
+pushError(vErrors, err27);
 }
 errors++;
 }
@@ -38235,7 +38251,7 @@ if(vErrors === null){
 vErrors = [err28];
 }
 else {
-vErrors.push(err28);
+pushError(vErrors, err28);
 }
 errors++;
 }
@@ -38254,7 +38270,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -38264,7 +38280,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -38274,7 +38290,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -38284,7 +38300,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -38294,7 +38310,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -38304,7 +38320,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -38314,7 +38330,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -38325,7 +38341,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -38338,7 +38354,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -38351,7 +38367,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -38364,7 +38380,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -38377,7 +38393,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -38387,7 +38403,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -38400,7 +38416,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -38410,7 +38426,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -38423,7 +38439,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -38436,7 +38452,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -38446,7 +38462,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -38459,7 +38475,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -38470,7 +38486,7 @@ if(Array.isArray(data8)){
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate741(data8[i0], {instancePath:instancePath+"/mismatches/" + i0,parentData:data8,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate741.errors : vErrors.concat(validate741.errors);
+vErrors = appendErrors(vErrors, validate741.errors);
 errors = vErrors.length;
 }
 }
@@ -38481,7 +38497,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -38499,7 +38515,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -38509,7 +38525,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -38520,7 +38536,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 }
@@ -38533,7 +38549,7 @@ if(vErrors === null){
 vErrors = [err23];
 }
 else {
-vErrors.push(err23);
+pushError(vErrors, err23);
 }
 errors++;
 }
@@ -38546,7 +38562,7 @@ if(vErrors === null){
 vErrors = [err24];
 }
 else {
-vErrors.push(err24);
+pushError(vErrors, err24);
 }
 errors++;
 }
@@ -38560,7 +38576,7 @@ if(vErrors === null){
 vErrors = [err25];
 }
 else {
-vErrors.push(err25);
+pushError(vErrors, err25);
 }
 errors++;
 }
@@ -38570,7 +38586,7 @@ if(vErrors === null){
 vErrors = [err26];
 }
 else {
-vErrors.push(err26);
+pushError(vErrors, err26);
 }
 errors++;
 }
@@ -38581,7 +38597,7 @@ if(vErrors === null){
 vErrors = [err27];
 }
 else {
-vErrors.push(err27);
+pushError(vErrors, err27);
 }
 errors++;
 }
@@ -38594,7 +38610,7 @@ if(vErrors === null){
 vErrors = [err28];
 }
 else {
-vErrors.push(err28);
+pushError(vErrors, err28);
 }
 errors++;
 }
@@ -38606,7 +38622,7 @@ if(vErrors === null){
 vErrors = [err29];
 }
 else {
-vErrors.push(err29);
+pushError(vErrors, err29);
 }
 errors++;
 }
@@ -38618,7 +38634,7 @@ if(vErrors === null){
 vErrors = [err30];
 }
 else {
-vErrors.push(err30);
+pushError(vErrors, err30);
 }
 errors++;
 }
@@ -38630,7 +38646,7 @@ if(vErrors === null){
 vErrors = [err31];
 }
 else {
-vErrors.push(err31);
+pushError(vErrors, err31);
 }
 errors++;
 }
@@ -38642,7 +38658,7 @@ if(vErrors === null){
 vErrors = [err32];
 }
 else {
-vErrors.push(err32);
+pushError(vErrors, err32);
 }
 errors++;
 }
@@ -38662,7 +38678,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -38672,7 +38688,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -38682,7 +38698,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -38692,7 +38708,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -38702,7 +38718,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -38712,7 +38728,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -38723,7 +38739,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -38736,7 +38752,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -38746,7 +38762,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -38760,7 +38776,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -38770,7 +38786,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -38781,7 +38797,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -38794,7 +38810,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -38804,7 +38820,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -38817,7 +38833,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -38829,7 +38845,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -38843,7 +38859,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -38854,7 +38870,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -38867,7 +38883,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -38880,7 +38896,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -38896,7 +38912,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -38908,7 +38924,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -38920,7 +38936,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 }
@@ -38934,7 +38950,7 @@ if(vErrors === null){
 vErrors = [err23];
 }
 else {
-vErrors.push(err23);
+pushError(vErrors, err23);
 }
 errors++;
 }
@@ -38945,7 +38961,7 @@ if(vErrors === null){
 vErrors = [err24];
 }
 else {
-vErrors.push(err24);
+pushError(vErrors, err24);
 }
 errors++;
 }
@@ -38959,7 +38975,7 @@ if(vErrors === null){
 vErrors = [err25];
 }
 else {
-vErrors.push(err25);
+pushError(vErrors, err25);
 }
 errors++;
 }
@@ -38969,7 +38985,7 @@ if(vErrors === null){
 vErrors = [err26];
 }
 else {
-vErrors.push(err26);
+pushError(vErrors, err26);
 }
 errors++;
 }
@@ -38979,7 +38995,7 @@ if(vErrors === null){
 vErrors = [err27];
 }
 else {
-vErrors.push(err27);
+pushError(vErrors, err27);
 }
 errors++;
 }
@@ -38989,7 +39005,7 @@ if(vErrors === null){
 vErrors = [err28];
 }
 else {
-vErrors.push(err28);
+pushError(vErrors, err28);
 }
 errors++;
 }
@@ -38999,7 +39015,7 @@ if(vErrors === null){
 vErrors = [err29];
 }
 else {
-vErrors.push(err29);
+pushError(vErrors, err29);
 }
 errors++;
 }
@@ -39009,7 +39025,7 @@ if(vErrors === null){
 vErrors = [err30];
 }
 else {
-vErrors.push(err30);
+pushError(vErrors, err30);
 }
 errors++;
 }
@@ -39019,7 +39035,7 @@ if(vErrors === null){
 vErrors = [err31];
 }
 else {
-vErrors.push(err31);
+pushError(vErrors, err31);
 }
 errors++;
 }
@@ -39029,7 +39045,7 @@ if(vErrors === null){
 vErrors = [err32];
 }
 else {
-vErrors.push(err32);
+pushError(vErrors, err32);
 }
 errors++;
 }
@@ -39040,7 +39056,7 @@ if(vErrors === null){
 vErrors = [err33];
 }
 else {
-vErrors.push(err33);
+pushError(vErrors, err33);
 }
 errors++;
 }
@@ -39053,7 +39069,7 @@ if(vErrors === null){
 vErrors = [err34];
 }
 else {
-vErrors.push(err34);
+pushError(vErrors, err34);
 }
 errors++;
 }
@@ -39064,7 +39080,7 @@ if(vErrors === null){
 vErrors = [err35];
 }
 else {
-vErrors.push(err35);
+pushError(vErrors, err35);
 }
 errors++;
 }
@@ -39078,7 +39094,7 @@ if(vErrors === null){
 vErrors = [err36];
 }
 else {
-vErrors.push(err36);
+pushError(vErrors, err36);
 }
 errors++;
 }
@@ -39089,7 +39105,7 @@ if(vErrors === null){
 vErrors = [err37];
 }
 else {
-vErrors.push(err37);
+pushError(vErrors, err37);
 }
 errors++;
 }
@@ -39103,7 +39119,7 @@ if(vErrors === null){
 vErrors = [err38];
 }
 else {
-vErrors.push(err38);
+pushError(vErrors, err38);
 }
 errors++;
 }
@@ -39114,7 +39130,7 @@ if(vErrors === null){
 vErrors = [err39];
 }
 else {
-vErrors.push(err39);
+pushError(vErrors, err39);
 }
 errors++;
 }
@@ -39128,7 +39144,7 @@ if(vErrors === null){
 vErrors = [err40];
 }
 else {
-vErrors.push(err40);
+pushError(vErrors, err40);
 }
 errors++;
 }
@@ -39139,7 +39155,7 @@ if(vErrors === null){
 vErrors = [err41];
 }
 else {
-vErrors.push(err41);
+pushError(vErrors, err41);
 }
 errors++;
 }
@@ -39153,7 +39169,7 @@ if(vErrors === null){
 vErrors = [err42];
 }
 else {
-vErrors.push(err42);
+pushError(vErrors, err42);
 }
 errors++;
 }
@@ -39164,7 +39180,7 @@ if(vErrors === null){
 vErrors = [err43];
 }
 else {
-vErrors.push(err43);
+pushError(vErrors, err43);
 }
 errors++;
 }
@@ -39178,7 +39194,7 @@ if(vErrors === null){
 vErrors = [err44];
 }
 else {
-vErrors.push(err44);
+pushError(vErrors, err44);
 }
 errors++;
 }
@@ -39189,7 +39205,7 @@ if(vErrors === null){
 vErrors = [err45];
 }
 else {
-vErrors.push(err45);
+pushError(vErrors, err45);
 }
 errors++;
 }
@@ -39203,7 +39219,7 @@ if(vErrors === null){
 vErrors = [err46];
 }
 else {
-vErrors.push(err46);
+pushError(vErrors, err46);
 }
 errors++;
 }
@@ -39214,7 +39230,7 @@ if(vErrors === null){
 vErrors = [err47];
 }
 else {
-vErrors.push(err47);
+pushError(vErrors, err47);
 }
 errors++;
 }
@@ -39228,7 +39244,7 @@ if(vErrors === null){
 vErrors = [err48];
 }
 else {
-vErrors.push(err48);
+pushError(vErrors, err48);
 }
 errors++;
 }
@@ -39239,7 +39255,7 @@ if(vErrors === null){
 vErrors = [err49];
 }
 else {
-vErrors.push(err49);
+pushError(vErrors, err49);
 }
 errors++;
 }
@@ -39252,7 +39268,7 @@ if(vErrors === null){
 vErrors = [err50];
 }
 else {
-vErrors.push(err50);
+pushError(vErrors, err50);
 }
 errors++;
 }
@@ -39263,7 +39279,7 @@ if(Array.isArray(data19)){
 const len0 = data19.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate740(data19[i0], {instancePath:instancePath+"/results/" + i0,parentData:data19,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate740.errors : vErrors.concat(validate740.errors);
+vErrors = appendErrors(vErrors, validate740.errors);
 errors = vErrors.length;
 }
 }
@@ -39274,7 +39290,7 @@ if(vErrors === null){
 vErrors = [err51];
 }
 else {
-vErrors.push(err51);
+pushError(vErrors, err51);
 }
 errors++;
 }
@@ -39292,7 +39308,7 @@ if(vErrors === null){
 vErrors = [err52];
 }
 else {
-vErrors.push(err52);
+pushError(vErrors, err52);
 }
 errors++;
 }
@@ -39302,7 +39318,7 @@ if(vErrors === null){
 vErrors = [err53];
 }
 else {
-vErrors.push(err53);
+pushError(vErrors, err53);
 }
 errors++;
 }
@@ -39312,7 +39328,7 @@ if(vErrors === null){
 vErrors = [err54];
 }
 else {
-vErrors.push(err54);
+pushError(vErrors, err54);
 }
 errors++;
 }
@@ -39323,7 +39339,7 @@ if(vErrors === null){
 vErrors = [err55];
 }
 else {
-vErrors.push(err55);
+pushError(vErrors, err55);
 }
 errors++;
 }
@@ -39336,7 +39352,7 @@ if(vErrors === null){
 vErrors = [err56];
 }
 else {
-vErrors.push(err56);
+pushError(vErrors, err56);
 }
 errors++;
 }
@@ -39346,7 +39362,7 @@ if(vErrors === null){
 vErrors = [err57];
 }
 else {
-vErrors.push(err57);
+pushError(vErrors, err57);
 }
 errors++;
 }
@@ -39359,7 +39375,7 @@ if(vErrors === null){
 vErrors = [err58];
 }
 else {
-vErrors.push(err58);
+pushError(vErrors, err58);
 }
 errors++;
 }
@@ -39372,7 +39388,7 @@ if(vErrors === null){
 vErrors = [err59];
 }
 else {
-vErrors.push(err59);
+pushError(vErrors, err59);
 }
 errors++;
 }
@@ -39385,7 +39401,7 @@ if(vErrors === null){
 vErrors = [err60];
 }
 else {
-vErrors.push(err60);
+pushError(vErrors, err60);
 }
 errors++;
 }
@@ -39397,7 +39413,7 @@ if(vErrors === null){
 vErrors = [err61];
 }
 else {
-vErrors.push(err61);
+pushError(vErrors, err61);
 }
 errors++;
 }
@@ -39409,7 +39425,7 @@ if(vErrors === null){
 vErrors = [err62];
 }
 else {
-vErrors.push(err62);
+pushError(vErrors, err62);
 }
 errors++;
 }
@@ -39421,7 +39437,7 @@ if(vErrors === null){
 vErrors = [err63];
 }
 else {
-vErrors.push(err63);
+pushError(vErrors, err63);
 }
 errors++;
 }
@@ -39448,7 +39464,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -39458,7 +39474,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -39468,7 +39484,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -39479,7 +39495,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -39492,7 +39508,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -39502,7 +39518,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -39516,7 +39532,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -39529,7 +39545,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -39539,7 +39555,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -39551,7 +39567,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -39565,7 +39581,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -39578,7 +39594,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -39588,7 +39604,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -39600,7 +39616,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -39618,7 +39634,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -39629,7 +39645,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -39641,7 +39657,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -39658,7 +39674,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -39670,7 +39686,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -39687,7 +39703,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -39699,7 +39715,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -39716,7 +39732,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -39728,7 +39744,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 }
@@ -39746,7 +39762,7 @@ if(vErrors === null){
 vErrors = [err23];
 }
 else {
-vErrors.push(err23);
+pushError(vErrors, err23);
 }
 errors++;
 }
@@ -39757,7 +39773,7 @@ if(vErrors === null){
 vErrors = [err24];
 }
 else {
-vErrors.push(err24);
+pushError(vErrors, err24);
 }
 errors++;
 }
@@ -39769,7 +39785,7 @@ if(vErrors === null){
 vErrors = [err25];
 }
 else {
-vErrors.push(err25);
+pushError(vErrors, err25);
 }
 errors++;
 }
@@ -39781,7 +39797,7 @@ if(vErrors === null){
 vErrors = [err26];
 }
 else {
-vErrors.push(err26);
+pushError(vErrors, err26);
 }
 errors++;
 }
@@ -39793,7 +39809,7 @@ if(vErrors === null){
 vErrors = [err27];
 }
 else {
-vErrors.push(err27);
+pushError(vErrors, err27);
 }
 errors++;
 }
@@ -39812,7 +39828,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -39822,7 +39838,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -39832,7 +39848,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -39842,7 +39858,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -39853,7 +39869,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -39866,7 +39882,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -39876,7 +39892,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -39889,7 +39905,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -39900,7 +39916,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -39915,7 +39931,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -39925,7 +39941,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -39936,7 +39952,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -39950,7 +39966,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -39960,7 +39976,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -39971,7 +39987,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -39985,7 +40001,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -39996,7 +40012,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -40008,7 +40024,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -40022,14 +40038,14 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
 const len0 = data5.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate764(data5[i0], {instancePath:instancePath+"/supports/" + i0,parentData:data5,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate764.errors : vErrors.concat(validate764.errors);
+vErrors = appendErrors(vErrors, validate764.errors);
 errors = vErrors.length;
 }
 }
@@ -40040,7 +40056,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -40056,7 +40072,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -40068,7 +40084,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -40081,7 +40097,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 }
@@ -40092,7 +40108,7 @@ if(vErrors === null){
 vErrors = [err23];
 }
 else {
-vErrors.push(err23);
+pushError(vErrors, err23);
 }
 errors++;
 }
@@ -40102,7 +40118,7 @@ if(vErrors === null){
 vErrors = [err24];
 }
 else {
-vErrors.push(err24);
+pushError(vErrors, err24);
 }
 errors++;
 }
@@ -40115,7 +40131,7 @@ if(vErrors === null){
 vErrors = [err25];
 }
 else {
-vErrors.push(err25);
+pushError(vErrors, err25);
 }
 errors++;
 }
@@ -40136,7 +40152,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -40146,7 +40162,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -40156,7 +40172,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -40167,7 +40183,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -40180,7 +40196,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -40190,7 +40206,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -40203,7 +40219,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -40225,7 +40241,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -40236,7 +40252,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -40248,7 +40264,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -40265,7 +40281,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -40276,7 +40292,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -40290,7 +40306,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -40301,7 +40317,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -40313,7 +40329,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -40334,7 +40350,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -40357,7 +40373,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -40369,7 +40385,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -40388,7 +40404,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -40400,7 +40416,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -40410,7 +40426,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -40419,13 +40435,13 @@ const tag0 = data.type;
 if(typeof tag0 == "string"){
 if(tag0 === "hello"){
 if(!(validate763(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate763.errors : vErrors.concat(validate763.errors);
+vErrors = appendErrors(vErrors, validate763.errors);
 errors = vErrors.length;
 }
 }
 else if(tag0 === "result"){
 if(!(validate766(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate766.errors : vErrors.concat(validate766.errors);
+vErrors = appendErrors(vErrors, validate766.errors);
 errors = vErrors.length;
 }
 }
@@ -40437,7 +40453,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -40447,7 +40463,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -40457,7 +40473,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -40468,7 +40484,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -40481,7 +40497,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -40491,7 +40507,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -40504,7 +40520,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -40518,7 +40534,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -40529,7 +40545,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -40541,7 +40557,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -40552,7 +40568,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -40563,7 +40579,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -40574,7 +40590,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -40595,7 +40611,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -40606,7 +40622,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -40620,7 +40636,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -40630,7 +40646,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -40641,7 +40657,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -40655,7 +40671,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -40666,7 +40682,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -40680,7 +40696,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -40691,7 +40707,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -40703,7 +40719,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -40717,7 +40733,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -40728,7 +40744,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -40742,14 +40758,14 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
 const len0 = data4.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate17(data4[i0], {instancePath:instancePath+"/map/" + i0,parentData:data4,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
+vErrors = appendErrors(vErrors, validate17.errors);
 errors = vErrors.length;
 }
 }
@@ -40760,7 +40776,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -40774,14 +40790,14 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
 const len1 = data6.length;
 for(let i1=0; i1<len1; i1++){
 if(!(validate25(data6[i1], {instancePath:instancePath+"/words/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+vErrors = appendErrors(vErrors, validate25.errors);
 errors = vErrors.length;
 }
 }
@@ -40792,7 +40808,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -40806,7 +40822,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -40816,14 +40832,14 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
 const len2 = data8.length;
 for(let i2=0; i2<len2; i2++){
 if(!(validate27(data8[i2], {instancePath:instancePath+"/cpus/" + i2,parentData:data8,parentDataProperty:i2,rootData}))){
-vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+vErrors = appendErrors(vErrors, validate27.errors);
 errors = vErrors.length;
 }
 }
@@ -40834,7 +40850,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -40848,14 +40864,14 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
 const len3 = data10.length;
 for(let i3=0; i3<len3; i3++){
 if(!(validate32(data10[i3], {instancePath:instancePath+"/mms/" + i3,parentData:data10,parentDataProperty:i3,rootData}))){
-vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
+vErrors = appendErrors(vErrors, validate32.errors);
 errors = vErrors.length;
 }
 }
@@ -40866,14 +40882,14 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
 }
 if(data.init_mm !== undefined){
 if(!(validate46(data.init_mm, {instancePath:instancePath+"/init_mm",parentData:data,parentDataProperty:"init_mm",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+vErrors = appendErrors(vErrors, validate46.errors);
 errors = vErrors.length;
 }
 }
@@ -40886,7 +40902,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -40897,7 +40913,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 }
@@ -40911,7 +40927,7 @@ if(vErrors === null){
 vErrors = [err23];
 }
 else {
-vErrors.push(err23);
+pushError(vErrors, err23);
 }
 errors++;
 }
@@ -40922,7 +40938,7 @@ if(vErrors === null){
 vErrors = [err24];
 }
 else {
-vErrors.push(err24);
+pushError(vErrors, err24);
 }
 errors++;
 }
@@ -40936,14 +40952,14 @@ if(vErrors === null){
 vErrors = [err25];
 }
 else {
-vErrors.push(err25);
+pushError(vErrors, err25);
 }
 errors++;
 }
 const len4 = data15.length;
 for(let i4=0; i4<len4; i4++){
 if(!(validate50(data15[i4], {instancePath:instancePath+"/folios/" + i4,parentData:data15,parentDataProperty:i4,rootData}))){
-vErrors = vErrors === null ? validate50.errors : vErrors.concat(validate50.errors);
+vErrors = appendErrors(vErrors, validate50.errors);
 errors = vErrors.length;
 }
 }
@@ -40954,7 +40970,7 @@ if(vErrors === null){
 vErrors = [err26];
 }
 else {
-vErrors.push(err26);
+pushError(vErrors, err26);
 }
 errors++;
 }
@@ -40968,14 +40984,14 @@ if(vErrors === null){
 vErrors = [err27];
 }
 else {
-vErrors.push(err27);
+pushError(vErrors, err27);
 }
 errors++;
 }
 const len5 = data17.length;
 for(let i5=0; i5<len5; i5++){
 if(!(validate52(data17[i5], {instancePath:instancePath+"/files/" + i5,parentData:data17,parentDataProperty:i5,rootData}))){
-vErrors = vErrors === null ? validate52.errors : vErrors.concat(validate52.errors);
+vErrors = appendErrors(vErrors, validate52.errors);
 errors = vErrors.length;
 }
 }
@@ -40986,7 +41002,7 @@ if(vErrors === null){
 vErrors = [err28];
 }
 else {
-vErrors.push(err28);
+pushError(vErrors, err28);
 }
 errors++;
 }
@@ -41000,14 +41016,14 @@ if(vErrors === null){
 vErrors = [err29];
 }
 else {
-vErrors.push(err29);
+pushError(vErrors, err29);
 }
 errors++;
 }
 const len6 = data19.length;
 for(let i6=0; i6<len6; i6++){
 if(!(validate54(data19[i6], {instancePath:instancePath+"/pages/" + i6,parentData:data19,parentDataProperty:i6,rootData}))){
-vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+vErrors = appendErrors(vErrors, validate54.errors);
 errors = vErrors.length;
 }
 }
@@ -41018,7 +41034,7 @@ if(vErrors === null){
 vErrors = [err30];
 }
 else {
-vErrors.push(err30);
+pushError(vErrors, err30);
 }
 errors++;
 }
@@ -41032,7 +41048,7 @@ if(vErrors === null){
 vErrors = [err31];
 }
 else {
-vErrors.push(err31);
+pushError(vErrors, err31);
 }
 errors++;
 }
@@ -41046,7 +41062,7 @@ if(vErrors === null){
 vErrors = [err32];
 }
 else {
-vErrors.push(err32);
+pushError(vErrors, err32);
 }
 errors++;
 }
@@ -41057,7 +41073,7 @@ if(vErrors === null){
 vErrors = [err33];
 }
 else {
-vErrors.push(err33);
+pushError(vErrors, err33);
 }
 errors++;
 }
@@ -41074,7 +41090,7 @@ if(vErrors === null){
 vErrors = [err34];
 }
 else {
-vErrors.push(err34);
+pushError(vErrors, err34);
 }
 errors++;
 break outer0;
@@ -41089,7 +41105,7 @@ if(vErrors === null){
 vErrors = [err35];
 }
 else {
-vErrors.push(err35);
+pushError(vErrors, err35);
 }
 errors++;
 }
@@ -41103,7 +41119,7 @@ if(vErrors === null){
 vErrors = [err36];
 }
 else {
-vErrors.push(err36);
+pushError(vErrors, err36);
 }
 errors++;
 }
@@ -41117,7 +41133,7 @@ if(vErrors === null){
 vErrors = [err37];
 }
 else {
-vErrors.push(err37);
+pushError(vErrors, err37);
 }
 errors++;
 }
@@ -41128,7 +41144,7 @@ if(vErrors === null){
 vErrors = [err38];
 }
 else {
-vErrors.push(err38);
+pushError(vErrors, err38);
 }
 errors++;
 }
@@ -41141,7 +41157,7 @@ if(vErrors === null){
 vErrors = [err39];
 }
 else {
-vErrors.push(err39);
+pushError(vErrors, err39);
 }
 errors++;
 }
@@ -41152,7 +41168,7 @@ if(vErrors === null){
 vErrors = [err40];
 }
 else {
-vErrors.push(err40);
+pushError(vErrors, err40);
 }
 errors++;
 }
@@ -41162,7 +41178,7 @@ if(vErrors === null){
 vErrors = [err41];
 }
 else {
-vErrors.push(err41);
+pushError(vErrors, err41);
 }
 errors++;
 }
@@ -41176,7 +41192,7 @@ if(vErrors === null){
 vErrors = [err42];
 }
 else {
-vErrors.push(err42);
+pushError(vErrors, err42);
 }
 errors++;
 }
@@ -41188,7 +41204,7 @@ if(vErrors === null){
 vErrors = [err43];
 }
 else {
-vErrors.push(err43);
+pushError(vErrors, err43);
 }
 errors++;
 }
@@ -41200,7 +41216,7 @@ if(vErrors === null){
 vErrors = [err44];
 }
 else {
-vErrors.push(err44);
+pushError(vErrors, err44);
 }
 errors++;
 }
@@ -41214,14 +41230,14 @@ if(vErrors === null){
 vErrors = [err45];
 }
 else {
-vErrors.push(err45);
+pushError(vErrors, err45);
 }
 errors++;
 }
 const len9 = data27.length;
 for(let i10=0; i10<len9; i10++){
 if(!(validate58(data27[i10], {instancePath:instancePath+"/uffds/" + i10,parentData:data27,parentDataProperty:i10,rootData}))){
-vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
+vErrors = appendErrors(vErrors, validate58.errors);
 errors = vErrors.length;
 }
 }
@@ -41232,7 +41248,7 @@ if(vErrors === null){
 vErrors = [err46];
 }
 else {
-vErrors.push(err46);
+pushError(vErrors, err46);
 }
 errors++;
 }
@@ -41244,7 +41260,7 @@ if(vErrors === null){
 vErrors = [err47];
 }
 else {
-vErrors.push(err47);
+pushError(vErrors, err47);
 }
 errors++;
 }
@@ -41264,7 +41280,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -41274,7 +41290,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -41285,7 +41301,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -41298,7 +41314,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -41312,7 +41328,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -41323,7 +41339,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -41338,7 +41354,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -41350,7 +41366,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -41369,7 +41385,7 @@ if(vErrors === null){
 vErrors = [err0];
 }
 else {
-vErrors.push(err0);
+pushError(vErrors, err0);
 }
 errors++;
 }
@@ -41379,7 +41395,7 @@ if(vErrors === null){
 vErrors = [err1];
 }
 else {
-vErrors.push(err1);
+pushError(vErrors, err1);
 }
 errors++;
 }
@@ -41389,7 +41405,7 @@ if(vErrors === null){
 vErrors = [err2];
 }
 else {
-vErrors.push(err2);
+pushError(vErrors, err2);
 }
 errors++;
 }
@@ -41399,7 +41415,7 @@ if(vErrors === null){
 vErrors = [err3];
 }
 else {
-vErrors.push(err3);
+pushError(vErrors, err3);
 }
 errors++;
 }
@@ -41409,7 +41425,7 @@ if(vErrors === null){
 vErrors = [err4];
 }
 else {
-vErrors.push(err4);
+pushError(vErrors, err4);
 }
 errors++;
 }
@@ -41419,7 +41435,7 @@ if(vErrors === null){
 vErrors = [err5];
 }
 else {
-vErrors.push(err5);
+pushError(vErrors, err5);
 }
 errors++;
 }
@@ -41429,7 +41445,7 @@ if(vErrors === null){
 vErrors = [err6];
 }
 else {
-vErrors.push(err6);
+pushError(vErrors, err6);
 }
 errors++;
 }
@@ -41440,7 +41456,7 @@ if(vErrors === null){
 vErrors = [err7];
 }
 else {
-vErrors.push(err7);
+pushError(vErrors, err7);
 }
 errors++;
 }
@@ -41453,7 +41469,7 @@ if(vErrors === null){
 vErrors = [err8];
 }
 else {
-vErrors.push(err8);
+pushError(vErrors, err8);
 }
 errors++;
 }
@@ -41463,7 +41479,7 @@ if(vErrors === null){
 vErrors = [err9];
 }
 else {
-vErrors.push(err9);
+pushError(vErrors, err9);
 }
 errors++;
 }
@@ -41476,7 +41492,7 @@ if(vErrors === null){
 vErrors = [err10];
 }
 else {
-vErrors.push(err10);
+pushError(vErrors, err10);
 }
 errors++;
 }
@@ -41489,7 +41505,7 @@ if(vErrors === null){
 vErrors = [err11];
 }
 else {
-vErrors.push(err11);
+pushError(vErrors, err11);
 }
 errors++;
 }
@@ -41499,7 +41515,7 @@ if(vErrors === null){
 vErrors = [err12];
 }
 else {
-vErrors.push(err12);
+pushError(vErrors, err12);
 }
 errors++;
 }
@@ -41512,7 +41528,7 @@ if(vErrors === null){
 vErrors = [err13];
 }
 else {
-vErrors.push(err13);
+pushError(vErrors, err13);
 }
 errors++;
 }
@@ -41522,7 +41538,7 @@ if(vErrors === null){
 vErrors = [err14];
 }
 else {
-vErrors.push(err14);
+pushError(vErrors, err14);
 }
 errors++;
 }
@@ -41535,7 +41551,7 @@ if(vErrors === null){
 vErrors = [err15];
 }
 else {
-vErrors.push(err15);
+pushError(vErrors, err15);
 }
 errors++;
 }
@@ -41545,7 +41561,7 @@ if(vErrors === null){
 vErrors = [err16];
 }
 else {
-vErrors.push(err16);
+pushError(vErrors, err16);
 }
 errors++;
 }
@@ -41560,7 +41576,7 @@ if(vErrors === null){
 vErrors = [err17];
 }
 else {
-vErrors.push(err17);
+pushError(vErrors, err17);
 }
 errors++;
 }
@@ -41573,7 +41589,7 @@ if(vErrors === null){
 vErrors = [err18];
 }
 else {
-vErrors.push(err18);
+pushError(vErrors, err18);
 }
 errors++;
 }
@@ -41586,7 +41602,7 @@ if(vErrors === null){
 vErrors = [err19];
 }
 else {
-vErrors.push(err19);
+pushError(vErrors, err19);
 }
 errors++;
 }
@@ -41599,7 +41615,7 @@ if(vErrors === null){
 vErrors = [err20];
 }
 else {
-vErrors.push(err20);
+pushError(vErrors, err20);
 }
 errors++;
 }
@@ -41612,7 +41628,7 @@ if(vErrors === null){
 vErrors = [err21];
 }
 else {
-vErrors.push(err21);
+pushError(vErrors, err21);
 }
 errors++;
 }
@@ -41625,7 +41641,7 @@ if(vErrors === null){
 vErrors = [err22];
 }
 else {
-vErrors.push(err22);
+pushError(vErrors, err22);
 }
 errors++;
 }
@@ -41638,7 +41654,7 @@ if(vErrors === null){
 vErrors = [err23];
 }
 else {
-vErrors.push(err23);
+pushError(vErrors, err23);
 }
 errors++;
 }
@@ -41651,7 +41667,7 @@ if(vErrors === null){
 vErrors = [err24];
 }
 else {
-vErrors.push(err24);
+pushError(vErrors, err24);
 }
 errors++;
 }
@@ -41664,7 +41680,7 @@ if(vErrors === null){
 vErrors = [err25];
 }
 else {
-vErrors.push(err25);
+pushError(vErrors, err25);
 }
 errors++;
 }
@@ -41677,7 +41693,7 @@ if(vErrors === null){
 vErrors = [err26];
 }
 else {
-vErrors.push(err26);
+pushError(vErrors, err26);
 }
 errors++;
 }
@@ -41690,7 +41706,7 @@ if(vErrors === null){
 vErrors = [err27];
 }
 else {
-vErrors.push(err27);
+pushError(vErrors, err27);
 }
 errors++;
 }
@@ -41703,7 +41719,7 @@ if(vErrors === null){
 vErrors = [err28];
 }
 else {
-vErrors.push(err28);
+pushError(vErrors, err28);
 }
 errors++;
 }
@@ -41716,7 +41732,7 @@ if(vErrors === null){
 vErrors = [err29];
 }
 else {
-vErrors.push(err29);
+pushError(vErrors, err29);
 }
 errors++;
 }
@@ -41729,7 +41745,7 @@ if(vErrors === null){
 vErrors = [err30];
 }
 else {
-vErrors.push(err30);
+pushError(vErrors, err30);
 }
 errors++;
 }
@@ -41742,7 +41758,7 @@ if(vErrors === null){
 vErrors = [err31];
 }
 else {
-vErrors.push(err31);
+pushError(vErrors, err31);
 }
 errors++;
 }
@@ -41755,7 +41771,7 @@ if(vErrors === null){
 vErrors = [err32];
 }
 else {
-vErrors.push(err32);
+pushError(vErrors, err32);
 }
 errors++;
 }
@@ -41768,7 +41784,7 @@ if(vErrors === null){
 vErrors = [err33];
 }
 else {
-vErrors.push(err33);
+pushError(vErrors, err33);
 }
 errors++;
 }
@@ -41778,7 +41794,7 @@ if(vErrors === null){
 vErrors = [err34];
 }
 else {
-vErrors.push(err34);
+pushError(vErrors, err34);
 }
 errors++;
 }
@@ -41790,14 +41806,14 @@ if(vErrors === null){
 vErrors = [err35];
 }
 else {
-vErrors.push(err35);
+pushError(vErrors, err35);
 }
 errors++;
 }
 }
 if(data.setup !== undefined){
 if(!(validate747(data.setup, {instancePath:instancePath+"/setup",parentData:data,parentDataProperty:"setup",rootData}))){
-vErrors = vErrors === null ? validate747.errors : vErrors.concat(validate747.errors);
+vErrors = appendErrors(vErrors, validate747.errors);
 errors = vErrors.length;
 }
 }
@@ -41810,14 +41826,14 @@ if(vErrors === null){
 vErrors = [err36];
 }
 else {
-vErrors.push(err36);
+pushError(vErrors, err36);
 }
 errors++;
 }
 const len0 = data23.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate758(data23[i0], {instancePath:instancePath+"/steps/" + i0,parentData:data23,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate758.errors : vErrors.concat(validate758.errors);
+vErrors = appendErrors(vErrors, validate758.errors);
 errors = vErrors.length;
 }
 }
@@ -41828,7 +41844,7 @@ if(vErrors === null){
 vErrors = [err37];
 }
 else {
-vErrors.push(err37);
+pushError(vErrors, err37);
 }
 errors++;
 }
@@ -41840,7 +41856,7 @@ if(vErrors === null){
 vErrors = [err38];
 }
 else {
-vErrors.push(err38);
+pushError(vErrors, err38);
 }
 errors++;
 }
