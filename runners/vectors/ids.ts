@@ -45,6 +45,10 @@ function corpusIds(paths: readonly string[], given: ReadonlySet<string>): Map<st
 
 const at = (p: Place) => `${p.file}#${p.pointer}`;
 
+/** How many of the other places a duplicate's problem names: n vectors with one id would otherwise
+ * make n problems of n places each. */
+const NAMED_PLACES = 3;
+
 /**
  * Vectors whose id no other vector has. Every vector of the given files that shares an id is reported
  * (naming the others) and left out; so is one whose id the rest of the corpus already has.
@@ -65,13 +69,19 @@ export function checkIds<V extends Pick<LoadedVector, 'id' | 'file' | 'pointer'>
   return vectors.filter((v) => {
     const same = byId.get(v.id) ?? [];
     const old = corpus.get(v.id);
-    if (same.length === 1 && old === undefined) return true;
-    const others = [...same.filter((o) => o !== v).map(at), ...(old ? [at(old)] : [])];
-    if (!others.length) return true;
+    const total = same.length - 1 + (old ? 1 : 0);
+    if (total === 0) return true;
+    // The corpus's first: it is why the newcomer is blamed. Only the first few are made.
+    const named = old ? [at(old)] : [];
+    for (const o of same) {
+      if (named.length === NAMED_PLACES) break;
+      if (o !== v) named.push(at(o));
+    }
+    const more = total - named.length;
     problems.push({
       file: v.file,
       pointer: `${v.pointer}/id`,
-      message: `duplicate id "${v.id}": also at ${others.join(', ')}`,
+      message: `duplicate id "${v.id}": also at ${named.join(', ')}${more ? ` and ${more} more` : ''}`,
     });
     return false;
   });

@@ -117,6 +117,27 @@ describe('loading vector files', () => {
     });
   });
 
+  it('names three of the other places of a duplicate id and counts the rest, so n duplicates cost n, not n²', () => {
+    const d = tmp();
+    const n = 3000;
+    writeJson(
+      d,
+      'dup.json',
+      vectorFile(Array.from({ length: n }, () => dirtyVector('x86_64/pte/t/d'))),
+    );
+    const r = loadVectors([d]);
+    expect(r.vectors).toEqual([]);
+    expect(r.problems).toHaveLength(n);
+    const at = (i: number) => `${r.problems[0]!.file}#/vectors/${i}`;
+    expect(r.problems[0]?.message).toBe(
+      `duplicate id "x86_64/pte/t/d": also at ${at(1)}, ${at(2)}, ${at(3)} and ${n - 4} more`,
+    );
+    expect(r.problems[2]?.message).toBe(
+      `duplicate id "x86_64/pte/t/d": also at ${at(0)}, ${at(1)}, ${at(3)} and ${n - 4} more`,
+    );
+    expect(Math.max(...r.problems.map((p) => p.message.length))).toBeLessThan(300);
+  });
+
   it('rejects duplicate ids across files and references to unknown steps', () => {
     const d = tmp();
     writeJson(d, 'a.json', vectorFile([dirtyVector('x86_64/pte/t/dup')]));
