@@ -37,7 +37,7 @@ function streamOf(
   const all: VectorInput[] = [];
   return {
     add: (vs) => {
-      all.push(...vs);
+      for (const v of vs) all.push(v);
     },
     end: () => impl.run(all, answered),
   };
@@ -126,7 +126,7 @@ export async function executeStreaming(
   for (const path of found) {
     const lf = loadFile(path, problems);
     if (lf) {
-      all.push(...lf.vectors);
+      for (const v of lf.vectors) all.push(v);
       const valid = new Set(checkFile(REFERENCE_MODEL, lf, problems));
       for (const v of lf.vectors) {
         // A second vector with an id is left out at the end, and so is the first; only the first runs.
@@ -165,7 +165,7 @@ export async function executeStreaming(
   await (stream ?? streamOf(ready, answered)).end();
   progress();
 
-  for (const [v, ps] of own) if (unique.has(v)) problems.push(...ps);
+  for (const [v, ps] of own) if (unique.has(v)) for (const p of ps) problems.push(p);
   const none: VectorObservation = { kind: 'error', reason: 'no answer for this vector' };
   const entries: ResultEntry[] = [
     ...skipped.filter(([v]) => unique.has(v)).map(([, r]) => r),

@@ -83,13 +83,13 @@ export async function share(
   for (const [i, f] of mine) {
     const unique = new Set(f.vectors.filter((_, k) => !duplicate.has(`${i}:${k}`)));
     const vectors = checkLoaded(REFERENCE_MODEL, [f], unique, problems, true);
-    loadedIds.push(...vectors.map((v) => v.id));
+    for (const v of vectors) loadedIds.push(v.id);
     const opts: RunOptions = {
       selection: d.selection,
       ...(d.expectFail ? { expectFail: d.expectFail } : {}),
     };
     const r = await runVectors(impl, vectors, true, opts, problems, d.keptBytes);
-    results.push(...r);
+    for (const x of r) results.push(x);
     Atomics.add(counter, 1, r.length);
     judged();
   }
@@ -194,7 +194,7 @@ export async function executeInThreads(
     .flatMap((p) => p.results)
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   opts.onProgress?.(results.length, results.length);
-  for (const p of parts) problems.push(...p.problems);
+  for (const p of parts) for (const x of p.problems) problems.push(x);
   const ids = parts.flatMap((p) => p.ids.map((id) => ({ id })));
   return report(referenceImplementation(), ids, results, problems, opts);
 }
