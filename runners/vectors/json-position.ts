@@ -102,6 +102,8 @@ export function locateJsonError(text: string): JsonErrorAt | undefined {
     if (i < text.length) fail('the end of the text');
     return undefined;
   } catch (e) {
+    // Text nested deeper than this parser's recursion: said as such, without a place.
+    if (e instanceof RangeError) return undefined;
     const at = (e as { at: number }).at;
     const before = text.slice(0, at).split('\n');
     return {

@@ -16,14 +16,15 @@ import { quote } from './quote.ts';
 export type { ValidatorRef };
 
 /**
- * A validator: false, with `errors`, when the data does not match its schema. It gives up after
- * MAX_SCHEMA_ERRORS errors (`stopped`), so that no input makes it slow or large: its errors are then
- * the first ones, and the data after them was not checked.
+ * A validator: false, with `errors`, when the data does not match its schema. It gives up (`stopped`)
+ * after MAX_SCHEMA_ERRORS errors, so that no input makes it slow or large: its errors are then the
+ * first ones, and the data after them was not checked. It also gives up on data nested deeper than
+ * its recursion can go (the schema's expectations nest, through `either` and `byChoice`).
  */
 export interface Validate {
   (data: unknown): boolean;
   readonly errors: readonly ErrorObject[];
-  readonly stopped: boolean;
+  readonly stopped: false | 'errors' | 'depth';
 }
 
 export interface SchemaProblem {
@@ -56,7 +57,10 @@ export function validator(ref: ValidatorRef): Validate {
   let v = validators.get(ref);
   if (v) return v;
   const compiled = VALIDATORS[ref];
-  const state = { errors: [] as readonly ErrorObject[], stopped: false };
+  const state: { errors: readonly ErrorObject[]; stopped: Validate['stopped'] } = {
+    errors: [],
+    stopped: false,
+  };
   const check = (data: unknown): boolean => {
     try {
       const ok = compiled(data);
@@ -64,9 +68,14 @@ export function validator(ref: ValidatorRef): Validate {
       state.stopped = false;
       return ok;
     } catch (e) {
-      if (!(e instanceof TooManyErrors)) throw e;
-      state.errors = e.errors;
-      state.stopped = true;
+      if (e instanceof TooManyErrors) {
+        state.errors = e.errors;
+        state.stopped = 'errors';
+      } else if (e instanceof RangeError) {
+        // "Maximum call stack size exceeded": JSON.parse took it, the validators' recursion does not.
+        state.errors = [];
+        state.stopped = 'depth';
+      } else throw e;
       return false;
     }
   };
@@ -160,10 +169,12 @@ function explain(errors: readonly ErrorObject[]): SchemaProblem[] {
 /** What a validator found, one message per offending value; the last says so if it gave up. */
 export function schemaProblems(v: Validate): SchemaProblem[] {
   const found = explain(v.stopped ? v.errors.slice(0, MAX_SCHEMA_ERRORS) : v.errors);
-  if (v.stopped)
+  if (v.stopped === 'errors')
     found.push({
       pointer: '',
       message: `more than ${MAX_SCHEMA_ERRORS} schema errors: the check stopped after the first ${MAX_SCHEMA_ERRORS}, and nothing after them was checked`,
     });
+  else if (v.stopped === 'depth')
+    found.push({ pointer: '', message: 'nested too deeply to be checked against the schema' });
   return found;
 }

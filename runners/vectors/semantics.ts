@@ -69,10 +69,51 @@ function vectorProblems(
     });
     return out;
   }
-  v.steps.forEach((s, i) =>
-    out.push(...stepProblems(model, v.arch, v.mode, desc, s, `/steps/${i}`)),
-  );
+  v.steps.forEach((s, i) => {
+    out.push(...stepProblems(model, v.arch, v.mode, desc, s, `/steps/${i}`));
+    const deep = tooDeep(stepExpect(s));
+    if (deep !== undefined)
+      out.push({
+        pointer: `/steps/${i}/expect${deep}`,
+        message: `expected "either" and "byChoice" nested at most ${MAX_EXPECT_NESTING} deep`,
+      });
+  });
   return out;
+}
+
+/**
+ * How deep `either` and `byChoice` may nest in an expectation (the corpus nests them one deep): the
+ * comparer and the reporters recurse over expectations, and the JSON report indents each level.
+ */
+export const MAX_EXPECT_NESTING = 8;
+
+/** The pointer (below the expectation) of an alternative nested deeper than MAX_EXPECT_NESTING. */
+function tooDeep(expect: unknown): string | undefined {
+  const todo: [unknown, string, number][] = [[expect, '', 0]];
+  for (let item = todo.pop(); item; item = todo.pop()) {
+    const [e, at, depth] = item;
+    if (typeof e !== 'object' || e === null) continue;
+    if (depth > MAX_EXPECT_NESTING) return at;
+    const { either, byChoice } = e as {
+      either?: unknown[];
+      byChoice?: { cases: Record<string, unknown> };
+    };
+    // Pushed last to first, so that the first alternative too deep in document order is found.
+    const next: [unknown, string, number][] = [
+      ...(either ?? []).map((x, i): [unknown, string, number] => [
+        x,
+        `${at}/either/${i}`,
+        depth + 1,
+      ]),
+      ...Object.entries(byChoice?.cases ?? {}).map(([k, x]): [unknown, string, number] => [
+        x,
+        `${at}/byChoice/cases/${pointerToken(k)}`,
+        depth + 1,
+      ]),
+    ];
+    for (let i = next.length - 1; i >= 0; i--) todo.push(next[i]!);
+  }
+  return undefined;
 }
 
 const opSets = new WeakMap<VectorModel, Map<string, ReadonlySet<string>>>();

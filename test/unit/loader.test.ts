@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadVectors } from '../../runners/load.ts';
 import { MAX_SCHEMA_ERRORS } from '../../runners/vectors/generated/validators.js';
+import { MAX_EXPECT_NESTING } from '../../runners/vectors/semantics.ts';
 import { dirtyVector, tmp, vectorFile, writeJson } from './helpers.ts';
 
 describe('loading vector files', () => {
@@ -115,6 +116,47 @@ describe('loading vector files', () => {
       pointer: '',
       message: `more than ${MAX_SCHEMA_ERRORS} schema errors: the check stopped after the first ${MAX_SCHEMA_ERRORS}, and nothing after them was checked`,
     });
+  });
+
+  it('refuses expectations nested deeper than its checks recurse, and loads the other files', () => {
+    const nested = (depth: number) => {
+      let e: unknown = { result: true };
+      for (let i = 0; i < depth; i++) e = { either: [e, { result: false }] };
+      return {
+        ...dirtyVector(`x86_64/pte/t/deep${depth}`),
+        steps: [{ ...dirtyVector('x').steps[0], expect: e }],
+      };
+    };
+    const d = tmp();
+    writeJson(d, 'a-ok.json', vectorFile([dirtyVector('x86_64/pte/t/ok')]));
+    // JSON.parse takes any depth; the schema's validators recurse, and ran out of stack. (Made as
+    // text: JSON.stringify recurses too.)
+    const deep = JSON.stringify(vectorFile([nested(1)])).replace(
+      '{"either":[{"result":true},{"result":false}]}',
+      `${'{"either":['.repeat(20_000)}{"result":true}${',{"result":false}]}'.repeat(20_000)}`,
+    );
+    writeJson(d, 'b-deep.json', deep.replace('deep1', 'deep20000'));
+    writeJson(
+      d,
+      'c-nine.json',
+      vectorFile([nested(MAX_EXPECT_NESTING), nested(MAX_EXPECT_NESTING + 1)]),
+    );
+    // A text nested so deep that even the scan for the place of a JSON error runs out of stack.
+    writeJson(d, 'd-bad.json', `${'['.repeat(100_000)}}`);
+    const r = loadVectors([d]);
+    expect(r.vectors.map((v) => v.id)).toEqual([
+      'x86_64/pte/t/ok',
+      `x86_64/pte/t/deep${MAX_EXPECT_NESTING}`,
+    ]);
+    expect(r.problems.map((p) => [p.file.split('/').pop(), p.pointer, p.message])).toEqual([
+      ['b-deep.json', '', 'nested too deeply to be checked against the schema'],
+      ['d-bad.json', '', expect.stringMatching(/^invalid JSON: /)],
+      [
+        'c-nine.json',
+        `/vectors/1/steps/0/expect${'/either/0'.repeat(MAX_EXPECT_NESTING + 1)}`,
+        `expected "either" and "byChoice" nested at most ${MAX_EXPECT_NESTING} deep`,
+      ],
+    ]);
   });
 
   it('names three of the other places of a duplicate id and counts the rest, so n duplicates cost n, not n²', () => {
