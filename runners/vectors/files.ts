@@ -56,25 +56,57 @@ export interface LoadResult {
 export function findVectorFiles(paths: readonly string[], problems: Problem[]): string[] {
   const roots = paths.length ? paths.map((p) => resolve(p)) : [VECTORS_DIR];
   const out: string[] = [];
+  // Each directory and file once, by device and inode: symbolic links may lead to one twice, or
+  // in a loop.
+  const seen = new Set<string>();
   const walk = (p: string, top: boolean): void => {
     let st;
     try {
       st = statSync(p);
-    } catch {
-      problems.push({ file: displayPath(p), pointer: '', message: 'no such file or directory' });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const message =
+        code === 'ENOENT'
+          ? 'no such file or directory'
+          : code === 'ELOOP'
+            ? 'a loop of symbolic links'
+            : `cannot read: ${(e as Error).message}`;
+      problems.push({ file: displayPath(p), pointer: '', message });
       return;
     }
+    const key = `${st.dev}:${st.ino}`;
+    if (seen.has(key)) return;
     if (st.isDirectory()) {
+      seen.add(key);
       for (const e of readdirSync(p).sort()) {
         if (e === 'arch' && basename(p) === 'vectors') continue; // arch descriptions, not vectors
         walk(join(p, e), false);
       }
     } else if (p.endsWith('.json') || top) {
+      seen.add(key);
       out.push(p);
     }
   };
   roots.forEach((r) => walk(r, true));
-  return [...new Set(out)];
+  return out;
+}
+
+/**
+ * The text of a vector file, or why it is not read: a FIFO or a device would be read without end,
+ * and a file over MAX_FILE_BYTES is held whole.
+ */
+export function readVectorText(path: string): { text: string } | { problem: string } {
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) return { problem: 'not a regular file (a FIFO, a socket or a device)' };
+    if (st.size > MAX_FILE_BYTES)
+      return {
+        problem: `the file is ${st.size} bytes; a vector file may have at most ${MAX_FILE_BYTES} (split it)`,
+      };
+    return { text: readFileSync(path, 'utf8') };
+  } catch (e) {
+    return { problem: `cannot read: ${(e as Error).message}` };
+  }
 }
 
 /** "invalid JSON" with the line and column where the text first goes wrong. */
@@ -96,22 +128,12 @@ export const MAX_FILE_BYTES = 32 * 1024 * 1024;
 
 export function loadFile(path: string, problems: Problem[]): LoadedFile | undefined {
   const file = displayPath(path);
-  let text: string;
-  try {
-    const size = statSync(path).size;
-    if (size > MAX_FILE_BYTES) {
-      problems.push({
-        file,
-        pointer: '',
-        message: `the file is ${size} bytes; a vector file may have at most ${MAX_FILE_BYTES} (split it)`,
-      });
-      return undefined;
-    }
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    problems.push({ file, pointer: '', message: `cannot read: ${(e as Error).message}` });
+  const read = readVectorText(path);
+  if ('problem' in read) {
+    problems.push({ file, pointer: '', message: read.problem });
     return undefined;
   }
+  const { text } = read;
   let data: unknown;
   try {
     data = JSON.parse(text);

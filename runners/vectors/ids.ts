@@ -2,10 +2,9 @@
 // other and against the rest of the corpus, so that a new file's duplicate is found when it is first
 // linted, and blamed on the newcomer.
 
-import { readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { displayPath, VECTORS_DIR } from '../paths.ts';
-import { findVectorFiles, type LoadedVector, type Problem } from './files.ts';
+import { findVectorFiles, readVectorText, type LoadedVector, type Problem } from './files.ts';
 
 interface Place {
   readonly file: string;
@@ -26,11 +25,14 @@ function corpusIds(paths: readonly string[], given: ReadonlySet<string>): Map<st
   const ids = new Map<string, Place>();
   for (const f of findVectorFiles([...roots], [])) {
     if (given.has(f)) continue;
+    // Not this command's files: their own problems are reported when they are given.
+    const read = readVectorText(f);
+    if ('problem' in read) continue;
     let data: unknown;
     try {
-      data = JSON.parse(readFileSync(f, 'utf8'));
+      data = JSON.parse(read.text);
     } catch {
-      continue; // not this command's file: its own problems are reported when it is given
+      continue;
     }
     const vectors = (data as { vectors?: unknown } | null)?.vectors;
     if (!Array.isArray(vectors)) continue;

@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadVectors } from '../../runners/load.ts';
 import { MAX_SCHEMA_ERRORS } from '../../runners/vectors/generated/validators.js';
@@ -157,6 +160,29 @@ describe('loading vector files', () => {
         `expected "either" and "byChoice" nested at most ${MAX_EXPECT_NESTING} deep`,
       ],
     ]);
+  });
+
+  it('reads only regular files, each once: no FIFO or device, no loop of symbolic links', () => {
+    const d = tmp();
+    const f = writeJson(d, 'ok.json', vectorFile([dirtyVector('x86_64/pte/t/ok')]));
+    execFileSync('mkfifo', [join(d, 'pipe.json')]);
+    symlinkSync('/dev/zero', join(d, 'zero.json'));
+    symlinkSync('.', join(d, 'self'));
+    mkdirSync(join(d, 'sub'));
+    symlinkSync('..', join(d, 'sub', 'back'));
+    symlinkSync('ok.json', join(d, 'again.json'));
+    const r = loadVectors([d, f]);
+    expect(r.vectors.map((v) => v.id)).toEqual(['x86_64/pte/t/ok']);
+    expect(r.problems.map((p) => [p.file.split('/').pop(), p.message])).toEqual([
+      ['pipe.json', 'not a regular file (a FIFO, a socket or a device)'],
+      ['zero.json', 'not a regular file (a FIFO, a socket or a device)'],
+    ]);
+    // The other vector files of a corpus are read for their ids, with the same care.
+    const corpus = join(tmp(), 'vectors', 'pte', 'x86_64');
+    mkdirSync(corpus, { recursive: true });
+    const mine = writeJson(corpus, 'mine.json', vectorFile([dirtyVector('x86_64/pte/t/mine')]));
+    execFileSync('mkfifo', [join(corpus, 'pipe.json')]);
+    expect(loadVectors([mine]).problems).toEqual([]);
   });
 
   it('names three of the other places of a duplicate id and counts the rest, so n duplicates cost n, not n²', () => {
