@@ -82,10 +82,23 @@ export function mergeReports(paths: readonly string[]): Merged {
       message: `shards of different counts: ${[...counts].join(', ')}`,
     });
   else if (shards[0] !== undefined) {
+    // Said as ranges, from the shards given: N comes from a file, and may be 10^9.
     const n = Number(shards[0].split('/')[1]);
-    for (let i = 1; i <= n; i++)
-      if (!shards.includes(`${i}/${n}`))
-        problems.push({ file: '', pointer: '', message: `shard ${i}/${n} is missing` });
+    const given = [...new Set(shards.map((s) => Number(s?.split('/')[0])))]
+      .filter((i) => i <= n)
+      .sort((a, b) => a - b);
+    let next = 1;
+    for (const i of [...given, n + 1]) {
+      if (i > next) {
+        const which = i - 1 === next ? `shard ${next}/${n}` : `shards ${next}-${i - 1} of ${n}`;
+        problems.push({
+          file: '',
+          pointer: '',
+          message: `${which} ${i - 1 === next ? 'is' : 'are'} missing`,
+        });
+      }
+      next = i + 1;
+    }
   }
   if (problems.length) return { problems };
   const dedup = new Map<string, Problem>();

@@ -39,7 +39,11 @@ function testcase(r: ResultEntry): string {
 
 export function renderJunit(report: RunReport): string {
   const byFile = new Map<string, ResultEntry[]>();
-  for (const r of report.results) byFile.set(r.file, [...(byFile.get(r.file) ?? []), r]);
+  for (const r of report.results) {
+    const rs = byFile.get(r.file);
+    if (rs) rs.push(r);
+    else byFile.set(r.file, [r]);
+  }
   const s = report.summary;
   const suites = [...byFile]
     .sort(([a], [b]) => (a < b ? -1 : 1))

@@ -126,6 +126,19 @@ describe('reporters', () => {
     expect(suite?.testcase[1]?.failure?.message).toContain('expected "0x0000000000000867"');
   });
 
+  it('junit groups 200,000 results of one file in time linear in them', () => {
+    // Each result used to copy its file's list so far: 100,000 took 91 s.
+    const many = Array.from({ length: 200_000 }, (_, i) => ({ ...results[0]!, id: `v${i}` }));
+    const xml = renderJunit({
+      ...report,
+      summary: summarize(many, 0),
+      results: many,
+      problems: [],
+    });
+    expect(xml).toContain(`tests="200000"`);
+    expect(xml.match(/<testcase /g)).toHaveLength(200_000);
+  });
+
   it('junit is read by a JUnit consumer (junit2json, xml2js-based) with the verdicts where CI tools look', async () => {
     const doc = (await parseJunit(renderJunit(report))) as TestSuites;
     expect(doc).toMatchObject({ name: 'ptvec', tests: 7, failures: 2, errors: 2 });
