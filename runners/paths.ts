@@ -1,12 +1,14 @@
 // Where the package's own data lives, how files are named in messages, and reading a JSON input.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nestingDepth } from './json-depth.ts';
 
 /** The deepest JSON a user's file (a report, an expected-failures file) may be. */
 export const MAX_INPUT_DEPTH = 256;
+/** The largest such file read: V8's longest string is 2^29 - 24 UTF-16 units. */
+export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
 
 /** The package's directory: above runners/ in a checkout, above dist/runners/ when compiled. */
 export const PACKAGE_ROOT = ((): string => {
@@ -37,6 +39,18 @@ export function readJsonInput(
   what: string,
 ): { ok: true; data: unknown } | { ok: false; message: string } {
   try {
+    // Not a FIFO or a device (read without end), nor more than a string can hold.
+    const st = statSync(path);
+    if (!st.isFile())
+      return {
+        ok: false,
+        message: `cannot read ${what}: not a regular file (a FIFO, a socket or a device)`,
+      };
+    if (st.size > MAX_INPUT_BYTES)
+      return {
+        ok: false,
+        message: `cannot read ${what}: the file is ${st.size} bytes; at most ${MAX_INPUT_BYTES} are read`,
+      };
     const text = readFileSync(path, 'utf8');
     const depth = nestingDepth(text);
     if (depth > MAX_INPUT_DEPTH)

@@ -107,6 +107,19 @@ describe('the command line', () => {
     }
   });
 
+  it('refuses a report or expected-failures file that is a FIFO, which it would wait on forever', () => {
+    const d = tmp();
+    const fifo = join(d, 'pipe.json');
+    spawnSync('mkfifo', [fifo]);
+    const m = ptvec('merge', fifo);
+    expect(m.code).toBe(2);
+    expect(m.err).toContain('not a regular file (a FIFO, a socket or a device)');
+    const ok = writeJson(tmp(), 'ok.json', vectorFile([dirtyVector('x86_64/pte/t/ok')]));
+    const r = ptvec('run', ok, '--expect-fail', fifo);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('not a regular file (a FIFO, a socket or a device)');
+  });
+
   it('refuses a report or expected-failures file nested too deep to process', () => {
     const d = tmp();
     const deep = '['.repeat(100_000) + ']'.repeat(100_000);
