@@ -78,40 +78,66 @@ export function firstDifference(
     }
   } else if (obj(a) && obj(b)) {
     for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
-      const d = firstDifference(a[k], b[k], `${path}/${k}`);
+      const d = firstDifference(own(a, k), own(b, k), `${path}/${k}`);
       if (d) return d;
     }
   }
   return { path, expected: a, actual: b };
 }
 
+/**
+ * A member of an object from outside (a file, an implementation's hello or answer), own ones only:
+ * every object inherits "constructor", "__proto__" and "toString".
+ */
+const own = <T>(o: Readonly<Record<string, T>>, k: string): T | undefined =>
+  Object.hasOwn(o, k) ? o[k] : undefined;
+
 /** The expected value(s) an expectation allows, for messages. */
 function shown(e: Expect, choices: Readonly<Record<string, string>>): Json {
   if (e.either) return { either: e.either.map((x) => shown(x, choices)) };
   if (e.byChoice) {
-    const c = choices[e.byChoice.choice];
-    const picked = c === undefined ? undefined : e.byChoice.cases[c];
+    const c = own(choices, e.byChoice.choice);
+    const picked = c === undefined ? undefined : own(e.byChoice.cases, c);
     return picked ? shown(picked, choices) : { byChoice: e.byChoice.choice };
   }
   return e.result ?? null;
 }
 
-/** `v` without the members the pointers name (fields the implementation cannot observe). */
+/** The members to leave out, as a tree of member names; null: this member goes. */
+type Dropped = Map<string, Dropped | null>;
+
+/**
+ * `v` without the members the pointers name (fields the implementation cannot observe), in one
+ * pass over `v` whatever the number of pointers (they come from the implementation's hello).
+ */
 export function withoutUnobserved(v: Json, pointers: readonly string[]): Json {
-  let out = v;
-  for (const p of pointers) out = without(out, p.split('/').slice(1));
-  return out;
+  if (!pointers.length) return v;
+  const tree: Dropped = new Map();
+  for (const p of pointers) {
+    const path = p.split('/').slice(1);
+    let node: Dropped | null | undefined = tree;
+    path.forEach((k, i) => {
+      if (!node) return; // a member above already goes
+      if (i === path.length - 1) node.set(k, null);
+      else {
+        let next = node.get(k);
+        if (next === undefined) node.set(k, (next = new Map()));
+        node = next;
+      }
+    });
+  }
+  return without(v, tree);
 }
 
-function without(v: Json, path: readonly string[]): Json {
-  if (typeof v !== 'object' || v === null || Array.isArray(v) || path.length === 0) return v;
-  const [k, ...rest] = path as [string, ...string[]];
+function without(v: Json, tree: Dropped): Json {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return v;
   const o = v as Readonly<Record<string, Json>>;
-  if (!Object.hasOwn(o, k)) return v;
+  if (![...tree.keys()].some((k) => Object.hasOwn(o, k))) return v;
   return Object.fromEntries(
-    Object.entries(o).flatMap(([key, x]): [string, Json][] =>
-      key !== k ? [[key, x]] : rest.length === 0 ? [] : [[key, without(x, rest)]],
-    ),
+    Object.entries(o).flatMap(([key, x]): [string, Json][] => {
+      const below = tree.get(key);
+      return below === null ? [] : [[key, below === undefined ? x : without(x, below)]];
+    }),
   );
 }
 
@@ -129,13 +155,13 @@ function match(
     return { ok: false, expected: shown(e, choices) };
   }
   if (e.byChoice) {
-    const value = choices[e.byChoice.choice];
+    const value = own(choices, e.byChoice.choice);
     if (value === undefined)
       return {
         ok: 'skip',
         reason: `implementation does not declare the choice "${e.byChoice.choice}"`,
       };
-    const picked = e.byChoice.cases[value];
+    const picked = own(e.byChoice.cases, value);
     if (!picked) return { ok: 'skip', reason: `no expectation for ${e.byChoice.choice}=${value}` };
     return match(picked, actual, choices, unobserved);
   }

@@ -86,6 +86,17 @@ export function unobservedBy(
   v: VectorInput,
 ): Readonly<Record<string, readonly string[]>> {
   const c = covering(targets, v);
-  const declared = 'target' in c ? (c.target.unobserved ?? {}) : {};
-  return Object.fromEntries(Object.entries(declared).flatMap(([op, ps]) => (ps ? [[op, ps]] : [])));
+  if (!('target' in c)) return NOTHING;
+  // Made once per target: a hello may declare many ops, and every vector is judged with them.
+  let byOp = unobservedOf.get(c.target);
+  if (!byOp) {
+    const declared = c.target.unobserved ?? {};
+    byOp = Object.fromEntries(
+      Object.entries(declared).flatMap(([op, ps]) => (ps ? [[op, ps]] : [])),
+    );
+    unobservedOf.set(c.target, byOp);
+  }
+  return byOp;
 }
+const NOTHING: Readonly<Record<string, readonly string[]>> = {};
+const unobservedOf = new WeakMap<Target, Readonly<Record<string, readonly string[]>>>();
