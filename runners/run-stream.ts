@@ -15,7 +15,7 @@ import { checkByRunning, checkSetups, REFERENCE_MODEL } from './load.ts';
 import {
   entry,
   identity,
-  KEPT_OBSERVED_BYTES,
+  KEPT_VALUE_BYTES,
   report,
   Retention,
   type ResultEntry,
@@ -70,7 +70,7 @@ export async function executeStreaming(
   const sent: LoadedVector[] = [];
   const results: (ResultEntry | undefined)[] = [];
   const skipped: [LoadedVector, ResultEntry][] = [];
-  const kept = new Retention(KEPT_OBSERVED_BYTES);
+  const kept = new Retention(KEPT_VALUE_BYTES);
   let impl: Implementation | undefined;
   let stream: VectorStream | undefined;
   let loading = true;

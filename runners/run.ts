@@ -88,11 +88,13 @@ export interface RunOptions {
 }
 
 /**
- * What a report keeps of the values implementations observed, over all its results: a run of many
- * vectors that each fail with a large value must not hold them all (the JSON report must stay
- * writable, the process within its memory). Past the limit a value is replaced by a note of its size.
+ * What a report keeps of the values of vectors that did not pass (their steps' arguments and
+ * expectations, the values implementations observed), over all its results: a run of many vectors
+ * that each fail with a large value must not hold them all (the JSON report must stay writable, the
+ * process within its memory). Past the limit a value is replaced by a note of its size; the vector
+ * file still has the arguments and expectations.
  */
-export const KEPT_OBSERVED_BYTES = 32 * 1024 * 1024;
+export const KEPT_VALUE_BYTES = 32 * 1024 * 1024;
 
 /** A reason is a line: what an implementation says of a skip or an error is kept to this length. */
 const MAX_REASON = 2000;
@@ -106,7 +108,7 @@ export class Retention {
       this.used += n;
       return v;
     }
-    return `(not kept: ${n} bytes of JSON; a report keeps at most ${KEPT_OBSERVED_BYTES} bytes of observed values)`;
+    return `(not kept: ${n} bytes of JSON; a report keeps at most ${KEPT_VALUE_BYTES} bytes of values)`;
   }
 }
 
@@ -119,8 +121,8 @@ function stepRecords(v: LoadedVector, obs: VectorObservation, kept: Retention): 
     return {
       op: s.op,
       ...(name === undefined ? {} : { name }),
-      args: s.args as Json,
-      ...(e === undefined ? {} : { expect: e as Json }),
+      args: kept.keep(s.args as Json),
+      ...(e === undefined ? {} : { expect: kept.keep(e as Json) }),
       ...(o === undefined
         ? {}
         : {
@@ -161,7 +163,11 @@ export function entry(
     verdict = 'xpass';
     reason = `listed as an expected failure (${xf}) but passed: remove it from ${expectFail?.file ?? 'the expectations file'}`;
   }
-  const mismatches = j0.mismatches?.map((m) => ({ ...m, actual: kept.keep(m.actual) }));
+  const mismatches = j0.mismatches?.map((m) => ({
+    ...m,
+    expected: kept.keep(m.expected),
+    actual: kept.keep(m.actual),
+  }));
   return {
     ...identity(v),
     verdict,
@@ -198,7 +204,7 @@ export async function runVectors(
   setupsByRun: boolean,
   opts: RunOptions,
   problems: Problem[],
-  keptBytes = KEPT_OBSERVED_BYTES,
+  keptBytes = KEPT_VALUE_BYTES,
 ): Promise<ResultEntry[]> {
   const selected = select(opts.selection, vectors);
   // Setups the loader left to the run are checked for the vectors the run leaves out too.

@@ -11,7 +11,7 @@ import { referenceImplementation } from './adapters/reference.ts';
 import { archProblems } from './arch.ts';
 import { REFERENCE_MODEL } from './load.ts';
 import {
-  KEPT_OBSERVED_BYTES,
+  KEPT_VALUE_BYTES,
   report,
   runVectors,
   type ResultEntry,
@@ -150,7 +150,7 @@ export async function executeInThreads(
     counters: new SharedArrayBuffer(8),
     selection: opts.selection,
     ...(opts.expectFail ? { expectFail: opts.expectFail } : {}),
-    keptBytes: Math.floor(KEPT_OBSERVED_BYTES / threads),
+    keptBytes: Math.floor(KEPT_VALUE_BYTES / threads),
   };
   // The ids of every thread, then the positions of the vectors whose id is not unique, for all.
   const records: IdRecord[][] = [];

@@ -9,6 +9,7 @@ import { jsonEqual, type Mismatch } from '../compare.ts';
 import { exitCode, type ResultEntry, type RunReport, type StepRecord } from '../run.ts';
 import type { Field } from '../vectors/generated/arch.ts';
 import { familyNames } from '../vectors/schemas.ts';
+import { shorten } from '../vectors/quote.ts';
 
 type JsonObject = { readonly [k: string]: Json };
 
@@ -61,12 +62,21 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 
 // ---- values ----------------------------------------------------------------------------------------
 
-/** A JSON value as text: 64-bit hex without quotes, small values on one line, large ones indented. */
+/** The longest value text shown: a page is read, and an answer may be 4 MiB nested 61 deep. */
+const MAX_VALUE_TEXT = 64 * 1024;
+
+/**
+ * A JSON value as text: 64-bit hex without quotes, small values on one line, larger ones indented
+ * and cut to MAX_VALUE_TEXT (the JSON report has them whole). Indenting costs two characters per
+ * level on every line, so a value is indented only when its flat text is short enough for that.
+ */
 function jsonText(v: Json | undefined): string {
   if (v === undefined) return '';
   if (typeof v === 'string' && HEX64.test(v)) return v;
   const flat = JSON.stringify(v);
-  return flat.length > 72 ? JSON.stringify(v, null, 2) : flat;
+  if (flat.length <= 72) return flat;
+  const text = flat.length <= MAX_VALUE_TEXT / 8 ? JSON.stringify(v, null, 2) : flat;
+  return shorten(text, MAX_VALUE_TEXT);
 }
 const value = (v: Json | undefined): string => {
   const t = jsonText(v);
@@ -131,8 +141,17 @@ function jsonDiffs(
     const keys = bothArrays
       ? [...Array(Math.max((e as Json[]).length, (a as Json[]).length)).keys()].map(String)
       : [...new Set([...Object.keys(eo), ...Object.keys(ao)])];
+    // Own members only: an answer may have a member named "constructor", which every object inherits.
+    const own = (o: Readonly<Record<string, Json>>, k: string) =>
+      Object.hasOwn(o, k) ? o[k] : undefined;
     for (const k of keys)
-      jsonDiffs(eo[k], ao[k], `${at}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, out, limit);
+      jsonDiffs(
+        own(eo, k),
+        own(ao, k),
+        `${at}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`,
+        out,
+        limit,
+      );
   } else out.push([at || '/', e, a]);
   return out;
 }

@@ -2,6 +2,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { parse as parseJunit, type TestSuites } from 'junit2json';
 import { Parser } from 'tap-parser';
 import { describe, expect, it } from 'vitest';
+import { renderHtml } from '../../runners/reporters/html.ts';
 import { renderJson } from '../../runners/reporters/json.ts';
 import { renderJunit } from '../../runners/reporters/junit.ts';
 import { PLAIN, renderPretty } from '../../runners/reporters/pretty.ts';
@@ -124,6 +125,40 @@ describe('reporters', () => {
     const suite = doc.testsuites.testsuite.find((s) => s.name === base.file);
     expect(suite?.testcase.map((t) => t.name)).toEqual(results.map((r) => r.id));
     expect(suite?.testcase[1]?.failure?.message).toContain('expected "0x0000000000000867"');
+  });
+
+  it('json costs no more than its values however deep they nest: one result per line', () => {
+    // 60 levels around 100,000 zeros: indented at every level, each zero's line was 120 characters.
+    const deep = JSON.parse(
+      `${'['.repeat(60)}${Array(100_000).fill(0).join(',')}${']'.repeat(60)}`,
+    );
+    const fail = { ...results[1]!, mismatches: [{ ...results[1]!.mismatches![0]!, actual: deep }] };
+    const r = { ...report, shard: undefined, results: [fail] } as unknown as RunReport;
+    const text = renderJson(r);
+    expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify({ formatVersion: 1, ...r })));
+    expect(text.length).toBeLessThan(JSON.stringify(r).length + 1000);
+    const line = text.split('\n')[6]!;
+    expect(line.startsWith('    {') && line.includes('"id":"x86_64/pte/a/fail"')).toBe(true);
+  });
+
+  it('html shows an answer with a member named "constructor", and a huge deep answer cut short', () => {
+    const m = results[1]!.mismatches![0]!;
+    const deep = JSON.parse(
+      `${'['.repeat(60)}${Array(100_000).fill(0).join(',')}${']'.repeat(60)}`,
+    );
+    const fails = [
+      {
+        ...results[1]!,
+        mismatches: [
+          { ...m, level: undefined, expected: { a: 1 }, actual: { a: 1, constructor: 2 } },
+        ],
+      },
+      { ...results[1]!, id: 'x86_64/pte/a/deep', mismatches: [{ ...m, actual: deep }] },
+    ];
+    const html = renderHtml({ ...report, results: fails } as unknown as RunReport);
+    expect(html).toContain('/constructor');
+    // Indented, the 200,000-character answer was 12 MB of text.
+    expect(html.length).toBeLessThan(1_000_000);
   });
 
   it('junit groups 200,000 results of one file in time linear in them', () => {

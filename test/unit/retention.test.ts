@@ -1,10 +1,10 @@
-// A report keeps at most KEPT_OBSERVED_BYTES of observed values: a run of many vectors that each fail
+// A report keeps at most KEPT_VALUE_BYTES of the values of failing vectors: a run of many vectors that each fail
 // with a large value stays within memory and writes a report, and says where it left a value out.
 
 import { describe, expect, it } from 'vitest';
 import type { Implementation } from '../../runners/adapter.ts';
 import { renderJson } from '../../runners/reporters/json.ts';
-import { execute, KEPT_OBSERVED_BYTES } from '../../runners/run.ts';
+import { execute, KEPT_VALUE_BYTES } from '../../runners/run.ts';
 import type { Selection } from '../../runners/select.ts';
 import { loadVectors } from '../../runners/load.ts';
 import { dirtyVector, tmp, vectorFile, writeJson } from './helpers.ts';
@@ -12,7 +12,7 @@ import { dirtyVector, tmp, vectorFile, writeJson } from './helpers.ts';
 const ALL: Selection = { arch: [], mode: [], family: [], tag: [], grep: [] };
 
 describe('the observed values a report keeps', () => {
-  it(`stop at ${KEPT_OBSERVED_BYTES} bytes, each later one replaced by a note of its size`, async () => {
+  it(`stop at ${KEPT_VALUE_BYTES} bytes, each later one replaced by a note of its size`, async () => {
     const n = 40;
     const big = 'x'.repeat(1 << 20);
     const d = tmp();
@@ -45,13 +45,11 @@ describe('the observed values a report keeps', () => {
       (r.steps?.[0]?.observed as { result?: unknown } | undefined)?.result,
     ]);
     const size = JSON.stringify(big).length;
-    expect(keptValues.filter((v) => v === big)).toHaveLength(
-      Math.floor(KEPT_OBSERVED_BYTES / size),
-    );
+    expect(keptValues.filter((v) => v === big)).toHaveLength(Math.floor(KEPT_VALUE_BYTES / size));
     expect(kept).toBeGreaterThan(0);
     expect(noted).toBeGreaterThan(0);
     expect(kept + noted).toBe(n);
-    expect(renderJson(report).length).toBeLessThan(2 * KEPT_OBSERVED_BYTES);
+    expect(renderJson(report).length).toBeLessThan(2 * KEPT_VALUE_BYTES);
   });
 
   it('keeps a reason (of a skip or an error) to one readable line', async () => {
