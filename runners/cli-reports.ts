@@ -81,7 +81,17 @@ export async function writeReports(
   ]);
   let wrote = true;
   for (const r of reps) {
-    const text = render(report, r.name, r.file || !useColour() ? PLAIN : COLOUR);
+    let text: string;
+    try {
+      text = render(report, r.name, r.file || !useColour() ? PLAIN : COLOUR);
+    } catch (e) {
+      // One reporter that cannot render the report costs its own report, not the others.
+      wrote = false;
+      process.stderr.write(
+        `ptvec: --reporter ${r.name}: cannot render the report: ${(e as Error).message}\n`,
+      );
+      continue;
+    }
     if (!r.file) {
       out(text);
       continue;

@@ -3,13 +3,15 @@
 // Ctrl-C no longer reaches it, and ptvec kills the groups left when it ends itself.
 
 const groups = new Set<number>();
-const EXIT_STATUS = { SIGINT: 130, SIGTERM: 143 } as const;
+// Every signal whose default action ends the process and that a handler can catch: the 'exit' hook
+// does not run on a death by signal. SIGHUP is the terminal or the SSH session closing.
+const EXIT_STATUS = { SIGHUP: 129, SIGINT: 130, SIGQUIT: 131, SIGTERM: 143 } as const;
 type Signal = keyof typeof EXIT_STATUS;
 const SIGNALS = Object.keys(EXIT_STATUS) as Signal[];
-const onSignal: Record<Signal, () => void> = {
-  SIGINT: () => endOn('SIGINT'),
-  SIGTERM: () => endOn('SIGTERM'),
-};
+const onSignal = Object.fromEntries(SIGNALS.map((s) => [s, () => endOn(s)])) as Record<
+  Signal,
+  () => void
+>;
 let exitHooked = false;
 
 /** SIGKILL to every process of the group; a group already gone (ESRCH) is not an error. */

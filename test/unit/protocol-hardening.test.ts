@@ -218,7 +218,9 @@ describe('a process that leaves a grandchild holding its stdout', () => {
 
   it.each([
     ['exit', 'exit', 0],
+    ['SIGHUP', 'wait', 129],
     ['SIGINT', 'wait', 130],
+    ['SIGQUIT', 'wait', 131],
     ['SIGTERM', 'wait', 143],
   ] as const)('is killed when the runner ends on its own (%s)', async (how, mode, status) => {
     const pids = join(tmp(), 'grandchildren');
