@@ -116,6 +116,8 @@ export function pagemap_read(
   const page = f.t.pageSize;
   const counts = mapcounts(mms, envOf);
   const softDirtyVma = f.config.CONFIG_MEM_SOFT_DIRTY;
+  // The walk visits one entry per page (a hole too): charged before it, like pagemap_scan's.
+  f.t.m.work.charge('visits', count);
   const out: U64[] = [];
   for (let i = 0; i < count; i++) {
     const addr = start + BigInt(i) * page;

@@ -1,9 +1,12 @@
 // The work a vector may ask for is bounded: a budget checked as the engine runs, and ACTION_AGAIN
 // bounded by the script itself, never by a silent limit of the engine.
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { VectorInput } from '../../runners/adapter.ts';
 import { observe } from '../../runners/adapters/reference.ts';
+import { PACKAGE_ROOT } from '../../runners/paths.ts';
 import { configDefaults } from '../../runners/vectors/config.ts';
 import { Work, WORK_BUDGET, type WorkKind } from '../../src/machine/work.ts';
 
@@ -93,6 +96,33 @@ describe('ACTION_AGAIN', () => {
       kind: 'error',
       reason:
         'invalid vector at /steps/0: the walk would repeat ACTION_AGAIN at pmd_entry forever: more than 2 repeats of one entry, the most its callbacks can ask for (the kernel would never return)',
+    });
+  });
+});
+
+describe('pagemap reads', () => {
+  it('are charged a visit per page: 300 reads of 4096 pages are over the budget, 200 are not', () => {
+    const file = JSON.parse(
+      readFileSync(join(PACKAGE_ROOT, 'vectors/uffd/riscv64/pagemap.json'), 'utf8'),
+    ) as { defaults: { mode: string }; vectors: (VectorInput & { mode?: string })[] };
+    const v = file.vectors[0]!;
+    const reads = (n: number): VectorInput => ({
+      ...v,
+      family: 'uffd',
+      arch: 'riscv64',
+      mode: v.mode ?? file.defaults.mode,
+      config: configDefaults(),
+      steps: Array.from({ length: n }, () => ({
+        op: 'pagemap',
+        args: { mm: 'mm', start: '0x0000000010000000', count: 4096 } as never,
+      })),
+    });
+    expect(observe(reads(200)).kind).toBe('observed');
+    expect(observe(reads(300))).toEqual({
+      kind: 'error',
+      reason: expect.stringMatching(
+        /^invalid vector at \/steps\/2[0-9]{2}: exceeds the work budget of a vector: more than 1000000 page-table entries visited/,
+      ),
     });
   });
 });
