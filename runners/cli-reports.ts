@@ -2,12 +2,20 @@
 // directory is made, a FILE that cannot be written is a usage error), the reports rendered and
 // written after it, and the problems of the vector files on stderr.
 
-import { accessSync, constants, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  realpathSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { out, UsageError } from './cli-io.ts';
 import { REPORTERS, type ReporterName } from './reporters/names.ts';
 import type { RunReport } from './run.ts';
-import type { Problem } from './vectors/files.ts';
+import { findVectorFiles, type Problem } from './vectors/files.ts';
 import { counted } from './vectors/quote.ts';
 
 export interface ReporterSpec {
@@ -15,7 +23,11 @@ export interface ReporterSpec {
   readonly file?: string;
 }
 
-export function reporters(specs: string[] | undefined): ReporterSpec[] {
+/**
+ * The --reporter options of a command, checked; `reads` are the vector paths of a run, whose files
+ * no report may overwrite.
+ */
+export function reporters(specs: string[] | undefined, reads?: readonly string[]): ReporterSpec[] {
   const parsed = (specs ?? ['pretty']).map((s): ReporterSpec => {
     const [name, file] = s.split(/=(.*)/s, 2) as [ReporterSpec['name'], string | undefined];
     if (!REPORTERS.includes(name))
@@ -28,13 +40,26 @@ export function reporters(specs: string[] | undefined): ReporterSpec[] {
     throw new UsageError('--reporter: at most one reporter can write to stdout');
   // Before the run: a report that cannot be written is found now, not after the run. Its directory
   // is made if need be (`--reporter junit=reports/ptvec.xml` in a fresh CI checkout).
+  const read = reads && parsed.some((r) => r.file) ? readFiles(reads) : new Set<string>();
   for (const r of parsed) {
     if (!r.file) continue;
-    const because = prepareReportFile(r.file);
+    const because = read.has(realFile(r.file))
+      ? 'it is a vector file this run reads, which the report would overwrite'
+      : prepareReportFile(r.file);
     if (because) throw new UsageError(`--reporter ${r.name}=${r.file}: ${because}`);
   }
   return parsed;
 }
+
+const realFile = (p: string): string => {
+  try {
+    return realpathSync(p);
+  } catch {
+    return resolve(p);
+  }
+};
+const readFiles = (paths: readonly string[]): Set<string> =>
+  new Set(findVectorFiles(paths, []).map(realFile));
 
 /** Writes a report file; why it could not, or undefined. */
 function writeReport(file: string, text: string): string | undefined {

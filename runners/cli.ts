@@ -174,7 +174,7 @@ async function cmdRun(argv: string[]): Promise<number> {
   let impl: Implementation | undefined;
   try {
     const sel = await selection(values);
-    const reps = reporters(values.reporter);
+    const reps = reporters(values.reporter, positionals);
     const problems: Problem[] = [];
     const expectFail =
       values['expect-fail'] !== undefined

@@ -107,6 +107,21 @@ describe('the command line', () => {
     }
   });
 
+  it('refuses a report that would overwrite a vector file the run reads, before the run', () => {
+    const d = tmp();
+    const f = writeJson(d, 'mine.json', vectorFile([dirtyVector('x86_64/pte/t/ok')]));
+    const before = readFileSync(f, 'utf8');
+    for (const target of [f, join(d, '.', 'mine.json')]) {
+      const r = ptvec('run', d, '--reporter', `json=${target}`);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(
+        'it is a vector file this run reads, which the report would overwrite',
+      );
+    }
+    expect(readFileSync(f, 'utf8')).toBe(before);
+    expect(ptvec('run', d, '--reporter', `json=${join(d, 'report.txt')}`).code).toBe(0);
+  });
+
   it('refuses a report or expected-failures file that is a FIFO, which it would wait on forever', () => {
     const d = tmp();
     const fifo = join(d, 'pipe.json');
