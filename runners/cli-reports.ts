@@ -4,12 +4,15 @@
 
 import {
   accessSync,
+  closeSync,
   constants,
   existsSync,
   mkdirSync,
+  openSync,
   realpathSync,
+  rmSync,
   statSync,
-  writeFileSync,
+  writeSync,
 } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { out, UsageError } from './cli-io.ts';
@@ -61,14 +64,38 @@ const realFile = (p: string): string => {
 const readFiles = (paths: readonly string[]): Set<string> =>
   new Set(findVectorFiles(paths, []).map(realFile));
 
-/** Writes a report file; why it could not, or undefined. */
-function writeReport(file: string, text: string): string | undefined {
+/** Renders a report piece by piece into `write`; why it could not, or undefined. */
+function emit(parts: Iterable<string>, write: (text: string) => void): string | undefined {
+  const it = parts[Symbol.iterator]();
+  for (;;) {
+    let next: IteratorResult<string>;
+    try {
+      next = it.next();
+    } catch (e) {
+      return `cannot render the report: ${(e as Error).message}`;
+    }
+    if (next.done) return undefined;
+    try {
+      write(next.value);
+    } catch (e) {
+      return `cannot write: ${(e as Error).message}`;
+    }
+  }
+}
+
+/** Writes a report file piece by piece (a JSON report may be longer than a string); a file left
+ * half written is removed. Why it could not be written, or undefined. */
+function writeReport(file: string, parts: Iterable<string>): string | undefined {
+  let fd: number;
   try {
-    writeFileSync(file, text);
-    return undefined;
+    fd = openSync(file, 'w');
   } catch (e) {
     return `cannot write: ${(e as Error).message}`;
   }
+  const because = emit(parts, (text) => writeSync(fd, text));
+  closeSync(fd);
+  if (because) rmSync(file, { force: true });
+  return because;
 }
 
 /** Makes the directory of a report file; why the file cannot be written there, or undefined. */
@@ -100,32 +127,21 @@ export async function writeReports(
   reps: readonly ReporterSpec[],
   report: RunReport,
 ): Promise<boolean> {
-  const [{ render }, { COLOUR, PLAIN }] = await Promise.all([
+  const [{ renderParts }, { COLOUR, PLAIN }] = await Promise.all([
     import('./reporters/render.ts'),
     import('./reporters/pretty.ts'),
   ]);
   let wrote = true;
   for (const r of reps) {
-    let text: string;
-    try {
-      text = render(report, r.name, r.file || !useColour() ? PLAIN : COLOUR);
-    } catch (e) {
-      // One reporter that cannot render the report costs its own report, not the others.
-      wrote = false;
-      process.stderr.write(
-        `ptvec: --reporter ${r.name}: cannot render the report: ${(e as Error).message}\n`,
-      );
-      continue;
-    }
-    if (!r.file) {
-      out(text);
-      continue;
-    }
-    // Its directory was made before the run (reporters).
-    const because = writeReport(r.file, text);
+    const parts = renderParts(report, r.name, r.file || !useColour() ? PLAIN : COLOUR);
+    // Its directory was made before the run (reporters). One reporter that fails costs its own
+    // report, not the others.
+    const because = r.file ? writeReport(r.file, parts) : emit(parts, out);
     if (because) {
       wrote = false;
-      process.stderr.write(`ptvec: --reporter ${r.name}=${r.file}: ${because}\n`);
+      process.stderr.write(
+        `ptvec: --reporter ${r.name}${r.file ? `=${r.file}` : ''}: ${because}\n`,
+      );
     }
   }
   if (!reps.some((r) => r.name === 'pretty' && !r.file)) {

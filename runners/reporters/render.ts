@@ -2,7 +2,7 @@
 
 import type { RunReport } from '../run.ts';
 import { renderHtml } from './html.ts';
-import { renderJson } from './json.ts';
+import { jsonReportParts, renderJson } from './json.ts';
 import { renderJunit } from './junit.ts';
 import { PLAIN, renderPretty, type Style } from './pretty.ts';
 import { renderTap } from './tap.ts';
@@ -25,4 +25,13 @@ export function render(report: RunReport, name: ReporterName, style: Style = PLA
     case 'html':
       return renderHtml(report);
   }
+}
+
+/** The same, in pieces to write one after the other: the JSON report may be longer than a string. */
+export function renderParts(
+  report: RunReport,
+  name: ReporterName,
+  style: Style = PLAIN,
+): Iterable<string> {
+  return name === 'json' ? jsonReportParts(report) : [render(report, name, style)];
 }

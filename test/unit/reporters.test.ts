@@ -3,7 +3,7 @@ import { parse as parseJunit, type TestSuites } from 'junit2json';
 import { Parser } from 'tap-parser';
 import { describe, expect, it } from 'vitest';
 import { renderHtml } from '../../runners/reporters/html.ts';
-import { renderJson } from '../../runners/reporters/json.ts';
+import { jsonReportParts, renderJson } from '../../runners/reporters/json.ts';
 import { renderJunit } from '../../runners/reporters/junit.ts';
 import { PLAIN, renderPretty } from '../../runners/reporters/pretty.ts';
 import { renderTap } from '../../runners/reporters/tap.ts';
@@ -137,6 +137,13 @@ describe('reporters', () => {
     const text = renderJson(r);
     expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify({ formatVersion: 1, ...r })));
     expect(text.length).toBeLessThan(JSON.stringify(r).length + 1000);
+    // Written in pieces, for reports longer than a string: the same text.
+    const parts = [...jsonReportParts(r, 100)];
+    expect(parts.length).toBeGreaterThan(2);
+    expect(parts.join('')).toBe(text);
+    expect([...jsonReportParts({ ...r, results: [], problems: [] })].join('')).toBe(
+      renderJson({ ...r, results: [], problems: [] }),
+    );
     const line = text.split('\n')[6]!;
     expect(line.startsWith('    {') && line.includes('"id":"x86_64/pte/a/fail"')).toBe(true);
   });
