@@ -71,8 +71,8 @@ export function validator(ref: ValidatorRef): Validate {
       if (e instanceof TooManyErrors) {
         state.errors = e.errors;
         state.stopped = 'errors';
-      } else if (e instanceof RangeError) {
-        // "Maximum call stack size exceeded": JSON.parse took it, the validators' recursion does not.
+      } else if (e instanceof RangeError && /call stack/.test(e.message)) {
+        // Data JSON.parse took, nested deeper than the validators' recursion can go.
         state.errors = [];
         state.stopped = 'depth';
       } else throw e;

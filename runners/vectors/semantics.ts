@@ -83,7 +83,7 @@ function vectorProblems(
 
 /**
  * How deep `either` and `byChoice` may nest in an expectation (the corpus nests them one deep): the
- * comparer and the reporters recurse over expectations, and the JSON report indents each level.
+ * comparer and the reporters recurse over expectations.
  */
 export const MAX_EXPECT_NESTING = 8;
 
