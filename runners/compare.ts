@@ -89,7 +89,7 @@ export function firstDifference(
  * A member of an object from outside (a file, an implementation's hello or answer), own ones only:
  * every object inherits "constructor", "__proto__" and "toString".
  */
-const own = <T>(o: Readonly<Record<string, T>>, k: string): T | undefined =>
+export const own = <T>(o: Readonly<Record<string, T>>, k: string): T | undefined =>
   Object.hasOwn(o, k) ? o[k] : undefined;
 
 /** The expected value(s) an expectation allows, for messages. */
@@ -111,7 +111,14 @@ type Dropped = Map<string, Dropped | null>;
  * pass over `v` whatever the number of pointers (they come from the implementation's hello).
  */
 export function withoutUnobserved(v: Json, pointers: readonly string[]): Json {
-  if (!pointers.length) return v;
+  return pointers.length ? without(v, droppedOf(pointers)) : v;
+}
+
+/** The tree of a pointer list, made once per list (a target's lists live as long as the run). */
+const trees = new WeakMap<readonly string[], Dropped>();
+function droppedOf(pointers: readonly string[]): Dropped {
+  const made = trees.get(pointers);
+  if (made) return made;
   const tree: Dropped = new Map();
   for (const p of pointers) {
     const path = p.split('/').slice(1);
@@ -126,7 +133,8 @@ export function withoutUnobserved(v: Json, pointers: readonly string[]): Json {
       }
     });
   }
-  return without(v, tree);
+  trees.set(pointers, tree);
+  return tree;
 }
 
 function without(v: Json, tree: Dropped): Json {

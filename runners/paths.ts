@@ -33,25 +33,43 @@ export function displayPath(p: string): string {
   return r === '' ? '.' : r.startsWith('..') ? p : r;
 }
 
+/** Why a file from outside is not read: a FIFO or a device would be read without end, and a file
+ * over the size given is not held whole. */
+export type Unread =
+  | { readonly kind: 'special' }
+  | { readonly kind: 'large'; readonly size: number }
+  | { readonly kind: 'error'; readonly message: string };
+export const NOT_REGULAR = 'not a regular file (a FIFO, a socket or a device)';
+
+/** The text of a regular file of at most `maxBytes`, or why it is not read. */
+export function readRegularText(path: string, maxBytes: number): { text: string } | Unread {
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) return { kind: 'special' };
+    if (st.size > maxBytes) return { kind: 'large', size: st.size };
+    return { text: readFileSync(path, 'utf8') };
+  } catch (e) {
+    return { kind: 'error', message: (e as Error).message };
+  }
+}
+
 /** A JSON file a user named, or why it cannot be read (for a problem at the file's root). */
 export function readJsonInput(
   path: string,
   what: string,
 ): { ok: true; data: unknown } | { ok: false; message: string } {
+  const read = readRegularText(path, MAX_INPUT_BYTES);
+  if (!('text' in read)) {
+    const why =
+      read.kind === 'special'
+        ? NOT_REGULAR
+        : read.kind === 'large'
+          ? `the file is ${read.size} bytes; at most ${MAX_INPUT_BYTES} are read`
+          : read.message;
+    return { ok: false, message: `cannot read ${what}: ${why}` };
+  }
+  const { text } = read;
   try {
-    // Not a FIFO or a device (read without end), nor more than a string can hold.
-    const st = statSync(path);
-    if (!st.isFile())
-      return {
-        ok: false,
-        message: `cannot read ${what}: not a regular file (a FIFO, a socket or a device)`,
-      };
-    if (st.size > MAX_INPUT_BYTES)
-      return {
-        ok: false,
-        message: `cannot read ${what}: the file is ${st.size} bytes; at most ${MAX_INPUT_BYTES} are read`,
-      };
-    const text = readFileSync(path, 'utf8');
     const depth = nestingDepth(text);
     if (depth > MAX_INPUT_DEPTH)
       return {

@@ -5,7 +5,7 @@
 
 import type { Json } from '../adapter.ts';
 import { archDescriptions, levelOf } from '../arch.ts';
-import { jsonEqual, type Mismatch } from '../compare.ts';
+import { jsonEqual, own, type Mismatch } from '../compare.ts';
 import { exitCode, type ResultEntry, type RunReport, type StepRecord } from '../run.ts';
 import type { Field } from '../vectors/generated/arch.ts';
 import { familyNames } from '../vectors/schemas.ts';
@@ -141,9 +141,6 @@ function jsonDiffs(
     const keys = bothArrays
       ? [...Array(Math.max((e as Json[]).length, (a as Json[]).length)).keys()].map(String)
       : [...new Set([...Object.keys(eo), ...Object.keys(ao)])];
-    // Own members only: an answer may have a member named "constructor", which every object inherits.
-    const own = (o: Readonly<Record<string, Json>>, k: string) =>
-      Object.hasOwn(o, k) ? o[k] : undefined;
     for (const k of keys)
       jsonDiffs(
         own(eo, k),

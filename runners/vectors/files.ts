@@ -1,9 +1,9 @@
 // Vector files read and checked against the schema, as vectors with their location. A broken file or
 // vector becomes a Problem with its location; everything else still loads.
 
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { displayPath, VECTORS_DIR } from '../paths.ts';
+import { displayPath, NOT_REGULAR, readRegularText, VECTORS_DIR } from '../paths.ts';
 import { resolveConfig, type ResolvedConfig } from './config.ts';
 import type { Step, Vector, VectorFile } from './generated/vector-file.ts';
 import { locateJsonError } from './json-position.ts';
@@ -91,22 +91,16 @@ export function findVectorFiles(paths: readonly string[], problems: Problem[]): 
   return out;
 }
 
-/**
- * The text of a vector file, or why it is not read: a FIFO or a device would be read without end,
- * and a file over MAX_FILE_BYTES is held whole.
- */
+/** The text of a vector file, or why it is not read (paths.ts readRegularText). */
 export function readVectorText(path: string): { text: string } | { problem: string } {
-  try {
-    const st = statSync(path);
-    if (!st.isFile()) return { problem: 'not a regular file (a FIFO, a socket or a device)' };
-    if (st.size > MAX_FILE_BYTES)
-      return {
-        problem: `the file is ${st.size} bytes; a vector file may have at most ${MAX_FILE_BYTES} (split it)`,
-      };
-    return { text: readFileSync(path, 'utf8') };
-  } catch (e) {
-    return { problem: `cannot read: ${(e as Error).message}` };
-  }
+  const read = readRegularText(path, MAX_FILE_BYTES);
+  if ('text' in read) return read;
+  if (read.kind === 'special') return { problem: NOT_REGULAR };
+  if (read.kind === 'large')
+    return {
+      problem: `the file is ${read.size} bytes; a vector file may have at most ${MAX_FILE_BYTES} (split it)`,
+    };
+  return { problem: `cannot read: ${read.message}` };
 }
 
 /** "invalid JSON" with the line and column where the text first goes wrong. */

@@ -89,6 +89,8 @@ export const MAX_EXPECT_NESTING = 8;
 
 /** The pointer (below the expectation) of an alternative nested deeper than MAX_EXPECT_NESTING. */
 function tooDeep(expect: unknown): string | undefined {
+  // Most expectations are a `result`: nothing to walk.
+  if (typeof expect !== 'object' || expect === null || 'result' in expect) return undefined;
   const todo: [unknown, string, number][] = [[expect, '', 0]];
   for (let item = todo.pop(); item; item = todo.pop()) {
     const [e, at, depth] = item;
