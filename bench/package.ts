@@ -16,6 +16,7 @@ import type * as CompareModule from '../runners/compare.ts';
 import type * as LoadModule from '../runners/load.ts';
 import type { RunReport } from '../runners/run.ts';
 import { PACKAGE_ROOT } from '../runners/paths.ts';
+import { defaultThreads } from '../runners/threads.ts';
 import { benchPhases } from './phases.ts';
 
 const median = (xs: readonly number[]): number => {
@@ -49,15 +50,19 @@ function floorMs(mode: 'parse' | 'validate', vectors: number): number {
 }
 
 let lastReport = '';
-function coldRun(extra: readonly string[]): number {
+/** The command line's main with V8's default tiering: bin/ptvec.js without its optimizeLater. */
+const DEFAULT_TIERING = [
+  '--input-type=module',
+  '-e',
+  `const { main } = await import(${JSON.stringify(dist('runners/cli.js'))});
+process.exitCode = await main(process.argv.slice(1));`,
+];
+function coldRun(
+  extra: readonly string[],
+  node: readonly string[] = [join(PACKAGE_ROOT, 'bin/ptvec.js')],
+): number {
   lastReport = join(mkdtempSync(join(tmpdir(), 'ptvec-bench-')), 'r.json');
-  return wallMs([
-    join(PACKAGE_ROOT, 'bin/ptvec.js'),
-    'run',
-    '--reporter',
-    `json=${lastReport}`,
-    ...extra,
-  ]);
+  return wallMs([...node, 'run', '--reporter', `json=${lastReport}`, ...extra]);
 }
 /** The number of vectors the last cold run judged. */
 const readReportTotal = (): number =>
@@ -75,19 +80,21 @@ export async function benchPackage(): Promise<void> {
   const RUNS = 5;
   // Interleaved, so that a change in the machine's speed during the bench touches each alike.
   const runs = { node: [] as number[], parse: [] as number[], validate: [] as number[] };
-  const colds = { one: [] as number[], two: [] as number[] };
+  const colds = { run: [] as number[], one: [] as number[], tiering: [] as number[] };
   let vectorCount = 0;
   for (let i = 0; i < RUNS; i++) {
     runs.node.push(wallMs(['-e', '0']));
-    colds.one.push(coldRun([]));
+    colds.run.push(coldRun([]));
     vectorCount ||= readReportTotal();
     runs.parse.push(floorMs('parse', vectorCount));
+    colds.one.push(coldRun(['--jobs', '1']));
     runs.validate.push(floorMs('validate', vectorCount));
-    colds.two.push(coldRun(['--jobs', '2']));
+    colds.tiering.push(coldRun([], DEFAULT_TIERING));
+    if (readReportTotal() !== vectorCount)
+      throw new Error('the cold runs judged different vectors');
   }
   const nodeStart = median(runs.node);
-  const cold = median(colds.one);
-  const two = median(colds.two);
+  const cold = median(colds.run);
   const times = (ms: number) =>
     `${ms.toFixed(0).padStart(6)} ms   ${(ms / nodeStart).toFixed(1)}x node -e 0`;
   console.log(
@@ -97,7 +104,12 @@ export async function benchPackage(): Promise<void> {
   console.log(
     `  ptvec run                  ${times(cold)} (target: under 1,000 ms and at most 8x)`,
   );
-  console.log(`  ptvec run --jobs 2         ${times(two)} (two threads)`);
+  console.log(
+    `  ptvec run --jobs 1         ${times(median(colds.one))} (one thread; the default is one per 16 MiB of vector files: ${defaultThreads([])})`,
+  );
+  console.log(
+    `  with V8's default tiering  ${times(median(colds.tiering))} (TurboFan from the start: runners/tier-up.ts)`,
+  );
   // What any run of this corpus pays before its engine runs a vector.
   console.log(
     `  floor: read and parse      ${times(median(runs.parse))} (node reading and JSON.parse-ing every vector file)`,

@@ -21,7 +21,8 @@ ${SELECT}
   --timeout MS              --exec: the longest wait for an answer (default 10000); --impl qemu:
                             the longest a QEMU process may take beyond 5 ms per vector
   --jobs N                  --exec, --impl qemu: run N processes at a time (default 1); the
-                            reference engine: N threads (default 1, at most one per core)
+                            reference engine: N threads (at most one per core; default one for
+                            each 16 MiB of vector files)
 
 exit status: 0 all passed/skipped/xfailed; 1 a failure, xpass or error; 2 a usage error, invalid
 vectors, or nothing selected or judged (unless --allow-empty)`;

@@ -16,6 +16,8 @@ import { parseShard, select, type Selection } from './select.ts';
 import { counted, shorten } from './vectors/quote.ts';
 import type { Problem } from './vectors/files.ts';
 
+export { optimizeLater } from './tier-up.ts';
+
 const SELECT_OPTS = {
   arch: { type: 'string', multiple: true },
   mode: { type: 'string', multiple: true },
@@ -206,13 +208,15 @@ async function cmdRun(argv: string[]): Promise<number> {
     } else {
       impl = await starter.start();
       const { run } = await import('./run-vectors.ts');
+      const { defaultThreads, executeInThreads } = await import('./threads.ts');
       // At most one thread per core: a thread is a heap of its own.
       const threads =
-        values.impl !== 'qemu'
-          ? Math.min(positive('--jobs', values.jobs, 1, 256), availableParallelism())
-          : 1;
+        values.impl === 'qemu'
+          ? 1
+          : values.jobs === undefined
+            ? defaultThreads(positionals)
+            : Math.min(positive('--jobs', values.jobs, 1, 256), availableParallelism());
       const on = impl;
-      const { executeInThreads } = await import('./threads.ts');
       report =
         threads > 1
           ? await executeInThreads(positionals, opts, threads).catch((e: unknown) => {

@@ -27,6 +27,7 @@ import { findVectorFiles, loadFile, type LoadedVector, type Problem } from './ve
 import { checkIds } from './vectors/ids.ts';
 import { checkStepRefs } from './vectors/load.ts';
 import { checkFile } from './vectors/semantics.ts';
+import { tierUp } from './tier-up.ts';
 
 /** The implementation's stream, or its `run` over everything added, called at the end. */
 function streamOf(
@@ -124,6 +125,7 @@ export async function executeStreaming(
     );
 
   for (const path of found) {
+    tierUp();
     const lf = loadFile(path, problems);
     if (lf) {
       for (const v of lf.vectors) all.push(v);

@@ -14,6 +14,7 @@ import {
 } from './vectors/files.ts';
 import { checkByRunning, checkSetups } from './load.ts';
 import { shorten } from './vectors/quote.ts';
+import { tierUp } from './tier-up.ts';
 
 export interface ResultEntry {
   readonly id: string;
@@ -152,6 +153,7 @@ export function entry(
   expectFail: ExpectFail | undefined,
   kept: Retention,
 ): ResultEntry {
+  tierUp();
   const j0 = judge(v, obs, impl.choices, impl.unobserved?.(toInput(v)));
   const xf = expectFail?.reasons.get(v.id);
   let verdict: Verdict = j0.verdict;

@@ -8,6 +8,7 @@ import type { Json, StepInput, VectorObservation } from '../adapter.ts';
 import { REFERENCE_CHOICES } from '../adapters/reference-choices.ts';
 import { archDescriptions } from '../arch.ts';
 import { toolVersion } from '../paths.ts';
+import { tierUp } from '../tier-up.ts';
 import { configDefaults, resolveConfig } from '../vectors/config.ts';
 import type { Config } from '../vectors/generated/vector-file.ts';
 import { schemaProblems, familyNames, validator, type ValidatorRef } from '../vectors/schemas.ts';
@@ -99,6 +100,7 @@ function answer(
       ? { out: JSON.stringify({ type: 'error', id, reason }) }
       : { err: `ptvec serve: ${reason}` };
   let o: VectorObservation;
+  tierUp();
   try {
     o = observe(full);
   } catch (e) {
