@@ -65,6 +65,12 @@ export interface Implementation {
   stream?(answered: (index: number, observation: VectorObservation) => void): VectorStream;
   /** What went wrong with the implementation that was no vector's fault, so far, for the report. */
   incidents?(): readonly string[];
+  /**
+   * Optional: end the run under way, and any later one, early (`ptvec run` on a signal or at
+   * `--max-time`). Every vector not answered yet is answered with an error observation giving
+   * `reason`, and `run` (or the stream's `end`) resolves soon after.
+   */
+  stop?(reason: string): void;
   close(): Promise<void>;
 }
 

@@ -20,12 +20,14 @@ ${SELECT}
   --exec "CMD ARGS"         an implementation speaking the protocol (docs/protocol.md); no shell
   --timeout MS              --exec: the longest wait for an answer (default 10000); --impl qemu:
                             the longest a QEMU process may take beyond 5 ms per vector
+  --max-time SECONDS        --exec, --impl qemu: stop the run after SECONDS; the vectors not run
+                            are errors, and the reports are written (a first signal does the same)
   --jobs N                  --exec, --impl qemu: run N processes at a time (default 1); the
                             reference engine: N threads (at most one per core; default one for
                             each 16 MiB of vector files)
 
 exit status: 0 all passed/skipped/xfailed; 1 a failure, xpass or error; 2 a usage error, invalid
-vectors, or nothing selected or judged (unless --allow-empty)`;
+vectors, or nothing selected or judged (unless --allow-empty); 128 + N a run ended by signal N`;
 
 export const COMMANDS: Readonly<Record<string, { readonly line: string; readonly help: string }>> =
   {

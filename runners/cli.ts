@@ -9,6 +9,7 @@ import { command, helpFor, unknownCommand, USAGE } from './cli-help.ts';
 import { asksHelp, closest, out, parse, UsageError, watchStdout } from './cli-io.ts';
 import { printProblems, reporters, writeReports } from './cli-reports.ts';
 import { loadExpectFail, loadExpectFailDir } from './expect-fail.ts';
+import { earlyEnd, MAX_TIME_SECONDS } from './interrupt.ts';
 import { toolVersion } from './paths.ts';
 import { splitCommandLine } from './protocol/command-line.ts';
 import type { RunReport, Summary } from './run.ts';
@@ -148,6 +149,25 @@ function implementation(values: {
   };
 }
 
+/** --max-time in seconds: for an implementation that can be stopped part way (runners/interrupt.ts). */
+function maxTime(values: {
+  impl?: string;
+  exec?: string;
+  'max-time'?: string;
+}): number | undefined {
+  const v = values['max-time'];
+  if (v === undefined) return undefined;
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(v) || Number(v) <= 0 || Number(v) > MAX_TIME_SECONDS)
+    throw new UsageError(
+      `--max-time: expected seconds, more than 0 and at most ${MAX_TIME_SECONDS}`,
+    );
+  if (values.exec === undefined && values.impl !== 'qemu')
+    throw new UsageError(
+      '--max-time: only with --exec or --impl qemu (the reference engine cannot be stopped part way)',
+    );
+  return Number(v);
+}
+
 function progressLine(): ((d: number, t: number) => void) | undefined {
   if (!process.stderr.isTTY || process.env.CI) return undefined;
   const t0 = Date.now();
@@ -168,8 +188,10 @@ async function cmdRun(argv: string[]): Promise<number> {
     exec: { type: 'string' },
     timeout: { type: 'string' },
     jobs: { type: 'string' },
+    'max-time': { type: 'string' },
   });
   const starter = implementation(values);
+  const ending = earlyEnd(maxTime(values));
   // The process behind --exec boots while the other options are checked and the vectors load; the
   // run hands it each file's vectors as soon as it has said hello (runners/run-stream.ts).
   const early = values.exec === undefined ? undefined : starter.start();
@@ -201,12 +223,16 @@ async function cmdRun(argv: string[]): Promise<number> {
     if (early) {
       const { executeStreaming } = await import('./run-stream.ts');
       report = await executeStreaming(
-        early.then((i) => (impl = i)),
+        early.then((i) => {
+          ending.attach(i);
+          return (impl = i);
+        }),
         positionals,
         opts,
       );
     } else {
       impl = await starter.start();
+      ending.attach(impl);
       const { run } = await import('./run-vectors.ts');
       const { defaultThreads, executeInThreads } = await import('./threads.ts');
       // At most one thread per core: a thread is a heap of its own.
@@ -230,12 +256,12 @@ async function cmdRun(argv: string[]): Promise<number> {
     }
     const wrote = await writeReports(reps, report);
     const { exitCode } = await import('./run.ts');
-    return Math.max(
-      exitCode(report),
-      emptiness(report.summary, values['allow-empty']),
-      wrote ? 0 : 2,
+    return (
+      ending.status ??
+      Math.max(exitCode(report), emptiness(report.summary, values['allow-empty']), wrote ? 0 : 2)
     );
   } finally {
+    ending.dispose();
     // Not waiting for the hello of a process the run never used.
     if (impl === undefined) starter.abandon?.();
     await (impl ?? (await early?.catch(() => undefined)))?.close();

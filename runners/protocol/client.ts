@@ -14,8 +14,10 @@ import {
   errorObs,
   newRunState,
   start,
+  stop,
   Worker,
   type ExecOptions,
+  type RunState,
 } from './session.ts';
 
 export { MAX_CONSECUTIVE_TIMEOUTS, type ExecOptions } from './session.ts';
@@ -50,9 +52,13 @@ export async function execImplementationFrom(
   const incidents: string[] = [];
   const workers: Worker[] = [new Worker(opts, window, incidents, first.proc)];
   for (let j = 1; j < opts.jobs; j++) workers.push(new Worker(opts, window, incidents));
+  const runs = new Set<RunState>();
+  let stopped: string | undefined;
   const stream = (answered: (i: number, o: VectorObservation) => void): VectorStream => {
     const st = newRunState(answered);
-    const drained = Promise.all(workers.map((w) => w.drain(st)));
+    if (stopped !== undefined) stop(st, stopped);
+    runs.add(st);
+    const drained = Promise.all(workers.map((w) => w.drain(st))).finally(() => runs.delete(st));
     return {
       add: (vectors) => addVectors(st, vectors),
       async end() {
@@ -81,6 +87,10 @@ export async function execImplementationFrom(
       const s = stream(answered);
       s.add(vectors);
       return s.end();
+    },
+    stop(reason) {
+      stopped ??= reason;
+      for (const st of runs) stop(st, stopped);
     },
     close: async () => {
       await Promise.all(workers.map((w) => w.close()));

@@ -1,6 +1,7 @@
 // The process groups of the implementation processes still alive. Each process leads its own group
 // so that what it starts can be killed with it; a group is detached from the terminal, so its
-// Ctrl-C no longer reaches it, and ptvec kills the groups left when it ends itself.
+// Ctrl-C no longer reaches it, and ptvec kills the groups left when it ends itself. A run that can
+// end early (runners/interrupt.ts) takes the first signal instead, and a second one ends ptvec.
 
 const groups = new Set<number>();
 // Every signal whose default action ends the process and that a handler can catch: the 'exit' hook
@@ -13,6 +14,10 @@ const onSignal = Object.fromEntries(SIGNALS.map((s) => [s, () => endOn(s)])) as 
   () => void
 >;
 let exitHooked = false;
+/** Who takes the next signal instead of ending the process (onInterrupt). */
+let interrupt: ((signal: Signal, status: number) => void) | undefined;
+/** A signal was taken by `interrupt`: the next one still ends the process. */
+let interrupted = false;
 
 /** SIGKILL to every process of the group; a group already gone (ESRCH) is not an error. */
 export function killGroup(pgid: number): boolean {
@@ -29,8 +34,24 @@ function killAll(): void {
 }
 
 function endOn(signal: Signal): void {
+  const take = interrupt;
+  if (take) {
+    interrupt = undefined;
+    interrupted = true;
+    return take(signal, EXIT_STATUS[signal]);
+  }
   killAll();
   process.exit(EXIT_STATUS[signal]);
+}
+
+let listening = false;
+/** The handlers replace the default exit on these signals: only while there are groups or a run
+ * that takes a signal. */
+function listen(): void {
+  const want = groups.size > 0 || interrupt !== undefined || interrupted;
+  if (want === listening) return;
+  for (const s of SIGNALS) (want ? process.on : process.off).call(process, s, onSignal[s]);
+  listening = want;
 }
 
 export function trackGroup(pgid: number): void {
@@ -38,14 +59,23 @@ export function trackGroup(pgid: number): void {
     process.on('exit', killAll);
     exitHooked = true;
   }
-  // The handlers replace the default exit on these signals, so only while there are groups.
-  if (groups.size === 0) for (const s of SIGNALS) process.on(s, onSignal[s]);
   groups.add(pgid);
+  listen();
 }
 
 export function forgetGroup(pgid: number): void {
-  if (!groups.delete(pgid) || groups.size > 0) return;
-  for (const s of SIGNALS) process.off(s, onSignal[s]);
+  if (groups.delete(pgid)) listen();
+}
+
+/**
+ * While `take` is set, the first SIGHUP, SIGINT, SIGQUIT or SIGTERM goes to it, with the exit status
+ * it asks for, instead of ending the process; a second one ends the process as before. Undefined
+ * hands the signals back.
+ */
+export function onInterrupt(take: ((signal: Signal, status: number) => void) | undefined): void {
+  interrupt = take;
+  if (take === undefined) interrupted = false;
+  listen();
 }
 
 /** The groups alive, for tests. */

@@ -155,7 +155,9 @@ export function endVectors(st: RunState): void {
   wake(st);
 }
 
-function stop(st: RunState, reason: string): void {
+/** End the run: the sessions under way are ended (their processes killed) and every vector not
+ * answered yet gets `reason`. */
+export function stop(st: RunState, reason: string): void {
   st.stopped = reason;
   for (const abort of [...st.aborts]) abort();
   wake(st);

@@ -88,6 +88,9 @@ export function qemuImplementation(o: {
   const ramFiles: string[] = [];
   const base = ramDirectory();
   const targetOf = (v: VectorInput): QemuTarget | undefined => targets[v.arch];
+  /** Why the run was stopped: the vectors QEMU has not finished get it (its processes are killed). */
+  let stopped: string | undefined;
+  const stopping = new AbortController();
   return {
     name: 'qemu',
     ...(shown.length ? { version: shown.join(', ') } : {}),
@@ -148,6 +151,10 @@ export function qemuImplementation(o: {
       };
       const worker = async (n: number): Promise<void> => {
         for (let batch = batches.shift(); batch; batch = batches.shift()) {
+          if (stopped !== undefined) {
+            for (const j of batch) answered(j.index, error(stopped));
+            continue;
+          }
           const first = batch[0]!;
           const ram = join(base, `ptvec-qemu-${process.pid}-${n}-${first.target.arch}.ram`);
           if (!ramFiles.includes(ram)) ramFiles.push(ram);
@@ -161,6 +168,7 @@ export function qemuImplementation(o: {
                 cpus: first.cpus,
                 variant: first.variant,
                 timeoutMs: o.timeoutMs + PER_VECTOR_MS * batch.length,
+                signal: stopping.signal,
               },
               batch.map((j) => j.words),
             );
@@ -172,6 +180,10 @@ export function qemuImplementation(o: {
           }
           r.done.forEach((words, k) => settle(batch[k]!, words));
           if (r.failure === undefined) continue;
+          if (stopped !== undefined) {
+            for (const j of batch.slice(r.done.length)) answered(j.index, error(stopped));
+            continue;
+          }
           const suspect = batch[r.done.length];
           if (!suspect) continue;
           if (batch.length === 1) {
@@ -185,6 +197,10 @@ export function qemuImplementation(o: {
         }
       };
       await Promise.all(Array.from({ length: Math.max(1, o.jobs) }, (_, n) => worker(n)));
+    },
+    stop(reason) {
+      stopped ??= reason;
+      stopping.abort();
     },
     close() {
       for (const f of ramFiles) rmSync(f, { force: true });

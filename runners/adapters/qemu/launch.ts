@@ -114,6 +114,8 @@ export async function runBatch(
     readonly cpus: number;
     readonly variant?: string | undefined;
     readonly timeoutMs: number;
+    /** Kills QEMU when aborted: the vectors it finished are kept. */
+    readonly signal?: AbortSignal;
   },
   vectors: readonly (readonly bigint[])[],
 ): Promise<BatchResult> {
@@ -135,7 +137,7 @@ export async function runBatch(
       blob.byteLength,
       fileOffset(layout, layout.blob.pa, blob.byteLength),
     );
-    const exit = await runQemu(target, target.args(o), o.timeoutMs);
+    const exit = await runQemu(target, target.args(o), o.timeoutMs, o.signal);
     const { done, complete } = readResults(layout, fd, vectors.length);
     if (complete) return { done };
     return { done, failure: exit.reason };
@@ -148,12 +150,16 @@ function runQemu(
   target: QemuTarget,
   args: readonly string[],
   timeoutMs: number,
+  signal: AbortSignal | undefined,
 ): Promise<{ reason: string }> {
   const binary = target.binary;
   return new Promise((resolve) => {
     let stderr = '';
     let timedOut = false;
-    const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(binary, args, {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      ...(signal ? { signal, killSignal: 'SIGKILL' as const } : {}),
+    });
     child.stderr.on('data', (c: Buffer) => {
       stderr = (stderr + c.toString('utf8')).slice(-STDERR_TAIL);
     });

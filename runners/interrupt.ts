@@ -1,0 +1,55 @@
+// A run that ends early and still writes its report: at `--max-time`, or on the first SIGHUP, SIGINT,
+// SIGQUIT or SIGTERM (a CI job's own time limit, a closed terminal, Ctrl-C). The implementation is
+// stopped (Implementation.stop): what it answered keeps its verdict, every other vector is an error
+// that says why it was not run. A second signal ends ptvec at once (runners/protocol/groups.ts).
+// The reference engine runs in-process and cannot be stopped part way: a signal ends its run as
+// it ends any process, and --max-time is refused for it.
+
+import type { Implementation } from './adapter.ts';
+import { onInterrupt } from './protocol/groups.ts';
+
+/** The longest --max-time: setTimeout fires at once past 2^31 - 1 ms. */
+export const MAX_TIME_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+export interface EarlyEnd {
+  /** Stop `impl` when the run ends early (at once, if it already has). */
+  attach(impl: Implementation): void;
+  /** The exit status of the signal that ended the run, if one did. */
+  readonly status: number | undefined;
+  dispose(): void;
+}
+
+export function earlyEnd(maxTimeSeconds: number | undefined): EarlyEnd {
+  let reason: string | undefined;
+  let status: number | undefined;
+  const attached: Implementation[] = [];
+  const end = (why: string) => {
+    reason ??= why;
+    for (const impl of attached) impl.stop?.(reason);
+  };
+  const timer =
+    maxTimeSeconds === undefined
+      ? undefined
+      : setTimeout(
+          () => end(`not run: the run's time limit was reached (--max-time ${maxTimeSeconds})`),
+          maxTimeSeconds * 1000,
+        ).unref();
+  return {
+    attach(impl) {
+      if (impl.stop === undefined) return;
+      attached.push(impl);
+      if (reason !== undefined) impl.stop(reason);
+      onInterrupt((signal, code) => {
+        status = code;
+        end(`not run: the run was interrupted (${signal})`);
+      });
+    },
+    get status() {
+      return status;
+    },
+    dispose() {
+      clearTimeout(timer);
+      onInterrupt(undefined);
+    },
+  };
+}
