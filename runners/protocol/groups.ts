@@ -50,7 +50,10 @@ let listening = false;
 function listen(): void {
   const want = groups.size > 0 || interrupt !== undefined || interrupted;
   if (want === listening) return;
-  for (const s of SIGNALS) (want ? process.on : process.off).call(process, s, onSignal[s]);
+  for (const s of SIGNALS) {
+    if (want) process.on(s, onSignal[s]);
+    else process.off(s, onSignal[s]);
+  }
   listening = want;
 }
 
