@@ -286,12 +286,21 @@ export class Worker {
 
   private async ensure(): Promise<ImplementationProcess | undefined> {
     while (!this.proc?.alive) {
-      if (this.gaveUp) return undefined;
-      const s = await start(this.opts);
+      if (this.gaveUp || this.st?.stopped !== undefined) return undefined;
+      // A run stopped while the process starts does not wait for its hello.
+      const starting = new ImplementationProcess(this.opts.argv);
+      const abort = () => void starting.kill();
+      this.st?.aborts.add(abort);
+      const s = await start(this.opts, starting);
+      this.st?.aborts.delete(abort);
       if (s.ok) this.adopt(s.proc);
       else {
         this.failedStarts++;
         this.lastStartFailure = `the implementation could not be restarted: ${s.reason}`;
+      }
+      if (this.st?.stopped !== undefined) {
+        this.discard();
+        return undefined;
       }
     }
     return this.proc;

@@ -78,6 +78,23 @@ describe('a run that ends early', () => {
     await endedEarly(r, "not run: the run's time limit was reached (--max-time 1)");
   });
 
+  it('does not wait for the hello of a process it restarts', async () => {
+    // The first process exits after its first answer; the next never says hello (30 s allowed).
+    const r = slowRun();
+    const p = spawnSync(process.execPath, [...r.args, '--max-time', '1'], {
+      env: {
+        ...r.env,
+        PTVEC_FAKE_DELAY_MS: '',
+        PTVEC_FAKE_EXIT_EVERY: '1',
+        PTVEC_FAKE_SILENT_RESTART: '1',
+        PTVEC_FAKE_LOG: join(tmp(), 'starts'),
+      },
+      encoding: 'utf8',
+    });
+    expect(p.status).toBe(1);
+    await endedEarly(r, "not run: the run's time limit was reached (--max-time 1)");
+  }, 20_000);
+
   it.each([
     ['SIGINT', 130],
     ['SIGTERM', 143],
