@@ -191,7 +191,12 @@ async function cmdRun(argv: string[]): Promise<number> {
     'max-time': { type: 'string' },
   });
   const starter = implementation(values);
-  const ending = earlyEnd(maxTime(values));
+  // The reference engine runs in-process and cannot be stopped part way: a signal ends it.
+  const limit = maxTime(values);
+  const ending =
+    values.exec !== undefined || values.impl === 'qemu'
+      ? earlyEnd(limit, () => starter.abandon?.())
+      : undefined;
   // The process behind --exec boots while the other options are checked and the vectors load; the
   // run hands it each file's vectors as soon as it has said hello (runners/run-stream.ts).
   const early = values.exec === undefined ? undefined : starter.start();
@@ -224,7 +229,7 @@ async function cmdRun(argv: string[]): Promise<number> {
       const { executeStreaming } = await import('./run-stream.ts');
       report = await executeStreaming(
         early.then((i) => {
-          ending.attach(i);
+          ending?.attach(i);
           return (impl = i);
         }),
         positionals,
@@ -232,7 +237,7 @@ async function cmdRun(argv: string[]): Promise<number> {
       );
     } else {
       impl = await starter.start();
-      ending.attach(impl);
+      ending?.attach(impl);
       const { run } = await import('./run-vectors.ts');
       const { defaultThreads, executeInThreads } = await import('./threads.ts');
       // At most one thread per core: a thread is a heap of its own.
@@ -257,11 +262,11 @@ async function cmdRun(argv: string[]): Promise<number> {
     const wrote = await writeReports(reps, report);
     const { exitCode } = await import('./run.ts');
     return (
-      ending.status ??
+      ending?.status ??
       Math.max(exitCode(report), emptiness(report.summary, values['allow-empty']), wrote ? 0 : 2)
     );
   } finally {
-    ending.dispose();
+    ending?.dispose();
     // Not waiting for the hello of a process the run never used.
     if (impl === undefined) starter.abandon?.();
     await (impl ?? (await early?.catch(() => undefined)))?.close();

@@ -19,12 +19,19 @@ export interface EarlyEnd {
   dispose(): void;
 }
 
-export function earlyEnd(maxTimeSeconds: number | undefined): EarlyEnd {
+/**
+ * The early end of a run whose implementation can be stopped: at `maxTimeSeconds`, or on a first
+ * signal, from now on. `beforeStart` is called if that comes before an implementation is attached
+ * (the command line kills the process still starting: its hello is not waited for).
+ */
+export function earlyEnd(maxTimeSeconds: number | undefined, beforeStart: () => void): EarlyEnd {
   let reason: string | undefined;
   let status: number | undefined;
   const attached: Implementation[] = [];
   const end = (why: string) => {
-    reason ??= why;
+    if (reason !== undefined) return;
+    reason = why;
+    if (attached.length === 0) beforeStart();
     for (const impl of attached) impl.stop?.(reason);
   };
   const timer =
@@ -34,15 +41,14 @@ export function earlyEnd(maxTimeSeconds: number | undefined): EarlyEnd {
           () => end(`not run: the run's time limit was reached (--max-time ${maxTimeSeconds})`),
           maxTimeSeconds * 1000,
         ).unref();
+  onInterrupt((signal, code) => {
+    status = code;
+    end(`not run: the run was interrupted (${signal})`);
+  });
   return {
     attach(impl) {
-      if (impl.stop === undefined) return;
       attached.push(impl);
-      if (reason !== undefined) impl.stop(reason);
-      onInterrupt((signal, code) => {
-        status = code;
-        end(`not run: the run was interrupted (${signal})`);
-      });
+      if (reason !== undefined) impl.stop?.(reason);
     },
     get status() {
       return status;

@@ -36,7 +36,7 @@ export async function execImplementationFrom(
   const first = await start(opts, spawned);
   const label = opts.argv.join(' ');
   if (!first.ok) {
-    const reason = `the implementation (${label}) did not start: ${first.reason}`;
+    let reason = `the implementation (${label}) did not start: ${first.reason}`;
     return {
       name: opts.argv[0] ?? 'exec',
       choices: {},
@@ -44,6 +44,8 @@ export async function execImplementationFrom(
         vectors.forEach((_, i) => answered(i, errorObs(reason)));
         return Promise.resolve();
       },
+      // A run stopped while it started: its vectors were not run for that reason.
+      stop: (why) => (reason = why),
       close: () => Promise.resolve(),
     };
   }

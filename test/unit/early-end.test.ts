@@ -23,7 +23,7 @@ const FAKE = join(PACKAGE_ROOT, 'test/fixtures/misbehaving-impl.mjs');
 const N = 30;
 
 /** N pte_dirty vectors the fake answers right, one every 200 ms: 6 s in all. */
-function slowRun() {
+function slowRun(fakeArgs = '') {
   const dir = tmp();
   const vectors = Array.from({ length: N }, (_, k) => ({
     id: `x86_64/pte/t/ok-${String(k).padStart(2, '0')}`,
@@ -35,7 +35,7 @@ function slowRun() {
   const pids = join(work, 'pids');
   const answers = join(work, 'answers');
   const report = join(work, 'report.json');
-  const exec = `sh -c 'echo $$ >> "${pids}"; exec "$0" "$1"' "${process.execPath}" "${FAKE}"`;
+  const exec = `sh -c 'echo $$ >> "${pids}"; exec "$0" "$@"' "${process.execPath}" "${FAKE}" ${fakeArgs}`;
   const args = [BIN, 'run', dir, '--exec', exec, '--reporter', `json=${report}`];
   const env = {
     ...process.env,
@@ -62,6 +62,11 @@ async function endedEarly(r: ReturnType<typeof slowRun>, reason: string) {
   const verdicts = report.results.map((x) => (x.verdict === 'pass' ? 'pass' : x.reason));
   for (const v of verdicts) expect(['pass', reason]).toContain(v);
   expect(verdicts).toContain(reason);
+  await gone(r);
+}
+
+/** The implementation's processes have ended. */
+async function gone(r: ReturnType<typeof slowRun>) {
   const pids = readFileSync(r.pids, 'utf8').split('\n').filter(Boolean).map(Number);
   expect(pids.length).toBeGreaterThan(0);
   for (const pid of pids) await vi.waitFor(() => expect(running(pid)).toBe(false));
@@ -94,6 +99,39 @@ describe('a run that ends early', () => {
     expect(p.status).toBe(1);
     await endedEarly(r, "not run: the run's time limit was reached (--max-time 1)");
   }, 20_000);
+
+  describe('before the implementation has said hello', () => {
+    /** The fake never says hello (30 s allowed); `starts` is written when it has started. */
+    const silent = () => {
+      const r = slowRun('--hello=silent');
+      const starts = join(tmp(), 'starts');
+      return { ...r, starts, env: { ...r.env, PTVEC_FAKE_LOG: starts } };
+    };
+    /** Every vector is the error `reason`. */
+    const noneRun = async (r: ReturnType<typeof silent>, reason: string) => {
+      const report = JSON.parse(readFileSync(r.report, 'utf8')) as RunReport;
+      expect(report.results.map((x) => x.reason)).toEqual(Array<string>(N).fill(reason));
+      await gone(r);
+    };
+    it('stops at --max-time', async () => {
+      const r = silent();
+      const p = spawnSync(process.execPath, [...r.args, '--max-time', '1'], {
+        env: r.env,
+        encoding: 'utf8',
+      });
+      expect(p.status).toBe(1);
+      await noneRun(r, "not run: the run's time limit was reached (--max-time 1)");
+    }, 20_000);
+    it('stops on a first SIGTERM', async () => {
+      const r = silent();
+      const child = spawn(process.execPath, r.args, { env: r.env, stdio: 'ignore' });
+      const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+      await vi.waitFor(() => expect(existsSync(r.starts)).toBe(true), { timeout: 20_000 });
+      child.kill('SIGTERM');
+      expect(await exited).toBe(143);
+      await noneRun(r, 'not run: the run was interrupted (SIGTERM)');
+    }, 20_000);
+  });
 
   it.each([
     ['SIGINT', 130],
