@@ -5,6 +5,7 @@
 import { cpuFeatures, opsOf, runtimeProblem, vectorProblem } from './adapters/reference.ts';
 import type { LoadedVector, LoadResult, Problem } from './vectors/files.ts';
 import { checkByRunningWith, checkSetupsWith, loadVectorsWith } from './vectors/load.ts';
+import { tierUp } from './tier-up.ts';
 import type { VectorModel } from './vectors/model.ts';
 
 export const REFERENCE_MODEL: VectorModel = {
@@ -32,7 +33,10 @@ export const checkSetups = (
  * no endless walk, no value of the wrong kind. `run` and `lint` make this check as well as the
  * loader's; the run is kept, so `run --impl ref` does not repeat it.
  */
-export const checkByRunning = (
+export function checkByRunning(
   vectors: readonly LoadedVector[],
   problems: Problem[],
-): LoadedVector[] => checkByRunningWith(REFERENCE_MODEL, vectors, problems);
+): LoadedVector[] {
+  tierUp();
+  return checkByRunningWith(REFERENCE_MODEL, vectors, problems);
+}

@@ -29,9 +29,10 @@ export function optimizeLater(afterMs = OPTIMIZE_AFTER_MS): void {
 
 /**
  * TurboFan on again if its time has come. Called as a run's threads or its stream (--exec) take a
- * file, as a vector is judged and as `serve` answers: a long load on one thread (under 16 MiB of
- * vector files, or one core) or a long `lint` stays without it. The flag is the process's: run
- * threads, which never call optimizeLater, leave it to the main thread.
+ * file, before the check by running (`run`, `lint`), as a vector is judged and as `serve` answers:
+ * only a load of files on one thread (under 16 MiB of them, or one core) goes without it to its
+ * end. The flag is the process's: run threads, which never call optimizeLater, leave it to the
+ * main thread.
  */
 export function tierUp(): void {
   if (performance.now() < optimizeAt) return;
