@@ -23,7 +23,13 @@ import {
 import { selects, type Selection } from './select.ts';
 import { tierUp } from './tier-up.ts';
 import type { ExpectFail } from './expect-fail.ts';
-import { findVectorFiles, loadFile, type LoadedFile, type Problem } from './vectors/files.ts';
+import {
+  findVectorFiles,
+  loadFile,
+  type LoadedFile,
+  type LoadedVector,
+  type Problem,
+} from './vectors/files.ts';
 import { checkIds } from './vectors/ids.ts';
 import { checkLoaded } from './vectors/load.ts';
 
@@ -77,9 +83,18 @@ export interface SharePart {
   readonly problems: readonly Problem[];
 }
 
+/** A file's part of a thread's share: its checks' problems, its results, the ids it loaded. */
+interface FilePart {
+  readonly problems: readonly Problem[];
+  readonly results: readonly ResultEntry[];
+  readonly ids: readonly string[];
+}
+
 /**
- * One thread's share: load the files it takes, hand their ids to `exchange` (which answers the
- * positions of the vectors whose id is not unique), then check, run and judge what it loaded.
+ * One thread's share: load the files it takes and run each as soon as it is loaded, as if every id
+ * were unique; hand their ids to `exchange` (which answers the positions of the vectors whose id is
+ * not unique), then run again, without those, the rare file that has one. Running as they load keeps
+ * the threads busy to the end: a thread that started late has loaded less and also runs less.
  */
 export async function share(
   d: ShareData,
@@ -87,38 +102,44 @@ export async function share(
   judged: () => void = () => undefined,
 ): Promise<SharePart> {
   const counter = new Int32Array(d.counters);
+  const impl = referenceImplementation();
+  const opts: RunOptions = {
+    selection: d.selection,
+    ...(d.expectFail ? { expectFail: d.expectFail } : {}),
+  };
+  const runFile = async (f: LoadedFile, unique: ReadonlySet<LoadedVector>): Promise<FilePart> => {
+    const problems: Problem[] = [];
+    const vectors = checkLoaded(REFERENCE_MODEL, [f], unique, problems, true);
+    const results = await runVectors(impl, vectors, true, opts, problems, d.keptBytes);
+    Atomics.add(counter, 1, results.length);
+    judged();
+    return { problems, results, ids: vectors.map((v) => v.id) };
+  };
   const problems: Problem[] = [];
-  const mine: [number, LoadedFile][] = [];
+  const mine: { readonly at: number; readonly file: LoadedFile; readonly part: FilePart }[] = [];
   for (let i = Atomics.add(counter, 0, 1); i < d.files.length; i = Atomics.add(counter, 0, 1)) {
     tierUp();
-    const lf = loadFile(d.files[i]!, problems);
-    if (lf) mine.push([i, lf]);
+    const file = loadFile(d.files[i]!, problems);
+    if (file) mine.push({ at: i, file, part: await runFile(file, new Set(file.vectors)) });
   }
-  const ids = mine.flatMap(([i, f]) =>
-    f.vectors.map((v, k) => ({
+  const ids = mine.flatMap(({ at, file }) =>
+    file.vectors.map((v, k) => ({
       id: v.id,
       file: v.file,
       pointer: v.pointer,
-      at: [i, k] as const,
+      at: [at, k] as const,
       selected: selects(d.selection, v),
     })),
   );
   const duplicate = await exchange(ids);
-  const impl = referenceImplementation();
   const results: ResultEntry[] = [];
   const loadedIds: string[] = [];
-  for (const [i, f] of mine) {
-    const unique = new Set(f.vectors.filter((_, k) => !duplicate.has(`${i}:${k}`)));
-    const vectors = checkLoaded(REFERENCE_MODEL, [f], unique, problems, true);
-    for (const v of vectors) loadedIds.push(v.id);
-    const opts: RunOptions = {
-      selection: d.selection,
-      ...(d.expectFail ? { expectFail: d.expectFail } : {}),
-    };
-    const r = await runVectors(impl, vectors, true, opts, problems, d.keptBytes);
-    for (const x of r) results.push(x);
-    Atomics.add(counter, 1, r.length);
-    judged();
+  for (const { at, file, part } of mine) {
+    const unique = file.vectors.filter((_, k) => !duplicate.has(`${at}:${k}`));
+    const p = unique.length === file.vectors.length ? part : await runFile(file, new Set(unique));
+    for (const x of p.problems) problems.push(x);
+    for (const x of p.results) results.push(x);
+    for (const x of p.ids) loadedIds.push(x);
   }
   return { results, ids: loadedIds, problems };
 }
