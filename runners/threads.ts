@@ -36,7 +36,9 @@ import { checkLoaded } from './vectors/load.ts';
 /** What the main thread gives each worker. */
 export interface ShareData {
   readonly files: readonly string[];
-  /** Int32 counters shared by the threads: [0] the next file to take, [1] the vectors judged. */
+  /** Int32 counters shared by the threads: [0] the next file to take, [1] the vectors judged, [2]
+   * the vectors selected in the files loaded so far (the progress line's total until the ids are
+   * checked). */
   readonly counters: SharedArrayBuffer;
   readonly selection: Selection;
   readonly expectFail?: ExpectFail;
@@ -120,7 +122,9 @@ export async function share(
   for (let i = Atomics.add(counter, 0, 1); i < d.files.length; i = Atomics.add(counter, 0, 1)) {
     tierUp();
     const file = loadFile(d.files[i]!, problems);
-    if (file) mine.push({ at: i, file, part: await runFile(file, new Set(file.vectors)) });
+    if (!file) continue;
+    Atomics.add(counter, 2, file.vectors.filter((v) => selects(d.selection, v)).length);
+    mine.push({ at: i, file, part: await runFile(file, new Set(file.vectors)) });
   }
   const ids = mine.flatMap(({ at, file }) =>
     file.vectors.map((v, k) => ({
@@ -195,18 +199,21 @@ export async function executeInThreads(
   const files = findVectorFiles(paths, problems);
   const d: ShareData = {
     files,
-    counters: new SharedArrayBuffer(8),
+    counters: new SharedArrayBuffer(12),
     selection: opts.selection,
     ...(opts.expectFail ? { expectFail: opts.expectFail } : {}),
     keptBytes: Math.floor(KEPT_VALUE_BYTES / threads),
   };
   // The ids of every thread, then the positions of the vectors whose id is not unique, for all.
   const records: IdRecord[][] = [];
-  // The progress line: vectors judged by all threads, of those selected with a unique id.
+  // The progress line: vectors judged by all threads, of those selected with a unique id once the
+  // ids are checked, of those selected in the files loaded so far until then (never "done" then).
   let total = 0;
-  const judged = new Int32Array(d.counters);
+  const counters = new Int32Array(d.counters);
   const progress = () => {
-    if (total > 0) opts.onProgress?.(Math.min(Atomics.load(judged, 1), total), total);
+    const t = total || Atomics.load(counters, 2);
+    const done = Math.min(Atomics.load(counters, 1), t);
+    if (t > 0 && (total > 0 || done < t)) opts.onProgress?.(done, t);
   };
   let answer!: (s: ReadonlySet<string>) => void;
   const duplicates = new Promise<ReadonlySet<string>>((r) => (answer = r));
