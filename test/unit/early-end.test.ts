@@ -72,31 +72,37 @@ async function gone(r: ReturnType<typeof slowRun>) {
   for (const pid of pids) await vi.waitFor(() => expect(running(pid)).toBe(false));
 }
 
+type Run = ReturnType<typeof slowRun>;
+/** The exit status of `r` run with --max-time 1. */
+const withMaxTime = (r: Run, env: NodeJS.ProcessEnv = r.env) =>
+  spawnSync(process.execPath, [...r.args, '--max-time', '1'], { env, encoding: 'utf8' }).status;
+/** The exit status of `r` sent `signal` once the file `started` exists. */
+async function signalled(r: Run, signal: NodeJS.Signals, started: string) {
+  const child = spawn(process.execPath, r.args, { env: r.env, stdio: 'ignore' });
+  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+  await vi.waitFor(() => expect(existsSync(started)).toBe(true), { timeout: 20_000 });
+  child.kill(signal);
+  return exited;
+}
+
 describe('a run that ends early', () => {
   it('stops at --max-time, and writes its report', async () => {
     const r = slowRun();
-    const p = spawnSync(process.execPath, [...r.args, '--max-time', '1'], {
-      env: r.env,
-      encoding: 'utf8',
-    });
-    expect(p.status).toBe(1);
+    expect(withMaxTime(r)).toBe(1);
     await endedEarly(r, "not run: the run's time limit was reached (--max-time 1)");
   });
 
   it('does not wait for the hello of a process it restarts', async () => {
     // The first process exits after its first answer; the next never says hello (30 s allowed).
     const r = slowRun();
-    const p = spawnSync(process.execPath, [...r.args, '--max-time', '1'], {
-      env: {
-        ...r.env,
-        PTVEC_FAKE_DELAY_MS: '',
-        PTVEC_FAKE_EXIT_EVERY: '1',
-        PTVEC_FAKE_SILENT_RESTART: '1',
-        PTVEC_FAKE_LOG: join(tmp(), 'starts'),
-      },
-      encoding: 'utf8',
-    });
-    expect(p.status).toBe(1);
+    const env = {
+      ...r.env,
+      PTVEC_FAKE_DELAY_MS: '',
+      PTVEC_FAKE_EXIT_EVERY: '1',
+      PTVEC_FAKE_SILENT_RESTART: '1',
+      PTVEC_FAKE_LOG: join(tmp(), 'starts'),
+    };
+    expect(withMaxTime(r, env)).toBe(1);
     await endedEarly(r, "not run: the run's time limit was reached (--max-time 1)");
   }, 20_000);
 
@@ -115,20 +121,12 @@ describe('a run that ends early', () => {
     };
     it('stops at --max-time', async () => {
       const r = silent();
-      const p = spawnSync(process.execPath, [...r.args, '--max-time', '1'], {
-        env: r.env,
-        encoding: 'utf8',
-      });
-      expect(p.status).toBe(1);
+      expect(withMaxTime(r)).toBe(1);
       await noneRun(r, "not run: the run's time limit was reached (--max-time 1)");
     }, 20_000);
     it('stops on a first SIGTERM', async () => {
       const r = silent();
-      const child = spawn(process.execPath, r.args, { env: r.env, stdio: 'ignore' });
-      const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-      await vi.waitFor(() => expect(existsSync(r.starts)).toBe(true), { timeout: 20_000 });
-      child.kill('SIGTERM');
-      expect(await exited).toBe(143);
+      expect(await signalled(r, 'SIGTERM', r.starts)).toBe(143);
       await noneRun(r, 'not run: the run was interrupted (SIGTERM)');
     }, 20_000);
   });
@@ -138,12 +136,8 @@ describe('a run that ends early', () => {
     ['SIGTERM', 143],
   ] as const)('stops on a first %s, writes its report and exits %i', async (signal, status) => {
     const r = slowRun();
-    const child = spawn(process.execPath, r.args, { env: r.env, stdio: 'ignore' });
-    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
     // Once the implementation has answered a vector: the run is under way.
-    await vi.waitFor(() => expect(existsSync(r.answers)).toBe(true), { timeout: 20_000 });
-    child.kill(signal);
-    expect(await exited).toBe(status);
+    expect(await signalled(r, signal, r.answers)).toBe(status);
     await endedEarly(r, `not run: the run was interrupted (${signal})`);
   });
 
