@@ -2,7 +2,7 @@
 // unsharded run gives (DESIGN.md "The command line").
 
 import { displayPath, readJsonInput } from './paths.ts';
-import { sortProblems, summarize, type ResultEntry, type RunReport } from './run.ts';
+import { retained, sortProblems, summarize, type ResultEntry, type RunReport } from './run.ts';
 import type { Problem } from './vectors/files.ts';
 import { schemaProblems, validator } from './vectors/schemas.ts';
 
@@ -111,7 +111,7 @@ export function mergeReports(paths: readonly string[]): Merged {
       tool: first.r.tool,
       implementation: first.r.implementation,
       summary: summarize(results, merged.length),
-      results,
+      results: retained(results),
       problems: sortProblems(merged),
     },
   };

@@ -100,10 +100,14 @@ export const KEPT_VALUE_BYTES = 32 * 1024 * 1024;
 /** A reason is a line: what an implementation says of a skip or an error is kept to this length. */
 const MAX_REASON = 2000;
 
+const NOT_KEPT = /^\(not kept: \d+ bytes of JSON; a report keeps at most \d+ bytes of values\)$/;
+
 export class Retention {
   private used = 0;
   constructor(private readonly limit: number) {}
   keep(v: Json): Json {
+    // A value a first pass did not keep stays its note, and counts for nothing (see `retained`).
+    if (typeof v === 'string' && NOT_KEPT.test(v)) return v;
     const n = JSON.stringify(v).length;
     if (this.used + n <= this.limit || n <= 64) {
       this.used += n;
@@ -111,6 +115,40 @@ export class Retention {
     }
     return `(not kept: ${n} bytes of JSON; a report keeps at most ${KEPT_VALUE_BYTES} bytes of values)`;
   }
+}
+
+/**
+ * The results with their values kept again by one Retention, in their order (by id). A run keeps
+ * values as its answers come, which on several threads or processes (or shards, merged) is an order
+ * of its own, each within the whole limit; kept again in the report's order, a report is the one a
+ * single thread makes wherever no thread alone had more than the limit to keep.
+ */
+export function retained(results: readonly ResultEntry[]): ResultEntry[] {
+  const kept = new Retention(KEPT_VALUE_BYTES);
+  return results.map((r) =>
+    r.mismatches === undefined && r.steps === undefined
+      ? r
+      : {
+          ...r,
+          ...(r.mismatches && {
+            mismatches: r.mismatches.map((m) => ({
+              ...m,
+              expected: kept.keep(m.expected),
+              actual: kept.keep(m.actual),
+            })),
+          }),
+          ...(r.steps && {
+            steps: r.steps.map((s) => ({
+              ...s,
+              args: kept.keep(s.args),
+              ...(s.expect === undefined ? {} : { expect: kept.keep(s.expect) }),
+              ...(s.observed !== undefined && 'result' in s.observed
+                ? { observed: { result: kept.keep(s.observed.result) } }
+                : {}),
+            })),
+          }),
+        },
+  );
 }
 
 /** A vector's steps as the report shows them for a verdict other than pass and skip. */
@@ -206,7 +244,7 @@ export async function runVectors(
   setupsByRun: boolean,
   opts: RunOptions,
   problems: Problem[],
-  keptBytes = KEPT_VALUE_BYTES,
+  kept = new Retention(KEPT_VALUE_BYTES),
 ): Promise<ResultEntry[]> {
   const selected = select(opts.selection, vectors);
   // Setups the loader left to the run are checked for the vectors the run leaves out too.
@@ -227,7 +265,6 @@ export async function runVectors(
   const total = chosen.length;
   let done = total - index.length;
   let shown = -1;
-  const kept = new Retention(keptBytes);
   // Each answer is judged as it arrives and only its result entry is kept.
   await impl.run(
     index.map((i) => inputs[i]!),
@@ -290,7 +327,7 @@ export function report(
     },
     ...(shard ? { shard: `${shard.index}/${shard.count}` } : {}),
     summary: summarize(all, problems.length),
-    results: all,
+    results: retained(all),
     problems: sortProblems(problems),
   };
 }

@@ -1,8 +1,9 @@
 // `ptvec run` on the reference engine over several threads: each thread reads, checks, runs and
 // judges whole files, taken one at a time from a shared counter, so that a slow file does not hold
-// the others up; the one check across files (unique ids) is made on the main thread between the two
-// halves. The report is the one a single thread makes: the same results in the same order, the
-// same problems (a report sorts them).
+// the others up; the one check across files (unique ids) is made on the main thread once all are
+// loaded, and a file with an id found elsewhere is run again without it. The report is the one a single thread makes: the same results in the same order, the
+// same problems (a report sorts them), the same values of failing vectors kept wherever no thread
+// alone has more than the report keeps (run.ts `retained`).
 
 import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -15,6 +16,7 @@ import { REFERENCE_MODEL } from './load.ts';
 import {
   KEPT_VALUE_BYTES,
   report,
+  Retention,
   runVectors,
   type ResultEntry,
   type RunOptions,
@@ -42,7 +44,6 @@ export interface ShareData {
   readonly counters: SharedArrayBuffer;
   readonly selection: Selection;
   readonly expectFail?: ExpectFail;
-  readonly keptBytes: number;
 }
 
 /**
@@ -109,10 +110,12 @@ export async function share(
     selection: d.selection,
     ...(d.expectFail ? { expectFail: d.expectFail } : {}),
   };
+  // The thread's values within the whole limit: the report keeps them again in its order (run.ts).
+  const kept = new Retention(KEPT_VALUE_BYTES);
   const runFile = async (f: LoadedFile, unique: ReadonlySet<LoadedVector>): Promise<FilePart> => {
     const problems: Problem[] = [];
     const vectors = checkLoaded(REFERENCE_MODEL, [f], unique, problems, true);
-    const results = await runVectors(impl, vectors, true, opts, problems, d.keptBytes);
+    const results = await runVectors(impl, vectors, true, opts, problems, kept);
     Atomics.add(counter, 1, results.length);
     judged();
     return { problems, results, ids: vectors.map((v) => v.id) };
@@ -202,7 +205,6 @@ export async function executeInThreads(
     counters: new SharedArrayBuffer(12),
     selection: opts.selection,
     ...(opts.expectFail ? { expectFail: opts.expectFail } : {}),
-    keptBytes: Math.floor(KEPT_VALUE_BYTES / threads),
   };
   // The ids of every thread, then the positions of the vectors whose id is not unique, for all.
   const records: IdRecord[][] = [];
