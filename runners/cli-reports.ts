@@ -19,7 +19,7 @@ import { out, UsageError } from './cli-io.ts';
 import { REPORTERS, type ReporterName } from './reporters/names.ts';
 import type { RunReport } from './run.ts';
 import { findVectorFiles, type Problem } from './vectors/files.ts';
-import { counted } from './vectors/quote.ts';
+import { counted, shorten } from './vectors/quote.ts';
 
 export interface ReporterSpec {
   readonly name: ReporterName;
@@ -150,6 +150,8 @@ export async function writeReports(
       `${counted(s.total, 'vector')}: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped, ${s.xfailed} xfailed, ${s.xpassed} xpassed, ${counted(s.errors, 'error')}, ${counted(s.problems, 'problem')}\n`,
     );
     await printProblems(report.problems);
+    if (report.stopped !== undefined)
+      process.stderr.write(`ptvec: the run ended early: ${shorten(report.stopped)}\n`);
   }
   return wrote;
 }

@@ -259,6 +259,8 @@ async function cmdRun(argv: string[]): Promise<number> {
             })
           : await run(impl, { ...opts, vectors: positionals });
     }
+    const stopped = ending?.reason;
+    if (stopped !== undefined) report = { ...report, stopped };
     const wrote = await writeReports(reps, report);
     const { exitCode } = await import('./run.ts');
     return (

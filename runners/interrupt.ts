@@ -16,6 +16,8 @@ export interface EarlyEnd {
   attach(impl: Implementation): void;
   /** The exit status of the signal that ended the run, if one did. */
   readonly status: number | undefined;
+  /** Why the run ended early, if it did (its vectors not run are errors: `not run: ` and this). */
+  readonly reason: string | undefined;
   dispose(): void;
 }
 
@@ -28,30 +30,34 @@ export function earlyEnd(maxTimeSeconds: number | undefined, beforeStart: () => 
   let reason: string | undefined;
   let status: number | undefined;
   const attached: Implementation[] = [];
+  const notRun = (why: string) => `not run: ${why}`;
   const end = (why: string) => {
     if (reason !== undefined) return;
     reason = why;
     if (attached.length === 0) beforeStart();
-    for (const impl of attached) impl.stop?.(reason);
+    for (const impl of attached) impl.stop?.(notRun(why));
   };
   const timer =
     maxTimeSeconds === undefined
       ? undefined
       : setTimeout(
-          () => end(`not run: the run's time limit was reached (--max-time ${maxTimeSeconds})`),
+          () => end(`the run's time limit was reached (--max-time ${maxTimeSeconds})`),
           maxTimeSeconds * 1000,
         ).unref();
   onInterrupt((signal, code) => {
     status = code;
-    end(`not run: the run was interrupted (${signal})`);
+    end(`the run was interrupted (${signal})`);
   });
   return {
     attach(impl) {
       attached.push(impl);
-      if (reason !== undefined) impl.stop?.(reason);
+      if (reason !== undefined) impl.stop?.(notRun(reason));
     },
     get status() {
       return status;
+    },
+    get reason() {
+      return reason;
     },
     dispose() {
       clearTimeout(timer);

@@ -110,9 +110,16 @@ export function mergeReports(paths: readonly string[]): Merged {
     report: {
       tool: first.r.tool,
       implementation: first.r.implementation,
+      ...stoppedOf(reports.map(({ r }) => r)),
       summary: summarize(results, merged.length),
       results: retained(results),
       problems: sortProblems(merged),
     },
   };
+}
+
+/** A merge of shards of which one ended early ended early: the first such shard's reason. */
+function stoppedOf(reports: readonly RunReport[]): { stopped?: string } {
+  const stopped = reports.find((r) => r.stopped !== undefined)?.stopped;
+  return stopped === undefined ? {} : { stopped };
 }

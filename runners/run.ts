@@ -53,6 +53,9 @@ export interface RunReport {
   readonly tool: { readonly name: 'ptvec'; readonly version: string };
   readonly implementation: { readonly name: string; readonly version?: string };
   readonly shard?: string;
+  /** Why the run ended early (--max-time, a signal): each vector it did not run is an error whose
+   * reason is `not run: ` and this. */
+  readonly stopped?: string;
   readonly summary: Summary;
   readonly results: readonly ResultEntry[];
   readonly problems: readonly Problem[];

@@ -38,9 +38,10 @@ import { checkLoaded } from './vectors/load.ts';
 /** What the main thread gives each worker. */
 export interface ShareData {
   readonly files: readonly string[];
+  /** Each file's size in KiB (0 if it cannot be read), for the progress line. */
+  readonly kib: readonly number[];
   /** Int32 counters shared by the threads: [0] the next file to take, [1] the vectors judged, [2]
-   * the vectors selected in the files loaded so far (the progress line's total until the ids are
-   * checked). */
+   * the vectors selected in the files loaded so far, [3] the KiB of those files. */
   readonly counters: SharedArrayBuffer;
   readonly selection: Selection;
   readonly expectFail?: ExpectFail;
@@ -53,19 +54,22 @@ export interface ShareData {
  */
 export const BYTES_PER_THREAD = 16 * 1024 * 1024;
 
+/** A file's size, or 0 if it cannot be read (the run reports it). */
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
 /**
  * The threads of a reference run without `--jobs`: one for each BYTES_PER_THREAD of the vector
  * files under `paths`, at least one, at most one per core.
  */
 export function defaultThreads(paths: readonly string[]): number {
   let bytes = 0;
-  for (const f of findVectorFiles(paths, [])) {
-    try {
-      bytes += statSync(f).size;
-    } catch {
-      // The run reports it.
-    }
-  }
+  for (const f of findVectorFiles(paths, [])) bytes += sizeOf(f);
   return Math.max(1, Math.min(Math.floor(bytes / BYTES_PER_THREAD), availableParallelism()));
 }
 
@@ -127,6 +131,7 @@ export async function share(
     const file = loadFile(d.files[i]!, problems);
     if (!file) continue;
     Atomics.add(counter, 2, file.vectors.filter((v) => selects(d.selection, v)).length);
+    Atomics.add(counter, 3, d.kib[i] ?? 0);
     mine.push({ at: i, file, part: await runFile(file, new Set(file.vectors)) });
   }
   const ids = mine.flatMap(({ at, file }) =>
@@ -200,20 +205,28 @@ export async function executeInThreads(
 ): Promise<RunReport> {
   const problems: Problem[] = [...archProblems()];
   const files = findVectorFiles(paths, problems);
+  const kib = files.map((f) => Math.ceil(sizeOf(f) / 1024));
   const d: ShareData = {
     files,
-    counters: new SharedArrayBuffer(12),
+    kib,
+    counters: new SharedArrayBuffer(16),
     selection: opts.selection,
     ...(opts.expectFail ? { expectFail: opts.expectFail } : {}),
   };
   // The ids of every thread, then the positions of the vectors whose id is not unique, for all.
   const records: IdRecord[][] = [];
   // The progress line: vectors judged by all threads, of those selected with a unique id once the
-  // ids are checked, of those selected in the files loaded so far until then (never "done" then).
+  // ids are checked. Until then the threads run files as they load them, and the total is the
+  // vectors selected in the files loaded so far, scaled up by the bytes still to load (never
+  // "done" then).
   let total = 0;
+  const allKib = kib.reduce((a, b) => a + b, 0);
   const counters = new Int32Array(d.counters);
   const progress = () => {
-    const t = total || Atomics.load(counters, 2);
+    const loaded = Atomics.load(counters, 2);
+    const loadedKib = Atomics.load(counters, 3);
+    const t =
+      total || (loadedKib > 0 ? Math.max(loaded, Math.round((loaded * allKib) / loadedKib)) : 0);
     const done = Math.min(Atomics.load(counters, 1), t);
     if (t > 0 && (total > 0 || done < t)) opts.onProgress?.(done, t);
   };

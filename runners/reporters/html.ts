@@ -391,15 +391,17 @@ function headerHtml(report: RunReport): string {
   const s = report.summary;
   const code = exitCode(report);
   const verdict =
-    code === 2
-      ? ['bad', '✗ INVALID INPUT', 'some vector files could not be judged (exit status 2)']
-      : code === 1
-        ? ['bad', '✗ FAIL', 'vectors failed, passed unexpectedly or errored (exit status 1)']
-        : [
-            'ok',
-            '✓ PASS',
-            'every vector passed, was skipped or failed as expected (exit status 0)',
-          ];
+    report.stopped !== undefined
+      ? ['bad', '✗ STOPPED', `the run ended early: ${esc(report.stopped)}`]
+      : code === 2
+        ? ['bad', '✗ INVALID INPUT', 'some vector files could not be judged (exit status 2)']
+        : code === 1
+          ? ['bad', '✗ FAIL', 'vectors failed, passed unexpectedly or errored (exit status 1)']
+          : [
+              'ok',
+              '✓ PASS',
+              'every vector passed, was skipped or failed as expected (exit status 0)',
+            ];
   const impl = report.implementation;
   const tiles = (
     ['total', 'passed', 'failed', 'skipped', 'xfailed', 'xpassed', 'errors', 'problems'] as const

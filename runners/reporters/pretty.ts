@@ -103,6 +103,8 @@ export function renderPretty(report: RunReport, st: Style): string {
   ];
   const invalid = report.problems.filter((p) => p.severity !== 'warning').length;
   if (invalid) parts.push(st.red(`${invalid} invalid`));
+  if (report.stopped !== undefined)
+    out.push(st.red(`the run ended early: ${shorten(report.stopped, SHOWN)}`));
   out.push(
     `${st.bold(counted(s.total, 'vector'))} against ${report.implementation.name}: ${parts.join(', ')}`,
   );

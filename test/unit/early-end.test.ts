@@ -35,15 +35,17 @@ function slowRun(fakeArgs = '') {
   const pids = join(work, 'pids');
   const answers = join(work, 'answers');
   const report = join(work, 'report.json');
+  const html = join(work, 'report.html');
   const exec = `sh -c 'echo $$ >> "${pids}"; exec "$0" "$@"' "${process.execPath}" "${FAKE}" ${fakeArgs}`;
   const args = [BIN, 'run', dir, '--exec', exec, '--reporter', `json=${report}`];
+  args.push('--reporter', `html=${html}`);
   const env = {
     ...process.env,
     CI: 'true',
     PTVEC_FAKE_DELAY_MS: '200',
     PTVEC_FAKE_ANSWERS: answers,
   };
-  return { args, env, pids, answers, report };
+  return { args, env, pids, answers, report, html };
 }
 
 const running = (pid: number) => {
@@ -55,9 +57,17 @@ const running = (pid: number) => {
   }
 };
 
+/** The report says why the run stopped, as its HTML report does; `stopped` is the reason. */
+function stoppedReport(r: ReturnType<typeof slowRun>, reason: string): RunReport {
+  const report = JSON.parse(readFileSync(r.report, 'utf8')) as RunReport;
+  expect(`not run: ${String(report.stopped)}`).toBe(reason);
+  expect(readFileSync(r.html, 'utf8')).toContain(`✗ STOPPED</b> the run ended early: `);
+  return report;
+}
+
 /** Every vector has one result: a pass, or the error `reason`; at least one is the error. */
 async function endedEarly(r: ReturnType<typeof slowRun>, reason: string) {
-  const report = JSON.parse(readFileSync(r.report, 'utf8')) as RunReport;
+  const report = stoppedReport(r, reason);
   expect(report.results).toHaveLength(N);
   const verdicts = report.results.map((x) => (x.verdict === 'pass' ? 'pass' : x.reason));
   for (const v of verdicts) expect(['pass', reason]).toContain(v);
@@ -115,7 +125,7 @@ describe('a run that ends early', () => {
     };
     /** Every vector is the error `reason`. */
     const noneRun = async (r: ReturnType<typeof silent>, reason: string) => {
-      const report = JSON.parse(readFileSync(r.report, 'utf8')) as RunReport;
+      const report = stoppedReport(r, reason);
       expect(report.results.map((x) => x.reason)).toEqual(Array<string>(N).fill(reason));
       await gone(r);
     };
@@ -160,10 +170,11 @@ const missing = Object.values(TARGETS)
 describe.skipIf(missing !== undefined)('QEMU stopped part way', () => {
   const vectors = loadVectors([join(PACKAGE_ROOT, 'vectors/mmu/riscv64')]).vectors;
   /** The run's observations, with `stop` called at once or at the first answer. */
-  async function stopped(when: 'at once' | 'at the first answer') {
+  async function stopped(when: 'before' | 'at once' | 'at the first answer') {
     expect(ensureHarnesses(Object.values(TARGETS))).toBeUndefined();
     const impl = qemuImplementation({ jobs: 1, timeoutMs: 60_000, batch: 10 });
     const got = new Map<number, VectorObservation>();
+    if (when === 'before') impl.stop?.('stopped by the test');
     const run = impl.run(vectors.map(toInput), (i, o) => {
       expect(got.has(i)).toBe(false);
       got.set(i, o);
@@ -180,6 +191,9 @@ describe.skipIf(missing !== undefined)('QEMU stopped part way', () => {
         : judge(vectors[i]!, o, impl.choices).verdict,
     );
   }
+  it('runs nothing once stopped, not even what it would answer without QEMU', async () => {
+    expect(new Set(await stopped('before'))).toEqual(new Set(['stopped']));
+  });
   // The vectors the harness cannot run are answered `unsupported` (skip) before any QEMU starts.
   it('kills the QEMU under way: no vector is run', async () => {
     const v = await stopped('at once');

@@ -111,6 +111,8 @@ export function qemuImplementation(o: {
     async run(vectors, answered) {
       const queues = new Map<string, Job[]>();
       vectors.forEach((v, index) => {
+        // Stopped first: a Ctrl-C during the version probes also failed them (ptvec's process group).
+        if (stopped !== undefined) return answered(index, error(stopped));
         const target = targetOf(v);
         if (!target) return answered(index, error(`no QEMU target for ${v.arch}`));
         const version = versions.get(target.arch)!;

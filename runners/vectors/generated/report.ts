@@ -79,6 +79,10 @@ export interface Report {
    */
   shard?: string;
   /**
+   * Why the run ended early (--max-time, a signal), if it did: each vector it did not run is an error whose reason is `not run: ` and this.
+   */
+  stopped?: string;
+  /**
    * Counts of verdicts.
    */
   summary: {

@@ -37902,7 +37902,7 @@ return errors === 0;
 }
 
 export const report = validate739;
-const schema454 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://ptvec.dev/schemas/report.schema.json","title":"Report","description":"The JSON report of `ptvec run` (format version 1): counts, one result per selected vector sorted by id, and the problems that stopped files or vectors from being judged. The same vectors against the same implementation give the same report.","type":"object","additionalProperties":false,"required":["formatVersion","tool","implementation","summary","results","problems"],"properties":{"formatVersion":{"description":"The report format version; this schema is version 1.","type":"integer","const":1},"tool":{"description":"The ptvec that wrote the report.","type":"object","additionalProperties":false,"required":["name","version"],"properties":{"name":{"description":"Always ptvec.","type":"string","const":"ptvec"},"version":{"description":"The package version.","type":"string"}}},"implementation":{"description":"The implementation under test.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Its name (`ref` for the reference engine).","type":"string"},"version":{"description":"Its version, as it declared it.","type":"string"},"choices":{"description":"The choices it declared where the architecture or the kernel leaves one open (they select `byChoice` expectations); absent when it declared none.","type":"object","additionalProperties":{"type":"string"}}}},"shard":{"description":"The shard this report covers, as I/N, if the run was sharded.","type":"string","pattern":"^[1-9][0-9]*/[1-9][0-9]*$"},"summary":{"description":"Counts of verdicts.","type":"object","additionalProperties":false,"required":["total","passed","failed","skipped","xfailed","xpassed","errors","problems"],"properties":{"total":{"description":"Vectors selected.","type":"integer","minimum":0},"passed":{"description":"Verdict pass.","type":"integer","minimum":0},"failed":{"description":"Verdict fail.","type":"integer","minimum":0},"skipped":{"description":"Verdict skip.","type":"integer","minimum":0},"xfailed":{"description":"Verdict xfail.","type":"integer","minimum":0},"xpassed":{"description":"Verdict xpass.","type":"integer","minimum":0},"errors":{"description":"Verdict error.","type":"integer","minimum":0},"problems":{"description":"Entries of `problems`.","type":"integer","minimum":0}}},"results":{"description":"One entry per selected vector, sorted by id.","type":"array","items":{"$ref":"#/definitions/Result"}},"problems":{"description":"Invalid files and vectors (exit status 2), and stale expected-failure entries.","type":"array","items":{"$ref":"#/definitions/Problem"}}},"definitions":{"Verdict":{"title":"Verdict","description":"pass: every expectation met; fail: an observation differs; skip: the implementation does not support it (reason says what); xfail: failed, as the expectations file says it does; xpass: listed as an expected failure but passed; error: the implementation crashed, hung or answered garbage for it.","type":"string","enum":["pass","fail","skip","xfail","xpass","error"]},"FieldDiff":{"title":"FieldDiff","description":"A named field of a PTE-valued result that differs.","type":"object","additionalProperties":false,"required":["name","bits","expected","actual"],"properties":{"name":{"description":"The field's name in the arch description.","type":"string"},"bits":{"description":"[msb, lsb] of the field.","type":"array","minItems":2,"maxItems":2,"items":{"type":"integer","minimum":0,"maximum":63}},"expected":{"description":"The field's expected value (hex).","type":"string"},"actual":{"description":"The field's observed value (hex).","type":"string"}}},"Mismatch":{"title":"Mismatch","description":"One expectation that the observation did not meet.","type":"object","additionalProperties":false,"required":["pointer","step","op","expected","actual"],"properties":{"pointer":{"description":"JSON pointer, within the vector file, of the expectation that failed.","type":"string"},"step":{"description":"0-based index of the step.","type":"integer","minimum":0},"op":{"description":"The step's op.","type":"string"},"expected":{"description":"What the vector expects (for `either`, the alternatives)."},"actual":{"description":"What the implementation produced."},"level":{"description":"For PTE-valued results: the level whose formats name the fields.","$ref":"common.schema.json#/definitions/LinuxLevel"},"fields":{"description":"For PTE-valued results: the named fields that differ.","type":"array","items":{"$ref":"#/definitions/FieldDiff"}}}},"Result":{"title":"Result","description":"The verdict of one vector.","type":"object","additionalProperties":false,"required":["id","file","family","arch","mode","description","verdict"],"properties":{"id":{"description":"The vector's id.","type":"string"},"file":{"description":"The vector file, relative to the working directory.","type":"string"},"family":{"description":"The op family.","type":"string"},"arch":{"description":"The vector's arch.","$ref":"common.schema.json#/definitions/Arch"},"mode":{"description":"The vector's mode.","$ref":"common.schema.json#/definitions/Mode"},"description":{"description":"The vector's one-line description.","type":"string"},"verdict":{"$ref":"#/definitions/Verdict","description":"The verdict."},"reason":{"description":"Why: the skip or error reason, or the expected-failure reason.","type":"string"},"mismatches":{"description":"On fail or xfail: each expectation that was not met.","type":"array","items":{"$ref":"#/definitions/Mismatch"}},"steps":{"description":"For verdicts other than pass and skip: every step of the vector with its expectation and what the implementation observed, so that the report alone shows the failure.","type":"array","items":{"$ref":"#/definitions/StepRecord"}}}},"Problem":{"title":"Problem","description":"A vector file, or a part of one, that could not be judged (severity error: exit status 2), or a stale entry of an expectations file (severity warning).","type":"object","additionalProperties":false,"required":["file","pointer","message"],"properties":{"severity":{"description":"error (the default): input that could not be judged; warning: reported, does not change the exit status.","type":"string","enum":["error","warning"]},"file":{"description":"The file.","type":"string"},"pointer":{"description":"JSON pointer of the offending value ('' for the whole file).","type":"string"},"message":{"description":"What was expected.","type":"string"}}},"StepRecord":{"title":"StepRecord","description":"A step of a vector: as written in the vector file, and what the implementation answered.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"The step's op.","type":"string"},"name":{"description":"The step's name, if it has one.","type":"string"},"args":{"description":"The step's args, as in the vector file."},"expect":{"description":"The step's expect object, as in the vector file: result, either or byChoice."},"observed":{"description":"What the implementation answered for the step: {result} or {unsupported}; absent when it gave no answer.","type":"object","additionalProperties":false,"properties":{"result":{"description":"The observed result."},"unsupported":{"description":"Why the implementation could not run the step.","type":"string"}},"minProperties":1,"maxProperties":1}}}}};
+const schema454 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://ptvec.dev/schemas/report.schema.json","title":"Report","description":"The JSON report of `ptvec run` (format version 1): counts, one result per selected vector sorted by id, and the problems that stopped files or vectors from being judged. The same vectors against the same implementation give the same report.","type":"object","additionalProperties":false,"required":["formatVersion","tool","implementation","summary","results","problems"],"properties":{"formatVersion":{"description":"The report format version; this schema is version 1.","type":"integer","const":1},"tool":{"description":"The ptvec that wrote the report.","type":"object","additionalProperties":false,"required":["name","version"],"properties":{"name":{"description":"Always ptvec.","type":"string","const":"ptvec"},"version":{"description":"The package version.","type":"string"}}},"implementation":{"description":"The implementation under test.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Its name (`ref` for the reference engine).","type":"string"},"version":{"description":"Its version, as it declared it.","type":"string"},"choices":{"description":"The choices it declared where the architecture or the kernel leaves one open (they select `byChoice` expectations); absent when it declared none.","type":"object","additionalProperties":{"type":"string"}}}},"shard":{"description":"The shard this report covers, as I/N, if the run was sharded.","type":"string","pattern":"^[1-9][0-9]*/[1-9][0-9]*$"},"stopped":{"description":"Why the run ended early (--max-time, a signal), if it did: each vector it did not run is an error whose reason is `not run: ` and this.","type":"string","minLength":1},"summary":{"description":"Counts of verdicts.","type":"object","additionalProperties":false,"required":["total","passed","failed","skipped","xfailed","xpassed","errors","problems"],"properties":{"total":{"description":"Vectors selected.","type":"integer","minimum":0},"passed":{"description":"Verdict pass.","type":"integer","minimum":0},"failed":{"description":"Verdict fail.","type":"integer","minimum":0},"skipped":{"description":"Verdict skip.","type":"integer","minimum":0},"xfailed":{"description":"Verdict xfail.","type":"integer","minimum":0},"xpassed":{"description":"Verdict xpass.","type":"integer","minimum":0},"errors":{"description":"Verdict error.","type":"integer","minimum":0},"problems":{"description":"Entries of `problems`.","type":"integer","minimum":0}}},"results":{"description":"One entry per selected vector, sorted by id.","type":"array","items":{"$ref":"#/definitions/Result"}},"problems":{"description":"Invalid files and vectors (exit status 2), and stale expected-failure entries.","type":"array","items":{"$ref":"#/definitions/Problem"}}},"definitions":{"Verdict":{"title":"Verdict","description":"pass: every expectation met; fail: an observation differs; skip: the implementation does not support it (reason says what); xfail: failed, as the expectations file says it does; xpass: listed as an expected failure but passed; error: the implementation crashed, hung or answered garbage for it.","type":"string","enum":["pass","fail","skip","xfail","xpass","error"]},"FieldDiff":{"title":"FieldDiff","description":"A named field of a PTE-valued result that differs.","type":"object","additionalProperties":false,"required":["name","bits","expected","actual"],"properties":{"name":{"description":"The field's name in the arch description.","type":"string"},"bits":{"description":"[msb, lsb] of the field.","type":"array","minItems":2,"maxItems":2,"items":{"type":"integer","minimum":0,"maximum":63}},"expected":{"description":"The field's expected value (hex).","type":"string"},"actual":{"description":"The field's observed value (hex).","type":"string"}}},"Mismatch":{"title":"Mismatch","description":"One expectation that the observation did not meet.","type":"object","additionalProperties":false,"required":["pointer","step","op","expected","actual"],"properties":{"pointer":{"description":"JSON pointer, within the vector file, of the expectation that failed.","type":"string"},"step":{"description":"0-based index of the step.","type":"integer","minimum":0},"op":{"description":"The step's op.","type":"string"},"expected":{"description":"What the vector expects (for `either`, the alternatives)."},"actual":{"description":"What the implementation produced."},"level":{"description":"For PTE-valued results: the level whose formats name the fields.","$ref":"common.schema.json#/definitions/LinuxLevel"},"fields":{"description":"For PTE-valued results: the named fields that differ.","type":"array","items":{"$ref":"#/definitions/FieldDiff"}}}},"Result":{"title":"Result","description":"The verdict of one vector.","type":"object","additionalProperties":false,"required":["id","file","family","arch","mode","description","verdict"],"properties":{"id":{"description":"The vector's id.","type":"string"},"file":{"description":"The vector file, relative to the working directory.","type":"string"},"family":{"description":"The op family.","type":"string"},"arch":{"description":"The vector's arch.","$ref":"common.schema.json#/definitions/Arch"},"mode":{"description":"The vector's mode.","$ref":"common.schema.json#/definitions/Mode"},"description":{"description":"The vector's one-line description.","type":"string"},"verdict":{"$ref":"#/definitions/Verdict","description":"The verdict."},"reason":{"description":"Why: the skip or error reason, or the expected-failure reason.","type":"string"},"mismatches":{"description":"On fail or xfail: each expectation that was not met.","type":"array","items":{"$ref":"#/definitions/Mismatch"}},"steps":{"description":"For verdicts other than pass and skip: every step of the vector with its expectation and what the implementation observed, so that the report alone shows the failure.","type":"array","items":{"$ref":"#/definitions/StepRecord"}}}},"Problem":{"title":"Problem","description":"A vector file, or a part of one, that could not be judged (severity error: exit status 2), or a stale entry of an expectations file (severity warning).","type":"object","additionalProperties":false,"required":["file","pointer","message"],"properties":{"severity":{"description":"error (the default): input that could not be judged; warning: reported, does not change the exit status.","type":"string","enum":["error","warning"]},"file":{"description":"The file.","type":"string"},"pointer":{"description":"JSON pointer of the offending value ('' for the whole file).","type":"string"},"message":{"description":"What was expected.","type":"string"}}},"StepRecord":{"title":"StepRecord","description":"A step of a vector: as written in the vector file, and what the implementation answered.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"The step's op.","type":"string"},"name":{"description":"The step's name, if it has one.","type":"string"},"args":{"description":"The step's args, as in the vector file."},"expect":{"description":"The step's expect object, as in the vector file: result, either or byChoice."},"observed":{"description":"What the implementation answered for the step: {result} or {unsupported}; absent when it gave no answer.","type":"object","additionalProperties":false,"properties":{"result":{"description":"The observed result."},"unsupported":{"description":"Why the implementation could not run the step.","type":"string"}},"minProperties":1,"maxProperties":1}}}}};
 const schema463 = {"title":"Problem","description":"A vector file, or a part of one, that could not be judged (severity error: exit status 2), or a stale entry of an expectations file (severity warning).","type":"object","additionalProperties":false,"required":["file","pointer","message"],"properties":{"severity":{"description":"error (the default): input that could not be judged; warning: reported, does not change the exit status.","type":"string","enum":["error","warning"]},"file":{"description":"The file.","type":"string"},"pointer":{"description":"JSON pointer of the offending value ('' for the whole file).","type":"string"},"message":{"description":"What was expected.","type":"string"}}};
 const pattern295 = new RegExp("^[1-9][0-9]*/[1-9][0-9]*$", "u");
 const schema455 = {"title":"Result","description":"The verdict of one vector.","type":"object","additionalProperties":false,"required":["id","file","family","arch","mode","description","verdict"],"properties":{"id":{"description":"The vector's id.","type":"string"},"file":{"description":"The vector file, relative to the working directory.","type":"string"},"family":{"description":"The op family.","type":"string"},"arch":{"description":"The vector's arch.","$ref":"common.schema.json#/definitions/Arch"},"mode":{"description":"The vector's mode.","$ref":"common.schema.json#/definitions/Mode"},"description":{"description":"The vector's one-line description.","type":"string"},"verdict":{"$ref":"#/definitions/Verdict","description":"The verdict."},"reason":{"description":"Why: the skip or error reason, or the expected-failure reason.","type":"string"},"mismatches":{"description":"On fail or xfail: each expectation that was not met.","type":"array","items":{"$ref":"#/definitions/Mismatch"}},"steps":{"description":"For verdicts other than pass and skip: every step of the vector with its expectation and what the implementation observed, so that the report alone shows the failure.","type":"array","items":{"$ref":"#/definitions/StepRecord"}}}};
@@ -38733,7 +38733,7 @@ pushError(vErrors, err5);
 errors++;
 }
 for(const key0 in data){
-if(!(((((((key0 === "formatVersion") || (key0 === "tool")) || (key0 === "implementation")) || (key0 === "shard")) || (key0 === "summary")) || (key0 === "results")) || (key0 === "problems"))){
+if(!((((((((key0 === "formatVersion") || (key0 === "tool")) || (key0 === "implementation")) || (key0 === "shard")) || (key0 === "stopped")) || (key0 === "summary")) || (key0 === "results")) || (key0 === "problems"))){
 const err6 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema454,data};
 if(vErrors === null){
 vErrors = [err6];
@@ -38966,11 +38966,11 @@ pushError(vErrors, err24);
 errors++;
 }
 }
-if(data.summary !== undefined){
-let data10 = data.summary;
-if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
-if(data10.total === undefined){
-const err25 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "total"},message:"must have required property '"+"total"+"'",schema:schema454.properties.summary.required,parentSchema:schema454.properties.summary,data:data10};
+if(data.stopped !== undefined){
+let data10 = data.stopped;
+if(typeof data10 === "string"){
+if(func3(data10) < 1){
+const err25 = {instancePath:instancePath+"/stopped",schemaPath:"#/properties/stopped/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema454.properties.stopped,data:data10};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -38979,8 +38979,9 @@ pushError(vErrors, err25);
 }
 errors++;
 }
-if(data10.passed === undefined){
-const err26 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "passed"},message:"must have required property '"+"passed"+"'",schema:schema454.properties.summary.required,parentSchema:schema454.properties.summary,data:data10};
+}
+else {
+const err26 = {instancePath:instancePath+"/stopped",schemaPath:"#/properties/stopped/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema454.properties.stopped.type,parentSchema:schema454.properties.stopped,data:data10};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -38989,8 +38990,12 @@ pushError(vErrors, err26);
 }
 errors++;
 }
-if(data10.failed === undefined){
-const err27 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "failed"},message:"must have required property '"+"failed"+"'",schema:schema454.properties.summary.required,parentSchema:schema454.properties.summary,data:data10};
+}
+if(data.summary !== undefined){
+let data11 = data.summary;
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+if(data11.total === undefined){
+const err27 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "total"},message:"must have required property '"+"total"+"'",schema:schema454.properties.summary.required,parentSchema:schema454.properties.summary,data:data11};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -38999,8 +39004,8 @@ pushError(vErrors, err27);
 }
 errors++;
 }
-if(data10.skipped === undefined){
-const err28 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "skipped"},message:"must have required property '"+"skipped"+"'",schema:schema454.properties.summary.required,parentSchema:schema454.properties.summary,data:data10};
+if(data11.passed === undefined){
+const err28 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "passed"},message:"must have required property '"+"passed"+"'",schema:schema454.properties.summary.required,parentSchema:schema454.properties.summary,data:data11};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -39009,8 +39014,8 @@ pushError(vErrors, err28);
 }
 errors++;
 }
-if(data10.xfailed === undefined){
-const err29 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "xfailed"},message:"must have required property '"+"xfailed"+"'",schema:schema454.properties.summary.required,parentSchema:schema454.properties.summary,data:data10};
+if(data11.failed === undefined){
+const err29 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "failed"},message:"must have required property '"+"failed"+"'",schema:schema454.properties.summary.required,parentSchema:schema454.properties.summary,data:data11};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -39019,8 +39024,8 @@ pushError(vErrors, err29);
 }
 errors++;
 }
-if(data10.xpassed === undefined){
-const err30 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "xpassed"},message:"must have required property '"+"xpassed"+"'",schema:schema454.properties.summary.required,parentSchema:schema454.properties.summary,data:data10};
+if(data11.skipped === undefined){
+const err30 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "skipped"},message:"must have required property '"+"skipped"+"'",schema:schema454.properties.summary.required,parentSchema:schema454.properties.summary,data:data11};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -39029,8 +39034,8 @@ pushError(vErrors, err30);
 }
 errors++;
 }
-if(data10.errors === undefined){
-const err31 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "errors"},message:"must have required property '"+"errors"+"'",schema:schema454.properties.summary.required,parentSchema:schema454.properties.summary,data:data10};
+if(data11.xfailed === undefined){
+const err31 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "xfailed"},message:"must have required property '"+"xfailed"+"'",schema:schema454.properties.summary.required,parentSchema:schema454.properties.summary,data:data11};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -39039,8 +39044,8 @@ pushError(vErrors, err31);
 }
 errors++;
 }
-if(data10.problems === undefined){
-const err32 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "problems"},message:"must have required property '"+"problems"+"'",schema:schema454.properties.summary.required,parentSchema:schema454.properties.summary,data:data10};
+if(data11.xpassed === undefined){
+const err32 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "xpassed"},message:"must have required property '"+"xpassed"+"'",schema:schema454.properties.summary.required,parentSchema:schema454.properties.summary,data:data11};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -39049,9 +39054,8 @@ pushError(vErrors, err32);
 }
 errors++;
 }
-for(const key4 in data10){
-if(!((((((((key4 === "total") || (key4 === "passed")) || (key4 === "failed")) || (key4 === "skipped")) || (key4 === "xfailed")) || (key4 === "xpassed")) || (key4 === "errors")) || (key4 === "problems"))){
-const err33 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema454.properties.summary,data:data10};
+if(data11.errors === undefined){
+const err33 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "errors"},message:"must have required property '"+"errors"+"'",schema:schema454.properties.summary.required,parentSchema:schema454.properties.summary,data:data11};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -39060,11 +39064,8 @@ pushError(vErrors, err33);
 }
 errors++;
 }
-}
-if(data10.total !== undefined){
-let data11 = data10.total;
-if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
-const err34 = {instancePath:instancePath+"/summary/total",schemaPath:"#/properties/summary/properties/total/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema454.properties.summary.properties.total.type,parentSchema:schema454.properties.summary.properties.total,data:data11};
+if(data11.problems === undefined){
+const err34 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "problems"},message:"must have required property '"+"problems"+"'",schema:schema454.properties.summary.required,parentSchema:schema454.properties.summary,data:data11};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -39073,9 +39074,9 @@ pushError(vErrors, err34);
 }
 errors++;
 }
-if((typeof data11 == "number") && (isFinite(data11))){
-if(data11 < 0 || isNaN(data11)){
-const err35 = {instancePath:instancePath+"/summary/total",schemaPath:"#/properties/summary/properties/total/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema454.properties.summary.properties.total,data:data11};
+for(const key4 in data11){
+if(!((((((((key4 === "total") || (key4 === "passed")) || (key4 === "failed")) || (key4 === "skipped")) || (key4 === "xfailed")) || (key4 === "xpassed")) || (key4 === "errors")) || (key4 === "problems"))){
+const err35 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema454.properties.summary,data:data11};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -39085,11 +39086,10 @@ pushError(vErrors, err35);
 errors++;
 }
 }
-}
-if(data10.passed !== undefined){
-let data12 = data10.passed;
+if(data11.total !== undefined){
+let data12 = data11.total;
 if(!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12)))){
-const err36 = {instancePath:instancePath+"/summary/passed",schemaPath:"#/properties/summary/properties/passed/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema454.properties.summary.properties.passed.type,parentSchema:schema454.properties.summary.properties.passed,data:data12};
+const err36 = {instancePath:instancePath+"/summary/total",schemaPath:"#/properties/summary/properties/total/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema454.properties.summary.properties.total.type,parentSchema:schema454.properties.summary.properties.total,data:data12};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -39100,7 +39100,7 @@ errors++;
 }
 if((typeof data12 == "number") && (isFinite(data12))){
 if(data12 < 0 || isNaN(data12)){
-const err37 = {instancePath:instancePath+"/summary/passed",schemaPath:"#/properties/summary/properties/passed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema454.properties.summary.properties.passed,data:data12};
+const err37 = {instancePath:instancePath+"/summary/total",schemaPath:"#/properties/summary/properties/total/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema454.properties.summary.properties.total,data:data12};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -39111,10 +39111,10 @@ errors++;
 }
 }
 }
-if(data10.failed !== undefined){
-let data13 = data10.failed;
+if(data11.passed !== undefined){
+let data13 = data11.passed;
 if(!(((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))) && (isFinite(data13)))){
-const err38 = {instancePath:instancePath+"/summary/failed",schemaPath:"#/properties/summary/properties/failed/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema454.properties.summary.properties.failed.type,parentSchema:schema454.properties.summary.properties.failed,data:data13};
+const err38 = {instancePath:instancePath+"/summary/passed",schemaPath:"#/properties/summary/properties/passed/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema454.properties.summary.properties.passed.type,parentSchema:schema454.properties.summary.properties.passed,data:data13};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -39125,7 +39125,7 @@ errors++;
 }
 if((typeof data13 == "number") && (isFinite(data13))){
 if(data13 < 0 || isNaN(data13)){
-const err39 = {instancePath:instancePath+"/summary/failed",schemaPath:"#/properties/summary/properties/failed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema454.properties.summary.properties.failed,data:data13};
+const err39 = {instancePath:instancePath+"/summary/passed",schemaPath:"#/properties/summary/properties/passed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema454.properties.summary.properties.passed,data:data13};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -39136,10 +39136,10 @@ errors++;
 }
 }
 }
-if(data10.skipped !== undefined){
-let data14 = data10.skipped;
+if(data11.failed !== undefined){
+let data14 = data11.failed;
 if(!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))){
-const err40 = {instancePath:instancePath+"/summary/skipped",schemaPath:"#/properties/summary/properties/skipped/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema454.properties.summary.properties.skipped.type,parentSchema:schema454.properties.summary.properties.skipped,data:data14};
+const err40 = {instancePath:instancePath+"/summary/failed",schemaPath:"#/properties/summary/properties/failed/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema454.properties.summary.properties.failed.type,parentSchema:schema454.properties.summary.properties.failed,data:data14};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -39150,7 +39150,7 @@ errors++;
 }
 if((typeof data14 == "number") && (isFinite(data14))){
 if(data14 < 0 || isNaN(data14)){
-const err41 = {instancePath:instancePath+"/summary/skipped",schemaPath:"#/properties/summary/properties/skipped/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema454.properties.summary.properties.skipped,data:data14};
+const err41 = {instancePath:instancePath+"/summary/failed",schemaPath:"#/properties/summary/properties/failed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema454.properties.summary.properties.failed,data:data14};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -39161,10 +39161,10 @@ errors++;
 }
 }
 }
-if(data10.xfailed !== undefined){
-let data15 = data10.xfailed;
+if(data11.skipped !== undefined){
+let data15 = data11.skipped;
 if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
-const err42 = {instancePath:instancePath+"/summary/xfailed",schemaPath:"#/properties/summary/properties/xfailed/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema454.properties.summary.properties.xfailed.type,parentSchema:schema454.properties.summary.properties.xfailed,data:data15};
+const err42 = {instancePath:instancePath+"/summary/skipped",schemaPath:"#/properties/summary/properties/skipped/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema454.properties.summary.properties.skipped.type,parentSchema:schema454.properties.summary.properties.skipped,data:data15};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -39175,7 +39175,7 @@ errors++;
 }
 if((typeof data15 == "number") && (isFinite(data15))){
 if(data15 < 0 || isNaN(data15)){
-const err43 = {instancePath:instancePath+"/summary/xfailed",schemaPath:"#/properties/summary/properties/xfailed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema454.properties.summary.properties.xfailed,data:data15};
+const err43 = {instancePath:instancePath+"/summary/skipped",schemaPath:"#/properties/summary/properties/skipped/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema454.properties.summary.properties.skipped,data:data15};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -39186,10 +39186,10 @@ errors++;
 }
 }
 }
-if(data10.xpassed !== undefined){
-let data16 = data10.xpassed;
+if(data11.xfailed !== undefined){
+let data16 = data11.xfailed;
 if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
-const err44 = {instancePath:instancePath+"/summary/xpassed",schemaPath:"#/properties/summary/properties/xpassed/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema454.properties.summary.properties.xpassed.type,parentSchema:schema454.properties.summary.properties.xpassed,data:data16};
+const err44 = {instancePath:instancePath+"/summary/xfailed",schemaPath:"#/properties/summary/properties/xfailed/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema454.properties.summary.properties.xfailed.type,parentSchema:schema454.properties.summary.properties.xfailed,data:data16};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -39200,7 +39200,7 @@ errors++;
 }
 if((typeof data16 == "number") && (isFinite(data16))){
 if(data16 < 0 || isNaN(data16)){
-const err45 = {instancePath:instancePath+"/summary/xpassed",schemaPath:"#/properties/summary/properties/xpassed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema454.properties.summary.properties.xpassed,data:data16};
+const err45 = {instancePath:instancePath+"/summary/xfailed",schemaPath:"#/properties/summary/properties/xfailed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema454.properties.summary.properties.xfailed,data:data16};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -39211,10 +39211,10 @@ errors++;
 }
 }
 }
-if(data10.errors !== undefined){
-let data17 = data10.errors;
+if(data11.xpassed !== undefined){
+let data17 = data11.xpassed;
 if(!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17)))){
-const err46 = {instancePath:instancePath+"/summary/errors",schemaPath:"#/properties/summary/properties/errors/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema454.properties.summary.properties.errors.type,parentSchema:schema454.properties.summary.properties.errors,data:data17};
+const err46 = {instancePath:instancePath+"/summary/xpassed",schemaPath:"#/properties/summary/properties/xpassed/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema454.properties.summary.properties.xpassed.type,parentSchema:schema454.properties.summary.properties.xpassed,data:data17};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -39225,7 +39225,7 @@ errors++;
 }
 if((typeof data17 == "number") && (isFinite(data17))){
 if(data17 < 0 || isNaN(data17)){
-const err47 = {instancePath:instancePath+"/summary/errors",schemaPath:"#/properties/summary/properties/errors/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema454.properties.summary.properties.errors,data:data17};
+const err47 = {instancePath:instancePath+"/summary/xpassed",schemaPath:"#/properties/summary/properties/xpassed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema454.properties.summary.properties.xpassed,data:data17};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -39236,10 +39236,10 @@ errors++;
 }
 }
 }
-if(data10.problems !== undefined){
-let data18 = data10.problems;
+if(data11.errors !== undefined){
+let data18 = data11.errors;
 if(!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18)))){
-const err48 = {instancePath:instancePath+"/summary/problems",schemaPath:"#/properties/summary/properties/problems/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema454.properties.summary.properties.problems.type,parentSchema:schema454.properties.summary.properties.problems,data:data18};
+const err48 = {instancePath:instancePath+"/summary/errors",schemaPath:"#/properties/summary/properties/errors/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema454.properties.summary.properties.errors.type,parentSchema:schema454.properties.summary.properties.errors,data:data18};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -39250,7 +39250,7 @@ errors++;
 }
 if((typeof data18 == "number") && (isFinite(data18))){
 if(data18 < 0 || isNaN(data18)){
-const err49 = {instancePath:instancePath+"/summary/problems",schemaPath:"#/properties/summary/properties/problems/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema454.properties.summary.properties.problems,data:data18};
+const err49 = {instancePath:instancePath+"/summary/errors",schemaPath:"#/properties/summary/properties/errors/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema454.properties.summary.properties.errors,data:data18};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -39261,9 +39261,10 @@ errors++;
 }
 }
 }
-}
-else {
-const err50 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema454.properties.summary.type,parentSchema:schema454.properties.summary,data:data10};
+if(data11.problems !== undefined){
+let data19 = data11.problems;
+if(!(((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19))) && (isFinite(data19)))){
+const err50 = {instancePath:instancePath+"/summary/problems",schemaPath:"#/properties/summary/properties/problems/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema454.properties.summary.properties.problems.type,parentSchema:schema454.properties.summary.properties.problems,data:data19};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -39272,20 +39273,9 @@ pushError(vErrors, err50);
 }
 errors++;
 }
-}
-if(data.results !== undefined){
-let data19 = data.results;
-if(Array.isArray(data19)){
-const len0 = data19.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate740(data19[i0], {instancePath:instancePath+"/results/" + i0,parentData:data19,parentDataProperty:i0,rootData}))){
-vErrors = appendErrors(vErrors, validate740.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err51 = {instancePath:instancePath+"/results",schemaPath:"#/properties/results/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema454.properties.results.type,parentSchema:schema454.properties.results,data:data19};
+if((typeof data19 == "number") && (isFinite(data19))){
+if(data19 < 0 || isNaN(data19)){
+const err51 = {instancePath:instancePath+"/summary/problems",schemaPath:"#/properties/summary/properties/problems/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema454.properties.summary.properties.problems,data:data19};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -39295,15 +39285,10 @@ pushError(vErrors, err51);
 errors++;
 }
 }
-if(data.problems !== undefined){
-let data21 = data.problems;
-if(Array.isArray(data21)){
-const len1 = data21.length;
-for(let i1=0; i1<len1; i1++){
-let data22 = data21[i1];
-if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
-if(data22.file === undefined){
-const err52 = {instancePath:instancePath+"/problems/" + i1,schemaPath:"#/definitions/Problem/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema463.required,parentSchema:schema463,data:data22};
+}
+}
+else {
+const err52 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema454.properties.summary.type,parentSchema:schema454.properties.summary,data:data11};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -39312,8 +39297,20 @@ pushError(vErrors, err52);
 }
 errors++;
 }
-if(data22.pointer === undefined){
-const err53 = {instancePath:instancePath+"/problems/" + i1,schemaPath:"#/definitions/Problem/required",keyword:"required",params:{missingProperty: "pointer"},message:"must have required property '"+"pointer"+"'",schema:schema463.required,parentSchema:schema463,data:data22};
+}
+if(data.results !== undefined){
+let data20 = data.results;
+if(Array.isArray(data20)){
+const len0 = data20.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate740(data20[i0], {instancePath:instancePath+"/results/" + i0,parentData:data20,parentDataProperty:i0,rootData}))){
+vErrors = appendErrors(vErrors, validate740.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err53 = {instancePath:instancePath+"/results",schemaPath:"#/properties/results/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema454.properties.results.type,parentSchema:schema454.properties.results,data:data20};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -39322,8 +39319,16 @@ pushError(vErrors, err53);
 }
 errors++;
 }
-if(data22.message === undefined){
-const err54 = {instancePath:instancePath+"/problems/" + i1,schemaPath:"#/definitions/Problem/required",keyword:"required",params:{missingProperty: "message"},message:"must have required property '"+"message"+"'",schema:schema463.required,parentSchema:schema463,data:data22};
+}
+if(data.problems !== undefined){
+let data22 = data.problems;
+if(Array.isArray(data22)){
+const len1 = data22.length;
+for(let i1=0; i1<len1; i1++){
+let data23 = data22[i1];
+if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
+if(data23.file === undefined){
+const err54 = {instancePath:instancePath+"/problems/" + i1,schemaPath:"#/definitions/Problem/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema463.required,parentSchema:schema463,data:data23};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -39332,9 +39337,8 @@ pushError(vErrors, err54);
 }
 errors++;
 }
-for(const key5 in data22){
-if(!((((key5 === "severity") || (key5 === "file")) || (key5 === "pointer")) || (key5 === "message"))){
-const err55 = {instancePath:instancePath+"/problems/" + i1,schemaPath:"#/definitions/Problem/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema463,data:data22};
+if(data23.pointer === undefined){
+const err55 = {instancePath:instancePath+"/problems/" + i1,schemaPath:"#/definitions/Problem/required",keyword:"required",params:{missingProperty: "pointer"},message:"must have required property '"+"pointer"+"'",schema:schema463.required,parentSchema:schema463,data:data23};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -39343,11 +39347,8 @@ pushError(vErrors, err55);
 }
 errors++;
 }
-}
-if(data22.severity !== undefined){
-let data23 = data22.severity;
-if(typeof data23 !== "string"){
-const err56 = {instancePath:instancePath+"/problems/" + i1+"/severity",schemaPath:"#/definitions/Problem/properties/severity/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema463.properties.severity.type,parentSchema:schema463.properties.severity,data:data23};
+if(data23.message === undefined){
+const err56 = {instancePath:instancePath+"/problems/" + i1,schemaPath:"#/definitions/Problem/required",keyword:"required",params:{missingProperty: "message"},message:"must have required property '"+"message"+"'",schema:schema463.required,parentSchema:schema463,data:data23};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -39356,8 +39357,9 @@ pushError(vErrors, err56);
 }
 errors++;
 }
-if(!((data23 === "error") || (data23 === "warning"))){
-const err57 = {instancePath:instancePath+"/problems/" + i1+"/severity",schemaPath:"#/definitions/Problem/properties/severity/enum",keyword:"enum",params:{allowedValues: schema463.properties.severity.enum},message:"must be equal to one of the allowed values",schema:schema463.properties.severity.enum,parentSchema:schema463.properties.severity,data:data23};
+for(const key5 in data23){
+if(!((((key5 === "severity") || (key5 === "file")) || (key5 === "pointer")) || (key5 === "message"))){
+const err57 = {instancePath:instancePath+"/problems/" + i1,schemaPath:"#/definitions/Problem/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema463,data:data23};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -39367,10 +39369,10 @@ pushError(vErrors, err57);
 errors++;
 }
 }
-if(data22.file !== undefined){
-let data24 = data22.file;
+if(data23.severity !== undefined){
+let data24 = data23.severity;
 if(typeof data24 !== "string"){
-const err58 = {instancePath:instancePath+"/problems/" + i1+"/file",schemaPath:"#/definitions/Problem/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema463.properties.file.type,parentSchema:schema463.properties.file,data:data24};
+const err58 = {instancePath:instancePath+"/problems/" + i1+"/severity",schemaPath:"#/definitions/Problem/properties/severity/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema463.properties.severity.type,parentSchema:schema463.properties.severity,data:data24};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -39379,11 +39381,8 @@ pushError(vErrors, err58);
 }
 errors++;
 }
-}
-if(data22.pointer !== undefined){
-let data25 = data22.pointer;
-if(typeof data25 !== "string"){
-const err59 = {instancePath:instancePath+"/problems/" + i1+"/pointer",schemaPath:"#/definitions/Problem/properties/pointer/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema463.properties.pointer.type,parentSchema:schema463.properties.pointer,data:data25};
+if(!((data24 === "error") || (data24 === "warning"))){
+const err59 = {instancePath:instancePath+"/problems/" + i1+"/severity",schemaPath:"#/definitions/Problem/properties/severity/enum",keyword:"enum",params:{allowedValues: schema463.properties.severity.enum},message:"must be equal to one of the allowed values",schema:schema463.properties.severity.enum,parentSchema:schema463.properties.severity,data:data24};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -39393,10 +39392,10 @@ pushError(vErrors, err59);
 errors++;
 }
 }
-if(data22.message !== undefined){
-let data26 = data22.message;
-if(typeof data26 !== "string"){
-const err60 = {instancePath:instancePath+"/problems/" + i1+"/message",schemaPath:"#/definitions/Problem/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema463.properties.message.type,parentSchema:schema463.properties.message,data:data26};
+if(data23.file !== undefined){
+let data25 = data23.file;
+if(typeof data25 !== "string"){
+const err60 = {instancePath:instancePath+"/problems/" + i1+"/file",schemaPath:"#/definitions/Problem/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema463.properties.file.type,parentSchema:schema463.properties.file,data:data25};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -39406,9 +39405,10 @@ pushError(vErrors, err60);
 errors++;
 }
 }
-}
-else {
-const err61 = {instancePath:instancePath+"/problems/" + i1,schemaPath:"#/definitions/Problem/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema463.type,parentSchema:schema463,data:data22};
+if(data23.pointer !== undefined){
+let data26 = data23.pointer;
+if(typeof data26 !== "string"){
+const err61 = {instancePath:instancePath+"/problems/" + i1+"/pointer",schemaPath:"#/definitions/Problem/properties/pointer/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema463.properties.pointer.type,parentSchema:schema463.properties.pointer,data:data26};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -39418,9 +39418,10 @@ pushError(vErrors, err61);
 errors++;
 }
 }
-}
-else {
-const err62 = {instancePath:instancePath+"/problems",schemaPath:"#/properties/problems/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema454.properties.problems.type,parentSchema:schema454.properties.problems,data:data21};
+if(data23.message !== undefined){
+let data27 = data23.message;
+if(typeof data27 !== "string"){
+const err62 = {instancePath:instancePath+"/problems/" + i1+"/message",schemaPath:"#/definitions/Problem/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema463.properties.message.type,parentSchema:schema463.properties.message,data:data27};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -39432,12 +39433,36 @@ errors++;
 }
 }
 else {
-const err63 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema454.type,parentSchema:schema454,data};
+const err63 = {instancePath:instancePath+"/problems/" + i1,schemaPath:"#/definitions/Problem/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema463.type,parentSchema:schema463,data:data23};
 if(vErrors === null){
 vErrors = [err63];
 }
 else {
 pushError(vErrors, err63);
+}
+errors++;
+}
+}
+}
+else {
+const err64 = {instancePath:instancePath+"/problems",schemaPath:"#/properties/problems/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema454.properties.problems.type,parentSchema:schema454.properties.problems,data:data22};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+pushError(vErrors, err64);
+}
+errors++;
+}
+}
+}
+else {
+const err65 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema454.type,parentSchema:schema454,data};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+pushError(vErrors, err65);
 }
 errors++;
 }
