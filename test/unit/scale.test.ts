@@ -49,6 +49,25 @@ describe('--shard and ptvec merge', () => {
     expect(json(merged)).toEqual(json(whole));
   }, 60_000);
 
+  it('says a merge ended early when one of its shards did', () => {
+    const early = writeJson(tmp(), 'shard-2.json', {
+      ...json(shardFiles[1] as string),
+      stopped: 'the run was interrupted (SIGTERM)',
+    });
+    const out = join(tmp(), 'merged.json');
+    const r = ptvec(
+      ci,
+      'merge',
+      shardFiles[0]!,
+      early,
+      shardFiles[2]!,
+      '--reporter',
+      `json=${out}`,
+    );
+    expect(r.err).toContain('ptvec: the run ended early: the run was interrupted (SIGTERM)');
+    expect(json(out).stopped).toBe('the run was interrupted (SIGTERM)');
+  });
+
   it('refuses an incomplete or overlapping set of shards (exit 2)', () => {
     const missing = ptvec(ci, 'merge', shardFiles[0] as string, shardFiles[1] as string);
     expect(missing.code).toBe(2);
