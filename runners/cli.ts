@@ -154,10 +154,10 @@ function maxTime(values: {
   impl?: string;
   exec?: string;
   'max-time'?: string;
-}): number | undefined {
+}): { seconds: number; given: string } | undefined {
   const v = values['max-time'];
   if (v === undefined) return undefined;
-  if (!/^[0-9]+(\.[0-9]+)?$/.test(v) || Number(v) <= 0 || Number(v) > MAX_TIME_SECONDS)
+  if (!/^([0-9]+\.?[0-9]*|\.[0-9]+)$/.test(v) || Number(v) <= 0 || Number(v) > MAX_TIME_SECONDS)
     throw new UsageError(
       `--max-time: expected seconds, more than 0 and at most ${MAX_TIME_SECONDS}`,
     );
@@ -165,7 +165,7 @@ function maxTime(values: {
     throw new UsageError(
       '--max-time: only with --exec or --impl qemu (the reference engine cannot be stopped part way)',
     );
-  return Number(v);
+  return { seconds: Number(v), given: v };
 }
 
 function progressLine(): ((d: number, t: number) => void) | undefined {

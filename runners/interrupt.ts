@@ -22,11 +22,15 @@ export interface EarlyEnd {
 }
 
 /**
- * The early end of a run whose implementation can be stopped: at `maxTimeSeconds`, or on a first
+ * The early end of a run whose implementation can be stopped: at `maxTime` (its seconds, and the
+ * text the user gave for them, which the reason repeats), or on a first
  * signal, from now on. `beforeStart` is called if that comes before an implementation is attached
  * (the command line kills the process still starting: its hello is not waited for).
  */
-export function earlyEnd(maxTimeSeconds: number | undefined, beforeStart: () => void): EarlyEnd {
+export function earlyEnd(
+  maxTime: { readonly seconds: number; readonly given: string } | undefined,
+  beforeStart: () => void,
+): EarlyEnd {
   let reason: string | undefined;
   let status: number | undefined;
   const attached: Implementation[] = [];
@@ -38,11 +42,11 @@ export function earlyEnd(maxTimeSeconds: number | undefined, beforeStart: () => 
     for (const impl of attached) impl.stop?.(notRun(why));
   };
   const timer =
-    maxTimeSeconds === undefined
+    maxTime === undefined
       ? undefined
       : setTimeout(
-          () => end(`the run's time limit was reached (--max-time ${maxTimeSeconds})`),
-          maxTimeSeconds * 1000,
+          () => end(`the run's time limit was reached (--max-time ${maxTime.given})`),
+          maxTime.seconds * 1000,
         ).unref();
   onInterrupt((signal, code) => {
     status = code;
