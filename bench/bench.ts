@@ -5,11 +5,9 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { toInput, type VectorObservation } from '../runners/adapter.ts';
-import { observe, REFERENCE_CHOICES } from '../runners/adapters/reference.ts';
-import { judge } from '../runners/compare.ts';
+import type { VectorObservation } from '../runners/adapter.ts';
 import { PACKAGE_ROOT } from '../runners/paths.ts';
-import { loadVectors } from '../runners/load.ts';
+import * as D from './dist.ts';
 import { benchDirty } from './dirty.ts';
 import { benchFaults } from './fault.ts';
 import { benchMmu } from './mmu.ts';
@@ -36,6 +34,11 @@ function timeIt<T = undefined>(runs: number, f: (x: T) => void, before?: () => T
   }
   return out;
 }
+
+const { toInput } = D.adapter;
+const { observe, REFERENCE_CHOICES } = D.reference;
+const { judge } = D.compare;
+const { loadVectors } = D.loader;
 
 const t0 = performance.now();
 const loaded = loadVectors([]);
@@ -72,7 +75,7 @@ const TARGET = 20_000;
 
 console.log(`ptvec bench — ${n} vectors (${loaded.files.length} files), Node ${process.version}`);
 console.log(
-  `\nin-process run (reference engine + comparer, TypeScript sources under tsx), median of ${PASSES} passes:`,
+  `\nin-process run (reference engine + comparer, the compiled package in dist/), median of ${PASSES} passes:`,
 );
 console.log(
   `  whole run        ${fmt(fullRate).padStart(10)} vectors/s   ${(fullRate / TARGET).toFixed(1)}x the 20,000/s target`,

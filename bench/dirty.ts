@@ -4,20 +4,17 @@
 // the same dirty pages.
 
 import { performance } from 'node:perf_hooks';
-import { buildSetup } from '../src/engine.ts';
 import type { SetupMapping } from '../src/machine/builder.ts';
-import { UNLIMITED, Work } from '../src/machine/work.ts';
-import {
-  cleanRecord,
-  mapping_dirty_walk,
-  wpCleanOps,
-  wpWalk,
-} from '../src/mm/mapping_dirty_helpers.ts';
-import { archHelper, halves } from '../src/mm/pte-halves.ts';
-import { genericHugePteOffset } from '../src/mm/pagewalk.ts';
-import { LINUX } from '../src/registry.ts';
 import type { U64 } from '../src/bits/u64.ts';
+import * as D from './dist.ts';
 import { BENCH_CONFIG, runPagewalkC, tableImage, walker } from './pagewalk.ts';
+
+const { buildSetup } = D.engine;
+const { UNLIMITED, Work } = D.work;
+const { cleanRecord, mapping_dirty_walk, wpCleanOps, wpWalk } = D.dirtyHelpers;
+const { archHelper, halves } = D.pteHalves;
+const { genericHugePteOffset } = D.pagewalk;
+const { LINUX } = D.registry;
 
 const PAGES = 1_000_000;
 const VA0 = 0x7f00_0000_0000n;

@@ -9,13 +9,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { buildSetup } from '../src/engine.ts';
 import type { SetupMapping } from '../src/machine/builder.ts';
-import { UNLIMITED, Work } from '../src/machine/work.ts';
 import type { FaultLoopResult } from '../src/mm/fault-loop.ts';
-import { lookupOp } from '../src/registry.ts';
 import { PACKAGE_ROOT } from '../runners/paths.ts';
+import * as D from './dist.ts';
 import { BENCH_CONFIG } from './pagewalk.ts';
+
+const { buildSetup } = D.engine;
+const { UNLIMITED, Work } = D.work;
+const { lookupOp } = D.registry;
 
 const PAGES = 4096;
 const ROUNDS = 5;

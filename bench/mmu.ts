@@ -9,12 +9,14 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { Builder } from '../src/machine/builder.ts';
-import { geometry } from '../src/machine/geometry.ts';
-import { vaOffset } from '../src/machine/halves.ts';
-import { walk, w, Walk, x86Mmu } from '../src/machine/x86_64/mmu.ts';
-import { modeDesc } from '../src/registry.ts';
+import type { Builder } from '../src/machine/builder.ts';
 import { PACKAGE_ROOT } from '../runners/paths.ts';
+import * as D from './dist.ts';
+
+const { geometry } = D.geometry;
+const { vaOffset } = D.halves;
+const { walk, w, Walk, x86Mmu } = D.x86Mmu;
+const { modeDesc } = D.registry;
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -37,7 +39,7 @@ const rand = () => {
 
 function build(): { mem: Builder['mem']; root: number } {
   const g = geometry(modeDesc('x86_64', '4level'));
-  const b = new Builder(x86Mmu, g, {
+  const b = new D.builder.Builder(x86Mmu, g, {
     memory: { base: MEM_BASE, size: BigInt(MEM_FRAMES) * 4096n },
   });
   // A random injective page -> frame map, avoiding the first 1024 frames (the tables).

@@ -4,19 +4,15 @@
 // `ptvec run --exec "ptvec serve"`. The throughput is also split by phase (bench/phases.ts).
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
-import type * as AdapterModule from '../runners/adapter.ts';
 import type { VectorInput } from '../runners/adapter.ts';
-import type * as ReferenceModule from '../runners/adapters/reference.ts';
-import type * as CompareModule from '../runners/compare.ts';
-import type * as LoadModule from '../runners/load.ts';
 import type { RunReport } from '../runners/run.ts';
 import { PACKAGE_ROOT } from '../runners/paths.ts';
 import { defaultThreads } from '../runners/threads.ts';
+import * as D from './dist.ts';
 import { benchPhases } from './phases.ts';
 
 const median = (xs: readonly number[]): number => {
@@ -24,7 +20,6 @@ const median = (xs: readonly number[]): number => {
   return s[Math.floor(s.length / 2)] ?? NaN;
 };
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-const dist = (p: string) => pathToFileURL(join(PACKAGE_ROOT, 'dist', p)).href;
 
 function timed(args: readonly string[]): { ms: number; stdout: string } {
   const t = performance.now();
@@ -54,7 +49,7 @@ let lastReport = '';
 const DEFAULT_TIERING = [
   '--input-type=module',
   '-e',
-  `const { main } = await import(${JSON.stringify(dist('runners/cli.js'))});
+  `const { main } = await import(${JSON.stringify(D.dist('runners/cli.js'))});
 process.exitCode = await main(process.argv.slice(1));`,
 ];
 function coldRun(
@@ -73,10 +68,6 @@ export const freshSetups = (inputs: readonly VectorInput[]): VectorInput[] =>
   inputs.map((i) => (i.setup === undefined ? i : { ...i, setup: structuredClone(i.setup) }));
 
 export async function benchPackage(): Promise<void> {
-  if (!existsSync(join(PACKAGE_ROOT, 'dist/runners/cli.js'))) {
-    console.log('\nthe package: dist/ is not built (npm run build)');
-    return;
-  }
   const RUNS = 5;
   // Interleaved, so that a change in the machine's speed during the bench touches each alike.
   const runs = { node: [] as number[], parse: [] as number[], validate: [] as number[] };
@@ -118,14 +109,10 @@ export async function benchPackage(): Promise<void> {
     `  floor: and validate        ${times(median(runs.validate))} (the same, then the precompiled schema validator on each)`,
   );
 
-  const [{ toInput }, { observe, REFERENCE_CHOICES }, { judge }, { loadVectors }] =
-    (await Promise.all([
-      import(dist('runners/adapter.js')),
-      import(dist('runners/adapters/reference.js')),
-      import(dist('runners/compare.js')),
-      import(dist('runners/load.js')),
-      // The compiled modules, typed as their sources.
-    ])) as [typeof AdapterModule, typeof ReferenceModule, typeof CompareModule, typeof LoadModule];
+  const { toInput } = D.adapter;
+  const { observe, REFERENCE_CHOICES } = D.reference;
+  const { judge } = D.compare;
+  const { loadVectors } = D.loader;
   const vectors = loadVectors([]).vectors;
   const inputs = vectors.map(toInput);
   const pass = () => {

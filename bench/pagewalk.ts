@@ -7,16 +7,20 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { buildSetup, type Built } from '../src/engine.ts';
+import type { Built } from '../src/engine.ts';
 import type { SetupMapping } from '../src/machine/builder.ts';
 import type { PhysMemory } from '../src/machine/memory.ts';
-import { genericHugePteOffset, walk_page_range, type MmWalk } from '../src/mm/pagewalk.ts';
-import { LinuxTables } from '../src/mm/pgtable.ts';
-import { geometry } from '../src/machine/geometry.ts';
-import { UNLIMITED, Work } from '../src/machine/work.ts';
-import { LINUX, modeDesc } from '../src/registry.ts';
+import type { MmWalk } from '../src/mm/pagewalk.ts';
 import type { KernelConfig } from '../src/config.ts';
 import { PACKAGE_ROOT } from '../runners/paths.ts';
+import * as D from './dist.ts';
+
+const { buildSetup } = D.engine;
+const { genericHugePteOffset, walk_page_range } = D.pagewalk;
+const { LinuxTables } = D.pgtable;
+const { geometry } = D.geometry;
+const { UNLIMITED, Work } = D.work;
+const { LINUX, modeDesc } = D.registry;
 
 const PAGES = 1_000_000;
 const CLUSTERS = 300;

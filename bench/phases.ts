@@ -5,17 +5,11 @@
 // the pass drops each vector's at once: the sum is a little more than the pass (more GC).
 
 import { performance } from 'node:perf_hooks';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { VectorInput, VectorObservation } from '../runners/adapter.ts';
-import type * as ReferenceModule from '../runners/adapters/reference.ts';
-import type * as CompareModule from '../runners/compare.ts';
 import type { LoadedVector } from '../runners/vectors/files.ts';
-import type * as EngineModule from '../src/index.ts';
 import type { Arch, KernelConfig, Mode, StepOutcome, VectorSetup } from '../src/index.ts';
-import { PACKAGE_ROOT } from '../runners/paths.ts';
+import * as D from './dist.ts';
 
-const dist = (p: string) => pathToFileURL(join(PACKAGE_ROOT, 'dist', p)).href;
 const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] ?? NaN;
@@ -39,11 +33,9 @@ export async function benchPhases(
   passMs: number,
   passes = 5,
 ): Promise<void> {
-  const [ref, { judge }, engine] = (await Promise.all([
-    import(dist('runners/adapters/reference.js')),
-    import(dist('runners/compare.js')),
-    import(dist('src/index.js')),
-  ])) as [typeof ReferenceModule, typeof CompareModule, typeof EngineModule];
+  const ref = D.reference;
+  const { judge } = D.compare;
+  const engine = D.index;
   const times: number[][] = PHASES.map(() => []);
   for (let p = 0; p < passes + 2; p++) {
     const inputs = fresh();

@@ -7,12 +7,15 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { toInput, type Implementation } from '../runners/adapter.ts';
-import { referenceImplementation } from '../runners/adapters/reference.ts';
+import type { Implementation } from '../runners/adapter.ts';
 import { PACKAGE_ROOT } from '../runners/paths.ts';
-import { execImplementation } from '../runners/protocol/client.ts';
-import { execute } from '../runners/run.ts';
 import type { LoadResult } from '../runners/vectors/files.ts';
+import * as D from './dist.ts';
+
+const { toInput } = D.adapter;
+const { referenceImplementation } = D.reference;
+const { execImplementation } = D.client;
+const { execute } = D.run;
 
 const ALL = { arch: [], mode: [], family: [], tag: [], grep: [] };
 const PASSES = 5;

@@ -6,13 +6,16 @@
 // REPEAT times, each in the same processes (one per group), differ only by the vectors' own cost.
 
 import { performance } from 'node:perf_hooks';
-import { toInput, type Implementation } from '../runners/adapter.ts';
-import { ensureHarnesses } from '../runners/adapters/qemu/build.ts';
-import { qemuImplementation } from '../runners/adapters/qemu/index.ts';
-import { TARGETS } from '../runners/adapters/qemu/targets.ts';
-import { referenceImplementation } from '../runners/adapters/reference.ts';
-import { checkByRunning } from '../runners/load.ts';
+import type { Implementation } from '../runners/adapter.ts';
 import type { LoadResult, Problem } from '../runners/vectors/files.ts';
+import * as D from './dist.ts';
+
+const { toInput } = D.adapter;
+const { ensureHarnesses } = D.qemuBuild;
+const { qemuImplementation } = D.qemu;
+const { TARGETS } = D.qemuTargets;
+const { referenceImplementation } = D.reference;
+const { checkByRunning } = D.loader;
 
 const PASSES = 3;
 const TARGET = 5_000;

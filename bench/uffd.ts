@@ -3,14 +3,16 @@
 // over the same table image (bench/pagewalk.c "uffd", compiled in this run).
 
 import { performance } from 'node:perf_hooks';
-import { buildSetup } from '../src/engine.ts';
 import type { SetupMapping } from '../src/machine/builder.ts';
-import { UNLIMITED, Work } from '../src/machine/work.ts';
-import { loopParts } from '../src/mm/fault-ops.ts';
-import { ioEnv } from '../src/mm/uffd-ops.ts';
-import { userfaultfd_writeprotect } from '../src/mm/userfaultfd.ts';
-import { LINUX } from '../src/registry.ts';
+import * as D from './dist.ts';
 import { BENCH_CONFIG, runPagewalkC, tableImage } from './pagewalk.ts';
+
+const { buildSetup } = D.engine;
+const { UNLIMITED, Work } = D.work;
+const { loopParts } = D.faultOps;
+const { ioEnv } = D.uffdOps;
+const { userfaultfd_writeprotect } = D.userfaultfd;
+const { LINUX } = D.registry;
 
 const PAGES = 262_144;
 const VA0 = 0x7f00_0000_0000n;
