@@ -36,6 +36,7 @@ export function levelName(g: Geometry, level: number | null): LinuxLevel | null 
 export function updateLeaf(
   mem: PhysMemory,
   slot: number,
+  level: number,
   lo: number,
   newLo: number,
   hi: number,
@@ -44,7 +45,7 @@ export function updateLeaf(
   // Halves are unsigned: compare as such.
   if (newLo >>> 0 !== lo) {
     mem.writeHalves(slot, newLo, hi);
-    updates.push({ pa: slot, value: entryWord(newLo, hi) });
+    updates.push({ pa: slot, level, old: entryWord(lo, hi), value: entryWord(newLo, hi) });
   }
   return entryWord(newLo, hi);
 }

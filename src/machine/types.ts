@@ -22,9 +22,11 @@ export type FaultClass =
   | 'access'
   | 'external-abort';
 
-/** A page-table word the hardware wrote, with its new value. */
+/** A page-table word the hardware wrote: where, at which walk level (Geometry.levels), from what to what. */
 export interface Update {
   readonly pa: number;
+  readonly level: number;
+  readonly old: bigint;
   readonly value: bigint;
 }
 

@@ -11,7 +11,7 @@ import type { AccessOutcome, AccessType } from '../machine/types.ts';
 import type { LinuxLevel, OpArgs, OpContext, OpValue } from '../ops/types.ts';
 import { FAULT_FLAG_TRIED, FAULT_FLAG_VMA_LOCK, type UserPageFault } from './fault-flags.ts';
 import { handle_mm_fault } from './memory.ts';
-import type { ChainIndex, EntryChange, LinuxTables } from './pgtable.ts';
+import type { EntryChange, LinuxTables } from './pgtable.ts';
 import type { VmaEnv } from './vma.ts';
 import type { LinuxState, Mm, UffdCtx, Vma } from './state.ts';
 import {
@@ -65,30 +65,13 @@ function treeOf(p: LoopParts, root: number, pointer: string): number {
   throw new VectorFormatError("the CPU's translation root is no mm's tree", pointer);
 }
 
-/**
- * One access through the MMU, its page-table stores recorded as changes: the entries on the walk's
- * path are read first, so that each store the hardware reports has its old value.
- */
+/** One access through the MMU, each page-table store it reports recorded as a change. */
 function hwAccess(p: LoopParts, cpu: number, va: U64, type: AccessType): AccessOutcome {
   const m = p.t.m;
   const c = m.cpus[cpu]!;
   const tree = treeOf(p, c.root, '/args/cpu');
-  const path: { pa: number; c: ChainIndex; v: U64 }[] = [];
-  let pa = 0;
-  for (const k of [0, 1, 2, 3, 4] as const) {
-    if (!p.t.chain[k]!.first) continue;
-    pa = p.t.offset(k, pa, va, c.root);
-    if (!m.mem.contains(pa, 8)) break;
-    const v = p.t.read(pa);
-    path.push({ pa, c: k, v });
-    if (k === 4 || p.t.none(k, v) || !p.t.present(k, v)) break;
-    if ((k === 2 || k === 3) && p.t.leaf(k, v)) break;
-  }
   const out = p.mmu.access(m, c, p.g, va, type, 'user');
-  for (const u of out.updates) {
-    const e = path.find((x) => x.pa === u.pa);
-    if (e) p.t.record(tree, e.c, u.pa, va, e.v, u.value);
-  }
+  for (const u of out.updates) p.t.record(tree, p.t.chainOf(u.level), u.pa, va, u.old, u.value);
   return out;
 }
 

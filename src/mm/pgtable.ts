@@ -273,13 +273,18 @@ export class LinuxTables {
     mem.words.set(nw.length === 2 * n ? nw : nw.subarray(0, 2 * n), i0);
   }
 
+  /** The chain level whose entry a walk level reads: the first of its group (offset()). */
+  chainOf(real: number): ChainIndex {
+    let c = 0;
+    while (c < 4 && !(this.chain[c]!.first && this.chain[c]!.real === real)) c++;
+    return c as ChainIndex;
+  }
+
   /** Record a store to an entry that someone else (the hardware) made, from `old` to `value`. */
   record(tree: number, c: ChainIndex, pa: number, addr: U64, old: U64, value: U64): void {
-    const [oldLo, oldHi, lo, hi] = [old, value].flatMap((v) => [
-      Number(v & 0xffffffffn),
-      Number(v >> 32n),
-    ]) as [number, number, number, number];
-    if (this.journal.store(pa, tree, c, addr, 0, oldLo, oldHi, lo, hi))
+    const lo = (v: U64) => Number(v & 0xffffffffn);
+    const hi = (v: U64) => Number(v >> 32n);
+    if (this.journal.store(pa, tree, c, addr, 0, lo(old), hi(old), lo(value), hi(value)))
       this.m.work.charge('changes');
   }
 

@@ -208,7 +208,7 @@ function access(
   // HD (with HA) clears AP[2] of a DBM=1 descriptor on a write (ASL AArch64_S1Translate).
   if (t === 'store' && f.HA === true && f.HD === true && (w.hi & DBM) !== 0) nlo &= ~AP2;
   const updates: Update[] = [];
-  const leaf = updateLeaf(m.mem, w.slot, w.lo, nlo, w.hi, updates);
+  const leaf = updateLeaf(m.mem, w.slot, w.level, w.lo, nlo, w.hi, updates);
   const shift = g.levels[level]!.leafShift;
   cacheLeaf(cpu, va, shift, {
     asid: cpu.asid,

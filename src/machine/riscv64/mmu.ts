@@ -176,7 +176,7 @@ function access(
   if (nlo >>> 0 !== w.lo && f.ADUE !== true)
     return trap((w.lo & A) === 0 ? 'access-flag' : 'dirty', level, []);
   const updates: Update[] = [];
-  const leaf = updateLeaf(m.mem, w.slot, w.lo, nlo, w.hi, updates);
+  const leaf = updateLeaf(m.mem, w.slot, w.level, w.lo, nlo, w.hi, updates);
   const shift = (w.hi & N) !== 0 ? 16 : g.levels[level]!.leafShift;
   cacheLeaf(cpu, va, shift, {
     asid: cpu.asid,

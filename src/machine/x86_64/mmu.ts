@@ -114,9 +114,14 @@ export function walk(
       return Walk.Ok;
     }
     if ((elo & A) === 0) {
+      updates?.push({
+        pa: slot,
+        level: i,
+        old: entryWord(elo, ehi),
+        value: entryWord(elo | A, ehi),
+      });
       elo |= A;
       mem.writeHalves(slot, elo, ehi);
-      updates?.push({ pa: slot, value: entryWord(elo, ehi) });
     }
     table = addrOf(ehi, elo, 0xfffff, 0xfffff000);
   }
@@ -201,7 +206,15 @@ function access(
   if (!allowed(w.rights, t, p, f)) return pageFault('permission', level, PF_P, updates);
   const lv = g.levels[level]!;
   const shift = lv.leafShift;
-  const leaf = updateLeaf(m.mem, w.slot, w.lo, w.lo | A | (t === 'store' ? D : 0), w.hi, updates);
+  const leaf = updateLeaf(
+    m.mem,
+    w.slot,
+    level,
+    w.lo,
+    w.lo | A | (t === 'store' ? D : 0),
+    w.hi,
+    updates,
+  );
   // SDM §4.10.2.3: only translations with P=1, no reserved bits and A=1 everywhere are cached.
   cacheLeaf(cpu, va, shift, {
     asid: pcid,
