@@ -138,6 +138,8 @@ export function parseImplementationLine(
       reason: `garbage on stdout: ${quoted()} is not JSON (${(e as Error).message})`,
     };
   }
+  const beyond = beyondDouble(data);
+  if (beyond !== undefined) return beyond;
   if (isPlainResult(data)) return { kind: 'answer', message: data };
   const validate = validator('protocol.schema.json#/definitions/ImplementationMessage');
   if (!validate(data)) {
@@ -149,6 +151,30 @@ export function parseImplementationLine(
   }
   const m = data as ImplementationMessage1;
   return m.type === 'hello' ? { kind: 'hello', message: m } : { kind: 'answer', message: m };
+}
+
+/** Whether a parsed JSON value holds a number JSON.parse read as ±Infinity (1e309 and beyond). */
+function holdsInfinity(v: unknown): boolean {
+  if (typeof v === 'number') return !Number.isFinite(v);
+  if (typeof v !== 'object' || v === null) return false;
+  if (Array.isArray(v)) return v.some(holdsInfinity);
+  for (const k in v) if (holdsInfinity((v as Record<string, unknown>)[k])) return true;
+  return false;
+}
+
+/**
+ * An answer holding a number beyond a double's range, refused for its vector: judged, it would fail
+ * against any expectation, and its report would show the number as null (JSON has no Infinity).
+ */
+function beyondDouble(data: unknown): LineOutcome | undefined {
+  if (typeof data !== 'object' || data === null || !holdsInfinity(data)) return undefined;
+  const m = data as Record<string, unknown>;
+  const id = m.type === 'result' || m.type === 'error' ? m.id : undefined;
+  const reason =
+    "the answer holds a number beyond a double's range (JSON.parse reads it as Infinity)";
+  return typeof id === 'string'
+    ? { kind: 'refused', id, reason }
+    : { kind: 'garbage', reason: `garbage on stdout: ${reason}` };
 }
 
 /** Why an implementation's hello cannot be used, or undefined. */

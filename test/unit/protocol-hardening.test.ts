@@ -134,6 +134,30 @@ describe('answers over a bound', () => {
     });
   });
 
+  it('refuses an answer holding a number beyond a double, which a report would show as null', () => {
+    const reason =
+      "the answer holds a number beyond a double's range (JSON.parse reads it as Infinity)";
+    for (const result of ['1e309', '[1, {"a": -1e400}]', `1${'0'.repeat(309)}`])
+      expect(
+        parseImplementationLine(`{"type":"result","id":"v","steps":[{"result":${result}}]}`),
+      ).toEqual({ kind: 'refused', id: 'v', reason });
+    expect(parseImplementationLine(`{"type":"error","id":"e","reason":"r","x":1e309}`)).toEqual({
+      kind: 'refused',
+      id: 'e',
+      reason,
+    });
+    expect(parseImplementationLine('{"type":"hello","protocol":1e309}')).toEqual({
+      kind: 'garbage',
+      reason: `garbage on stdout: ${reason}`,
+    });
+    // The largest double is a number still.
+    expect(
+      parseImplementationLine(
+        '{"type":"result","id":"v","steps":[{"result":1.7976931348623157e308}]}',
+      ),
+    ).toMatchObject({ kind: 'answer' });
+  });
+
   it('checks an answer with a million errors in time linear in it: the schema check stops at MAX_SCHEMA_ERRORS', () => {
     // 2.4 MB, under MAX_ANSWER_BYTES: 800,000 steps that are neither a result nor unsupported.
     const line = `{"type":"result","id":"x","steps":[${Array(800_000).fill('{}').join(',')}]}`;
