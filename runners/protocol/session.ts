@@ -219,6 +219,12 @@ export class Worker {
           await new Promise<void>((resolve) => st.waiting.add(resolve));
           continue;
         }
+        if (!alone && !this.proc?.alive) {
+          // The processes already up take the queue first: one is started only for what they left
+          // (--jobs 4 over two vectors starts one process, not four).
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          if (st.queue.length === 0) continue;
+        }
         const proc = await this.ensure();
         if (!proc || st.stopped !== undefined) return;
         await this.session(st, proc, alone);

@@ -269,6 +269,14 @@ describe('ptvec run --exec, streamed a file at a time', () => {
     60_000,
   );
 
+  it('starts no process the vectors do not need: --jobs 4 over two vectors starts one', async () => {
+    const two = tmp();
+    writeJson(two, 'two.json', vectorFile([dirty('ok-a'), dirty('ok-b')]));
+    const { report, starts } = await run(two, { jobs: 4 });
+    expect(report.summary.passed).toBe(2);
+    expect(starts).toBe(1);
+  });
+
   it('keeps its processes for vectors added after the earlier ones were all answered', async () => {
     const ok = loadVectors([dir])
       .vectors.filter((v) => /\/ok-0[0-5]$/.test(v.id))
