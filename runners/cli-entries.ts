@@ -13,7 +13,6 @@ const ENTRY_OPTS = {
   mode: { type: 'string' },
   level: { type: 'string' },
   config: { type: 'string', multiple: true },
-  json: { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
 
 function entryTarget(v: { arch?: string; mode?: string; level?: string; config?: string[] }) {
@@ -56,7 +55,7 @@ function runOne(t: ReturnType<typeof entryTarget>, op: string, args: Record<stri
 }
 
 export function cmdDecode(argv: string[]): number {
-  const { values, positionals } = parse(argv, ENTRY_OPTS);
+  const { values, positionals } = parse(argv, { ...ENTRY_OPTS, json: { type: 'boolean' } });
   const t = entryTarget(values);
   const raw = positionals[0];
   if (positionals.length !== 1 || raw === undefined || !/^(0x)?[0-9a-fA-F]{1,16}$/.test(raw))
@@ -106,9 +105,10 @@ export function cmdEncode(argv: string[]): number {
     throw new UsageError('--format is required (e.g. present, leaf, table, swap)');
   const fields: Record<string, Json> = {};
   for (const p of positionals) {
-    const m = /^([A-Za-z][A-Za-z0-9_]*)=((?:0x)?[0-9a-fA-F]+)$/.exec(p);
+    const m = /^([A-Za-z][A-Za-z0-9_]*)=(0x[0-9a-fA-F]+|[0-9]+)$/.exec(p);
     if (!m?.[1] || m[2] === undefined)
       throw new UsageError(`${p}: expected FIELD=VALUE (decimal or 0x hex)`);
+    if (Object.hasOwn(fields, m[1])) throw new UsageError(`${p}: the field ${m[1]} is given twice`);
     const n = BigInt(m[2].startsWith('0x') ? m[2].toLowerCase() : m[2]);
     fields[m[1]] = n <= 0xffffffffn ? Number(n) : '0x' + n.toString(16);
   }

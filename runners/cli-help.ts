@@ -4,6 +4,8 @@ import { closest } from './cli-io.ts';
 
 const SELECT = `filters (each repeats; a vector matches if it matches any value of each filter given):
   --arch A  --mode M  --family F  --tag T  --grep REGEX
+
+options (each once, but --reporter):
   --shard I/N               the I-th of N deterministic slices (by id)
   --allow-empty             exit 0 when the selection is empty or nothing in it was judged`;
 

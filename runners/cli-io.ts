@@ -28,8 +28,9 @@ export function parse<O extends NonNullable<ParseArgsConfig['options']>>(
   argv: string[],
   options: O,
 ): Parsed<O> {
+  let parsed: Parsed<O> & { tokens: ReturnType<typeof parseArgs>['tokens'] };
   try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true, tokens: true });
   } catch (e) {
     const { code, message } = e as NodeJS.ErrnoException;
     const given = /'([^']*)'/.exec(message)?.[1];
@@ -41,6 +42,14 @@ export function parse<O extends NonNullable<ParseArgsConfig['options']>>(
     );
     throw new UsageError(`unknown option ${given}${near ? ` (did you mean ${near}?)` : ''}`);
   }
+  // parseArgs keeps the last of an option given twice: `--shard 1/3 --shard 2/3` would run one shard.
+  const seen = new Set<string>();
+  for (const t of parsed.tokens ?? []) {
+    if (t.kind !== 'option' || t.value === undefined || options[t.name]?.multiple) continue;
+    if (seen.has(t.name)) throw new UsageError(`--${t.name} is given twice: it takes one value`);
+    seen.add(t.name);
+  }
+  return { values: parsed.values, positionals: parsed.positionals } as Parsed<O>;
 }
 
 /** Whether the arguments ask for help (`--help` or `-h` before any `--`). */

@@ -76,14 +76,16 @@ function emptiness(s: Summary, allow: boolean | undefined): number {
   const judged = s.total - s.skipped;
   const why =
     s.total === 0
-      ? 'no vector matches the selection'
+      ? s.problems > 0
+        ? 'no valid vector matches the selection (the problems are above)'
+        : 'no vector matches the selection'
       : judged === 0
         ? `nothing was judged: all ${s.total} selected vectors were skipped`
         : undefined;
   if (why === undefined) return 0;
-  process.stderr.write(
-    `ptvec: ${allow ? 'warning' : 'error'}: ${why}${allow ? '' : ' (--allow-empty accepts this)'}\n`,
-  );
+  // Invalid vectors fail the run whatever --allow-empty says: it is offered only where it would pass.
+  const hint = allow || s.problems > 0 ? '' : ' (--allow-empty accepts this)';
+  process.stderr.write(`ptvec: ${allow ? 'warning' : 'error'}: ${why}${hint}\n`);
   return allow ? 0 : 2;
 }
 
@@ -128,6 +130,10 @@ function implementation(values: {
     if (values.impl !== undefined && values.impl !== 'ref')
       throw new UsageError(
         `--impl ${values.impl}: the implementations are: ref, qemu (or use --exec)`,
+      );
+    if (values.timeout !== undefined)
+      throw new UsageError(
+        '--timeout: only with --exec or --impl qemu (the reference engine runs in this process)',
       );
     return {
       start: async () => (await import('./adapters/reference.ts')).referenceImplementation(),

@@ -61,6 +61,18 @@ describe('the command line', () => {
     expect(r.err).toContain(message);
   });
 
+  it.each([
+    [['run', '--shard', '1/3', '--shard', '2/3'], '--shard is given twice: it takes one value'],
+    [['list', '--shard=1/3', '--shard', '2/3'], '--shard is given twice: it takes one value'],
+    [['run', '--exec', 'a', '--exec', 'b'], '--exec is given twice: it takes one value'],
+    [['run', '--expect-fail', 'a.json', '--expect-fail', 'b.json'], '--expect-fail is given twice'],
+    [['run', '--timeout', '5'], '--timeout: only with --exec or --impl qemu'],
+  ])('takes %j as a usage error', (args, message) => {
+    const r = ptvec(...args);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(message);
+  });
+
   it('exits 2 on an empty selection unless --allow-empty', () => {
     for (const cmd of ['run', 'list']) {
       const r = ptvec(cmd, '--tag', 'no-such-tag');
@@ -69,6 +81,22 @@ describe('the command line', () => {
       const ok = ptvec(cmd, '--tag', 'no-such-tag', '--allow-empty');
       expect(ok.code).toBe(0);
       expect(ok.err).toContain('ptvec: warning: no vector matches the selection');
+    }
+  });
+
+  it('says that no valid vector was left when every vector given is invalid, with no --allow-empty hint', () => {
+    const d = tmp();
+    const bad = dirtyVector('x86_64/pte/t/bad');
+    writeJson(
+      d,
+      'bad.json',
+      vectorFile([{ ...bad, steps: [{ ...bad.steps[0], args: { pte: '0x67' } }] }]),
+    );
+    for (const extra of [[], ['--allow-empty']]) {
+      const r = ptvec('run', d, ...extra);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain('no valid vector matches the selection (the problems are above)');
+      expect(r.err).not.toContain('--allow-empty accepts this');
     }
   });
 

@@ -188,6 +188,17 @@ describe('ptvec', () => {
     expect(r.out.trim()).toBe('0x8000000000000027');
   });
 
+  it.each([
+    [['PPN=abc'], 'PPN=abc: expected FIELD=VALUE (decimal or 0x hex)'],
+    [['PPN=ff'], 'PPN=ff: expected FIELD=VALUE (decimal or 0x hex)'],
+    [['V=1', 'V=0'], 'V=0: the field V is given twice'],
+    [['V=1', '--json'], 'unknown option --json'],
+  ])('encode %j is a usage error', (fields, message) => {
+    const r = ptvec('encode', '--arch', 'riscv64', '--format', 'leaf', ...fields);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(message);
+  });
+
   it('lint reports what a schema cannot see', () => {
     const d = tmp();
     const v = { ...dirtyVector('arm64/pte/t/wrong-arch'), flags: ['Nope'] };
