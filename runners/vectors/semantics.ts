@@ -21,7 +21,13 @@ export function checkFile(model: VectorModel, f: LoadedFile, problems: Problem[]
       pointer: '/family',
       message: `family ${quote(f.data.family)} does not match the directory vectors/${dir}/`,
     });
-  const cited = new Set(f.vectors.flatMap((v) => v.flags));
+  // Every vector's flags, the refused ones' too: a note they cite is not unused.
+  const cited = new Set<unknown>(
+    (f.data.vectors as readonly unknown[]).flatMap((v) => {
+      const flags = typeof v === 'object' && v !== null ? (v as { flags?: unknown }).flags : [];
+      return Array.isArray(flags) ? (flags as unknown[]) : [];
+    }),
+  );
   for (const n of Object.keys(notes))
     if (!cited.has(n))
       problems.push({

@@ -33,6 +33,33 @@ describe('loading vector files', () => {
     expect(r.problems[0]?.message).toMatch(/Hex64 string \(0x and 16 lowercase hex digits\)/);
   });
 
+  it('counts the flags of a refused vector as citing their notes: no false "not cited" warning', () => {
+    const d = tmp();
+    const bad = {
+      ...dirtyVector('x86_64/pte/t/bad'),
+      flags: ['N'],
+      steps: [{ op: 'pte_dirty', args: { pte: '0x67' }, expect: { result: true } }],
+    };
+    const notes = { notes: { N: { description: 'a note' } } };
+    const cited = writeJson(
+      d,
+      'cited.json',
+      vectorFile([dirtyVector('x86_64/pte/t/a'), bad], notes),
+    );
+    const r = loadVectors([cited]);
+    expect(r.problems.map((p) => p.pointer)).toEqual(['/vectors/1/steps/0/args/pte']);
+    const e = tmp();
+    const unused = writeJson(e, 'unused.json', vectorFile([dirtyVector('x86_64/pte/t/b')], notes));
+    expect(loadVectors([unused]).problems).toEqual([
+      {
+        file: expect.stringMatching(/unused\.json$/),
+        pointer: '/notes/N',
+        message: 'note "N" is not cited by any vector\'s flags',
+        severity: 'warning',
+      },
+    ]);
+  });
+
   it('reports a wrong result type at the expectation', () => {
     const d = tmp();
     const f = writeJson(
