@@ -1,6 +1,8 @@
 // `ptvec merge`: the JSON reports of the shards of one run joined into the report that the
 // unsharded run gives (DESIGN.md "The command line").
 
+import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { displayPath, readJsonInput } from './paths.ts';
 import { retained, sortProblems, summarize, type ResultEntry, type RunReport } from './run.ts';
 import type { Problem } from './vectors/files.ts';
@@ -15,12 +17,27 @@ export interface Merged {
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 const problemKey = (p: Problem) => JSON.stringify([p.file, p.pointer, p.message, p.severity]);
 
+const realPath = (p: string): string => {
+  try {
+    return realpathSync(p);
+  } catch {
+    return resolve(p);
+  }
+};
+
 export function mergeReports(paths: readonly string[]): Merged {
   const problems: Problem[] = [];
   const reports: { file: string; r: RunReport }[] = [];
   const validate = validator('report.schema.json');
+  const given = new Set<string>();
   for (const path of paths) {
     const file = displayPath(path);
+    const real = realPath(path);
+    if (given.has(real)) {
+      problems.push({ file, pointer: '', message: 'this report is given twice' });
+      continue;
+    }
+    given.add(real);
     const read = readJsonInput(path, 'a report');
     if (!read.ok) {
       problems.push({ file, pointer: '', message: read.message });
@@ -52,19 +69,25 @@ export function mergeReports(paths: readonly string[]): Merged {
   const seen = new Map<string, string>();
   const results: ResultEntry[] = [];
   for (const { file, r } of reports) {
+    // One problem for each other report this one overlaps, at its first vector found there too.
+    const overlaps = new Map<string, { at: number; id: string; n: number }>();
     for (const [i, x] of r.results.entries()) {
       const other = seen.get(x.id);
       if (other !== undefined) {
-        problems.push({
-          file,
-          pointer: `/results/${i}`,
-          message: `the vector ${x.id} is also in ${other}: the shards overlap`,
-        });
+        const o = overlaps.get(other);
+        if (o) o.n++;
+        else overlaps.set(other, { at: i, id: x.id, n: 1 });
         continue;
       }
       seen.set(x.id, file);
       results.push(x);
     }
+    for (const [other, o] of overlaps)
+      problems.push({
+        file,
+        pointer: `/results/${o.at}`,
+        message: `${o.n === 1 ? 'the vector' : `${o.n} vectors, the first`} ${o.id}${o.n === 1 ? ' is' : ', are'} also in ${other}: the shards overlap`,
+      });
   }
   // Every shard of the same N must be there, once.
   const shards = reports.map((x) => x.r.shard);

@@ -51,7 +51,12 @@ export interface Summary {
 
 export interface RunReport {
   readonly tool: { readonly name: 'ptvec'; readonly version: string };
-  readonly implementation: { readonly name: string; readonly version?: string };
+  readonly implementation: {
+    readonly name: string;
+    readonly version?: string;
+    /** The choices it declared (Implementation.choices); absent when it declared none. */
+    readonly choices?: Readonly<Record<string, string>>;
+  };
   readonly shard?: string;
   /** Why the run ended early (--max-time, a signal): each vector it did not run is an error whose
    * reason is `not run: ` and this. */

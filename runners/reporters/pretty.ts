@@ -68,7 +68,8 @@ function verdictLine(r: ResultEntry, st: Style): string {
 /** A problem on one line: its place and message cut to a readable length. */
 export function problemLine(p: Problem): string {
   const where = p.pointer === '' ? p.file : `${p.file}#${shorten(p.pointer, SHOWN)}`;
-  return `${where}: ${shorten(p.message, 2 * SHOWN)}`;
+  // A problem of no one file (a shard missing from a merge) is its message alone.
+  return `${where === '' ? '' : `${where}: `}${shorten(p.message, 2 * SHOWN)}`;
 }
 
 export function renderPretty(report: RunReport, st: Style): string {

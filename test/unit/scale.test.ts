@@ -72,9 +72,21 @@ describe('--shard and ptvec merge', () => {
     const missing = ptvec(ci, 'merge', shardFiles[0] as string, shardFiles[1] as string);
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/shard \d\/3 is missing/);
+    expect(missing.err).toMatch(/^error: shard \d\/3 is missing$/m);
     const twice = ptvec(ci, 'merge', ...shardFiles, shardFiles[0] as string);
     expect(twice.code).toBe(2);
-    expect(twice.err).toMatch(/the shards overlap/);
+    expect(twice.err.trim().split('\n')).toEqual([
+      expect.stringMatching(/: this report is given twice$/),
+    ]);
+    // A copy under another name: one line, however many vectors overlap.
+    const copy = writeJson(d, 'copy.json', json(shardFiles[0]!));
+    const overlap = ptvec(ci, 'merge', ...shardFiles, copy);
+    expect(overlap.code).toBe(2);
+    const lines = overlap.err.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /copy\.json#\/results\/0: \d+ vectors, the first \S+, are also in \S+: the shards overlap$/,
+    );
   });
 
   it('says the missing shards as ranges, from the shards given, whatever their count', () => {
