@@ -5,7 +5,10 @@
 import type { Implementation } from './adapter.ts';
 import { referenceImplementation as reference } from './adapters/reference.ts';
 import { loadVectors as loadWithReferenceModel } from './load.ts';
-import type { LoadResult } from './vectors/files.ts';
+import { execute as executeSelected, type RunOptions, type RunReport } from './run.ts';
+import { select as selectBy } from './select.ts';
+import { selectionOf, type Filters } from './selection.ts';
+import type { LoadedVector, LoadResult } from './vectors/files.ts';
 
 // Loading and selecting
 
@@ -18,8 +21,11 @@ export function loadVectors(paths: readonly string[] = []): LoadResult {
 }
 /** The package's vectors/ directory. */
 export { VECTORS_DIR } from './paths.ts';
-/** The vectors a selection takes, sorted by id. */
-export { select, type Selection } from './select.ts';
+/** The vectors the filters take (each filter optional, as for `run`), sorted by id. */
+export function select(filters: Filters, vectors: readonly LoadedVector[]): LoadedVector[] {
+  return selectBy(selectionOf(filters), vectors);
+}
+export type { Selection } from './select.ts';
 export type { Filters } from './selection.ts';
 export type { LoadedFile, LoadedVector, LoadResult, Problem } from './vectors/files.ts';
 export type { ResolvedConfig } from './vectors/config.ts';
@@ -46,8 +52,15 @@ export { execImplementation, type ExecOptions } from './protocol/client.ts';
 
 /** Load, select and run, as `ptvec run` does; the report. */
 export { run, type RunVectorsOptions } from './run-vectors.ts';
+/** What `run` does after loading: the selected vectors of `loaded` run against `impl`. */
+export async function execute(
+  impl: Implementation,
+  loaded: LoadResult,
+  opts: Omit<RunOptions, 'selection'> & { readonly selection?: Filters } = {},
+): Promise<RunReport> {
+  return executeSelected(impl, loaded, { ...opts, selection: selectionOf(opts.selection) });
+}
 export {
-  execute,
   exitCode,
   summarize,
   type ResultEntry,

@@ -44,7 +44,42 @@ export function unknownName(f: Pick<Filters, 'arch' | 'mode' | 'family'>): Unkno
   );
 }
 
+const STRING_FILTERS = ['arch', 'mode', 'family', 'tag'] as const;
+
+/**
+ * Filters as a JavaScript caller may give them, checked: a TypeError naming the member that is not
+ * what the types say (a string where an array is expected, a string in `grep`), rather than a
+ * failure deep in the selection.
+ */
+export function checkFilters(f: unknown): asserts f is Filters {
+  if (f === undefined) return;
+  if (typeof f !== 'object' || f === null || Array.isArray(f))
+    throw new TypeError('selection: expected an object of filters');
+  const o = f as Record<string, unknown>;
+  for (const k of STRING_FILTERS) {
+    const v = o[k];
+    if (v !== undefined && (!Array.isArray(v) || !v.every((x) => typeof x === 'string')))
+      throw new TypeError(`selection.${k}: expected an array of strings`);
+  }
+  if (o.grep !== undefined && (!Array.isArray(o.grep) || !o.grep.every((x) => x instanceof RegExp)))
+    throw new TypeError('selection.grep: expected an array of RegExp');
+  const sh = o.shard as { index?: unknown; count?: unknown } | undefined;
+  if (
+    sh !== undefined &&
+    (typeof sh !== 'object' ||
+      sh === null ||
+      !Number.isInteger(sh.index) ||
+      !Number.isInteger(sh.count) ||
+      (sh.index as number) < 1 ||
+      (sh.index as number) > (sh.count as number))
+  )
+    throw new TypeError(
+      'selection.shard: expected { index, count }, integers with 1 <= index <= count',
+    );
+}
+
 export function selectionOf(f: Filters = {}): Selection {
+  checkFilters(f);
   return {
     arch: f.arch ?? [],
     mode: f.mode ?? [],

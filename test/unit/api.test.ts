@@ -75,6 +75,34 @@ describe('the library API', () => {
     expect(api.exitCode(expected)).toBe(0);
   });
 
+  it('selects and executes with filters that leave some out, as run does', async () => {
+    const loaded = api.loadVectors([join(api.VECTORS_DIR, 'layout')]);
+    const picked = api.select(small, loaded.vectors);
+    expect(picked.length).toBeGreaterThan(0);
+    expect(picked.every((v) => v.arch === 'riscv64' && v.family === 'layout')).toBe(true);
+    expect(api.select({}, loaded.vectors)).toHaveLength(loaded.vectors.length);
+    const r = await api.execute(api.referenceImplementation(), loaded, { selection: small });
+    expect(r.summary.total).toBe(picked.length);
+    expect(r.summary.passed).toBe(picked.length);
+  });
+
+  it('names a filter that is not what the types say, for a JavaScript caller', async () => {
+    const ref = api.referenceImplementation();
+    const loaded = api.loadVectors([join(api.VECTORS_DIR, 'layout')]);
+    const cases: [unknown, string][] = [
+      [{ family: 'pte' }, 'selection.family: expected an array of strings'],
+      [{ grep: ['audit'] }, 'selection.grep: expected an array of RegExp'],
+      [{ shard: { index: 4, count: 3 } }, 'selection.shard: expected { index, count }'],
+      ['pte', 'selection: expected an object of filters'],
+    ];
+    for (const [bad, message] of cases) {
+      const selection = bad as api.Filters;
+      await expect(api.run(ref, { selection })).rejects.toThrow(message);
+      expect(() => api.select(selection, loaded.vectors)).toThrow(message);
+      await expect(api.execute(ref, loaded, { selection })).rejects.toThrow(message);
+    }
+  });
+
   it('refuses a filter value that names nothing, and an unreadable expected-failures file', async () => {
     const ref = api.referenceImplementation();
     await expect(api.run(ref, { selection: { family: ['ptes'] } })).rejects.toThrow(
