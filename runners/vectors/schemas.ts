@@ -142,9 +142,32 @@ const ONE_OF_FORMS: Readonly<Record<string, string>> = {
  * One message per offending value. When a oneOf fails, the errors of its branches are noise; for a
  * 64-bit argument they are replaced by the two forms it accepts.
  */
-function explain(errors: readonly ErrorObject[]): SchemaProblem[] {
-  const titled = (e: ErrorObject) =>
-    (e.parentSchema as { title?: string } | undefined)?.title ?? '';
+const titled = (e: ErrorObject) => (e.parentSchema as { title?: string } | undefined)?.title ?? '';
+
+/**
+ * A oneOf over forms that are definitions (X86Report | Arm64Report | Riscv64Report): when exactly one
+ * form has no error at the value itself, the value is meant as that form, and the other forms'
+ * errors there (their required and unexpected properties) are noise.
+ */
+function withoutOtherForms(errors: readonly ErrorObject[]): readonly ErrorObject[] {
+  const drop = new Set<ErrorObject>();
+  for (const o of errors) {
+    if (o.keyword !== 'oneOf' || !Array.isArray(o.schema)) continue;
+    const forms = (o.schema as { $ref?: unknown }[]).map((b) =>
+      typeof b.$ref === 'string' ? b.$ref.split('/').pop() : undefined,
+    );
+    if (forms.some((f) => f === undefined)) continue;
+    const at = errors.filter(
+      (e) => e !== o && e.instancePath === o.instancePath && forms.includes(titled(e)),
+    );
+    if (forms.filter((f) => !at.some((e) => titled(e) === f)).length !== 1) continue;
+    for (const e of at) drop.add(e);
+  }
+  return drop.size ? errors.filter((e) => !drop.has(e)) : errors;
+}
+
+function explain(all: readonly ErrorObject[]): SchemaProblem[] {
+  const errors = withoutOtherForms(all);
   // A oneOf over known forms replaces every error at or below its value with one message.
   const known = errors.filter(
     (e) => e.keyword === 'oneOf' && ONE_OF_FORMS[titled(e)] !== undefined,

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, symlinkSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadVectors } from '../../runners/load.ts';
+import { PACKAGE_ROOT } from '../../runners/paths.ts';
 import { MAX_SCHEMA_ERRORS } from '../../runners/vectors/generated/validators.js';
 import { MAX_EXPECT_NESTING } from '../../runners/vectors/semantics.ts';
 import { dirtyVector, tmp, vectorFile, writeJson } from './helpers.ts';
@@ -75,6 +76,32 @@ describe('loading vector files', () => {
         message: 'expected boolean',
       },
     ]);
+  });
+
+  it("names only the errors of the form a oneOf's value is meant as (a riscv64 fault report)", () => {
+    const corpus = JSON.parse(
+      readFileSync(join(PACKAGE_ROOT, 'vectors/mmu/riscv64/walk.json'), 'utf8'),
+    ) as { vectors: unknown[] };
+    const withReport = (report: unknown) => {
+      const v = corpus.vectors.find((x) => JSON.stringify(x).includes('"scause"'));
+      const text = JSON.stringify(v).replace(
+        /"report":\{[^}]*\}/,
+        `"report":${JSON.stringify(report)}`,
+      );
+      return { ...corpus, vectors: [JSON.parse(text) as unknown] };
+    };
+    const d = tmp();
+    const stval = '0x0000000000000000';
+    const meant = loadVectors([writeJson(d, 'r.json', withReport({ scause: '0xf', stval }))]);
+    expect(meant.problems.map((p) => [p.pointer.replace(/.*\/report/, ''), p.message])).toEqual([
+      ['/scause', 'expected integer'],
+      ['/scause', 'expected one of: 0, 1, 5, 7, 12, 13, 15'],
+    ]);
+    // No form fits better than another: each one's errors are shown.
+    const e = tmp();
+    const none = loadVectors([writeJson(e, 'r.json', withReport({}))]);
+    const said = none.problems.map((p) => p.message).join('\n');
+    for (const m of ['"exception"', '"ec"', '"scause"']) expect(said).toContain(m);
   });
 
   it('explains an unknown op', () => {
