@@ -4,6 +4,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nestingDepth } from './json-depth.ts';
+import { locateJsonError } from './vectors/json-position.ts';
 
 /** The deepest JSON a user's file (a report, an expected-failures file) may be. */
 export const MAX_INPUT_DEPTH = 256;
@@ -78,6 +79,10 @@ export function readJsonInput(
       };
     return { ok: true, data: JSON.parse(text) };
   } catch (e) {
-    return { ok: false, message: `cannot read ${what}: ${(e as Error).message}` };
+    const at = locateJsonError(text);
+    const why = at
+      ? `invalid JSON at line ${at.line} column ${at.column}: expected ${at.expected}`
+      : (e as Error).message;
+    return { ok: false, message: `cannot read ${what}: ${why}` };
   }
 }

@@ -178,6 +178,18 @@ describe('the command line', () => {
     expect(m.err + r.err).not.toMatch(STACK);
   });
 
+  it('gives the line and column of invalid JSON in a report or expected-failures file', () => {
+    const d = tmp();
+    const broken = writeJson(d, 'broken.json', '{\n  "x86_64/pte/t/ok": "known"\n');
+    const ok = writeJson(tmp(), 'ok.json', vectorFile([dirtyVector('x86_64/pte/t/ok')]));
+    const r = ptvec('run', ok, '--expect-fail', broken);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('invalid JSON at line 3 column 1: expected "," or "}"');
+    const m = ptvec('merge', broken);
+    expect(m.code).toBe(2);
+    expect(m.err).toContain('invalid JSON at line 3 column 1');
+  });
+
   it('refuses a vector file over MAX_FILE_BYTES before reading it, and runs the others', () => {
     const d = tmp();
     writeJson(d, 'big.json', `{"pad": "${'x'.repeat(MAX_FILE_BYTES)}"}`);
