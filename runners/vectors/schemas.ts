@@ -90,6 +90,8 @@ export function validator(ref: ValidatorRef): Validate {
 const HINTS: Readonly<Record<string, string>> = {
   '^0x[0-9a-f]{16}$': 'lowercase fixed-width hex: 0x and 16 digits, e.g. 0x0000000000000067',
   '^0x[0-9a-f]{1,16}$': 'lowercase hex: 0x and 1 to 16 digits',
+  '^[a-z0-9_]+(?:[./-][a-z0-9_]+)*$':
+    'an id of lowercase letters, digits and _, in parts joined by /, . or -, e.g. x86_64/pte/example/wrprotect-dirty',
 };
 
 function describe(e: ErrorObject): string {

@@ -62,6 +62,11 @@ function vectorProblems(
       pointer: '/id',
       message: `expected the id to start with "${v.arch}/${v.family}/"`,
     });
+  else if (v.id.split('/').length < 4)
+    out.push({
+      pointer: '/id',
+      message: `expected the id as <arch>/<family>/<topic>/<case>, e.g. "${v.arch}/${v.family}/${v.id.split('/')[2] ?? 'topic'}/case"`,
+    });
   if (!v.steps.some((s) => stepExpect(s) !== undefined))
     out.push({
       pointer: '/steps',

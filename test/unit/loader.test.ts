@@ -104,6 +104,27 @@ describe('loading vector files', () => {
     for (const m of ['"exception"', '"ec"', '"scause"']) expect(said).toContain(m);
   });
 
+  it('says what an id looks like: its characters, and at least <arch>/<family>/<topic>/<case>', () => {
+    const d = tmp();
+    const r = loadVectors([
+      writeJson(
+        d,
+        'ids.json',
+        vectorFile([dirtyVector('x86_64/pte/Mine'), dirtyVector('x86_64/pte/mine')]),
+      ),
+    ]);
+    expect(r.problems.map((p) => [p.pointer, p.message])).toEqual([
+      [
+        '/vectors/0/id',
+        'expected an id of lowercase letters, digits and _, in parts joined by /, . or -, e.g. x86_64/pte/example/wrprotect-dirty',
+      ],
+      [
+        '/vectors/1/id',
+        'expected the id as <arch>/<family>/<topic>/<case>, e.g. "x86_64/pte/mine/case"',
+      ],
+    ]);
+  });
+
   it('explains an unknown op', () => {
     const d = tmp();
     const v = {
