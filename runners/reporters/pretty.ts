@@ -37,12 +37,12 @@ function bitsLabel(f: { name: string; bits: readonly [number, number] }): string
 
 export function formatMismatch(m: Mismatch, st: Style): string[] {
   const lines = [`  step ${m.step} ${m.op}: expected ${show(m.expected)}, got ${show(m.actual)}`];
-  // A large result: say where it differs first, unless either one is shown whole.
+  // A structured result: say where it first differs (a short one too: `level` among four members).
   const d =
     typeof m.expected === 'object' && m.expected !== null && !('either' in m.expected)
       ? firstDifference(m.expected, m.actual)
       : undefined;
-  if (d && d.path !== '' && (show(m.expected).includes('...') || show(m.actual).includes('...')))
+  if (d && d.path !== '')
     lines.push(
       `    first difference at ${d.path}: expected ${d.expected === undefined ? 'nothing' : show(d.expected)}, got ${d.actual === undefined ? 'nothing' : show(d.actual)}`,
     );

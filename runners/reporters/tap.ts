@@ -1,6 +1,7 @@
 // TAP version 14: one test point per vector; skips and expected failures use the SKIP / TODO directives.
 
 import type { RunReport } from '../run.ts';
+import { formatMismatch, PLAIN } from './pretty.ts';
 
 const esc = (s: string) => s.replace(/\\/g, '\\\\').replace(/#/g, '\\#').replace(/\n/g, ' ');
 
@@ -45,6 +46,8 @@ export function renderTap(report: RunReport): string {
             at: m?.pointer ?? '',
             expected: JSON.stringify(m?.expected ?? null),
             actual: JSON.stringify(m?.actual ?? null),
+            // Every mismatch as the pretty report says it: where it first differs, which bits.
+            detail: (r.mismatches ?? []).flatMap((x) => formatMismatch(x, PLAIN)).join('\n'),
           }),
         );
         break;

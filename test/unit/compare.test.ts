@@ -175,6 +175,18 @@ describe('the comparer', () => {
       plain,
     );
     expect(lines).toContain('    first difference at /changes/0/new: expected "0x1", got "0x2"');
+    // A result short enough to be shown whole still says where it differs.
+    const short = formatMismatch(
+      {
+        pointer: '/vectors/0/steps/0/expect',
+        step: 0,
+        op: 'access',
+        expected: { translated: { pa: '0x1000', level: 'pmd' }, updates: [] },
+        actual: { translated: { pa: '0x1000', level: 'pte' }, updates: [] },
+      },
+      plain,
+    );
+    expect(short).toContain('    first difference at /translated/level: expected "pmd", got "pte"');
   });
 
   it('compares JSON values structurally', () => {

@@ -224,5 +224,7 @@ describe('reporters', () => {
     expect(final.plan.end).toBe(7);
     // tap-parser counts a `not ok # TODO` under both fail and todo.
     expect(final).toMatchObject({ ok: false, count: 7, pass: 2, fail: 5, skip: 1, todo: 1 });
+    // A failure's diagnostics name the bits that differ, as the pretty and JUnit reports do.
+    expect(tap).toContain('bit 6 D: expected 1, got 0');
   });
 });
