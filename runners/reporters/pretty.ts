@@ -35,6 +35,17 @@ function bitsLabel(f: { name: string; bits: readonly [number, number] }): string
   return hi === lo ? `bit ${hi} ${f.name}` : `bits ${hi}:${lo} ${f.name}`;
 }
 
+const HEX64 = /^0x[0-9a-f]{16}$/;
+
+/** A hex answer where the vector has a Hex64: its spelling may be all that differs ("0x867"). */
+function hexSpelling(expected: Json | undefined, actual: Json | undefined): string | undefined {
+  if (typeof expected !== 'string' || typeof actual !== 'string' || !HEX64.test(expected))
+    return undefined;
+  if (HEX64.test(actual) || !/^0x[0-9a-fA-F]{1,16}$/.test(actual)) return undefined;
+  const same = BigInt(expected) === BigInt(actual) ? ': the number is the same' : '';
+  return `${quote(actual)} is not written as values are (0x and 16 lowercase hex digits)${same}`;
+}
+
 export function formatMismatch(m: Mismatch, st: Style): string[] {
   const lines = [`  step ${m.step} ${m.op}: expected ${show(m.expected)}, got ${show(m.actual)}`];
   // A structured result: say where it first differs (a short one too: `level` among four members).
@@ -46,6 +57,8 @@ export function formatMismatch(m: Mismatch, st: Style): string[] {
     lines.push(
       `    first difference at ${d.path}: expected ${d.expected === undefined ? 'nothing' : show(d.expected)}, got ${d.actual === undefined ? 'nothing' : show(d.actual)}`,
     );
+  const spelling = d ? hexSpelling(d.expected, d.actual) : hexSpelling(m.expected, m.actual);
+  if (spelling) lines.push(`    ${spelling}`);
   for (const f of m.fields ?? []) {
     const e = BigInt(f.expected);
     const a = BigInt(f.actual);

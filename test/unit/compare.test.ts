@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { VectorObservation } from '../../runners/adapter.ts';
+import type { Json, VectorObservation } from '../../runners/adapter.ts';
 import {
   entryLevel,
   firstDifference,
@@ -187,6 +187,19 @@ describe('the comparer', () => {
       plain,
     );
     expect(short).toContain('    first difference at /translated/level: expected "pmd", got "pte"');
+    // A hex answer not written as 0x and 16 lowercase digits says so, and whether the number agrees.
+    const spelt = (expected: Json, actual: Json) =>
+      formatMismatch({ pointer: '/p', step: 0, op: 'pte_mkdirty', expected, actual }, plain);
+    expect(spelt('0x0000000000000867', '0x867')).toContain(
+      '    "0x867" is not written as values are (0x and 16 lowercase hex digits): the number is the same',
+    );
+    expect(spelt('0x0000000000000867', '0x0000000000000ABC')).toContain(
+      '    "0x0000000000000ABC" is not written as values are (0x and 16 lowercase hex digits)',
+    );
+    expect(spelt({ new: '0x0000000000000001' }, { new: '0x1' })).toContain(
+      '    "0x1" is not written as values are (0x and 16 lowercase hex digits): the number is the same',
+    );
+    expect(spelt('0x0000000000000867', '0x0000000000000868').join('\n')).not.toContain('written');
   });
 
   it('compares JSON values structurally', () => {
