@@ -27,11 +27,16 @@ export function render(report: RunReport, name: ReporterName, style: Style = PLA
   }
 }
 
-/** The same, in pieces to write one after the other: the JSON report may be longer than a string. */
-export function renderParts(
+/**
+ * The same, in pieces to write one after the other: the JSON report may be longer than a string.
+ * Nothing is rendered before the first piece is asked for, so that the writer sees a failure to
+ * render (a report too long for a string) as its own and the other reports are still written.
+ */
+export function* renderParts(
   report: RunReport,
   name: ReporterName,
   style: Style = PLAIN,
 ): Iterable<string> {
-  return name === 'json' ? jsonReportParts(report) : [render(report, name, style)];
+  if (name === 'json') yield* jsonReportParts(report);
+  else yield render(report, name, style);
 }

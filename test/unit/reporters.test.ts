@@ -1,7 +1,10 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { parse as parseJunit, type TestSuites } from 'junit2json';
 import { Parser } from 'tap-parser';
-import { describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { writeReports } from '../../runners/cli-reports.ts';
 import { renderHtml } from '../../runners/reporters/html.ts';
 import { jsonReportParts, renderJson } from '../../runners/reporters/json.ts';
 import { renderJunit } from '../../runners/reporters/junit.ts';
@@ -9,6 +12,7 @@ import { PLAIN, renderPretty } from '../../runners/reporters/pretty.ts';
 import { renderTap } from '../../runners/reporters/tap.ts';
 import { summarize, type ResultEntry, type RunReport } from '../../runners/run.ts';
 import { validator } from '../../runners/vectors/schemas.ts';
+import { tmp } from './helpers.ts';
 
 const base = { file: 'vectors/pte/x86_64/t.json', family: 'pte', arch: 'x86_64', mode: '4level' };
 const results: ResultEntry[] = [
@@ -73,6 +77,40 @@ const report: RunReport = {
   results,
   problems,
 };
+
+describe('a report that cannot be rendered', () => {
+  it('costs its own file, not the other reports, and leaves nothing half written', async () => {
+    // A description that is no string: the HTML reporter fails on it, the JSON one does not.
+    const broken: RunReport = {
+      ...report,
+      results: results.map((r) =>
+        r.verdict === 'fail' ? { ...r, description: 7 as unknown as string } : r,
+      ),
+    };
+    const d = tmp();
+    const [html, json] = [join(d, 'r.html'), join(d, 'r.json')];
+    const said: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
+      said.push(String(s));
+      return true;
+    });
+    try {
+      const wrote = await writeReports(
+        [
+          { name: 'html', file: html },
+          { name: 'json', file: json },
+        ],
+        broken,
+      );
+      expect(wrote).toBe(false);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(said.join('')).toMatch(/--reporter html=.*r\.html: cannot render the report: /);
+    expect(existsSync(html)).toBe(false);
+    expect(JSON.parse(readFileSync(json, 'utf8'))).toMatchObject({ summary: report.summary });
+  });
+});
 
 describe('reporters', () => {
   it('pretty names the differing field of a failing PTE and summarizes', () => {
