@@ -199,6 +199,41 @@ describe.skipIf(missing !== undefined)('QEMU stopped part way', () => {
     const v = await stopped('at once');
     expect(new Set(v)).toEqual(new Set(['stopped', 'skip']));
   });
+  it('keeps QEMU out of a Ctrl-C to its process group: ptvec stops the run and kills QEMU itself', async () => {
+    expect(ensureHarnesses(Object.values(TARGETS))).toBeUndefined();
+    const report = join(tmp(), 'r.json');
+    const args = [BIN, 'run', '--impl', 'qemu', '--arch', 'riscv64', '--family', 'mmu'];
+    // A group of its own, as a terminal makes for a job; the group gets the signal, as on Ctrl-C.
+    const p = spawn(process.execPath, [...args, '--reporter', `json=${report}`], {
+      detached: true,
+      stdio: 'ignore',
+      env: { ...process.env, CI: 'true' },
+    });
+    const pgid = p.pid!;
+    const group = (pid: number) =>
+      Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[2]);
+    const qemuOf = () =>
+      // A QEMU running a batch (not a `--version` probe, which runs in ptvec's group and is done).
+      spawnSync('pgrep', ['-P', String(pgid), '-f', 'qemu-system.* -kernel '], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter(Boolean)
+        .map(Number);
+    let qemu: number[] = [];
+    for (let t = 0; t < 600 && !qemu.length; t++) {
+      await new Promise((r) => setTimeout(r, 10));
+      qemu = qemuOf();
+    }
+    expect(qemu.length).toBeGreaterThan(0);
+    for (const q of qemu) expect(group(q)).not.toBe(pgid);
+    process.kill(-pgid, 'SIGINT');
+    const code = await new Promise<number | null>((r) => p.on('exit', (c) => r(c)));
+    expect(code).toBe(130);
+    const r = JSON.parse(readFileSync(report, 'utf8')) as RunReport;
+    expect(r.stopped).toBe('the run was interrupted (SIGINT)');
+    for (const x of r.results) expect(x.reason ?? '').not.toMatch(/killed by/);
+    for (const q of qemu) expect(running(q)).toBe(false);
+  }, 60_000);
+
   it('keeps the batch QEMU finished, and gives every other vector the reason', async () => {
     const v = await stopped('at the first answer');
     // One batch of at most 10, judged (QEMU's expected failures are not applied here).

@@ -4,6 +4,7 @@
 
 import { spawn } from 'node:child_process';
 import { closeSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import { forgetGroup, trackGroup } from '../../protocol/groups.ts';
 import type { Layout, QemuTarget } from './target.ts';
 
 /** No display, monitor, serial port or default device: the harness talks through guest RAM only. */
@@ -156,10 +157,16 @@ function runQemu(
   return new Promise((resolve) => {
     let stderr = '';
     let timedOut = false;
+    // In a process group of its own, as --exec's processes are (protocol/groups.ts): a Ctrl-C in the
+    // terminal reaches ptvec alone, which stops the run and kills QEMU itself, so that the vector
+    // QEMU was running gets the run's reason, not "killed by SIGINT"; ptvec's end kills the group.
     const child = spawn(binary, args, {
       stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true,
       ...(signal ? { signal, killSignal: 'SIGKILL' as const } : {}),
     });
+    const group = child.pid;
+    if (group !== undefined) trackGroup(group);
     child.stderr.on('data', (c: Buffer) => {
       stderr = (stderr + c.toString('utf8')).slice(-STDERR_TAIL);
     });
@@ -175,6 +182,7 @@ function runQemu(
     });
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
+      if (group !== undefined) forgetGroup(group);
       if (timedOut) resolve({ reason: `${binary} did not finish within ${timeoutMs} ms` });
       else if (signal) resolve({ reason: `${binary} was killed by ${signal}${tail()}` });
       else {
