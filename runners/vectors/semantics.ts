@@ -1,7 +1,8 @@
 // What a schema cannot say about a vector file (Wycheproof's vectorgen lint), checked by every
 // command that loads vectors, so that `run`, `list` and `lint` judge a file alike.
 
-import { sep } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, dirname, resolve, sep } from 'node:path';
 import { archDescriptions, levelOf } from '../arch.ts';
 import type { ArchDescription } from './generated/arch.ts';
 import type { Step } from './generated/vector-file.ts';
@@ -21,6 +22,8 @@ export function checkFile(model: VectorModel, f: LoadedFile, problems: Problem[]
       pointer: '/family',
       message: `family ${quote(f.data.family)} does not match the directory vectors/${dir}/`,
     });
+  const schema = schemaPathProblem(f);
+  if (schema) problems.push(schema);
   // Every vector's flags, the refused ones' too: a note they cite is not unused.
   const cited = new Set<unknown>(
     (f.data.vectors as readonly unknown[]).flatMap((v) => {
@@ -44,6 +47,23 @@ export function checkFile(model: VectorModel, f: LoadedFile, problems: Problem[]
 }
 
 export const pointerToken = (s: string): string => s.replace(/~/g, '~0').replace(/\//g, '~1');
+
+/**
+ * `$schema` is for editors: a relative path that leads to no vector-file.schema.json gives no
+ * completion, silently. A warning (the file is still valid); a URL is not checked.
+ */
+function schemaPathProblem(f: LoadedFile): Problem | undefined {
+  const given = f.data.$schema;
+  if (/^[a-z][a-z0-9+.-]*:/i.test(given)) return undefined;
+  const target = resolve(dirname(f.file), given);
+  if (basename(target) === 'vector-file.schema.json' && existsSync(target)) return undefined;
+  return {
+    file: f.file,
+    pointer: '/$schema',
+    message: `${quote(given)} leads to no vector-file.schema.json from this file, so an editor finds no schema (the package's is schemas/vector-file.schema.json)`,
+    severity: 'warning',
+  };
+}
 
 type Found = Omit<Problem, 'file'>;
 

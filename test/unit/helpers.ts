@@ -13,7 +13,8 @@ export function vectorFile(
   over: Record<string, unknown> = {},
 ): Record<string, unknown> {
   return {
-    $schema: '../../../schemas/vector-file.schema.json',
+    // The package's schema from wherever the test writes the file: $schema leads to it.
+    $schema: join(PACKAGE_ROOT, 'schemas/vector-file.schema.json'),
     formatVersion: 1,
     family: 'pte',
     title: 'test file',

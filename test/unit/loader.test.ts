@@ -88,7 +88,8 @@ describe('loading vector files', () => {
         /"report":\{[^}]*\}/,
         `"report":${JSON.stringify(report)}`,
       );
-      return { ...corpus, vectors: [JSON.parse(text) as unknown] };
+      const $schema = join(PACKAGE_ROOT, 'schemas/vector-file.schema.json');
+      return { ...corpus, $schema, vectors: [JSON.parse(text) as unknown] };
     };
     const d = tmp();
     const stval = '0x0000000000000000';
@@ -123,6 +124,34 @@ describe('loading vector files', () => {
         'expected the id as <arch>/<family>/<topic>/<case>, e.g. "x86_64/pte/mine/case"',
       ],
     ]);
+  });
+
+  it('warns of a $schema that leads to no schema from the file (an editor would find none), and not of a URL', () => {
+    const d = tmp();
+    const v = [dirtyVector('x86_64/pte/t/s')];
+    const lost = loadVectors([
+      writeJson(
+        d,
+        'lost.json',
+        vectorFile(v, { $schema: '../../../schemas/vector-file.schema.json' }),
+      ),
+    ]);
+    expect(lost.vectors).toHaveLength(1);
+    expect(lost.problems).toEqual([
+      {
+        file: expect.stringMatching(/lost\.json$/),
+        pointer: '/$schema',
+        message: expect.stringMatching(
+          /^"\.\.\/\.\.\/\.\.\/schemas\/vector-file\.schema\.json" leads to no vector-file\.schema\.json from this file/,
+        ),
+        severity: 'warning',
+      },
+    ]);
+    const e = tmp();
+    const url = 'https://ptvec.dev/schemas/vector-file.schema.json';
+    expect(
+      loadVectors([writeJson(e, 'url.json', vectorFile(v, { $schema: url }))]).problems,
+    ).toEqual([]);
   });
 
   it('explains an unknown op', () => {

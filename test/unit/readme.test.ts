@@ -75,7 +75,8 @@ describe('README', () => {
   });
 
   const exampleFile = (n: number, family: string, ref: string) => ({
-    $schema: '../../../schemas/vector-file.schema.json',
+    // The package's schema from wherever the test writes the file: $schema leads to it.
+    $schema: join(PACKAGE_ROOT, 'schemas/vector-file.schema.json'),
     formatVersion: 1,
     family,
     title: 'README example',
