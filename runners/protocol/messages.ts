@@ -138,7 +138,9 @@ export function parseImplementationLine(
       reason: `garbage on stdout: ${quoted()} is not JSON (${(e as Error).message})`,
     };
   }
-  const beyond = beyondDouble(data);
+  // Only a number with an exponent of three digits or 309 digits can read as Infinity: the rare
+  // line that has one (or a hex string that looks so) is walked.
+  const beyond = MAYBE_INFINITE.test(line) ? beyondDouble(data) : undefined;
   if (beyond !== undefined) return beyond;
   if (isPlainResult(data)) return { kind: 'answer', message: data };
   const validate = validator('protocol.schema.json#/definitions/ImplementationMessage');
@@ -152,6 +154,8 @@ export function parseImplementationLine(
   const m = data as ImplementationMessage1;
   return m.type === 'hello' ? { kind: 'hello', message: m } : { kind: 'answer', message: m };
 }
+
+const MAYBE_INFINITE = /[eE]\+?\d{3}|\d{309}/;
 
 /** Whether a parsed JSON value holds a number JSON.parse read as ±Infinity (1e309 and beyond). */
 function holdsInfinity(v: unknown): boolean {
