@@ -124,6 +124,9 @@ function describe(e: ErrorObject): string {
       return 'expected exactly one of "result", "either", "byChoice"';
     case 'minimum':
     case 'maximum':
+      // Past 2^53 - 1, JSON.parse has already rounded the number: the file says another one.
+      if (Math.abs(p.limit as number) === Number.MAX_SAFE_INTEGER)
+        return `expected an integer JSON reads exactly: from -(2^53 - 1) to 2^53 - 1 (${Number.MAX_SAFE_INTEGER})`;
       return `expected a number ${e.keyword === 'minimum' ? '>=' : '<='} ${String(p.limit)}`;
     case 'uniqueItems':
       return 'expected unique items';

@@ -154,6 +154,23 @@ describe('loading vector files', () => {
     ).toEqual([]);
   });
 
+  it('refuses an integer past 2^53 - 1 in an expectation: JSON.parse has already rounded it', () => {
+    const d = tmp();
+    const v = {
+      id: 'x86_64/pte/t/type',
+      description: 'swp_type',
+      steps: [{ op: 'swp_type', args: { entry: '0x0000000000000067' }, expect: { result: 0 } }],
+    };
+    const text = JSON.stringify(vectorFile([v])).replace('"result":0', '"result":9007199254740993');
+    const r = loadVectors([writeJson(d, 'big.json', text)]);
+    expect(r.problems.map((p) => [p.pointer, p.message])).toEqual([
+      [
+        '/vectors/0/steps/0/expect/result',
+        'expected an integer JSON reads exactly: from -(2^53 - 1) to 2^53 - 1 (9007199254740991)',
+      ],
+    ]);
+  });
+
   it('explains an unknown op', () => {
     const d = tmp();
     const v = {
