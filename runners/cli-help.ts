@@ -43,7 +43,7 @@ export const COMMANDS: Readonly<Record<string, { readonly line: string; readonly
     },
     lint: {
       line: 'lint [PATH...]    check vector files as run does: schema, ids, flags, refs, ops, work budget',
-      help: `usage: ptvec lint [PATH...]\n\nCheck vector files as run does (schema, ids, flags, refs, ops, setups, the work budget),\nagainst the whole corpus; exit 2 when any file has an error.`,
+      help: `usage: ptvec lint [PATH...]\n\nCheck vector files as run does (schema, ids, flags, refs, ops, setups, the work budget),\nagainst the whole corpus, and warn of a key given twice in one object; exit 2 when any file\nhas an error.`,
     },
     decode: {
       line: 'decode VALUE      name the fields of an entry',

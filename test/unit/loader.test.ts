@@ -2,7 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { lint } from '../../runners/lint.ts';
 import { loadVectors } from '../../runners/load.ts';
+import { duplicateKeys } from '../../runners/vectors/json-duplicates.ts';
 import { PACKAGE_ROOT } from '../../runners/paths.ts';
 import { MAX_SCHEMA_ERRORS } from '../../runners/vectors/generated/validators.js';
 import { MAX_EXPECT_NESTING } from '../../runners/vectors/semantics.ts';
@@ -168,6 +170,41 @@ describe('loading vector files', () => {
         '/vectors/0/steps/0/expect/result',
         'expected an integer JSON reads exactly: from -(2^53 - 1) to 2^53 - 1 (9007199254740991)',
       ],
+    ]);
+  });
+
+  it('finds the keys an object has twice, which JSON.parse drops silently, with their pointers', () => {
+    expect(duplicateKeys('{"a": 1, "b": {"c": [1, {"d": 2, "d": 3}]}, "a": 4}')).toEqual([
+      { pointer: '/b/c/1/d', key: 'd' },
+      { pointer: '/a', key: 'a' },
+    ]);
+    // Strings that look like JSON, escaped quotes and backslashes, and escaped keys.
+    expect(duplicateKeys('{"s": "{\\"x\\": 1, \\"x\\": 2}", "t\\\\": 1, "e": "\\\\"}')).toEqual([]);
+    expect(duplicateKeys('{"\\u0041": 1, "A": 2, "x~/y": {"k": 1, "k": 1}}')).toEqual([
+      { pointer: '/A', key: 'A' },
+      { pointer: '/x~0~1y/k', key: 'k' },
+    ]);
+    // An object of many keys costs linear time: its keys go into a Set.
+    const many = `{${Array.from({ length: 200_000 }, (_, i) => `"k${i}": ${i}`).join(', ')}, "k7": 0}`;
+    expect(duplicateKeys(many)).toEqual([{ pointer: '/k7', key: 'k7' }]);
+  });
+
+  it('lint warns of a step with two expect members, of which the run keeps the last', () => {
+    const d = tmp();
+    const text = JSON.stringify(vectorFile([dirtyVector('x86_64/pte/t/two')])).replace(
+      '"expect":{"result":true}',
+      '"expect":{"result":false},"expect":{"result":true}',
+    );
+    const r = lint([writeJson(d, 'two.json', text)]);
+    expect(r.vectors).toBe(1);
+    expect(r.problems).toEqual([
+      {
+        file: expect.stringMatching(/two\.json$/),
+        pointer: '/vectors/0/steps/0/expect',
+        message:
+          'the key "expect" is given twice in one object: JSON keeps the last, and the first is lost',
+        severity: 'warning',
+      },
     ]);
   });
 
