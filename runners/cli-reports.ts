@@ -9,13 +9,13 @@ import {
   existsSync,
   mkdirSync,
   openSync,
-  realpathSync,
   rmSync,
   statSync,
   writeSync,
 } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import { out, UsageError } from './cli-io.ts';
+import { realFile } from './paths.ts';
 import { REPORTERS, type ReporterName } from './reporters/names.ts';
 import type { RunReport } from './run.ts';
 import { findVectorFiles, type Problem } from './vectors/files.ts';
@@ -54,13 +54,6 @@ export function reporters(specs: string[] | undefined, reads?: readonly string[]
   return parsed;
 }
 
-const realFile = (p: string): string => {
-  try {
-    return realpathSync(p);
-  } catch {
-    return resolve(p);
-  }
-};
 const readFiles = (paths: readonly string[]): Set<string> =>
   new Set(findVectorFiles(paths, []).map(realFile));
 

@@ -179,7 +179,8 @@ function match(
     : { ok: false, expected };
 }
 
-const HEX64 = /^0x[0-9a-f]{16}$/;
+/** A 64-bit value as the vectors write it: 0x and 16 lowercase hex digits. */
+export const HEX64 = /^0x[0-9a-f]{16}$/;
 
 /** The level whose entry a step returns, if it returns one (so that differing fields can be named). */
 export function entryLevel(

@@ -1,9 +1,7 @@
 // `ptvec merge`: the JSON reports of the shards of one run joined into the report that the
 // unsharded run gives (DESIGN.md "The command line").
 
-import { realpathSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { displayPath, readJsonInput } from './paths.ts';
+import { displayPath, readJsonInput, realFile } from './paths.ts';
 import { retained, sortProblems, summarize, type ResultEntry, type RunReport } from './run.ts';
 import type { Problem } from './vectors/files.ts';
 import { schemaProblems, validator } from './vectors/schemas.ts';
@@ -17,14 +15,6 @@ export interface Merged {
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 const problemKey = (p: Problem) => JSON.stringify([p.file, p.pointer, p.message, p.severity]);
 
-const realPath = (p: string): string => {
-  try {
-    return realpathSync(p);
-  } catch {
-    return resolve(p);
-  }
-};
-
 export function mergeReports(paths: readonly string[]): Merged {
   const problems: Problem[] = [];
   const reports: { file: string; r: RunReport }[] = [];
@@ -32,7 +22,7 @@ export function mergeReports(paths: readonly string[]): Merged {
   const given = new Set<string>();
   for (const path of paths) {
     const file = displayPath(path);
-    const real = realPath(path);
+    const real = realFile(path);
     if (given.has(real)) {
       problems.push({ file, pointer: '', message: 'this report is given twice' });
       continue;

@@ -1,7 +1,7 @@
 // Where the package's own data lives, how files are named in messages, and reading a JSON input.
 
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nestingDepth } from './json-depth.ts';
 import { locateJsonError } from './vectors/json-position.ts';
@@ -20,6 +20,15 @@ export const PACKAGE_ROOT = ((): string => {
 export const SCHEMAS_DIR = join(PACKAGE_ROOT, 'schemas');
 export const VECTORS_DIR = join(PACKAGE_ROOT, 'vectors');
 export const ARCH_DIR = join(PACKAGE_ROOT, 'vectors', 'arch');
+
+/** A path with its links resolved, for telling two names of one file apart (as given if it cannot be). */
+export function realFile(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return resolve(p);
+  }
+}
 
 /** The package's version (package.json). */
 export function toolVersion(): string {

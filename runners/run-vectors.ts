@@ -7,7 +7,7 @@ import { loadVectors } from './load.ts';
 import { problemLine } from './reporters/pretty.ts';
 import { execute, type RunReport } from './run.ts';
 import { executeStreaming } from './run-stream.ts';
-import { checkFilters, selectionOf, unknownName, type Filters } from './selection.ts';
+import { selectionOf, unknownName, type Filters } from './selection.ts';
 import type { LoadResult, Problem } from './vectors/files.ts';
 
 export interface RunVectorsOptions {
@@ -33,8 +33,8 @@ export async function run(
   impl: Implementation,
   options: RunVectorsOptions = {},
 ): Promise<RunReport> {
-  checkFilters(options.selection);
-  const bad = unknownName(options.selection ?? {});
+  const selection = selectionOf(options.selection);
+  const bad = unknownName(selection);
   if (bad) throw new Error(`${bad.filter} ${bad.value}: expected one of ${bad.known.join(', ')}`);
   let expectFail = options.expectFail;
   if (typeof expectFail === 'string') {
@@ -43,7 +43,7 @@ export async function run(
     if (problems.length) throw new Error(problems.map(problemLine).join('\n'));
   }
   const opts = {
-    selection: selectionOf(options.selection),
+    selection,
     ...(expectFail ? { expectFail } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   };

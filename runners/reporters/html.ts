@@ -5,7 +5,7 @@
 
 import type { Json } from '../adapter.ts';
 import { archDescriptions, levelOf } from '../arch.ts';
-import { jsonEqual, own, type Mismatch } from '../compare.ts';
+import { HEX64, jsonEqual, own, type Mismatch } from '../compare.ts';
 import { exitCode, type ResultEntry, type RunReport, type StepRecord } from '../run.ts';
 import type { Field } from '../vectors/generated/arch.ts';
 import { familyNames } from '../vectors/schemas.ts';
@@ -35,7 +35,6 @@ const VERDICT_LABEL: Readonly<Record<string, string>> = {
   error: 'ERROR',
 };
 const LISTED = ['fail', 'xpass', 'error', 'xfail', 'skip'] as const;
-const HEX64 = /^0x[0-9a-f]{16}$/;
 const ARCH_ORDER = ['x86_64', 'arm64', 'riscv64'];
 
 const isObject = (j: Json | undefined): j is JsonObject =>

@@ -2,7 +2,7 @@
 // Colour only on a terminal, and never with NO_COLOR or in CI.
 
 import type { Json } from '../adapter.ts';
-import { firstDifference, type Mismatch } from '../compare.ts';
+import { firstDifference, HEX64, type Mismatch } from '../compare.ts';
 import type { ResultEntry, RunReport } from '../run.ts';
 import type { Problem } from '../vectors/files.ts';
 import { counted, quote, shorten } from '../vectors/quote.ts';
@@ -34,8 +34,6 @@ function bitsLabel(f: { name: string; bits: readonly [number, number] }): string
   if (f.name === `bit${hi}`) return `bit ${hi}`;
   return hi === lo ? `bit ${hi} ${f.name}` : `bits ${hi}:${lo} ${f.name}`;
 }
-
-const HEX64 = /^0x[0-9a-f]{16}$/;
 
 /** A hex answer where the vector has a Hex64: its spelling may be all that differs ("0x867"). */
 function hexSpelling(expected: Json | undefined, actual: Json | undefined): string | undefined {
