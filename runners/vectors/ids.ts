@@ -19,15 +19,44 @@ function corpusRoot(path: string): string | undefined {
   }
 }
 
-/** Ids of the corpus (the package's vectors/ and each path's enclosing vectors/) outside `given`. */
-function corpusIds(paths: readonly string[], given: ReadonlySet<string>): Map<string, Place> {
+/**
+ * A superset of the vector ids a file's text holds, where no id can be written with an escape: each
+ * `"id": "..."` string without one. A loaded vector's id matches the schema's pattern, whose
+ * characters (`a-z0-9_./-`), like the key's, JSON can otherwise spell only as `\/` or `\u002d` to
+ * `\u007a`: a text with such an escape is read whole (`\u00a7`, the corpus's §, is not one).
+ */
+const ID_MEMBER = /"id"\s*:\s*"([^"\\]*)"/g;
+const asciiEscape = (text: string): boolean => {
+  if (text.includes('\\/')) return true;
+  for (let i = text.indexOf('\\u00'); i >= 0; i = text.indexOf('\\u00', i + 4)) {
+    const digit = text.charCodeAt(i + 4);
+    if (digit >= 0x32 && digit <= 0x37) return true;
+  }
+  return false;
+};
+const mayHoldAny = (text: string, wanted: ReadonlySet<string>): boolean => {
+  if (asciiEscape(text)) return true;
+  for (const m of text.matchAll(ID_MEMBER)) if (wanted.has(m[1]!)) return true;
+  return false;
+};
+
+/**
+ * Where the corpus (the package's vectors/ and each path's enclosing vectors/), outside `given`,
+ * first has each of the `wanted` ids. A file is parsed only when a scan of its text finds one of
+ * them: a run of one file reads the corpus's text, not its JSON.
+ */
+function corpusIds(
+  paths: readonly string[],
+  given: ReadonlySet<string>,
+  wanted: ReadonlySet<string>,
+): Map<string, Place> {
   const roots = new Set([VECTORS_DIR, ...paths.map(corpusRoot).filter((r) => r !== undefined)]);
   const ids = new Map<string, Place>();
   for (const f of findVectorFiles([...roots], [])) {
     if (given.has(f)) continue;
     // Not this command's files: their own problems are reported when they are given.
     const read = readVectorText(f);
-    if ('problem' in read) continue;
+    if ('problem' in read || !mayHoldAny(read.text, wanted)) continue;
     let data: unknown;
     try {
       data = JSON.parse(read.text);
@@ -38,7 +67,7 @@ function corpusIds(paths: readonly string[], given: ReadonlySet<string>): Map<st
     if (!Array.isArray(vectors)) continue;
     vectors.forEach((v: unknown, i) => {
       const id = (v as { id?: unknown } | null)?.id;
-      if (typeof id === 'string' && !ids.has(id))
+      if (typeof id === 'string' && wanted.has(id) && !ids.has(id))
         ids.set(id, { file: displayPath(f), pointer: `/vectors/${i}` });
     });
   }
@@ -67,7 +96,9 @@ export function checkIds<V extends Pick<LoadedVector, 'id' | 'file' | 'pointer'>
     if (same) same.push(v);
     else byId.set(v.id, [v]);
   }
-  const corpus = paths.length ? corpusIds(paths, new Set(files)) : new Map<string, Place>();
+  const corpus = paths.length
+    ? corpusIds(paths, new Set(files), new Set(byId.keys()))
+    : new Map<string, Place>();
   return vectors.filter((v) => {
     const same = byId.get(v.id) ?? [];
     const old = corpus.get(v.id);

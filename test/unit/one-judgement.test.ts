@@ -2,7 +2,7 @@
 // (exit 2), with the same problem at the same place, while its valid neighbour still runs and passes.
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { referenceImplementation } from '../../runners/adapters/reference.ts';
@@ -534,6 +534,38 @@ describe('one judgement for run and lint', () => {
         message: `duplicate id "${old.id}": also at ${old.file}#${old.pointer}`,
       },
     ]);
+  });
+
+  it('finds a duplicate in the corpus however its file spells the id, and only a real one', () => {
+    // corpusIds scans the other files' text before parsing any: each spelling below, in a file of
+    // its own, must still be found, and an id that only a string quotes must not.
+    const d = join(tmp(), 'vectors', 'pte', 'x86_64');
+    mkdirSync(d, { recursive: true });
+    const spellings: Record<string, (text: string) => string> = {
+      plain: (t) => t,
+      slash: (t) => t.replace('"x86_64/pte/e/slash"', '"x86_64\\/pte\\/e\\/slash"'),
+      key: (t) => t.replace(/"id": "x86_64\/pte\/e\/key"/, '"\\u0069d" : "x86_64/pte/e/key"'),
+      letter: (t) => t.replace('"x86_64/pte/e/letter"', '"x86_64/pte/e/l\\u0065tter"'),
+    };
+    const ids = Object.keys(spellings).map((k) => `x86_64/pte/e/${k}`);
+    for (const [k, spell] of Object.entries(spellings)) {
+      const text = JSON.stringify(vectorFile([dirtyVector(`x86_64/pte/e/${k}`)]), null, 1);
+      if (k !== 'plain') expect(spell(text)).not.toBe(text);
+      writeFileSync(join(d, `old-${k}.json`), spell(text));
+    }
+    const quoted = {
+      ...dirtyVector('x86_64/pte/e/other'),
+      description: '"id": "x86_64/pte/e/quoted"',
+    };
+    writeJson(d, 'quotes.json', vectorFile([quoted]));
+    const mine = [...ids, 'x86_64/pte/e/quoted'].map((id) => dirtyVector(id));
+    const file = writeJson(d, 'new.json', vectorFile(mine));
+    expect(lint([file]).problems.map((p) => `${p.pointer} ${p.message}`)).toEqual(
+      Object.keys(spellings).map(
+        (k, i) =>
+          `/vectors/${i}/id duplicate id "${ids[i]!}": also at ${join(d, `old-${k}.json`)}#/vectors/0`,
+      ),
+    );
   });
 
   it('checks a family against its directory under vectors/', () => {
