@@ -2,12 +2,15 @@
 
 import { closest } from './cli-io.ts';
 
-const SELECT = `filters (each repeats; a vector matches if it matches any value of each filter given):
+const selectHelp = (
+  repeats: string,
+) => `filters (each repeats; a vector matches if it matches any value of each filter given):
   --arch A  --mode M  --family F  --tag T  --grep REGEX
 
-options (each once, but --reporter):
+options (each once${repeats}):
   --shard I/N               the I-th of N deterministic slices (by id)
   --allow-empty             exit 0 when the selection is empty or nothing in it was judged`;
+const SELECT = selectHelp(', but --reporter');
 
 const RUN = `usage: ptvec run [PATH...] [options]
 
@@ -39,7 +42,7 @@ export const COMMANDS: Readonly<Record<string, { readonly line: string; readonly
     },
     list: {
       line: 'list [PATH...]    print the ids a run would select',
-      help: `usage: ptvec list [PATH...] [filters]\n\nPrint the ids of the vectors a run with the same filters would select.\n\n${SELECT}`,
+      help: `usage: ptvec list [PATH...] [filters]\n\nPrint the ids of the vectors a run with the same filters would select.\n\n${selectHelp('')}`,
     },
     lint: {
       line: 'lint [PATH...]    check vector files as run does: schema, ids, flags, refs, ops, work budget',

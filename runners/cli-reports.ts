@@ -91,12 +91,37 @@ function writeReport(file: string, parts: Iterable<string>): string | undefined 
   return because;
 }
 
-/** Makes the directory of a report file; why the file cannot be written there, or undefined. */
+/**
+ * A directory and its missing parents, one mkdir each. node's `mkdirSync(dir, { recursive: true })`
+ * retries for ever where mkdir fails with ENOENT under a directory that exists (`/proc/x/y`).
+ */
+function makeDirectory(dir: string): void {
+  if (existsSync(dir)) return;
+  const parent = dirname(dir);
+  if (parent !== dir) makeDirectory(parent);
+  try {
+    mkdirSync(dir);
+  } catch (e) {
+    // Made meanwhile by someone else: what matters is that it is a directory now.
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(dir).isDirectory()) throw e;
+  }
+}
+
+/**
+ * Makes the directory of a report file and opens the file for appending (a new file is removed
+ * again), so that a file the system refuses (`/proc/x.xml`) is found before the run; a FIFO or a
+ * device is not opened, which would wait for a reader. Why the file cannot be written, or undefined.
+ */
 function prepareReportFile(file: string): string | undefined {
   try {
-    mkdirSync(dirname(file), { recursive: true });
-    accessSync(existsSync(file) ? file : dirname(file), constants.W_OK);
-    if (existsSync(file) && statSync(file).isDirectory()) return 'cannot write: it is a directory';
+    makeDirectory(dirname(file));
+    const existed = existsSync(file);
+    if (existed && statSync(file).isDirectory()) return 'cannot write: it is a directory';
+    accessSync(existed ? file : dirname(file), constants.W_OK);
+    if (!existed || statSync(file).isFile()) {
+      closeSync(openSync(file, 'a'));
+      if (!existed) rmSync(file, { force: true });
+    }
     return undefined;
   } catch (e) {
     const { code, message } = e as NodeJS.ErrnoException;

@@ -8,19 +8,17 @@ import type { Implementation, VectorObservation, VectorStream } from '../adapter
 import { DEFAULT_WINDOW } from './messages.ts';
 import { ImplementationProcess } from './process.ts';
 import { notCovered, unobservedBy } from './negotiate.ts';
-import {
-  addVectors,
-  endVectors,
-  errorObs,
-  newRunState,
-  start,
-  stop,
-  Worker,
-  type ExecOptions,
-  type RunState,
-} from './session.ts';
+import { addVectors, endVectors, newRunState, stop, type RunState } from './run-state.ts';
+import { errorObs, start, Worker, type ExecOptions } from './session.ts';
 
 export { MAX_CONSECUTIVE_TIMEOUTS, type ExecOptions } from './session.ts';
+
+/** Each incident once, in the order of its first time, with how many times it happened. */
+function counted(incidents: readonly string[]): string[] {
+  const times = new Map<string, number>();
+  for (const m of incidents) times.set(m, (times.get(m) ?? 0) + 1);
+  return [...times].map(([m, n]) => (n === 1 ? m : `${m} (${n} times)`));
+}
 
 /** The implementation behind `--exec`; its first process is started (and says hello) here. */
 export async function execImplementation(opts: ExecOptions): Promise<Implementation> {
@@ -83,7 +81,7 @@ export async function execImplementationFrom(
     ),
     notCovered: (v) => notCovered(hello.supports, v),
     unobserved: (v) => unobservedBy(hello.supports, v),
-    incidents: () => [...incidents],
+    incidents: () => counted(incidents),
     stream,
     run(vectors, answered) {
       const s = stream(answered);

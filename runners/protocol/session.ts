@@ -3,7 +3,7 @@
 // vectors unanswered then are run again alone, and only one that fails alone as the first vector of
 // a fresh process (or runs out of time alone) is blamed. Every vector gets exactly one observation.
 
-import type { Json, VectorInput, VectorObservation } from '../adapter.ts';
+import type { Json, VectorObservation } from '../adapter.ts';
 import { toolVersion } from '../paths.ts';
 import type { ErrorMessage, ResultMessage } from '../vectors/generated/protocol.ts';
 import {
@@ -18,6 +18,7 @@ import {
 } from './messages.ts';
 import { ImplementationProcess, type ProcessEvent } from './process.ts';
 import { shorten } from '../vectors/quote.ts';
+import { stop, type RunState } from './run-state.ts';
 
 export interface ExecOptions {
   readonly argv: readonly string[];
@@ -93,76 +94,6 @@ function observation(steps: readonly Json[]): VectorObservation {
   };
 }
 
-/** The shared state of one run: the vectors so far, the queue, which are answered. Vectors may be
- * added while the run goes on (a streaming run): the workers wait for more until it is ended. */
-export interface RunState {
-  readonly vectors: VectorInput[];
-  readonly queue: number[];
-  /** Which vectors have an observation: only that is kept, the runner judges each as it arrives. */
-  readonly done: boolean[];
-  /** Vector index by id, for answers. */
-  readonly byId: Map<string, number>;
-  /** Called as each vector's observation is known, and again for a vector found answered twice
-   * after its first answer: the second observation replaces the first. */
-  readonly answered: (i: number, o: VectorObservation) => void;
-  /** Timeouts since the last answer, over all workers (MAX_CONSECUTIVE_TIMEOUTS). */
-  timeouts: number;
-  /** Why the run stopped early: the reason of every vector not answered by then. */
-  stopped: string | undefined;
-  /** No more vectors will be added. */
-  ended: boolean;
-  /** Ends the sessions under way, when the run stops. */
-  readonly aborts: Set<() => void>;
-  /** Workers waiting for vectors to be added or for the end. */
-  readonly waiting: Set<() => void>;
-}
-
-export function newRunState(answered: (i: number, o: VectorObservation) => void): RunState {
-  return {
-    vectors: [],
-    queue: [],
-    done: [],
-    byId: new Map(),
-    answered,
-    timeouts: 0,
-    stopped: undefined,
-    ended: false,
-    aborts: new Set(),
-    waiting: new Set(),
-  };
-}
-
-function wake(st: RunState): void {
-  const waiting = [...st.waiting];
-  st.waiting.clear();
-  for (const w of waiting) w();
-}
-
-/** More vectors for the run, their indices following the earlier ones'. Ids are unique in a run. */
-export function addVectors(st: RunState, vectors: readonly VectorInput[]): void {
-  for (const v of vectors) {
-    const i = st.vectors.push(v) - 1;
-    st.queue.push(i);
-    st.done.push(false);
-    st.byId.set(v.id, i);
-  }
-  wake(st);
-}
-
-/** No more vectors: the workers end once the queue is empty. */
-export function endVectors(st: RunState): void {
-  st.ended = true;
-  wake(st);
-}
-
-/** End the run: the sessions under way are ended (their processes killed) and every vector not
- * answered yet gets `reason`. */
-export function stop(st: RunState, reason: string): void {
-  st.stopped = reason;
-  for (const abort of [...st.aborts]) abort();
-  wake(st);
-}
-
 /** The observation an answer is handed on as (the runner judges it at once and keeps the verdict). */
 function keep(m: ResultMessage | ErrorMessage): VectorObservation {
   return m.type === 'error'
@@ -184,6 +115,8 @@ export class Worker {
   /** Vectors to run alone after a failure that was not pinned on them. */
   private isolate: number[] = [];
   private isolations = new Map<number, number>();
+  /** Failures not pinned on a vector, until the vectors then unanswered have their verdicts. */
+  private unpinned: { reason: string; left: Set<number>; blamed: boolean }[] = [];
   /** The session's handler of the process's events; none between sessions. */
   private handler: ((e: ProcessEvent) => void) | undefined;
   private st: RunState | undefined;
@@ -210,6 +143,7 @@ export class Worker {
     this.st = st;
     this.isolate = [];
     this.isolations = new Map();
+    this.unpinned = [];
     try {
       for (;;) {
         const alone = this.isolate.length > 0;
@@ -252,6 +186,23 @@ export class Worker {
     });
   }
 
+  /**
+   * Vector i has its observation. A failure none of whose vectors was blamed once they all have
+   * theirs is still the implementation's: it is reported as an incident, not lost.
+   */
+  private settled(i: number, error: boolean): void {
+    this.unpinned = this.unpinned.filter((f) => {
+      if (!f.left.delete(i)) return true;
+      f.blamed ||= error;
+      if (f.left.size > 0) return true;
+      if (!f.blamed)
+        this.incidents.push(
+          `${f.reason} with vectors unanswered, none of which failed when run again alone (the process was restarted)`,
+        );
+      return false;
+    });
+  }
+
   /** Kill the process; the next vector gets a new one. */
   private discard(): void {
     const p = this.proc?.kill();
@@ -287,7 +238,7 @@ export class Worker {
       e.kind === 'line'
         ? `a line while no vector was in flight: ${JSON.stringify(shorten(e.line))}`
         : `a line longer than ${MAX_LINE} bytes while no vector was in flight`;
-    this.incidents.push(`the implementation wrote ${what} (the process was restarted)`);
+    this.incidents.push(`the implementation wrote ${what} (the process was killed)`);
   }
 
   private async ensure(): Promise<ImplementationProcess | undefined> {
@@ -362,6 +313,7 @@ export class Worker {
       const settle = (i: number, o: VectorObservation) => {
         st.done[i] = true;
         st.answered(i, o);
+        this.settled(i, o.kind === 'error');
       };
       /** The process failed: kill it. The vector in flight is blamed if it was alone and either
        * the process's first or out of time: an exit or a line just after the previous answer
@@ -374,16 +326,20 @@ export class Worker {
           alone && culprit === undefined && (this.sent === 1 || blame.timedOut === true);
         this.discard();
         if (culprit !== undefined) settle(culprit, errorObs(why));
+        let again = 0;
         for (const i of inflight.values()) {
           const tries = this.isolations.get(i) ?? 0;
           if (pinned || tries >= MAX_ISOLATIONS) settle(i, errorObs(why));
           else {
             this.isolations.set(i, tries + 1);
+            again++;
             // Run again first, so that it is the only vector of the next process.
             if (alone) this.isolate.unshift(i);
             else this.isolate.push(i);
           }
         }
+        if (again > 0)
+          this.unpinned.push({ reason, left: new Set(inflight.values()), blamed: false });
         end();
       };
       this.handler = (e) => {

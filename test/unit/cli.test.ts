@@ -1,7 +1,7 @@
 // The command line as a user meets it: the real bin in a child process.
 
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../runners/paths.ts';
@@ -161,6 +161,30 @@ describe('ptvec', () => {
     const dir = ptvec('run', join(d, 'ok.json'), '--reporter', `json=${d}`);
     expect(dir.code).toBe(2);
     expect(dir.err).toContain(': cannot write: it is a directory');
+    // Where the system refuses the file (node's recursive mkdir spun for ever under /proc), and a
+    // report that exists is not truncated by a run refused before it starts.
+    const old = join(d, 'old.json');
+    writeFileSync(old, 'the last report');
+    for (const refused of ['/proc/ptvec-nope/r.xml', '/proc/r.xml']) {
+      const p = spawnSync(
+        process.execPath,
+        [
+          BIN,
+          'run',
+          join(d, 'ok.json'),
+          '--reporter',
+          `json=${old}`,
+          '--reporter',
+          `junit=${refused}`,
+        ],
+        { encoding: 'utf8', timeout: 20_000 },
+      );
+      expect(p.status).toBe(2);
+      expect(p.stderr).toContain(`ptvec run: --reporter junit=${refused}: cannot write: `);
+      expect(p.stderr).not.toContain('vectors against');
+    }
+    expect(readFileSync(old, 'utf8')).toBe('the last report');
+    expect(readdirSync(d).sort()).toEqual(['ok.json', 'old.json', 'reports']);
   });
 
   it('decode names the fields of a known Linux value', () => {

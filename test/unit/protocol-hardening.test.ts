@@ -294,19 +294,43 @@ describe('lines out of turn', () => {
   });
 
   it.each([
-    ['trailing', /: "done with that one" \(the process was restarted\)$/],
-    ['hello-again', /: "\{\\"type\\":\\"hello\\",.*\(the process was restarted\)$/],
+    ['trailing', /: "done with that one" \(the process was killed\)$/],
+    ['hello-again', /: "\{\\"type\\":\\"hello\\",.*\(the process was killed\)$/],
   ])(
     'records a line after the last answer (%s) as an incident, and restarts the process',
     async (c, incident) => {
       const { reports, starts, incidents } = await run(corpus([c]), {}, {}, 2);
       for (const r of reports) expect(verdicts(r)[c]).toEqual(['pass', '']);
-      expect(incidents).toHaveLength(2);
-      for (const i of incidents) {
-        expect(i).toMatch(/^the implementation wrote a line while no vector was in flight: /);
-        expect(i).toMatch(incident);
-      }
+      // Once, with its count: the same incident in each of the two runs.
+      expect(incidents).toHaveLength(1);
+      expect(incidents[0]).toMatch(
+        /^the implementation wrote a line while no vector was in flight: /,
+      );
+      expect(incidents[0]?.replace(/ \(2 times\)$/, '')).toMatch(incident);
+      expect(incidents[0]).toMatch(/ \(2 times\)$/);
       expect(starts).toBe(2);
+    },
+  );
+
+  it.each([
+    ['exit', /^the implementation exited with status 3 with vectors unanswered/],
+    ['garbage', /^garbage on stdout: "not json" is not JSON .* with vectors unanswered/],
+  ])(
+    'reports a failure (%s) that no vector is blamed for, once with its count',
+    async (how, incident) => {
+      // The fourth vector of every process fails, whichever it is: alone, each vector passes.
+      const dir = tmp();
+      writeJson(dir, 'fake.json', vectorFile(oks(12)));
+      const { reports, incidents } = await run(dir, {}, { PTVEC_FAKE_FAIL_AT: `4:${how}` });
+      const r = reports[0]!;
+      expect(r.summary.total).toBe(12);
+      expect(r.summary.passed + r.summary.errors).toBe(12);
+      expect(incidents).toHaveLength(1);
+      expect(incidents[0]).toMatch(incident);
+      expect(incidents[0]).toMatch(
+        /, none of which failed when run again alone \(the process was restarted\)( \(\d+ times\))?$/,
+      );
+      expect(r.problems.map((p) => p.severity)).toEqual(['warning']);
     },
   );
 
