@@ -49,12 +49,22 @@ export function mergeReports(paths: readonly string[]): Merged {
   const same = (r: RunReport) =>
     JSON.stringify([r.tool, r.implementation]) ===
     JSON.stringify([first.r.tool, first.r.implementation]);
+  const filters = (r: RunReport) =>
+    Object.entries(r.filters ?? {})
+      .flatMap(([k, vs]) => vs.map((v) => `--${k} ${v}`))
+      .join(' ') || 'no filters';
   for (const { file, r } of reports)
     if (!same(r))
       problems.push({
         file,
         pointer: '/implementation',
         message: `from another run: ${r.implementation.name} with ptvec ${r.tool.version}, while ${first.file} is ${first.r.implementation.name} with ptvec ${first.r.tool.version}`,
+      });
+    else if (filters(r) !== filters(first.r))
+      problems.push({
+        file,
+        pointer: '/filters',
+        message: `from a run with other filters: ${filters(r)}, while ${first.file} has ${filters(first.r)}`,
       });
   const seen = new Map<string, string>();
   const results: ResultEntry[] = [];

@@ -58,6 +58,10 @@ export interface RunReport {
     readonly choices?: Readonly<Record<string, string>>;
   };
   readonly shard?: string;
+  /** The filters of a sharded run (merge joins only shards run with the same). */
+  readonly filters?: Readonly<
+    Record<'arch' | 'mode' | 'family' | 'tag' | 'grep', readonly string[]>
+  >;
   /** Why the run ended early (--max-time, a signal): each vector it did not run is an error whose
    * reason is `not run: ` and this. */
   readonly stopped?: string;
@@ -333,10 +337,22 @@ export function report(
       ...(impl.version === undefined ? {} : { version: impl.version }),
       ...(Object.keys(impl.choices).length ? { choices: { ...impl.choices } } : {}),
     },
-    ...(shard ? { shard: `${shard.index}/${shard.count}` } : {}),
+    ...(shard
+      ? { shard: `${shard.index}/${shard.count}`, filters: filtersOf(opts.selection) }
+      : {}),
     summary: summarize(all, problems.length),
     results: retained(all),
     problems: sortProblems(problems),
+  };
+}
+
+function filtersOf(s: Selection): NonNullable<RunReport['filters']> {
+  return {
+    arch: [...s.arch],
+    mode: [...s.mode],
+    family: [...s.family],
+    tag: [...s.tag],
+    grep: s.grep.map((r) => r.source),
   };
 }
 

@@ -89,6 +89,39 @@ describe('--shard and ptvec merge', () => {
     );
   });
 
+  it('refuses shards run with other filters: their vectors are not the same run', () => {
+    // By name: the first test reversed shardFiles.
+    const shard1 = json(join(d, 'shard-1.json'));
+    expect(shard1.filters).toEqual({
+      arch: ['x86_64', 'riscv64'],
+      mode: [],
+      family: [],
+      tag: [],
+      grep: [],
+    });
+    const other = join(tmp(), 'shard-1.json');
+    const run = ptvec(
+      ci,
+      'run',
+      ...args,
+      '--family',
+      'pte',
+      '--shard',
+      '1/3',
+      '--reporter',
+      `json=${other}`,
+    );
+    expect(run.code === 0 || run.code === 1).toBe(true);
+    const r = ptvec(ci, 'merge', other, join(d, 'shard-2.json'), join(d, 'shard-3.json'));
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /shard-2\.json#\/filters: from a run with other filters: --arch x86_64 --arch riscv64, while \S+shard-1\.json has --arch x86_64 --arch riscv64 --family pte$/,
+      ),
+      expect.stringMatching(/shard-3\.json#\/filters: from a run with other filters: /),
+    ]);
+  }, 60_000);
+
   it('says the missing shards as ranges, from the shards given, whatever their count', () => {
     const as = (i: number, n: number) => {
       const r = { ...json(shardFiles[0]!), shard: `${i}/${n}`, results: [] };

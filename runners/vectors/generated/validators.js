@@ -38170,21 +38170,22 @@ return errors === 0;
 }
 
 export const report = validate739;
-const schema454 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://ptvec.dev/schemas/report.schema.json","title":"Report","description":"The JSON report of `ptvec run` (format version 1): counts, one result per selected vector sorted by id, and the problems that stopped files or vectors from being judged. The same vectors against the same implementation give the same report.","type":"object","additionalProperties":false,"required":["formatVersion","tool","implementation","summary","results","problems"],"properties":{"formatVersion":{"description":"The report format version; this schema is version 1.","type":"integer","const":1},"tool":{"description":"The ptvec that wrote the report.","type":"object","additionalProperties":false,"required":["name","version"],"properties":{"name":{"description":"Always ptvec.","type":"string","const":"ptvec"},"version":{"description":"The package version.","type":"string"}}},"implementation":{"description":"The implementation under test.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Its name (`ref` for the reference engine).","type":"string"},"version":{"description":"Its version, as it declared it.","type":"string"},"choices":{"description":"The choices it declared where the architecture or the kernel leaves one open (they select `byChoice` expectations); absent when it declared none.","type":"object","additionalProperties":{"type":"string"}}}},"shard":{"description":"The shard this report covers, as I/N, if the run was sharded.","type":"string","pattern":"^[1-9][0-9]*/[1-9][0-9]*$"},"stopped":{"description":"Why the run ended early (--max-time, a signal), if it did: each vector it did not run is an error whose reason is `not run: ` and this.","type":"string","minLength":1},"summary":{"description":"Counts of verdicts.","type":"object","additionalProperties":false,"required":["total","passed","failed","skipped","xfailed","xpassed","errors","problems"],"properties":{"total":{"description":"Vectors selected.","type":"integer","minimum":0},"passed":{"description":"Verdict pass.","type":"integer","minimum":0},"failed":{"description":"Verdict fail.","type":"integer","minimum":0},"skipped":{"description":"Verdict skip.","type":"integer","minimum":0},"xfailed":{"description":"Verdict xfail.","type":"integer","minimum":0},"xpassed":{"description":"Verdict xpass.","type":"integer","minimum":0},"errors":{"description":"Verdict error.","type":"integer","minimum":0},"problems":{"description":"Entries of `problems`.","type":"integer","minimum":0}}},"results":{"description":"One entry per selected vector, sorted by id.","type":"array","items":{"$ref":"#/definitions/Result"}},"problems":{"description":"Invalid files and vectors (exit status 2), and stale expected-failure entries.","type":"array","items":{"$ref":"#/definitions/Problem"}}},"definitions":{"Verdict":{"title":"Verdict","description":"pass: every expectation met; fail: an observation differs; skip: the implementation does not support it (reason says what); xfail: failed, as the expectations file says it does; xpass: listed as an expected failure but passed; error: the implementation crashed, hung or answered garbage for it.","type":"string","enum":["pass","fail","skip","xfail","xpass","error"]},"FieldDiff":{"title":"FieldDiff","description":"A named field of a PTE-valued result that differs.","type":"object","additionalProperties":false,"required":["name","bits","expected","actual"],"properties":{"name":{"description":"The field's name in the arch description.","type":"string"},"bits":{"description":"[msb, lsb] of the field.","type":"array","minItems":2,"maxItems":2,"items":{"type":"integer","minimum":0,"maximum":63}},"expected":{"description":"The field's expected value (hex).","type":"string"},"actual":{"description":"The field's observed value (hex).","type":"string"}}},"Mismatch":{"title":"Mismatch","description":"One expectation that the observation did not meet.","type":"object","additionalProperties":false,"required":["pointer","step","op","expected","actual"],"properties":{"pointer":{"description":"JSON pointer, within the vector file, of the expectation that failed.","type":"string"},"step":{"description":"0-based index of the step.","type":"integer","minimum":0},"op":{"description":"The step's op.","type":"string"},"expected":{"description":"What the vector expects (for `either`, the alternatives)."},"actual":{"description":"What the implementation produced."},"level":{"description":"For PTE-valued results: the level whose formats name the fields.","$ref":"common.schema.json#/definitions/LinuxLevel"},"fields":{"description":"For PTE-valued results: the named fields that differ.","type":"array","items":{"$ref":"#/definitions/FieldDiff"}}}},"Result":{"title":"Result","description":"The verdict of one vector.","type":"object","additionalProperties":false,"required":["id","file","family","arch","mode","description","verdict"],"properties":{"id":{"description":"The vector's id.","type":"string"},"file":{"description":"The vector file, relative to the working directory.","type":"string"},"family":{"description":"The op family.","type":"string"},"arch":{"description":"The vector's arch.","$ref":"common.schema.json#/definitions/Arch"},"mode":{"description":"The vector's mode.","$ref":"common.schema.json#/definitions/Mode"},"description":{"description":"The vector's one-line description.","type":"string"},"verdict":{"$ref":"#/definitions/Verdict","description":"The verdict."},"reason":{"description":"Why: the skip or error reason, or the expected-failure reason.","type":"string"},"mismatches":{"description":"On fail or xfail: each expectation that was not met.","type":"array","items":{"$ref":"#/definitions/Mismatch"}},"steps":{"description":"For verdicts other than pass and skip: every step of the vector with its expectation and what the implementation observed, so that the report alone shows the failure.","type":"array","items":{"$ref":"#/definitions/StepRecord"}}}},"Problem":{"title":"Problem","description":"A vector file, or a part of one, that could not be judged (severity error: exit status 2), or a stale entry of an expectations file (severity warning).","type":"object","additionalProperties":false,"required":["file","pointer","message"],"properties":{"severity":{"description":"error (the default): input that could not be judged; warning: reported, does not change the exit status.","type":"string","enum":["error","warning"]},"file":{"description":"The file.","type":"string"},"pointer":{"description":"JSON pointer of the offending value ('' for the whole file).","type":"string"},"message":{"description":"What was expected.","type":"string"}}},"StepRecord":{"title":"StepRecord","description":"A step of a vector: as written in the vector file, and what the implementation answered.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"The step's op.","type":"string"},"name":{"description":"The step's name, if it has one.","type":"string"},"args":{"description":"The step's args, as in the vector file."},"expect":{"description":"The step's expect object, as in the vector file: result, either or byChoice."},"observed":{"description":"What the implementation answered for the step: {result} or {unsupported}; absent when it gave no answer.","type":"object","additionalProperties":false,"properties":{"result":{"description":"The observed result."},"unsupported":{"description":"Why the implementation could not run the step.","type":"string"}},"minProperties":1,"maxProperties":1}}}}};
-const schema463 = {"title":"Problem","description":"A vector file, or a part of one, that could not be judged (severity error: exit status 2), or a stale entry of an expectations file (severity warning).","type":"object","additionalProperties":false,"required":["file","pointer","message"],"properties":{"severity":{"description":"error (the default): input that could not be judged; warning: reported, does not change the exit status.","type":"string","enum":["error","warning"]},"file":{"description":"The file.","type":"string"},"pointer":{"description":"JSON pointer of the offending value ('' for the whole file).","type":"string"},"message":{"description":"What was expected.","type":"string"}}};
+const schema454 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://ptvec.dev/schemas/report.schema.json","title":"Report","description":"The JSON report of `ptvec run` (format version 1): counts, one result per selected vector sorted by id, and the problems that stopped files or vectors from being judged. The same vectors against the same implementation give the same report.","type":"object","additionalProperties":false,"required":["formatVersion","tool","implementation","summary","results","problems"],"properties":{"formatVersion":{"description":"The report format version; this schema is version 1.","type":"integer","const":1},"tool":{"description":"The ptvec that wrote the report.","type":"object","additionalProperties":false,"required":["name","version"],"properties":{"name":{"description":"Always ptvec.","type":"string","const":"ptvec"},"version":{"description":"The package version.","type":"string"}}},"implementation":{"description":"The implementation under test.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Its name (`ref` for the reference engine).","type":"string"},"version":{"description":"Its version, as it declared it.","type":"string"},"choices":{"description":"The choices it declared where the architecture or the kernel leaves one open (they select `byChoice` expectations); absent when it declared none.","type":"object","additionalProperties":{"type":"string"}}}},"shard":{"description":"The shard this report covers, as I/N, if the run was sharded.","type":"string","pattern":"^[1-9][0-9]*/[1-9][0-9]*$"},"filters":{"description":"The filters of a sharded run, as given (grep as its pattern): `ptvec merge` joins only shards run with the same filters. Absent when the run was not sharded.","type":"object","additionalProperties":false,"required":["arch","mode","family","tag","grep"],"properties":{"arch":{"$ref":"#/definitions/Strings"},"mode":{"$ref":"#/definitions/Strings"},"family":{"$ref":"#/definitions/Strings"},"tag":{"$ref":"#/definitions/Strings"},"grep":{"$ref":"#/definitions/Strings"}}},"stopped":{"description":"Why the run ended early (--max-time, a signal), if it did: each vector it did not run is an error whose reason is `not run: ` and this.","type":"string","minLength":1},"summary":{"description":"Counts of verdicts.","type":"object","additionalProperties":false,"required":["total","passed","failed","skipped","xfailed","xpassed","errors","problems"],"properties":{"total":{"description":"Vectors selected.","type":"integer","minimum":0},"passed":{"description":"Verdict pass.","type":"integer","minimum":0},"failed":{"description":"Verdict fail.","type":"integer","minimum":0},"skipped":{"description":"Verdict skip.","type":"integer","minimum":0},"xfailed":{"description":"Verdict xfail.","type":"integer","minimum":0},"xpassed":{"description":"Verdict xpass.","type":"integer","minimum":0},"errors":{"description":"Verdict error.","type":"integer","minimum":0},"problems":{"description":"Entries of `problems`.","type":"integer","minimum":0}}},"results":{"description":"One entry per selected vector, sorted by id.","type":"array","items":{"$ref":"#/definitions/Result"}},"problems":{"description":"Invalid files and vectors (exit status 2), and stale expected-failure entries.","type":"array","items":{"$ref":"#/definitions/Problem"}}},"definitions":{"Strings":{"description":"The values given for one filter, in the order given.","type":"array","items":{"type":"string"}},"Verdict":{"title":"Verdict","description":"pass: every expectation met; fail: an observation differs; skip: the implementation does not support it (reason says what); xfail: failed, as the expectations file says it does; xpass: listed as an expected failure but passed; error: the implementation crashed, hung or answered garbage for it.","type":"string","enum":["pass","fail","skip","xfail","xpass","error"]},"FieldDiff":{"title":"FieldDiff","description":"A named field of a PTE-valued result that differs.","type":"object","additionalProperties":false,"required":["name","bits","expected","actual"],"properties":{"name":{"description":"The field's name in the arch description.","type":"string"},"bits":{"description":"[msb, lsb] of the field.","type":"array","minItems":2,"maxItems":2,"items":{"type":"integer","minimum":0,"maximum":63}},"expected":{"description":"The field's expected value (hex).","type":"string"},"actual":{"description":"The field's observed value (hex).","type":"string"}}},"Mismatch":{"title":"Mismatch","description":"One expectation that the observation did not meet.","type":"object","additionalProperties":false,"required":["pointer","step","op","expected","actual"],"properties":{"pointer":{"description":"JSON pointer, within the vector file, of the expectation that failed.","type":"string"},"step":{"description":"0-based index of the step.","type":"integer","minimum":0},"op":{"description":"The step's op.","type":"string"},"expected":{"description":"What the vector expects (for `either`, the alternatives)."},"actual":{"description":"What the implementation produced."},"level":{"description":"For PTE-valued results: the level whose formats name the fields.","$ref":"common.schema.json#/definitions/LinuxLevel"},"fields":{"description":"For PTE-valued results: the named fields that differ.","type":"array","items":{"$ref":"#/definitions/FieldDiff"}}}},"Result":{"title":"Result","description":"The verdict of one vector.","type":"object","additionalProperties":false,"required":["id","file","family","arch","mode","description","verdict"],"properties":{"id":{"description":"The vector's id.","type":"string"},"file":{"description":"The vector file, relative to the working directory.","type":"string"},"family":{"description":"The op family.","type":"string"},"arch":{"description":"The vector's arch.","$ref":"common.schema.json#/definitions/Arch"},"mode":{"description":"The vector's mode.","$ref":"common.schema.json#/definitions/Mode"},"description":{"description":"The vector's one-line description.","type":"string"},"verdict":{"$ref":"#/definitions/Verdict","description":"The verdict."},"reason":{"description":"Why: the skip or error reason, or the expected-failure reason.","type":"string"},"mismatches":{"description":"On fail or xfail: each expectation that was not met.","type":"array","items":{"$ref":"#/definitions/Mismatch"}},"steps":{"description":"For verdicts other than pass and skip: every step of the vector with its expectation and what the implementation observed, so that the report alone shows the failure.","type":"array","items":{"$ref":"#/definitions/StepRecord"}}}},"Problem":{"title":"Problem","description":"A vector file, or a part of one, that could not be judged (severity error: exit status 2), or a stale entry of an expectations file (severity warning).","type":"object","additionalProperties":false,"required":["file","pointer","message"],"properties":{"severity":{"description":"error (the default): input that could not be judged; warning: reported, does not change the exit status.","type":"string","enum":["error","warning"]},"file":{"description":"The file.","type":"string"},"pointer":{"description":"JSON pointer of the offending value ('' for the whole file).","type":"string"},"message":{"description":"What was expected.","type":"string"}}},"StepRecord":{"title":"StepRecord","description":"A step of a vector: as written in the vector file, and what the implementation answered.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"The step's op.","type":"string"},"name":{"description":"The step's name, if it has one.","type":"string"},"args":{"description":"The step's args, as in the vector file."},"expect":{"description":"The step's expect object, as in the vector file: result, either or byChoice."},"observed":{"description":"What the implementation answered for the step: {result} or {unsupported}; absent when it gave no answer.","type":"object","additionalProperties":false,"properties":{"result":{"description":"The observed result."},"unsupported":{"description":"Why the implementation could not run the step.","type":"string"}},"minProperties":1,"maxProperties":1}}}}};
+const schema455 = {"description":"The values given for one filter, in the order given.","type":"array","items":{"type":"string"}};
+const schema468 = {"title":"Problem","description":"A vector file, or a part of one, that could not be judged (severity error: exit status 2), or a stale entry of an expectations file (severity warning).","type":"object","additionalProperties":false,"required":["file","pointer","message"],"properties":{"severity":{"description":"error (the default): input that could not be judged; warning: reported, does not change the exit status.","type":"string","enum":["error","warning"]},"file":{"description":"The file.","type":"string"},"pointer":{"description":"JSON pointer of the offending value ('' for the whole file).","type":"string"},"message":{"description":"What was expected.","type":"string"}}};
 const pattern295 = new RegExp("^[1-9][0-9]*/[1-9][0-9]*$", "u");
-const schema455 = {"title":"Result","description":"The verdict of one vector.","type":"object","additionalProperties":false,"required":["id","file","family","arch","mode","description","verdict"],"properties":{"id":{"description":"The vector's id.","type":"string"},"file":{"description":"The vector file, relative to the working directory.","type":"string"},"family":{"description":"The op family.","type":"string"},"arch":{"description":"The vector's arch.","$ref":"common.schema.json#/definitions/Arch"},"mode":{"description":"The vector's mode.","$ref":"common.schema.json#/definitions/Mode"},"description":{"description":"The vector's one-line description.","type":"string"},"verdict":{"$ref":"#/definitions/Verdict","description":"The verdict."},"reason":{"description":"Why: the skip or error reason, or the expected-failure reason.","type":"string"},"mismatches":{"description":"On fail or xfail: each expectation that was not met.","type":"array","items":{"$ref":"#/definitions/Mismatch"}},"steps":{"description":"For verdicts other than pass and skip: every step of the vector with its expectation and what the implementation observed, so that the report alone shows the failure.","type":"array","items":{"$ref":"#/definitions/StepRecord"}}}};
-const schema458 = {"title":"Verdict","description":"pass: every expectation met; fail: an observation differs; skip: the implementation does not support it (reason says what); xfail: failed, as the expectations file says it does; xpass: listed as an expected failure but passed; error: the implementation crashed, hung or answered garbage for it.","type":"string","enum":["pass","fail","skip","xfail","xpass","error"]};
-const schema462 = {"title":"StepRecord","description":"A step of a vector: as written in the vector file, and what the implementation answered.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"The step's op.","type":"string"},"name":{"description":"The step's name, if it has one.","type":"string"},"args":{"description":"The step's args, as in the vector file."},"expect":{"description":"The step's expect object, as in the vector file: result, either or byChoice."},"observed":{"description":"What the implementation answered for the step: {result} or {unsupported}; absent when it gave no answer.","type":"object","additionalProperties":false,"properties":{"result":{"description":"The observed result."},"unsupported":{"description":"Why the implementation could not run the step.","type":"string"}},"minProperties":1,"maxProperties":1}}};
-const schema459 = {"title":"Mismatch","description":"One expectation that the observation did not meet.","type":"object","additionalProperties":false,"required":["pointer","step","op","expected","actual"],"properties":{"pointer":{"description":"JSON pointer, within the vector file, of the expectation that failed.","type":"string"},"step":{"description":"0-based index of the step.","type":"integer","minimum":0},"op":{"description":"The step's op.","type":"string"},"expected":{"description":"What the vector expects (for `either`, the alternatives)."},"actual":{"description":"What the implementation produced."},"level":{"description":"For PTE-valued results: the level whose formats name the fields.","$ref":"common.schema.json#/definitions/LinuxLevel"},"fields":{"description":"For PTE-valued results: the named fields that differ.","type":"array","items":{"$ref":"#/definitions/FieldDiff"}}}};
-const schema461 = {"title":"FieldDiff","description":"A named field of a PTE-valued result that differs.","type":"object","additionalProperties":false,"required":["name","bits","expected","actual"],"properties":{"name":{"description":"The field's name in the arch description.","type":"string"},"bits":{"description":"[msb, lsb] of the field.","type":"array","minItems":2,"maxItems":2,"items":{"type":"integer","minimum":0,"maximum":63}},"expected":{"description":"The field's expected value (hex).","type":"string"},"actual":{"description":"The field's observed value (hex).","type":"string"}}};
+const schema460 = {"title":"Result","description":"The verdict of one vector.","type":"object","additionalProperties":false,"required":["id","file","family","arch","mode","description","verdict"],"properties":{"id":{"description":"The vector's id.","type":"string"},"file":{"description":"The vector file, relative to the working directory.","type":"string"},"family":{"description":"The op family.","type":"string"},"arch":{"description":"The vector's arch.","$ref":"common.schema.json#/definitions/Arch"},"mode":{"description":"The vector's mode.","$ref":"common.schema.json#/definitions/Mode"},"description":{"description":"The vector's one-line description.","type":"string"},"verdict":{"$ref":"#/definitions/Verdict","description":"The verdict."},"reason":{"description":"Why: the skip or error reason, or the expected-failure reason.","type":"string"},"mismatches":{"description":"On fail or xfail: each expectation that was not met.","type":"array","items":{"$ref":"#/definitions/Mismatch"}},"steps":{"description":"For verdicts other than pass and skip: every step of the vector with its expectation and what the implementation observed, so that the report alone shows the failure.","type":"array","items":{"$ref":"#/definitions/StepRecord"}}}};
+const schema463 = {"title":"Verdict","description":"pass: every expectation met; fail: an observation differs; skip: the implementation does not support it (reason says what); xfail: failed, as the expectations file says it does; xpass: listed as an expected failure but passed; error: the implementation crashed, hung or answered garbage for it.","type":"string","enum":["pass","fail","skip","xfail","xpass","error"]};
+const schema467 = {"title":"StepRecord","description":"A step of a vector: as written in the vector file, and what the implementation answered.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"The step's op.","type":"string"},"name":{"description":"The step's name, if it has one.","type":"string"},"args":{"description":"The step's args, as in the vector file."},"expect":{"description":"The step's expect object, as in the vector file: result, either or byChoice."},"observed":{"description":"What the implementation answered for the step: {result} or {unsupported}; absent when it gave no answer.","type":"object","additionalProperties":false,"properties":{"result":{"description":"The observed result."},"unsupported":{"description":"Why the implementation could not run the step.","type":"string"}},"minProperties":1,"maxProperties":1}}};
+const schema464 = {"title":"Mismatch","description":"One expectation that the observation did not meet.","type":"object","additionalProperties":false,"required":["pointer","step","op","expected","actual"],"properties":{"pointer":{"description":"JSON pointer, within the vector file, of the expectation that failed.","type":"string"},"step":{"description":"0-based index of the step.","type":"integer","minimum":0},"op":{"description":"The step's op.","type":"string"},"expected":{"description":"What the vector expects (for `either`, the alternatives)."},"actual":{"description":"What the implementation produced."},"level":{"description":"For PTE-valued results: the level whose formats name the fields.","$ref":"common.schema.json#/definitions/LinuxLevel"},"fields":{"description":"For PTE-valued results: the named fields that differ.","type":"array","items":{"$ref":"#/definitions/FieldDiff"}}}};
+const schema466 = {"title":"FieldDiff","description":"A named field of a PTE-valued result that differs.","type":"object","additionalProperties":false,"required":["name","bits","expected","actual"],"properties":{"name":{"description":"The field's name in the arch description.","type":"string"},"bits":{"description":"[msb, lsb] of the field.","type":"array","minItems":2,"maxItems":2,"items":{"type":"integer","minimum":0,"maximum":63}},"expected":{"description":"The field's expected value (hex).","type":"string"},"actual":{"description":"The field's observed value (hex).","type":"string"}}};
 
 function validate741(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.pointer === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "pointer"},message:"must have required property '"+"pointer"+"'",schema:schema459.required,parentSchema:schema459,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "pointer"},message:"must have required property '"+"pointer"+"'",schema:schema464.required,parentSchema:schema464,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -38194,7 +38195,7 @@ pushError(vErrors, err0);
 errors++;
 }
 if(data.step === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "step"},message:"must have required property '"+"step"+"'",schema:schema459.required,parentSchema:schema459,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "step"},message:"must have required property '"+"step"+"'",schema:schema464.required,parentSchema:schema464,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -38204,7 +38205,7 @@ pushError(vErrors, err1);
 errors++;
 }
 if(data.op === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'",schema:schema459.required,parentSchema:schema459,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'",schema:schema464.required,parentSchema:schema464,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -38214,7 +38215,7 @@ pushError(vErrors, err2);
 errors++;
 }
 if(data.expected === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "expected"},message:"must have required property '"+"expected"+"'",schema:schema459.required,parentSchema:schema459,data};
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "expected"},message:"must have required property '"+"expected"+"'",schema:schema464.required,parentSchema:schema464,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -38224,7 +38225,7 @@ pushError(vErrors, err3);
 errors++;
 }
 if(data.actual === undefined){
-const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "actual"},message:"must have required property '"+"actual"+"'",schema:schema459.required,parentSchema:schema459,data};
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "actual"},message:"must have required property '"+"actual"+"'",schema:schema464.required,parentSchema:schema464,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -38235,7 +38236,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((((key0 === "pointer") || (key0 === "step")) || (key0 === "op")) || (key0 === "expected")) || (key0 === "actual")) || (key0 === "level")) || (key0 === "fields"))){
-const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema459,data};
+const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema464,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -38248,7 +38249,7 @@ errors++;
 if(data.pointer !== undefined){
 let data0 = data.pointer;
 if(typeof data0 !== "string"){
-const err6 = {instancePath:instancePath+"/pointer",schemaPath:"#/properties/pointer/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema459.properties.pointer.type,parentSchema:schema459.properties.pointer,data:data0};
+const err6 = {instancePath:instancePath+"/pointer",schemaPath:"#/properties/pointer/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema464.properties.pointer.type,parentSchema:schema464.properties.pointer,data:data0};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -38261,7 +38262,7 @@ errors++;
 if(data.step !== undefined){
 let data1 = data.step;
 if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-const err7 = {instancePath:instancePath+"/step",schemaPath:"#/properties/step/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema459.properties.step.type,parentSchema:schema459.properties.step,data:data1};
+const err7 = {instancePath:instancePath+"/step",schemaPath:"#/properties/step/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema464.properties.step.type,parentSchema:schema464.properties.step,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -38272,7 +38273,7 @@ errors++;
 }
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 < 0 || isNaN(data1)){
-const err8 = {instancePath:instancePath+"/step",schemaPath:"#/properties/step/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema459.properties.step,data:data1};
+const err8 = {instancePath:instancePath+"/step",schemaPath:"#/properties/step/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema464.properties.step,data:data1};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -38286,7 +38287,7 @@ errors++;
 if(data.op !== undefined){
 let data2 = data.op;
 if(typeof data2 !== "string"){
-const err9 = {instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema459.properties.op.type,parentSchema:schema459.properties.op,data:data2};
+const err9 = {instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema464.properties.op.type,parentSchema:schema464.properties.op,data:data2};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -38327,7 +38328,7 @@ for(let i0=0; i0<len0; i0++){
 let data5 = data4[i0];
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 if(data5.name === undefined){
-const err12 = {instancePath:instancePath+"/fields/" + i0,schemaPath:"#/definitions/FieldDiff/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema461.required,parentSchema:schema461,data:data5};
+const err12 = {instancePath:instancePath+"/fields/" + i0,schemaPath:"#/definitions/FieldDiff/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema466.required,parentSchema:schema466,data:data5};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -38337,7 +38338,7 @@ pushError(vErrors, err12);
 errors++;
 }
 if(data5.bits === undefined){
-const err13 = {instancePath:instancePath+"/fields/" + i0,schemaPath:"#/definitions/FieldDiff/required",keyword:"required",params:{missingProperty: "bits"},message:"must have required property '"+"bits"+"'",schema:schema461.required,parentSchema:schema461,data:data5};
+const err13 = {instancePath:instancePath+"/fields/" + i0,schemaPath:"#/definitions/FieldDiff/required",keyword:"required",params:{missingProperty: "bits"},message:"must have required property '"+"bits"+"'",schema:schema466.required,parentSchema:schema466,data:data5};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -38347,7 +38348,7 @@ pushError(vErrors, err13);
 errors++;
 }
 if(data5.expected === undefined){
-const err14 = {instancePath:instancePath+"/fields/" + i0,schemaPath:"#/definitions/FieldDiff/required",keyword:"required",params:{missingProperty: "expected"},message:"must have required property '"+"expected"+"'",schema:schema461.required,parentSchema:schema461,data:data5};
+const err14 = {instancePath:instancePath+"/fields/" + i0,schemaPath:"#/definitions/FieldDiff/required",keyword:"required",params:{missingProperty: "expected"},message:"must have required property '"+"expected"+"'",schema:schema466.required,parentSchema:schema466,data:data5};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -38357,7 +38358,7 @@ pushError(vErrors, err14);
 errors++;
 }
 if(data5.actual === undefined){
-const err15 = {instancePath:instancePath+"/fields/" + i0,schemaPath:"#/definitions/FieldDiff/required",keyword:"required",params:{missingProperty: "actual"},message:"must have required property '"+"actual"+"'",schema:schema461.required,parentSchema:schema461,data:data5};
+const err15 = {instancePath:instancePath+"/fields/" + i0,schemaPath:"#/definitions/FieldDiff/required",keyword:"required",params:{missingProperty: "actual"},message:"must have required property '"+"actual"+"'",schema:schema466.required,parentSchema:schema466,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -38368,7 +38369,7 @@ errors++;
 }
 for(const key1 in data5){
 if(!((((key1 === "name") || (key1 === "bits")) || (key1 === "expected")) || (key1 === "actual"))){
-const err16 = {instancePath:instancePath+"/fields/" + i0,schemaPath:"#/definitions/FieldDiff/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema461,data:data5};
+const err16 = {instancePath:instancePath+"/fields/" + i0,schemaPath:"#/definitions/FieldDiff/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema466,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -38381,7 +38382,7 @@ errors++;
 if(data5.name !== undefined){
 let data6 = data5.name;
 if(typeof data6 !== "string"){
-const err17 = {instancePath:instancePath+"/fields/" + i0+"/name",schemaPath:"#/definitions/FieldDiff/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema461.properties.name.type,parentSchema:schema461.properties.name,data:data6};
+const err17 = {instancePath:instancePath+"/fields/" + i0+"/name",schemaPath:"#/definitions/FieldDiff/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema466.properties.name.type,parentSchema:schema466.properties.name,data:data6};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -38395,7 +38396,7 @@ if(data5.bits !== undefined){
 let data7 = data5.bits;
 if(Array.isArray(data7)){
 if(data7.length > 2){
-const err18 = {instancePath:instancePath+"/fields/" + i0+"/bits",schemaPath:"#/definitions/FieldDiff/properties/bits/maxItems",keyword:"maxItems",params:{limit: 2},message:"must NOT have more than 2 items",schema:2,parentSchema:schema461.properties.bits,data:data7};
+const err18 = {instancePath:instancePath+"/fields/" + i0+"/bits",schemaPath:"#/definitions/FieldDiff/properties/bits/maxItems",keyword:"maxItems",params:{limit: 2},message:"must NOT have more than 2 items",schema:2,parentSchema:schema466.properties.bits,data:data7};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -38405,7 +38406,7 @@ pushError(vErrors, err18);
 errors++;
 }
 if(data7.length < 2){
-const err19 = {instancePath:instancePath+"/fields/" + i0+"/bits",schemaPath:"#/definitions/FieldDiff/properties/bits/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items",schema:2,parentSchema:schema461.properties.bits,data:data7};
+const err19 = {instancePath:instancePath+"/fields/" + i0+"/bits",schemaPath:"#/definitions/FieldDiff/properties/bits/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items",schema:2,parentSchema:schema466.properties.bits,data:data7};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -38418,7 +38419,7 @@ const len1 = data7.length;
 for(let i1=0; i1<len1; i1++){
 let data8 = data7[i1];
 if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
-const err20 = {instancePath:instancePath+"/fields/" + i0+"/bits/" + i1,schemaPath:"#/definitions/FieldDiff/properties/bits/items/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema461.properties.bits.items.type,parentSchema:schema461.properties.bits.items,data:data8};
+const err20 = {instancePath:instancePath+"/fields/" + i0+"/bits/" + i1,schemaPath:"#/definitions/FieldDiff/properties/bits/items/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema466.properties.bits.items.type,parentSchema:schema466.properties.bits.items,data:data8};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -38429,7 +38430,7 @@ errors++;
 }
 if((typeof data8 == "number") && (isFinite(data8))){
 if(data8 > 63 || isNaN(data8)){
-const err21 = {instancePath:instancePath+"/fields/" + i0+"/bits/" + i1,schemaPath:"#/definitions/FieldDiff/properties/bits/items/maximum",keyword:"maximum",params:{comparison: "<=", limit: 63},message:"must be <= 63",schema:63,parentSchema:schema461.properties.bits.items,data:data8};
+const err21 = {instancePath:instancePath+"/fields/" + i0+"/bits/" + i1,schemaPath:"#/definitions/FieldDiff/properties/bits/items/maximum",keyword:"maximum",params:{comparison: "<=", limit: 63},message:"must be <= 63",schema:63,parentSchema:schema466.properties.bits.items,data:data8};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -38439,7 +38440,7 @@ pushError(vErrors, err21);
 errors++;
 }
 if(data8 < 0 || isNaN(data8)){
-const err22 = {instancePath:instancePath+"/fields/" + i0+"/bits/" + i1,schemaPath:"#/definitions/FieldDiff/properties/bits/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema461.properties.bits.items,data:data8};
+const err22 = {instancePath:instancePath+"/fields/" + i0+"/bits/" + i1,schemaPath:"#/definitions/FieldDiff/properties/bits/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema466.properties.bits.items,data:data8};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -38452,7 +38453,7 @@ errors++;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/fields/" + i0+"/bits",schemaPath:"#/definitions/FieldDiff/properties/bits/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema461.properties.bits.type,parentSchema:schema461.properties.bits,data:data7};
+const err23 = {instancePath:instancePath+"/fields/" + i0+"/bits",schemaPath:"#/definitions/FieldDiff/properties/bits/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema466.properties.bits.type,parentSchema:schema466.properties.bits,data:data7};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -38465,7 +38466,7 @@ errors++;
 if(data5.expected !== undefined){
 let data9 = data5.expected;
 if(typeof data9 !== "string"){
-const err24 = {instancePath:instancePath+"/fields/" + i0+"/expected",schemaPath:"#/definitions/FieldDiff/properties/expected/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema461.properties.expected.type,parentSchema:schema461.properties.expected,data:data9};
+const err24 = {instancePath:instancePath+"/fields/" + i0+"/expected",schemaPath:"#/definitions/FieldDiff/properties/expected/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema466.properties.expected.type,parentSchema:schema466.properties.expected,data:data9};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -38478,7 +38479,7 @@ errors++;
 if(data5.actual !== undefined){
 let data10 = data5.actual;
 if(typeof data10 !== "string"){
-const err25 = {instancePath:instancePath+"/fields/" + i0+"/actual",schemaPath:"#/definitions/FieldDiff/properties/actual/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema461.properties.actual.type,parentSchema:schema461.properties.actual,data:data10};
+const err25 = {instancePath:instancePath+"/fields/" + i0+"/actual",schemaPath:"#/definitions/FieldDiff/properties/actual/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema466.properties.actual.type,parentSchema:schema466.properties.actual,data:data10};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -38490,7 +38491,7 @@ errors++;
 }
 }
 else {
-const err26 = {instancePath:instancePath+"/fields/" + i0,schemaPath:"#/definitions/FieldDiff/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema461.type,parentSchema:schema461,data:data5};
+const err26 = {instancePath:instancePath+"/fields/" + i0,schemaPath:"#/definitions/FieldDiff/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema466.type,parentSchema:schema466,data:data5};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -38502,7 +38503,7 @@ errors++;
 }
 }
 else {
-const err27 = {instancePath:instancePath+"/fields",schemaPath:"#/properties/fields/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema459.properties.fields.type,parentSchema:schema459.properties.fields,data:data4};
+const err27 = {instancePath:instancePath+"/fields",schemaPath:"#/properties/fields/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema464.properties.fields.type,parentSchema:schema464.properties.fields,data:data4};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -38514,7 +38515,7 @@ errors++;
 }
 }
 else {
-const err28 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema459.type,parentSchema:schema459,data};
+const err28 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema464.type,parentSchema:schema464,data};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -38533,7 +38534,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.id === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'",schema:schema455.required,parentSchema:schema455,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'",schema:schema460.required,parentSchema:schema460,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -38543,7 +38544,7 @@ pushError(vErrors, err0);
 errors++;
 }
 if(data.file === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema455.required,parentSchema:schema455,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema460.required,parentSchema:schema460,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -38553,7 +38554,7 @@ pushError(vErrors, err1);
 errors++;
 }
 if(data.family === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "family"},message:"must have required property '"+"family"+"'",schema:schema455.required,parentSchema:schema455,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "family"},message:"must have required property '"+"family"+"'",schema:schema460.required,parentSchema:schema460,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -38563,7 +38564,7 @@ pushError(vErrors, err2);
 errors++;
 }
 if(data.arch === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "arch"},message:"must have required property '"+"arch"+"'",schema:schema455.required,parentSchema:schema455,data};
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "arch"},message:"must have required property '"+"arch"+"'",schema:schema460.required,parentSchema:schema460,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -38573,7 +38574,7 @@ pushError(vErrors, err3);
 errors++;
 }
 if(data.mode === undefined){
-const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema455.required,parentSchema:schema455,data};
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema460.required,parentSchema:schema460,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -38583,7 +38584,7 @@ pushError(vErrors, err4);
 errors++;
 }
 if(data.description === undefined){
-const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "description"},message:"must have required property '"+"description"+"'",schema:schema455.required,parentSchema:schema455,data};
+const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "description"},message:"must have required property '"+"description"+"'",schema:schema460.required,parentSchema:schema460,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -38593,7 +38594,7 @@ pushError(vErrors, err5);
 errors++;
 }
 if(data.verdict === undefined){
-const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "verdict"},message:"must have required property '"+"verdict"+"'",schema:schema455.required,parentSchema:schema455,data};
+const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "verdict"},message:"must have required property '"+"verdict"+"'",schema:schema460.required,parentSchema:schema460,data};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -38603,8 +38604,8 @@ pushError(vErrors, err6);
 errors++;
 }
 for(const key0 in data){
-if(!(func2.call(schema455.properties, key0))){
-const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema455,data};
+if(!(func2.call(schema460.properties, key0))){
+const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema460,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -38617,7 +38618,7 @@ errors++;
 if(data.id !== undefined){
 let data0 = data.id;
 if(typeof data0 !== "string"){
-const err8 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema455.properties.id.type,parentSchema:schema455.properties.id,data:data0};
+const err8 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema460.properties.id.type,parentSchema:schema460.properties.id,data:data0};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -38630,7 +38631,7 @@ errors++;
 if(data.file !== undefined){
 let data1 = data.file;
 if(typeof data1 !== "string"){
-const err9 = {instancePath:instancePath+"/file",schemaPath:"#/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema455.properties.file.type,parentSchema:schema455.properties.file,data:data1};
+const err9 = {instancePath:instancePath+"/file",schemaPath:"#/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema460.properties.file.type,parentSchema:schema460.properties.file,data:data1};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -38643,7 +38644,7 @@ errors++;
 if(data.family !== undefined){
 let data2 = data.family;
 if(typeof data2 !== "string"){
-const err10 = {instancePath:instancePath+"/family",schemaPath:"#/properties/family/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema455.properties.family.type,parentSchema:schema455.properties.family,data:data2};
+const err10 = {instancePath:instancePath+"/family",schemaPath:"#/properties/family/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema460.properties.family.type,parentSchema:schema460.properties.family,data:data2};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -38702,7 +38703,7 @@ errors++;
 if(data.description !== undefined){
 let data5 = data.description;
 if(typeof data5 !== "string"){
-const err15 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema455.properties.description.type,parentSchema:schema455.properties.description,data:data5};
+const err15 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema460.properties.description.type,parentSchema:schema460.properties.description,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -38715,7 +38716,7 @@ errors++;
 if(data.verdict !== undefined){
 let data6 = data.verdict;
 if(typeof data6 !== "string"){
-const err16 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/Verdict/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema458.type,parentSchema:schema458,data:data6};
+const err16 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/Verdict/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema463.type,parentSchema:schema463,data:data6};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -38725,7 +38726,7 @@ pushError(vErrors, err16);
 errors++;
 }
 if(!((((((data6 === "pass") || (data6 === "fail")) || (data6 === "skip")) || (data6 === "xfail")) || (data6 === "xpass")) || (data6 === "error"))){
-const err17 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/Verdict/enum",keyword:"enum",params:{allowedValues: schema458.enum},message:"must be equal to one of the allowed values",schema:schema458.enum,parentSchema:schema458,data:data6};
+const err17 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/Verdict/enum",keyword:"enum",params:{allowedValues: schema463.enum},message:"must be equal to one of the allowed values",schema:schema463.enum,parentSchema:schema463,data:data6};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -38738,7 +38739,7 @@ errors++;
 if(data.reason !== undefined){
 let data7 = data.reason;
 if(typeof data7 !== "string"){
-const err18 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema455.properties.reason.type,parentSchema:schema455.properties.reason,data:data7};
+const err18 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema460.properties.reason.type,parentSchema:schema460.properties.reason,data:data7};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -38760,7 +38761,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err19 = {instancePath:instancePath+"/mismatches",schemaPath:"#/properties/mismatches/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema455.properties.mismatches.type,parentSchema:schema455.properties.mismatches,data:data8};
+const err19 = {instancePath:instancePath+"/mismatches",schemaPath:"#/properties/mismatches/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema460.properties.mismatches.type,parentSchema:schema460.properties.mismatches,data:data8};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -38778,7 +38779,7 @@ for(let i1=0; i1<len1; i1++){
 let data11 = data10[i1];
 if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
 if(data11.op === undefined){
-const err20 = {instancePath:instancePath+"/steps/" + i1,schemaPath:"#/definitions/StepRecord/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'",schema:schema462.required,parentSchema:schema462,data:data11};
+const err20 = {instancePath:instancePath+"/steps/" + i1,schemaPath:"#/definitions/StepRecord/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'",schema:schema467.required,parentSchema:schema467,data:data11};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -38788,7 +38789,7 @@ pushError(vErrors, err20);
 errors++;
 }
 if(data11.args === undefined){
-const err21 = {instancePath:instancePath+"/steps/" + i1,schemaPath:"#/definitions/StepRecord/required",keyword:"required",params:{missingProperty: "args"},message:"must have required property '"+"args"+"'",schema:schema462.required,parentSchema:schema462,data:data11};
+const err21 = {instancePath:instancePath+"/steps/" + i1,schemaPath:"#/definitions/StepRecord/required",keyword:"required",params:{missingProperty: "args"},message:"must have required property '"+"args"+"'",schema:schema467.required,parentSchema:schema467,data:data11};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -38799,7 +38800,7 @@ errors++;
 }
 for(const key1 in data11){
 if(!(((((key1 === "op") || (key1 === "name")) || (key1 === "args")) || (key1 === "expect")) || (key1 === "observed"))){
-const err22 = {instancePath:instancePath+"/steps/" + i1,schemaPath:"#/definitions/StepRecord/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema462,data:data11};
+const err22 = {instancePath:instancePath+"/steps/" + i1,schemaPath:"#/definitions/StepRecord/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema467,data:data11};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -38812,7 +38813,7 @@ errors++;
 if(data11.op !== undefined){
 let data12 = data11.op;
 if(typeof data12 !== "string"){
-const err23 = {instancePath:instancePath+"/steps/" + i1+"/op",schemaPath:"#/definitions/StepRecord/properties/op/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema462.properties.op.type,parentSchema:schema462.properties.op,data:data12};
+const err23 = {instancePath:instancePath+"/steps/" + i1+"/op",schemaPath:"#/definitions/StepRecord/properties/op/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema467.properties.op.type,parentSchema:schema467.properties.op,data:data12};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -38825,7 +38826,7 @@ errors++;
 if(data11.name !== undefined){
 let data13 = data11.name;
 if(typeof data13 !== "string"){
-const err24 = {instancePath:instancePath+"/steps/" + i1+"/name",schemaPath:"#/definitions/StepRecord/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema462.properties.name.type,parentSchema:schema462.properties.name,data:data13};
+const err24 = {instancePath:instancePath+"/steps/" + i1+"/name",schemaPath:"#/definitions/StepRecord/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema467.properties.name.type,parentSchema:schema467.properties.name,data:data13};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -38839,7 +38840,7 @@ if(data11.observed !== undefined){
 let data14 = data11.observed;
 if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
 if(Object.keys(data14).length > 1){
-const err25 = {instancePath:instancePath+"/steps/" + i1+"/observed",schemaPath:"#/definitions/StepRecord/properties/observed/maxProperties",keyword:"maxProperties",params:{limit: 1},message:"must NOT have more than 1 properties",schema:1,parentSchema:schema462.properties.observed,data:data14};
+const err25 = {instancePath:instancePath+"/steps/" + i1+"/observed",schemaPath:"#/definitions/StepRecord/properties/observed/maxProperties",keyword:"maxProperties",params:{limit: 1},message:"must NOT have more than 1 properties",schema:1,parentSchema:schema467.properties.observed,data:data14};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -38849,7 +38850,7 @@ pushError(vErrors, err25);
 errors++;
 }
 if(Object.keys(data14).length < 1){
-const err26 = {instancePath:instancePath+"/steps/" + i1+"/observed",schemaPath:"#/definitions/StepRecord/properties/observed/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema462.properties.observed,data:data14};
+const err26 = {instancePath:instancePath+"/steps/" + i1+"/observed",schemaPath:"#/definitions/StepRecord/properties/observed/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema467.properties.observed,data:data14};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -38860,7 +38861,7 @@ errors++;
 }
 for(const key2 in data14){
 if(!((key2 === "result") || (key2 === "unsupported"))){
-const err27 = {instancePath:instancePath+"/steps/" + i1+"/observed",schemaPath:"#/definitions/StepRecord/properties/observed/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema462.properties.observed,data:data14};
+const err27 = {instancePath:instancePath+"/steps/" + i1+"/observed",schemaPath:"#/definitions/StepRecord/properties/observed/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema467.properties.observed,data:data14};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -38873,7 +38874,7 @@ errors++;
 if(data14.unsupported !== undefined){
 let data15 = data14.unsupported;
 if(typeof data15 !== "string"){
-const err28 = {instancePath:instancePath+"/steps/" + i1+"/observed/unsupported",schemaPath:"#/definitions/StepRecord/properties/observed/properties/unsupported/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema462.properties.observed.properties.unsupported.type,parentSchema:schema462.properties.observed.properties.unsupported,data:data15};
+const err28 = {instancePath:instancePath+"/steps/" + i1+"/observed/unsupported",schemaPath:"#/definitions/StepRecord/properties/observed/properties/unsupported/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema467.properties.observed.properties.unsupported.type,parentSchema:schema467.properties.observed.properties.unsupported,data:data15};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -38885,7 +38886,7 @@ errors++;
 }
 }
 else {
-const err29 = {instancePath:instancePath+"/steps/" + i1+"/observed",schemaPath:"#/definitions/StepRecord/properties/observed/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema462.properties.observed.type,parentSchema:schema462.properties.observed,data:data14};
+const err29 = {instancePath:instancePath+"/steps/" + i1+"/observed",schemaPath:"#/definitions/StepRecord/properties/observed/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema467.properties.observed.type,parentSchema:schema467.properties.observed,data:data14};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -38897,7 +38898,7 @@ errors++;
 }
 }
 else {
-const err30 = {instancePath:instancePath+"/steps/" + i1,schemaPath:"#/definitions/StepRecord/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema462.type,parentSchema:schema462,data:data11};
+const err30 = {instancePath:instancePath+"/steps/" + i1,schemaPath:"#/definitions/StepRecord/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema467.type,parentSchema:schema467,data:data11};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -38909,7 +38910,7 @@ errors++;
 }
 }
 else {
-const err31 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema455.properties.steps.type,parentSchema:schema455.properties.steps,data:data10};
+const err31 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema460.properties.steps.type,parentSchema:schema460.properties.steps,data:data10};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -38921,7 +38922,7 @@ errors++;
 }
 }
 else {
-const err32 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema455.type,parentSchema:schema455,data};
+const err32 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema460.type,parentSchema:schema460,data};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -39001,7 +39002,7 @@ pushError(vErrors, err5);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "formatVersion") || (key0 === "tool")) || (key0 === "implementation")) || (key0 === "shard")) || (key0 === "stopped")) || (key0 === "summary")) || (key0 === "results")) || (key0 === "problems"))){
+if(!(func2.call(schema454.properties, key0))){
 const err6 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema454,data};
 if(vErrors === null){
 vErrors = [err6];
@@ -39234,11 +39235,11 @@ pushError(vErrors, err24);
 errors++;
 }
 }
-if(data.stopped !== undefined){
-let data10 = data.stopped;
-if(typeof data10 === "string"){
-if(func3(data10) < 1){
-const err25 = {instancePath:instancePath+"/stopped",schemaPath:"#/properties/stopped/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema454.properties.stopped,data:data10};
+if(data.filters !== undefined){
+let data10 = data.filters;
+if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
+if(data10.arch === undefined){
+const err25 = {instancePath:instancePath+"/filters",schemaPath:"#/properties/filters/required",keyword:"required",params:{missingProperty: "arch"},message:"must have required property '"+"arch"+"'",schema:schema454.properties.filters.required,parentSchema:schema454.properties.filters,data:data10};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -39247,9 +39248,8 @@ pushError(vErrors, err25);
 }
 errors++;
 }
-}
-else {
-const err26 = {instancePath:instancePath+"/stopped",schemaPath:"#/properties/stopped/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema454.properties.stopped.type,parentSchema:schema454.properties.stopped,data:data10};
+if(data10.mode === undefined){
+const err26 = {instancePath:instancePath+"/filters",schemaPath:"#/properties/filters/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema454.properties.filters.required,parentSchema:schema454.properties.filters,data:data10};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -39258,12 +39258,8 @@ pushError(vErrors, err26);
 }
 errors++;
 }
-}
-if(data.summary !== undefined){
-let data11 = data.summary;
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-if(data11.total === undefined){
-const err27 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "total"},message:"must have required property '"+"total"+"'",schema:schema454.properties.summary.required,parentSchema:schema454.properties.summary,data:data11};
+if(data10.family === undefined){
+const err27 = {instancePath:instancePath+"/filters",schemaPath:"#/properties/filters/required",keyword:"required",params:{missingProperty: "family"},message:"must have required property '"+"family"+"'",schema:schema454.properties.filters.required,parentSchema:schema454.properties.filters,data:data10};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -39272,8 +39268,8 @@ pushError(vErrors, err27);
 }
 errors++;
 }
-if(data11.passed === undefined){
-const err28 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "passed"},message:"must have required property '"+"passed"+"'",schema:schema454.properties.summary.required,parentSchema:schema454.properties.summary,data:data11};
+if(data10.tag === undefined){
+const err28 = {instancePath:instancePath+"/filters",schemaPath:"#/properties/filters/required",keyword:"required",params:{missingProperty: "tag"},message:"must have required property '"+"tag"+"'",schema:schema454.properties.filters.required,parentSchema:schema454.properties.filters,data:data10};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -39282,8 +39278,8 @@ pushError(vErrors, err28);
 }
 errors++;
 }
-if(data11.failed === undefined){
-const err29 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "failed"},message:"must have required property '"+"failed"+"'",schema:schema454.properties.summary.required,parentSchema:schema454.properties.summary,data:data11};
+if(data10.grep === undefined){
+const err29 = {instancePath:instancePath+"/filters",schemaPath:"#/properties/filters/required",keyword:"required",params:{missingProperty: "grep"},message:"must have required property '"+"grep"+"'",schema:schema454.properties.filters.required,parentSchema:schema454.properties.filters,data:data10};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -39292,8 +39288,9 @@ pushError(vErrors, err29);
 }
 errors++;
 }
-if(data11.skipped === undefined){
-const err30 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "skipped"},message:"must have required property '"+"skipped"+"'",schema:schema454.properties.summary.required,parentSchema:schema454.properties.summary,data:data11};
+for(const key4 in data10){
+if(!(((((key4 === "arch") || (key4 === "mode")) || (key4 === "family")) || (key4 === "tag")) || (key4 === "grep"))){
+const err30 = {instancePath:instancePath+"/filters",schemaPath:"#/properties/filters/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema454.properties.filters,data:data10};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -39302,8 +39299,15 @@ pushError(vErrors, err30);
 }
 errors++;
 }
-if(data11.xfailed === undefined){
-const err31 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "xfailed"},message:"must have required property '"+"xfailed"+"'",schema:schema454.properties.summary.required,parentSchema:schema454.properties.summary,data:data11};
+}
+if(data10.arch !== undefined){
+let data11 = data10.arch;
+if(Array.isArray(data11)){
+const len0 = data11.length;
+for(let i0=0; i0<len0; i0++){
+let data12 = data11[i0];
+if(typeof data12 !== "string"){
+const err31 = {instancePath:instancePath+"/filters/arch/" + i0,schemaPath:"#/definitions/Strings/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema455.items.type,parentSchema:schema455.items,data:data12};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -39312,8 +39316,10 @@ pushError(vErrors, err31);
 }
 errors++;
 }
-if(data11.xpassed === undefined){
-const err32 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "xpassed"},message:"must have required property '"+"xpassed"+"'",schema:schema454.properties.summary.required,parentSchema:schema454.properties.summary,data:data11};
+}
+}
+else {
+const err32 = {instancePath:instancePath+"/filters/arch",schemaPath:"#/definitions/Strings/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema455.type,parentSchema:schema455,data:data11};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -39322,8 +39328,15 @@ pushError(vErrors, err32);
 }
 errors++;
 }
-if(data11.errors === undefined){
-const err33 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "errors"},message:"must have required property '"+"errors"+"'",schema:schema454.properties.summary.required,parentSchema:schema454.properties.summary,data:data11};
+}
+if(data10.mode !== undefined){
+let data13 = data10.mode;
+if(Array.isArray(data13)){
+const len1 = data13.length;
+for(let i1=0; i1<len1; i1++){
+let data14 = data13[i1];
+if(typeof data14 !== "string"){
+const err33 = {instancePath:instancePath+"/filters/mode/" + i1,schemaPath:"#/definitions/Strings/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema455.items.type,parentSchema:schema455.items,data:data14};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -39332,8 +39345,10 @@ pushError(vErrors, err33);
 }
 errors++;
 }
-if(data11.problems === undefined){
-const err34 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "problems"},message:"must have required property '"+"problems"+"'",schema:schema454.properties.summary.required,parentSchema:schema454.properties.summary,data:data11};
+}
+}
+else {
+const err34 = {instancePath:instancePath+"/filters/mode",schemaPath:"#/definitions/Strings/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema455.type,parentSchema:schema455,data:data13};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -39342,9 +39357,15 @@ pushError(vErrors, err34);
 }
 errors++;
 }
-for(const key4 in data11){
-if(!((((((((key4 === "total") || (key4 === "passed")) || (key4 === "failed")) || (key4 === "skipped")) || (key4 === "xfailed")) || (key4 === "xpassed")) || (key4 === "errors")) || (key4 === "problems"))){
-const err35 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema454.properties.summary,data:data11};
+}
+if(data10.family !== undefined){
+let data15 = data10.family;
+if(Array.isArray(data15)){
+const len2 = data15.length;
+for(let i2=0; i2<len2; i2++){
+let data16 = data15[i2];
+if(typeof data16 !== "string"){
+const err35 = {instancePath:instancePath+"/filters/family/" + i2,schemaPath:"#/definitions/Strings/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema455.items.type,parentSchema:schema455.items,data:data16};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -39354,10 +39375,9 @@ pushError(vErrors, err35);
 errors++;
 }
 }
-if(data11.total !== undefined){
-let data12 = data11.total;
-if(!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12)))){
-const err36 = {instancePath:instancePath+"/summary/total",schemaPath:"#/properties/summary/properties/total/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema454.properties.summary.properties.total.type,parentSchema:schema454.properties.summary.properties.total,data:data12};
+}
+else {
+const err36 = {instancePath:instancePath+"/filters/family",schemaPath:"#/definitions/Strings/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema455.type,parentSchema:schema455,data:data15};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -39366,9 +39386,15 @@ pushError(vErrors, err36);
 }
 errors++;
 }
-if((typeof data12 == "number") && (isFinite(data12))){
-if(data12 < 0 || isNaN(data12)){
-const err37 = {instancePath:instancePath+"/summary/total",schemaPath:"#/properties/summary/properties/total/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema454.properties.summary.properties.total,data:data12};
+}
+if(data10.tag !== undefined){
+let data17 = data10.tag;
+if(Array.isArray(data17)){
+const len3 = data17.length;
+for(let i3=0; i3<len3; i3++){
+let data18 = data17[i3];
+if(typeof data18 !== "string"){
+const err37 = {instancePath:instancePath+"/filters/tag/" + i3,schemaPath:"#/definitions/Strings/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema455.items.type,parentSchema:schema455.items,data:data18};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -39379,10 +39405,8 @@ errors++;
 }
 }
 }
-if(data11.passed !== undefined){
-let data13 = data11.passed;
-if(!(((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))) && (isFinite(data13)))){
-const err38 = {instancePath:instancePath+"/summary/passed",schemaPath:"#/properties/summary/properties/passed/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema454.properties.summary.properties.passed.type,parentSchema:schema454.properties.summary.properties.passed,data:data13};
+else {
+const err38 = {instancePath:instancePath+"/filters/tag",schemaPath:"#/definitions/Strings/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema455.type,parentSchema:schema455,data:data17};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -39391,9 +39415,15 @@ pushError(vErrors, err38);
 }
 errors++;
 }
-if((typeof data13 == "number") && (isFinite(data13))){
-if(data13 < 0 || isNaN(data13)){
-const err39 = {instancePath:instancePath+"/summary/passed",schemaPath:"#/properties/summary/properties/passed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema454.properties.summary.properties.passed,data:data13};
+}
+if(data10.grep !== undefined){
+let data19 = data10.grep;
+if(Array.isArray(data19)){
+const len4 = data19.length;
+for(let i4=0; i4<len4; i4++){
+let data20 = data19[i4];
+if(typeof data20 !== "string"){
+const err39 = {instancePath:instancePath+"/filters/grep/" + i4,schemaPath:"#/definitions/Strings/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema455.items.type,parentSchema:schema455.items,data:data20};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -39404,10 +39434,8 @@ errors++;
 }
 }
 }
-if(data11.failed !== undefined){
-let data14 = data11.failed;
-if(!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))){
-const err40 = {instancePath:instancePath+"/summary/failed",schemaPath:"#/properties/summary/properties/failed/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema454.properties.summary.properties.failed.type,parentSchema:schema454.properties.summary.properties.failed,data:data14};
+else {
+const err40 = {instancePath:instancePath+"/filters/grep",schemaPath:"#/definitions/Strings/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema455.type,parentSchema:schema455,data:data19};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -39416,9 +39444,10 @@ pushError(vErrors, err40);
 }
 errors++;
 }
-if((typeof data14 == "number") && (isFinite(data14))){
-if(data14 < 0 || isNaN(data14)){
-const err41 = {instancePath:instancePath+"/summary/failed",schemaPath:"#/properties/summary/properties/failed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema454.properties.summary.properties.failed,data:data14};
+}
+}
+else {
+const err41 = {instancePath:instancePath+"/filters",schemaPath:"#/properties/filters/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema454.properties.filters.type,parentSchema:schema454.properties.filters,data:data10};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -39428,11 +39457,11 @@ pushError(vErrors, err41);
 errors++;
 }
 }
-}
-if(data11.skipped !== undefined){
-let data15 = data11.skipped;
-if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
-const err42 = {instancePath:instancePath+"/summary/skipped",schemaPath:"#/properties/summary/properties/skipped/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema454.properties.summary.properties.skipped.type,parentSchema:schema454.properties.summary.properties.skipped,data:data15};
+if(data.stopped !== undefined){
+let data21 = data.stopped;
+if(typeof data21 === "string"){
+if(func3(data21) < 1){
+const err42 = {instancePath:instancePath+"/stopped",schemaPath:"#/properties/stopped/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema454.properties.stopped,data:data21};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -39441,9 +39470,9 @@ pushError(vErrors, err42);
 }
 errors++;
 }
-if((typeof data15 == "number") && (isFinite(data15))){
-if(data15 < 0 || isNaN(data15)){
-const err43 = {instancePath:instancePath+"/summary/skipped",schemaPath:"#/properties/summary/properties/skipped/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema454.properties.summary.properties.skipped,data:data15};
+}
+else {
+const err43 = {instancePath:instancePath+"/stopped",schemaPath:"#/properties/stopped/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema454.properties.stopped.type,parentSchema:schema454.properties.stopped,data:data21};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -39453,11 +39482,11 @@ pushError(vErrors, err43);
 errors++;
 }
 }
-}
-if(data11.xfailed !== undefined){
-let data16 = data11.xfailed;
-if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
-const err44 = {instancePath:instancePath+"/summary/xfailed",schemaPath:"#/properties/summary/properties/xfailed/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema454.properties.summary.properties.xfailed.type,parentSchema:schema454.properties.summary.properties.xfailed,data:data16};
+if(data.summary !== undefined){
+let data22 = data.summary;
+if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
+if(data22.total === undefined){
+const err44 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "total"},message:"must have required property '"+"total"+"'",schema:schema454.properties.summary.required,parentSchema:schema454.properties.summary,data:data22};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -39466,9 +39495,8 @@ pushError(vErrors, err44);
 }
 errors++;
 }
-if((typeof data16 == "number") && (isFinite(data16))){
-if(data16 < 0 || isNaN(data16)){
-const err45 = {instancePath:instancePath+"/summary/xfailed",schemaPath:"#/properties/summary/properties/xfailed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema454.properties.summary.properties.xfailed,data:data16};
+if(data22.passed === undefined){
+const err45 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "passed"},message:"must have required property '"+"passed"+"'",schema:schema454.properties.summary.required,parentSchema:schema454.properties.summary,data:data22};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -39477,12 +39505,8 @@ pushError(vErrors, err45);
 }
 errors++;
 }
-}
-}
-if(data11.xpassed !== undefined){
-let data17 = data11.xpassed;
-if(!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17)))){
-const err46 = {instancePath:instancePath+"/summary/xpassed",schemaPath:"#/properties/summary/properties/xpassed/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema454.properties.summary.properties.xpassed.type,parentSchema:schema454.properties.summary.properties.xpassed,data:data17};
+if(data22.failed === undefined){
+const err46 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "failed"},message:"must have required property '"+"failed"+"'",schema:schema454.properties.summary.required,parentSchema:schema454.properties.summary,data:data22};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -39491,9 +39515,8 @@ pushError(vErrors, err46);
 }
 errors++;
 }
-if((typeof data17 == "number") && (isFinite(data17))){
-if(data17 < 0 || isNaN(data17)){
-const err47 = {instancePath:instancePath+"/summary/xpassed",schemaPath:"#/properties/summary/properties/xpassed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema454.properties.summary.properties.xpassed,data:data17};
+if(data22.skipped === undefined){
+const err47 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "skipped"},message:"must have required property '"+"skipped"+"'",schema:schema454.properties.summary.required,parentSchema:schema454.properties.summary,data:data22};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -39502,12 +39525,8 @@ pushError(vErrors, err47);
 }
 errors++;
 }
-}
-}
-if(data11.errors !== undefined){
-let data18 = data11.errors;
-if(!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18)))){
-const err48 = {instancePath:instancePath+"/summary/errors",schemaPath:"#/properties/summary/properties/errors/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema454.properties.summary.properties.errors.type,parentSchema:schema454.properties.summary.properties.errors,data:data18};
+if(data22.xfailed === undefined){
+const err48 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "xfailed"},message:"must have required property '"+"xfailed"+"'",schema:schema454.properties.summary.required,parentSchema:schema454.properties.summary,data:data22};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -39516,9 +39535,8 @@ pushError(vErrors, err48);
 }
 errors++;
 }
-if((typeof data18 == "number") && (isFinite(data18))){
-if(data18 < 0 || isNaN(data18)){
-const err49 = {instancePath:instancePath+"/summary/errors",schemaPath:"#/properties/summary/properties/errors/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema454.properties.summary.properties.errors,data:data18};
+if(data22.xpassed === undefined){
+const err49 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "xpassed"},message:"must have required property '"+"xpassed"+"'",schema:schema454.properties.summary.required,parentSchema:schema454.properties.summary,data:data22};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -39527,12 +39545,8 @@ pushError(vErrors, err49);
 }
 errors++;
 }
-}
-}
-if(data11.problems !== undefined){
-let data19 = data11.problems;
-if(!(((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19))) && (isFinite(data19)))){
-const err50 = {instancePath:instancePath+"/summary/problems",schemaPath:"#/properties/summary/properties/problems/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema454.properties.summary.properties.problems.type,parentSchema:schema454.properties.summary.properties.problems,data:data19};
+if(data22.errors === undefined){
+const err50 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "errors"},message:"must have required property '"+"errors"+"'",schema:schema454.properties.summary.required,parentSchema:schema454.properties.summary,data:data22};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -39541,9 +39555,8 @@ pushError(vErrors, err50);
 }
 errors++;
 }
-if((typeof data19 == "number") && (isFinite(data19))){
-if(data19 < 0 || isNaN(data19)){
-const err51 = {instancePath:instancePath+"/summary/problems",schemaPath:"#/properties/summary/properties/problems/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema454.properties.summary.properties.problems,data:data19};
+if(data22.problems === undefined){
+const err51 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "problems"},message:"must have required property '"+"problems"+"'",schema:schema454.properties.summary.required,parentSchema:schema454.properties.summary,data:data22};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -39552,11 +39565,9 @@ pushError(vErrors, err51);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err52 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema454.properties.summary.type,parentSchema:schema454.properties.summary,data:data11};
+for(const key5 in data22){
+if(!((((((((key5 === "total") || (key5 === "passed")) || (key5 === "failed")) || (key5 === "skipped")) || (key5 === "xfailed")) || (key5 === "xpassed")) || (key5 === "errors")) || (key5 === "problems"))){
+const err52 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema454.properties.summary,data:data22};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -39566,19 +39577,10 @@ pushError(vErrors, err52);
 errors++;
 }
 }
-if(data.results !== undefined){
-let data20 = data.results;
-if(Array.isArray(data20)){
-const len0 = data20.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate740(data20[i0], {instancePath:instancePath+"/results/" + i0,parentData:data20,parentDataProperty:i0,rootData}))){
-vErrors = appendErrors(vErrors, validate740.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err53 = {instancePath:instancePath+"/results",schemaPath:"#/properties/results/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema454.properties.results.type,parentSchema:schema454.properties.results,data:data20};
+if(data22.total !== undefined){
+let data23 = data22.total;
+if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){
+const err53 = {instancePath:instancePath+"/summary/total",schemaPath:"#/properties/summary/properties/total/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema454.properties.summary.properties.total.type,parentSchema:schema454.properties.summary.properties.total,data:data23};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -39587,16 +39589,9 @@ pushError(vErrors, err53);
 }
 errors++;
 }
-}
-if(data.problems !== undefined){
-let data22 = data.problems;
-if(Array.isArray(data22)){
-const len1 = data22.length;
-for(let i1=0; i1<len1; i1++){
-let data23 = data22[i1];
-if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
-if(data23.file === undefined){
-const err54 = {instancePath:instancePath+"/problems/" + i1,schemaPath:"#/definitions/Problem/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema463.required,parentSchema:schema463,data:data23};
+if((typeof data23 == "number") && (isFinite(data23))){
+if(data23 < 0 || isNaN(data23)){
+const err54 = {instancePath:instancePath+"/summary/total",schemaPath:"#/properties/summary/properties/total/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema454.properties.summary.properties.total,data:data23};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -39605,8 +39600,12 @@ pushError(vErrors, err54);
 }
 errors++;
 }
-if(data23.pointer === undefined){
-const err55 = {instancePath:instancePath+"/problems/" + i1,schemaPath:"#/definitions/Problem/required",keyword:"required",params:{missingProperty: "pointer"},message:"must have required property '"+"pointer"+"'",schema:schema463.required,parentSchema:schema463,data:data23};
+}
+}
+if(data22.passed !== undefined){
+let data24 = data22.passed;
+if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){
+const err55 = {instancePath:instancePath+"/summary/passed",schemaPath:"#/properties/summary/properties/passed/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema454.properties.summary.properties.passed.type,parentSchema:schema454.properties.summary.properties.passed,data:data24};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -39615,8 +39614,9 @@ pushError(vErrors, err55);
 }
 errors++;
 }
-if(data23.message === undefined){
-const err56 = {instancePath:instancePath+"/problems/" + i1,schemaPath:"#/definitions/Problem/required",keyword:"required",params:{missingProperty: "message"},message:"must have required property '"+"message"+"'",schema:schema463.required,parentSchema:schema463,data:data23};
+if((typeof data24 == "number") && (isFinite(data24))){
+if(data24 < 0 || isNaN(data24)){
+const err56 = {instancePath:instancePath+"/summary/passed",schemaPath:"#/properties/summary/properties/passed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema454.properties.summary.properties.passed,data:data24};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -39625,9 +39625,12 @@ pushError(vErrors, err56);
 }
 errors++;
 }
-for(const key5 in data23){
-if(!((((key5 === "severity") || (key5 === "file")) || (key5 === "pointer")) || (key5 === "message"))){
-const err57 = {instancePath:instancePath+"/problems/" + i1,schemaPath:"#/definitions/Problem/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema463,data:data23};
+}
+}
+if(data22.failed !== undefined){
+let data25 = data22.failed;
+if(!(((typeof data25 == "number") && (!(data25 % 1) && !isNaN(data25))) && (isFinite(data25)))){
+const err57 = {instancePath:instancePath+"/summary/failed",schemaPath:"#/properties/summary/properties/failed/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema454.properties.summary.properties.failed.type,parentSchema:schema454.properties.summary.properties.failed,data:data25};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -39636,11 +39639,9 @@ pushError(vErrors, err57);
 }
 errors++;
 }
-}
-if(data23.severity !== undefined){
-let data24 = data23.severity;
-if(typeof data24 !== "string"){
-const err58 = {instancePath:instancePath+"/problems/" + i1+"/severity",schemaPath:"#/definitions/Problem/properties/severity/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema463.properties.severity.type,parentSchema:schema463.properties.severity,data:data24};
+if((typeof data25 == "number") && (isFinite(data25))){
+if(data25 < 0 || isNaN(data25)){
+const err58 = {instancePath:instancePath+"/summary/failed",schemaPath:"#/properties/summary/properties/failed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema454.properties.summary.properties.failed,data:data25};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -39649,8 +39650,12 @@ pushError(vErrors, err58);
 }
 errors++;
 }
-if(!((data24 === "error") || (data24 === "warning"))){
-const err59 = {instancePath:instancePath+"/problems/" + i1+"/severity",schemaPath:"#/definitions/Problem/properties/severity/enum",keyword:"enum",params:{allowedValues: schema463.properties.severity.enum},message:"must be equal to one of the allowed values",schema:schema463.properties.severity.enum,parentSchema:schema463.properties.severity,data:data24};
+}
+}
+if(data22.skipped !== undefined){
+let data26 = data22.skipped;
+if(!(((typeof data26 == "number") && (!(data26 % 1) && !isNaN(data26))) && (isFinite(data26)))){
+const err59 = {instancePath:instancePath+"/summary/skipped",schemaPath:"#/properties/summary/properties/skipped/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema454.properties.summary.properties.skipped.type,parentSchema:schema454.properties.summary.properties.skipped,data:data26};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -39659,11 +39664,9 @@ pushError(vErrors, err59);
 }
 errors++;
 }
-}
-if(data23.file !== undefined){
-let data25 = data23.file;
-if(typeof data25 !== "string"){
-const err60 = {instancePath:instancePath+"/problems/" + i1+"/file",schemaPath:"#/definitions/Problem/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema463.properties.file.type,parentSchema:schema463.properties.file,data:data25};
+if((typeof data26 == "number") && (isFinite(data26))){
+if(data26 < 0 || isNaN(data26)){
+const err60 = {instancePath:instancePath+"/summary/skipped",schemaPath:"#/properties/summary/properties/skipped/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema454.properties.summary.properties.skipped,data:data26};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -39673,10 +39676,11 @@ pushError(vErrors, err60);
 errors++;
 }
 }
-if(data23.pointer !== undefined){
-let data26 = data23.pointer;
-if(typeof data26 !== "string"){
-const err61 = {instancePath:instancePath+"/problems/" + i1+"/pointer",schemaPath:"#/definitions/Problem/properties/pointer/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema463.properties.pointer.type,parentSchema:schema463.properties.pointer,data:data26};
+}
+if(data22.xfailed !== undefined){
+let data27 = data22.xfailed;
+if(!(((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27))) && (isFinite(data27)))){
+const err61 = {instancePath:instancePath+"/summary/xfailed",schemaPath:"#/properties/summary/properties/xfailed/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema454.properties.summary.properties.xfailed.type,parentSchema:schema454.properties.summary.properties.xfailed,data:data27};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -39685,11 +39689,9 @@ pushError(vErrors, err61);
 }
 errors++;
 }
-}
-if(data23.message !== undefined){
-let data27 = data23.message;
-if(typeof data27 !== "string"){
-const err62 = {instancePath:instancePath+"/problems/" + i1+"/message",schemaPath:"#/definitions/Problem/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema463.properties.message.type,parentSchema:schema463.properties.message,data:data27};
+if((typeof data27 == "number") && (isFinite(data27))){
+if(data27 < 0 || isNaN(data27)){
+const err62 = {instancePath:instancePath+"/summary/xfailed",schemaPath:"#/properties/summary/properties/xfailed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema454.properties.summary.properties.xfailed,data:data27};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -39700,8 +39702,10 @@ errors++;
 }
 }
 }
-else {
-const err63 = {instancePath:instancePath+"/problems/" + i1,schemaPath:"#/definitions/Problem/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema463.type,parentSchema:schema463,data:data23};
+if(data22.xpassed !== undefined){
+let data28 = data22.xpassed;
+if(!(((typeof data28 == "number") && (!(data28 % 1) && !isNaN(data28))) && (isFinite(data28)))){
+const err63 = {instancePath:instancePath+"/summary/xpassed",schemaPath:"#/properties/summary/properties/xpassed/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema454.properties.summary.properties.xpassed.type,parentSchema:schema454.properties.summary.properties.xpassed,data:data28};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -39710,10 +39714,9 @@ pushError(vErrors, err63);
 }
 errors++;
 }
-}
-}
-else {
-const err64 = {instancePath:instancePath+"/problems",schemaPath:"#/properties/problems/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema454.properties.problems.type,parentSchema:schema454.properties.problems,data:data22};
+if((typeof data28 == "number") && (isFinite(data28))){
+if(data28 < 0 || isNaN(data28)){
+const err64 = {instancePath:instancePath+"/summary/xpassed",schemaPath:"#/properties/summary/properties/xpassed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema454.properties.summary.properties.xpassed,data:data28};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -39724,8 +39727,10 @@ errors++;
 }
 }
 }
-else {
-const err65 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema454.type,parentSchema:schema454,data};
+if(data22.errors !== undefined){
+let data29 = data22.errors;
+if(!(((typeof data29 == "number") && (!(data29 % 1) && !isNaN(data29))) && (isFinite(data29)))){
+const err65 = {instancePath:instancePath+"/summary/errors",schemaPath:"#/properties/summary/properties/errors/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema454.properties.summary.properties.errors.type,parentSchema:schema454.properties.summary.properties.errors,data:data29};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -39734,16 +39739,234 @@ pushError(vErrors, err65);
 }
 errors++;
 }
+if((typeof data29 == "number") && (isFinite(data29))){
+if(data29 < 0 || isNaN(data29)){
+const err66 = {instancePath:instancePath+"/summary/errors",schemaPath:"#/properties/summary/properties/errors/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema454.properties.summary.properties.errors,data:data29};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+pushError(vErrors, err66);
+}
+errors++;
+}
+}
+}
+if(data22.problems !== undefined){
+let data30 = data22.problems;
+if(!(((typeof data30 == "number") && (!(data30 % 1) && !isNaN(data30))) && (isFinite(data30)))){
+const err67 = {instancePath:instancePath+"/summary/problems",schemaPath:"#/properties/summary/properties/problems/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema454.properties.summary.properties.problems.type,parentSchema:schema454.properties.summary.properties.problems,data:data30};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+pushError(vErrors, err67);
+}
+errors++;
+}
+if((typeof data30 == "number") && (isFinite(data30))){
+if(data30 < 0 || isNaN(data30)){
+const err68 = {instancePath:instancePath+"/summary/problems",schemaPath:"#/properties/summary/properties/problems/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema454.properties.summary.properties.problems,data:data30};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+pushError(vErrors, err68);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err69 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema454.properties.summary.type,parentSchema:schema454.properties.summary,data:data22};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+pushError(vErrors, err69);
+}
+errors++;
+}
+}
+if(data.results !== undefined){
+let data31 = data.results;
+if(Array.isArray(data31)){
+const len5 = data31.length;
+for(let i5=0; i5<len5; i5++){
+if(!(validate740(data31[i5], {instancePath:instancePath+"/results/" + i5,parentData:data31,parentDataProperty:i5,rootData}))){
+vErrors = appendErrors(vErrors, validate740.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err70 = {instancePath:instancePath+"/results",schemaPath:"#/properties/results/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema454.properties.results.type,parentSchema:schema454.properties.results,data:data31};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+pushError(vErrors, err70);
+}
+errors++;
+}
+}
+if(data.problems !== undefined){
+let data33 = data.problems;
+if(Array.isArray(data33)){
+const len6 = data33.length;
+for(let i6=0; i6<len6; i6++){
+let data34 = data33[i6];
+if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
+if(data34.file === undefined){
+const err71 = {instancePath:instancePath+"/problems/" + i6,schemaPath:"#/definitions/Problem/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema468.required,parentSchema:schema468,data:data34};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+pushError(vErrors, err71);
+}
+errors++;
+}
+if(data34.pointer === undefined){
+const err72 = {instancePath:instancePath+"/problems/" + i6,schemaPath:"#/definitions/Problem/required",keyword:"required",params:{missingProperty: "pointer"},message:"must have required property '"+"pointer"+"'",schema:schema468.required,parentSchema:schema468,data:data34};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+pushError(vErrors, err72);
+}
+errors++;
+}
+if(data34.message === undefined){
+const err73 = {instancePath:instancePath+"/problems/" + i6,schemaPath:"#/definitions/Problem/required",keyword:"required",params:{missingProperty: "message"},message:"must have required property '"+"message"+"'",schema:schema468.required,parentSchema:schema468,data:data34};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+pushError(vErrors, err73);
+}
+errors++;
+}
+for(const key6 in data34){
+if(!((((key6 === "severity") || (key6 === "file")) || (key6 === "pointer")) || (key6 === "message"))){
+const err74 = {instancePath:instancePath+"/problems/" + i6,schemaPath:"#/definitions/Problem/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema468,data:data34};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+pushError(vErrors, err74);
+}
+errors++;
+}
+}
+if(data34.severity !== undefined){
+let data35 = data34.severity;
+if(typeof data35 !== "string"){
+const err75 = {instancePath:instancePath+"/problems/" + i6+"/severity",schemaPath:"#/definitions/Problem/properties/severity/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema468.properties.severity.type,parentSchema:schema468.properties.severity,data:data35};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+pushError(vErrors, err75);
+}
+errors++;
+}
+if(!((data35 === "error") || (data35 === "warning"))){
+const err76 = {instancePath:instancePath+"/problems/" + i6+"/severity",schemaPath:"#/definitions/Problem/properties/severity/enum",keyword:"enum",params:{allowedValues: schema468.properties.severity.enum},message:"must be equal to one of the allowed values",schema:schema468.properties.severity.enum,parentSchema:schema468.properties.severity,data:data35};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+pushError(vErrors, err76);
+}
+errors++;
+}
+}
+if(data34.file !== undefined){
+let data36 = data34.file;
+if(typeof data36 !== "string"){
+const err77 = {instancePath:instancePath+"/problems/" + i6+"/file",schemaPath:"#/definitions/Problem/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema468.properties.file.type,parentSchema:schema468.properties.file,data:data36};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+pushError(vErrors, err77);
+}
+errors++;
+}
+}
+if(data34.pointer !== undefined){
+let data37 = data34.pointer;
+if(typeof data37 !== "string"){
+const err78 = {instancePath:instancePath+"/problems/" + i6+"/pointer",schemaPath:"#/definitions/Problem/properties/pointer/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema468.properties.pointer.type,parentSchema:schema468.properties.pointer,data:data37};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+pushError(vErrors, err78);
+}
+errors++;
+}
+}
+if(data34.message !== undefined){
+let data38 = data34.message;
+if(typeof data38 !== "string"){
+const err79 = {instancePath:instancePath+"/problems/" + i6+"/message",schemaPath:"#/definitions/Problem/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema468.properties.message.type,parentSchema:schema468.properties.message,data:data38};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+pushError(vErrors, err79);
+}
+errors++;
+}
+}
+}
+else {
+const err80 = {instancePath:instancePath+"/problems/" + i6,schemaPath:"#/definitions/Problem/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema468.type,parentSchema:schema468,data:data34};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+pushError(vErrors, err80);
+}
+errors++;
+}
+}
+}
+else {
+const err81 = {instancePath:instancePath+"/problems",schemaPath:"#/properties/problems/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema454.properties.problems.type,parentSchema:schema454.properties.problems,data:data33};
+if(vErrors === null){
+vErrors = [err81];
+}
+else {
+pushError(vErrors, err81);
+}
+errors++;
+}
+}
+}
+else {
+const err82 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema454.type,parentSchema:schema454,data};
+if(vErrors === null){
+vErrors = [err82];
+}
+else {
+pushError(vErrors, err82);
+}
+errors++;
+}
 validate739.errors = vErrors;
 return errors === 0;
 }
 
 export const implementationMessage = validate770;
-const schema483 = {"title":"ImplementationMessage","description":"A message from the implementation to the runner.","type":"object","required":["type"],"discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/definitions/ImplementationHello"},{"$ref":"#/definitions/ResultMessage"},{"$ref":"#/definitions/ErrorMessage"}],"properties":{"type":{"description":"The message type.","type":"string","enum":["hello","result","error"]}}};
-const schema491 = {"title":"ErrorMessage","description":"The implementation could not run the vector (e.g. it rejects the setup). The vector's verdict is `error` with this reason.","type":"object","additionalProperties":false,"required":["type","id","reason"],"properties":{"type":{"description":"Always error.","type":"string","const":"error"},"id":{"description":"The id of the vector.","type":"string"},"reason":{"description":"Why, for the report.","type":"string","minLength":1}}};
-const schema484 = {"title":"ImplementationHello","description":"The implementation's first message, in answer to the runner's hello: who it is, the protocol version it chose and what it supports. Vectors outside what it declares are skipped with the reason and never sent.","type":"object","additionalProperties":false,"required":["type","protocol","implementation","supports"],"properties":{"type":{"description":"Always hello.","type":"string","const":"hello"},"protocol":{"description":"The protocol version chosen, one of the runner's `protocols`.","type":"integer","minimum":1},"implementation":{"description":"Name and version, as the report will show them.","type":"object","additionalProperties":false,"required":["name","version"],"properties":{"name":{"description":"A short name, e.g. `spike-mmu`.","type":"string","minLength":1,"maxLength":100},"version":{"description":"Its version, free text.","type":"string","maxLength":200}}},"supports":{"description":"What the implementation runs: a list of targets. A vector is sent only if one target covers its arch, mode, family, ops, config and CPU features.","type":"array","maxItems":64,"items":{"$ref":"#/definitions/Target"}},"choices":{"description":"Implementation choices that the architecture or kernel leaves open, by name (schema vector-file Choice): `byChoice` expectations are judged by the value declared here, and skipped when the choice is not declared.","type":"object","additionalProperties":{"type":"string"},"default":{}},"window":{"description":"The most vectors the implementation wants unanswered at a time; the runner sends at most min(this, its own window). Absent: the runner's window (64).","type":"integer","minimum":1,"maximum":1024}}};
-const schema485 = {"title":"Target","description":"An arch, its modes and the op families the implementation runs for them.","type":"object","additionalProperties":false,"required":["arch","modes","families"],"properties":{"arch":{"description":"The arch.","$ref":"common.schema.json#/definitions/Arch"},"modes":{"description":"The translation modes (vectors/arch/<arch>-<mode>.json).","type":"array","minItems":1,"items":{"$ref":"common.schema.json#/definitions/Mode"}},"families":{"description":"The op families (vectors/<family>/).","type":"array","minItems":1,"items":{"$ref":"vector-file.schema.json#/properties/family"}},"ops":{"description":"If given, only vectors whose every step's op is listed are sent. If absent, every op of the families may be sent, and the implementation answers `unsupported` for a step it cannot run.","type":"array","items":{"type":"string","pattern":"^[a-z_][a-z0-9_]*$"}},"config":{"description":"The config keys (common.schema.json Config) whose value the implementation honours. A vector whose config differs from the default in a key not listed is skipped. Absent: none.","type":"array","items":{"type":"string"}},"features":{"description":"The CPU feature keys (vector-file.schema.json CpuFeatures) the implementation honours. A vector that sets one not listed to a value other than its default, in `setup.cpus[].features` or a `set_features` step, is skipped. Absent: none.","type":"array","items":{"type":"string"}},"unobserved":{"description":"Result members the implementation cannot observe, by op: JSON pointers into a step's result (for example {\"access\": [\"/fault/class\", \"/fault/level\", \"/translated/level\"]} for hardware that reports only its own fault syndrome). The runner leaves them out of the expectation and of the answer alike; every other member is compared. Absent: every member is observed.","type":"object","propertyNames":{"pattern":"^[a-z_][a-z0-9_]*$"},"additionalProperties":{"type":"array","items":{"type":"string","pattern":"^(/[^/]+)+$"}}}}};
-const schema467 = {"description":"The op family; the file lives under vectors/<family>/.","type":"string","enum":["layout","pte","mmu","tlb","walk","pageattr","fault","dirty","uffd"]};
+const schema488 = {"title":"ImplementationMessage","description":"A message from the implementation to the runner.","type":"object","required":["type"],"discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/definitions/ImplementationHello"},{"$ref":"#/definitions/ResultMessage"},{"$ref":"#/definitions/ErrorMessage"}],"properties":{"type":{"description":"The message type.","type":"string","enum":["hello","result","error"]}}};
+const schema496 = {"title":"ErrorMessage","description":"The implementation could not run the vector (e.g. it rejects the setup). The vector's verdict is `error` with this reason.","type":"object","additionalProperties":false,"required":["type","id","reason"],"properties":{"type":{"description":"Always error.","type":"string","const":"error"},"id":{"description":"The id of the vector.","type":"string"},"reason":{"description":"Why, for the report.","type":"string","minLength":1}}};
+const schema489 = {"title":"ImplementationHello","description":"The implementation's first message, in answer to the runner's hello: who it is, the protocol version it chose and what it supports. Vectors outside what it declares are skipped with the reason and never sent.","type":"object","additionalProperties":false,"required":["type","protocol","implementation","supports"],"properties":{"type":{"description":"Always hello.","type":"string","const":"hello"},"protocol":{"description":"The protocol version chosen, one of the runner's `protocols`.","type":"integer","minimum":1},"implementation":{"description":"Name and version, as the report will show them.","type":"object","additionalProperties":false,"required":["name","version"],"properties":{"name":{"description":"A short name, e.g. `spike-mmu`.","type":"string","minLength":1,"maxLength":100},"version":{"description":"Its version, free text.","type":"string","maxLength":200}}},"supports":{"description":"What the implementation runs: a list of targets. A vector is sent only if one target covers its arch, mode, family, ops, config and CPU features.","type":"array","maxItems":64,"items":{"$ref":"#/definitions/Target"}},"choices":{"description":"Implementation choices that the architecture or kernel leaves open, by name (schema vector-file Choice): `byChoice` expectations are judged by the value declared here, and skipped when the choice is not declared.","type":"object","additionalProperties":{"type":"string"},"default":{}},"window":{"description":"The most vectors the implementation wants unanswered at a time; the runner sends at most min(this, its own window). Absent: the runner's window (64).","type":"integer","minimum":1,"maximum":1024}}};
+const schema490 = {"title":"Target","description":"An arch, its modes and the op families the implementation runs for them.","type":"object","additionalProperties":false,"required":["arch","modes","families"],"properties":{"arch":{"description":"The arch.","$ref":"common.schema.json#/definitions/Arch"},"modes":{"description":"The translation modes (vectors/arch/<arch>-<mode>.json).","type":"array","minItems":1,"items":{"$ref":"common.schema.json#/definitions/Mode"}},"families":{"description":"The op families (vectors/<family>/).","type":"array","minItems":1,"items":{"$ref":"vector-file.schema.json#/properties/family"}},"ops":{"description":"If given, only vectors whose every step's op is listed are sent. If absent, every op of the families may be sent, and the implementation answers `unsupported` for a step it cannot run.","type":"array","items":{"type":"string","pattern":"^[a-z_][a-z0-9_]*$"}},"config":{"description":"The config keys (common.schema.json Config) whose value the implementation honours. A vector whose config differs from the default in a key not listed is skipped. Absent: none.","type":"array","items":{"type":"string"}},"features":{"description":"The CPU feature keys (vector-file.schema.json CpuFeatures) the implementation honours. A vector that sets one not listed to a value other than its default, in `setup.cpus[].features` or a `set_features` step, is skipped. Absent: none.","type":"array","items":{"type":"string"}},"unobserved":{"description":"Result members the implementation cannot observe, by op: JSON pointers into a step's result (for example {\"access\": [\"/fault/class\", \"/fault/level\", \"/translated/level\"]} for hardware that reports only its own fault syndrome). The runner leaves them out of the expectation and of the answer alike; every other member is compared. Absent: every member is observed.","type":"object","propertyNames":{"pattern":"^[a-z_][a-z0-9_]*$"},"additionalProperties":{"type":"array","items":{"type":"string","pattern":"^(/[^/]+)+$"}}}}};
+const schema472 = {"description":"The op family; the file lives under vectors/<family>/.","type":"string","enum":["layout","pte","mmu","tlb","walk","pageattr","fault","dirty","uffd"]};
 const pattern303 = new RegExp("^[a-z_][a-z0-9_]*$", "u");
 const pattern305 = new RegExp("^(/[^/]+)+$", "u");
 
@@ -39752,7 +39975,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.arch === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "arch"},message:"must have required property '"+"arch"+"'",schema:schema485.required,parentSchema:schema485,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "arch"},message:"must have required property '"+"arch"+"'",schema:schema490.required,parentSchema:schema490,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -39762,7 +39985,7 @@ pushError(vErrors, err0);
 errors++;
 }
 if(data.modes === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "modes"},message:"must have required property '"+"modes"+"'",schema:schema485.required,parentSchema:schema485,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "modes"},message:"must have required property '"+"modes"+"'",schema:schema490.required,parentSchema:schema490,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -39772,7 +39995,7 @@ pushError(vErrors, err1);
 errors++;
 }
 if(data.families === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "families"},message:"must have required property '"+"families"+"'",schema:schema485.required,parentSchema:schema485,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "families"},message:"must have required property '"+"families"+"'",schema:schema490.required,parentSchema:schema490,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -39783,7 +40006,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((((key0 === "arch") || (key0 === "modes")) || (key0 === "families")) || (key0 === "ops")) || (key0 === "config")) || (key0 === "features")) || (key0 === "unobserved"))){
-const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema485,data};
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema490,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -39820,7 +40043,7 @@ if(data.modes !== undefined){
 let data1 = data.modes;
 if(Array.isArray(data1)){
 if(data1.length < 1){
-const err6 = {instancePath:instancePath+"/modes",schemaPath:"#/properties/modes/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema485.properties.modes,data:data1};
+const err6 = {instancePath:instancePath+"/modes",schemaPath:"#/properties/modes/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema490.properties.modes,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -39855,7 +40078,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath:instancePath+"/modes",schemaPath:"#/properties/modes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema485.properties.modes.type,parentSchema:schema485.properties.modes,data:data1};
+const err9 = {instancePath:instancePath+"/modes",schemaPath:"#/properties/modes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema490.properties.modes.type,parentSchema:schema490.properties.modes,data:data1};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -39869,7 +40092,7 @@ if(data.families !== undefined){
 let data3 = data.families;
 if(Array.isArray(data3)){
 if(data3.length < 1){
-const err10 = {instancePath:instancePath+"/families",schemaPath:"#/properties/families/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema485.properties.families,data:data3};
+const err10 = {instancePath:instancePath+"/families",schemaPath:"#/properties/families/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema490.properties.families,data:data3};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -39882,7 +40105,7 @@ const len1 = data3.length;
 for(let i1=0; i1<len1; i1++){
 let data4 = data3[i1];
 if(typeof data4 !== "string"){
-const err11 = {instancePath:instancePath+"/families/" + i1,schemaPath:"vector-file.schema.json#/properties/family/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema467.type,parentSchema:schema467,data:data4};
+const err11 = {instancePath:instancePath+"/families/" + i1,schemaPath:"vector-file.schema.json#/properties/family/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema472.type,parentSchema:schema472,data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -39892,7 +40115,7 @@ pushError(vErrors, err11);
 errors++;
 }
 if(!(((((((((data4 === "layout") || (data4 === "pte")) || (data4 === "mmu")) || (data4 === "tlb")) || (data4 === "walk")) || (data4 === "pageattr")) || (data4 === "fault")) || (data4 === "dirty")) || (data4 === "uffd"))){
-const err12 = {instancePath:instancePath+"/families/" + i1,schemaPath:"vector-file.schema.json#/properties/family/enum",keyword:"enum",params:{allowedValues: schema467.enum},message:"must be equal to one of the allowed values",schema:schema467.enum,parentSchema:schema467,data:data4};
+const err12 = {instancePath:instancePath+"/families/" + i1,schemaPath:"vector-file.schema.json#/properties/family/enum",keyword:"enum",params:{allowedValues: schema472.enum},message:"must be equal to one of the allowed values",schema:schema472.enum,parentSchema:schema472,data:data4};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -39904,7 +40127,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/families",schemaPath:"#/properties/families/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema485.properties.families.type,parentSchema:schema485.properties.families,data:data3};
+const err13 = {instancePath:instancePath+"/families",schemaPath:"#/properties/families/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema490.properties.families.type,parentSchema:schema490.properties.families,data:data3};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -39922,7 +40145,7 @@ for(let i2=0; i2<len2; i2++){
 let data6 = data5[i2];
 if(typeof data6 === "string"){
 if(!pattern303.test(data6)){
-const err14 = {instancePath:instancePath+"/ops/" + i2,schemaPath:"#/properties/ops/items/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_]*$"},message:"must match pattern \""+"^[a-z_][a-z0-9_]*$"+"\"",schema:"^[a-z_][a-z0-9_]*$",parentSchema:schema485.properties.ops.items,data:data6};
+const err14 = {instancePath:instancePath+"/ops/" + i2,schemaPath:"#/properties/ops/items/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_]*$"},message:"must match pattern \""+"^[a-z_][a-z0-9_]*$"+"\"",schema:"^[a-z_][a-z0-9_]*$",parentSchema:schema490.properties.ops.items,data:data6};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -39933,7 +40156,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/ops/" + i2,schemaPath:"#/properties/ops/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema485.properties.ops.items.type,parentSchema:schema485.properties.ops.items,data:data6};
+const err15 = {instancePath:instancePath+"/ops/" + i2,schemaPath:"#/properties/ops/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema490.properties.ops.items.type,parentSchema:schema490.properties.ops.items,data:data6};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -39945,7 +40168,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/ops",schemaPath:"#/properties/ops/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema485.properties.ops.type,parentSchema:schema485.properties.ops,data:data5};
+const err16 = {instancePath:instancePath+"/ops",schemaPath:"#/properties/ops/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema490.properties.ops.type,parentSchema:schema490.properties.ops,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -39962,7 +40185,7 @@ const len3 = data7.length;
 for(let i3=0; i3<len3; i3++){
 let data8 = data7[i3];
 if(typeof data8 !== "string"){
-const err17 = {instancePath:instancePath+"/config/" + i3,schemaPath:"#/properties/config/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema485.properties.config.items.type,parentSchema:schema485.properties.config.items,data:data8};
+const err17 = {instancePath:instancePath+"/config/" + i3,schemaPath:"#/properties/config/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema490.properties.config.items.type,parentSchema:schema490.properties.config.items,data:data8};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -39974,7 +40197,7 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath:instancePath+"/config",schemaPath:"#/properties/config/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema485.properties.config.type,parentSchema:schema485.properties.config,data:data7};
+const err18 = {instancePath:instancePath+"/config",schemaPath:"#/properties/config/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema490.properties.config.type,parentSchema:schema490.properties.config,data:data7};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -39991,7 +40214,7 @@ const len4 = data9.length;
 for(let i4=0; i4<len4; i4++){
 let data10 = data9[i4];
 if(typeof data10 !== "string"){
-const err19 = {instancePath:instancePath+"/features/" + i4,schemaPath:"#/properties/features/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema485.properties.features.items.type,parentSchema:schema485.properties.features.items,data:data10};
+const err19 = {instancePath:instancePath+"/features/" + i4,schemaPath:"#/properties/features/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema490.properties.features.items.type,parentSchema:schema490.properties.features.items,data:data10};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -40003,7 +40226,7 @@ errors++;
 }
 }
 else {
-const err20 = {instancePath:instancePath+"/features",schemaPath:"#/properties/features/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema485.properties.features.type,parentSchema:schema485.properties.features,data:data9};
+const err20 = {instancePath:instancePath+"/features",schemaPath:"#/properties/features/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema490.properties.features.type,parentSchema:schema490.properties.features,data:data9};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -40020,7 +40243,7 @@ for(const key1 in data11){
 const _errs29 = errors;
 if(typeof key1 === "string"){
 if(!pattern303.test(key1)){
-const err21 = {instancePath:instancePath+"/unobserved",schemaPath:"#/properties/unobserved/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_]*$"},message:"must match pattern \""+"^[a-z_][a-z0-9_]*$"+"\"",schema:"^[a-z_][a-z0-9_]*$",parentSchema:schema485.properties.unobserved.propertyNames,data:key1,propertyName:key1};
+const err21 = {instancePath:instancePath+"/unobserved",schemaPath:"#/properties/unobserved/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_]*$"},message:"must match pattern \""+"^[a-z_][a-z0-9_]*$"+"\"",schema:"^[a-z_][a-z0-9_]*$",parentSchema:schema490.properties.unobserved.propertyNames,data:key1,propertyName:key1};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -40032,7 +40255,7 @@ errors++;
 }
 var valid14 = _errs29 === errors;
 if(!valid14){
-const err22 = {instancePath:instancePath+"/unobserved",schemaPath:"#/properties/unobserved/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid",schema:schema485.properties.unobserved.propertyNames,parentSchema:schema485.properties.unobserved,data:data11};
+const err22 = {instancePath:instancePath+"/unobserved",schemaPath:"#/properties/unobserved/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid",schema:schema490.properties.unobserved.propertyNames,parentSchema:schema490.properties.unobserved,data:data11};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -40050,7 +40273,7 @@ for(let i5=0; i5<len5; i5++){
 let data13 = data12[i5];
 if(typeof data13 === "string"){
 if(!pattern305.test(data13)){
-const err23 = {instancePath:instancePath+"/unobserved/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i5,schemaPath:"#/properties/unobserved/additionalProperties/items/pattern",keyword:"pattern",params:{pattern: "^(/[^/]+)+$"},message:"must match pattern \""+"^(/[^/]+)+$"+"\"",schema:"^(/[^/]+)+$",parentSchema:schema485.properties.unobserved.additionalProperties.items,data:data13};
+const err23 = {instancePath:instancePath+"/unobserved/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i5,schemaPath:"#/properties/unobserved/additionalProperties/items/pattern",keyword:"pattern",params:{pattern: "^(/[^/]+)+$"},message:"must match pattern \""+"^(/[^/]+)+$"+"\"",schema:"^(/[^/]+)+$",parentSchema:schema490.properties.unobserved.additionalProperties.items,data:data13};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -40061,7 +40284,7 @@ errors++;
 }
 }
 else {
-const err24 = {instancePath:instancePath+"/unobserved/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i5,schemaPath:"#/properties/unobserved/additionalProperties/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema485.properties.unobserved.additionalProperties.items.type,parentSchema:schema485.properties.unobserved.additionalProperties.items,data:data13};
+const err24 = {instancePath:instancePath+"/unobserved/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i5,schemaPath:"#/properties/unobserved/additionalProperties/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema490.properties.unobserved.additionalProperties.items.type,parentSchema:schema490.properties.unobserved.additionalProperties.items,data:data13};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -40073,7 +40296,7 @@ errors++;
 }
 }
 else {
-const err25 = {instancePath:instancePath+"/unobserved/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/unobserved/additionalProperties/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema485.properties.unobserved.additionalProperties.type,parentSchema:schema485.properties.unobserved.additionalProperties,data:data12};
+const err25 = {instancePath:instancePath+"/unobserved/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/unobserved/additionalProperties/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema490.properties.unobserved.additionalProperties.type,parentSchema:schema490.properties.unobserved.additionalProperties,data:data12};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -40085,7 +40308,7 @@ errors++;
 }
 }
 else {
-const err26 = {instancePath:instancePath+"/unobserved",schemaPath:"#/properties/unobserved/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema485.properties.unobserved.type,parentSchema:schema485.properties.unobserved,data:data11};
+const err26 = {instancePath:instancePath+"/unobserved",schemaPath:"#/properties/unobserved/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema490.properties.unobserved.type,parentSchema:schema490.properties.unobserved,data:data11};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -40097,7 +40320,7 @@ errors++;
 }
 }
 else {
-const err27 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema485.type,parentSchema:schema485,data};
+const err27 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema490.type,parentSchema:schema490,data};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -40116,7 +40339,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema484.required,parentSchema:schema484,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema489.required,parentSchema:schema489,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -40126,7 +40349,7 @@ pushError(vErrors, err0);
 errors++;
 }
 if(data.protocol === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'",schema:schema484.required,parentSchema:schema484,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'",schema:schema489.required,parentSchema:schema489,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -40136,7 +40359,7 @@ pushError(vErrors, err1);
 errors++;
 }
 if(data.implementation === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "implementation"},message:"must have required property '"+"implementation"+"'",schema:schema484.required,parentSchema:schema484,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "implementation"},message:"must have required property '"+"implementation"+"'",schema:schema489.required,parentSchema:schema489,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -40146,7 +40369,7 @@ pushError(vErrors, err2);
 errors++;
 }
 if(data.supports === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "supports"},message:"must have required property '"+"supports"+"'",schema:schema484.required,parentSchema:schema484,data};
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "supports"},message:"must have required property '"+"supports"+"'",schema:schema489.required,parentSchema:schema489,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -40157,7 +40380,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((key0 === "type") || (key0 === "protocol")) || (key0 === "implementation")) || (key0 === "supports")) || (key0 === "choices")) || (key0 === "window"))){
-const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema484,data};
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema489,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -40170,7 +40393,7 @@ errors++;
 if(data.type !== undefined){
 let data0 = data.type;
 if(typeof data0 !== "string"){
-const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema484.properties.type.type,parentSchema:schema484.properties.type,data:data0};
+const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema489.properties.type.type,parentSchema:schema489.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -40180,7 +40403,7 @@ pushError(vErrors, err5);
 errors++;
 }
 if("hello" !== data0){
-const err6 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "hello"},message:"must be equal to constant",schema:"hello",parentSchema:schema484.properties.type,data:data0};
+const err6 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "hello"},message:"must be equal to constant",schema:"hello",parentSchema:schema489.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -40193,7 +40416,7 @@ errors++;
 if(data.protocol !== undefined){
 let data1 = data.protocol;
 if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-const err7 = {instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema484.properties.protocol.type,parentSchema:schema484.properties.protocol,data:data1};
+const err7 = {instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema489.properties.protocol.type,parentSchema:schema489.properties.protocol,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -40204,7 +40427,7 @@ errors++;
 }
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 < 1 || isNaN(data1)){
-const err8 = {instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema484.properties.protocol,data:data1};
+const err8 = {instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema489.properties.protocol,data:data1};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -40219,7 +40442,7 @@ if(data.implementation !== undefined){
 let data2 = data.implementation;
 if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
 if(data2.name === undefined){
-const err9 = {instancePath:instancePath+"/implementation",schemaPath:"#/properties/implementation/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema484.properties.implementation.required,parentSchema:schema484.properties.implementation,data:data2};
+const err9 = {instancePath:instancePath+"/implementation",schemaPath:"#/properties/implementation/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema489.properties.implementation.required,parentSchema:schema489.properties.implementation,data:data2};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -40229,7 +40452,7 @@ pushError(vErrors, err9);
 errors++;
 }
 if(data2.version === undefined){
-const err10 = {instancePath:instancePath+"/implementation",schemaPath:"#/properties/implementation/required",keyword:"required",params:{missingProperty: "version"},message:"must have required property '"+"version"+"'",schema:schema484.properties.implementation.required,parentSchema:schema484.properties.implementation,data:data2};
+const err10 = {instancePath:instancePath+"/implementation",schemaPath:"#/properties/implementation/required",keyword:"required",params:{missingProperty: "version"},message:"must have required property '"+"version"+"'",schema:schema489.properties.implementation.required,parentSchema:schema489.properties.implementation,data:data2};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -40240,7 +40463,7 @@ errors++;
 }
 for(const key1 in data2){
 if(!((key1 === "name") || (key1 === "version"))){
-const err11 = {instancePath:instancePath+"/implementation",schemaPath:"#/properties/implementation/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema484.properties.implementation,data:data2};
+const err11 = {instancePath:instancePath+"/implementation",schemaPath:"#/properties/implementation/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema489.properties.implementation,data:data2};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -40254,7 +40477,7 @@ if(data2.name !== undefined){
 let data3 = data2.name;
 if(typeof data3 === "string"){
 if(func3(data3) > 100){
-const err12 = {instancePath:instancePath+"/implementation/name",schemaPath:"#/properties/implementation/properties/name/maxLength",keyword:"maxLength",params:{limit: 100},message:"must NOT have more than 100 characters",schema:100,parentSchema:schema484.properties.implementation.properties.name,data:data3};
+const err12 = {instancePath:instancePath+"/implementation/name",schemaPath:"#/properties/implementation/properties/name/maxLength",keyword:"maxLength",params:{limit: 100},message:"must NOT have more than 100 characters",schema:100,parentSchema:schema489.properties.implementation.properties.name,data:data3};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -40264,7 +40487,7 @@ pushError(vErrors, err12);
 errors++;
 }
 if(func3(data3) < 1){
-const err13 = {instancePath:instancePath+"/implementation/name",schemaPath:"#/properties/implementation/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema484.properties.implementation.properties.name,data:data3};
+const err13 = {instancePath:instancePath+"/implementation/name",schemaPath:"#/properties/implementation/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema489.properties.implementation.properties.name,data:data3};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -40275,7 +40498,7 @@ errors++;
 }
 }
 else {
-const err14 = {instancePath:instancePath+"/implementation/name",schemaPath:"#/properties/implementation/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema484.properties.implementation.properties.name.type,parentSchema:schema484.properties.implementation.properties.name,data:data3};
+const err14 = {instancePath:instancePath+"/implementation/name",schemaPath:"#/properties/implementation/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema489.properties.implementation.properties.name.type,parentSchema:schema489.properties.implementation.properties.name,data:data3};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -40289,7 +40512,7 @@ if(data2.version !== undefined){
 let data4 = data2.version;
 if(typeof data4 === "string"){
 if(func3(data4) > 200){
-const err15 = {instancePath:instancePath+"/implementation/version",schemaPath:"#/properties/implementation/properties/version/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema484.properties.implementation.properties.version,data:data4};
+const err15 = {instancePath:instancePath+"/implementation/version",schemaPath:"#/properties/implementation/properties/version/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema489.properties.implementation.properties.version,data:data4};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -40300,7 +40523,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/implementation/version",schemaPath:"#/properties/implementation/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema484.properties.implementation.properties.version.type,parentSchema:schema484.properties.implementation.properties.version,data:data4};
+const err16 = {instancePath:instancePath+"/implementation/version",schemaPath:"#/properties/implementation/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema489.properties.implementation.properties.version.type,parentSchema:schema489.properties.implementation.properties.version,data:data4};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -40312,7 +40535,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/implementation",schemaPath:"#/properties/implementation/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema484.properties.implementation.type,parentSchema:schema484.properties.implementation,data:data2};
+const err17 = {instancePath:instancePath+"/implementation",schemaPath:"#/properties/implementation/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema489.properties.implementation.type,parentSchema:schema489.properties.implementation,data:data2};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -40326,7 +40549,7 @@ if(data.supports !== undefined){
 let data5 = data.supports;
 if(Array.isArray(data5)){
 if(data5.length > 64){
-const err18 = {instancePath:instancePath+"/supports",schemaPath:"#/properties/supports/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items",schema:64,parentSchema:schema484.properties.supports,data:data5};
+const err18 = {instancePath:instancePath+"/supports",schemaPath:"#/properties/supports/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items",schema:64,parentSchema:schema489.properties.supports,data:data5};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -40344,7 +40567,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err19 = {instancePath:instancePath+"/supports",schemaPath:"#/properties/supports/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema484.properties.supports.type,parentSchema:schema484.properties.supports,data:data5};
+const err19 = {instancePath:instancePath+"/supports",schemaPath:"#/properties/supports/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema489.properties.supports.type,parentSchema:schema489.properties.supports,data:data5};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -40360,7 +40583,7 @@ if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
 for(const key2 in data7){
 let data8 = data7[key2];
 if(typeof data8 !== "string"){
-const err20 = {instancePath:instancePath+"/choices/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/choices/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema484.properties.choices.additionalProperties.type,parentSchema:schema484.properties.choices.additionalProperties,data:data8};
+const err20 = {instancePath:instancePath+"/choices/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/choices/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema489.properties.choices.additionalProperties.type,parentSchema:schema489.properties.choices.additionalProperties,data:data8};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -40372,7 +40595,7 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath:instancePath+"/choices",schemaPath:"#/properties/choices/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema484.properties.choices.type,parentSchema:schema484.properties.choices,data:data7};
+const err21 = {instancePath:instancePath+"/choices",schemaPath:"#/properties/choices/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema489.properties.choices.type,parentSchema:schema489.properties.choices,data:data7};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -40385,7 +40608,7 @@ errors++;
 if(data.window !== undefined){
 let data9 = data.window;
 if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
-const err22 = {instancePath:instancePath+"/window",schemaPath:"#/properties/window/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema484.properties.window.type,parentSchema:schema484.properties.window,data:data9};
+const err22 = {instancePath:instancePath+"/window",schemaPath:"#/properties/window/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema489.properties.window.type,parentSchema:schema489.properties.window,data:data9};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -40396,7 +40619,7 @@ errors++;
 }
 if((typeof data9 == "number") && (isFinite(data9))){
 if(data9 > 1024 || isNaN(data9)){
-const err23 = {instancePath:instancePath+"/window",schemaPath:"#/properties/window/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1024},message:"must be <= 1024",schema:1024,parentSchema:schema484.properties.window,data:data9};
+const err23 = {instancePath:instancePath+"/window",schemaPath:"#/properties/window/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1024},message:"must be <= 1024",schema:1024,parentSchema:schema489.properties.window,data:data9};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -40406,7 +40629,7 @@ pushError(vErrors, err23);
 errors++;
 }
 if(data9 < 1 || isNaN(data9)){
-const err24 = {instancePath:instancePath+"/window",schemaPath:"#/properties/window/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema484.properties.window,data:data9};
+const err24 = {instancePath:instancePath+"/window",schemaPath:"#/properties/window/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema489.properties.window,data:data9};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -40419,7 +40642,7 @@ errors++;
 }
 }
 else {
-const err25 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema484.type,parentSchema:schema484,data};
+const err25 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema489.type,parentSchema:schema489,data};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -40432,15 +40655,15 @@ validate763.errors = vErrors;
 return errors === 0;
 }
 
-const schema489 = {"title":"ResultMessage","description":"What the implementation observed for one vector: one answer per step, in step order.","type":"object","additionalProperties":false,"required":["type","id","steps"],"properties":{"type":{"description":"Always result.","type":"string","const":"result"},"id":{"description":"The id of the vector answered.","type":"string"},"steps":{"description":"One entry per step of the vector, in order.","type":"array","items":{"$ref":"#/definitions/StepAnswer"}}}};
-const schema490 = {"title":"StepAnswer","description":"A step's observed result, in the form of the step's `expect.result` in the vector schema, or the reason the implementation cannot run it (the vector is then skipped with that reason).","oneOf":[{"type":"object","additionalProperties":false,"required":["result"],"properties":{"result":{"description":"The observed result."}}},{"type":"object","additionalProperties":false,"required":["unsupported"],"properties":{"unsupported":{"description":"Why this step cannot be run.","type":"string","minLength":1}}}]};
+const schema494 = {"title":"ResultMessage","description":"What the implementation observed for one vector: one answer per step, in step order.","type":"object","additionalProperties":false,"required":["type","id","steps"],"properties":{"type":{"description":"Always result.","type":"string","const":"result"},"id":{"description":"The id of the vector answered.","type":"string"},"steps":{"description":"One entry per step of the vector, in order.","type":"array","items":{"$ref":"#/definitions/StepAnswer"}}}};
+const schema495 = {"title":"StepAnswer","description":"A step's observed result, in the form of the step's `expect.result` in the vector schema, or the reason the implementation cannot run it (the vector is then skipped with that reason).","oneOf":[{"type":"object","additionalProperties":false,"required":["result"],"properties":{"result":{"description":"The observed result."}}},{"type":"object","additionalProperties":false,"required":["unsupported"],"properties":{"unsupported":{"description":"Why this step cannot be run.","type":"string","minLength":1}}}]};
 
 function validate766(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema489.required,parentSchema:schema489,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema494.required,parentSchema:schema494,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -40450,7 +40673,7 @@ pushError(vErrors, err0);
 errors++;
 }
 if(data.id === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'",schema:schema489.required,parentSchema:schema489,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'",schema:schema494.required,parentSchema:schema494,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -40460,7 +40683,7 @@ pushError(vErrors, err1);
 errors++;
 }
 if(data.steps === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "steps"},message:"must have required property '"+"steps"+"'",schema:schema489.required,parentSchema:schema489,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "steps"},message:"must have required property '"+"steps"+"'",schema:schema494.required,parentSchema:schema494,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -40471,7 +40694,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((key0 === "type") || (key0 === "id")) || (key0 === "steps"))){
-const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema489,data};
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema494,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -40484,7 +40707,7 @@ errors++;
 if(data.type !== undefined){
 let data0 = data.type;
 if(typeof data0 !== "string"){
-const err4 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema489.properties.type.type,parentSchema:schema489.properties.type,data:data0};
+const err4 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema494.properties.type.type,parentSchema:schema494.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -40494,7 +40717,7 @@ pushError(vErrors, err4);
 errors++;
 }
 if("result" !== data0){
-const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "result"},message:"must be equal to constant",schema:"result",parentSchema:schema489.properties.type,data:data0};
+const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "result"},message:"must be equal to constant",schema:"result",parentSchema:schema494.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -40507,7 +40730,7 @@ errors++;
 if(data.id !== undefined){
 let data1 = data.id;
 if(typeof data1 !== "string"){
-const err6 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema489.properties.id.type,parentSchema:schema489.properties.id,data:data1};
+const err6 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema494.properties.id.type,parentSchema:schema494.properties.id,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -40529,7 +40752,7 @@ let passing0 = null;
 const _errs11 = errors;
 if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
 if(data3.result === undefined){
-const err7 = {instancePath:instancePath+"/steps/" + i0,schemaPath:"#/definitions/StepAnswer/oneOf/0/required",keyword:"required",params:{missingProperty: "result"},message:"must have required property '"+"result"+"'",schema:schema490.oneOf[0].required,parentSchema:schema490.oneOf[0],data:data3};
+const err7 = {instancePath:instancePath+"/steps/" + i0,schemaPath:"#/definitions/StepAnswer/oneOf/0/required",keyword:"required",params:{missingProperty: "result"},message:"must have required property '"+"result"+"'",schema:schema495.oneOf[0].required,parentSchema:schema495.oneOf[0],data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -40540,7 +40763,7 @@ errors++;
 }
 for(const key1 in data3){
 if(!(key1 === "result")){
-const err8 = {instancePath:instancePath+"/steps/" + i0,schemaPath:"#/definitions/StepAnswer/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema490.oneOf[0],data:data3};
+const err8 = {instancePath:instancePath+"/steps/" + i0,schemaPath:"#/definitions/StepAnswer/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema495.oneOf[0],data:data3};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -40552,7 +40775,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath:instancePath+"/steps/" + i0,schemaPath:"#/definitions/StepAnswer/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema490.oneOf[0].type,parentSchema:schema490.oneOf[0],data:data3};
+const err9 = {instancePath:instancePath+"/steps/" + i0,schemaPath:"#/definitions/StepAnswer/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema495.oneOf[0].type,parentSchema:schema495.oneOf[0],data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -40569,7 +40792,7 @@ passing0 = 0;
 const _errs14 = errors;
 if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
 if(data3.unsupported === undefined){
-const err10 = {instancePath:instancePath+"/steps/" + i0,schemaPath:"#/definitions/StepAnswer/oneOf/1/required",keyword:"required",params:{missingProperty: "unsupported"},message:"must have required property '"+"unsupported"+"'",schema:schema490.oneOf[1].required,parentSchema:schema490.oneOf[1],data:data3};
+const err10 = {instancePath:instancePath+"/steps/" + i0,schemaPath:"#/definitions/StepAnswer/oneOf/1/required",keyword:"required",params:{missingProperty: "unsupported"},message:"must have required property '"+"unsupported"+"'",schema:schema495.oneOf[1].required,parentSchema:schema495.oneOf[1],data:data3};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -40580,7 +40803,7 @@ errors++;
 }
 for(const key2 in data3){
 if(!(key2 === "unsupported")){
-const err11 = {instancePath:instancePath+"/steps/" + i0,schemaPath:"#/definitions/StepAnswer/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema490.oneOf[1],data:data3};
+const err11 = {instancePath:instancePath+"/steps/" + i0,schemaPath:"#/definitions/StepAnswer/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema495.oneOf[1],data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -40594,7 +40817,7 @@ if(data3.unsupported !== undefined){
 let data4 = data3.unsupported;
 if(typeof data4 === "string"){
 if(func3(data4) < 1){
-const err12 = {instancePath:instancePath+"/steps/" + i0+"/unsupported",schemaPath:"#/definitions/StepAnswer/oneOf/1/properties/unsupported/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema490.oneOf[1].properties.unsupported,data:data4};
+const err12 = {instancePath:instancePath+"/steps/" + i0+"/unsupported",schemaPath:"#/definitions/StepAnswer/oneOf/1/properties/unsupported/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema495.oneOf[1].properties.unsupported,data:data4};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -40605,7 +40828,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/steps/" + i0+"/unsupported",schemaPath:"#/definitions/StepAnswer/oneOf/1/properties/unsupported/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema490.oneOf[1].properties.unsupported.type,parentSchema:schema490.oneOf[1].properties.unsupported,data:data4};
+const err13 = {instancePath:instancePath+"/steps/" + i0+"/unsupported",schemaPath:"#/definitions/StepAnswer/oneOf/1/properties/unsupported/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema495.oneOf[1].properties.unsupported.type,parentSchema:schema495.oneOf[1].properties.unsupported,data:data4};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -40617,7 +40840,7 @@ errors++;
 }
 }
 else {
-const err14 = {instancePath:instancePath+"/steps/" + i0,schemaPath:"#/definitions/StepAnswer/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema490.oneOf[1].type,parentSchema:schema490.oneOf[1],data:data3};
+const err14 = {instancePath:instancePath+"/steps/" + i0,schemaPath:"#/definitions/StepAnswer/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema495.oneOf[1].type,parentSchema:schema495.oneOf[1],data:data3};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -40638,7 +40861,7 @@ passing0 = 1;
 }
 }
 if(!valid4){
-const err15 = {instancePath:instancePath+"/steps/" + i0,schemaPath:"#/definitions/StepAnswer/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema490.oneOf,parentSchema:schema490,data:data3};
+const err15 = {instancePath:instancePath+"/steps/" + i0,schemaPath:"#/definitions/StepAnswer/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema495.oneOf,parentSchema:schema495,data:data3};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -40661,7 +40884,7 @@ vErrors = null;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema489.properties.steps.type,parentSchema:schema489.properties.steps,data:data2};
+const err16 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema494.properties.steps.type,parentSchema:schema494.properties.steps,data:data2};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -40673,7 +40896,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema489.type,parentSchema:schema489,data};
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema494.type,parentSchema:schema494,data};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -40692,7 +40915,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema483.required,parentSchema:schema483,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema488.required,parentSchema:schema488,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -40704,7 +40927,7 @@ errors++;
 if(data.type !== undefined){
 let data0 = data.type;
 if(typeof data0 !== "string"){
-const err1 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema483.properties.type.type,parentSchema:schema483.properties.type,data:data0};
+const err1 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema488.properties.type.type,parentSchema:schema488.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -40714,7 +40937,7 @@ pushError(vErrors, err1);
 errors++;
 }
 if(!(((data0 === "hello") || (data0 === "result")) || (data0 === "error"))){
-const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema483.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema483.properties.type.enum,parentSchema:schema483.properties.type,data:data0};
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema488.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema488.properties.type.enum,parentSchema:schema488.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -40741,7 +40964,7 @@ errors = vErrors.length;
 else if(tag0 === "error"){
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.type === undefined){
-const err3 = {instancePath,schemaPath:"#/definitions/ErrorMessage/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema491.required,parentSchema:schema491,data};
+const err3 = {instancePath,schemaPath:"#/definitions/ErrorMessage/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema496.required,parentSchema:schema496,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -40751,7 +40974,7 @@ pushError(vErrors, err3);
 errors++;
 }
 if(data.id === undefined){
-const err4 = {instancePath,schemaPath:"#/definitions/ErrorMessage/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'",schema:schema491.required,parentSchema:schema491,data};
+const err4 = {instancePath,schemaPath:"#/definitions/ErrorMessage/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'",schema:schema496.required,parentSchema:schema496,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -40761,7 +40984,7 @@ pushError(vErrors, err4);
 errors++;
 }
 if(data.reason === undefined){
-const err5 = {instancePath,schemaPath:"#/definitions/ErrorMessage/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'",schema:schema491.required,parentSchema:schema491,data};
+const err5 = {instancePath,schemaPath:"#/definitions/ErrorMessage/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'",schema:schema496.required,parentSchema:schema496,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -40772,7 +40995,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((key0 === "type") || (key0 === "id")) || (key0 === "reason"))){
-const err6 = {instancePath,schemaPath:"#/definitions/ErrorMessage/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema491,data};
+const err6 = {instancePath,schemaPath:"#/definitions/ErrorMessage/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema496,data};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -40785,7 +41008,7 @@ errors++;
 if(data.type !== undefined){
 let data1 = data.type;
 if(typeof data1 !== "string"){
-const err7 = {instancePath:instancePath+"/type",schemaPath:"#/definitions/ErrorMessage/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema491.properties.type.type,parentSchema:schema491.properties.type,data:data1};
+const err7 = {instancePath:instancePath+"/type",schemaPath:"#/definitions/ErrorMessage/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema496.properties.type.type,parentSchema:schema496.properties.type,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -40795,7 +41018,7 @@ pushError(vErrors, err7);
 errors++;
 }
 if("error" !== data1){
-const err8 = {instancePath:instancePath+"/type",schemaPath:"#/definitions/ErrorMessage/properties/type/const",keyword:"const",params:{allowedValue: "error"},message:"must be equal to constant",schema:"error",parentSchema:schema491.properties.type,data:data1};
+const err8 = {instancePath:instancePath+"/type",schemaPath:"#/definitions/ErrorMessage/properties/type/const",keyword:"const",params:{allowedValue: "error"},message:"must be equal to constant",schema:"error",parentSchema:schema496.properties.type,data:data1};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -40808,7 +41031,7 @@ errors++;
 if(data.id !== undefined){
 let data2 = data.id;
 if(typeof data2 !== "string"){
-const err9 = {instancePath:instancePath+"/id",schemaPath:"#/definitions/ErrorMessage/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema491.properties.id.type,parentSchema:schema491.properties.id,data:data2};
+const err9 = {instancePath:instancePath+"/id",schemaPath:"#/definitions/ErrorMessage/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema496.properties.id.type,parentSchema:schema496.properties.id,data:data2};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -40822,7 +41045,7 @@ if(data.reason !== undefined){
 let data3 = data.reason;
 if(typeof data3 === "string"){
 if(func3(data3) < 1){
-const err10 = {instancePath:instancePath+"/reason",schemaPath:"#/definitions/ErrorMessage/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema491.properties.reason,data:data3};
+const err10 = {instancePath:instancePath+"/reason",schemaPath:"#/definitions/ErrorMessage/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema496.properties.reason,data:data3};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -40833,7 +41056,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/reason",schemaPath:"#/definitions/ErrorMessage/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema491.properties.reason.type,parentSchema:schema491.properties.reason,data:data3};
+const err11 = {instancePath:instancePath+"/reason",schemaPath:"#/definitions/ErrorMessage/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema496.properties.reason.type,parentSchema:schema496.properties.reason,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -40845,7 +41068,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath,schemaPath:"#/definitions/ErrorMessage/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema491.type,parentSchema:schema491,data};
+const err12 = {instancePath,schemaPath:"#/definitions/ErrorMessage/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema496.type,parentSchema:schema496,data};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -40856,7 +41079,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0},message:"value of tag \"type\" must be in oneOf",schema:schema483.discriminator,parentSchema:schema483,data};
+const err13 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0},message:"value of tag \"type\" must be in oneOf",schema:schema488.discriminator,parentSchema:schema488,data};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -40867,7 +41090,7 @@ errors++;
 }
 }
 else {
-const err14 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0},message:"tag \"type\" must be string",schema:schema483.discriminator,parentSchema:schema483,data};
+const err14 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0},message:"tag \"type\" must be string",schema:schema488.discriminator,parentSchema:schema488,data};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -40878,7 +41101,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema483.type,parentSchema:schema483,data};
+const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema488.type,parentSchema:schema488,data};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -40892,7 +41115,7 @@ return errors === 0;
 }
 
 export const vectorMessage = validate773;
-const schema466 = {"title":"VectorMessage","description":"One vector to run: everything but the expectations. The implementation starts from a fresh machine built from `setup`, runs the steps in order and answers with one ResultMessage or ErrorMessage carrying the same id.","type":"object","additionalProperties":false,"required":["type","id","family","arch","mode","config","steps"],"properties":{"type":{"description":"Always vector.","type":"string","const":"vector"},"id":{"description":"The vector's id; the answer carries it back.","type":"string"},"family":{"description":"The vector's op family.","$ref":"vector-file.schema.json#/properties/family"},"arch":{"description":"The arch.","$ref":"common.schema.json#/definitions/Arch"},"mode":{"description":"The mode.","$ref":"common.schema.json#/definitions/Mode"},"config":{"description":"The whole config: every key, defaults filled in by the runner.","$ref":"common.schema.json#/definitions/Config"},"setup":{"description":"The machine the steps start from, as in the vector file.","$ref":"vector-file.schema.json#/definitions/Setup"},"steps":{"description":"The steps, in order, without `expect`.","type":"array","minItems":1,"items":{"$ref":"#/definitions/StepInput"}}}};
+const schema471 = {"title":"VectorMessage","description":"One vector to run: everything but the expectations. The implementation starts from a fresh machine built from `setup`, runs the steps in order and answers with one ResultMessage or ErrorMessage carrying the same id.","type":"object","additionalProperties":false,"required":["type","id","family","arch","mode","config","steps"],"properties":{"type":{"description":"Always vector.","type":"string","const":"vector"},"id":{"description":"The vector's id; the answer carries it back.","type":"string"},"family":{"description":"The vector's op family.","$ref":"vector-file.schema.json#/properties/family"},"arch":{"description":"The arch.","$ref":"common.schema.json#/definitions/Arch"},"mode":{"description":"The mode.","$ref":"common.schema.json#/definitions/Mode"},"config":{"description":"The whole config: every key, defaults filled in by the runner.","$ref":"common.schema.json#/definitions/Config"},"setup":{"description":"The machine the steps start from, as in the vector file.","$ref":"vector-file.schema.json#/definitions/Setup"},"steps":{"description":"The steps, in order, without `expect`.","type":"array","minItems":1,"items":{"$ref":"#/definitions/StepInput"}}}};
 
 function validate747(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -41561,14 +41784,14 @@ validate747.errors = vErrors;
 return errors === 0;
 }
 
-const schema479 = {"title":"StepInput","description":"A step as the implementation sees it. An argument written {\"step\": NAME} is the result of the earlier step named NAME, which the implementation substitutes itself.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"The operation (vector-file.schema.json Step).","type":"string"},"name":{"description":"The step's name, if later steps use its result.","$ref":"vector-file.schema.json#/definitions/StepName"},"args":{"description":"The arguments, as in the vector file.","type":"object","additionalProperties":{"description":"An argument: a value as the vector schema gives it for this op, or a step reference {\"step\": NAME}."}}}};
+const schema484 = {"title":"StepInput","description":"A step as the implementation sees it. An argument written {\"step\": NAME} is the result of the earlier step named NAME, which the implementation substitutes itself.","type":"object","additionalProperties":false,"required":["op","args"],"properties":{"op":{"description":"The operation (vector-file.schema.json Step).","type":"string"},"name":{"description":"The step's name, if later steps use its result.","$ref":"vector-file.schema.json#/definitions/StepName"},"args":{"description":"The arguments, as in the vector file.","type":"object","additionalProperties":{"description":"An argument: a value as the vector schema gives it for this op, or a step reference {\"step\": NAME}."}}}};
 
 function validate758(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.op === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'",schema:schema479.required,parentSchema:schema479,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'",schema:schema484.required,parentSchema:schema484,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -41578,7 +41801,7 @@ pushError(vErrors, err0);
 errors++;
 }
 if(data.args === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "args"},message:"must have required property '"+"args"+"'",schema:schema479.required,parentSchema:schema479,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "args"},message:"must have required property '"+"args"+"'",schema:schema484.required,parentSchema:schema484,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -41589,7 +41812,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((key0 === "op") || (key0 === "name")) || (key0 === "args"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema479,data};
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema484,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -41602,7 +41825,7 @@ errors++;
 if(data.op !== undefined){
 let data0 = data.op;
 if(typeof data0 !== "string"){
-const err3 = {instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema479.properties.op.type,parentSchema:schema479.properties.op,data:data0};
+const err3 = {instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema484.properties.op.type,parentSchema:schema484.properties.op,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -41642,7 +41865,7 @@ let data2 = data.args;
 if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
 }
 else {
-const err6 = {instancePath:instancePath+"/args",schemaPath:"#/properties/args/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema479.properties.args.type,parentSchema:schema479.properties.args,data:data2};
+const err6 = {instancePath:instancePath+"/args",schemaPath:"#/properties/args/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema484.properties.args.type,parentSchema:schema484.properties.args,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -41654,7 +41877,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema479.type,parentSchema:schema479,data};
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema484.type,parentSchema:schema484,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -41673,7 +41896,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema466.required,parentSchema:schema466,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema471.required,parentSchema:schema471,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -41683,7 +41906,7 @@ pushError(vErrors, err0);
 errors++;
 }
 if(data.id === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'",schema:schema466.required,parentSchema:schema466,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'",schema:schema471.required,parentSchema:schema471,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -41693,7 +41916,7 @@ pushError(vErrors, err1);
 errors++;
 }
 if(data.family === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "family"},message:"must have required property '"+"family"+"'",schema:schema466.required,parentSchema:schema466,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "family"},message:"must have required property '"+"family"+"'",schema:schema471.required,parentSchema:schema471,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -41703,7 +41926,7 @@ pushError(vErrors, err2);
 errors++;
 }
 if(data.arch === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "arch"},message:"must have required property '"+"arch"+"'",schema:schema466.required,parentSchema:schema466,data};
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "arch"},message:"must have required property '"+"arch"+"'",schema:schema471.required,parentSchema:schema471,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -41713,7 +41936,7 @@ pushError(vErrors, err3);
 errors++;
 }
 if(data.mode === undefined){
-const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema466.required,parentSchema:schema466,data};
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema471.required,parentSchema:schema471,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -41723,7 +41946,7 @@ pushError(vErrors, err4);
 errors++;
 }
 if(data.config === undefined){
-const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "config"},message:"must have required property '"+"config"+"'",schema:schema466.required,parentSchema:schema466,data};
+const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "config"},message:"must have required property '"+"config"+"'",schema:schema471.required,parentSchema:schema471,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -41733,7 +41956,7 @@ pushError(vErrors, err5);
 errors++;
 }
 if(data.steps === undefined){
-const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "steps"},message:"must have required property '"+"steps"+"'",schema:schema466.required,parentSchema:schema466,data};
+const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "steps"},message:"must have required property '"+"steps"+"'",schema:schema471.required,parentSchema:schema471,data};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -41744,7 +41967,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((((key0 === "type") || (key0 === "id")) || (key0 === "family")) || (key0 === "arch")) || (key0 === "mode")) || (key0 === "config")) || (key0 === "setup")) || (key0 === "steps"))){
-const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema466,data};
+const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema471,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -41757,7 +41980,7 @@ errors++;
 if(data.type !== undefined){
 let data0 = data.type;
 if(typeof data0 !== "string"){
-const err8 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema466.properties.type.type,parentSchema:schema466.properties.type,data:data0};
+const err8 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema471.properties.type.type,parentSchema:schema471.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -41767,7 +41990,7 @@ pushError(vErrors, err8);
 errors++;
 }
 if("vector" !== data0){
-const err9 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "vector"},message:"must be equal to constant",schema:"vector",parentSchema:schema466.properties.type,data:data0};
+const err9 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "vector"},message:"must be equal to constant",schema:"vector",parentSchema:schema471.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -41780,7 +42003,7 @@ errors++;
 if(data.id !== undefined){
 let data1 = data.id;
 if(typeof data1 !== "string"){
-const err10 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema466.properties.id.type,parentSchema:schema466.properties.id,data:data1};
+const err10 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema471.properties.id.type,parentSchema:schema471.properties.id,data:data1};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -41793,7 +42016,7 @@ errors++;
 if(data.family !== undefined){
 let data2 = data.family;
 if(typeof data2 !== "string"){
-const err11 = {instancePath:instancePath+"/family",schemaPath:"vector-file.schema.json#/properties/family/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema467.type,parentSchema:schema467,data:data2};
+const err11 = {instancePath:instancePath+"/family",schemaPath:"vector-file.schema.json#/properties/family/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema472.type,parentSchema:schema472,data:data2};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -41803,7 +42026,7 @@ pushError(vErrors, err11);
 errors++;
 }
 if(!(((((((((data2 === "layout") || (data2 === "pte")) || (data2 === "mmu")) || (data2 === "tlb")) || (data2 === "walk")) || (data2 === "pageattr")) || (data2 === "fault")) || (data2 === "dirty")) || (data2 === "uffd"))){
-const err12 = {instancePath:instancePath+"/family",schemaPath:"vector-file.schema.json#/properties/family/enum",keyword:"enum",params:{allowedValues: schema467.enum},message:"must be equal to one of the allowed values",schema:schema467.enum,parentSchema:schema467,data:data2};
+const err12 = {instancePath:instancePath+"/family",schemaPath:"vector-file.schema.json#/properties/family/enum",keyword:"enum",params:{allowedValues: schema472.enum},message:"must be equal to one of the allowed values",schema:schema472.enum,parentSchema:schema472,data:data2};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -42114,7 +42337,7 @@ if(data.steps !== undefined){
 let data23 = data.steps;
 if(Array.isArray(data23)){
 if(data23.length < 1){
-const err36 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema466.properties.steps,data:data23};
+const err36 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema471.properties.steps,data:data23};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -42132,7 +42355,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err37 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema466.properties.steps.type,parentSchema:schema466.properties.steps,data:data23};
+const err37 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema471.properties.steps.type,parentSchema:schema471.properties.steps,data:data23};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -42144,7 +42367,7 @@ errors++;
 }
 }
 else {
-const err38 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema466.type,parentSchema:schema466,data};
+const err38 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema471.type,parentSchema:schema471,data};
 if(vErrors === null){
 vErrors = [err38];
 }
