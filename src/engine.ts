@@ -13,7 +13,7 @@ import type { LinuxSetup, LinuxState } from './mm/state.ts';
 import { checkUserAccess, faultOps } from './mm/fault-ops.ts';
 import { checkDirtyArgs, dirtyOps } from './mm/dirty-ops.ts';
 import { checkWalkArgs, pageattrOps, walkOps } from './mm/walk-ops.ts';
-import { LINUX, lookupOp, modeDesc, MMUS } from './registry.ts';
+import { checkEntryArgs, LINUX, lookupOp, modeDesc, MMUS } from './registry.ts';
 import type { OpArgs, OpValue } from './ops/types.ts';
 
 /** A reference to an earlier step's result. */
@@ -88,6 +88,7 @@ const DIRTY_OPS = new Set(Object.keys(dirtyOps(LINUX.x86_64)));
 function checkBuilt(v: EngineVector, built: Built | undefined): void {
   v.steps.forEach((s, i) => {
     try {
+      checkEntryArgs(v.arch, s.op, s.args);
       if (LINUX_OPS.has(s.op)) {
         if (!built?.linux)
           throw new VectorFormatError(

@@ -24,13 +24,21 @@ import { pageattrOps, walkOps, type ArchLinux } from './mm/walk-ops.ts';
 import { arm64Prot } from './arch/arm64/pgprot.ts';
 import { riscvProt } from './arch/riscv64/pgprot.ts';
 import { x86Prot } from './arch/x86_64/pgprot.ts';
-import { handle_page_fault as x86PageFault, x86UserFault } from './arch/x86_64/fault.ts';
-import { handle_page_fault as riscvPageFault, riscvUserFault } from './arch/riscv64/fault.ts';
-import { arm64UserFault, do_mem_abort } from './arch/arm64/fault.ts';
+import {
+  handle_page_fault as x86PageFault,
+  x86EntryForm,
+  x86UserFault,
+} from './arch/x86_64/fault.ts';
+import {
+  handle_page_fault as riscvPageFault,
+  riscvEntryForm,
+  riscvUserFault,
+} from './arch/riscv64/fault.ts';
+import { arm64EntryForm, arm64UserFault, do_mem_abort } from './arch/arm64/fault.ts';
 import { arm64Upper } from './arch/arm64/pgalloc.ts';
 import { riscvUpper } from './arch/riscv64/pgalloc.ts';
 import { x86Upper } from './arch/x86_64/pgalloc.ts';
-import { arg } from './ops/args.ts';
+import { arg, checkForm, type ArgsForm } from './ops/args.ts';
 import type { OpImpl, OpTable } from './ops/types.ts';
 
 // The descriptions by arch, then mode: a lookup that builds no `${arch}-${mode}` key per call.
@@ -99,6 +107,34 @@ export const LINUX: Readonly<Record<Arch, ArchLinux>> = {
     desc,
   },
 };
+
+// The page-fault entry takes the fault as the arch's hardware reports it: a form per arch.
+const ENTRY_FORMS: Readonly<Record<Arch, ArgsForm>> = {
+  x86_64: x86EntryForm,
+  arm64: arm64EntryForm,
+  riscv64: riscvEntryForm,
+};
+
+/** A step of the arch's page-fault entry whose args are not the arch's form is a format error. */
+export function checkEntryArgs(arch: Arch, op: string, args: object): void {
+  const form = ENTRY_FORMS[arch];
+  if (op === form.op) checkForm(form, args, Object.values(ENTRY_FORMS));
+}
+
+/** faultOps, its entry checking the form of its args before it reads them. */
+function checkedFaultOps(arch: Arch): OpTable {
+  const ops = faultOps(LINUX[arch]);
+  const { op } = ENTRY_FORMS[arch];
+  const entry = ops[op]!;
+  return {
+    ...ops,
+    [op]: (a, ctx) => {
+      checkEntryArgs(arch, op, a);
+      return entry(a, ctx);
+    },
+  };
+}
+
 const TABLES: Readonly<Record<Arch, OpTable>> = {
   x86_64: {
     ...x86Ops,
@@ -106,7 +142,7 @@ const TABLES: Readonly<Record<Arch, OpTable>> = {
     ...layoutOps,
     ...machine(x86Mmu),
     ...walkOps(LINUX.x86_64),
-    ...faultOps(LINUX.x86_64),
+    ...checkedFaultOps('x86_64'),
     ...dirtyOps(LINUX.x86_64),
     ...uffdOps(LINUX.x86_64),
     ...munmapOps(LINUX.x86_64),
@@ -117,7 +153,7 @@ const TABLES: Readonly<Record<Arch, OpTable>> = {
     ...layoutOps,
     ...machine(arm64Mmu),
     ...walkOps(LINUX.arm64),
-    ...faultOps(LINUX.arm64),
+    ...checkedFaultOps('arm64'),
     ...dirtyOps(LINUX.arm64),
     ...uffdOps(LINUX.arm64),
     ...munmapOps(LINUX.arm64),
@@ -129,7 +165,7 @@ const TABLES: Readonly<Record<Arch, OpTable>> = {
     ...layoutOps,
     ...machine(riscvMmu),
     ...walkOps(LINUX.riscv64),
-    ...faultOps(LINUX.riscv64),
+    ...checkedFaultOps('riscv64'),
     ...dirtyOps(LINUX.riscv64),
     ...uffdOps(LINUX.riscv64),
     ...munmapOps(LINUX.riscv64),

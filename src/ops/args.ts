@@ -1,7 +1,7 @@
 // Argument access and the small adapters that turn a helper of one entry into an op.
 
 import type { U64 } from '../bits/u64.ts';
-import type { KernelConfig } from '../config.ts';
+import type { Arch, KernelConfig } from '../config.ts';
 import { VectorFormatError } from '../errors.ts';
 import type { OpArgs, OpImpl } from './types.ts';
 
@@ -49,3 +49,45 @@ export const testBits =
   (v: U64, cfg: KernelConfig): boolean =>
     (v & m(cfg)) !== 0n;
 export const always = (m: U64) => (): U64 => m;
+
+/** The members an op takes on one arch, where the op's arguments differ by arch. */
+export interface ArgsForm {
+  readonly arch: Arch;
+  readonly op: string;
+  readonly members: readonly string[];
+  /** What the members are, in the arch's words. */
+  readonly what: string;
+}
+
+const token = (k: string): string => k.replace(/~/g, '~0').replace(/\//g, '~1');
+const names = (ks: readonly string[]): string => ks.map((k) => `"${k}"`).join(', ');
+
+/**
+ * Throws unless `a` has exactly the members of `form`: another arch's form of the op (or of its
+ * counterpart, e.g. arm64's do_mem_abort for handle_page_fault) is named as that arch's.
+ */
+export function checkForm(form: ArgsForm, a: object, forms: readonly ArgsForm[]): void {
+  const given = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+  const extra = given.filter((k) => !form.members.includes(k));
+  const missing = form.members.filter((k) => !given.includes(k));
+  if (extra.length === 0 && missing.length === 0) return;
+  const takes = `${form.arch} ${form.op} takes {${form.members.join(', ')}} (${form.what})`;
+  const others = forms.filter((f) => f.arch !== form.arch);
+  const whole = others.find((f) => extra.length > 0 && given.every((k) => f.members.includes(k)));
+  const theirs = (f: ArgsForm) =>
+    `${f.arch}'s ${f.op === form.op ? '' : `${f.op} `}{${f.members.join(', ')}}`;
+  if (whole) throw new VectorFormatError(`${takes}, not ${theirs(whole)}`, '/args');
+  const why = [
+    ...(missing.length > 0
+      ? [`${names(missing)} ${missing.length > 1 ? 'are' : 'is'} missing`]
+      : []),
+    ...extra.map((k) => {
+      const f = others.find((o) => o.members.includes(k));
+      return f ? `"${k}" is ${f.arch}'s` : `"${k}" is not one of them`;
+    }),
+  ];
+  throw new VectorFormatError(
+    `${takes}: ${why.join('; ')}`,
+    missing.length > 0 ? '/args' : `/args/${token(extra[0]!)}`,
+  );
+}

@@ -6,6 +6,7 @@
 import type { U64 } from '../../bits/u64.ts';
 import type { KernelConfig } from '../../config.ts';
 import { UnsupportedError, VectorFormatError } from '../../errors.ts';
+import type { ArgsForm } from '../../ops/args.ts';
 import {
   FAULT_FLAG_DEFAULT,
   FAULT_FLAG_INSTRUCTION,
@@ -59,6 +60,14 @@ function do_page_fault(mm: Mm, far: U64, esr: U64, cfg: KernelConfig): PageFault
   }
   return faultOnVma(mm, addr, far, flags, (vma) => !vm_flags.some((f) => vma.flags.has(f)));
 }
+
+/** :928 do_mem_abort(far, esr, regs): the step's members. */
+export const arm64EntryForm: ArgsForm = {
+  arch: 'arm64',
+  op: 'do_mem_abort',
+  members: ['mm', 'esr', 'far'],
+  what: 'current->mm, ESR_EL1 and FAR_EL1',
+};
 
 /** :928 do_mem_abort over the fault_info table (:861), for the FSCs the model knows. */
 export function do_mem_abort(

@@ -3,6 +3,7 @@
 
 import type { U64 } from '../../bits/u64.ts';
 import { VectorFormatError } from '../../errors.ts';
+import type { ArgsForm } from '../../ops/args.ts';
 import {
   FAULT_FLAG_DEFAULT,
   FAULT_FLAG_INSTRUCTION,
@@ -36,6 +37,14 @@ function access_error(cause: number, vma: Vma): boolean {
     return !(vma.flags.has('VM_READ') || vma.flags.has('VM_WRITE'));
   return !vma.flags.has('VM_WRITE');
 }
+
+/** :278 handle_page_fault(regs): regs->cause and regs->badaddr, the step's members. */
+export const riscvEntryForm: ArgsForm = {
+  arch: 'riscv64',
+  op: 'handle_page_fault',
+  members: ['mm', 'cause', 'badaddr'],
+  what: 'current->mm, scause and stval',
+};
 
 /** :278 handle_page_fault, user mode. */
 export function handle_page_fault(

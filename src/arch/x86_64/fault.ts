@@ -6,6 +6,7 @@
 import type { U64 } from '../../bits/u64.ts';
 import type { KernelConfig } from '../../config.ts';
 import { UnsupportedError, VectorFormatError } from '../../errors.ts';
+import type { ArgsForm } from '../../ops/args.ts';
 import {
   FAULT_FLAG_DEFAULT,
   FAULT_FLAG_INSTRUCTION,
@@ -56,6 +57,14 @@ function access_error(error_code: number, vma: Vma, cfg: KernelConfig): boolean 
   // vma_is_accessible: VM_READ | VM_WRITE | VM_EXEC.
   return !(vma.flags.has('VM_READ') || vma.flags.has('VM_WRITE') || vma.flags.has('VM_EXEC'));
 }
+
+/** :1462 handle_page_fault(regs, error_code, address): the step's members. */
+export const x86EntryForm: ArgsForm = {
+  arch: 'x86_64',
+  op: 'handle_page_fault',
+  members: ['mm', 'error_code', 'address'],
+  what: 'current->mm, the #PF error code and CR2',
+};
 
 /** :1462 handle_page_fault, user mode: do_kern_addr_fault (:1134) or do_user_addr_fault (:1207). */
 export function handle_page_fault(
