@@ -43,8 +43,10 @@ tar -tzf "$tarball" | sort >"$work/files.txt"
 echo "pack-test: $(basename "$tarball"): $(du -k "$tarball" | cut -f1) KiB, $(wc -l <"$work/files.txt") files"
 
 say "the tarball holds no development files"
-if grep -E '^package/((src|runners|test|scripts|harness|bench|mutation|examples|\.ci|node_modules)/|.*node_modules/|.*\.tsbuildinfo$|.*\.ts$|[^/]*(tsconfig|eslint|vitest|stryker)[^/]*$)' \
-  "$work/files.txt" | grep -v '\.d\.ts$' >"$work/unwanted.txt"; then
+# examples/ is the users' own: the C implementation (docs/protocol.md) and the TypeScript simulator
+# (docs/library.md), each importing only what the package offers.
+if grep -E '^package/((src|runners|test|scripts|harness|bench|mutation|\.ci|node_modules)/|.*node_modules/|.*\.tsbuildinfo$|.*\.ts$|[^/]*(tsconfig|eslint|vitest|stryker)[^/]*$)' \
+  "$work/files.txt" | grep -v -E '\.d\.ts$|^package/examples/ts-sim/[a-z-]+(\.test)?\.ts$' >"$work/unwanted.txt"; then
   head -20 "$work/unwanted.txt" >&2
   false
 fi
@@ -54,6 +56,7 @@ promised=(package/package.json package/README.md package/bin/ptvec.js
   package/dist/runners/cli.js package/dist/runners/api.js package/dist/runners/api.d.ts
   package/dist/runners/vectors/generated/validators.js package/docs/protocol.md
   package/docs/qemu.md package/docs/library.md)
+while read -r e; do promised+=("package/$e"); done < <(git ls-files examples)
 for s in "$root"/schemas/*.json; do promised+=("package/schemas/$(basename "$s")"); done
 while read -r v; do promised+=("package/$v"); done < <(git ls-files vectors)
 if [[ $qemu_built == yes ]]; then
@@ -123,13 +126,13 @@ npx --no -- ptvec lint my-vectors >lint.out 2>&1 || status=$?
 [[ $status == 2 ]] && grep -q 'duplicate id "x86_64/pte/example/wrprotect-dirty": also at node_modules/ptvec/vectors/' lint.out
 echo "  lint: $(grep -m 1 'duplicate id' lint.out | cut -c1-100)..."
 
-say "build the C example (examples/c-impl/build.sh: cc, pkg-config, jansson)"
-sh "$root/examples/c-impl/build.sh" "$work/c-impl"
+say "build the package's C example (node_modules/ptvec/examples/c-impl/build.sh: cc, pkg-config, jansson)"
+sh node_modules/ptvec/examples/c-impl/build.sh "$work/c-impl"
 for target in "--arch riscv64 --family mmu --family tlb" "--arch x86_64 --family pte"; do
   say "npx ptvec run --exec ptvec-c $target --expect-fail examples/c-impl/expected-failures.json (exit 0)"
   # shellcheck disable=SC2086 # the target is a list of flags
   npx --no -- ptvec run --exec "$work/c-impl/ptvec-c" $target \
-    --expect-fail "$root/examples/c-impl/expected-failures.json" --reporter json=c.json
+    --expect-fail node_modules/ptvec/examples/c-impl/expected-failures.json --reporter json=c.json
   node -e '
     const s = JSON.parse(require("fs").readFileSync("c.json", "utf8")).summary;
     console.log(`  ${s.passed} passed, ${s.skipped} skipped of ${s.total}`);
@@ -216,5 +219,23 @@ say "node: docs/library.md's example (the reference engine on riscv64 mmu and tl
 node snippets/out/docs-library-md-*.js >library.out
 grep -q " passed" library.out && [[ "$(tail -n 1 library.out)" == 0 ]]
 echo "  $(grep -m 1 ' passed' library.out)"
+
+say "the package's TypeScript simulator (examples/ts-sim), compiled with tsc --strict and run on riscv64 mmu and tlb"
+mkdir -p ts-sim
+cp node_modules/ptvec/examples/ts-sim/{sim,builder,memory,riscv-mmu}.ts ts-sim/
+cat >ts-sim/main.ts <<'EOF'
+import { exitCode, run } from 'ptvec';
+import { tsSimImplementation } from './sim.ts';
+
+const selection = { arch: ['riscv64'], family: ['mmu', 'tlb'] };
+const report = await run(tsSimImplementation(), { selection });
+const s = report.summary;
+console.log(`  ts-sim: ${s.passed} passed, ${s.skipped} skipped of ${s.total}`);
+if (s.failed + s.errors + s.problems > 0 || s.passed < 800 || exitCode(report) !== 0)
+  throw new Error(`ts-sim: unexpected summary ${JSON.stringify(s)}`);
+EOF
+npx --no -- tsc --strict --module nodenext --moduleResolution nodenext --target es2022 \
+  --rewriteRelativeImportExtensions --outDir ts-sim/out ts-sim/*.ts
+node ts-sim/out/main.js
 
 echo "pack-test: all checks passed"

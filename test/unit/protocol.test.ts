@@ -11,6 +11,7 @@ import { referenceImplementation } from '../../runners/adapters/reference.ts';
 import { PACKAGE_ROOT } from '../../runners/paths.ts';
 import { execImplementation, type ExecOptions } from '../../runners/protocol/client.ts';
 import { splitCommandLine } from '../../runners/protocol/command-line.ts';
+import { vectorLine } from '../../runners/protocol/messages.ts';
 import { execute, type RunReport } from '../../runners/run.ts';
 import { run as runFiles } from '../../runners/run-vectors.ts';
 import type { Selection } from '../../runners/select.ts';
@@ -384,5 +385,16 @@ describe('ptvec serve', () => {
       reason: 'invalid vector message at /: missing required property "family"',
     });
     expect(lines).toHaveLength(4);
+  });
+});
+
+describe('docs/protocol.md', () => {
+  it('shows the vector lines of its complete session exactly as the runner sends them', () => {
+    const doc = readFileSync(join(PACKAGE_ROOT, 'docs/protocol.md'), 'utf8');
+    const shown = doc.split('\n').filter((l) => l.startsWith('> {"type":"vector"'));
+    expect(shown).toHaveLength(2);
+    const ids = shown.map((l) => (JSON.parse(l.slice(2)) as { id: string }).id);
+    const byId = new Map(loadVectors([]).vectors.map((v) => [v.id, v]));
+    expect(shown).toEqual(ids.map((id) => `> ${vectorLine(toInput(byId.get(id)!))}`));
   });
 });
