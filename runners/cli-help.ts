@@ -1,6 +1,6 @@
 // `ptvec help [COMMAND]` and `ptvec --version`: the usage of the whole tool and of each command.
 
-import { closest } from './cli-io.ts';
+import { closest } from './vectors/quote.ts';
 
 const selectHelp = (
   repeats: string,

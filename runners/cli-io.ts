@@ -2,6 +2,7 @@
 // a reader may close.
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { closest } from './vectors/quote.ts';
 
 export class UsageError extends Error {}
 
@@ -56,31 +57,4 @@ export function parse<O extends NonNullable<ParseArgsConfig['options']>>(
 export function asksHelp(argv: readonly string[]): boolean {
   const end = argv.indexOf('--');
   return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
-}
-
-/** Edits (insert, delete, replace, swap two neighbours) from a to b. */
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
-  for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++) {
-      const row = d[i]!;
-      const up = d[i - 1]!;
-      row[j] = Math.min(up[j]! + 1, row[j - 1]! + 1, up[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        row[j] = Math.min(row[j]!, d[i - 2]![j - 2]! + 1);
-    }
-  return d[a.length]![b.length]!;
-}
-
-/** The one of `names` that `given` is most likely a typo of (at most two edits), or undefined. */
-export function closest(given: string, names: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let least = 3;
-  for (const n of names) {
-    const k = distance(given, n);
-    if (k < least && k < n.length / 2) [best, least] = [n, k];
-  }
-  return best;
 }

@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import type { ParseArgsConfig } from 'node:util';
 import type { Implementation } from './adapter.ts';
 import { command, helpFor, unknownCommand, USAGE } from './cli-help.ts';
-import { asksHelp, closest, out, parse, UsageError, watchStdout } from './cli-io.ts';
+import { asksHelp, out, parse, UsageError, watchStdout } from './cli-io.ts';
 import { printProblems, reporters, writeReports } from './cli-reports.ts';
 import { loadExpectFail, loadExpectFailDir } from './expect-fail.ts';
 import { earlyEnd, MAX_TIME_SECONDS } from './interrupt.ts';
@@ -14,7 +14,7 @@ import { toolVersion } from './paths.ts';
 import { splitCommandLine } from './protocol/command-line.ts';
 import type { RunReport, Summary } from './run.ts';
 import { parseShard, select, type Selection } from './select.ts';
-import { counted, shorten } from './vectors/quote.ts';
+import { closest, counted, shorten } from './vectors/quote.ts';
 import type { Problem } from './vectors/files.ts';
 
 export { optimizeLater } from './tier-up.ts';

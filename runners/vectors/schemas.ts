@@ -11,7 +11,7 @@ import {
   VALIDATORS,
   type ValidatorRef,
 } from './generated/validators.js';
-import { quote } from './quote.ts';
+import { closest, quote } from './quote.ts';
 
 export type { ValidatorRef };
 
@@ -94,6 +94,29 @@ const HINTS: Readonly<Record<string, string>> = {
     'an id of lowercase letters, digits and _, in parts joined by /, . or -, e.g. x86_64/pte/example/wrprotect-dirty',
 };
 
+/** common.schema.json Ref's pattern, `^(key|key...) \S.*$`, said as its keys. */
+function refHint(pattern: string): string | undefined {
+  const keys = /^\^\(([\w|\\.-]+)\) \\S\.\*\$$/.exec(pattern)?.[1];
+  if (keys === undefined) return undefined;
+  const list = keys.replace(/\\\./g, '.').split('|').join(', ');
+  return `a source, a space, then where in it, e.g. "linux-v6.19 mm/memory.c:3868 finish_mkwrite_fault"; the sources: ${list}`;
+}
+
+let ops: readonly string[] | undefined;
+/** The ops of the vector format: each step definition's `op` (const or enum), read on first need. */
+function stepOps(): readonly string[] {
+  if (ops) return ops;
+  type Def = { properties?: { op?: { const?: string; enum?: string[] } } };
+  const schema = JSON.parse(readFileSync(join(SCHEMAS_DIR, 'vector-file.schema.json'), 'utf8')) as {
+    definitions: Record<string, Def>;
+  };
+  ops = Object.values(schema.definitions).flatMap((d) => {
+    const op = d.properties?.op;
+    return op?.const !== undefined ? [op.const] : (op?.enum ?? []);
+  });
+  return ops;
+}
+
 function describe(e: ErrorObject): string {
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
@@ -109,12 +132,13 @@ function describe(e: ErrorObject): string {
       return `expected ${JSON.stringify(p.allowedValue)}`;
     case 'pattern': {
       const pat = String(p.pattern);
-      return `expected ${HINTS[pat] ?? `a string matching ${pat}`}`;
+      return `expected ${HINTS[pat] ?? refHint(pat) ?? `a string matching ${pat}`}`;
     }
-    case 'discriminator':
-      return p.error === 'mapping'
-        ? `unknown op ${quote(p.tagValue)}: not an op of the vector format (see schemas/vector-file.schema.json definitions/*Step)`
-        : `expected an "op" string`;
+    case 'discriminator': {
+      if (p.error !== 'mapping') return `expected an "op" string`;
+      const near = typeof p.tagValue === 'string' ? closest(p.tagValue, stepOps()) : undefined;
+      return `unknown op ${quote(p.tagValue)}: ${near ? `did you mean "${near}"? It is ` : ''}not an op of the vector format (see schemas/vector-file.schema.json definitions/*Step)`;
+    }
     case 'minItems':
       return `expected at least ${String(p.limit)} item(s)`;
     case 'maxItems':

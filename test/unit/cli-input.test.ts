@@ -261,7 +261,7 @@ describe('the command line', () => {
 
 describe('closest: the name a typo may mean', () => {
   it('within two edits (a swap of neighbours is one), and only for names longer than twice that', async () => {
-    const { closest } = await import('../../runners/cli-io.ts');
+    const { closest } = await import('../../runners/vectors/quote.ts');
     const flags = ['--arch', '--mode', '--family', '--tag', '--grep', '--shard'];
     expect(closest('--familly', flags)).toBe('--family');
     expect(closest('--arhc', flags)).toBe('--arch');

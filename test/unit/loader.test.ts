@@ -128,6 +128,23 @@ describe('loading vector files', () => {
     ]);
   });
 
+  it('says what a ref looks like and names its sources, not the regular expression', () => {
+    const d = tmp();
+    const r = loadVectors([
+      writeJson(
+        d,
+        'refs.json',
+        vectorFile([dirtyVector('x86_64/pte/t/r')], { refs: ['Linux mm/memory.c:1'] }),
+      ),
+    ]);
+    expect(r.problems.map((p) => [p.pointer, p.message])).toEqual([
+      [
+        '/refs/0',
+        'expected a source, a space, then where in it, e.g. "linux-v6.19 mm/memory.c:3868 finish_mkwrite_fault"; the sources: linux-v6.19, linux-v6.18, linux-v7.0, linux-2005, linux-2019, linux-2021, intel-sdm, arm-arm, arm-asl, riscv-priv, qemu-7.2, kernel-facts, hw-facts',
+      ],
+    ]);
+  });
+
   it('warns of a $schema that leads to no schema from the file (an editor would find none), and not of a URL', () => {
     const d = tmp();
     const v = [dirtyVector('x86_64/pte/t/s')];
@@ -218,6 +235,13 @@ describe('loading vector files', () => {
     const r = loadVectors([writeJson(d, 'op.json', vectorFile([v]))]);
     expect(r.problems[0]?.pointer).toBe('/vectors/0/steps/0');
     expect(r.problems[0]?.message).toMatch(/unknown op "pte_mkfoo"/);
+    expect(r.problems[0]?.message).not.toMatch(/did you mean/);
+    // A typo of an op is said to be one.
+    const typo = { ...v, id: 'x86_64/pte/t/typo', steps: [{ ...v.steps[0], op: 'pte_mkdrity' }] };
+    const t = loadVectors([writeJson(d, 'typo.json', vectorFile([typo]))]);
+    expect(t.problems[0]?.message).toBe(
+      'unknown op "pte_mkdrity": did you mean "pte_mkdirty"? It is not an op of the vector format (see schemas/vector-file.schema.json definitions/*Step)',
+    );
   });
 
   it('drops a whole file whose envelope is wrong, and says where', () => {
