@@ -54,6 +54,26 @@ export function levelOf(d: ArchDescription, linux: string): Level | undefined {
   return undefined;
 }
 
+/**
+ * The level of the entry a hugetlb_entry callback is given for pages of `hmask` (~(size - 1)): the
+ * level whose leaf size is the largest not above the size. huge_pte_offset gives the pud, the pmd, or
+ * the first entry of a contiguous run (arm64 CONT_PTE/CONT_PMD, riscv Svnapot) at the level below
+ * (linux-v6.19 arch/arm64/mm/hugetlbpage.c huge_pte_offset, arch/riscv/mm/hugetlbpage.c
+ * huge_pte_offset, mm/hugetlb.c huge_pte_offset).
+ */
+export function hugetlbLevel(arch: string, mode: string, hmask: bigint): string | undefined {
+  const d = archDescriptions().get(`${arch}-${mode}`);
+  const size = (~hmask & 0xffffffffffffffffn) + 1n;
+  if (!d || (size & (size - 1n)) !== 0n) return undefined;
+  let best: Level | undefined;
+  let bestSize = 0n;
+  for (const l of d.levels) {
+    const leaf = l.leafSize === null ? 0n : BigInt(l.leafSize);
+    if (leaf !== 0n && leaf <= size && leaf > bestSize) [best, bestSize] = [l, leaf];
+  }
+  return best?.linux;
+}
+
 const fieldValue = (v: bigint, f: Field): bigint => {
   const width = BigInt(f.bits[0] - f.bits[1] + 1);
   const m = (1n << width) - 1n;

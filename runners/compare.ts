@@ -2,7 +2,7 @@
 // reference engine: the vector is the only oracle (DESIGN.md "Architecture").
 
 import type { Json, StepObservation, VectorObservation } from './adapter.ts';
-import { fieldDiffs, type FieldDiff } from './arch.ts';
+import { fieldDiffs, hugetlbLevel, type FieldDiff } from './arch.ts';
 import { stepExpect, type LoadedVector } from './vectors/files.ts';
 
 export type Verdict = 'pass' | 'fail' | 'skip' | 'xfail' | 'xpass' | 'error';
@@ -29,7 +29,9 @@ interface Expect {
   readonly byChoice?: { readonly choice: string; readonly cases: Readonly<Record<string, Expect>> };
 }
 
-type Match = { ok: true } | { ok: false; expected: Json } | { ok: 'skip'; reason: string };
+/** A failed match: what to show as expected, and the vector's whole result when there is one. */
+type Match =
+  { ok: true } | { ok: false; expected: Json; result?: Json } | { ok: 'skip'; reason: string };
 const MATCHED: Match = { ok: true };
 const NOTHING_UNOBSERVED: readonly string[] = [];
 const NOTHING_UNOBSERVED_BY_OP: Readonly<Record<string, readonly string[]>> = {};
@@ -57,32 +59,49 @@ export function jsonEqual(a: Json, b: Json): boolean {
   return n === 0;
 }
 
-/** Where two JSON values first differ (a JSON pointer below them), and the two values there. */
+const isObject = (x: Json | undefined): x is Readonly<Record<string, Json>> =>
+  typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/** Where two JSON values differ: a JSON pointer below them, and the two values there. */
 export interface Difference {
   readonly path: string;
   readonly expected: Json | undefined;
   readonly actual: Json | undefined;
 }
+/**
+ * Where two JSON values first differ. A member that only `b` has (one the implementation cannot
+ * observe, left out of the expectation, which it may still send for the report) is where they
+ * differ only when nothing else differs.
+ */
 export function firstDifference(
   a: Json | undefined,
   b: Json | undefined,
   path = '',
 ): Difference | undefined {
-  if (a !== undefined && b !== undefined && jsonEqual(a, b)) return undefined;
-  const obj = (x: Json | undefined): x is Readonly<Record<string, Json>> =>
-    typeof x === 'object' && x !== null && !Array.isArray(x);
-  if (Array.isArray(a) && Array.isArray(b)) {
-    for (let i = 0; i < Math.max(a.length, b.length); i++) {
-      const d = firstDifference(a[i], b[i], `${path}/${i}`);
-      if (d) return d;
+  let extra: Difference | undefined;
+  const walk = (x: Json | undefined, y: Json | undefined, at: string): Difference | undefined => {
+    if (x !== undefined && y !== undefined && jsonEqual(x, y)) return undefined;
+    if (x === undefined) {
+      extra ??= { path: at, expected: x, actual: y };
+      return undefined;
     }
-  } else if (obj(a) && obj(b)) {
-    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
-      const d = firstDifference(own(a, k), own(b, k), `${path}/${k}`);
-      if (d) return d;
+    if (Array.isArray(x) && Array.isArray(y)) {
+      for (let i = 0; i < Math.max(x.length, y.length); i++) {
+        const d = walk(x[i], y[i], `${at}/${i}`);
+        if (d) return d;
+      }
+      return undefined;
     }
-  }
-  return { path, expected: a, actual: b };
+    if (isObject(x) && isObject(y)) {
+      for (const k of new Set([...Object.keys(x), ...Object.keys(y)])) {
+        const d = walk(own(x, k), own(y, k), `${at}/${k}`);
+        if (d) return d;
+      }
+      return undefined;
+    }
+    return { path: at, expected: x, actual: y };
+  };
+  return walk(a, b, path) ?? extra;
 }
 
 /**
@@ -176,7 +195,7 @@ function match(
   const expected = withoutUnobserved(e.result ?? null, unobserved);
   return jsonEqual(expected, withoutUnobserved(actual, unobserved))
     ? MATCHED
-    : { ok: false, expected };
+    : { ok: false, expected, result: e.result ?? null };
 }
 
 /** A 64-bit value as the vectors write it: 0x and 16 lowercase hex digits. */
@@ -197,6 +216,80 @@ export function entryLevel(
   if (op === 'pfn_pte' || op === 'pfn_pmd' || op === 'pfn_pud') return op.slice(4);
   if (op === 'swp_entry_to_pte' || op === 'make_pte_marker' || op === '__swp_entry') return 'pte';
   return undefined;
+}
+
+const isHex64 = (x: Json | undefined): x is string => typeof x === 'string' && HEX64.test(x);
+/** The member or element `k` of `x`. */
+const member = (x: Json | undefined, k: string): Json | undefined =>
+  Array.isArray(x) ? (x as readonly Json[])[Number(k)] : isObject(x) ? own(x, k) : undefined;
+const text = (x: Json | undefined): string | undefined => (typeof x === 'string' ? x : undefined);
+
+/**
+ * The level of the entry at `path` (a JSON pointer) inside `result`, a step's whole expected result,
+ * where the result says it; undefined where it does not (never a guess).
+ */
+export function nestedEntryLevel(
+  arch: string,
+  mode: string,
+  op: string,
+  result: Json,
+  path: string,
+): string | undefined {
+  const s = path.split('/').slice(1);
+  const n = s.length;
+  const last = s[n - 1];
+  const parent = s.slice(0, -1).reduce<Json | undefined>(member, result);
+  // An access's hardware update: arm64 and riscv64 write only the leaf that mapped the access, whose
+  // level the result gives (Arm ARM: the hardware AF and dirty state of a table descriptor need
+  // FEAT_HAFT, which CpuFeatures lacks; riscv-priv Sv39: A and D of a non-leaf PTE are reserved).
+  // x86_64 also sets A in the paging-structure entries above the leaf (SDM §4.8), and the result
+  // does not say which entries an update is of: left undecoded.
+  if (op === 'access' && n === 3 && s[0] === 'updates' && last === 'value')
+    return arch === 'arm64' || arch === 'riscv64'
+      ? (text(member(member(result, 'translated'), 'level')) ??
+          text(member(member(result, 'fault'), 'level')))
+      : undefined;
+  // An EntryChange, in a Linux op's `changes` or in a woken access's.
+  const change = n === 3 || (n === 6 && s[0] === 'woken' && s[2] === 'result');
+  if (change && s[n - 3] === 'changes' && (last === 'old' || last === 'new'))
+    return text(member(parent, 'level'));
+  // A WalkEvent: p?d_entry and pte_entry are given their level's entry, hugetlb_entry its hstate's.
+  if (n === 3 && s[0] === 'events' && last === 'value') {
+    const event = text(member(parent, 'event')) ?? '';
+    const named = /^(pgd|p4d|pud|pmd|pte)_entry$/.exec(event)?.[1];
+    if (named) return named;
+    const hmask = member(parent, 'hmask');
+    return event === 'hugetlb_entry' && isHex64(hmask)
+      ? hugetlbLevel(arch, mode, BigInt(hmask))
+      : undefined;
+  }
+  // folio_walk_start: fw->pte, fw->pmd or fw->pud as fw->level says.
+  if (op === 'folio_walk_start' && path === '/value') {
+    const level = /^FW_LEVEL_(PTE|PMD|PUD)$/.exec(text(member(result, 'level')) ?? '')?.[1];
+    return level?.toLowerCase();
+  }
+  return undefined;
+}
+
+/**
+ * The entry whose fields differ: the step's result if it is an entry, else the first difference of a
+ * structured result when that is a 64-bit value whose level the result gives.
+ */
+function differingEntry(
+  v: LoadedVector,
+  op: string,
+  args: Readonly<Record<string, unknown>>,
+  m: { expected: Json; result?: Json },
+  actual: Json,
+): { level: string; expected: bigint; actual: bigint } | undefined {
+  const top = entryLevel(op, args);
+  if (top && isHex64(m.expected) && isHex64(actual))
+    return { level: top, expected: BigInt(m.expected), actual: BigInt(actual) };
+  if (m.result === undefined || !isObject(m.expected)) return undefined;
+  const d = firstDifference(m.expected, actual);
+  if (!d || !isHex64(d.expected) || !isHex64(d.actual)) return undefined;
+  const level = nestedEntryLevel(v.arch, v.mode, op, m.result, d.path);
+  return level ? { level, expected: BigInt(d.expected), actual: BigInt(d.actual) } : undefined;
 }
 
 function skipOrFail(mismatches: readonly Mismatch[], reason: string): Judgement {
@@ -228,7 +321,6 @@ export function judge(
     const m = match(e, o.result, choices, unobserved[step.op]);
     if (m.ok === 'skip') return skipOrFail(mismatches, m.reason);
     if (m.ok) continue;
-    const level = entryLevel(step.op, step.args as Record<string, unknown>);
     const base = {
       pointer: `${v.pointer}/steps/${i}/expect`,
       step: i,
@@ -236,21 +328,16 @@ export function judge(
       expected: m.expected,
       actual: o.result,
     };
-    if (
-      level &&
-      typeof m.expected === 'string' &&
-      typeof o.result === 'string' &&
-      HEX64.test(m.expected) &&
-      HEX64.test(o.result)
-    ) {
-      mismatches.push({
-        ...base,
-        level,
-        fields: fieldDiffs(v.arch, v.mode, level, BigInt(m.expected), BigInt(o.result)),
-      });
-    } else {
-      mismatches.push(base);
-    }
+    const entry = differingEntry(v, step.op, step.args as Record<string, unknown>, m, o.result);
+    mismatches.push(
+      entry
+        ? {
+            ...base,
+            level: entry.level,
+            fields: fieldDiffs(v.arch, v.mode, entry.level, entry.expected, entry.actual),
+          }
+        : base,
+    );
   }
   return mismatches.length ? { verdict: 'fail', mismatches } : { verdict: 'pass' };
 }

@@ -4,27 +4,15 @@
 // from a vector file or an implementation is escaped. No date: the same report gives the same page.
 
 import type { Json } from '../adapter.ts';
-import { archDescriptions, levelOf } from '../arch.ts';
-import { HEX64, jsonEqual, own, type Mismatch } from '../compare.ts';
+import { firstDifference, HEX64, jsonEqual, own, type Mismatch } from '../compare.ts';
 import { exitCode, type ResultEntry, type RunReport, type StepRecord } from '../run.ts';
-import type { Field } from '../vectors/generated/arch.ts';
 import { familyNames } from '../vectors/schemas.ts';
 import { shorten } from '../vectors/quote.ts';
+import { entryHtml, esc } from './html-entry.ts';
+import { CSS, JS } from './html-style.ts';
+import { hexHint } from './pretty.ts';
 
 type JsonObject = { readonly [k: string]: Json };
-
-const ESC: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-/** Text or attribute value as HTML; control characters (other than tab and newline) are dropped. */
-export const esc = (s: string | undefined): string =>
-  (s ?? '')
-    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '')
-    .replace(/[&<>"']/g, (c) => ESC[c] ?? c);
 
 const VERDICT_LABEL: Readonly<Record<string, string>> = {
   pass: 'PASS',
@@ -37,6 +25,7 @@ const VERDICT_LABEL: Readonly<Record<string, string>> = {
 const LISTED = ['fail', 'xpass', 'error', 'xfail', 'skip'] as const;
 const ARCH_ORDER = ['x86_64', 'arm64', 'riscv64'];
 
+const isHex64 = (j: Json | undefined): j is string => typeof j === 'string' && HEX64.test(j);
 const isObject = (j: Json | undefined): j is JsonObject =>
   typeof j === 'object' && j !== null && !Array.isArray(j);
 const ranked = (order: readonly string[]) => (a: string, b: string) => {
@@ -117,13 +106,6 @@ function observedHtml(o: StepRecord['observed']): string {
   return value(o.result);
 }
 
-/** Expected and observed hex on two lines, the differing digits marked. */
-function hexPair(e: string, a: string): string {
-  const digits = (s: string, other: string) =>
-    [...s].map((c, i) => (c === other[i] ? esc(c) : `<mark class="hd">${esc(c)}</mark>`)).join('');
-  return `<dl class="hex"><dt>expected</dt><dd><code class="exp">${digits(e, a)}</code></dd><dt>observed</dt><dd><code class="obs">${digits(a, e)}</code></dd></dl>`;
-}
-
 /** Where two JSON values differ, as [pointer, expected, actual]; at most `limit` places. */
 function jsonDiffs(
   e: Json | undefined,
@@ -152,102 +134,24 @@ function jsonDiffs(
   return out;
 }
 
-// ---- the bit-field diagram ---------------------------------------------------------------------------
-
-interface Segment {
-  readonly hi: number;
-  readonly lo: number;
-  readonly field?: Field;
-}
-
-function segments(owner: readonly (Field | undefined)[], hi: number, lo: number): Segment[] {
-  const out: Segment[] = [];
-  for (let b = hi; b >= lo;) {
-    const f = owner[b];
-    let end = b;
-    while (end - 1 >= lo && owner[end - 1] === f) end--;
-    out.push(f ? { hi: b, lo: end, field: f } : { hi: b, lo: end });
-    b = end - 1;
-  }
-  return out;
-}
-
-/** The 64 bits of an entry in two rows of 32 (bit 63 at the left), grouped by the fields of its format. */
-export function bitDiagram(
-  arch: string,
-  mode: string,
-  level: string,
-  e: bigint,
-  a: bigint,
-): string {
-  const d = archDescriptions().get(`${arch}-${mode}`);
-  const lv = d && levelOf(d, level);
-  const fmt = lv?.formats.find((f) => (e & BigInt(f.match.mask)) === BigInt(f.match.value));
-  const owner: (Field | undefined)[] = Array<Field | undefined>(64).fill(undefined);
-  for (const f of fmt?.fields ?? []) for (let b = f.bits[1]; b <= f.bits[0]; b++) owner[b] = f;
-  const bit = (v: bigint, b: number) => Number((v >> BigInt(b)) & 1n);
-  const differs = (b: number) => bit(e, b) !== bit(a, b);
-  const cells = (hi: number, fn: (b: number) => string) =>
-    Array.from({ length: 32 }, (_, i) => fn(hi - i)).join('');
-  const valueRow = (label: string, v: bigint, hi: number) =>
-    `<tr class="${label}"><th scope="row">${label}</th>${cells(hi, (b) => {
-      const name = owner[b]?.name ?? 'no field';
-      const tip = `bit ${b} (${name}): expected ${bit(e, b)}, observed ${bit(a, b)}`;
-      return `<td class="bit${differs(b) ? ' diff' : ''}" data-bit="${b}" title="${esc(tip)}">${bit(v, b)}</td>`;
-    })}</tr>`;
-  const half = (hi: number): string => {
-    const fieldCells = segments(owner, hi, hi - 31)
-      .map((s) => {
-        const w = s.hi - s.lo + 1;
-        const f = s.field;
-        const hit = Array.from({ length: w }, (_, i) => differs(s.lo + i)).some(Boolean);
-        const name = f?.name ?? '';
-        const range = f
-          ? f.bits[0] === f.bits[1]
-            ? `bit ${f.bits[0]}`
-            : `bits ${f.bits[0]}:${f.bits[1]}`
-          : `bits ${s.hi}:${s.lo}`;
-        const tip = f
-          ? `${f.name}, ${range} (${f.kind}${f.linux ? `, ${f.linux}` : ''}): ${f.description}`
-          : `${range}: no field of this format`;
-        const vertical = name.length > 4 * w - 1 ? ' vert' : '';
-        return `<td class="field${f ? '' : ' gap'}${hit ? ' diff' : ''}${vertical}" colspan="${w}" title="${esc(tip)}"><span>${esc(name)}</span></td>`;
-      })
-      .join('');
-    return `<tbody><tr class="num"><th scope="row">bit</th>${cells(hi, (b) => `<td>${b}</td>`)}</tr><tr class="fields"><th scope="row">field</th>${fieldCells}</tr>${valueRow('expected', e, hi)}${valueRow('observed', a, hi)}<tr class="marks"><th scope="row">differs</th>${cells(hi, (b) => (differs(b) ? `<td class="mark" data-bit="${b}">≠</td>` : '<td></td>'))}</tr></tbody>`;
-  };
-  const what = lv
-    ? `${esc(level)} entry (${esc(lv.arch)})${fmt ? `, format <b>${esc(fmt.name)}</b>` : ', no format matches the expected value'}`
-    : `${esc(level)} entry (no arch description for ${esc(arch)} ${esc(mode)})`;
-  return `<table class="bits"><caption>${what}</caption>${half(63)}${half(31)}</table>`;
-}
-
 // ---- one vector ----------------------------------------------------------------------------------------
-
-function fieldsTable(m: Mismatch): string {
-  if (!m.fields?.length) return '';
-  const rows = m.fields
-    .map((f) => {
-      const bits = f.bits[0] === f.bits[1] ? `${f.bits[0]}` : `${f.bits[0]}:${f.bits[1]}`;
-      return `<tr><th scope="row">${esc(f.name)}</th><td>${bits}</td><td><code>${esc(f.expected)}</code></td><td><code>${esc(f.actual)}</code></td></tr>`;
-    })
-    .join('');
-  return `<table class="fieldlist"><caption>Fields that differ</caption><thead><tr><th scope="col">field</th><th scope="col">bits</th><th scope="col">expected</th><th scope="col">observed</th></tr></thead><tbody>${rows}</tbody></table>`;
-}
 
 function mismatchHtml(r: ResultEntry, m: Mismatch, withValues: boolean): string {
   const head = `<h4>step ${m.step} <code>${esc(m.op)}</code> <span class="at">at ${esc(r.file)}#${esc(m.pointer)}</span></h4>`;
   const e = m.expected;
   const a = m.actual;
-  if (
-    m.level !== undefined &&
-    typeof e === 'string' &&
-    typeof a === 'string' &&
-    HEX64.test(e) &&
-    HEX64.test(a)
-  )
-    return `<div class="mm">${head}<div class="side">${hexPair(e, a)}${fieldsTable(m)}</div>${bitDiagram(r.arch, r.mode, m.level, BigInt(e), BigInt(a))}</div>`;
+  if (m.level !== undefined && isHex64(e) && isHex64(a))
+    return `<div class="mm">${head}${entryHtml(r.arch, r.mode, m.level, e, a, m.fields ?? [])}</div>`;
   const alternatives = isObject(e) && ('either' in e || 'byChoice' in e);
+  // A structured result: where it first differs, as the pretty report says, and the entry there
+  // when the comparer named its fields (compare.ts nestedEntryLevel).
+  const d = !alternatives && (isObject(e) || Array.isArray(e)) ? firstDifference(e, a) : undefined;
+  const entry =
+    m.level !== undefined && d && isHex64(d.expected) && isHex64(d.actual)
+      ? `<p class="entryat">The ${esc(m.level)} entry at <code>${esc(d.path)}</code>:</p>${entryHtml(r.arch, r.mode, m.level, d.expected, d.actual, m.fields ?? [])}`
+      : '';
+  const said = d ? hexHint(d.expected, d.actual) : hexHint(e, a);
+  const hint = said === undefined ? '' : `<p class="hint">${esc(said)}</p>`;
   const diffs = alternatives ? [] : jsonDiffs(e, a);
   const where =
     diffs.length && (isObject(e) || Array.isArray(e))
@@ -261,7 +165,7 @@ function mismatchHtml(r: ResultEntry, m: Mismatch, withValues: boolean): string 
   const values = withValues
     ? `<dl class="pair"><dt>expected</dt><dd>${value(e)}</dd><dt>observed</dt><dd>${value(a)}</dd></dl>`
     : '';
-  return `<div class="mm">${head}${values}${where}</div>`;
+  return `<div class="mm">${head}${values}${where}${entry}${hint}</div>`;
 }
 
 function stepsTable(steps: readonly StepRecord[], bad: ReadonlySet<number>): string {
@@ -491,70 +395,3 @@ ${xfailed.length ? `<details id="xfailed" class="group"><summary>Show ${plural(x
 </body></html>
 `;
 }
-
-const CSS = `
-:root{--fg:#1d2125;--muted:#5c6670;--line:#d5dae0;--bg:#fff;--soft:#f5f7f9;--ok:#0b6b2a;--okbg:#e3f4e8;--bad:#a4161a;--badbg:#fde6e6;--mixbg:#eef6dc;--mix:#3f5a00;--skipbg:#fff3d1;--skip:#6b4d00;--emptybg:#f1f3f5;--mono:ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sans Mono","Liberation Mono",monospace}
-*{box-sizing:border-box}[hidden]{display:none!important}
-body{margin:0 auto;max-width:1240px;padding:1.5rem 1.5rem 3rem;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:var(--fg);background:var(--bg)}
-h1{font-size:1.6rem;margin:0 0 .4rem}h2{font-size:1.25rem;margin:2rem 0 .6rem;padding-bottom:.25rem;border-bottom:2px solid var(--line)}h3{font-size:1rem;margin:.2rem 0}h4{font-size:.92rem;margin:.8rem 0 .3rem}
-code,pre,.val{font-family:var(--mono);font-size:.86em}pre{margin:0;white-space:pre-wrap;word-break:break-all}
-a{color:#0b57d0}.count{font-weight:400;color:var(--muted);font-size:.85em;margin-left:.4em}.none{color:var(--muted);font-style:italic}
-.meta{display:flex;flex-wrap:wrap;gap:.2rem 1.4rem;margin:0 0 .6rem}.meta dt{color:var(--muted)}.meta dt::after{content:":"}.meta dd{margin:0 0 0 -1rem}
-.verdict{font-size:1.05rem;padding:.55rem .8rem;border-radius:6px;margin:.4rem 0}.verdict.ok{background:var(--okbg);color:var(--ok)}.verdict.bad{background:var(--badbg);color:var(--bad)}
-.summary{list-style:none;display:flex;flex-wrap:wrap;gap:.5rem;padding:0;margin:.6rem 0}
-.tile{border:1px solid var(--line);border-radius:6px;padding:.35rem .8rem;min-width:6.2rem;background:var(--soft)}.tile .n{display:block;font-size:1.35rem;font-weight:700;font-variant-numeric:tabular-nums}.tile .l{color:var(--muted);font-size:.85rem}
-.tile.hot{border-color:#e8a5a5;background:var(--badbg)}.tile.hot .n{color:var(--bad)}
-nav{position:sticky;top:0;background:var(--bg);border-bottom:1px solid var(--line);padding:.45rem 0;z-index:2;display:flex;gap:1.1rem;flex-wrap:wrap}
-.scroll{overflow-x:auto}table{border-collapse:collapse}caption{text-align:left;font-weight:600;padding:.3rem 0;color:var(--muted)}
-th,td{border:1px solid var(--line);padding:.25rem .45rem;vertical-align:top;text-align:left}thead th{background:var(--soft)}
-.matrix td.c{text-align:center;min-width:5.4rem;font-variant-numeric:tabular-nums;font-weight:600}.matrix td.c a{color:inherit}.matrix small{display:block;font-weight:400;font-size:.74rem}
-.matrix th[scope=colgroup],.matrix thead th{text-align:center}.matrix .tot{border-left-width:2px;outline:none}.matrix tfoot td,.matrix tfoot th{border-top:2px solid #aab2bb}
-.c.ok{background:var(--okbg);color:var(--ok)}.c.bad{background:var(--badbg);color:var(--bad)}.c.mixed{background:var(--mixbg);color:var(--mix)}.c.skip{background:var(--skipbg);color:var(--skip)}.c.empty{background:var(--emptybg);color:var(--muted)}
-.legend{list-style:none;display:flex;flex-wrap:wrap;gap:.3rem 1.2rem;padding:0;font-size:.85rem;color:var(--muted)}.legend .c{display:inline-block;width:1.5em;text-align:center;border-radius:3px;font-weight:700}
-#controls{position:sticky;top:2.4rem;z-index:1;background:var(--soft);border:1px solid var(--line);border-radius:6px;padding:.5rem .7rem;margin:1.2rem 0 0;display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center}
-#q{font:inherit;font-family:var(--mono);padding:.25rem .45rem;width:22rem;max-width:100%;border:1px solid #8a949e;border-radius:4px}.togs{display:flex;gap:.6rem;flex-wrap:wrap}.tog{white-space:nowrap}#status{color:var(--muted);font-size:.88rem}
-.badge{display:inline-block;font:700 .72rem/1.5 var(--mono);padding:0 .4em;border-radius:3px;color:#fff;background:#5c6670;vertical-align:1px}.badge.fail,.badge.error{background:#b3261e}.badge.xpass{background:#8e24aa}.badge.xfail{background:#7a5c00}.badge.skip{background:#8a6d00}.badge.pass{background:#0b6b2a}
-.vec,.group,section{scroll-margin-top:9rem}.cellhead{margin:1.4rem 0 .4rem;font-family:var(--mono);font-size:.95rem;color:var(--muted)}
-.vec{border:1px solid var(--line);border-left:4px solid #b3261e;border-radius:6px;padding:.7rem .9rem;margin:.6rem 0 1rem;background:var(--bg)}.vec[data-verdict=xfail]{border-left-color:#7a5c00}.vec[data-verdict=xpass]{border-left-color:#8e24aa}
-.vid{font-size:.95rem;font-weight:600;word-break:break-all}.file{margin:.15rem 0;color:var(--muted);font-size:.85rem}.desc{margin:.3rem 0}.reason{margin:.3rem 0;padding:.3rem .5rem;background:var(--soft);border-radius:4px}.rtext{white-space:pre-wrap;word-break:break-word}
-.steps{width:100%;margin:.5rem 0;font-size:.88rem}.steps td,.steps th{padding:.3rem .45rem}.steps tbody th{width:2rem;color:var(--muted)}.steps tr.mismatch td,.steps tr.mismatch th{background:var(--badbg)}
-.arg{white-space:nowrap}.arg .k{color:var(--muted);font-family:var(--mono);font-size:.82em}.arg .k::after{content:" ="}.name{color:var(--muted);font-size:.82em}.alt{color:var(--muted);font-size:.82em}.alts{margin:0;padding-left:1.1rem}
-.st{white-space:nowrap;color:var(--muted)}.st.bad{color:var(--bad);font-weight:700}.st.ok{color:var(--ok)}.unsup{color:var(--skip)}
-.mm{border-top:1px dashed var(--line);margin-top:.6rem;padding-top:.2rem}.at{font-weight:400;color:var(--muted);font-size:.8rem;font-family:var(--mono)}
-.hex,.pair{display:grid;grid-template-columns:max-content 1fr;gap:.1rem .8rem;margin:.3rem 0}.hex dt,.pair dt{color:var(--muted)}.hex dd,.pair dd{margin:0}.hex code{font-size:1rem;letter-spacing:.04em}
-mark.hd{background:#ffd54f;color:#000;font-weight:700;text-decoration:underline}
-.fieldlist{margin:.4rem 0;font-size:.88rem}.fieldlist th[scope=row]{font-family:var(--mono)}
-.side{display:flex;flex-wrap:wrap;gap:.2rem 2.5rem;align-items:flex-start}.jdiff{margin:.4rem 0;font-size:.86rem}
-.bits{table-layout:fixed;width:100%;max-width:1100px;margin:.6rem 0;font-family:var(--mono);font-size:.76rem}.bits th{width:5.2rem;font-family:system-ui,sans-serif;font-weight:600;color:var(--muted);background:var(--soft);padding:.15rem .3rem}
-.bits td{padding:.1rem 0;text-align:center;border-color:#e3e7eb}.bits tbody+tbody tr:first-child>*{border-top:3px solid #aab2bb}
-.bits .num td{color:var(--muted);font-size:.64rem;border:0}.bits td.field{border:1px solid #7d8791;background:#f4f6f8;font-weight:600;vertical-align:bottom;overflow:hidden;padding:.2rem 0}.bits td.field.gap{background:repeating-linear-gradient(135deg,#fafbfc 0 4px,#eef0f2 4px 8px)}
-.bits td.vert span{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap;display:inline-block}
-.bits td.field.diff{background:var(--badbg);color:var(--bad);border:2px solid var(--bad)}
-.bits td.bit{border-left:1px solid #e3e7eb}.bits td.bit.diff{background:#c62828;color:#fff;font-weight:700}.bits td.mark{color:var(--bad);font-weight:700;font-size:.95rem}.bits .marks td{border:0}
-.skips .n{text-align:right;font-variant-numeric:tabular-nums;font-weight:700;width:5rem}.ids{margin:.3rem 0;padding-left:1.2rem;columns:2 28rem;font-size:.85rem}
-.problems{padding-left:1.2rem}.problems li{margin:.25rem 0}
-details>summary{cursor:pointer}footer{margin-top:3rem;color:var(--muted);font-size:.8rem;border-top:1px solid var(--line);padding-top:.6rem}
-@media print{nav,#controls{display:none!important}body{max-width:none;padding:0;font-size:11pt}*{-webkit-print-color-adjust:exact;print-color-adjust:exact}.vec,.bits,.matrix{break-inside:avoid}a{color:inherit;text-decoration:none}}
-`;
-
-// Hides and shows only: the page is complete without it.
-const JS = `(function(){
-var ctl=document.getElementById('controls');if(!ctl)return;ctl.hidden=false;
-var all=function(s,r){return Array.prototype.slice.call((r||document).querySelectorAll(s));};
-var items=all('.item'),groups=all('.group'),boxes=all('input[name=verdict]',ctl);
-var q=document.getElementById('q'),chip=document.getElementById('cellchip'),status=document.getElementById('status'),xf=document.getElementById('xfailed');
-var cell='';
-function apply(){
-var t=q.value.trim().toLowerCase(),on={},n=0;
-boxes.forEach(function(b){on[b.value]=b.checked;});
-items.forEach(function(el){var ok=on[el.dataset.verdict]&&(!t||el.dataset.id.toLowerCase().indexOf(t)>=0)&&(!cell||el.dataset.cell===cell);el.hidden=!ok;if(ok)n++;});
-groups.forEach(function(g){g.hidden=!g.querySelector('.item:not([hidden])');});
-chip.hidden=!cell;chip.querySelector('b').textContent=cell;
-status.textContent=n+' of '+items.length+' listed vectors shown';
-}
-q.addEventListener('input',apply);
-boxes.forEach(function(b){b.addEventListener('change',apply);});
-document.getElementById('clearcell').addEventListener('click',function(){cell='';apply();});
-all('a[data-cell]').forEach(function(a){a.addEventListener('click',function(){cell=a.dataset.cell;apply();if(xf&&xf.tagName==='DETAILS'&&xf.querySelector('.item:not([hidden])'))xf.open=true;});});
-apply();
-})();`;

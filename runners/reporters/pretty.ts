@@ -35,11 +35,22 @@ function bitsLabel(f: { name: string; bits: readonly [number, number] }): string
   return hi === lo ? `bit ${hi} ${f.name}` : `bits ${hi}:${lo} ${f.name}`;
 }
 
-/** A hex answer where the vector has a Hex64: its spelling may be all that differs ("0x867"). */
-function hexSpelling(expected: Json | undefined, actual: Json | undefined): string | undefined {
-  if (typeof expected !== 'string' || typeof actual !== 'string' || !HEX64.test(expected))
+/**
+ * What may be wrong with the spelling of an answer where the vector has a Hex64: a hex string not
+ * written as values are ("0x867": perhaps all that differs), or a JSON number, which JSON.parse
+ * rounds beyond 2^53 - 1.
+ */
+export function hexHint(expected: Json | undefined, actual: Json | undefined): string | undefined {
+  if (typeof expected !== 'string' || !HEX64.test(expected)) return undefined;
+  if (typeof actual === 'number') {
+    const rounded =
+      Number.isInteger(actual) && !Number.isSafeInteger(actual)
+        ? `; JSON numbers this large (beyond 2^53 - 1) lose precision, so ${quote(actual)} may not be the number sent`
+        : '';
+    return `${quote(actual)} is a JSON number: a hex string ("0x" and 16 lowercase hex digits) is expected${rounded}`;
+  }
+  if (typeof actual !== 'string' || HEX64.test(actual) || !/^0x[0-9a-fA-F]{1,16}$/.test(actual))
     return undefined;
-  if (HEX64.test(actual) || !/^0x[0-9a-fA-F]{1,16}$/.test(actual)) return undefined;
   const same = BigInt(expected) === BigInt(actual) ? ': the number is the same' : '';
   return `${quote(actual)} is not written as values are (0x and 16 lowercase hex digits)${same}`;
 }
@@ -55,7 +66,7 @@ export function formatMismatch(m: Mismatch, st: Style): string[] {
     lines.push(
       `    first difference at ${d.path}: expected ${d.expected === undefined ? 'nothing' : show(d.expected)}, got ${d.actual === undefined ? 'nothing' : show(d.actual)}`,
     );
-  const spelling = d ? hexSpelling(d.expected, d.actual) : hexSpelling(m.expected, m.actual);
+  const spelling = d ? hexHint(d.expected, d.actual) : hexHint(m.expected, m.actual);
   if (spelling) lines.push(`    ${spelling}`);
   for (const f of m.fields ?? []) {
     const e = BigInt(f.expected);

@@ -1,11 +1,13 @@
 // TAP version 14: one test point per vector; skips and expected failures use the SKIP / TODO directives.
 
+import type { Json } from '../adapter.ts';
 import type { RunReport } from '../run.ts';
 import { formatMismatch, PLAIN } from './pretty.ts';
 
 const esc = (s: string) => s.replace(/\\/g, '\\\\').replace(/#/g, '\\#').replace(/\n/g, ' ');
 
-function yamlBlock(fields: Record<string, string>): string[] {
+/** The YAML diagnostics block; each value as JSON, which is YAML (a flow scalar or collection). */
+function yamlBlock(fields: Readonly<Record<string, Json>>): string[] {
   const lines = ['  ---'];
   for (const [k, v] of Object.entries(fields)) lines.push(`  ${k}: ${JSON.stringify(v)}`);
   lines.push('  ...');
@@ -44,8 +46,8 @@ export function renderTap(report: RunReport): string {
             message: r.description,
             file: r.file,
             at: m?.pointer ?? '',
-            expected: JSON.stringify(m?.expected ?? null),
-            actual: JSON.stringify(m?.actual ?? null),
+            expected: m?.expected ?? null,
+            actual: m?.actual ?? null,
             // Every mismatch as the pretty report says it: where it first differs, which bits.
             detail: (r.mismatches ?? []).flatMap((x) => formatMismatch(x, PLAIN)).join('\n'),
           }),
