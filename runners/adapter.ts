@@ -51,7 +51,8 @@ export interface Implementation {
   /**
    * Run the vectors, handing each one's observation to `answered` (by its index in `vectors`) as soon
    * as it is known, so that the runner keeps only verdicts; every vector gets one, and a later one for
-   * the same index replaces it. Resolves when all are answered.
+   * the same index replaces it. Resolves when all are answered. If it throws or rejects, the vectors
+   * not answered by then are errors (the run goes on to its report).
    */
   run(
     vectors: readonly VectorInput[],

@@ -278,22 +278,48 @@ export async function runVectors(
   let done = total - index.length;
   let shown = -1;
   // Each answer is judged as it arrives and only its result entry is kept.
-  await impl.run(
-    index.map((i) => inputs[i]!),
-    (k, o) => {
-      const i = index[k];
-      if (i === undefined) return;
-      // A later observation replaces an earlier one (a vector found answered twice is an error).
-      if (results[i] === undefined) done++;
-      results[i] = entry(chosen[i]!, o, impl, opts.expectFail, kept);
-      // At most ~200 updates, whatever the size of the run.
-      if (opts.onProgress && (done === total || done - shown >= Math.max(1, total / 200))) {
-        shown = done;
-        opts.onProgress(done, total);
-      }
-    },
-  );
-  const none: VectorObservation = { kind: 'error', reason: 'no answer for this vector' };
+  let strays = 0;
+  let stray = '';
+  let none: VectorObservation = { kind: 'error', reason: 'no answer for this vector' };
+  let judging: { error: unknown } | undefined;
+  try {
+    await impl.run(
+      index.map((i) => inputs[i]!),
+      (k, o) => {
+        const i = Number.isInteger(k) ? index[k] : undefined;
+        if (i === undefined) {
+          if (strays++ === 0) stray = String(k);
+          return;
+        }
+        // A later observation replaces an earlier one (a vector found answered twice is an error).
+        if (results[i] === undefined) done++;
+        try {
+          results[i] = entry(chosen[i]!, o, impl, opts.expectFail, kept);
+        } catch (e) {
+          judging ??= { error: e };
+          throw e;
+        }
+        // At most ~200 updates, whatever the size of the run.
+        if (opts.onProgress && (done === total || done - shown >= Math.max(1, total / 200))) {
+          shown = done;
+          opts.onProgress(done, total);
+        }
+      },
+    );
+  } catch (e) {
+    // ptvec's own failure is not blamed on the implementation.
+    if (judging !== undefined && e === judging.error) throw e;
+    // The implementation's own failure costs the vectors it did not answer, not the report.
+    const why = e instanceof Error ? e.message : String(e);
+    none = { kind: 'error', reason: `not answered: the implementation's run failed: ${why}` };
+  }
+  if (strays > 0)
+    problems.push({
+      file: `implementation ${impl.name}`,
+      pointer: '',
+      message: `answered an index it was not given, ${stray}${strays > 1 ? ` (and ${strays - 1} more)` : ''}: ${index.length ? `the indices are 0 to ${index.length - 1}` : 'it was given no vector'}`,
+      severity: 'warning',
+    });
   return results.map((r, i) => r ?? entry(chosen[i]!, none, impl, opts.expectFail, kept));
 }
 

@@ -51,6 +51,36 @@ describe('the library API', () => {
     expect(report.results.every((r) => r.arch === 'riscv64' && r.family === 'layout')).toBe(true);
   });
 
+  it("keeps the answers given before an implementation's run throws, and says what it did", async () => {
+    const ref = api.referenceImplementation();
+    // Answers the first two vectors (and an index it was not given), then throws.
+    const broken: api.Implementation = {
+      ...ref,
+      name: 'broken',
+      run: async (vectors, answered) => {
+        await ref.run(vectors.slice(0, 2), answered);
+        answered(vectors.length + 7, { kind: 'error', reason: 'stray' });
+        throw new Error('out of cheese');
+      },
+    };
+    const report = await api.run(broken, { selection: small });
+    const verdicts = report.results.map((r) => r.verdict);
+    expect(verdicts.filter((v) => v === 'pass')).toHaveLength(2);
+    expect(verdicts.filter((v) => v === 'error')).toHaveLength(report.summary.total - 2);
+    expect(report.results.find((r) => r.verdict === 'error')?.reason).toBe(
+      "not answered: the implementation's run failed: out of cheese",
+    );
+    expect(report.problems).toEqual([
+      {
+        file: 'implementation broken',
+        pointer: '',
+        message: `answered an index it was not given, ${report.summary.total + 7}: the indices are 0 to ${report.summary.total - 1}`,
+        severity: 'warning',
+      },
+    ]);
+    expect(api.exitCode(report)).toBe(1);
+  });
+
   it('renders every format, as the reporters do', async () => {
     const report = await api.run(api.referenceImplementation(), { selection: small });
     expect(api.render(report, 'json')).toBe(api.renderJson(report));
