@@ -175,8 +175,8 @@ const titled = (e: ErrorObject) => (e.parentSchema as { title?: string } | undef
 
 /**
  * A oneOf over forms that are definitions (X86Report | Arm64Report | Riscv64Report): when exactly one
- * form has no error at the value itself, the value is meant as that form, and the other forms'
- * errors there (their required and unexpected properties) are noise.
+ * form has the fewest errors at the value itself (their missing and unexpected properties), the
+ * value is meant as that form, and the other forms' errors there are noise. A tie shows them all.
  */
 function withoutOtherForms(errors: readonly ErrorObject[]): readonly ErrorObject[] {
   const drop = new Set<ErrorObject>();
@@ -189,8 +189,11 @@ function withoutOtherForms(errors: readonly ErrorObject[]): readonly ErrorObject
     const at = errors.filter(
       (e) => e !== o && e.instancePath === o.instancePath && forms.includes(titled(e)),
     );
-    if (forms.filter((f) => !at.some((e) => titled(e) === f)).length !== 1) continue;
-    for (const e of at) drop.add(e);
+    const counts = forms.map((f) => at.filter((e) => titled(e) === f).length);
+    const fewest = Math.min(...counts);
+    if (counts.filter((c) => c === fewest).length !== 1) continue;
+    const meant = forms[counts.indexOf(fewest)];
+    for (const e of at) if (titled(e) !== meant) drop.add(e);
   }
   return drop.size ? errors.filter((e) => !drop.has(e)) : errors;
 }
