@@ -9,30 +9,15 @@ import {
 } from '../../runners/compare.ts';
 import { formatMismatch } from '../../runners/reporters/pretty.ts';
 import { resolveConfig } from '../../runners/vectors/config.ts';
-import type { Step } from '../../runners/vectors/generated/vector-file.ts';
 import type { LoadedVector } from '../../runners/vectors/files.ts';
 import type { Target } from '../../runners/protocol/messages.ts';
+import { loadedVector } from './helpers.ts';
 
-function vec(
+const vec = (
   steps: unknown[],
   arch: 'x86_64' | 'arm64' | 'riscv64' = 'x86_64',
   mode: LoadedVector['mode'] = '4level',
-): LoadedVector {
-  return {
-    id: 't',
-    file: 'f.json',
-    pointer: '/vectors/3',
-    family: 'pte',
-    arch,
-    mode,
-    config: resolveConfig(),
-    description: 'd',
-    flags: [],
-    tags: [],
-    steps: steps as Step[],
-    vector: {} as LoadedVector['vector'],
-  };
-}
+): LoadedVector => loadedVector(steps, arch, mode, { pointer: '/vectors/3' });
 const observed = (...results: unknown[]): VectorObservation => ({
   kind: 'observed',
   steps: results.map((r) => ({ kind: 'result' as const, result: r as never })),

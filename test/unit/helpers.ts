@@ -5,6 +5,9 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../runners/paths.ts';
+import { resolveConfig } from '../../runners/vectors/config.ts';
+import type { LoadedVector } from '../../runners/vectors/files.ts';
+import type { Step } from '../../runners/vectors/generated/vector-file.ts';
 
 export const tmp = (): string => mkdtempSync(join(tmpdir(), 'ptvec-test-'));
 
@@ -88,4 +91,28 @@ export function corpusWithProblems(): string {
   });
   writeFileSync(join(root, 'fault', 'not-json.json'), '{"vectors": [');
   return root;
+}
+
+/** A loaded vector of these steps, for judging without a file. */
+export function loadedVector(
+  steps: unknown[],
+  arch: string = 'x86_64',
+  mode: string = '4level',
+  over: Partial<LoadedVector> = {},
+): LoadedVector {
+  return {
+    id: 't',
+    file: 'f.json',
+    pointer: '/vectors/0',
+    family: 'pte',
+    arch: arch as LoadedVector['arch'],
+    mode: mode as LoadedVector['mode'],
+    config: resolveConfig(),
+    description: 'd',
+    flags: [],
+    tags: [],
+    steps: steps as Step[],
+    vector: {} as LoadedVector['vector'],
+    ...over,
+  };
 }

@@ -22,9 +22,7 @@ import { hugetlbLevel } from '../../runners/arch.ts';
 import { firstDifference, judge, nestedEntryLevel } from '../../runners/compare.ts';
 import { formatMismatch } from '../../runners/reporters/pretty.ts';
 import type { LoadedVector } from '../../runners/vectors/files.ts';
-import { resolveConfig } from '../../runners/vectors/config.ts';
-import type { Step } from '../../runners/vectors/generated/vector-file.ts';
-import { tmp, vectorFile, writeJson } from './helpers.ts';
+import { loadedVector, tmp, vectorFile, writeJson } from './helpers.ts';
 
 /** riscv64/mmu/ad/sv39/adue_store_sets_a_and_d: Svadu sets A and D of the leaf on a store. */
 const storeSetsD = {
@@ -133,22 +131,8 @@ describe('a hardware A/D update that differs (riscv64, D cleared)', async () => 
   });
 });
 
-function vec(steps: unknown[], arch: string, mode: string): LoadedVector {
-  return {
-    id: 't',
-    file: 'f.json',
-    pointer: '/vectors/0',
-    family: 'walk',
-    arch: arch as LoadedVector['arch'],
-    mode: mode as LoadedVector['mode'],
-    config: resolveConfig(),
-    description: 'd',
-    flags: [],
-    tags: [],
-    steps: steps as Step[],
-    vector: {} as LoadedVector['vector'],
-  };
-}
+const vec = (steps: unknown[], arch: string, mode: string): LoadedVector =>
+  loadedVector(steps, arch, mode, { family: 'walk' });
 /** The mismatch of one step whose result is `expected`, answered `actual`. */
 function mismatch(op: string, expected: Json, actual: Json, arch = 'x86_64', mode = '4level') {
   const j = judge(

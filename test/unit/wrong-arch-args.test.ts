@@ -16,7 +16,7 @@ import { loadVectors } from '../../runners/load.ts';
 import { execute } from '../../runners/run.ts';
 import type { Selection } from '../../runners/select.ts';
 import { resolveConfig } from '../../runners/vectors/config.ts';
-import { MEMORY, tmp, vectorFile, writeJson } from './helpers.ts';
+import { oneVmaSetup, tmp, vectorFile, writeJson } from './helpers.ts';
 
 const ALL: Selection = { arch: [], mode: [], family: [], tag: [], grep: [] };
 const ADDR = '0x0000000000700000';
@@ -50,22 +50,7 @@ const ENTRY: Readonly<
 };
 const ARCHES = Object.keys(ENTRY) as Arch[];
 
-const SETUP = {
-  memory: MEMORY,
-  mms: [
-    {
-      name: 'mm',
-      vmas: [
-        {
-          name: 'a',
-          start: '0x0000000000400000',
-          end: '0x0000000000600000',
-          flags: ['VM_READ', 'VM_WRITE', 'VM_MAYREAD', 'VM_MAYWRITE'],
-        },
-      ],
-    },
-  ],
-};
+const SETUP = oneVmaSetup(['VM_READ', 'VM_WRITE', 'VM_MAYREAD', 'VM_MAYWRITE']);
 const MAPERR = {
   result: { signal: { si_signo: 'SIGSEGV', si_code: 'SEGV_MAPERR', si_addr: ADDR } },
 };
