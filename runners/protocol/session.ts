@@ -191,6 +191,7 @@ export class Worker {
    * theirs is still the implementation's: it is reported as an incident, not lost.
    */
   private settled(i: number, error: boolean): void {
+    if (this.unpinned.length === 0) return;
     this.unpinned = this.unpinned.filter((f) => {
       if (!f.left.delete(i)) return true;
       f.blamed ||= error;
