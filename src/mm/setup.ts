@@ -192,6 +192,17 @@ export function buildLinux(s: LinuxSetup, g: LinuxGeometry, ramEnd: U64): LinuxS
     swapDevices.set(d.type, { synchronousIo: d.synchronous_io ?? false });
   });
   const k = s.init_mm;
+  if (k && g.arch !== 'arm64') {
+    // The state arch/arm64/mm/pageattr.c reads: no other arch's model reads it.
+    const armOnly = (['vm_areas', 'linear_map', 'rodata_full', 'bti'] as const).find(
+      (m) => k[m] !== undefined,
+    );
+    if (armOnly)
+      throw new VectorFormatError(
+        `init_mm.${armOnly} is arm64's (arch/arm64/mm/pageattr.c): ${g.arch} has none`,
+        `/setup/init_mm/${armOnly}`,
+      );
+  }
   const uffds = buildUffds(s, mms);
   return {
     mms,

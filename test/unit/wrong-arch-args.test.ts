@@ -178,3 +178,25 @@ describe("lint and run judge another arch's handle_page_fault alike", () => {
     },
   );
 });
+
+describe("arm64's init_mm state in another arch's setup", () => {
+  it.each([
+    ['x86_64', 'rodata_full', true],
+    ['riscv64', 'linear_map', { va: '0xffff000000000000', pa: '0x0000000040000000' }],
+    ['x86_64', 'bti', false],
+    ['riscv64', 'vm_areas', []],
+  ] as const)(
+    '%s with init_mm.%s: a problem there (pageattr.c is arm64 only)',
+    (arch, member, value) => {
+      const setup = { ...SETUP, init_mm: { tree: 1, [member]: value } };
+      expect(vectorProblem(arch, MODE[arch], setup, [])).toEqual({
+        pointer: `/setup/init_mm/${member}`,
+        message: `init_mm.${member} is arm64's (arch/arm64/mm/pageattr.c): ${arch} has none`,
+      });
+      expect(
+        vectorProblem(arch, MODE[arch], { ...SETUP, init_mm: { tree: 1 } }, []),
+      ).toBeUndefined();
+      expect(vectorProblem('arm64', MODE.arm64, setup, [])).toBeUndefined();
+    },
+  );
+});
