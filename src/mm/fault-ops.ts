@@ -10,6 +10,7 @@ import type { LinuxState, Mm, Vma } from './state.ts';
 import type { VmFlags } from './vm-flags.ts';
 import {
   vma_set_page_prot,
+  vmPageProt,
   vma_wants_manual_pte_write_upgrade,
   vma_wants_writenotify,
   type VmaEnv,
@@ -59,8 +60,7 @@ export function loopParts(A: ArchLinux, ctx: OpContext): LoopParts {
     user: A.pageFault.user,
     entry: A.pageFault.entry,
     helper: (op, args) => table[op]?.(args, ctx),
-    // What mmap left: its vma_set_page_prot, unless a step ran it already.
-    vmPageProt: (vma) => (vma.pageProtSet ? vma.vmPageProt! : vma_set_page_prot(e, vma)),
+    vmPageProt: (vma) => vmPageProt(e, vma),
     pteFlags: A.pteFlags,
     vmaEnv: e,
   };

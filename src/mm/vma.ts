@@ -23,9 +23,14 @@ export function vm_pgprot_modify(e: VmaEnv, oldprot: U64, flags: VmFlags): U64 {
   return e.prot.pgprot_modify(oldprot, e.vm_get_page_prot(flags), e.config);
 }
 
-/** vma->vm_page_prot: as a step or the setup left it; else what mmap_region sets before ->mmap. */
+/**
+ * vma->vm_page_prot as every step reads it: what ->mmap left (the setup's vm_page_prot, default
+ * vm_get_page_prot(vm_flags), which mmap_region sets first) after mmap_region's own
+ * vma_set_page_prot (mm/vma.c:2606 __mmap_complete), unless a step has set it since. Applied on the
+ * first read, so that a setup's value is the one ->mmap left, as the schema says.
+ */
 export function vmPageProt(e: VmaEnv, vma: Vma): U64 {
-  return vma.vmPageProt ?? e.vm_get_page_prot(vma.flags);
+  return vma.pageProtSet ? vma.vmPageProt! : vma_set_page_prot(e, vma);
 }
 
 /** mm/vma.c:2031. */
@@ -72,7 +77,7 @@ export function vma_wants_writenotify(e: VmaEnv, vma: Vma, vm_page_prot: U64): b
 /** mm/mmap.c:81: vm_page_prot from vm_flags, the private (read-only) form when writenotify is wanted. */
 export function vma_set_page_prot(e: VmaEnv, vma: Vma): U64 {
   let flags = vma.flags;
-  let prot = vm_pgprot_modify(e, vmPageProt(e, vma), flags);
+  let prot = vm_pgprot_modify(e, vma.vmPageProt ?? e.vm_get_page_prot(flags), flags);
   if (vma_wants_writenotify(e, vma, prot)) {
     flags = new Set([...flags].filter((f) => f !== 'VM_SHARED'));
     prot = vm_pgprot_modify(e, prot, flags);
