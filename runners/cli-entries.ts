@@ -2,7 +2,7 @@
 
 import type { Json } from './adapter.ts';
 import { observe } from './adapters/reference.ts';
-import { archDescriptions, modesOf } from './arch.ts';
+import { archDescriptions, levelOf, modesOf } from './arch.ts';
 import { out, parse, UsageError } from './cli-io.ts';
 import { configDefaults, resolveConfig } from './vectors/config.ts';
 import type { Config } from './vectors/generated/vector-file.ts';
@@ -75,14 +75,10 @@ export function cmdDecode(argv: string[]): number {
     );
     return 0;
   }
+  // The level's own format: formats of one name differ by level (a protnone PTE's PFN is 51:12, a
+  // PUD's 51:30).
   const d = archDescriptions().get(`${t.arch}-${t.mode}`);
-  const fmt = d?.levels
-    .flatMap((l) => l.formats)
-    .find(
-      (f) =>
-        f.name === r.format &&
-        Object.keys(r.fields).every((k) => f.fields.some((x) => x.name === k)),
-    );
+  const fmt = (d && levelOf(d, t.level))?.formats.find((f) => f.name === r.format);
   out(`${t.arch} ${t.mode} ${t.level} ${value}: ${r.format}\n`);
   for (const [name, v] of Object.entries(r.fields)) {
     const f = fmt?.fields.find((x) => x.name === name);

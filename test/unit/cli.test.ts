@@ -193,6 +193,11 @@ describe('ptvec', () => {
     expect(r.out).toMatch(/present/);
     expect(r.out).toMatch(/bit 63\s+XD\s+1/);
     expect(r.out).toMatch(/bit 5\s+A\s+1/);
+    // A format's bits are its level's: a protnone PTE's PFN is 51:12 (PUD's 51:30), its PAT bit 7.
+    const none = ptvec('decode', '--arch', 'x86_64', '--level', 'pte', '0x040fffffaffff120');
+    expect(none.out).toMatch(/^x86_64 4level pte 0x040fffffaffff120: protnone$/m);
+    expect(none.out).toMatch(/bits 51:12\s+PFN\s+0x0000050000/);
+    expect(none.out).toMatch(/bit 7\s+PAT\s+0/);
   });
 
   it('encode builds the value back from fields', () => {
