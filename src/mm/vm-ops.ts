@@ -67,9 +67,9 @@ function ptePa(f: FaultEnv, addr: U64, what: string): number {
   return pa;
 }
 
-/** A store by another thread: no TLB flush. */
-function set_pte(f: FaultEnv, addr: U64, value: U64): void {
-  f.t.write(f.mm.tree, 4, ptePa(f, addr, 'set_pte'), addr, value);
+/** A store by another thread (`what`: the race action that makes it): no TLB flush. */
+function set_pte(f: FaultEnv, addr: U64, value: U64, what = 'set_pte'): void {
+  f.t.write(f.mm.tree, 4, ptePa(f, addr, what), addr, value);
 }
 
 function race(f: FaultEnv, a: RaceAction): void {
@@ -77,7 +77,7 @@ function race(f: FaultEnv, a: RaceAction): void {
   if ('set_pte' in a) return set_pte(f, a.set_pte.addr & ~(page - 1n), a.set_pte.value);
   if ('zap_pte' in a) {
     const addr = a.zap_pte.addr & ~(page - 1n);
-    set_pte(f, addr, 0n);
+    set_pte(f, addr, 0n, 'zap_pte');
     flushPage(f.m, mmCpus(f.m, f.mm), addr);
     return;
   }
