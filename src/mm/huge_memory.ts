@@ -38,8 +38,9 @@ export function split_huge_pmd(w: MmWalk, pmdPa: number, v: bigint, addr: bigint
     t.write(w.tree, 3, pmdPa, haddr, 0n);
     return true;
   }
-  // :3236 mk_pte(page, READ_ONCE(vma->vm_page_prot)), :2971 for the zero page.
-  const prot = vma.vmPageProt ?? u64(w, 'vm_get_page_prot', { vmFlags: vma.flags });
+  // :3236 mk_pte(page, READ_ONCE(vma->vm_page_prot)), :2971 for the zero page: the value after
+  // mmap_region's own vma_set_page_prot, as every read of it (mm/vma.ts vmPageProt).
+  const prot = vma.pageProtSet ? vma.vmPageProt! : u64(w, 'vma_set_page_prot', { vma: vma.name });
   const nr = Number(t.size(3) >> BigInt(t.pageShift));
   const pfn0 = u64(w, 'pmd_pfn', { value: v });
   const st = w.st;
